@@ -1,0 +1,96 @@
+"""`commonweave`: run the embedded stack, bootstrap a network, read traces."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from types import FrameType
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from deploy.stack import Stack, StackError
+from deploy.traces import traces_app
+from shared.http import SERVICE_TOKEN_HEADER
+from shared.settings import Settings
+
+app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=True)
+admin_app = typer.Typer(help="Operator commands against the running stack.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(traces_app, name="traces")
+console = Console(stderr=True)
+
+
+@app.command()
+def run() -> None:
+    """Start the broker, the document store and the five services; Ctrl-C stops them all."""
+    settings = Settings()
+    began = time.monotonic()
+
+    def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        stack = Stack(settings, report=lambda line: console.print(f"[green]✓[/] {line}"))
+        with stack:
+            console.print(
+                f"\n[bold]Commonweave is up[/] in {time.monotonic() - began:.1f}s\n"
+                f"GraphQL: [cyan]{stack.graphql_url}[/]\n"
+                "Create a network: commonweave admin create-network --name N --region R "
+                "--time-zone TZ\nTraces: commonweave traces\nCtrl-C stops everything."
+            )
+            while all(c.running for c in stack.components.values()):
+                time.sleep(0.5)
+            dead = [c for c in stack.components.values() if not c.running]
+            console.print(f"[red]{dead[0].name} stopped unexpectedly; see {dead[0].log_path}[/]")
+            raise typer.Exit(1)
+    except StackError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@admin_app.command("create-network")
+def create_network(
+    name: Annotated[str, typer.Option(help="The network's name")],
+    region: Annotated[str, typer.Option(help="Its region, e.g. 'Lane County'")],
+    time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only")] = False,
+) -> None:
+    """Create a network and print its first operator token (shown only this once)."""
+    settings = Settings()
+    try:
+        response = httpx.post(
+            f"{settings.url_of('intake')}/networks",
+            json={"name": name, "region": region, "time_zone": time_zone},
+            headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
+            timeout=settings.http_timeout_seconds,
+        )
+    except httpx.TransportError as exc:
+        console.print(
+            f"[red]error:[/] intake is not reachable at {settings.url_of('intake')} "
+            f"({exc}); start the stack with `make run`"
+        )
+        raise typer.Exit(1) from None
+    body = response.json()
+    if response.status_code >= 400:
+        error = body.get("error", {})
+        field = f" ({error['field']})" if error.get("field") else ""
+        console.print(f"[red]error:[/] {error.get('code')}: {error.get('message')}{field}")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps(body))
+    else:
+        console.print(
+            f"network    {body['networkId']}\noperator   {body['operatorToken']}  "
+            f"(keep it: it is not shown again)\njoin code  {body['joinCode']}"
+        )
+
+
+if __name__ == "__main__":
+    app()

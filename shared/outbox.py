@@ -1,0 +1,126 @@
+"""The transactional outbox: an event is stored in the same MongoDB transaction as the state
+change it announces, and a relay publishes it to Kafka (acks=all) until Kafka takes it.
+Nothing is lost while Kafka is down; consumers are idempotent, so a re-publish is harmless."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+
+from faststream.kafka import KafkaBroker
+from opentelemetry import context, propagate
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+
+from shared.contracts import Payload
+from shared.events import Envelope, utcnow
+from shared.mongo import Database, Document, IndexSpec, Session, transaction
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+OUTBOX_INDEXES: IndexSpec = {OUTBOX: [IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)])]}
+
+
+@dataclass
+class Transaction:
+    """A unit of work: writes go through `session`; events through `publish`."""
+
+    session: Session
+    outbox: Outbox
+
+    async def publish(self, event_type: str, subject: str, data: Payload) -> Envelope:
+        return await self.outbox.add(self.session, event_type, subject, data)
+
+
+class Outbox:
+    def __init__(self, client: AsyncMongoClient[Document], db: Database, source: str) -> None:
+        self._client = client
+        self.database = db
+        self._events = db[OUTBOX]
+        self.source = source
+        self.wakeup = asyncio.Event()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with transaction(self._client) as session:
+            yield Transaction(session, self)
+        self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
+
+    async def add(self, session: Session, event_type: str, subject: str, data: Payload) -> Envelope:
+        envelope = Envelope(source=self.source, type=event_type, subject=subject)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the relay publishes later, inside this trace
+        await self._events.insert_one(
+            {
+                "_id": envelope.id,
+                "seq": time.time_ns(),
+                "topic": envelope.topic,
+                "key": subject,
+                "headers": envelope.to_headers(),
+                "body": data.model_dump_json(),
+                "trace": carrier,
+                "sent_at": None,
+            },
+            session=session,
+        )
+        return envelope
+
+    async def pending(self, limit: int) -> list[Document]:
+        cursor = self._events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
+        return await cursor.to_list()
+
+    async def mark_sent(self, event_id: str) -> None:
+        await self._events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
+
+
+class OutboxRelay:
+    def __init__(self, outbox: Outbox, broker: KafkaBroker, poll_seconds: float) -> None:
+        self._outbox = outbox
+        self._broker = broker
+        self._poll_seconds = poll_seconds
+
+    async def run(self) -> None:
+        while True:
+            self._outbox.wakeup.clear()  # before reading, so a commit made meanwhile is not missed
+            try:
+                published = await self.publish_pending()
+            except Exception:
+                log.exception("outbox relay: reading the outbox failed; retrying")
+                published = 0
+            if published == 0:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._outbox.wakeup.wait(), self._poll_seconds)
+
+    async def publish_pending(self, limit: int = 200) -> int:
+        events = await self._outbox.pending(limit)
+        for event in events:  # in order, so per-aggregate order holds
+            await self._publish(event)
+            await self._outbox.mark_sent(event["_id"])
+        return len(events)
+
+    async def _publish(self, event: Document) -> None:
+        token = context.attach(propagate.extract(event.get("trace") or {}))
+        try:
+            async for attempt in AsyncRetrying(
+                wait=wait_exponential_jitter(initial=0.2, max=5.0),
+                retry=retry_if_exception_type(Exception),
+                before_sleep=lambda state: log.warning(
+                    "outbox relay: Kafka did not take %s (%s); retrying",
+                    event["_id"],
+                    state.outcome.exception() if state.outcome else "?",
+                ),
+            ):
+                with attempt:
+                    await self._broker.publish(
+                        event["body"].encode(),
+                        topic=event["topic"],
+                        key=event["key"].encode(),
+                        headers=event["headers"],
+                    )
+        finally:
+            context.detach(token)

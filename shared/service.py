@@ -1,0 +1,136 @@
+"""The bootstrap every data service shares: one runtime (settings, MongoDB, broker, outbox,
+idempotent consumer, tracer) and one FastAPI app whose lifespan starts and stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from pymongo import AsyncMongoClient
+
+from shared.broker import ensure_topics, kafka_broker
+from shared.consumer import EventConsumer
+from shared.errors import AppError, ErrorCode
+from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
+from shared.mongo import Database, Document, IndexSpec, ensure_indexes, mongo_client
+from shared.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
+from shared.settings import ServiceName, Settings
+from shared.telemetry import setup_telemetry
+
+BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Runtime:
+    name: ServiceName
+    settings: Settings
+    client: AsyncMongoClient[Document]
+    db: Database
+    broker: KafkaBroker
+    outbox: Outbox
+    consumer: EventConsumer
+    tracer_provider: TracerProvider
+    background: list[BackgroundTask] = field(default_factory=list)
+
+
+def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
+    provider = setup_telemetry(name, settings)
+    client = mongo_client(settings)
+    db = client[settings.database_name(name)]
+    broker = kafka_broker(settings, name, provider)
+    outbox = Outbox(client, db, source=f"commonweave/{name}")
+    consumer = EventConsumer(broker, outbox, name, max_attempts=settings.consumer_max_attempts)
+    return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def require_service_token(
+    request: Request, token: str | None = Header(None, alias=SERVICE_TOKEN_HEADER)
+) -> None:
+    expected = request.app.state.runtime.settings.service_token.get_secret_value()
+    if not token_matches(token, expected):
+        raise AppError(ErrorCode.UNAUTHENTICATED, "a valid service token is required")
+
+
+def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ensure_indexes(runtime.db, {**OUTBOX_INDEXES, **indexes})
+        await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
+        await runtime.broker.start()
+        relay = OutboxRelay(runtime.outbox, runtime.broker, runtime.settings.outbox_poll_seconds)
+        tasks = [asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay")]
+        tasks += [asyncio.create_task(job()) for job in runtime.background]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.broker.stop()
+            await runtime.client.close()
+            runtime.tracer_provider.shutdown()
+
+    app = FastAPI(title=f"commonweave-{runtime.name}", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+
+    @app.get("/health")
+    async def health() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            await runtime.db.command("ping")
+            checks["mongo"] = "ok"
+        except Exception as exc:
+            checks["mongo"] = f"down: {exc}"
+        checks["kafka"] = "ok" if await runtime.broker.ping(timeout=2.0) else "down"
+        healthy = all(v == "ok" for v in checks.values())
+        body: dict[str, Any] = {
+            "service": runtime.name,
+            "status": "ok" if healthy else "degraded",
+            "dependencies": checks,
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(require_service_token)])
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=runtime.tracer_provider,
+        excluded_urls="health",
+        exclude_spans=["receive", "send"],
+    )
+    return app
+
+
+def configure_logging(service: str, level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def serve(name: ServiceName, create_app: Callable[[Settings], FastAPI]) -> None:
+    settings = Settings()
+    configure_logging(name, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port_of(name),
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

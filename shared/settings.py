@@ -1,0 +1,72 @@
+"""One settings class for every process, read from `COMMONWEAVE_*` environment variables.
+
+The same services run embedded (local broker and document store) or against real Kafka and
+MongoDB: only the URLs change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["gateway", "intake", "matching", "commitments", "notifications"]
+SERVICES: tuple[ServiceName, ...] = (
+    "intake",
+    "matching",
+    "commitments",
+    "notifications",
+    "gateway",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMONWEAVE_", env_file=".env", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongo_url: str = "mongodb://127.0.0.1:27017"
+    db_prefix: str = "commonweave"
+
+    host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    intake_port: int = 8001
+    matching_port: int = 8002
+    commitments_port: int = 8003
+    notifications_port: int = 8004
+    # Explicit URLs win over host/port (compose sets http://intake:8001 and so on).
+    intake_url: str = ""
+    matching_url: str = ""
+    commitments_url: str = ""
+    notifications_url: str = ""
+
+    service_token: SecretStr = SecretStr("dev-internal-token-change-me")
+    http_timeout_seconds: float = 5.0
+
+    telemetry_exporter: Literal["file", "otlp", "off"] = "file"
+    otlp_endpoint: str = "http://127.0.0.1:4318"
+    data_dir: Path = Path(".data")
+
+    topic_partitions: int = 3
+    topic_replication: int = 1
+
+    outbox_poll_seconds: float = 0.5
+    consumer_max_attempts: int = 3
+    log_level: str = "INFO"
+
+    def port_of(self, service: ServiceName) -> int:
+        port: int = getattr(self, f"{service}_port")
+        return port
+
+    def url_of(self, service: ServiceName) -> str:
+        explicit: str = getattr(self, f"{service}_url", "")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return explicit or f"http://{host}:{self.port_of(service)}"
+
+    def database_name(self, service: ServiceName) -> str:
+        return f"{self.db_prefix}_{service}"
+
+    @property
+    def trace_dir(self) -> Path:
+        return self.data_dir / "traces"

@@ -1,0 +1,75 @@
+"""OpenTelemetry for one process: a tracer provider named after the service, an exporter chosen
+by settings (OTLP, a local JSONL file per service, or off), and PyMongo / httpx instrumentation.
+FastStream's own telemetry middleware carries the trace across Kafka (see `shared.broker`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from shared.settings import Settings
+
+
+class JsonlSpanExporter(SpanExporter):
+    """Appends finished spans to `<dir>/<service>.jsonl`, the source of `commonweave traces`."""
+
+    def __init__(self, directory: Path, service: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._path = directory / f"{service}.jsonl"
+        self._service = service
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = [json.dumps(self._to_line(span), default=str) for span in spans]
+        with self._lock, self._path.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+        return SpanExportResult.SUCCESS
+
+    def _to_line(self, span: ReadableSpan) -> dict[str, object]:
+        context = span.get_span_context()
+        assert context is not None
+        return {
+            "trace_id": f"{context.trace_id:032x}",
+            "span_id": f"{context.span_id:016x}",
+            "parent_id": f"{span.parent.span_id:016x}" if span.parent else None,
+            "name": span.name,
+            "service": self._service,
+            "kind": span.kind.name,
+            "start": span.start_time,
+            "end": span.end_time,
+            "status": span.status.status_code.name,
+            "attributes": dict(span.attributes or {}),
+        }
+
+
+def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    exporter: SpanExporter | None = None
+    if settings.telemetry_exporter == "file":
+        exporter = JsonlSpanExporter(settings.trace_dir, service)
+    elif settings.telemetry_exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint.rstrip('/')}/v1/traces")
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    # One process runs one service, so the global provider is this service's provider; the
+    # instrumentations below and FastStream's middleware receive it explicitly anyway.
+    trace.set_tracer_provider(provider)
+    PymongoInstrumentor().instrument(tracer_provider=provider)
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    return provider
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return f"{context.trace_id:032x}" if context.is_valid else None
