@@ -109,7 +109,7 @@ class Stack:
     settings: Settings
     report: Callable[[str], None] = print
     components: dict[str, Component] = field(default_factory=dict)
-    start_timeout: float = 60.0
+    start_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         data = self.settings.data_dir.resolve()

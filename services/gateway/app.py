@@ -41,5 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         body: dict[str, Any] = {"service": "gateway", "status": "ok"}
         return JSONResponse(body)
 
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health")
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="health", exclude_spans=["receive", "send"]
+    )
     return app

@@ -236,3 +236,7 @@ class IntakeMutation:
             organization=Organization.from_profile(result["organization"]),
             admin_token=result["adminToken"],
         )
+
+
+QUERIES: list[type] = [IntakeQuery]
+MUTATIONS: list[type] = [IntakeMutation]

@@ -59,3 +59,7 @@ class NotificationsQuery:
             f"/inbox/{caller.member_id}/unread-count"
         )
         return count
+
+
+QUERIES: list[type] = [NotificationsQuery]
+MUTATIONS: list[type] = []

@@ -1,15 +1,10 @@
-"""Event payloads, one pydantic model per event type. Additive changes only: unknown fields
-are ignored so older consumers accept newer producers."""
+"""Events published by intake: organizations, members, needs, survey imports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
-
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+from shared.contracts.base import Payload
 
 
 class Resource(Payload):
@@ -108,19 +103,7 @@ class SurveyImported(Payload):
     needs_strengthened: int
 
 
-class NotificationCreated(Payload):
-    notification_id: str
-    network_id: str
-    member_id: str
-    kind: str
-    title: str
-    body: str
-    subject_id: str
-    created_at: datetime
-
-
-# topic (= CloudEvents type) -> payload model. The AsyncAPI document is generated from this.
-EVENT_TYPES: dict[str, type[Payload]] = {
+EVENTS: dict[str, type[Payload]] = {
     "organization.registered": OrganizationRegistered,
     "organization.updated": OrganizationUpdated,
     "organization.archived": OrganizationArchived,
@@ -128,5 +111,4 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "need.reported": NeedReported,
     "need.updated": NeedUpdated,
     "survey.imported": SurveyImported,
-    "notification.created": NotificationCreated,
 }

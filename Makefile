@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine with only Python 3.11:
+#   make run   - create the environment, start the embedded stack, print the GraphQL URL
+#   make test  - create the environment, lint, type-check and run every test
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+
+.PHONY: run test env lint unit integration bench schema clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+run: env
+	$(VENV)/bin/commonweave run
+
+lint: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+unit: env
+	$(VENV)/bin/pytest -q tests/unit
+
+bench: env
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf .data .venv .tools

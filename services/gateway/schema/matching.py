@@ -1,0 +1,6 @@
+"""GraphQL types and operations served by the matching service."""
+
+from __future__ import annotations
+
+QUERIES: list[type] = []
+MUTATIONS: list[type] = []

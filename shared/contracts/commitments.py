@@ -1,0 +1,112 @@
+"""Events published by commitments: partnerships and everything partners promise and do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.contracts.base import Payload
+
+
+class PartnershipRef(Payload):
+    partnership_id: str
+    network_id: str
+    name: str
+    organization_ids: list[str]
+
+
+class PartnershipFormed(Payload):
+    partnership: PartnershipRef
+    goals: list[str] = []
+    check_in_cadence: str = "biweekly"
+    match_id: str | None = None
+    need_id: str | None = None
+
+
+class CommitmentEvent(Payload):
+    """commitment.made / fulfilled / due_soon / overdue / missed / cancelled."""
+
+    partnership: PartnershipRef
+    commitment_id: str
+    owner_organization_id: str
+    title: str
+    kind: str = ""
+    quantity: float | None = None
+    unit: str | None = None
+    due_at: datetime
+    status: str
+
+
+class CheckInRecorded(Payload):
+    partnership: PartnershipRef
+    check_in_id: str
+    held_at: datetime
+    wins: list[str] = []
+    blockers: list[str] = []
+
+
+class CheckInDue(Payload):
+    partnership: PartnershipRef
+    due_at: datetime
+    last_check_in_at: datetime | None = None
+
+
+class MilestoneReached(Payload):
+    partnership: PartnershipRef
+    milestone_id: str
+    title: str
+    note: str = ""
+
+
+class ContributionLogged(Payload):
+    partnership: PartnershipRef
+    contribution_id: str
+    organization_id: str
+    kind: str
+    quantity: float
+    unit: str
+    estimated_value: float = 0.0
+
+
+class FeedbackReceived(Payload):
+    partnership: PartnershipRef
+    feedback_id: str
+    rating: int
+    comment: str = ""
+    participants_reached: int = 0
+
+
+class HealthPart(Payload):
+    name: str
+    score: float
+    weight: float
+
+
+class PartnershipHealthChanged(Payload):
+    partnership: PartnershipRef
+    score: float
+    previous_score: float | None = None
+    parts: list[HealthPart] = []
+
+
+class OrganizationReliabilityChanged(Payload):
+    organization_id: str
+    network_id: str
+    reliability: float
+    previous: float | None = None
+    closed_commitments: int = 0
+
+
+EVENTS: dict[str, type[Payload]] = {
+    "partnership.formed": PartnershipFormed,
+    "commitment.made": CommitmentEvent,
+    "commitment.fulfilled": CommitmentEvent,
+    "commitment.due_soon": CommitmentEvent,
+    "commitment.overdue": CommitmentEvent,
+    "checkin.recorded": CheckInRecorded,
+    "checkin.due": CheckInDue,
+    "milestone.reached": MilestoneReached,
+    "contribution.logged": ContributionLogged,
+    "feedback.received": FeedbackReceived,
+    "partnership.health_changed": PartnershipHealthChanged,
+    "organization.reliability_changed": OrganizationReliabilityChanged,
+}

@@ -1,0 +1,21 @@
+"""Events published by notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.contracts.base import Payload
+
+
+class NotificationCreated(Payload):
+    notification_id: str
+    network_id: str
+    member_id: str
+    kind: str
+    title: str
+    body: str
+    subject_id: str
+    created_at: datetime
+
+
+EVENTS: dict[str, type[Payload]] = {"notification.created": NotificationCreated}

@@ -1,0 +1,99 @@
+"""Starting the embedded stack on free ports for a test session, and talking to it."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from deploy.stack import Stack
+from shared.settings import SERVICES, Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def stack_settings(data_dir: Path, **overrides: Any) -> Settings:
+    ports = {f"{service}_port": free_port() for service in SERVICES}
+    return Settings(
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",
+        mongo_url=f"mongodb://127.0.0.1:{free_port()}",
+        data_dir=data_dir,
+        telemetry_exporter="file",
+        outbox_poll_seconds=0.2,
+        _env_file=None,  # type: ignore[call-arg]
+        **ports,
+        **overrides,
+    )
+
+
+class GraphQLError(AssertionError):
+    pass
+
+
+@dataclass
+class Client:
+    """A GraphQL client of the gateway, optionally with a bearer token."""
+
+    url: str
+    token: str | None = None
+
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        all_headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        all_headers.update(headers or {})
+        response = httpx.post(
+            self.url,
+            json={"query": query, "variables": variables or {}},
+            headers=all_headers,
+            timeout=30,
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        """The `data` of a response that must have no errors."""
+        body = self.execute(query, variables, **kw)
+        if body.get("errors"):
+            raise GraphQLError(body["errors"])
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def errors(
+        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+    ) -> list[dict[str, Any]]:
+        """The `errors` of a response that must fail."""
+        body = self.execute(query, variables, **kw)
+        assert body.get("errors"), f"expected errors, got {body}"
+        errors: list[dict[str, Any]] = body["errors"]
+        return errors
+
+    def as_(self, token: str) -> Client:
+        return Client(self.url, token)
+
+
+def create_network(
+    stack: Stack, name: str = "Lane Network", time_zone: str = "America/Los_Angeles"
+) -> dict[str, str]:
+    response = httpx.post(
+        f"{stack.service_url('intake')}/networks",
+        json={"name": name, "region": "Lane County", "time_zone": time_zone},
+        headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
+        timeout=10,
+    )
+    response.raise_for_status()
+    body: dict[str, str] = response.json()
+    return body
