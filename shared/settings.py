@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = 3
     log_level: str = "INFO"
 
+    # The gateway's limits (see services/gateway/limits.py). Introspection and GraphiQL are on
+    # for development; switch them off in production.
+    gateway_max_depth: int = 12
+    gateway_max_tokens: int = 2000
+    gateway_max_aliases: int = 20
+    gateway_rate_per_second: float = 50.0
+    gateway_rate_burst: int = 200
+    gateway_introspection: bool = True
+    gateway_graphiql: bool = True
+
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")
         return port
