@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
@@ -29,6 +30,12 @@ log = logging.getLogger(__name__)
 PROCESSED = "processed_events"
 P = TypeVar("P", bound=Payload)
 Handler = Callable[[P, Envelope, Transaction], Awaitable[None]]
+
+
+async def _undecoded(message: StreamMessage[Any]) -> bytes:
+    """FastStream would parse JSON before the handler runs, and a poison body would then fail
+    outside our DLQ logic; `process` parses and validates the body itself."""
+    return message.body
 
 
 class AlreadyProcessed(Exception):
@@ -61,6 +68,7 @@ class EventConsumer:
             group_id=self.group,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_undecoded,
             title=f"{self.group}:{topic}",
         )(on_message)
 

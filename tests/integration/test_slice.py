@@ -1,0 +1,108 @@
+"""The first slice, end to end through five processes: registerOrganization on the gateway
+reaches intake, Kafka, matching and notifications, and all of it is one trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from deploy.stack import Stack
+from tests.support.stack import Client
+from tests.support.traces import spans_of
+from tests.support.wait import eventually
+
+REGISTER = """
+mutation Register($input: RegisterOrganizationInput!) {
+  registerOrganization(input: $input) { adminToken organization { id name } }
+}"""
+INBOX = (
+    "{ notifications(first: 10) { edges { node { kind title body } } } unreadNotificationCount }"
+)
+
+
+def registration(network_id: str, name: str, email: str) -> dict[str, Any]:
+    return {
+        "networkId": network_id,
+        "name": name,
+        "mission": "Protect the river and teach recycling in schools",
+        "focusAreas": ["environment"],
+        "offers": [{"kind": "OUTREACH", "description": "door to door"}],
+        "admin": {"name": "Ann Lee", "email": email},
+    }
+
+
+def test_registration_reaches_the_admin_inbox_in_one_trace(
+    stack: Stack, operator: Client, network: dict[str, str]
+) -> None:
+    body = operator.execute(
+        REGISTER, {"input": registration(network["networkId"], "GreenLeaf", "ann@greenleaf.org")}
+    )
+    assert "errors" not in body, body
+    trace_id = body["extensions"]["traceId"]
+    admin = operator.as_(body["data"]["registerOrganization"]["adminToken"])
+
+    inbox = eventually(lambda: admin.data(INBOX)["notifications"]["edges"])
+    assert [edge["node"]["kind"] for edge in inbox] == ["organization.registered"]
+    assert "GreenLeaf" in inbox[0]["node"]["title"]
+    assert admin.data(INBOX)["unreadNotificationCount"] == 1
+
+    wanted = {"gateway", "intake", "matching", "notifications"}
+    spans = eventually(
+        lambda: (
+            (s := spans_of(stack.settings.trace_dir, trace_id))
+            and wanted <= {x["service"] for x in s}
+            and s
+        )
+    )
+    by_id = {span["span_id"]: span for span in spans}
+    roots = [span for span in spans if span["parent_id"] is None]
+    assert len(roots) == 1 and roots[0]["service"] == "gateway"
+    assert roots[0]["kind"] == "SERVER"
+    for span in spans:
+        if span["parent_id"] is not None:
+            assert span["parent_id"] in by_id, f"{span['name']} has a parent outside the trace"
+
+    def parent(span: dict[str, Any]) -> dict[str, Any]:
+        return by_id[span["parent_id"]]
+
+    intake_server = next(
+        s for s in spans if s["service"] == "intake" and s["name"] == "POST /organizations"
+    )
+    assert (
+        parent(intake_server)["service"] == "gateway" and parent(intake_server)["kind"] == "CLIENT"
+    )
+    consumers = [
+        s
+        for s in spans
+        if s["kind"] == "CONSUMER" and s["name"].startswith("organization.registered")
+    ]
+    assert {s["service"] for s in consumers} == {"matching", "notifications"}
+    for consumer in consumers:
+        producer = parent(consumer)
+        assert producer["service"] == "intake" and producer["kind"] == "PRODUCER"
+    assert any(s["service"] == "matching" and s["kind"] == "CLIENT" for s in spans), "mongo span"
+
+
+def test_matching_read_model_holds_the_profile(
+    stack: Stack, operator: Client, network: dict[str, str]
+) -> None:
+    data = operator.data(
+        REGISTER, {"input": registration(network["networkId"], "River Friends", "bo@river.org")}
+    )
+    org_id = data["registerOrganization"]["organization"]["id"]
+    headers = {"X-Service-Token": stack.settings.service_token.get_secret_value()}
+
+    def profile() -> dict[str, Any] | None:
+        response = httpx.get(f"{stack.service_url('matching')}/profiles/{org_id}", headers=headers)
+        return response.json() if response.status_code == 200 else None
+
+    found = eventually(profile)
+    assert found["name"] == "River Friends"
+    assert found["offers"][0]["kind"] == "outreach"
+
+
+def test_the_gateway_rejects_a_missing_or_unknown_token(gql: Client) -> None:
+    for client in (gql, gql.as_("cw_not-a-real-token")):
+        errors = client.errors(INBOX)
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
