@@ -1,4 +1,5 @@
-"""The gateway's wiring: GraphQL over FastAPI, the service clients, telemetry."""
+"""The gateway's wiring: GraphQL over FastAPI (HTTP and graphql-transport-ws), the service
+clients, the event feed for subscriptions, telemetry, and a health that reports dependencies."""
 
 from __future__ import annotations
 
@@ -6,40 +7,81 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from starlette.requests import HTTPConnection, Request
+from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import process_result as default_process_result
+from strawberry.types import ExecutionResult
 
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
+from services.gateway.feed import EventFeed
 from services.gateway.schema import build_schema
+from services.gateway.schema.errors import shape_errors
 from shared.settings import Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry
+
+
+class GatewayRouter(GraphQLRouter[GatewayContext, None]):
+    async def process_result(
+        self, request: Request | WebSocket, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Every HTTP response: errors in the contract's shape and the trace id, also when
+        the failure happened before execution (parse, validation, limits, extensions)."""
+        result.errors = shape_errors(result.errors)
+        response = default_process_result(result)
+        extensions = dict(response.get("extensions") or {})
+        extensions.setdefault("traceId", current_trace_id())
+        response["extensions"] = extensions
+        return response
 
 
 def create_app(settings: Settings) -> FastAPI:
     provider = setup_telemetry("gateway", settings)
     clients = ServiceClients.from_settings(settings)
+    feed = EventFeed(settings)
 
-    async def get_context(request: Request) -> GatewayContext:
-        return GatewayContext(settings, clients, bearer_token(request.headers.get("authorization")))
+    async def get_context(connection: HTTPConnection) -> GatewayContext:
+        return GatewayContext(
+            settings,
+            clients,
+            bearer_token(connection.headers.get("authorization")),
+            feed,
+            connection.client.host if connection.client else "unknown",
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await feed.start()
         try:
             yield
         finally:
+            await feed.stop()
             await clients.aclose()
             provider.shutdown()
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
-    app.include_router(GraphQLRouter(build_schema(), context_getter=get_context), prefix="/graphql")
+    router = GatewayRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.gateway_graphiql else None,
+    )
+    app.include_router(router, prefix="/graphql")
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        body: dict[str, Any] = {"service": "gateway", "status": "ok"}
-        return JSONResponse(body)
+        dependencies = await clients.health()
+        healthy = all(v == "ok" for v in dependencies.values())
+        body: dict[str, Any] = {
+            "service": "gateway",
+            "status": "ok" if healthy else "degraded",
+            "dependencies": dependencies,
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="health", exclude_spans=["receive", "send"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from shared.http import ServiceClient
@@ -30,6 +31,29 @@ class ServiceClients:
             notifications=client("notifications"),
         )
 
+    @property
+    def all(self) -> tuple[ServiceClient, ...]:
+        return (self.intake, self.matching, self.commitments, self.notifications)
+
+    def by_name(self, service: str) -> ServiceClient:
+        for client in self.all:
+            if client.service == service:
+                return client
+        raise KeyError(service)
+
+    async def health(self) -> dict[str, str]:
+        """Each service's own /health, asked concurrently: "ok" or why not."""
+
+        async def check(client: ServiceClient) -> str:
+            try:
+                await client.get("/health")
+                return "ok"
+            except Exception as exc:
+                return f"down: {exc}"
+
+        results = await asyncio.gather(*(check(c) for c in self.all))
+        return {c.service: r for c, r in zip(self.all, results, strict=True)}
+
     async def aclose(self) -> None:
-        for client in (self.intake, self.matching, self.commitments, self.notifications):
+        for client in self.all:
             await client.aclose()

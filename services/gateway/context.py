@@ -1,13 +1,17 @@
-"""Per-request context: who is calling (resolved once from the bearer token) and the clients."""
+"""Per-request context: who is calling (resolved once from the bearer token), the clients,
+the request's DataLoaders and the event feed subscriptions read from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from strawberry.fastapi import BaseContext
 
 from services.gateway.clients import ServiceClients
+from services.gateway.feed import EventFeed
+from services.gateway.loaders import Loaders
 from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
 
@@ -34,25 +38,54 @@ class Caller:
 
 
 class GatewayContext(BaseContext):
-    def __init__(self, settings: Settings, clients: ServiceClients, bearer: str | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clients: ServiceClients,
+        bearer: str | None,
+        feed: EventFeed | None = None,
+        client_host: str = "unknown",
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.clients = clients
+        self.feed = feed
+        self.loaders = Loaders(clients)
         self._bearer = bearer
+        self._client_host = client_host
         self._caller: Caller | None = None
 
     @property
+    def bearer(self) -> str | None:
+        """The header's token, or over websockets the `connection_init` payload's
+        (`{"Authorization": "Bearer ..."}` or `{"token": ...}`)."""
+        if self._bearer:
+            return self._bearer
+        params: Any = self.connection_params
+        if isinstance(params, dict):
+            header = params.get("Authorization") or params.get("authorization")
+            token = bearer_token(header) if isinstance(header, str) else params.get("token")
+            return token if isinstance(token, str) and token else None
+        return None
+
+    @property
     def has_token(self) -> bool:
-        return bool(self._bearer)
+        return bool(self.bearer)
+
+    @property
+    def rate_key(self) -> str:
+        """What the rate limit counts by: the token, else the client address."""
+        return f"token:{self.bearer}" if self.bearer else f"host:{self._client_host}"
 
     async def caller(self) -> Caller:
         """The authenticated caller; UNAUTHENTICATED when the token is missing or unknown."""
         if self._caller is None:
-            if not self._bearer:
+            bearer = self.bearer
+            if not bearer:
                 raise AppError(
                     ErrorCode.UNAUTHENTICATED, "an Authorization: Bearer token is required"
                 )
-            found = await self.clients.intake.post("/auth/resolve", {"token": self._bearer})
+            found = await self.clients.intake.post("/auth/resolve", {"token": bearer})
             self._caller = Caller(
                 member_id=found["memberId"],
                 network_id=found["networkId"],

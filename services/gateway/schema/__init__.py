@@ -1,18 +1,53 @@
 """The public schema: each service's module contributes its Query and Mutation types
-(`QUERIES`, `MUTATIONS`), merged here into one Query and one Mutation."""
+(`QUERIES`, `MUTATIONS`), merged here into one Query and one Mutation, with `node(id)` and the
+subscriptions. Root query fields are nullable, so a service that is down nulls only the fields
+that need it (with an UNAVAILABLE error) while the rest of the response answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryOptional
 
-from services.gateway.schema import commitments, intake, matching, notifications
-from services.gateway.schema.errors import ContractErrors
+from services.gateway.limits import limit_extensions
+from services.gateway.schema import commitments, intake, matching, node, notifications
+from services.gateway.schema.errors import ContractErrors, log_unexpected
+from services.gateway.schema.subscriptions import Subscription
+from shared.settings import Settings
 
-PARTS = (intake, matching, commitments, notifications)
+PARTS = (intake, matching, commitments, notifications, node)
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))
-Mutation = merge_types("Mutation", tuple(t for part in PARTS for t in part.MUTATIONS))
+Mutation = merge_types(
+    "Mutation", tuple(t for part in PARTS for t in getattr(part, "MUTATIONS", []))
+)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ContractErrors])
+def _nullable_fields(type_: type) -> None:
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if not isinstance(field.type, StrawberryOptional):
+            field.type = StrawberryOptional(field.type)
+
+
+_nullable_fields(Query)
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: Sequence[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors, execution_context)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings(_env_file=None)
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=node.node_types(),
+        extensions=[ContractErrors, *limit_extensions(settings)],
+    )

@@ -1,0 +1,93 @@
+"""What a caller may ask for: query depth, token and alias counts (strawberry's extensions),
+a per-token rate limit (a token bucket in memory, per gateway process), and introspection
+switched off by settings. Refusals carry `extensions.code = LIMIT_EXCEEDED`."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from shared.errors import AppError, ErrorCode
+from shared.settings import Settings
+
+# The messages strawberry's and graphql-core's limiters report, recognised to set the code.
+LIMIT_MESSAGES = re.compile(
+    r"exceeds maximum operation depth"
+    r"|aliases found\. Allowed"
+    r"|Document contains more than \d+ tokens"
+)
+
+
+def is_limit_message(message: str) -> bool:
+    return LIMIT_MESSAGES.search(message) is not None
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per key: `burst` requests at once, refilled at `rate` per second."""
+
+    rate: float
+    burst: int
+    clock: Callable[[], float] = time.monotonic
+    max_keys: int = 100_000
+    _buckets: dict[str, Bucket] = field(default_factory=dict)
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:
+                self._buckets.clear()  # bounded memory; forgetting is in the caller's favour
+            bucket = self._buckets[key] = Bucket(float(self.burst), now)
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens < 1.0:
+            return False
+        bucket.tokens -= 1.0
+        return True
+
+
+class RateLimit(SchemaExtension):
+    """Refuses an operation when the caller's bucket is empty (keyed by the bearer token)."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    def on_execute(self) -> Iterator[None]:
+        key = getattr(self.execution_context.context, "rate_key", "anonymous")
+        if not self.limiter.allow(key):
+            raise AppError(ErrorCode.LIMIT_EXCEEDED, "rate limit exceeded; slow down and retry")
+        yield
+
+
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
+    """One fresh extension per request (strawberry's per-request isolation)."""
+    limiter = RateLimiter(settings.gateway_rate_per_second, settings.gateway_rate_burst)
+    factories: list[ExtensionFactory] = [
+        lambda: QueryDepthLimiter(max_depth=settings.gateway_max_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.gateway_max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.gateway_max_aliases),
+        lambda: RateLimit(limiter),
+    ]
+    if not settings.gateway_introspection:
+        factories.append(DisableIntrospection)
+    return factories

@@ -1,0 +1,95 @@
+"""Subscriptions (graphql-transport-ws on /graphql), fed from Kafka through the gateway's
+event feed and authorized when the subscription starts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from services.gateway.auth import require_party
+from services.gateway.feed import NOTIFICATION_TOPIC, PARTNERSHIP_TOPICS, Event, EventFeed
+from services.gateway.schema.context import Info
+from services.gateway.schema.notifications import Notification
+from shared.contracts import NotificationCreated
+from shared.errors import AppError, ErrorCode
+
+
+@strawberry.type(description="Something that happened in a partnership, as it happens.")
+class PartnershipActivity:
+    kind: str = strawberry.field(description="The event type, e.g. commitment.made.")
+    partnership_id: strawberry.ID
+    subject_id: strawberry.ID
+    occurred_at: datetime
+    data: JSON = strawberry.field(description="The event's payload.")
+
+
+def _feed(info: Info) -> EventFeed:
+    if info.context.feed is None:
+        raise AppError(ErrorCode.UNAVAILABLE, "subscriptions are not available; retry")
+    return info.context.feed
+
+
+def partnership_scope(found: dict[str, Any]) -> tuple[str, list[str]]:
+    """The network and organization ids of a partnership as commitments answers it."""
+    network_id = found.get("network_id") or found.get("networkId") or ""
+    orgs = found.get("organization_ids") or found.get("organizationIds")
+    if orgs is None:
+        members = found.get("organizations") or found.get("members") or []
+        orgs = [m.get("organization_id") or m.get("organizationId") for m in members]
+    return str(network_id), [str(o) for o in orgs if o]
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The caller's own notifications as they are created.")
+    async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
+        caller = await info.context.caller()
+
+        def mine(event: Event) -> bool:
+            payload = event.payload
+            return isinstance(payload, NotificationCreated) and payload.member_id == (
+                caller.member_id
+            )
+
+        async for event in _feed(info).listen((NOTIFICATION_TOPIC,), mine):
+            n = event.payload
+            assert isinstance(n, NotificationCreated)
+            yield Notification(
+                id=strawberry.ID(n.notification_id),
+                kind=n.kind,
+                title=n.title,
+                body=n.body,
+                subject_id=strawberry.ID(n.subject_id),
+                read=False,
+                created_at=n.created_at,
+            )
+
+    @strawberry.subscription(description="Activity in a partnership the caller is part of.")
+    async def partnership_activity(
+        self, info: Info, partnership_id: strawberry.ID
+    ) -> AsyncGenerator[PartnershipActivity, None]:
+        caller = await info.context.caller()
+        found = await info.context.clients.commitments.get(f"/partnerships/{partnership_id}")
+        network_id, organization_ids = partnership_scope(found)
+        require_party(caller, organization_ids, network_id, "partnership", partnership_id)
+
+        def about_it(event: Event) -> bool:
+            ref = getattr(event.payload, "partnership", None)
+            return ref is not None and ref.partnership_id == partnership_id
+
+        async for event in _feed(info).listen(PARTNERSHIP_TOPICS, about_it):
+            ref = getattr(event.payload, "partnership")  # noqa: B009
+            # Membership may change while subscribed: check each event, not just the first.
+            if not (caller.is_operator or caller.organization_id in ref.organization_ids):
+                return
+            yield PartnershipActivity(
+                kind=event.envelope.type,
+                partnership_id=strawberry.ID(ref.partnership_id),
+                subject_id=strawberry.ID(event.envelope.subject),
+                occurred_at=event.envelope.time,
+                data=cast(JSON, event.payload.model_dump(mode="json")),
+            )
