@@ -144,6 +144,8 @@ class Stack:
                 str(mongo_port),
                 "--log-file",
                 str(logs / "mongo-server.log"),
+                "--pid-file",  # its default, /tmp/nx_27017.pid, allows one server per machine
+                str(data / "mongo.pid"),
             ],
             mongo_host,
             mongo_port,
