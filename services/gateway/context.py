@@ -3,6 +3,7 @@ the request's DataLoaders and the event feed subscriptions read from."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -54,6 +55,8 @@ class GatewayContext(BaseContext):
         self._bearer = bearer
         self._client_host = client_host
         self._caller: Caller | None = None
+        self._refused: AppError | None = None
+        self._resolving = asyncio.Lock()  # resolvers run concurrently: resolve the token once
 
     @property
     def bearer(self) -> str | None:
@@ -79,20 +82,28 @@ class GatewayContext(BaseContext):
 
     async def caller(self) -> Caller:
         """The authenticated caller; UNAUTHENTICATED when the token is missing or unknown."""
-        if self._caller is None:
-            bearer = self.bearer
-            if not bearer:
-                raise AppError(
-                    ErrorCode.UNAUTHENTICATED, "an Authorization: Bearer token is required"
+        async with self._resolving:
+            if self._caller is None:
+                bearer = self.bearer
+                if not bearer:
+                    raise AppError(
+                        ErrorCode.UNAUTHENTICATED, "an Authorization: Bearer token is required"
+                    )
+                if self._refused is not None:
+                    raise self._refused
+                try:
+                    found = await self.clients.intake.post("/auth/resolve", {"token": bearer})
+                except AppError as exc:
+                    if exc.code is ErrorCode.UNAUTHENTICATED:
+                        self._refused = exc
+                    raise
+                self._caller = Caller(
+                    member_id=found["memberId"],
+                    network_id=found["networkId"],
+                    organization_id=found.get("organizationId"),
+                    role=Role(found["role"]),
                 )
-            found = await self.clients.intake.post("/auth/resolve", {"token": bearer})
-            self._caller = Caller(
-                member_id=found["memberId"],
-                network_id=found["networkId"],
-                organization_id=found.get("organizationId"),
-                role=Role(found["role"]),
-            )
-        return self._caller
+            return self._caller
 
 
 def bearer_token(authorization: str | None) -> str | None:
