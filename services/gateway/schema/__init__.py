@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryOptional
 
+from services.gateway.ids import WellFormedIds
 from services.gateway.limits import limit_extensions
 from services.gateway.schema import commitments, intake, matching, node, notifications
 from services.gateway.schema.errors import ContractErrors, log_unexpected
@@ -49,5 +50,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=node.node_types(),
-        extensions=[ContractErrors, *limit_extensions(settings)],
+        extensions=[ContractErrors, WellFormedIds, *limit_extensions(settings)],
     )
