@@ -6,6 +6,7 @@ process group and is told to die with this process, so nothing is left behind.""
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import shutil
@@ -21,6 +22,9 @@ from urllib.parse import urlparse
 
 import httpx
 
+from shared.broker import ensure_topics
+from shared.contracts import EVENT_TYPES
+from shared.events import dlq_topic
 from shared.settings import SERVICES, ServiceName, Settings
 
 PR_SET_PDEATHSIG = 1
@@ -183,6 +187,12 @@ class Stack:
     def start_component(self, name: str) -> None:
         self.start_components([name])
 
+    def provision_topics(self) -> None:
+        """Creates every event topic and its DLQ. The embedded broker keeps topics in memory,
+        so a restarted broker starts empty; a real Kafka cluster keeps them."""
+        topics = [name for topic in EVENT_TYPES for name in (topic, dlq_topic(topic))]
+        asyncio.run(ensure_topics(self.settings, topics))
+
     def start_components(self, names: list[str]) -> None:
         began = time.monotonic()
         for name in names:
@@ -190,6 +200,8 @@ class Stack:
         for name in names:
             component = self.components[name]
             self._wait_ready(component)
+            if name == "broker":
+                self.provision_topics()
             self.report(
                 f"{name:<14} ready on {component.host}:{component.port} "
                 f"({time.monotonic() - began:.1f}s)  log: {component.log_path}"

@@ -20,6 +20,9 @@ def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> 
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
         logger=logging.getLogger(f"{service}.kafka"),
         graceful_timeout=10.0,
+        # Refresh metadata often enough that consumers pick up partitions added to a topic
+        # (by an operator, or by a restarted embedded broker auto-creating it) within seconds.
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
     )
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
@@ -71,18 +72,35 @@ class Outbox:
         return envelope
 
     async def pending(self, limit: int) -> list[Document]:
-        cursor = self._events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
-        return await cursor.to_list()
+        # Polling is bookkeeping, not a user action: no trace per poll.
+        with suppress_instrumentation():
+            cursor = self._events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
+            return await cursor.to_list()
 
     async def mark_sent(self, event_id: str) -> None:
-        await self._events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
+        with suppress_instrumentation():
+            await self._events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
 
 
 class OutboxRelay:
-    def __init__(self, outbox: Outbox, broker: KafkaBroker, poll_seconds: float) -> None:
+    """Publishes pending events in order. Before publishing to a topic it makes sure the topic
+    exists (again after any failure): a broker that lost its topics (the embedded in-memory
+    one, after a restart) would otherwise acknowledge events into a topic nobody reads."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        broker: KafkaBroker,
+        ensure_topics: Callable[[list[str]], Awaitable[None]],
+        poll_seconds: float,
+        publish_timeout: float = 5.0,
+    ) -> None:
         self._outbox = outbox
         self._broker = broker
+        self._ensure_topics = ensure_topics
         self._poll_seconds = poll_seconds
+        self._publish_timeout = publish_timeout
+        self._known_topics: set[str] = set()
 
     async def run(self) -> None:
         while True:
@@ -103,6 +121,20 @@ class OutboxRelay:
             await self._outbox.mark_sent(event["_id"])
         return len(events)
 
+    async def _publish_once(self, event: Document) -> None:
+        if event["topic"] not in self._known_topics:
+            await self._ensure_topics([event["topic"]])
+            self._known_topics.add(event["topic"])
+        await asyncio.wait_for(
+            self._broker.publish(
+                event["body"].encode(),
+                topic=event["topic"],
+                key=event["key"].encode(),
+                headers=event["headers"],
+            ),
+            self._publish_timeout,
+        )
+
     async def _publish(self, event: Document) -> None:
         token = context.attach(propagate.extract(event.get("trace") or {}))
         try:
@@ -116,11 +148,10 @@ class OutboxRelay:
                 ),
             ):
                 with attempt:
-                    await self._broker.publish(
-                        event["body"].encode(),
-                        topic=event["topic"],
-                        key=event["key"].encode(),
-                        headers=event["headers"],
-                    )
+                    try:
+                        await self._publish_once(event)
+                    except Exception:
+                        self._known_topics.clear()
+                        raise
         finally:
             context.detach(token)

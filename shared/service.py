@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import uvicorn
@@ -72,7 +73,12 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         await ensure_indexes(runtime.db, {**OUTBOX_INDEXES, **indexes})
         await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
         await runtime.broker.start()
-        relay = OutboxRelay(runtime.outbox, runtime.broker, runtime.settings.outbox_poll_seconds)
+        relay = OutboxRelay(
+            runtime.outbox,
+            runtime.broker,
+            partial(ensure_topics, runtime.settings),
+            runtime.settings.outbox_poll_seconds,
+        )
         tasks = [asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay")]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
         try:

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     otlp_endpoint: str = "http://127.0.0.1:4318"
     data_dir: Path = Path(".data")
 
+    kafka_metadata_max_age_ms: int = 10_000
     topic_partitions: int = 3
     topic_replication: int = 1
 
