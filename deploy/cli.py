@@ -12,6 +12,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from deploy.asyncapi import asyncapi_document
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
 from shared.http import SERVICE_TOKEN_HEADER
@@ -21,7 +22,7 @@ app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=T
 admin_app = typer.Typer(help="Operator commands against the running stack.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(traces_app, name="traces")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -90,6 +91,12 @@ def create_network(
             f"network    {body['networkId']}\noperator   {body['operatorToken']}  "
             f"(keep it: it is not shown again)\njoin code  {body['joinCode']}"
         )
+
+
+@app.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI document of every topic, generated from the event contracts."""
+    print(json.dumps(asyncapi_document(), indent=2, default=str))
 
 
 if __name__ == "__main__":
