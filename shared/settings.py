@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = 3
     log_level: str = "INFO"
 
+    # notifications: email is off while smtp_host is empty
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_tls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "Commonweave <noreply@commonweave.local>"
+    email_poll_seconds: float = 1.0
+    email_max_backoff_seconds: float = 300.0
+
     # The gateway's limits (see services/gateway/limits.py). Introspection and GraphiQL are on
     # for development; switch them off in production.
     gateway_max_depth: int = 12

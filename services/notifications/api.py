@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from services.notifications.store import NotificationStore
 from shared.service import Runtime, get_runtime
@@ -29,6 +30,17 @@ async def inbox(
         "items": [_public(item) for item in items[:first]],
         "hasNextPage": len(items) > first,
     }
+
+
+class ReadBody(BaseModel):
+    ids: list[str] = Field(max_length=500)
+
+
+@router.post("/inbox/{member_id}/read")
+async def mark_read(
+    member_id: str, body: ReadBody, store: NotificationStore = Depends(get_store)
+) -> int:
+    return await store.mark_read(member_id, body.ids)
 
 
 @router.get("/inbox/{member_id}/unread-count")

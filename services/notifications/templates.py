@@ -1,26 +1,162 @@
-"""Short, human messages per event kind. Pure: an event in, a title and body out."""
+"""Short, human messages per event kind, and who should get them. Pure: an event in, a message
+and an audience out. Kinds without a template are not subscribed to, so nothing crashes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from shared.contracts import OrganizationRegistered
+from shared import contracts as c
 
 
 @dataclass(frozen=True)
 class Message:
-    kind: str
     title: str
     body: str
 
 
-def welcome(event: OrganizationRegistered) -> Message:
-    network = event.network_name or "your network"
-    return Message(
-        kind="organization.registered",
-        title=f"Welcome to {network}, {event.profile.name}",
-        body=(
-            f"{event.admin.name}, {event.profile.name} is now part of {network}. "
-            "We will suggest partners whose goals and strengths fit yours."
+@dataclass(frozen=True)
+class Audience:
+    """Every member of these organizations; plus one member directly (the new admin)."""
+
+    network_id: str
+    subject_id: str
+    organization_ids: list[str] = field(default_factory=list)
+    member_ids: list[str] = field(default_factory=list)
+
+
+def _names(parties: list[c.MatchParty]) -> str:
+    return " and ".join(p.name for p in parties)
+
+
+def _partnership(p: c.PartnershipRef, organization_ids: list[str] | None = None) -> Audience:
+    return Audience(p.network_id, p.partnership_id, organization_ids or p.organization_ids)
+
+
+def welcome(e: c.OrganizationRegistered) -> tuple[Message, Audience]:
+    network = e.network_name or "your network"
+    return (
+        Message(
+            f"Welcome to {network}, {e.profile.name}",
+            f"{e.admin.name}, {e.profile.name} is now part of {network}. "
+            "We will suggest partners whose goals and strengths fit yours.",
         ),
+        Audience(e.profile.network_id, e.profile.organization_id, member_ids=[e.admin.member_id]),
     )
+
+
+def member_joined(e: c.MemberJoined) -> tuple[Message, Audience]:
+    return (
+        Message(
+            f"Welcome, {e.member.name}", "You can now follow your organization's partnerships."
+        ),
+        Audience(e.network_id, e.organization_id, member_ids=[e.member.member_id]),
+    )
+
+
+def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
+    reason = e.reasons[0] if e.reasons else "your goals and strengths fit"
+    return (
+        Message(f"New partner suggestion: {_names(e.parties)}", f"{reason}. Score {e.score:.2f}."),
+        Audience(e.network_id, e.match_id, [p.organization_id for p in e.parties]),
+    )
+
+
+def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
+    return (
+        Message(f"{_names(e.parties)} agreed to partner", "Your partnership is being set up."),
+        Audience(e.network_id, e.match_id, [p.organization_id for p in e.parties]),
+    )
+
+
+def partnership_formed(e: c.PartnershipFormed) -> tuple[Message, Audience]:
+    goals = "; ".join(e.goals) or "shared goals"
+    return (
+        Message(f"Partnership formed: {e.partnership.name}", f"Goals: {goals}."),
+        _partnership(e.partnership),
+    )
+
+
+def commitment(kind: str) -> Callable[[c.CommitmentEvent], tuple[Message, Audience]]:
+    phrases = {
+        "commitment.made": ("New commitment", "is due {due}"),
+        "commitment.fulfilled": ("Commitment kept", "was done — thank you"),
+        "commitment.due_soon": ("Due soon", "is due {due}"),
+        "commitment.overdue": ("Overdue", "was due {due} and is still open"),
+    }
+    title, phrase = phrases[kind]
+
+    def render(e: c.CommitmentEvent) -> tuple[Message, Audience]:
+        due = e.due_at.strftime("%a %d %b %H:%M UTC")
+        return (
+            Message(
+                f"{title}: {e.title}",
+                f"“{e.title}” ({e.partnership.name}) {phrase.format(due=due)}.",
+            ),
+            _partnership(e.partnership),
+        )
+
+    return render
+
+
+def checkin_due(e: c.CheckInDue) -> tuple[Message, Audience]:
+    return (
+        Message(
+            f"Time for a check-in: {e.partnership.name}",
+            "Regular check-ins keep partners in step; record one when you meet.",
+        ),
+        _partnership(e.partnership),
+    )
+
+
+def milestone_reached(e: c.MilestoneReached) -> tuple[Message, Audience]:
+    note = f" {e.note}" if e.note else ""
+    return (
+        Message(f"🎉 {e.partnership.name} reached a milestone", f"{e.title}.{note} Well done!"),
+        _partnership(e.partnership),
+    )
+
+
+def feedback_received(e: c.FeedbackReceived) -> tuple[Message, Audience]:
+    return (
+        Message(
+            f"New feedback for {e.partnership.name}",
+            f"Rated {e.rating}/5" + (f": “{e.comment}”" if e.comment else "."),
+        ),
+        _partnership(e.partnership),
+    )
+
+
+def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
+    return (
+        Message(
+            f"Contribution to {e.partnership.name}",
+            f"{e.quantity:g} {e.unit} of {e.kind.lower().replace('_', ' ')} logged.",
+        ),
+        _partnership(e.partnership),
+    )
+
+
+# Each renderer takes the payload model of its own kind (see shared.contracts.EVENT_TYPES).
+Renderer = Callable[[Any], tuple[Message, Audience]]
+TEMPLATES: dict[str, Renderer] = {
+    "organization.registered": welcome,
+    "member.joined": member_joined,
+    "match.suggested": match_suggested,
+    "match.accepted": match_accepted,
+    "partnership.formed": partnership_formed,
+    **{
+        kind: commitment(kind)
+        for kind in (
+            "commitment.made",
+            "commitment.fulfilled",
+            "commitment.due_soon",
+            "commitment.overdue",
+        )
+    },
+    "checkin.due": checkin_due,
+    "milestone.reached": milestone_reached,
+    "feedback.received": feedback_received,
+    "contribution.logged": contribution_logged,
+}

@@ -1,0 +1,61 @@
+"""Templates: short human messages, addressed to the right organizations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notifications.templates import TEMPLATES
+from shared import contracts as c
+
+PARTNERSHIP = c.PartnershipRef(
+    partnership_id="prt_1",
+    network_id="net_1",
+    name="GreenLeaf + Northside School",
+    organization_ids=["org_green", "org_school"],
+)
+
+
+def test_a_milestone_is_celebrated_with_every_partner() -> None:
+    event = c.MilestoneReached(
+        partnership=PARTNERSHIP, milestone_id="ms_1", title="First recycling drive done"
+    )
+    message, audience = TEMPLATES["milestone.reached"](event)
+    assert "GreenLeaf + Northside School reached a milestone" in message.title
+    assert "First recycling drive done" in message.body
+    assert audience.organization_ids == ["org_green", "org_school"]
+    assert audience.subject_id == "prt_1"
+
+
+def test_an_overdue_commitment_names_what_and_when() -> None:
+    event = c.CommitmentEvent(
+        partnership=PARTNERSHIP,
+        commitment_id="cmt_1",
+        owner_organization_id="org_green",
+        title="Print 200 flyers",
+        due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+        status="OPEN",
+    )
+    message, _ = TEMPLATES["commitment.overdue"](event)
+    assert message.title == "Overdue: Print 200 flyers"
+    assert "Tue 01 Dec 17:00 UTC" in message.body
+
+
+def test_a_match_suggestion_goes_to_both_parties_with_its_first_reason() -> None:
+    event = c.MatchSuggested(
+        match_id="match_1",
+        network_id="net_1",
+        score=0.82,
+        parties=[
+            c.MatchParty(organization_id="org_a", name="GreenLeaf"),
+            c.MatchParty(organization_id="org_b", name="Fund for Kids"),
+        ],
+        reasons=["GreenLeaf offers outreach, which you need"],
+    )
+    message, audience = TEMPLATES["match.suggested"](event)
+    assert message.title == "New partner suggestion: GreenLeaf and Fund for Kids"
+    assert message.body.startswith("GreenLeaf offers outreach, which you need.")
+    assert audience.organization_ids == ["org_a", "org_b"]
+
+
+def test_every_template_kind_is_a_known_event_type() -> None:
+    assert set(TEMPLATES) <= set(c.EVENT_TYPES)
