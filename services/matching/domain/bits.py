@@ -1,0 +1,91 @@
+"""Sets as bit rows: a vocabulary maps labels to bit positions, a `BitMatrix` holds one row of
+uint64 words per organization, so set overlaps over every row are a few numpy operations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+
+Words = NDArray[np.uint64]
+
+
+def label(text: str) -> str:
+    """ "Youth Education " and "youth education" are the same label."""
+    return " ".join(text.lower().split())
+
+
+class Vocabulary:
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.labels: list[str] = []
+
+    def id_of(self, text: str) -> int:
+        key = label(text)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.labels)
+            self.labels.append(key)
+        return found
+
+    def known(self, texts: Iterable[str]) -> list[int]:
+        return [i for i in (self.ids.get(label(t)) for t in texts) if i is not None]
+
+    def words(self) -> int:
+        return max(1, (len(self.labels) + 63) // 64)
+
+
+def to_words(ids: Iterable[int], width: int) -> Words:
+    row = np.zeros(width, dtype=np.uint64)
+    for i in ids:
+        row[i // 64] |= np.uint64(1 << (i % 64))
+    return row
+
+
+def from_words(row: Words) -> list[int]:
+    out: list[int] = []
+    for w, word in enumerate(row.tolist()):
+        while word:
+            low = word & -word
+            out.append(w * 64 + low.bit_length() - 1)
+            word ^= low
+    return out
+
+
+class BitMatrix:
+    """Rows of bits that grow in both directions (more organizations, more labels)."""
+
+    def __init__(self, capacity: int = 1024, width: int = 1) -> None:
+        self.data: Words = np.zeros((capacity, width), dtype=np.uint64)
+        self.sizes = np.zeros(capacity, dtype=np.int32)
+
+    def ensure(self, rows: int, width: int) -> None:
+        capacity, current = self.data.shape
+        if rows <= capacity and width <= current:
+            return
+        grown = np.zeros(
+            (max(rows, capacity * 2 if rows > capacity else capacity), max(width, current)),
+            np.uint64,
+        )
+        grown[:capacity, :current] = self.data
+        self.data = grown
+        sizes = np.zeros(grown.shape[0], dtype=np.int32)
+        sizes[:capacity] = self.sizes
+        self.sizes = sizes
+
+    def set(self, row: int, ids: list[int]) -> None:
+        self.ensure(row + 1, max((max(ids, default=0) // 64) + 1, 1))
+        self.data[row] = to_words(ids, self.data.shape[1])
+        self.sizes[row] = len(set(ids))
+
+    def query(self, ids: Iterable[int]) -> Words:
+        return to_words(ids, self.data.shape[1])
+
+    def common(self, query: Words, rows: int) -> NDArray[np.int32]:
+        """|row ∩ query| for the first `rows` rows."""
+        both = np.bitwise_and(self.data[:rows], query)
+        return np.bitwise_count(both).sum(axis=1, dtype=np.int32)
+
+    def row(self, row: int) -> list[int]:
+        return from_words(self.data[row])

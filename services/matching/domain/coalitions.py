@@ -1,0 +1,109 @@
+"""Coalitions for a community need: the fewest well-aligned organizations that together offer
+every required resource kind (greedy weighted set cover), a few alternatives, and the kinds
+nobody in the network offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from services.matching.domain.bits import label
+from services.matching.domain.index import ProfileIndex
+from shared.contracts import NeedProfile
+
+
+@dataclass(frozen=True)
+class CoalitionMember:
+    organization_id: str
+    name: str
+    covers: list[str]
+    alignment: float
+
+
+@dataclass(frozen=True)
+class Coalition:
+    members: list[CoalitionMember]
+    score: float
+    uncovered_resources: list[str]
+
+
+def alignment(index: ProfileIndex, need: NeedProfile) -> NDArray[np.float32]:
+    """How well each organization fits the need beyond its resources, in [0, 1]."""
+    n = len(index)
+    focus, populations = index.sets["focus"], index.sets["populations"]
+    focus_hit = (
+        focus.common(focus.query(index.vocab["focus"].known([need.focus_area])), n) > 0
+    ).astype(np.float32)
+    wanted = index.vocab["populations"].known(need.affected_populations)
+    served = populations.common(populations.query(wanted), n)
+    population_fit = np.minimum(served / max(len(wanted), 1), 1.0)
+    return (0.5 * focus_hit + 0.3 * population_fit + 0.2 * index.reliability[:n]).astype(np.float32)
+
+
+def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) -> list[Coalition]:
+    n = len(index)
+    required = list(dict.fromkeys(label(k) for k in need.required_resources if label(k)))
+    kinds = index.vocab["offers"]
+    known = {k: kinds.ids[k] for k in required if k in kinds.ids}
+    offers = index.sets["offers"]
+    eligible = index.active[:n] & (index.network[:n] == index.networks.ids.get(need.network_id, -2))
+    fit = alignment(index, need)
+    # one column per required kind that anyone offers: who offers it
+    columns = {
+        k: (offers.data[:n, i // 64] >> np.uint64(i % 64)) & np.uint64(1) for k, i in known.items()
+    }
+    offered = [
+        k for k in required if k in known and bool((columns[k].astype(bool) & eligible).any())
+    ]
+    uncovered = [k for k in required if k not in offered]
+    if not offered:
+        return [Coalition([], 0.0, uncovered)] if required else []
+    cover = np.stack([columns[k].astype(bool) & eligible for k in offered], axis=1)
+    primary = _greedy(cover, fit, set())
+    if primary is None:
+        return [Coalition([], 0.0, uncovered)]
+    # alternatives: the same cover without one of the primary coalition's members
+    solutions = [primary] + [_greedy(cover, fit, {row}) for row, _ in primary]
+    results: list[Coalition] = []
+    for found in solutions:
+        if found is None or len(results) >= alternatives:
+            continue
+        members = [
+            CoalitionMember(
+                index.ids[row],
+                index.names[row],
+                [offered[c] for c in cols],
+                round(float(fit[row]), 4),
+            )
+            for row, cols in found
+        ]
+        if any(members == r.members for r in results):
+            continue
+        missing = [k for k in offered if not any(k in m.covers for m in members)]
+        # fewer, better-aligned members score higher
+        score = float(np.mean([m.alignment for m in members])) / len(members) ** 0.25
+        results.append(Coalition(members, round(score, 4), uncovered + missing))
+    return results
+
+
+def _greedy(
+    cover: NDArray[np.bool_], fit: NDArray[np.float32], banned: set[int]
+) -> list[tuple[int, list[int]]] | None:
+    remaining = np.ones(cover.shape[1], dtype=bool)
+    usable = cover.copy()
+    if banned:
+        usable[list(banned)] = False
+    picked: list[tuple[int, list[int]]] = []
+    while remaining.any():
+        gain = (usable & remaining).sum(axis=1)
+        value = gain * (0.5 + fit)
+        best = int(np.argmax(value))
+        if gain[best] == 0:
+            break
+        covered = np.flatnonzero(usable[best] & remaining).tolist()
+        picked.append((best, covered))
+        remaining[covered] = False
+        usable[best] = False
+    return picked or None
