@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     gateway_introspection: bool = True
     gateway_graphiql: bool = True
 
+    # matching: weights of the score components (normalised by their sum), how many partners
+    # each organization is suggested and the lowest score worth suggesting
+    match_weight_shared_goals: float = 0.30
+    match_weight_complementarity: float = 0.30
+    match_weight_reach: float = 0.10
+    match_weight_schedule_fit: float = 0.10
+    match_weight_reliability: float = 0.10
+    match_weight_inclusivity: float = 0.10
+    match_suggestions_per_organization: int = 10
+    match_min_score: float = 0.25
+
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")
         return port
