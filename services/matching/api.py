@@ -1,21 +1,71 @@
-"""Matching's internal HTTP routes."""
+"""Matching's internal HTTP routes, called by the gateway: thin over the matcher."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching.store import MatchingStore
+from services.matching import documents as docs
+from services.matching.documents import Decision
+from services.matching.matcher import Matcher
 from shared.errors import not_found
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
+PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+def get_matcher(request: Request) -> Matcher:
+    matcher: Matcher = request.app.state.matcher
+    return matcher
+
+
+class ResponseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organization_id: str = Field(min_length=1, max_length=100)
+    decision: Decision
+    reason: str = Field("", max_length=2000)
 
 
 @router.get("/profiles/{organization_id}")
 async def get_profile(organization_id: str, runtime: Runtime = Depends(get_runtime)) -> Any:
-    found = await MatchingStore(runtime.db).profiles.find_one({"_id": organization_id})
+    found = await runtime.db["profiles"].find_one({"_id": organization_id})
     if found is None:
         raise not_found("organization", organization_id)
     return found
+
+
+@router.get("/organizations/{organization_id}/matches")
+async def matches_of(
+    organization_id: str, first: PageSize = 10, matcher: Matcher = Depends(get_matcher)
+) -> list[dict[str, Any]]:
+    return [docs.view(m) for m in await matcher.store.matches_of(organization_id, first)]
+
+
+@router.get("/matches/{match_id}")
+async def get_match(match_id: str, matcher: Matcher = Depends(get_matcher)) -> dict[str, Any]:
+    return docs.view(await matcher.match(match_id))
+
+
+@router.post("/matches/{match_id}/responses")
+async def respond(
+    match_id: str, body: ResponseBody, matcher: Matcher = Depends(get_matcher)
+) -> dict[str, Any]:
+    return await matcher.respond(match_id, body.organization_id, body.decision, body.reason)
+
+
+@router.get("/needs/{need_id}/coalitions")
+async def coalitions(
+    need_id: str,
+    first: Annotated[int, Query(ge=1, le=10)] = 3,
+    matcher: Matcher = Depends(get_matcher),
+) -> dict[str, Any]:
+    need, found = await matcher.coalitions(need_id, first)
+    return {
+        "need_id": need_id,
+        "network_id": need["network_id"],
+        "coalitions": [asdict(c) for c in found],
+    }

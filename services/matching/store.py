@@ -1,31 +1,75 @@
-"""Matching's read model: organization profiles and needs, built only from intake events."""
+"""Matching's collections: the read model (profiles with reliability, needs), built only from
+intake and commitments events, and the matches (one document per unordered pair)."""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+from typing import Any
 
-from shared.contracts import OrganizationProfile
-from shared.mongo import Database, IndexSpec, Session
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
-INDEXES: IndexSpec = {"profiles": [IndexModel([("network_id", ASCENDING)])]}
+from shared.contracts import NeedProfile, OrganizationProfile, Payload
+from shared.mongo import Database, Document, IndexSpec, Session
+
+INDEXES: IndexSpec = {
+    "profiles": [IndexModel([("network_id", ASCENDING)])],
+    "needs": [IndexModel([("network_id", ASCENDING)])],
+    "matches": [
+        IndexModel([("pair_key", ASCENDING)], unique=True),
+        IndexModel([("organization_ids", ASCENDING), ("score", DESCENDING)]),
+    ],
+}
+
+
+def pair_key(a: str, b: str) -> str:
+    return "|".join(sorted((a, b)))
 
 
 class MatchingStore:
     def __init__(self, db: Database) -> None:
         self.profiles = db["profiles"]
+        self.needs = db["needs"]
+        self.matches = db["matches"]
 
-    async def save_profile(self, profile: OrganizationProfile, session: Session) -> bool:
+    async def _save_versioned(
+        self, collection: Any, key: str, model: Payload, version: int, session: Session
+    ) -> bool:
         """Keeps the newest version; an older event arriving late changes nothing."""
-        result = await self.profiles.update_one(
-            {"_id": profile.organization_id, "version": {"$lt": profile.version}},
-            {"$set": profile.model_dump(mode="json")},
-            session=session,
+        body = model.model_dump(mode="json")
+        result = await collection.update_one(
+            {"_id": key, "version": {"$lt": version}}, {"$set": body}, session=session
         )
         if result.matched_count:
             return True
-        if await self.profiles.find_one({"_id": profile.organization_id}, session=session):
+        if await collection.find_one({"_id": key}, session=session):
             return False
-        await self.profiles.insert_one(
-            {"_id": profile.organization_id, **profile.model_dump(mode="json")}, session=session
-        )
+        await collection.insert_one({"_id": key, **body}, session=session)
         return True
+
+    async def save_profile(self, profile: OrganizationProfile, session: Session) -> bool:
+        return await self._save_versioned(
+            self.profiles, profile.organization_id, profile, profile.version, session
+        )
+
+    async def save_need(self, need: NeedProfile, session: Session) -> bool:
+        return await self._save_versioned(self.needs, need.need_id, need, need.version, session)
+
+    async def set_reliability(self, organization_id: str, value: float, session: Session) -> bool:
+        result = await self.profiles.update_one(
+            {"_id": organization_id}, {"$set": {"reliability": value}}, session=session
+        )
+        return result.matched_count > 0
+
+    async def all_profiles(self) -> list[Document]:
+        return await self.profiles.find({}).to_list()
+
+    async def declined_partners(self, organization_id: str, session: Session) -> list[str]:
+        found = await self.matches.find(
+            {"organization_ids": organization_id, "status": "DECLINED"}, session=session
+        ).to_list()
+        return [o for m in found for o in m["organization_ids"] if o != organization_id]
+
+    async def matches_of(self, organization_id: str, first: int) -> list[Document]:
+        cursor = self.matches.find(
+            {"organization_ids": organization_id, "status": {"$ne": "DECLINED"}}
+        )
+        return await cursor.sort("score", DESCENDING).limit(first).to_list()

@@ -1,0 +1,81 @@
+"""Match documents and the events made from them (pure: no I/O)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from services.matching.domain.scoring import Suggestion
+from services.matching.store import pair_key
+from shared.contracts import MatchParty, ScoreComponent
+from shared.errors import AppError, ErrorCode
+from shared.events import new_id
+from shared.mongo import Document
+
+
+class Status(StrEnum):
+    SUGGESTED = "SUGGESTED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+class Decision(StrEnum):
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
+
+
+def scored(s: Suggestion) -> dict[str, Any]:
+    return {
+        "score": s.score,
+        "components": [
+            {"name": c.name, "score": c.score, "weight": c.weight} for c in s.components
+        ],
+        "reasons": s.reasons,
+    }
+
+
+def new_match(s: Suggestion, network_id: str, names: dict[str, str], now: datetime) -> Document:
+    parties = [s.organization_id, s.partner_id]
+    return {
+        "_id": new_id("match"),
+        "pair_key": pair_key(*parties),
+        "network_id": network_id,
+        "organization_ids": parties,
+        "parties": [{"organization_id": o, "name": names[o]} for o in parties],
+        **scored(s),
+        "status": Status.SUGGESTED,
+        "answers": {},
+        "need_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def parties(match: Document) -> list[MatchParty]:
+    return [MatchParty(**p) for p in match["parties"]]
+
+
+def components(match: Document) -> list[ScoreComponent]:
+    return [ScoreComponent(**c) for c in match["components"]]
+
+
+def check_answer(match: Document, organization_id: str) -> None:
+    """CONFLICT when this party has answered already or the match is settled."""
+    if organization_id not in match["organization_ids"]:
+        raise AppError(ErrorCode.FORBIDDEN, f"{organization_id} is not a party of {match['_id']}")
+    if organization_id in match["answers"] or match["status"] != Status.SUGGESTED:
+        raise AppError(ErrorCode.CONFLICT, f"{organization_id} has already answered {match['_id']}")
+
+
+def status_after(match: Document, decision: Decision) -> Status:
+    if decision is Decision.DECLINE:
+        return Status.DECLINED
+    accepted = {o for o, a in match["answers"].items() if a["decision"] == Decision.ACCEPT}
+    return Status.ACCEPTED if accepted >= set(match["organization_ids"]) else Status.SUGGESTED
+
+
+def view(match: Document) -> dict[str, Any]:
+    """The internal API's shape (the gateway picks the reader's reasons)."""
+    out = {k: v for k, v in match.items() if k not in ("_id", "pair_key")}
+    return {"id": match["_id"], **out}

@@ -1,0 +1,180 @@
+"""The service layer of matching: the in-memory profile index (loaded from MongoDB at start-up,
+kept current by the handlers) and the use cases that read or change matches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from services.matching import documents as docs
+from services.matching.documents import Decision, Status
+from services.matching.domain.coalitions import Coalition, coalitions
+from services.matching.domain.index import ProfileIndex
+from services.matching.domain.scoring import Weights, top_partners
+from services.matching.store import MatchingStore, pair_key
+from shared.contracts import (
+    MatchAccepted,
+    MatchDeclined,
+    MatchSuggested,
+    NeedProfile,
+    OrganizationProfile,
+)
+from shared.errors import not_found
+from shared.events import utcnow
+from shared.outbox import Outbox, Transaction
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def weights_from(settings: Settings) -> Weights:
+    return Weights(
+        **{name: getattr(settings, f"match_weight_{name}") for name, _ in Weights().items()}
+    )
+
+
+class Matcher:
+    def __init__(self, store: MatchingStore, outbox: Outbox, settings: Settings) -> None:
+        self.store, self.outbox = store, outbox
+        self.weights = weights_from(settings)
+        self.limit = settings.match_suggestions_per_organization
+        self.min_score = settings.match_min_score
+        self.index = ProfileIndex()
+        self.ready = asyncio.Event()
+
+    async def load(self) -> None:
+        """Builds the index from the read model; handlers and routes wait for it."""
+        started = time.perf_counter()
+        found = await self.store.all_profiles()
+        self.index.put_many([OrganizationProfile.model_validate(d) for d in found])
+        for d in found:
+            if "reliability" in d:
+                self.index.set_reliability(d["_id"], d["reliability"])
+        self.index.mission.compact()
+        self.ready.set()
+        log.info("index of %d profiles loaded in %.2fs", len(found), time.perf_counter() - started)
+
+    async def on_profile(self, profile: OrganizationProfile, tx: Transaction) -> None:
+        await self.ready.wait()
+        if not await self.store.save_profile(profile, tx.session):
+            return
+        self.index.put(profile)
+        if profile.archived:
+            await self.store.matches.delete_many(
+                {"organization_ids": profile.organization_id, "status": Status.SUGGESTED},
+                session=tx.session,
+            )
+            return
+        await self.refresh(profile.organization_id, tx)
+
+    async def on_reliability(self, organization_id: str, value: float, tx: Transaction) -> None:
+        await self.ready.wait()
+        if await self.store.set_reliability(organization_id, value, tx.session):
+            self.index.set_reliability(organization_id, value)
+            await self.refresh(organization_id, tx)
+
+    async def on_need(self, need: NeedProfile, tx: Transaction) -> None:
+        await self.store.save_need(need, tx.session)
+
+    async def refresh(self, organization_id: str, tx: Transaction) -> None:
+        """Top partners for this organization only; each pair is one document, so the
+        organization appears in its partners' lists without recomputing theirs."""
+        declined = await self.store.declined_partners(organization_id, tx.session)
+        found = top_partners(
+            self.index, organization_id, self.weights, self.limit, declined, self.min_score
+        )
+        now = utcnow()
+        for s in found:
+            key = pair_key(s.organization_id, s.partner_id)
+            existing = await self.store.matches.find_one({"pair_key": key}, session=tx.session)
+            if existing is not None:
+                if existing["status"] == Status.SUGGESTED:
+                    await self.store.matches.update_one(
+                        {"_id": existing["_id"]},
+                        {"$set": {**docs.scored(s), "updated_at": now}},
+                        session=tx.session,
+                    )
+                continue
+            names = {
+                o: self.index.names[self.index.rows[o]] for o in (s.organization_id, s.partner_id)
+            }
+            row = self.index.rows[organization_id]
+            network_id = self.index.networks.labels[self.index.network[row]]
+            match = docs.new_match(s, network_id, names, now)
+            await self.store.matches.insert_one(match, session=tx.session)
+            await tx.publish(
+                "match.suggested",
+                match["_id"],
+                MatchSuggested(
+                    match_id=match["_id"],
+                    network_id=network_id,
+                    parties=docs.parties(match),
+                    score=s.score,
+                    components=docs.components(match),
+                    reasons=s.reasons[organization_id],
+                ),
+            )
+
+    async def match(self, match_id: str) -> dict[str, Any]:
+        found = await self.store.matches.find_one({"_id": match_id})
+        if found is None:
+            raise not_found("match", match_id)
+        return found
+
+    async def respond(
+        self, match_id: str, organization_id: str, decision: Decision, reason: str
+    ) -> dict[str, Any]:
+        async with self.outbox.transaction() as tx:
+            match = await self.store.matches.find_one({"_id": match_id}, session=tx.session)
+            if match is None:
+                raise not_found("match", match_id)
+            docs.check_answer(match, organization_id)
+            answer = {"decision": decision.value, "reason": reason, "at": utcnow()}
+            match["answers"][organization_id] = answer
+            status = docs.status_after(match, decision)
+            match["status"] = status
+            await self.store.matches.update_one(
+                {"_id": match_id},
+                {"$set": {f"answers.{organization_id}": answer, "status": status}},
+                session=tx.session,
+            )
+            await self._announce(match, organization_id, status, reason, tx)
+        return docs.view(match)
+
+    async def _announce(
+        self, match: dict[str, Any], by: str, status: Status, reason: str, tx: Transaction
+    ) -> None:
+        common = {"match_id": match["_id"], "network_id": match["network_id"]}
+        if status is Status.DECLINED:
+            event = MatchDeclined(
+                **common, parties=docs.parties(match), declined_by=by, reason=reason
+            )
+            await tx.publish("match.declined", match["_id"], event)
+        elif status is Status.ACCEPTED:
+            profiles = {
+                p["_id"]: p
+                for p in await self.store.profiles.find(
+                    {"_id": {"$in": match["organization_ids"]}}, session=tx.session
+                ).to_list()
+            }
+            first = profiles.get(match["organization_ids"][0], {})
+            accepted = MatchAccepted(
+                **common,
+                parties=docs.parties(match),
+                score=match["score"],
+                reasons=match["reasons"].get(match["organization_ids"][0], []),
+                need_id=match.get("need_id"),
+                offers={o: [r["kind"] for r in p.get("offers", [])] for o, p in profiles.items()},
+                time_zone=first.get("time_zone", "UTC"),
+            )
+            await tx.publish("match.accepted", match["_id"], accepted)
+
+    async def coalitions(self, need_id: str, first: int) -> tuple[dict[str, Any], list[Coalition]]:
+        await self.ready.wait()
+        found = await self.store.needs.find_one({"_id": need_id})
+        if found is None:
+            raise not_found("need", need_id)
+        need = NeedProfile.model_validate(found)
+        return found, coalitions(self.index, need, alternatives=first)
