@@ -1,6 +1,177 @@
-"""GraphQL types and operations served by the matching service."""
+"""GraphQL types and operations served by the matching service: explained partner
+suggestions, answers to them, and coalitions that cover a need."""
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from services.gateway.auth import require_network, require_party, require_role
+from services.gateway.context import Caller, Role
+from services.gateway.schema.context import Info
+from services.gateway.schema.node import register_node
+from services.gateway.schema.relay import Connection, check_page_size, connection
+
+
+@strawberry.enum
+class MatchStatus(Enum):
+    SUGGESTED = "SUGGESTED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+@strawberry.enum
+class MatchDecision(Enum):
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
+
+
+@strawberry.type
+class ScoreComponent:
+    name: str
+    score: float
+    weight: float
+
+
+@strawberry.type
+class MatchParty:
+    organization_id: strawberry.ID
+    name: str
+    answer: MatchDecision | None
+
+
+@strawberry.type
+class Match:
+    id: strawberry.ID
+    network_id: strawberry.ID
+    score: float
+    components: list[ScoreComponent]
+    reasons: list[str] = strawberry.field(
+        description="Plain sentences for the reading organization (the caller's own)."
+    )
+    status: MatchStatus
+    parties: list[MatchParty]
+    need_id: strawberry.ID | None
+    created_at: datetime
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], reader: str | None) -> Match:
+        ids: list[str] = doc["organization_ids"]
+        answers: dict[str, Any] = doc["answers"]
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            network_id=strawberry.ID(doc["network_id"]),
+            score=doc["score"],
+            components=[ScoreComponent(**c) for c in doc["components"]],
+            reasons=doc["reasons"].get(reader if reader in ids else ids[0], []),
+            status=MatchStatus(doc["status"]),
+            parties=[
+                MatchParty(
+                    organization_id=strawberry.ID(p["organization_id"]),
+                    name=p["name"],
+                    answer=MatchDecision(answers[p["organization_id"]]["decision"])
+                    if p["organization_id"] in answers
+                    else None,
+                )
+                for p in doc["parties"]
+            ],
+            need_id=doc.get("need_id"),
+            created_at=datetime.fromisoformat(doc["created_at"]),
+        )
+
+
+@strawberry.type
+class CoalitionMember:
+    organization_id: strawberry.ID
+    name: str
+    covers: list[str] = strawberry.field(description="The required resource kinds it offers.")
+    alignment: float
+
+
+@strawberry.type
+class Coalition:
+    organizations: list[CoalitionMember]
+    score: float
+    uncovered_resources: list[str]
+
+
+async def fetch_match(info: Info, match_id: str) -> Match:
+    caller = await info.context.caller()
+    doc = await info.context.clients.matching.get(f"/matches/{match_id}")
+    require_network(caller, doc["network_id"], "match", match_id)
+    return Match.from_doc(doc, caller.organization_id)
+
+
+register_node("match", Match, fetch_match)
+
+
+async def require_organization_in_network(info: Info, caller: Caller, organization_id: str) -> None:
+    found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
+    require_network(caller, found["network_id"], "organization", organization_id)
+
+
+@strawberry.type
+class MatchingQuery:
+    @strawberry.field(description="Suggested and accepted partners of an organization, best first.")
+    async def matches(
+        self, info: Info, organization_id: strawberry.ID, first: int = 10
+    ) -> Connection[Match]:
+        caller = await info.context.caller()
+        await require_organization_in_network(info, caller, organization_id)
+        docs = await info.context.clients.matching.get(
+            f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
+        )
+        return connection(
+            [Match.from_doc(d, organization_id) for d in docs], [d["id"] for d in docs], False
+        )
+
+    @strawberry.field(
+        description="The fewest aligned organizations that cover a need, and alternatives."
+    )
+    async def coalitions(
+        self, info: Info, need_id: strawberry.ID, first: int = 3
+    ) -> list[Coalition]:
+        caller = await info.context.caller()
+        found = await info.context.clients.matching.get(
+            f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
+        )
+        require_network(caller, found["network_id"], "need", need_id)
+        return [
+            Coalition(
+                organizations=[CoalitionMember(**m) for m in c["members"]],
+                score=c["score"],
+                uncovered_resources=c["uncovered_resources"],
+            )
+            for c in found["coalitions"]
+        ]
+
+
+@strawberry.type
+class MatchingMutation:
+    @strawberry.mutation(description="An admin of a matched organization accepts or declines.")
+    async def respond_to_match(
+        self, info: Info, match_id: strawberry.ID, decision: MatchDecision, reason: str = ""
+    ) -> Match:
+        caller = await info.context.caller()
+        doc = await info.context.clients.matching.get(f"/matches/{match_id}")
+        require_party(
+            caller, doc["organization_ids"], doc["network_id"], "match", match_id,
+            operator_allowed=False,
+        )  # fmt: skip
+        require_role(caller, Role.ORG_ADMIN)
+        answered = await info.context.clients.matching.post(
+            f"/matches/{match_id}/responses",
+            {
+                "organization_id": caller.organization_id,
+                "decision": decision.value,
+                "reason": reason,
+            },
+        )
+        return Match.from_doc(answered, caller.organization_id)
+
+
+QUERIES: list[type] = [MatchingQuery]
+MUTATIONS: list[type] = [MatchingMutation]
