@@ -1,0 +1,135 @@
+"""Matching across the real stack: complementary organizations registered through GraphQL get
+explained suggestions; both admins accept and match.accepted reaches Kafka; answers are
+checked (FORBIDDEN, CONFLICT, NOT_FOUND across networks)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from deploy.stack import Stack
+from tests.integration.test_gateway_core import REGISTER, codes
+from tests.support.stack import Client, create_network
+from tests.support.wait import eventually
+
+EVENINGS = [{"day": "Tuesday", "start": "17:00", "end": "20:00"}]
+MATCHES = """
+query M($id: ID!) { matches(organizationId: $id, first: 10) { edges { node {
+  id score status reasons components { name score weight } parties { organizationId name answer }
+} } } }
+"""
+RESPOND = """
+mutation R($id: ID!, $d: MatchDecision!) {
+  respondToMatch(matchId: $id, decision: $d, reason: "ok") {
+    id status parties { organizationId answer } } }
+"""
+
+
+def register_profile(
+    operator: Client, network_id: str, name: str, **profile: Any
+) -> dict[str, Any]:
+    slug = name.lower().replace(" ", "-")
+    body = {
+        "networkId": network_id,
+        "name": name,
+        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
+        "region": "Lane County",
+        "timeZone": "America/Los_Angeles",
+        "availability": EVENINGS,
+        **profile,
+    }
+    result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
+    return result
+
+
+def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    funder = register_profile(
+        operator, network_id, "Lane Community Foundation",
+        mission="Grants for community health and family wellbeing",
+        focusAreas=["community health"], offers=[{"kind": "FUNDING"}], needs=[{"kind": "OUTREACH"}],
+    )  # fmt: skip
+    outreach = register_profile(
+        operator, network_id, "Neighbors United",
+        mission="Door-to-door outreach connecting families with community health resources",
+        focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
+    )  # fmt: skip
+    return outreach, funder
+
+
+def matches_of(client: Client, organization_id: str) -> list[dict[str, Any]]:
+    edges = client.data(MATCHES, {"id": organization_id})["matches"]["edges"]
+    return [e["node"] for e in edges]
+
+
+async def accepted_events(stack: Stack, match_id: str) -> list[dict[str, Any]]:
+    consumer = AIOKafkaConsumer(
+        "match.accepted",
+        bootstrap_servers=stack.settings.kafka_bootstrap,
+        group_id=f"test-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        for _ in range(30):  # bounded polling: each getmany waits up to a second for records
+            batches = await consumer.getmany(timeout_ms=1000)
+            found = [json.loads(r.value) for rs in batches.values() for r in rs]
+            mine = [f for f in found if f["match_id"] == match_id]
+            if mine:
+                return mine
+        return []
+    finally:
+        await consumer.stop()
+
+
+async def test_complementary_organizations_match_and_both_accept(stack: Stack) -> None:
+    net = create_network(stack, name="Matching Network")
+    operator = Client(stack.graphql_url, net["operatorToken"])
+    register_profile(operator, net["networkId"], "Lane Youth Soccer", focusAreas=["sports"])
+    outreach, funder = outreach_and_funder(operator, net["networkId"])
+    newcomer = operator.as_(outreach["adminToken"])
+    outreach_id, funder_id = outreach["organization"]["id"], funder["organization"]["id"]
+
+    found = eventually(lambda: matches_of(newcomer, outreach_id), timeout=30)
+    best = found[0]
+    assert {p["organizationId"] for p in best["parties"]} == {outreach_id, funder_id}
+    assert "Lane Community Foundation offers funding, which you need" in best["reasons"]
+    assert "Both work on community health" in best["reasons"]
+    assert any("overlap on Tuesdays" in r for r in best["reasons"])
+    assert {c["name"] for c in best["components"]} >= {"shared_goals", "complementarity"}
+    assert 0 <= best["score"] <= 1 and best["status"] == "SUGGESTED"
+
+    # the operator may read but not answer; a plain member of another org is FORBIDDEN
+    assert codes(operator.errors(RESPOND, {"id": best["id"], "d": "ACCEPT"})) == ["FORBIDDEN"]
+    first = newcomer.data(RESPOND, {"id": best["id"], "d": "ACCEPT"})["respondToMatch"]
+    assert first["status"] == "SUGGESTED"
+    again = newcomer.errors(RESPOND, {"id": best["id"], "d": "DECLINE"})
+    assert codes(again) == ["CONFLICT"]
+    other = create_network(stack, name="Elsewhere")
+    stranger = Client(stack.graphql_url, other["operatorToken"])
+    assert codes(stranger.errors(RESPOND, {"id": best["id"], "d": "ACCEPT"})) == ["NOT_FOUND"]
+
+    both = operator.as_(funder["adminToken"]).data(RESPOND, {"id": best["id"], "d": "ACCEPT"})
+    assert both["respondToMatch"]["status"] == "ACCEPTED"
+    events = await accepted_events(stack, best["id"])
+    assert events, "match.accepted did not reach Kafka"
+    event = events[0]
+    assert {p["organization_id"] for p in event["parties"]} == {outreach_id, funder_id}
+    assert event["offers"][funder_id] == ["funding"]
+    assert event["time_zone"] == "America/Los_Angeles"
+
+
+async def test_a_declined_pair_is_not_suggested_again(stack: Stack) -> None:
+    net = create_network(stack, name="Declining Network")
+    operator = Client(stack.graphql_url, net["operatorToken"])
+    outreach, _ = outreach_and_funder(operator, net["networkId"])
+    admin = operator.as_(outreach["adminToken"])
+    outreach_id = outreach["organization"]["id"]
+    match = eventually(lambda: matches_of(admin, outreach_id), timeout=30)[0]
+    declined = admin.data(RESPOND, {"id": match["id"], "d": "DECLINE"})["respondToMatch"]
+    assert declined["status"] == "DECLINED"
+    # a profile change recomputes suggestions for the funder: the pair stays declined
+    register_profile(operator, net["networkId"], "Lane Soccer Club", focusAreas=["sports"])
+    assert matches_of(admin, outreach_id) == []
