@@ -84,6 +84,8 @@ class BitMatrix:
 
     def common(self, query: Words, rows: int) -> NDArray[np.int32]:
         """|row ∩ query| for the first `rows` rows."""
+        if self.data.shape[1] == 1:  # the common case: fewer than 64 labels
+            return np.bitwise_count(self.data[:rows, 0] & query[0]).astype(np.int32)
         both = np.bitwise_and(self.data[:rows], query)
         return np.bitwise_count(both).sum(axis=1, dtype=np.int32)
 

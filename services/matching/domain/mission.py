@@ -35,10 +35,13 @@ class MissionIndex:
         self.matrix = csr_matrix((0, FEATURES), dtype=np.float32)
         self.pending: set[int] = set()
         self.compact_after = compact_after
+        self._idf: NDArray[np.float32] | None = None
 
     def idf(self) -> NDArray[np.float32]:
-        n = max(len(self.rows), 1)
-        return (np.log((1 + n) / (1 + self.doc_freq)) + 1).astype(np.float32)
+        if self._idf is None:
+            n = max(len(self.rows), 1)
+            self._idf = (np.log((1 + n) / (1 + self.doc_freq)) + 1).astype(np.float32)
+        return self._idf
 
     def weighted(self, terms: Terms, idf: NDArray[np.float32]) -> Terms:
         ids, counts = terms
@@ -58,6 +61,7 @@ class MissionIndex:
             np.add.at(self.doc_freq, terms[0], 1)
             self.rows[row] = terms
             self.pending.add(row)
+        self._idf = None
         if len(self.pending) > self.compact_after:
             self.compact()
 
@@ -80,10 +84,15 @@ class MissionIndex:
         out = np.zeros(rows, dtype=np.float32)
         if not len(ids):
             return out
-        vector = csr_matrix((data, ids, [0, len(ids)]), shape=(1, FEATURES))
+        dense = np.zeros(FEATURES, dtype=np.float32)
+        dense[ids] = data
         done = min(self.matrix.shape[0], rows)
         if done:
-            out[:done] = (self.matrix[:done] @ vector.T).toarray().ravel()
+            out[:done] = (
+                self.matrix @ dense
+                if done == self.matrix.shape[0]
+                else (self.matrix[:done] @ dense)
+            )
         idf = self.idf()
         lookup = dict(zip(ids.tolist(), data.tolist(), strict=True))
         for row in self.pending:
