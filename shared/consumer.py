@@ -65,7 +65,9 @@ class EventConsumer:
         on_message.__name__ = f"{self.group}_{topic.replace('.', '_')}"
         self._broker.subscriber(
             topic,
-            group_id=self.group,
+            # One Kafka consumer group per service and topic: a service's subscribers do not
+            # rebalance each other when one joins, and replicas still share the work.
+            group_id=f"{self.group}.{topic}",
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     topic_replication: int = 1
 
     outbox_poll_seconds: float = 0.5
-    consumer_max_attempts: int = 3
+    consumer_max_attempts: int = 5
     log_level: str = "INFO"
 
     # notifications: email is off while smtp_host is empty
@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     smtp_from: str = "Commonweave <noreply@commonweave.local>"
     email_poll_seconds: float = 1.0
     email_max_backoff_seconds: float = 300.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_failures: int = 5
+    webhook_allow_loopback: bool = False
 
     # The gateway's limits (see services/gateway/limits.py). Introspection and GraphiQL are on
     # for development; switch them off in production.

@@ -8,6 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.notifications.store import NotificationStore
+from services.notifications.templates import TEMPLATES
+from services.notifications.webhooks import check_url, new_secret
+from shared.errors import bad_input, not_found
+from shared.events import new_id, utcnow
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -57,4 +61,72 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
         "subjectId": item["subject_id"],
         "read": item["read"],
         "createdAt": item["created_at"].isoformat(),
+    }
+
+
+class WebhookBody(BaseModel):
+    network_id: str
+    organization_id: str | None = None
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(default=[], max_length=50)
+
+
+@router.post("/webhooks")
+async def register_webhook(
+    body: WebhookBody,
+    runtime: Runtime = Depends(get_runtime),
+    store: NotificationStore = Depends(get_store),
+) -> dict[str, Any]:
+    check_url(body.url, allow_loopback=runtime.settings.webhook_allow_loopback)
+    unknown = [kind for kind in body.event_types if kind not in TEMPLATES]
+    if unknown:
+        raise bad_input("input.eventTypes", f"unknown event types: {', '.join(unknown)}")
+    webhook = {
+        "_id": new_id("whk"),
+        **body.model_dump(),
+        "secret": new_secret(),
+        "failures": 0,
+        "disabled": False,
+        "created_at": utcnow(),
+    }
+    await store.webhooks.insert_one(webhook)
+    return {**_public_webhook(webhook), "secret": webhook["secret"]}
+
+
+@router.get("/webhooks/{webhook_id}")
+async def get_webhook(
+    webhook_id: str, store: NotificationStore = Depends(get_store)
+) -> dict[str, Any]:
+    webhook = await store.webhook(webhook_id)
+    if webhook is None:
+        raise not_found("webhook", webhook_id)
+    return _public_webhook(webhook)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries")
+async def webhook_deliveries(
+    webhook_id: str,
+    first: int = Query(20, ge=1, le=100),
+    store: NotificationStore = Depends(get_store),
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": e["at"].isoformat(),
+            "statusCode": e["status_code"],
+            "error": e["error"],
+            "ok": e["ok"],
+        }
+        for e in await store.webhook_deliveries(webhook_id, first)
+    ]
+
+
+def _public_webhook(webhook: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": webhook["_id"],
+        "networkId": webhook["network_id"],
+        "organizationId": webhook["organization_id"],
+        "url": webhook["url"],
+        "eventTypes": webhook["event_types"],
+        "disabled": webhook["disabled"],
+        "failures": webhook["failures"],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.notifications.store import NotificationStore
 from services.notifications.templates import TEMPLATES
+from services.notifications.webhooks import cloudevent_json
 from shared.consumer import EventConsumer
 from shared.contracts import MemberJoined, NotificationCreated, OrganizationRegistered, Payload
 from shared.events import Envelope, utcnow
@@ -64,6 +65,20 @@ def register_handlers(consumer: EventConsumer, store: NotificationStore, email_o
                     tx.session,
                 )
             await tx.publish("notification.created", created.member_id, created)
+        body = cloudevent_json(envelope, payload.model_dump(mode="json")).decode()
+        for webhook in await store.webhooks_for(audience, envelope.type, tx.session):
+            await store.enqueue(
+                {
+                    "_id": f"{envelope.id}:{webhook['_id']}:webhook",
+                    "channel": "webhook",
+                    "webhook_id": webhook["_id"],
+                    "body": body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_at": utcnow(),
+                },
+                tx.session,
+            )
 
     for kind in TEMPLATES:
         consumer.subscribe(kind, notify)

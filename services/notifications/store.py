@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from services.notifications.templates import Audience
 from shared.contracts import MemberRef
+from shared.events import utcnow
 from shared.mongo import Database, Document, IndexSpec, Session
+from shared.sortable_id import sortable_id
 
 INDEXES: IndexSpec = {
     "recipients": [IndexModel([("organization_id", ASCENDING)])],
@@ -23,6 +25,8 @@ INDEXES: IndexSpec = {
         IndexModel([("member_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
     "deliveries": [IndexModel([("status", ASCENDING), ("next_at", ASCENDING)])],
+    "webhooks": [IndexModel([("network_id", ASCENDING)])],
+    "webhook_log": [IndexModel([("webhook_id", ASCENDING), ("at", DESCENDING)])],
 }
 
 
@@ -31,6 +35,8 @@ class NotificationStore:
         self.recipients = db["recipients"]
         self.inbox = db["inbox"]
         self.deliveries = db["deliveries"]
+        self.webhooks = db["webhooks"]
+        self.webhook_log = db["webhook_log"]
 
     async def save_recipient(
         self, member: MemberRef, network_id: str, organization_id: str, session: Session
@@ -90,3 +96,72 @@ class NotificationStore:
             {"member_id": member_id, "_id": {"$in": ids}, "read": False}, {"$set": {"read": True}}
         )
         return result.modified_count
+
+    async def webhooks_for(self, audience: Audience, kind: str, session: Session) -> list[Document]:
+        query = {
+            "network_id": audience.network_id,
+            "disabled": False,
+            "organization_id": {"$in": [None, *audience.organization_ids]},
+            "$or": [{"event_types": []}, {"event_types": kind}],
+        }
+        return await self.webhooks.find(query, session=session).to_list()
+
+    async def webhook(self, webhook_id: str) -> Document | None:
+        return await self.webhooks.find_one({"_id": webhook_id})
+
+    async def log_webhook_attempt(
+        self, webhook_id: str, delivery_id: str, status: int | None, error: str | None
+    ) -> None:
+        await self.webhook_log.insert_one(
+            {
+                "webhook_id": webhook_id,
+                "delivery_id": delivery_id,
+                "at": utcnow(),
+                "status_code": status,
+                "error": error,
+                "ok": error is None,
+            }
+        )
+
+    async def webhook_succeeded(self, webhook_id: str) -> None:
+        await self.webhooks.update_one({"_id": webhook_id}, {"$set": {"failures": 0}})
+
+    async def webhook_failed(self, webhook_id: str) -> int:
+        updated = await self.webhooks.find_one_and_update(
+            {"_id": webhook_id}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER
+        )
+        return int(updated["failures"]) if updated else 0
+
+    async def disable_webhook(self, webhook: Document, reason: str) -> None:
+        """Disables it and tells the members of the organization that registered it."""
+        await self.webhooks.update_one(
+            {"_id": webhook["_id"]}, {"$set": {"disabled": True, "disabled_reason": reason}}
+        )
+        owners = await self.recipients.find(
+            {"organization_id": webhook.get("organization_id"), "network_id": webhook["network_id"]}
+        ).to_list()
+        for owner in owners:
+            await self.inbox.update_one(
+                {
+                    "event_id": f"webhook-disabled:{webhook['_id']}",
+                    "member_id": owner["_id"],
+                    "channel": "inbox",
+                },
+                {
+                    "$setOnInsert": {
+                        "_id": sortable_id(),
+                        "network_id": webhook["network_id"],
+                        "kind": "webhook.disabled",
+                        "title": "A webhook was disabled",
+                        "body": f"{webhook['url']} failed repeatedly ({reason}) and was disabled.",
+                        "subject_id": webhook["_id"],
+                        "read": False,
+                        "created_at": utcnow(),
+                    }
+                },
+                upsert=True,
+            )
+
+    async def webhook_deliveries(self, webhook_id: str, limit: int) -> list[Document]:
+        cursor = self.webhook_log.find({"webhook_id": webhook_id}).sort("at", DESCENDING)
+        return await cursor.limit(limit).to_list()

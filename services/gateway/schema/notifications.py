@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.relay import Connection, check_page_size, connection
 
@@ -62,7 +63,79 @@ class NotificationsQuery:
 
 
 @strawberry.type
+class Webhook:
+    id: strawberry.ID
+    url: str
+    event_types: list[str]
+    organization_id: strawberry.ID | None
+    disabled: bool
+    failures: int
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Webhook:
+        return cls(
+            id=strawberry.ID(body["id"]),
+            url=body["url"],
+            event_types=body["eventTypes"],
+            organization_id=body["organizationId"],
+            disabled=body["disabled"],
+            failures=body["failures"],
+        )
+
+
+@strawberry.type
+class WebhookDelivery:
+    at: datetime
+    status_code: int | None
+    error: str | None
+    ok: bool
+
+
+@strawberry.input
+class RegisterWebhookInput:
+    url: str
+    event_types: list[str] = strawberry.field(default_factory=list)
+    organization_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class RegisterWebhookPayload:
+    webhook: Webhook
+    secret: str = strawberry.field(description="The signing secret, shown only this once.")
+
+
+async def _authorize_webhook_owner(info: Info, organization_id: str | None) -> str:
+    """An org admin for an organization's webhook, the operator for a network-wide one."""
+    caller = await info.context.caller()
+    if organization_id is None:
+        require_operator(caller, caller.network_id)
+        return caller.network_id
+    organization = await info.context.clients.intake.get(f"/organizations/{organization_id}")
+    require_member_of(
+        caller, organization_id, organization["network_id"], admin=True, operator_allowed=True
+    )
+    return caller.network_id
+
+
+@strawberry.type
 class NotificationsMutation:
+    @strawberry.mutation
+    async def register_webhook(
+        self, info: Info, input: RegisterWebhookInput
+    ) -> RegisterWebhookPayload:
+        organization_id = str(input.organization_id) if input.organization_id else None
+        network_id = await _authorize_webhook_owner(info, organization_id)
+        created = await info.context.clients.notifications.post(
+            "/webhooks",
+            {
+                "network_id": network_id,
+                "organization_id": organization_id,
+                "url": input.url,
+                "event_types": input.event_types,
+            },
+        )
+        return RegisterWebhookPayload(webhook=Webhook.from_body(created), secret=created["secret"])
+
     @strawberry.mutation
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
         """Marks the caller's own notifications read; returns how many changed. Ids that are
@@ -74,5 +147,31 @@ class NotificationsMutation:
         return changed
 
 
-QUERIES: list[type] = [NotificationsQuery]
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field
+    async def webhook_deliveries(
+        self, info: Info, webhook_id: strawberry.ID, first: int = 20
+    ) -> list[WebhookDelivery]:
+        """The delivery log of a webhook, newest first."""
+        webhook = await info.context.clients.notifications.get(f"/webhooks/{webhook_id}")
+        caller = await info.context.caller()
+        require_network(caller, webhook["networkId"], "webhook", str(webhook_id))
+        if not caller.is_operator:
+            require_member_of(caller, webhook["organizationId"] or "", webhook["networkId"])
+        entries = await info.context.clients.notifications.get(
+            f"/webhooks/{webhook_id}/deliveries", {"first": check_page_size(first)}
+        )
+        return [
+            WebhookDelivery(
+                at=datetime.fromisoformat(e["at"]),
+                status_code=e["statusCode"],
+                error=e["error"],
+                ok=e["ok"],
+            )
+            for e in entries
+        ]
+
+
+QUERIES: list[type] = [NotificationsQuery, WebhookQuery]
 MUTATIONS: list[type] = [NotificationsMutation]
