@@ -15,7 +15,8 @@ from tests.support.stack import Client, create_network, stack_settings
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    with Stack(stack_settings(data_dir), report=lambda line: None) as running:
+    settings = stack_settings(data_dir, webhook_allow_loopback=True)
+    with Stack(settings, report=lambda line: None) as running:
         yield running
 
 

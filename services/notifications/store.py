@@ -10,6 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from services.notifications.templates import Audience
 from shared.contracts import MemberRef
+from shared.errors import not_found
 from shared.events import utcnow
 from shared.mongo import Database, Document, IndexSpec, Session
 from shared.sortable_id import sortable_id
@@ -92,6 +93,14 @@ class NotificationStore:
         return await self.inbox.count_documents({"member_id": member_id, "read": False})
 
     async def mark_read(self, member_id: str, ids: list[str]) -> int:
+        """All or nothing: an id that is not the member's answers NOT_FOUND, as a missing one
+        does, and nothing is marked."""
+        owned = await self.inbox.find(
+            {"member_id": member_id, "_id": {"$in": ids}}, {"_id": 1}
+        ).to_list()
+        missing = set(ids) - {item["_id"] for item in owned}
+        if missing:
+            raise not_found("notification", sorted(missing)[0])
         result = await self.inbox.update_many(
             {"member_id": member_id, "_id": {"$in": ids}, "read": False}, {"$set": {"read": True}}
         )

@@ -179,6 +179,10 @@ def network_b(stack: Stack) -> dict[str, Any]:
         "member": me["memberId"],
         "notification": eventually(first_notification, timeout=30),
         "match": a_match(operator, b["networkId"]),
+        "webhook": admin.data(
+            "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { webhook { id } } }",
+            {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": org["organization"]["id"]}},
+        )["registerWebhook"]["webhook"]["id"],
     }
     return {"ids": ids, "admin": admin}
 

@@ -126,10 +126,11 @@ def test_marking_read_clears_exactly_those_notifications(mail_stack: Stack) -> N
         return [e["node"]["id"] for e in client.data(unread)["notifications"]["edges"]]
 
     ids = eventually(unread_ids)
-    changed = client.data(
-        "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }", {"ids": [*ids, "not-mine"]}
-    )
-    assert changed["markNotificationsRead"] == len(ids)
+    mark = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }"
+    errors = client.errors(mark, {"ids": [*ids, "not-mine"]})
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert set(ids) <= set(unread_ids())  # nothing half-done
+    assert client.data(mark, {"ids": ids})["markNotificationsRead"] == len(ids)
     assert not set(ids) & set(unread_ids())
 
 

@@ -138,8 +138,8 @@ class NotificationsMutation:
 
     @strawberry.mutation
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
-        """Marks the caller's own notifications read; returns how many changed. Ids that are
-        not the caller's are ignored, exactly like ids that do not exist."""
+        """Marks the caller's own notifications read; returns how many changed. An id that is
+        not the caller's answers NOT_FOUND and nothing is marked."""
         caller = await info.context.caller()
         changed: int = await info.context.clients.notifications.post(
             f"/inbox/{caller.member_id}/read", {"ids": [str(i) for i in ids]}
