@@ -89,7 +89,8 @@ async def register_organization(
     if network is None:
         raise not_found("network", data.network_id)
     if not body.authorized_as_operator and body.join_code != network["join_code"]:
-        raise AppError(ErrorCode.FORBIDDEN, "a valid join code or an operator token is required")
+        # Answered exactly like a missing network, so network ids cannot be probed.
+        raise not_found("network", data.network_id)
     normalized = domain.normalized_name(data.name)
     duplicate = await store.find_duplicate_organization(
         data.network_id, normalized, data.admin.email

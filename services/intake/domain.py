@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from shared import contracts
 from shared.events import new_id
@@ -50,22 +50,77 @@ class AdminInput(Input):
     email: EmailStr
 
 
+class ResourceKind(StrEnum):
+    FUNDING = "funding"
+    VOLUNTEERS = "volunteers"
+    OUTREACH = "outreach"
+    VENUE = "venue"
+    EXPERTISE = "expertise"
+    MATERIALS = "materials"
+    TRANSPORT = "transport"
+    COUNSELING = "counseling"
+    MENTORING = "mentoring"
+    OTHER = "other"
+
+
+class ResourceInput(Input):
+    kind: ResourceKind
+    description: Annotated[str, Field(max_length=500)] = ""
+    quantity: Annotated[float | None, Field(ge=0)] = None
+    unit: Annotated[str | None, Field(max_length=40)] = None
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class WindowInput(Input):
+    """A weekly window in the organization's own time zone, e.g. Tuesday 17:00-20:00."""
+
+    day: str
+    start: ClockTime
+    end: ClockTime
+
+    @field_validator("day")
+    @classmethod
+    def known_day(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in DAYS:
+            raise ValueError(f"unknown day {value!r}; use Monday to Sunday")
+        return day
+
+    @model_validator(mode="after")
+    def starts_before_it_ends(self) -> WindowInput:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
+def no_overlaps(windows: list[WindowInput]) -> list[WindowInput]:
+    for i, window in enumerate(windows):
+        for j, other in enumerate(windows[:i]):
+            if window.day == other.day and window.start < other.end and other.start < window.end:
+                raise ValueError(f"window {i} overlaps window {j} on {window.day}")
+    return windows
+
+
 class OrganizationInput(Input):
     network_id: ShortText
     name: ShortText
     mission: LongText = ""
     focus_areas: Annotated[list[Tag], Field(max_length=20)] = []
     values: Annotated[list[Tag], Field(max_length=20)] = []
-    offers: Annotated[list[contracts.Resource], Field(max_length=30)] = []
-    needs: Annotated[list[contracts.Resource], Field(max_length=30)] = []
+    offers: Annotated[list[ResourceInput], Field(max_length=30)] = []
+    needs: Annotated[list[ResourceInput], Field(max_length=30)] = []
     region: Annotated[str, Field(max_length=200)] = ""
     time_zone: str = "UTC"
-    availability: Annotated[list[contracts.AvailabilityWindow], Field(max_length=50)] = []
+    availability: Annotated[list[WindowInput], Field(max_length=50)] = []
     populations_served: Annotated[list[Tag], Field(max_length=20)] = []
     virtual_ready: bool = False
     admin: AdminInput
 
     _tz = field_validator("time_zone")(check_time_zone)
+    _windows = field_validator("availability")(no_overlaps)
 
 
 def normalized_name(name: str) -> str:

@@ -56,9 +56,6 @@ ID_KIND = {"node": "organization"}
 # them); each entry is reported. Remove an entry once the kind can be made in `b_ids`.
 PENDING: dict[str, str] = {
     "partnershipActivity": "commitments cannot form partnerships yet",
-    # A probe leak for intake's owner: without a join code, network B answers FORBIDDEN while
-    # a missing network answers NOT_FOUND. Fix: NOT_FOUND unless the join code is right.
-    "registerOrganization": "intake answers FORBIDDEN for another network's id",
     "coalitions": "needs cannot be reported through GraphQL yet (intake)",
 }
 
