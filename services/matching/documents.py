@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from services.matching.domain.coalitions import Coalition, coverage
 from services.matching.domain.scoring import Suggestion
 from services.matching.store import pair_key
-from shared.contracts import MatchParty, ScoreComponent
+from shared.contracts import MatchParty, NeedProfile, ScoreComponent
 from shared.errors import AppError, ErrorCode
 from shared.events import new_id
 from shared.mongo import Document
@@ -47,6 +48,43 @@ def new_match(s: Suggestion, network_id: str, names: dict[str, str], now: dateti
         "status": Status.SUGGESTED,
         "answers": {},
         "need_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+COVERAGE_WEIGHT, ALIGNMENT_WEIGHT = 0.6, 0.4
+
+
+def coalition_key(need_id: str, organization_ids: list[str]) -> str:
+    return "|".join(["need", need_id, *sorted(organization_ids)])
+
+
+def coalition_match(
+    need: NeedProfile, coalition: Coalition, reasons: dict[str, list[str]], now: datetime
+) -> Document:
+    """A suggestion that several organizations meet a need together (one document per need and
+    set of members); every member answers, as for a pair."""
+    ids = [m.organization_id for m in coalition.members]
+    covered = coverage(need, coalition)
+    aligned = sum(m.alignment for m in coalition.members) / len(ids)
+    return {
+        "_id": new_id("match"),
+        "pair_key": coalition_key(need.need_id, ids),
+        "network_id": need.network_id,
+        "organization_ids": ids,
+        "parties": [
+            {"organization_id": m.organization_id, "name": m.name} for m in coalition.members
+        ],
+        "score": round(COVERAGE_WEIGHT * covered + ALIGNMENT_WEIGHT * aligned, 4),
+        "components": [
+            {"name": "coverage", "score": round(covered, 4), "weight": COVERAGE_WEIGHT},
+            {"name": "alignment", "score": round(aligned, 4), "weight": ALIGNMENT_WEIGHT},
+        ],
+        "reasons": reasons,
+        "status": Status.SUGGESTED,
+        "answers": {},
+        "need_id": need.need_id,
         "created_at": now,
         "updated_at": now,
     }

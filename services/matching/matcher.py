@@ -10,10 +10,10 @@ from typing import Any
 
 from services.matching import documents as docs
 from services.matching.documents import Decision, Status
-from services.matching.domain.coalitions import Coalition, coalitions
+from services.matching.domain.coalitions import Coalition, coalition_reasons, coalitions
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import Weights, top_partners
-from services.matching.store import MatchingStore, pair_key
+from services.matching.store import MatchingStore
 from shared.contracts import (
     MatchAccepted,
     MatchDeclined,
@@ -76,7 +76,9 @@ class Matcher:
             await self.refresh(organization_id, tx)
 
     async def on_need(self, need: NeedProfile, tx: Transaction) -> None:
-        await self.store.save_need(need, tx.session)
+        await self.ready.wait()
+        if await self.store.save_need(need, tx.session):
+            await self.suggest_coalition(need, tx)
 
     async def refresh(self, organization_id: str, tx: Transaction) -> None:
         """Top partners for this organization only; each pair is one document, so the
@@ -87,35 +89,57 @@ class Matcher:
         )
         now = utcnow()
         for s in found:
-            key = pair_key(s.organization_id, s.partner_id)
-            existing = await self.store.matches.find_one({"pair_key": key}, session=tx.session)
-            if existing is not None:
-                if existing["status"] == Status.SUGGESTED:
-                    await self.store.matches.update_one(
-                        {"_id": existing["_id"]},
-                        {"$set": {**docs.scored(s), "updated_at": now}},
-                        session=tx.session,
-                    )
-                continue
             names = {
                 o: self.index.names[self.index.rows[o]] for o in (s.organization_id, s.partner_id)
             }
             row = self.index.rows[organization_id]
             network_id = self.index.networks.labels[self.index.network[row]]
-            match = docs.new_match(s, network_id, names, now)
-            await self.store.matches.insert_one(match, session=tx.session)
-            await tx.publish(
-                "match.suggested",
-                match["_id"],
-                MatchSuggested(
-                    match_id=match["_id"],
-                    network_id=network_id,
-                    parties=docs.parties(match),
-                    score=s.score,
-                    components=docs.components(match),
-                    reasons=s.reasons[organization_id],
-                ),
-            )
+            await self.suggest(docs.new_match(s, network_id, names, now), organization_id, tx)
+
+    async def suggest_coalition(self, need: NeedProfile, tx: Transaction) -> None:
+        """Only this need's best coalition is recomputed; an unanswered stale one is withdrawn."""
+        found = coalitions(self.index, need, alternatives=1)
+        best = found[0] if found and len(found[0].members) > 1 else None
+        ids = [m.organization_id for m in best.members] if best else []
+        key = docs.coalition_key(need.need_id, ids) if best else None
+        open_ = await self.store.matches.find(
+            {"need_id": need.need_id, "status": Status.SUGGESTED}, session=tx.session
+        ).to_list()
+        stale = [m["_id"] for m in open_ if m["pair_key"] != key and not m["answers"]]
+        if stale:
+            await self.store.matches.delete_many({"_id": {"$in": stale}}, session=tx.session)
+        if best is None:
+            return
+        reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
+        await self.suggest(docs.coalition_match(need, best, reasons, utcnow()), ids[0], tx)
+
+    async def suggest(self, match: dict[str, Any], reader: str, tx: Transaction) -> None:
+        """Stores a suggestion and announces it once; a pair or coalition already suggested
+        gets fresh scores, and one already answered is left alone."""
+        existing = await self.store.matches.find_one(
+            {"pair_key": match["pair_key"]}, session=tx.session
+        )
+        if existing is not None:
+            if existing["status"] == Status.SUGGESTED:
+                fresh = {k: match[k] for k in ("score", "components", "reasons", "updated_at")}
+                await self.store.matches.update_one(
+                    {"_id": existing["_id"]}, {"$set": fresh}, session=tx.session
+                )
+            return
+        await self.store.matches.insert_one(match, session=tx.session)
+        await tx.publish(
+            "match.suggested",
+            match["_id"],
+            MatchSuggested(
+                match_id=match["_id"],
+                network_id=match["network_id"],
+                parties=docs.parties(match),
+                score=match["score"],
+                components=docs.components(match),
+                reasons=match["reasons"][reader],
+                need_id=match["need_id"],
+            ),
+        )
 
     async def match(self, match_id: str) -> dict[str, Any]:
         found = await self.store.matches.find_one({"_id": match_id})

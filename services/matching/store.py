@@ -63,8 +63,10 @@ class MatchingStore:
         return await self.profiles.find({}).to_list()
 
     async def declined_partners(self, organization_id: str, session: Session) -> list[str]:
+        """Partners of declined pairs (declining a coalition for a need bans no pair)."""
         found = await self.matches.find(
-            {"organization_ids": organization_id, "status": "DECLINED"}, session=session
+            {"organization_ids": organization_id, "status": "DECLINED", "need_id": None},
+            session=session,
         ).to_list()
         return [o for m in found for o in m["organization_ids"] if o != organization_id]
 

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from services.matching.domain.bits import label
 from services.matching.domain.index import ProfileIndex
+from services.matching.domain.scoring import join
 from shared.contracts import NeedProfile
 
 
@@ -107,3 +108,30 @@ def _greedy(
         remaining[covered] = False
         usable[best] = False
     return picked or None
+
+
+def coverage(need: NeedProfile, coalition: Coalition) -> float:
+    """The share of the need's required kinds this coalition offers."""
+    required = {label(k) for k in need.required_resources if label(k)}
+    covered = {k for m in coalition.members for k in m.covers}
+    return len(required & covered) / len(required) if required else 1.0
+
+
+def coalition_reasons(
+    index: ProfileIndex, need: NeedProfile, coalition: Coalition, reader: str
+) -> list[str]:
+    """What one member of a coalition is told about it, in plain sentences."""
+    mine = next(m for m in coalition.members if m.organization_id == reader)
+    others = [m for m in coalition.members if m.organization_id != reader]
+    out = [f"Together with {join([m.name for m in others])} you can meet “{need.title}”"]
+    if mine.covers:
+        out.append(f"You bring {join(mine.covers)}")
+    out += [f"{m.name} brings {join(m.covers)}" for m in others if m.covers]
+    row = index.row_of(reader)
+    if row is not None:
+        served = set(index.labels("populations", row))
+        if shared := [p for p in (label(x) for x in need.affected_populations) if p in served]:
+            out.append(f"The need affects {join(shared)}, whom you serve")
+    if coalition.uncovered_resources:
+        out.append(f"Nobody in the network offers {join(coalition.uncovered_resources)} yet")
+    return out

@@ -152,7 +152,7 @@ def suggestion(
     )
 
 
-def _join(items: list[str]) -> str:
+def join(items: list[str]) -> str:
     items = items[:3]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -167,17 +167,17 @@ def reasons(index: ProfileIndex, reader: int, other: int) -> list[str]:
         return [x for x in index.labels(kind, reader) if x in theirs]
 
     if focus := common("focus"):
-        out.append(f"Both work on {_join(focus)}")
+        out.append(f"Both work on {join(focus)}")
     gives = [k for k in index.labels("offers", other) if k in set(index.labels("needs", reader))]
     if gives:
-        out.append(f"{name} offers {_join(gives)}, which you need")
+        out.append(f"{name} offers {join(gives)}, which you need")
     takes = [k for k in index.labels("needs", other) if k in set(index.labels("offers", reader))]
     if takes:
-        out.append(f"You offer {_join(takes)}, which {name} needs")
+        out.append(f"You offer {join(takes)}, which {name} needs")
     if values := common("values"):
-        out.append(f"You share the values {_join(values)}")
+        out.append(f"You share the values {join(values)}")
     if populations := common("populations"):
-        out.append(f"Both serve {_join(populations)}")
+        out.append(f"Both serve {join(populations)}")
     region = index.region[reader]
     if region >= 0 and region == index.region[other]:
         out.append(f"Both are based in {index.regions.labels[region].title()}")

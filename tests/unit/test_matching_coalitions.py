@@ -1,0 +1,45 @@
+"""Coalitions for a need as suggestions: who brings what, in plain sentences, and the match
+document every member answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.matching import documents as docs
+from services.matching.domain.coalitions import coalition_reasons, coalitions, coverage
+from tests.unit.test_matching_eval import MENTAL_HEALTH_NEED, build
+
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+NEED = MENTAL_HEALTH_NEED.model_copy(
+    update={"required_resources": ["Counseling", "venue", "sign language interpreters"]}
+)
+
+
+def test_a_coalition_tells_each_member_who_brings_what() -> None:
+    index = build()
+    best = coalitions(index, NEED, alternatives=1)[0]
+    assert best.uncovered_resources == ["sign language interpreters"]
+    assert coverage(NEED, best) == 2 / 3
+    said = coalition_reasons(index, NEED, best, "org_counselors")
+    others = [m.name for m in best.members if m.organization_id != "org_counselors"]
+    assert said[0] == f"Together with {others[0]} you can meet “Mental health support”"
+    assert "You bring counseling" in said
+    assert "The need affects residents, whom you serve" in said
+    assert said[-1] == "Nobody in the network offers sign language interpreters yet"
+
+
+def test_a_coalition_match_names_the_need_and_every_party() -> None:
+    index = build()
+    best = coalitions(index, NEED, alternatives=1)[0]
+    ids = [m.organization_id for m in best.members]
+    reasons = {o: coalition_reasons(index, NEED, best, o) for o in ids}
+    match = docs.coalition_match(NEED, best, reasons, NOW)
+    assert match["need_id"] == "need_mh" and match["organization_ids"] == ids
+    assert match["pair_key"] == docs.coalition_key("need_mh", list(reversed(ids)))
+    assert [c["name"] for c in match["components"]] == ["coverage", "alignment"]
+    assert 0 <= match["score"] <= 1
+    # every member must accept before the coalition is accepted
+    match["answers"] = {ids[0]: {"decision": "ACCEPT"}}
+    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.SUGGESTED
+    match["answers"] = {o: {"decision": "ACCEPT"} for o in ids}
+    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.ACCEPTED
