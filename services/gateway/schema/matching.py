@@ -57,6 +57,10 @@ class Match:
     need_id: strawberry.ID | None
     created_at: datetime
 
+    @strawberry.field(description="The matched organizations (the same as `parties`).")
+    def organizations(self) -> list[MatchParty]:
+        return self.parties
+
     @classmethod
     def from_doc(cls, doc: dict[str, Any], reader: str | None) -> Match:
         ids: list[str] = doc["organization_ids"]
@@ -113,20 +117,42 @@ async def require_organization_in_network(info: Info, caller: Caller, organizati
     require_network(caller, found["network_id"], "organization", organization_id)
 
 
+async def matches_of(info: Info, organization_id: str, first: int = 10) -> Connection[Match]:
+    """`matches` for one organization; reusable as a field of Organization."""
+    caller = await info.context.caller()
+    await require_organization_in_network(info, caller, organization_id)
+    docs = await info.context.clients.matching.get(
+        f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
+    )
+    return connection(
+        [Match.from_doc(d, organization_id) for d in docs], [d["id"] for d in docs], False
+    )
+
+
+async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalition]:
+    """`coalitions` for one need; reusable as a field of Need."""
+    caller = await info.context.caller()
+    found = await info.context.clients.matching.get(
+        f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
+    )
+    require_network(caller, found["network_id"], "need", need_id)
+    return [
+        Coalition(
+            organizations=[CoalitionMember(**m) for m in c["members"]],
+            score=c["score"],
+            uncovered_resources=c["uncovered_resources"],
+        )
+        for c in found["coalitions"]
+    ]
+
+
 @strawberry.type
 class MatchingQuery:
     @strawberry.field(description="Suggested and accepted partners of an organization, best first.")
     async def matches(
         self, info: Info, organization_id: strawberry.ID, first: int = 10
     ) -> Connection[Match]:
-        caller = await info.context.caller()
-        await require_organization_in_network(info, caller, organization_id)
-        docs = await info.context.clients.matching.get(
-            f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
-        )
-        return connection(
-            [Match.from_doc(d, organization_id) for d in docs], [d["id"] for d in docs], False
-        )
+        return await matches_of(info, organization_id, first)
 
     @strawberry.field(
         description="The fewest aligned organizations that cover a need, and alternatives."
@@ -134,19 +160,7 @@ class MatchingQuery:
     async def coalitions(
         self, info: Info, need_id: strawberry.ID, first: int = 3
     ) -> list[Coalition]:
-        caller = await info.context.caller()
-        found = await info.context.clients.matching.get(
-            f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
-        )
-        require_network(caller, found["network_id"], "need", need_id)
-        return [
-            Coalition(
-                organizations=[CoalitionMember(**m) for m in c["members"]],
-                score=c["score"],
-                uncovered_resources=c["uncovered_resources"],
-            )
-            for c in found["coalitions"]
-        ]
+        return await coalitions_of(info, need_id, first)
 
 
 @strawberry.type
