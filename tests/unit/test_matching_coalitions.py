@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 from services.matching import documents as docs
-from services.matching.domain.coalitions import coalition_reasons, coalitions, coverage
+from services.matching.domain.coalitions import (
+    _greedy,
+    _shortlist,
+    coalition_reasons,
+    coalitions,
+    coverage,
+)
 from tests.unit.test_matching_eval import MENTAL_HEALTH_NEED, build
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
@@ -43,3 +51,17 @@ def test_a_coalition_match_names_the_need_and_every_party() -> None:
     assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.SUGGESTED
     match["answers"] = {o: {"decision": "ACCEPT"} for o in ids}
     assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.ACCEPTED
+
+
+def test_the_shortlist_changes_no_greedy_choice() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cover = rng.random((400, 4)) < 0.3
+        fit = rng.choice(np.linspace(0, 1, 5), 400).astype(np.float32)  # many ties
+        rows = _shortlist(cover, fit, keep=5)
+        for banned in (set(), {int(rows[0])}):
+            full = _greedy(cover, fit, banned)
+            short = _greedy(
+                cover[rows], fit[rows], {int(np.flatnonzero(rows == b)[0]) for b in banned}
+            )
+            assert full == ([(int(rows[r]), c) for r, c in short] if short else None)

@@ -61,12 +61,15 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
     uncovered = [k for k in required if k not in offered]
     if not offered:
         return [Coalition([], 0.0, uncovered)] if required else []
-    cover = np.stack([columns[k].astype(bool) & eligible for k in offered], axis=1)
-    primary = _greedy(cover, fit, set())
+    full = np.stack([columns[k].astype(bool) & eligible for k in offered], axis=1)
+    rows = _shortlist(full, fit, keep=len(offered) + 1)
+    cover, short_fit = full[rows], fit[rows]
+    primary = _greedy(cover, short_fit, set())
     if primary is None:
         return [Coalition([], 0.0, uncovered)]
     # alternatives: the same cover without one of the primary coalition's members
-    solutions = [primary] + [_greedy(cover, fit, {row}) for row, _ in primary]
+    found_rows = [primary] + [_greedy(cover, short_fit, {row}) for row, _ in primary]
+    solutions = [[(int(rows[r]), c) for r, c in f] if f else None for f in found_rows]
     results: list[Coalition] = []
     for found in solutions:
         if found is None or len(results) >= alternatives:
@@ -87,6 +90,22 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
         score = float(np.mean([m.alignment for m in members])) / len(members) ** 0.25
         results.append(Coalition(members, round(score, 4), uncovered + missing))
     return results
+
+
+def _shortlist(cover: NDArray[np.bool_], fit: NDArray[np.float32], keep: int) -> NDArray[np.intp]:
+    """The rows the greedy can ever pick: its gain depends only on which required kinds a row
+    covers (its pattern), so the best `keep` rows by fit of each pattern are enough (each pick
+    or ban removes one row). Ties keep the lower row, as the greedy's argmax would."""
+    if cover.shape[1] > 12:
+        return np.flatnonzero(cover.any(axis=1))
+    pattern = cover.astype(np.int64) @ (np.int64(1) << np.arange(cover.shape[1], dtype=np.int64))
+    counts = np.bincount(pattern, minlength=1)
+    counts[0] = 0  # rows that cover nothing required
+    kept: list[NDArray[np.intp]] = []
+    for p in np.flatnonzero(counts):
+        members = np.flatnonzero(pattern == p)
+        kept.append(members[np.argsort(-fit[members], kind="stable")[:keep]])
+    return np.sort(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.intp)
 
 
 def _greedy(
