@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from shared import contracts
+from shared.contracts.intake import ResourceKind
 from shared.events import new_id
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -48,19 +49,6 @@ class NetworkInput(Input):
 class AdminInput(Input):
     name: ShortText
     email: EmailStr
-
-
-class ResourceKind(StrEnum):
-    FUNDING = "funding"
-    VOLUNTEERS = "volunteers"
-    OUTREACH = "outreach"
-    VENUE = "venue"
-    EXPERTISE = "expertise"
-    MATERIALS = "materials"
-    TRANSPORT = "transport"
-    COUNSELING = "counseling"
-    MENTORING = "mentoring"
-    OTHER = "other"
 
 
 class ResourceInput(Input):

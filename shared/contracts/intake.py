@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from shared.contracts.base import Payload
+
+
+class ResourceKind(StrEnum):
+    """The kinds of resources organizations offer and need (the API's controlled list)."""
+
+    FUNDING = "funding"
+    VOLUNTEERS = "volunteers"
+    OUTREACH = "outreach"
+    VENUE = "venue"
+    EXPERTISE = "expertise"
+    MATERIALS = "materials"
+    TRANSPORT = "transport"
+    COUNSELING = "counseling"
+    MENTORING = "mentoring"
+    OTHER = "other"
 
 
 class Resource(Payload):

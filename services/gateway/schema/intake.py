@@ -9,6 +9,7 @@ import strawberry
 
 from services.gateway.context import Role as CallerRole
 from services.gateway.schema.context import Info
+from shared.contracts.intake import ResourceKind
 from shared.errors import AppError, ErrorCode
 
 
@@ -19,18 +20,7 @@ class Role(Enum):
     MEMBER = "MEMBER"
 
 
-@strawberry.enum
-class ResourceKind(Enum):
-    FUNDING = "funding"
-    VOLUNTEERS = "volunteers"
-    OUTREACH = "outreach"
-    VENUE = "venue"
-    EXPERTISE = "expertise"
-    MATERIALS = "materials"
-    TRANSPORT = "transport"
-    COUNSELING = "counseling"
-    MENTORING = "mentoring"
-    OTHER = "other"
+strawberry.enum(ResourceKind)  # the contract's list, exposed as a GraphQL enum
 
 
 @strawberry.type
