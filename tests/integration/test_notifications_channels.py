@@ -103,7 +103,10 @@ async def test_email_waits_for_the_mail_server_and_every_event_notifies_once(
     try:
         for _, email in admins:
             eventually(
-                lambda e=email: any("reached a milestone" in s for s in mailbox.subjects_to(e)),
+                lambda e=email: all(
+                    any(part in s for s in mailbox.subjects_to(e))
+                    for part in ("reached a milestone", "Welcome to")
+                ),
                 timeout=30,
             )
     finally:
