@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
+from pydantic import AwareDatetime, BaseModel
 from pymongo import AsyncMongoClient
 
 from shared.broker import ensure_topics, kafka_broker
+from shared.clock import Clock
 from shared.consumer import EventConsumer
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
@@ -41,6 +43,7 @@ class Runtime:
     outbox: Outbox
     consumer: EventConsumer
     tracer_provider: TracerProvider
+    clock: Clock = field(default_factory=Clock)
     background: list[BackgroundTask] = field(default_factory=list)
 
 
@@ -114,6 +117,10 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
 
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_service_token)])
+    if runtime.settings.clock_control:
+        app.include_router(
+            clock_router(runtime.clock), dependencies=[Depends(require_service_token)]
+        )
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
@@ -121,6 +128,23 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         exclude_spans=["receive", "send"],
     )
     return app
+
+
+class ClockBody(BaseModel):
+    now: AwareDatetime | None = None
+
+
+def clock_router(clock: Clock) -> APIRouter:
+    """`PUT /clock {"now": ...}` sets the service's clock (null: back to the system clock);
+    mounted only with `clock_control`, which production leaves off."""
+    router = APIRouter()
+
+    @router.put("/clock")
+    async def set_clock(body: ClockBody) -> dict[str, str]:
+        clock.set(body.now)
+        return {"now": clock.now().isoformat()}
+
+    return router
 
 
 def configure_logging(service: str, level: str) -> None:

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     match_suggestions_per_organization: int = 10
     match_min_score: float = 0.25
 
+    # commitments: when reminders go out, how often the scheduler looks, and how far health or
+    # reliability must move before it is announced
+    commitment_due_soon_hours: float = 48.0
+    scheduler_interval_seconds: float = 30.0
+    health_change_threshold: float = 0.01
+    # Lets tests set a service's clock with PUT /clock; never on in production.
+    clock_control: bool = False
+
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")
         return port

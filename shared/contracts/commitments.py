@@ -14,12 +14,28 @@ class PartnershipRef(Payload):
     organization_ids: list[str]
 
 
+class PartnershipRole(Payload):
+    organization_id: str
+    title: str
+    responsibilities: list[str] = []
+    suggested: bool = False
+
+
 class PartnershipFormed(Payload):
     partnership: PartnershipRef
     goals: list[str] = []
     check_in_cadence: str = "biweekly"
+    roles: list[PartnershipRole] = []
     match_id: str | None = None
     need_id: str | None = None
+
+
+class PartnershipUpdated(Payload):
+    """Status or roles changed (partnership.updated)."""
+
+    partnership: PartnershipRef
+    status: str
+    roles: list[PartnershipRole] = []
 
 
 class CommitmentEvent(Payload):
@@ -40,6 +56,8 @@ class CheckInRecorded(Payload):
     partnership: PartnershipRef
     check_in_id: str
     held_at: datetime
+    attendees: list[str] = []
+    updates: list[str] = []
     wins: list[str] = []
     blockers: list[str] = []
 
@@ -79,6 +97,7 @@ class HealthPart(Payload):
     name: str
     score: float
     weight: float
+    detail: str = ""
 
 
 class PartnershipHealthChanged(Payload):
@@ -98,8 +117,11 @@ class OrganizationReliabilityChanged(Payload):
 
 EVENTS: dict[str, type[Payload]] = {
     "partnership.formed": PartnershipFormed,
+    "partnership.updated": PartnershipUpdated,
     "commitment.made": CommitmentEvent,
     "commitment.fulfilled": CommitmentEvent,
+    "commitment.missed": CommitmentEvent,
+    "commitment.cancelled": CommitmentEvent,
     "commitment.due_soon": CommitmentEvent,
     "commitment.overdue": CommitmentEvent,
     "checkin.recorded": CheckInRecorded,

@@ -9,24 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.contracts import AvailabilityWindow
+from shared.weekly import DAYS, day_index, window_minutes
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HOURS_PER_WEEK = 168
 
 
 def this_monday(today: date | None = None) -> date:
     day = today or datetime.now(UTC).date()
     return day - timedelta(days=day.weekday())
-
-
-def day_index(day: str) -> int | None:
-    key = day.strip().lower()[:3]
-    return next((i for i, d in enumerate(DAYS) if d.startswith(key)), None) if key else None
-
-
-def _minutes(text: str) -> int:
-    hours, _, minutes = text.strip().partition(":")
-    return int(hours) * 60 + int(minutes or 0)
 
 
 def utc_hours(windows: Iterable[AvailabilityWindow], time_zone: str, monday: date) -> list[int]:
@@ -39,11 +29,9 @@ def utc_hours(windows: Iterable[AvailabilityWindow], time_zone: str, monday: dat
         if day is None:
             continue
         try:
-            start, end = _minutes(window.start), _minutes(window.end)
+            start, end = window_minutes(window.start, window.end)
         except ValueError:
             continue
-        if end <= start:
-            end += 24 * 60  # crosses midnight
         local = datetime.combine(monday + timedelta(days=day), time(), zone)
         begin = local + timedelta(minutes=start)
         finish = local + timedelta(minutes=end)

@@ -1,0 +1,252 @@
+"""Commitments' internal HTTP routes, called by the gateway: thin over the tracker (writes)
+and the store (reads). Bodies wrap the input as `{"input": ...}` so validation errors name
+`input.<field>`, as the GraphQL contract does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict
+
+from services.commitments.domain import models as m
+from services.commitments.domain.health import Health
+from services.commitments.domain.meetings import Schedule, meeting_slots
+from services.commitments.domain.report import build_report, report_csv
+from services.commitments.scheduler import Scheduler
+from services.commitments.store import CHILDREN
+from services.commitments.tracker import Tracker
+from shared.contracts import HealthPart
+from shared.errors import not_found
+from shared.mongo import Document
+
+router = APIRouter()
+T = TypeVar("T", bound=BaseModel)
+Ids = Annotated[str, Query(min_length=1, max_length=10_000)]
+COLLECTION_OF_PATH = {name.replace("_", "-"): name for name in CHILDREN}
+
+
+class Body(BaseModel, Generic[T]):
+    model_config = ConfigDict(extra="forbid")
+    input: T
+
+
+class FeedbackBody(Body[m.FeedbackInput]):
+    member_id: str
+
+
+def get_tracker(request: Request) -> Tracker:
+    tracker: Tracker = request.app.state.tracker
+    return tracker
+
+
+def view(doc: Document) -> dict[str, Any]:
+    """A stored document as the gateway reads it: `id` instead of `_id`."""
+    body = {k: v for k, v in doc.items() if k != "_id"}
+    return {"id": doc["_id"], **body}
+
+
+def split(ids: str) -> list[str]:
+    return [i for i in ids.split(",") if i][:100]
+
+
+async def existing(tracker: Tracker, partnership_id: str) -> Document:
+    found = await tracker.store.partnership(partnership_id)
+    if found is None:
+        raise not_found("partnership", partnership_id)
+    return found
+
+
+@router.post("/partnerships")
+async def form(body: Body[m.PartnershipInput], tracker: Tracker = Depends(get_tracker)) -> Any:
+    return view(await tracker.form(body.input))
+
+
+@router.get("/partnerships")
+async def in_network(
+    network_id: str,
+    status: m.PartnershipStatus | None = None,
+    after: str | None = None,
+    first: Annotated[int, Query(ge=1, le=100)] = 20,
+    tracker: Tracker = Depends(get_tracker),
+) -> dict[str, Any]:
+    found = await tracker.store.partnerships_in(
+        network_id, status.value if status else None, after, first + 1
+    )
+    return {"items": [view(p) for p in found[:first]], "has_next_page": len(found) > first}
+
+
+@router.get("/partnerships/by-ids")
+async def by_ids(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.partnerships_by_ids(split(ids))
+    return {"items": {p["_id"]: view(p) for p in found}}
+
+
+@router.get("/partnerships/by-organization")
+async def by_organization(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.partnerships_of(split(ids))
+    return {"items": {org: [view(p) for p in docs] for org, docs in found.items()}}
+
+
+@router.get("/partnerships/{partnership_id}")
+async def one(partnership_id: str, tracker: Tracker = Depends(get_tracker)) -> Any:
+    return view(await existing(tracker, partnership_id))
+
+
+@router.put("/partnerships/{partnership_id}/roles")
+async def assign_roles(
+    partnership_id: str, body: Body[m.RolesInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.assign_roles(partnership_id, body.input))
+
+
+@router.post("/partnerships/{partnership_id}/status")
+async def set_status(
+    partnership_id: str, body: Body[m.StatusInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.set_status(partnership_id, body.input))
+
+
+@router.post("/partnerships/{partnership_id}/commitments")
+async def make_commitment(
+    partnership_id: str, body: Body[m.CommitmentInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.make_commitment(partnership_id, body.input))
+
+
+@router.get("/commitments/{commitment_id}")
+async def commitment(commitment_id: str, tracker: Tracker = Depends(get_tracker)) -> Any:
+    found = await tracker.store.commitment(commitment_id)
+    if found is None:
+        raise not_found("commitment", commitment_id)
+    return view(found)
+
+
+@router.post("/commitments/{commitment_id}/status")
+async def update_commitment(
+    commitment_id: str, body: m.CommitmentUpdate, tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.update_commitment(commitment_id, body))
+
+
+@router.post("/partnerships/{partnership_id}/check-ins")
+async def record_check_in(
+    partnership_id: str, body: Body[m.CheckInInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.record_check_in(partnership_id, body.input))
+
+
+@router.post("/partnerships/{partnership_id}/milestones")
+async def reach_milestone(
+    partnership_id: str, body: Body[m.MilestoneInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.reach_milestone(partnership_id, body.input))
+
+
+@router.post("/partnerships/{partnership_id}/contributions")
+async def log_contribution(
+    partnership_id: str, body: Body[m.ContributionInput], tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.log_contribution(partnership_id, body.input))
+
+
+@router.post("/partnerships/{partnership_id}/feedback")
+async def submit_feedback(
+    partnership_id: str, body: FeedbackBody, tracker: Tracker = Depends(get_tracker)
+) -> Any:
+    return view(await tracker.submit_feedback(partnership_id, body.input, body.member_id))
+
+
+@router.get("/{kind}/by-partnership")
+async def records_of(
+    kind: Literal["commitments", "check-ins", "milestones", "contributions", "feedback"],
+    ids: Ids,
+    tracker: Tracker = Depends(get_tracker),
+) -> dict[str, Any]:
+    found = await tracker.store.children(COLLECTION_OF_PATH[kind], split(ids))
+    return {"items": {pid: [view(d) for d in docs] for pid, docs in found.items()}}
+
+
+@router.get("/partnerships/{partnership_id}/meeting-times")
+async def meeting_times(
+    partnership_id: str,
+    first: Annotated[int, Query(ge=1, le=20)] = 5,
+    days: Annotated[int, Query(ge=1, le=60)] = 14,
+    duration_minutes: Annotated[int, Query(ge=15, le=480)] = 60,
+    tracker: Tracker = Depends(get_tracker),
+) -> list[dict[str, Any]]:
+    p = await existing(tracker, partnership_id)
+    profiles = await tracker.store.profiles_of(p["organization_ids"])
+    schedules = [
+        Schedule(
+            org,
+            profiles[org]["time_zone"],
+            [(w["day"], w["start"], w["end"]) for w in profiles[org]["availability"]],
+        )
+        for org in p["organization_ids"]
+        if org in profiles
+    ]
+    slots = meeting_slots(
+        schedules,
+        tracker.clock.now(),
+        days=days,
+        duration=timedelta(minutes=duration_minutes),
+        limit=first,
+    )
+    return [
+        {
+            "start": s.start,
+            "end": s.end,
+            "local_starts": [
+                {"organization_id": org, "start": local} for org, local in s.local_starts.items()
+            ],
+        }
+        for s in slots
+    ]
+
+
+@router.get("/partnerships/{partnership_id}/report", response_model=None)
+async def report(
+    partnership_id: str,
+    format: Literal["json", "csv"] = "json",
+    tracker: Tracker = Depends(get_tracker),
+) -> dict[str, Any] | PlainTextResponse:
+    p = await existing(tracker, partnership_id)
+    store = tracker.store
+    records = {
+        name: (await store.children(name, [p["_id"]])).get(p["_id"], []) for name in CHILDREN
+    }
+    names = {
+        org: doc["name"] for org, doc in (await store.profiles_of(p["organization_ids"])).items()
+    }
+    stored = p["health"]
+    health = Health(stored["score"], [HealthPart(**x) for x in stored["parts"]])
+    built = build_report(
+        p,
+        names,
+        commitments=records["commitments"],
+        check_ins=records["check_ins"],
+        milestones=records["milestones"],
+        contributions=records["contributions"],
+        feedback=records["feedback"],
+        health=health,
+    )
+    if format == "csv":
+        return PlainTextResponse(report_csv(built, names), media_type="text/csv")
+    return built
+
+
+@router.get("/reliability/by-organization")
+async def reliability(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.reliability_of(split(ids))
+    return {"items": {org: view(doc) for org, doc in found.items()}}
+
+
+@router.post("/scheduler/tick")
+async def tick(request: Request) -> dict[str, int]:
+    """Runs the scheduler now, on the service clock (tests and operators; it also runs on
+    its own every `scheduler_interval_seconds`)."""
+    scheduler: Scheduler = request.app.state.scheduler
+    return {"sent": await scheduler.tick()}

@@ -1,0 +1,133 @@
+"""What callers may send, validated field by field (the error names the input path)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+CADENCE_DAYS: dict[Cadence, int] = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
+
+
+class PartnershipStatus(StrEnum):
+    FORMING = "forming"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class ContributionKind(StrEnum):
+    VOLUNTEER_HOURS = "volunteer_hours"
+    MATERIALS = "materials"
+    FUNDS = "funds"
+    SERVICES = "services"
+
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Lines = Annotated[list[Line], Field(max_length=50)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+        ) from exc
+    return value
+
+
+class PartnershipInput(Strict):
+    network_id: Id
+    name: Title
+    organization_ids: Annotated[list[Id], Field(min_length=2, max_length=20)]
+    goals: Lines = []
+    check_in_cadence: Cadence = Cadence.BIWEEKLY
+    time_zone: str = "UTC"
+    need_id: Id | None = None
+
+    _zone = field_validator("time_zone")(_time_zone)
+
+    @field_validator("organization_ids")
+    @classmethod
+    def _distinct(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("each organization may be listed once")
+        return ids
+
+
+class RolesInput(Strict):
+    organization_id: Id
+    title: Title
+    responsibilities: Lines = []
+
+
+class StatusInput(Strict):
+    status: PartnershipStatus
+    note: Note = ""
+
+
+class CommitmentInput(Strict):
+    owner_organization_id: Id
+    title: Title
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    quantity: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    due_at: AwareDatetime
+
+
+class CommitmentUpdate(Strict):
+    status: CommitmentStatus
+    note: Note = ""
+
+
+class CheckInInput(Strict):
+    held_at: AwareDatetime
+    attendees: Lines = []
+    updates: Lines = []
+    wins: Lines = []
+    blockers: Lines = []
+
+
+class MilestoneInput(Strict):
+    title: Title
+    note: Note = ""
+
+
+class ContributionInput(Strict):
+    organization_id: Id
+    kind: ContributionKind
+    quantity: Annotated[float, Field(gt=0, le=1e9)]
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    estimated_value: Annotated[float, Field(ge=0, le=1e12)] = 0.0
+    note: Note = ""
+
+
+class FeedbackInput(Strict):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Note = ""
+    participants_reached: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    from_organization_id: Id | None = None

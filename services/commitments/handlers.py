@@ -1,0 +1,29 @@
+"""Commitments' Kafka subscribers: keep the organization read model current and form one
+partnership per accepted match."""
+
+from __future__ import annotations
+
+from services.commitments.tracker import Tracker
+from shared.consumer import EventConsumer
+from shared.contracts import (
+    MatchAccepted,
+    OrganizationArchived,
+    OrganizationRegistered,
+    OrganizationUpdated,
+)
+from shared.events import Envelope
+from shared.outbox import Transaction
+
+ProfileEvent = OrganizationRegistered | OrganizationUpdated | OrganizationArchived
+
+
+def register_handlers(consumer: EventConsumer, tracker: Tracker) -> None:
+    async def on_profile(event: ProfileEvent, _: Envelope, tx: Transaction) -> None:
+        await tracker.store.save_profile(event.profile, tx.session)
+
+    async def on_match_accepted(event: MatchAccepted, _: Envelope, tx: Transaction) -> None:
+        await tracker.form_from_match(event, tx)
+
+    for topic in ("organization.registered", "organization.updated", "organization.archived"):
+        consumer.subscribe(topic, on_profile)
+    consumer.subscribe("match.accepted", on_match_accepted)

@@ -1,0 +1,100 @@
+"""The reminder scheduler: due-soon, overdue and check-in-due events, each exactly once per item
+and kind (and check-in period), however many replicas run and whenever one restarts.
+
+A reminder is claimed by inserting its key into `reminders` in the same transaction as the
+outbox event: a second replica (or a rerun after a crash) finds the key taken and publishes
+nothing, and a crash before commit leaves neither, so the next tick sends it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from services.commitments.domain.reminders import (
+    Reminder,
+    check_in_reminder,
+    commitment_reminder,
+)
+from services.commitments.tracker import Tracker, cadence_of, commitment_event, ref
+from shared import contracts as c
+from shared.mongo import Document
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+class Scheduler:
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.store = tracker.store
+        settings = tracker.settings
+        self.due_soon = timedelta(hours=settings.commitment_due_soon_hours)
+        self.interval = settings.scheduler_interval_seconds
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # keep going: the next tick retries whatever was not sent
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.interval)
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Sends what is owed at `now` (the service clock by default); answers how many."""
+        now = now or self.tracker.clock.now()
+        sent = 0
+        for doc in await self.store.open_commitments_due_by(now + self.due_soon, BATCH):
+            reminder = commitment_reminder(doc["_id"], doc["due_at"], now, self.due_soon)
+            if reminder is not None and await self._send(reminder, now):
+                sent += 1
+        for p in await self.store.partnerships_due_check_in(now, BATCH):
+            since = p["last_check_in_at"] or p["formed_at"]
+            reminder = check_in_reminder(p["_id"], since, cadence_of(p), now)
+            if reminder is not None and await self._send(reminder, now):
+                sent += 1
+        if sent:
+            log.info("scheduler sent %d reminders at %s", sent, now.isoformat())
+        return sent
+
+    async def _send(self, reminder: Reminder, now: datetime) -> bool:
+        if await self.store.claimed(reminder.key):
+            return False
+        try:
+            async with self.tracker.outbox.transaction() as tx:
+                await self.store.claim(reminder.key, now, tx.session)
+                if reminder.kind == "checkin.due":
+                    p = await self._partnership(reminder.item_id)
+                    await tx.publish(
+                        reminder.kind,
+                        p["_id"],
+                        c.CheckInDue(
+                            partnership=ref(p),
+                            due_at=reminder.due_at,
+                            last_check_in_at=p["last_check_in_at"],
+                        ),
+                    )
+                    await self.store.partnerships.update_one(
+                        {"_id": p["_id"]},
+                        {"$set": {"next_check_in_at": reminder.due_at + cadence_of(p)}},
+                        session=tx.session,
+                    )
+                    await self.tracker.refresh_health(p, tx, now)
+                else:
+                    doc = await self.store.commitment(reminder.item_id, tx.session)
+                    assert doc is not None
+                    p = await self._partnership(doc["partnership_id"])
+                    await tx.publish(reminder.kind, doc["_id"], commitment_event(p, doc))
+        except (DuplicateKeyError, OperationFailure) as exc:
+            # Another replica claimed it first (or our transaction collided with its): sent
+            # once, by it; or not yet, and the next tick tries again.
+            log.debug("reminder %s left to another run: %s", reminder.key, exc)
+            return False
+        return True
+
+    async def _partnership(self, partnership_id: str) -> Document:
+        p = await self.store.partnership(partnership_id)
+        assert p is not None
+        return p
