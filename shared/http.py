@@ -88,6 +88,9 @@ class ServiceClient:
     ) -> Any:
         return await self._send("POST", path, json=body, headers=headers)
 
+    async def put(self, path: str, body: Any = None) -> Any:
+        return await self._send("PUT", path, json=body)
+
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = await self._http.request(method, path, **kwargs)
@@ -101,4 +104,8 @@ class ServiceClient:
             except ValueError:
                 body = {"error": {"code": "INTERNAL", "message": response.text[:200]}}
             raise AppError.from_body(body)
-        return response.json() if response.content else None
+        if not response.content:
+            return None
+        if "json" in response.headers.get("content-type", ""):
+            return response.json()
+        return response.text  # CSV and other plain bodies

@@ -34,3 +34,10 @@ async def transaction(client: AsyncMongoClient[Document]) -> AsyncIterator[Sessi
     """All writes made with the yielded session commit together or not at all."""
     async with client.start_session() as session, await session.start_transaction():
         yield session
+
+
+async def save(collection: Any, doc: Document, session: Session | None = None) -> None:
+    """Writes a whole document back by `_id`. Used for documents holding datetimes: the embedded
+    document store turns a datetime given to `$set` at the top level into a string, which then
+    no longer compares as a date; a whole-document write keeps the type (on MongoDB too)."""
+    await collection.replace_one({"_id": doc["_id"]}, doc, session=session)

@@ -15,7 +15,11 @@ from tests.support.stack import Client, create_network, stack_settings
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    settings = stack_settings(data_dir, webhook_allow_loopback=True)
+    # Tests set the commitments clock and run its scheduler themselves (PUT /clock, POST
+    # /scheduler/tick); its own loop waits an hour, so it never races them.
+    settings = stack_settings(
+        data_dir, webhook_allow_loopback=True, clock_control=True, scheduler_interval_seconds=3600
+    )
     with Stack(settings, report=lambda line: None) as running:
         yield running
 

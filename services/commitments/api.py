@@ -37,6 +37,12 @@ class FeedbackBody(Body[m.FeedbackInput]):
     member_id: str
 
 
+class FormBody(Body[m.PartnershipInput]):
+    # What each organization offers, as the caller read it from intake: the roles suggested
+    # at formation need not wait for this service's read model to catch up.
+    offers: dict[str, list[str]] = {}
+
+
 def get_tracker(request: Request) -> Tracker:
     tracker: Tracker = request.app.state.tracker
     return tracker
@@ -60,8 +66,8 @@ async def existing(tracker: Tracker, partnership_id: str) -> Document:
 
 
 @router.post("/partnerships")
-async def form(body: Body[m.PartnershipInput], tracker: Tracker = Depends(get_tracker)) -> Any:
-    return view(await tracker.form(body.input))
+async def form(body: FormBody, tracker: Tracker = Depends(get_tracker)) -> Any:
+    return view(await tracker.form(body.input, body.offers))
 
 
 @router.get("/partnerships")

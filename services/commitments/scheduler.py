@@ -20,7 +20,7 @@ from services.commitments.domain.reminders import (
 )
 from services.commitments.tracker import Tracker, cadence_of, commitment_event, ref
 from shared import contracts as c
-from shared.mongo import Document
+from shared.mongo import Document, Session
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -66,7 +66,7 @@ class Scheduler:
             async with self.tracker.outbox.transaction() as tx:
                 await self.store.claim(reminder.key, now, tx.session)
                 if reminder.kind == "checkin.due":
-                    p = await self._partnership(reminder.item_id)
+                    p = await self._partnership(reminder.item_id, tx.session)
                     await tx.publish(
                         reminder.kind,
                         p["_id"],
@@ -76,16 +76,12 @@ class Scheduler:
                             last_check_in_at=p["last_check_in_at"],
                         ),
                     )
-                    await self.store.partnerships.update_one(
-                        {"_id": p["_id"]},
-                        {"$set": {"next_check_in_at": reminder.due_at + cadence_of(p)}},
-                        session=tx.session,
-                    )
-                    await self.tracker.refresh_health(p, tx, now)
+                    p["next_check_in_at"] = reminder.due_at + cadence_of(p)
+                    await self.tracker.refresh_health(p, tx, now)  # saves p
                 else:
                     doc = await self.store.commitment(reminder.item_id, tx.session)
                     assert doc is not None
-                    p = await self._partnership(doc["partnership_id"])
+                    p = await self._partnership(doc["partnership_id"], tx.session)
                     await tx.publish(reminder.kind, doc["_id"], commitment_event(p, doc))
         except (DuplicateKeyError, OperationFailure) as exc:
             # Another replica claimed it first (or our transaction collided with its): sent
@@ -94,7 +90,7 @@ class Scheduler:
             return False
         return True
 
-    async def _partnership(self, partnership_id: str) -> Document:
-        p = await self.store.partnership(partnership_id)
+    async def _partnership(self, partnership_id: str, session: Session) -> Document:
+        p = await self.store.partnership(partnership_id, session)
         assert p is not None
         return p

@@ -30,7 +30,7 @@ from shared import contracts as c
 from shared.clock import Clock
 from shared.errors import bad_input, not_found
 from shared.events import new_id
-from shared.mongo import Document
+from shared.mongo import Document, save
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
 
@@ -86,7 +86,7 @@ class Tracker:
 
     # -- partnerships ------------------------------------------------------------------------
 
-    async def form(self, data: PartnershipInput) -> Document:
+    async def form(self, data: PartnershipInput, offers: dict[str, list[str]]) -> Document:
         profiles = await self.store.profiles_of(data.organization_ids)
         for i, org in enumerate(data.organization_ids):
             known = profiles.get(org)
@@ -94,7 +94,7 @@ class Tracker:
                 raise bad_input(
                     f"input.organization_ids[{i}]", f"{org} cannot join this partnership"
                 )
-        offers = {org: p["offers"] for org, p in profiles.items()}
+        offers = {**{org: p["offers"] for org, p in profiles.items()}, **offers}
         async with self.outbox.transaction() as tx:
             return await self.create(new_id("ptn"), data, offers, None, tx)
 
@@ -160,9 +160,7 @@ class Tracker:
         if p["status"] == PartnershipStatus.FORMING.value and "status" not in changes:
             changes["status"] = PartnershipStatus.ACTIVE.value
         p.update(changes)
-        await self.store.partnerships.update_one(
-            {"_id": p["_id"]}, {"$set": changes}, session=tx.session
-        )
+        await save(self.store.partnerships, p, tx.session)
 
     async def _announce_update(self, p: Document, tx: Transaction) -> None:
         roles = [c.PartnershipRole(**r) for r in p["roles"]]
@@ -234,9 +232,7 @@ class Tracker:
                 "closed_at": self.clock.now(),
             }
             doc.update(changes)
-            await self.store.commitments.update_one(
-                {"_id": commitment_id}, {"$set": changes}, session=tx.session
-            )
+            await save(self.store.commitments, doc, tx.session)
             p = await self._running(doc["partnership_id"], tx)
             await tx.publish(EVENT_OF_STATUS[data.status], commitment_id, commitment_event(p, doc))
             await self.refresh_health(p, tx)
@@ -387,10 +383,8 @@ class Tracker:
             "label": result.label,
             "parts": [x.model_dump() for x in result.parts],
         }
-        await self.store.partnerships.update_one(
-            {"_id": p["_id"]}, {"$set": {"health": body}}, session=tx.session
-        )
         p["health"] = body
+        await save(self.store.partnerships, p, tx.session)
         if abs(result.score - previous) >= self.settings.health_change_threshold:
             await tx.publish(
                 "partnership.health_changed",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.contracts import Payload
 from shared.events import Envelope
@@ -31,3 +34,26 @@ async def produce(
     finally:
         await producer.stop()
     return envelope
+
+
+async def read_all(bootstrap: str, topics: list[str], quiet_seconds: float = 3.0) -> list[Any]:
+    """Every record on `topics` so far, read with a plain aiokafka consumer (a fresh group,
+    from the earliest offset) until nothing new arrives for `quiet_seconds`."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        idle = 0.0
+        while idle < quiet_seconds:
+            batches = await consumer.getmany(timeout_ms=1000)
+            got = [r for rs in batches.values() for r in rs]
+            records += got
+            idle = 0.0 if got else idle + 1.0
+        return records
+    finally:
+        await consumer.stop()

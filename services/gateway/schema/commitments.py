@@ -1,6 +1,298 @@
-"""GraphQL types and operations served by the commitments service."""
+"""GraphQL operations served by the commitments service: forming and running partnerships.
+
+Who may do what: the parties' members record work in their partnership (the network's operator
+too); only the owner organization closes a commitment; forming a partnership takes an admin of
+one of the organizations, or the operator. Ids from another network answer NOT_FOUND."""
 
 from __future__ import annotations
 
-QUERIES: list[type] = []
-MUTATIONS: list[type] = []
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from services.gateway.auth import require_network, require_party, require_role
+from services.gateway.context import Caller, Role
+from services.gateway.schema.context import Info
+from services.gateway.schema.intake import input_to_body
+from services.gateway.schema.matching import require_organization_in_network
+from services.gateway.schema.node import register_node
+from services.gateway.schema.partnership_types import (
+    CheckIn,
+    CheckInCadence,
+    Commitment,
+    CommitmentStatus,
+    Contribution,
+    ContributionKind,
+    Feedback,
+    Milestone,
+    Partnership,
+    PartnershipStatus,
+)
+from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
+from shared.errors import AppError, ErrorCode
+
+Doc = dict[str, Any]
+
+
+async def partnership_doc(info: Info, partnership_id: str) -> tuple[Caller, Doc]:
+    """The partnership, if the caller is one of its parties or the network's operator."""
+    caller = await info.context.caller()
+    doc: Doc | AppError = await info.context.loaders.each("commitments", "/partnerships/{}").load(
+        partnership_id
+    )
+    if isinstance(doc, AppError):
+        raise doc
+    require_party(caller, doc["organization_ids"], doc["network_id"], "partnership", partnership_id)
+    return caller, doc
+
+
+async def fetch_partnership(info: Info, partnership_id: str) -> Partnership:
+    _, doc = await partnership_doc(info, partnership_id)
+    return Partnership.from_doc(doc)
+
+
+async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
+    caller = await info.context.caller()
+    doc = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
+    require_network(caller, doc["network_id"], "commitment", commitment_id)
+    await partnership_doc(info, doc["partnership_id"])
+    return Commitment.from_doc(doc)
+
+
+register_node("ptn", Partnership, fetch_partnership)
+register_node("cmt", Commitment, fetch_commitment)
+
+
+def lowered(body: Doc, *keys: str) -> Doc:
+    """GraphQL enum values are upper case; the service's are lower case."""
+    for key in keys:
+        if body.get(key) is not None:
+            body[key] = body[key].lower()
+    return body
+
+
+async def record(info: Info, partnership_id: str, path: str, body: Doc) -> Doc:
+    await partnership_doc(info, partnership_id)
+    found: Doc = await info.context.clients.commitments.post(
+        f"/partnerships/{partnership_id}/{path}", body
+    )
+    return found
+
+
+async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]:
+    """An organization's partnerships; batched across organizations in one request."""
+    caller = await info.context.caller()
+    loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
+    docs: list[Doc] = await loader.load(organization_id)
+    return [Partnership.from_doc(d) for d in docs if caller.in_network(d["network_id"])]
+
+
+async def reliability_of(info: Info, organization_id: str) -> float | None:
+    """Follow-through across its partnerships, 0-1; null until a commitment closes."""
+    loader = info.context.loaders.batch("commitments", "/reliability/by-organization")
+    found: Doc | None = await loader.load(organization_id)
+    return None if found is None else float(found["score"])
+
+
+@strawberry.input
+class FormPartnershipInput:
+    name: str
+    organization_ids: list[strawberry.ID]
+    goals: list[str] = strawberry.field(default_factory=list)
+    check_in_cadence: CheckInCadence = CheckInCadence.BIWEEKLY
+    time_zone: str = "UTC"
+    need_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class MakeCommitmentInput:
+    partnership_id: strawberry.ID
+    owner_organization_id: strawberry.ID
+    title: str
+    due_at: datetime
+    kind: str = ""
+    quantity: float | None = None
+    unit: str | None = None
+
+
+@strawberry.input
+class RecordCheckInInput:
+    partnership_id: strawberry.ID
+    held_at: datetime
+    attendees: list[str] = strawberry.field(default_factory=list)
+    updates: list[str] = strawberry.field(default_factory=list)
+    wins: list[str] = strawberry.field(default_factory=list)
+    blockers: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ReachMilestoneInput:
+    partnership_id: strawberry.ID
+    title: str
+    note: str = ""
+
+
+@strawberry.input
+class LogContributionInput:
+    partnership_id: strawberry.ID
+    organization_id: strawberry.ID
+    kind: ContributionKind
+    quantity: float
+    unit: str
+    estimated_value: float = 0.0
+    note: str = ""
+
+
+@strawberry.input
+class SubmitFeedbackInput:
+    partnership_id: strawberry.ID
+    rating: int
+    comment: str = ""
+    participants_reached: int = 0
+
+
+def split_input(value: Any) -> tuple[str, Doc]:
+    body: Doc = input_to_body(value)
+    return str(body.pop("partnership_id")), body
+
+
+@strawberry.type
+class CommitmentsQuery:
+    @strawberry.field(description="A partnership the caller is part of (operators: any).")
+    async def partnership(self, info: Info, id: strawberry.ID) -> Partnership:
+        return await fetch_partnership(info, id)
+
+    @strawberry.field(
+        description="Partnerships in a network; members see their organization's only."
+    )
+    async def partnerships(
+        self,
+        info: Info,
+        network_id: strawberry.ID,
+        status: PartnershipStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Partnership]:
+        caller = await info.context.caller()
+        require_network(caller, network_id, "network", network_id)
+        if not caller.is_operator:
+            mine = await partnerships_of(info, caller.organization_id or "")
+            items = [p for p in mine if status is None or p.status is status]
+            return page_of(items, [p.id for p in items], first, after)
+        params: Doc = {"network_id": network_id, "first": check_page_size(first)}
+        if status is not None:
+            params["status"] = status.value.lower()
+        if after:
+            params["after"] = after
+        found = await info.context.clients.commitments.get("/partnerships", params)
+        nodes = [Partnership.from_doc(d) for d in found["items"]]
+        return connection(nodes, [n.id for n in nodes], found["has_next_page"])
+
+    @strawberry.field
+    async def commitment(self, info: Info, id: strawberry.ID) -> Commitment:
+        return await fetch_commitment(info, id)
+
+
+@strawberry.type
+class CommitmentsMutation:
+    @strawberry.mutation(description="Org admins of a partner (or the operator) form one.")
+    async def form_partnership(self, info: Info, input: FormPartnershipInput) -> Partnership:
+        caller = await info.context.caller()
+        for organization_id in input.organization_ids:
+            await require_organization_in_network(info, caller, organization_id)
+        profiles = await info.context.loaders.each("intake", "/organizations/{}").load_many(
+            list(input.organization_ids)
+        )
+        offers = {p["organization_id"]: [r["kind"] for r in p["offers"]] for p in profiles}
+        if not caller.is_operator:
+            require_role(caller, Role.ORG_ADMIN)
+            if caller.organization_id not in input.organization_ids:
+                raise AppError(
+                    ErrorCode.FORBIDDEN,
+                    "an admin forms partnerships that include their own organization",
+                    field="input.organizationIds",
+                )
+        body = lowered(input_to_body(input), "check_in_cadence")
+        body["network_id"] = caller.network_id
+        doc = await info.context.clients.commitments.post(
+            "/partnerships", {"input": body, "offers": offers}
+        )
+        return Partnership.from_doc(doc)
+
+    @strawberry.mutation(description="Pause, resume or close a partnership (its parties).")
+    async def update_partnership_status(
+        self, info: Info, id: strawberry.ID, status: PartnershipStatus, note: str = ""
+    ) -> Partnership:
+        body = {"status": status.value.lower(), "note": note}
+        return Partnership.from_doc(await record(info, id, "status", {"input": body}))
+
+    @strawberry.mutation(description="Set one partner's role and responsibilities.")
+    async def assign_roles(
+        self,
+        info: Info,
+        partnership_id: strawberry.ID,
+        organization_id: strawberry.ID,
+        responsibilities: list[str],
+        title: str | None = None,
+    ) -> Partnership:
+        _, doc = await partnership_doc(info, partnership_id)
+        current = next((r for r in doc["roles"] if r["organization_id"] == organization_id), None)
+        body = {
+            "organization_id": organization_id,
+            "title": title or (current["title"] if current else "Partner"),
+            "responsibilities": responsibilities,
+        }
+        found = await info.context.clients.commitments.put(
+            f"/partnerships/{partnership_id}/roles", {"input": body}
+        )
+        return Partnership.from_doc(found)
+
+    @strawberry.mutation
+    async def make_commitment(self, info: Info, input: MakeCommitmentInput) -> Commitment:
+        partnership_id, body = split_input(input)
+        return Commitment.from_doc(
+            await record(info, partnership_id, "commitments", {"input": body})
+        )
+
+    @strawberry.mutation(description="The owner organization closes a commitment.")
+    async def update_commitment(
+        self, info: Info, id: strawberry.ID, status: CommitmentStatus, note: str = ""
+    ) -> Commitment:
+        current = await fetch_commitment(info, id)
+        caller = await info.context.caller()
+        if not caller.is_operator and caller.organization_id != current.owner_organization_id:
+            raise AppError(ErrorCode.FORBIDDEN, "only the owner organization updates it")
+        found = await info.context.clients.commitments.post(
+            f"/commitments/{id}/status", {"status": status.value.lower(), "note": note}
+        )
+        return Commitment.from_doc(found)
+
+    @strawberry.mutation
+    async def record_check_in(self, info: Info, input: RecordCheckInInput) -> CheckIn:
+        partnership_id, body = split_input(input)
+        return CheckIn.from_doc(await record(info, partnership_id, "check-ins", {"input": body}))
+
+    @strawberry.mutation(description="Celebrate a win; every partner is told.")
+    async def reach_milestone(self, info: Info, input: ReachMilestoneInput) -> Milestone:
+        partnership_id, body = split_input(input)
+        return Milestone.from_doc(await record(info, partnership_id, "milestones", {"input": body}))
+
+    @strawberry.mutation(description="In-kind or money contributions, with estimated value.")
+    async def log_contribution(self, info: Info, input: LogContributionInput) -> Contribution:
+        partnership_id, body = split_input(input)
+        return Contribution.from_doc(
+            await record(info, partnership_id, "contributions", {"input": lowered(body, "kind")})
+        )
+
+    @strawberry.mutation
+    async def submit_feedback(self, info: Info, input: SubmitFeedbackInput) -> Feedback:
+        partnership_id, body = split_input(input)
+        caller = await info.context.caller()
+        body["from_organization_id"] = caller.organization_id
+        payload = {"input": body, "member_id": caller.member_id}
+        return Feedback.from_doc(await record(info, partnership_id, "feedback", payload))
+
+
+QUERIES: list[type] = [CommitmentsQuery]
+MUTATIONS: list[type] = [CommitmentsMutation]

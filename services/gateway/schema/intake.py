@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -160,6 +161,8 @@ def input_to_body(value: Any) -> Any:
         return [input_to_body(v) for v in value]
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
     if hasattr(value, "__strawberry_definition__"):
         return {k: input_to_body(v) for k, v in vars(value).items()}
     return value

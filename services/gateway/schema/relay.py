@@ -48,3 +48,15 @@ def connection(nodes: list[T], cursors: list[str], has_next_page: bool) -> Conne
             has_next_page=has_next_page, end_cursor=cursors[-1] if cursors else None
         ),
     )
+
+
+def page_of(nodes: list[T], cursors: list[str], first: int, after: str | None) -> Connection[T]:
+    """One page of a list the gateway already holds whole (a partnership's records)."""
+    check_page_size(first)
+    start = 0
+    if after is not None:
+        if after not in cursors:
+            raise AppError(ErrorCode.BAD_USER_INPUT, "unknown cursor", field="after")
+        start = cursors.index(after) + 1
+    end = start + first
+    return connection(nodes[start:end], cursors[start:end], len(nodes) > end)
