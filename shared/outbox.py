@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo.errors import DuplicateKeyError
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from shared.contracts import Payload
@@ -34,8 +36,12 @@ class Transaction:
     session: Session
     outbox: Outbox
 
-    async def publish(self, event_type: str, subject: str, data: Payload) -> Envelope:
-        return await self.outbox.add(self.session, event_type, subject, data)
+    async def publish(
+        self, event_type: str, subject: str, data: Payload, event_id: str | None = None
+    ) -> Envelope:
+        """`event_id`, when given, makes the publish idempotent: a second event with the same
+        id fails the transaction with DuplicateKeyError (the scheduler relies on this)."""
+        return await self.outbox.add(self.session, event_type, subject, data, event_id)
 
 
 class Outbox:
@@ -52,8 +58,17 @@ class Outbox:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
 
-    async def add(self, session: Session, event_type: str, subject: str, data: Payload) -> Envelope:
+    async def add(
+        self,
+        session: Session,
+        event_type: str,
+        subject: str,
+        data: Payload,
+        event_id: str | None = None,
+    ) -> Envelope:
         envelope = Envelope(source=self.source, type=event_type, subject=subject)
+        if event_id is not None:
+            envelope = envelope.model_copy(update={"id": event_id})
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes later, inside this trace
         await self._events.insert_one(
@@ -82,6 +97,30 @@ class Outbox:
             await self._events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
 
 
+class RelayLease:
+    """One relay per service publishes at a time, however many replicas run, so events keep
+    their order and are not sent twice by two relays racing. The holder renews its lease on
+    every poll; when it dies, another replica takes over once the lease lapses."""
+
+    def __init__(self, db: Database, seconds: float = 5.0) -> None:
+        self._leases = db["outbox_lease"]
+        self._seconds = seconds
+        self.holder = uuid.uuid4().hex
+
+    async def hold(self) -> bool:
+        now = time.time()  # epoch seconds: compared as numbers by every document store
+        try:
+            with suppress_instrumentation():
+                await self._leases.update_one(
+                    {"_id": "relay", "$or": [{"holder": self.holder}, {"until": {"$lt": now}}]},
+                    {"$set": {"holder": self.holder, "until": now + self._seconds}},
+                    upsert=True,
+                )
+        except DuplicateKeyError:  # held by another replica: the upsert found no match
+            return False
+        return True
+
+
 class OutboxRelay:
     """Publishes pending events in order. Before publishing to a topic it makes sure the topic
     exists (again after any failure): a broker that lost its topics (the embedded in-memory
@@ -94,7 +133,9 @@ class OutboxRelay:
         ensure_topics: Callable[[list[str]], Awaitable[None]],
         poll_seconds: float,
         publish_timeout: float = 5.0,
+        lease: RelayLease | None = None,
     ) -> None:
+        self._lease = lease or RelayLease(outbox.database)
         self._outbox = outbox
         self._broker = broker
         self._ensure_topics = ensure_topics
@@ -115,6 +156,8 @@ class OutboxRelay:
                     await asyncio.wait_for(self._outbox.wakeup.wait(), self._poll_seconds)
 
     async def publish_pending(self, limit: int = 200) -> int:
+        if not await self._lease.hold():
+            return 0
         events = await self._outbox.pending(limit)
         for event in events:  # in order, so per-aggregate order holds
             await self._publish(event)

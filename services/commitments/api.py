@@ -65,6 +65,17 @@ async def existing(tracker: Tracker, partnership_id: str) -> Document:
     return found
 
 
+# Before /commitments/{commitment_id}, which would otherwise take "by-partnership" for an id.
+@router.get("/{kind}/by-partnership")
+async def records_of(
+    kind: Literal["commitments", "check-ins", "milestones", "contributions", "feedback"],
+    ids: Ids,
+    tracker: Tracker = Depends(get_tracker),
+) -> dict[str, Any]:
+    found = await tracker.store.children(COLLECTION_OF_PATH[kind], split(ids))
+    return {"items": {pid: [view(d) for d in docs] for pid, docs in found.items()}}
+
+
 @router.post("/partnerships")
 async def form(body: FormBody, tracker: Tracker = Depends(get_tracker)) -> Any:
     return view(await tracker.form(body.input, body.offers))
@@ -163,16 +174,6 @@ async def submit_feedback(
     partnership_id: str, body: FeedbackBody, tracker: Tracker = Depends(get_tracker)
 ) -> Any:
     return view(await tracker.submit_feedback(partnership_id, body.input, body.member_id))
-
-
-@router.get("/{kind}/by-partnership")
-async def records_of(
-    kind: Literal["commitments", "check-ins", "milestones", "contributions", "feedback"],
-    ids: Ids,
-    tracker: Tracker = Depends(get_tracker),
-) -> dict[str, Any]:
-    found = await tracker.store.children(COLLECTION_OF_PATH[kind], split(ids))
-    return {"items": {pid: [view(d) for d in docs] for pid, docs in found.items()}}
 
 
 @router.get("/partnerships/{partnership_id}/meeting-times")

@@ -1,9 +1,10 @@
 """The reminder scheduler: due-soon, overdue and check-in-due events, each exactly once per item
 and kind (and check-in period), however many replicas run and whenever one restarts.
 
-A reminder is claimed by inserting its key into `reminders` in the same transaction as the
-outbox event: a second replica (or a rerun after a crash) finds the key taken and publishes
-nothing, and a crash before commit leaves neither, so the next tick sends it."""
+A reminder's event id follows from its key, so its outbox row can exist only once: a second
+replica (or a rerun after a crash) fails on that key and publishes nothing. The key is also
+recorded in `reminders` (after the event, in the same transaction) so later ticks skip it
+without trying. A crash before commit leaves neither, and the next tick sends it."""
 
 from __future__ import annotations
 
@@ -64,7 +65,6 @@ class Scheduler:
             return False
         try:
             async with self.tracker.outbox.transaction() as tx:
-                await self.store.claim(reminder.key, now, tx.session)
                 if reminder.kind == "checkin.due":
                     p = await self._partnership(reminder.item_id, tx.session)
                     await tx.publish(
@@ -75,6 +75,7 @@ class Scheduler:
                             due_at=reminder.due_at,
                             last_check_in_at=p["last_check_in_at"],
                         ),
+                        reminder.event_id,
                     )
                     p["next_check_in_at"] = reminder.due_at + cadence_of(p)
                     await self.tracker.refresh_health(p, tx, now)  # saves p
@@ -82,7 +83,10 @@ class Scheduler:
                     doc = await self.store.commitment(reminder.item_id, tx.session)
                     assert doc is not None
                     p = await self._partnership(doc["partnership_id"], tx.session)
-                    await tx.publish(reminder.kind, doc["_id"], commitment_event(p, doc))
+                    await tx.publish(
+                        reminder.kind, doc["_id"], commitment_event(p, doc), reminder.event_id
+                    )
+                await self.store.claim(reminder.key, now, tx.session)
         except (DuplicateKeyError, OperationFailure) as exc:
             # Another replica claimed it first (or our transaction collided with its): sent
             # once, by it; or not yet, and the next tick tries again.

@@ -3,6 +3,7 @@ a key unique per item and kind (and per check-in period), which is what makes it
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,12 @@ class Reminder:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.item_id}:{self.due_at.isoformat()}"
+
+    @property
+    def event_id(self) -> str:
+        """The same reminder always gets the same event id, so publishing it twice is
+        impossible (the outbox's key) and harmless downstream (consumers dedupe by id)."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"commonweave:reminder:{self.key}").hex
 
 
 def commitment_reminder(
