@@ -47,7 +47,7 @@ def test_registration_reaches_the_admin_inbox_in_one_trace(
     assert "GreenLeaf" in inbox[0]["node"]["title"]
     assert admin.data(INBOX)["unreadNotificationCount"] == 1
 
-    wanted = {"gateway", "intake", "matching", "notifications"}
+    wanted = {"gateway", "intake", "matching", "commitments", "notifications"}
     spans = eventually(
         lambda: (
             (s := spans_of(stack.settings.trace_dir, trace_id))
@@ -77,7 +77,7 @@ def test_registration_reaches_the_admin_inbox_in_one_trace(
         for s in spans
         if s["kind"] == "CONSUMER" and s["name"].startswith("organization.registered")
     ]
-    assert {s["service"] for s in consumers} == {"matching", "notifications"}
+    assert {s["service"] for s in consumers} == {"matching", "commitments", "notifications"}
     for consumer in consumers:
         producer = parent(consumer)
         assert producer["service"] == "intake" and producer["kind"] == "PRODUCER"
