@@ -3,7 +3,9 @@
 `youth_education`). Unknown terms are not rejected: they stay as free tags.
 
 Matching compares focus codes and free tags as plain labels, so two organizations that wrote
-"sustainability" and "recycling" now share `environment`."""
+"sustainability" and "recycling" now share `environment` (its reasons read codes as words).
+A specific compound ("community health") stays a free tag rather than being widened to a
+broad code, so organizations that chose the same words still match on exactly them."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ FOCUS_AREAS: dict[str, tuple[str, str]] = {
     ),
     "health": (
         "Health",
-        "community health|public health|healthcare|health care|medical|clinic|nutrition|"
+        "public health|healthcare|health care|medical|clinic|nutrition|"
         "wellness|physical health",
     ),
     "youth_education": (
