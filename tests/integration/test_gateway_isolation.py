@@ -56,7 +56,6 @@ ID_KIND = {"node": "organization"}
 # them); each entry is reported. Remove an entry once the kind can be made in `b_ids`.
 PENDING: dict[str, str] = {
     "partnershipActivity": "commitments cannot form partnerships yet",
-    "coalitions": "needs cannot be reported through GraphQL yet (intake)",
 }
 
 
@@ -176,6 +175,7 @@ def network_b(stack: Stack) -> dict[str, Any]:
         "member": me["memberId"],
         "notification": eventually(first_notification, timeout=30),
         "match": a_match(operator, b["networkId"]),
+        "need": a_need(admin, b["networkId"]),
         "webhook": admin.data(
             "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { webhook { id } } }",
             {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": org["organization"]["id"]}},
@@ -192,12 +192,26 @@ def a_match(operator: Client, network_id: str) -> str:
     return match_id
 
 
+def a_need(reporter: Client, network_id: str) -> str:
+    reported = reporter.data(
+        "mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }",
+        {"i": {"networkId": network_id, "title": "Food for seniors", "focusArea": "food",
+               "area": "B Town", "severity": 3}},
+    )  # fmt: skip
+    need_id: str = reported["reportNeed"]["need"]["id"]
+    return need_id
+
+
 def state_of(b: dict[str, Any]) -> Any:
     admin: Client = b["admin"]
     return admin.data(
-        "query S($id: ID!) { organization(id: $id) { name mission } unreadNotificationCount "
-        "notifications(first: 20) { edges { node { id read } } } }",
-        {"id": b["ids"]["organization"]},
+        "query S($id: ID!, $net: ID!, $need: ID!) { organization(id: $id) { name mission "
+        "archived } unreadNotificationCount "
+        "notifications(first: 20) { edges { node { id read } } } "
+        "network(id: $net) { name } need(id: $need) { version severity } "
+        "organizations(networkId: $net) { edges { node { id } } } "
+        "needs(networkId: $net) { edges { node { id version } } } }",
+        {"id": b["ids"]["organization"], "net": b["ids"]["network"], "need": b["ids"]["need"]},
     )
 
 
