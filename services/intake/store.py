@@ -26,7 +26,8 @@ INDEXES: IndexSpec = {
         ),
     ],
     "survey_imports": [IndexModel([("network_id", ASCENDING), ("sha256", ASCENDING)])],
-    "idempotency": [IndexModel([("created_at", ASCENDING)])],
+    # first answers of Idempotency-Keys: kept a week (keys are for retries, not forever)
+    "idempotency": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
 }
 
 
