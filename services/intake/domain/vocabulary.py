@@ -28,8 +28,7 @@ FOCUS_AREAS: dict[str, tuple[str, str]] = {
     ),
     "health": (
         "Health",
-        "public health|healthcare|health care|medical|clinic|nutrition|"
-        "wellness|physical health",
+        "public health|healthcare|health care|medical|clinic|nutrition|wellness|physical health",
     ),
     "youth_education": (
         "Youth education",
