@@ -82,7 +82,13 @@ class Idempotency:
         except DuplicateKeyError as exc:
             if (prior := await self.replay(request)) is not None:
                 return prior
-            raise AppError(ErrorCode.CONFLICT, "a concurrent request wrote this first") from exc
+            raise ConcurrentWrite(
+                ErrorCode.CONFLICT, "a concurrent request wrote this first"
+            ) from exc
+
+
+class ConcurrentWrite(AppError):
+    """A unique index refused the write: a concurrent request wrote the same thing first."""
 
 
 def get_idempotency(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends
@@ -20,10 +21,10 @@ def public(doc: Document, *private: str) -> Document:
     return {k: v for k, v in doc.items() if k != "_id" and k not in private}
 
 
-def page(docs: list[Document], first: int, private: tuple[str, ...]) -> dict[str, Any]:
-    """`{"items": [...], "hasNext": bool}` from `first` + 1 fetched documents."""
-    items = docs[:first]
+def page(docs: list[Document], first: int, render: Callable[[Document], Any]) -> dict[str, Any]:
+    """`{"items": [{"cursor", "node"}], "hasNext": bool}` from `first` + 1 fetched documents;
+    the cursor is the `_id` (pages are in `_id` order)."""
     return {
-        "items": [{"cursor": d["_id"], "node": public(d, *private)} for d in items],
+        "items": [{"cursor": d["_id"], "node": render(d)} for d in docs[:first]],
         "hasNext": len(docs) > first,
     }

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from services.intake import domain
-from services.intake.api.common import get_store
-from services.intake.idempotency import Idempotency, get_idempotency
+from services.intake.api.common import get_store, page
+from services.intake.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated
-from shared.errors import AppError, ErrorCode, not_found
+from shared.errors import not_found
 from shared.events import utcnow
 from shared.mongo import Document
 from shared.service import Runtime, get_runtime
@@ -70,18 +70,12 @@ async def report_need(
             await idempotency.remember(tx.session, body, answer)
         return answer
 
-    async def report_once() -> dict[str, Any]:
-        for _ in range(ATTEMPTS - 1):
-            try:
-                return await idempotency.once(body, attempt)
-            except StaleWrite:
-                continue
-            except AppError as exc:  # a concurrent first report of the same need
-                if exc.code is not ErrorCode.CONFLICT:
-                    raise
-        return await idempotency.once(body, attempt)
-
-    return await report_once()
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return await idempotency.once(body, attempt)
+        except (StaleWrite, ConcurrentWrite):  # read again: now it strengthens
+            continue
+    return await idempotency.once(body, attempt)
 
 
 @router.get("/needs")
@@ -100,11 +94,7 @@ async def list_needs(
         first=first,
         after=after,
     )
-    items = docs[:first]
-    return {
-        "items": [{"cursor": d["_id"], "node": need_json(d)} for d in items],
-        "hasNext": len(docs) > first,
-    }
+    return page(docs, first, need_json)
 
 
 @router.get("/needs/{need_id}")

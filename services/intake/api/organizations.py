@@ -134,7 +134,7 @@ async def list_organizations(
         first=first,
         after=after,
     )
-    return page(docs, first, PRIVATE)
+    return page(docs, first, lambda doc: public(doc, *PRIVATE))
 
 
 @router.get("/organizations/{organization_id}")

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.api.needs import need_doc
-from services.intake.idempotency import Idempotency, get_idempotency
+from services.intake.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated, SurveyImported
-from shared.errors import AppError, ErrorCode, not_found
+from shared.errors import not_found
 from shared.events import new_id, utcnow
 from shared.service import Runtime, get_runtime
 
@@ -81,9 +81,9 @@ async def import_once(
         except StaleWrite:
             if attempt == ATTEMPTS - 1:
                 raise
-        except AppError as exc:
+        except ConcurrentWrite:
             first = await store.survey_import(request["network_id"], request["sha256"])
-            if exc.code is not ErrorCode.CONFLICT or first is None:
+            if first is None:
                 raise
             answer: dict[str, Any] = first["answer"]
             return answer
