@@ -74,17 +74,21 @@ class Idempotency:
 
     async def once(self, request: Any, work: Callable[[], Awaitable[Answer]]) -> Answer:
         """Runs `work` (which calls `remember` in its transaction) unless the key has an
-        answer already. A concurrent twin that committed first wins: its answer is returned."""
+        answer already. A concurrent twin that committed first wins: its answer is returned.
+        A unique-index refusal without such a twin is a ConcurrentWrite (CONFLICT)."""
         if (prior := await self.replay(request)) is not None:
             return prior
         try:
             return await work()
-        except DuplicateKeyError as exc:
+        except (DuplicateKeyError, AppError) as exc:
+            # a twin with the same key may have committed meanwhile (its write made ours a
+            # duplicate, or a check before writing saw it): its answer is the answer
             if (prior := await self.replay(request)) is not None:
                 return prior
-            raise ConcurrentWrite(
-                ErrorCode.CONFLICT, "a concurrent request wrote this first"
-            ) from exc
+            if isinstance(exc, AppError):
+                raise
+            message = "a concurrent request wrote this first"
+            raise ConcurrentWrite(ErrorCode.CONFLICT, message) from exc
 
 
 class ConcurrentWrite(AppError):

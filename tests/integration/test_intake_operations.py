@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -267,3 +268,15 @@ def test_the_same_idempotency_key_answers_the_first_answer_and_writes_once(
     added = admin.data(ADD_MEMBER, member, headers=key2)["addMember"]
     assert admin.data(ADD_MEMBER, member, headers=key2)["addMember"] == added
     assert codes(admin.errors(ADD_MEMBER, member)) == ["CONFLICT"]  # no key: a real duplicate
+
+
+def test_concurrent_twins_with_one_key_get_one_answer(
+    operator: Client, network: dict[str, str]
+) -> None:
+    body = {"input": registration(network["networkId"], "Twin Garden", "twin@garden.org")}
+    key = {"Idempotency-Key": f"k-{uuid.uuid4().hex}"}
+    with ThreadPoolExecutor(4) as pool:
+        bodies = list(pool.map(lambda _: operator.execute(REGISTER, body, headers=key), range(4)))
+    answers = [b["data"]["registerOrganization"] for b in bodies if not b.get("errors")]
+    assert len(answers) == 4, bodies
+    assert all(a == answers[0] for a in answers)
