@@ -84,9 +84,16 @@ class ServiceClient:
         raise AssertionError("unreachable")
 
     async def post(
-        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        time_limit: float | None = None,
     ) -> Any:
-        return await self._send("POST", path, json=body, headers=headers)
+        """`time_limit` (seconds) overrides the client's for one long call (a survey import)."""
+        extra: dict[str, Any] = {"timeout": time_limit} if time_limit is not None else {}
+        return await self._send("POST", path, json=body, headers=headers, **extra)
 
     async def put(self, path: str, body: Any = None) -> Any:
         return await self._send("PUT", path, json=body)

@@ -43,6 +43,10 @@ class Transaction:
         id fails the transaction with DuplicateKeyError (the scheduler relies on this)."""
         return await self.outbox.add(self.session, event_type, subject, data, event_id)
 
+    async def publish_many(self, events: list[tuple[str, str, Payload]]) -> list[Envelope]:
+        """Many events in one write (bulk imports), published in this order."""
+        return await self.outbox.add_many(self.session, events)
+
 
 class Outbox:
     def __init__(self, client: AsyncMongoClient[Document], db: Database, source: str) -> None:
@@ -66,25 +70,42 @@ class Outbox:
         data: Payload,
         event_id: str | None = None,
     ) -> Envelope:
-        envelope = Envelope(source=self.source, type=event_type, subject=subject)
-        if event_id is not None:
-            envelope = envelope.model_copy(update={"id": event_id})
+        return (await self.add_many(session, [(event_type, subject, data)], [event_id]))[0]
+
+    async def add_many(
+        self,
+        session: Session,
+        events: list[tuple[str, str, Payload]],
+        event_ids: list[str | None] | None = None,
+    ) -> list[Envelope]:
+        if not events:
+            return []
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes later, inside this trace
-        await self._events.insert_one(
+        ids = event_ids or [None] * len(events)
+        envelopes = [
+            Envelope(source=self.source, type=t, subject=s, **({"id": i} if i else {}))
+            for (t, s, _), i in zip(events, ids, strict=True)
+        ]
+        first_seq = time.time_ns()
+        docs = [
             {
                 "_id": envelope.id,
-                "seq": time.time_ns(),
+                "seq": first_seq + i,  # in the given order
                 "topic": envelope.topic,
-                "key": subject,
+                "key": envelope.subject,
                 "headers": envelope.to_headers(),
                 "body": data.model_dump_json(),
                 "trace": carrier,
                 "sent_at": None,
-            },
-            session=session,
-        )
-        return envelope
+            }
+            for i, (envelope, (_, _, data)) in enumerate(zip(envelopes, events, strict=True))
+        ]
+        if len(docs) == 1:
+            await self._events.insert_one(docs[0], session=session)
+        else:
+            await self._events.insert_many(docs, ordered=True, session=session)
+        return envelopes
 
     async def pending(self, limit: int) -> list[Document]:
         # Polling is bookkeeping, not a user action: no trace per poll.

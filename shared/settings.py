@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     # Lets tests set a service's clock with PUT /clock; never on in production.
     clock_control: bool = False
 
+    # intake: survey imports log their progress every this many rows; the gateway waits this
+    # long for an import (a large file takes longer than an ordinary call)
+    survey_progress_rows: int = 10_000
+    survey_import_timeout_seconds: float = 120.0
+
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")
         return port

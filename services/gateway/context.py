@@ -4,6 +4,7 @@ the request's DataLoaders and the event feed subscriptions read from."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from services.gateway.clients import ServiceClients
 from services.gateway.feed import EventFeed
 from services.gateway.loaders import Loaders
 from shared.errors import AppError, ErrorCode
+from shared.http import IDEMPOTENCY_HEADER
 from shared.settings import Settings
 
 
@@ -79,6 +81,24 @@ class GatewayContext(BaseContext):
     def rate_key(self) -> str:
         """What the rate limit counts by: the token, else the client address."""
         return f"token:{self.bearer}" if self.bearer else f"host:{self._client_host}"
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The client's `Idempotency-Key` header, if it sent one."""
+        request = getattr(self, "request", None)
+        key = request.headers.get(IDEMPOTENCY_HEADER) if request is not None else None
+        return (key.strip() or None) if isinstance(key, str) else None
+
+    def idempotency_headers(self, credential: str | None = None) -> dict[str, str]:
+        """The header for a write to a service: a digest of the caller's credential (the
+        bearer token, or `credential` such as a join code) and the client's key, so keys are
+        per caller and the service never sees the credential."""
+        key = self.idempotency_key
+        if key is None:
+            return {}
+        who = credential if credential is not None else (self.bearer or "")
+        digest = hashlib.sha256(f"{who}\n{key}".encode()).hexdigest()
+        return {IDEMPOTENCY_HEADER: digest}
 
     async def caller(self) -> Caller:
         """The authenticated caller; UNAUTHENTICATED when the token is missing or unknown."""

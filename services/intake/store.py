@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
 from shared.mongo import Database, Document, IndexSpec, Session
 
@@ -18,6 +19,15 @@ INDEXES: IndexSpec = {
         IndexModel([("organization_id", ASCENDING)]),
     ],
     "tokens": [IndexModel([("member_id", ASCENDING)])],
+    "needs": [
+        IndexModel(
+            [("network_id", ASCENDING), ("area_key", ASCENDING), ("focus_area", ASCENDING)],
+            unique=True,
+        ),
+    ],
+    "survey_imports": [IndexModel([("network_id", ASCENDING), ("sha256", ASCENDING)])],
+    # first answers of Idempotency-Keys: kept a week (keys are for retries, not forever)
+    "idempotency": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
 }
 
 
@@ -27,6 +37,9 @@ class IntakeStore:
         self.organizations = db["organizations"]
         self.members = db["members"]
         self.tokens = db["tokens"]
+        self.needs = db["needs"]
+        self.survey_imports = db["survey_imports"]
+        self.idempotency = db["idempotency"]
 
     async def network(self, network_id: str) -> Document | None:
         return await self.networks.find_one({"_id": network_id})
@@ -57,3 +70,102 @@ class IntakeStore:
 
     async def insert(self, collection: str, doc: dict[str, Any], session: Session) -> None:
         await getattr(self, collection).insert_one(doc, session=session)
+
+    async def member_by_email(self, network_id: str, email: str) -> Document | None:
+        return await self.members.find_one({"network_id": network_id, "email": email.lower()})
+
+    async def organization_named(
+        self, network_id: str, normalized: str, other_than: str
+    ) -> Document | None:
+        return await self.organizations.find_one(
+            {"network_id": network_id, "normalized_name": normalized, "_id": {"$ne": other_than}}
+        )
+
+    async def organizations_page(
+        self,
+        network_id: str,
+        *,
+        focus: dict[str, str] | None,
+        resource_kind: str | None,
+        search: str | None,
+        first: int,
+        after: str | None,
+    ) -> list[Document]:
+        """One page in id order (`first` + 1 rows, so the caller knows if more follow);
+        archived organizations are left out."""
+        query: dict[str, Any] = {"network_id": network_id, "archived": {"$ne": True}}
+        if focus:
+            query.update(focus)
+        if resource_kind:
+            query["offers.kind"] = resource_kind
+        if search:
+            pattern = {"$regex": re.escape(search), "$options": "i"}
+            query["$or"] = [{"name": pattern}, {"mission": pattern}]
+        if after:
+            query["_id"] = {"$gt": after}
+        return (
+            await self.organizations.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
+        )
+
+    async def need(self, need_id: str) -> Document | None:
+        return await self.needs.find_one({"_id": need_id})
+
+    async def need_by_key(self, network_id: str, area_key: str, focus_area: str) -> Document | None:
+        return await self.needs.find_one(
+            {"network_id": network_id, "area_key": area_key, "focus_area": focus_area}
+        )
+
+    async def needs_by_keys(
+        self, network_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Document]:
+        """The needs already known for (area key, focus area) pairs: one query."""
+        areas = sorted({area for area, _ in keys})
+        wanted = set(keys)
+        found: dict[tuple[str, str], Document] = {}
+        cursor = self.needs.find({"network_id": network_id, "area_key": {"$in": areas}})
+        async for doc in cursor:
+            key = (doc["area_key"], doc["focus_area"])
+            if key in wanted:
+                found[key] = doc
+        return found
+
+    async def needs_page(
+        self,
+        network_id: str,
+        *,
+        focus_area: str | None,
+        area_key: str | None,
+        first: int,
+        after: str | None,
+    ) -> list[Document]:
+        query: dict[str, Any] = {"network_id": network_id}
+        if focus_area:
+            query["focus_area"] = focus_area
+        if area_key:
+            query["area_key"] = area_key
+        if after:
+            query["_id"] = {"$gt": after}
+        return await self.needs.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
+
+    async def save_needs(
+        self, created: list[Document], updated: list[tuple[Document, int]], session: Session
+    ) -> None:
+        """Inserts and version-checked replacements in one bulk write; raises StaleWrite when
+        another writer changed one of the needs meanwhile (the transaction then aborts)."""
+        ops: list[InsertOne[Document] | UpdateOne] = [InsertOne(doc) for doc in created]
+        ops += [
+            UpdateOne({"_id": doc["_id"], "version": version}, {"$set": doc})
+            for doc, version in updated
+        ]
+        if not ops:
+            return
+        result = await self.needs.bulk_write(ops, ordered=True, session=session)
+        if result.matched_count != len(updated):
+            raise StaleWrite("a need changed while it was being strengthened")
+
+    async def survey_import(self, network_id: str, sha256: str) -> Document | None:
+        return await self.survey_imports.find_one({"_id": f"{network_id}:{sha256}"})
+
+
+class StaleWrite(Exception):
+    """A version-checked write found a newer version: retry with fresh data."""

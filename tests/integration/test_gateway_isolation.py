@@ -61,10 +61,7 @@ KINDS = (
 ID_KIND = {"node": "organization"}
 # Operations whose ids this test cannot make in network B yet (their owners are building
 # them); each entry is reported. Remove an entry once the kind can be made in `b_ids`.
-PENDING: dict[str, str] = {
-    "coalitions": "needs cannot be reported through GraphQL yet (intake)",
-    "formPartnership": "its needId: needs cannot be reported through GraphQL yet (intake)",
-}
+PENDING: dict[str, str] = {}
 
 
 def kind_of(name: str, operation: str) -> str:
@@ -183,6 +180,7 @@ def network_b(stack: Stack) -> dict[str, Any]:
         "member": me["memberId"],
         "notification": eventually(first_notification, timeout=30),
         "match": a_match(operator, b["networkId"]),
+        "need": a_need(admin, b["networkId"]),
         "webhook": admin.data(
             "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { webhook { id } } }",
             {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": org["organization"]["id"]}},
@@ -232,16 +230,35 @@ async def subscription_codes(
     return []
 
 
+def a_need(reporter: Client, network_id: str) -> str:
+    reported = reporter.data(
+        "mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }",
+        {"i": {"networkId": network_id, "title": "Food for seniors", "focusArea": "food",
+               "area": "B Town", "severity": 3}},
+    )  # fmt: skip
+    need_id: str = reported["reportNeed"]["need"]["id"]
+    return need_id
+
+
 def state_of(b: dict[str, Any]) -> Any:
     admin: Client = b["admin"]
     return admin.data(
-        "query S($id: ID!, $p: ID!) { organization(id: $id) { name mission } "
-        "unreadNotificationCount notifications(first: 20) { edges { node { id read } } } "
+        "query S($id: ID!, $net: ID!, $need: ID!, $p: ID!) { organization(id: $id) { name "
+        "mission archived } unreadNotificationCount "
+        "notifications(first: 20) { edges { node { id read } } } "
+        "network(id: $net) { name } need(id: $need) { version severity } "
+        "organizations(networkId: $net) { edges { node { id } } } "
+        "needs(networkId: $net) { edges { node { id version } } } "
         "partnership(id: $p) { status roles { title responsibilities } health { score } "
         "commitments { edges { node { id status } } } checkIns { edges { node { id } } } "
         "milestones { edges { node { id } } } contributions { edges { node { id } } } "
         "feedback { edges { node { id } } } } }",
-        {"id": b["ids"]["organization"], "p": b["ids"]["partnership"]},
+        {
+            "id": b["ids"]["organization"],
+            "net": b["ids"]["network"],
+            "need": b["ids"]["need"],
+            "p": b["ids"]["partnership"],
+        },
     )
 
 

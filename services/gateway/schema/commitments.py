@@ -28,6 +28,7 @@ from services.gateway.schema.partnership_types import (
     Milestone,
     Partnership,
     PartnershipStatus,
+    partnerships_of,
 )
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
 from shared.errors import AppError, ErrorCode
@@ -78,21 +79,6 @@ async def record(info: Info, partnership_id: str, path: str, body: Doc) -> Doc:
         f"/partnerships/{partnership_id}/{path}", body
     )
     return found
-
-
-async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]:
-    """An organization's partnerships; batched across organizations in one request."""
-    caller = await info.context.caller()
-    loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
-    docs: list[Doc] = await loader.load(organization_id)
-    return [Partnership.from_doc(d) for d in docs if caller.in_network(d["network_id"])]
-
-
-async def reliability_of(info: Info, organization_id: str) -> float | None:
-    """Follow-through across its partnerships, 0-1; null until a commitment closes."""
-    loader = info.context.loaders.batch("commitments", "/reliability/by-organization")
-    found: Doc | None = await loader.load(organization_id)
-    return None if found is None else float(found["score"])
 
 
 @strawberry.input
@@ -201,6 +187,9 @@ class CommitmentsMutation:
         caller = await info.context.caller()
         for organization_id in input.organization_ids:
             await require_organization_in_network(info, caller, organization_id)
+        if input.need_id is not None:
+            need = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
+            require_network(caller, need["network_id"], "need", input.need_id)
         profiles = await info.context.loaders.each("intake", "/organizations/{}").load_many(
             list(input.organization_ids)
         )

@@ -1,4 +1,5 @@
-"""GraphQL types and operations served by the intake service."""
+"""GraphQL types and queries served by the intake service (its mutations:
+`intake_mutations.py`; needs and surveys: `needs.py`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from typing import Any
 
 import strawberry
 
+from services.gateway.auth import require_network
 from services.gateway.context import Role as CallerRole
 from services.gateway.schema.context import Info
+from services.gateway.schema.matching import Match, matches_of
+from services.gateway.schema.node import register_node
+from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
+from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
 from shared.contracts.intake import ResourceKind
 from shared.errors import AppError, ErrorCode
 
@@ -45,7 +51,12 @@ class Organization:
     network_id: strawberry.ID
     name: str
     mission: str
-    focus_areas: list[str]
+    focus_areas: list[str] = strawberry.field(
+        description="Focus-area codes of the controlled vocabulary (e.g. `mental_health`)."
+    )
+    free_tags: list[str] = strawberry.field(
+        description="Focus-area terms outside the vocabulary, kept as written (normalized)."
+    )
     values: list[str]
     offers: list[Resource]
     needs: list[Resource]
@@ -54,6 +65,24 @@ class Organization:
     availability: list[AvailabilityWindow]
     populations_served: list[str]
     virtual_ready: bool
+    archived: bool
+
+    @strawberry.field(description="Suggested and accepted partners, best first.")
+    async def matches(self, info: Info, first: int = 10) -> Connection[Match]:
+        return await matches_of(info, self.id, first)
+
+    @strawberry.field(description="The partnerships it is part of, oldest first.")
+    async def partnerships(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Partnership]:
+        found = await partnerships_of(info, self.id)
+        return page_of(found, [p.id for p in found], first, after)
+
+    @strawberry.field(
+        description="Follow-through across its partnerships (0-1); null until a commitment closes."
+    )
+    async def reliability(self, info: Info) -> float | None:
+        return await reliability_of(info, self.id)
 
     @classmethod
     def from_profile(cls, p: dict[str, Any]) -> Organization:
@@ -74,6 +103,7 @@ class Organization:
             name=p["name"],
             mission=p.get("mission", ""),
             focus_areas=p.get("focus_areas", []),
+            free_tags=p.get("free_tags", []),
             values=p.get("values", []),
             offers=resources(p.get("offers", [])),
             needs=resources(p.get("needs", [])),
@@ -82,6 +112,7 @@ class Organization:
             availability=[AvailabilityWindow(**w) for w in p.get("availability", [])],
             populations_served=p.get("populations_served", []),
             virtual_ready=p.get("virtual_ready", False),
+            archived=p.get("archived", False),
         )
 
 
@@ -149,12 +180,6 @@ class RegisterOrganizationInput:
     join_code: str | None = None
 
 
-@strawberry.type
-class RegisterOrganizationPayload:
-    organization: Organization
-    admin_token: str
-
-
 def input_to_body(value: Any) -> Any:
     """Strawberry input objects to the snake_case JSON the services take."""
     if isinstance(value, list):
@@ -198,38 +223,51 @@ class IntakeQuery:
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization:
+        return await fetch_organization(info, id)
+
+    @strawberry.field(
+        description="A network's organizations (archived ones left out), filtered by focus "
+        "area (a vocabulary term or free tag), a resource kind they offer, or a search in "
+        "name and mission."
+    )
+    async def organizations(
+        self,
+        info: Info,
+        network_id: strawberry.ID,
+        focus_area: str | None = None,
+        resource_kind: ResourceKind | None = None,
+        search: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Organization]:
         caller = await info.context.caller()
-        found = await info.context.clients.intake.get(f"/organizations/{id}")
-        if not caller.in_network(found["network_id"]):
-            raise AppError(ErrorCode.NOT_FOUND, f"organization {id} not found")
-        return Organization.from_profile(found)
+        require_network(caller, network_id, "network", network_id)
+        params = {"network_id": network_id, "first": check_page_size(first)}
+        optional = {
+            "focus_area": focus_area,
+            "resource_kind": resource_kind.value if resource_kind else None,
+            "search": search,
+            "after": after,
+        }
+        params.update({k: v for k, v in optional.items() if v})
+        found = await info.context.clients.intake.get("/organizations", params)
+        items = found["items"]
+        return connection(
+            [Organization.from_profile(i["node"]) for i in items],
+            [i["cursor"] for i in items],
+            found["hasNext"],
+        )
 
 
-@strawberry.type
-class IntakeMutation:
-    @strawberry.mutation
-    async def register_organization(
-        self, info: Info, input: RegisterOrganizationInput
-    ) -> RegisterOrganizationPayload:
-        body = input_to_body(input)
-        join_code = body.pop("join_code")
-        as_operator = False
-        if info.context.has_token:
-            caller = await info.context.caller()
-            as_operator = caller.is_operator and caller.in_network(input.network_id)
-        elif not join_code:
-            raise AppError(
-                ErrorCode.UNAUTHENTICATED, "an operator token or the network's joinCode is required"
-            )
-        result = await info.context.clients.intake.post(
-            "/organizations",
-            {"input": body, "authorized_as_operator": as_operator, "join_code": join_code},
-        )
-        return RegisterOrganizationPayload(
-            organization=Organization.from_profile(result["organization"]),
-            admin_token=result["adminToken"],
-        )
+async def fetch_organization(info: Info, organization_id: str) -> Organization:
+    """An organization of the caller's network (NOT_FOUND otherwise); also `node(id)`."""
+    caller = await info.context.caller()
+    found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
+    require_network(caller, found["network_id"], "organization", organization_id)
+    return Organization.from_profile(found)
+
+
+register_node("org", Organization, fetch_organization)
 
 
 QUERIES: list[type] = [IntakeQuery]
-MUTATIONS: list[type] = [IntakeMutation]

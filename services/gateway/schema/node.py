@@ -3,6 +3,8 @@ maps the prefix to a fetch function; each schema module registers its own kinds:
 
     register_node("prt", Partnership, fetch_partnership)
 
+(organizations: services/gateway/schema/intake.py; needs: services/gateway/schema/needs.py.)
+
 A fetch applies network scoping itself: an object from another network raises NOT_FOUND,
 exactly like a missing one. Registered types implement the `Node` interface."""
 
@@ -15,9 +17,7 @@ from typing import Any
 import strawberry
 from strawberry.types.base import StrawberryObjectDefinition
 
-from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
-from services.gateway.schema.intake import Organization
 from shared.errors import not_found
 
 
@@ -59,16 +59,6 @@ def node_types() -> list[type]:
 
 def prefix_of(node_id: str) -> str:
     return node_id.split("_", 1)[0] if "_" in node_id else ""
-
-
-async def fetch_organization(info: Info, organization_id: str) -> Organization:
-    caller = await info.context.caller()
-    found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
-    require_network(caller, found["network_id"], "organization", organization_id)
-    return Organization.from_profile(found)
-
-
-register_node("org", Organization, fetch_organization)
 
 
 @strawberry.type

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from services.gateway.schema.context import Info
-from services.gateway.schema.intake import Organization
 from services.gateway.schema.relay import Connection, page_of
 
+if TYPE_CHECKING:
+    from services.gateway.schema.intake import Organization
+
 Doc = dict[str, Any]
+# Organization's module uses these types, so this side refers to it lazily.
+LazyOrganization = Annotated["Organization", strawberry.lazy("services.gateway.schema.intake")]
 
 
 @strawberry.enum
@@ -296,7 +300,9 @@ class Partnership:
         )
 
     @strawberry.field
-    async def organizations(self, info: Info) -> list[Organization]:
+    async def organizations(self, info: Info) -> list[LazyOrganization]:
+        from services.gateway.schema.intake import Organization
+
         loader = info.context.loaders.each("intake", "/organizations/{}")
         found = await loader.load_many(list(self.organization_ids))
         return [Organization.from_profile(p) for p in found if isinstance(p, dict)]
@@ -389,3 +395,18 @@ class Partnership:
     @strawberry.field
     def report(self) -> PartnershipReport:
         return PartnershipReport(partnership_id=self.id)
+
+
+async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]:
+    """An organization's partnerships; batched across organizations in one request."""
+    caller = await info.context.caller()
+    loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
+    docs: list[Doc] = await loader.load(organization_id)
+    return [Partnership.from_doc(d) for d in docs if caller.in_network(d["network_id"])]
+
+
+async def reliability_of(info: Info, organization_id: str) -> float | None:
+    """Follow-through across its partnerships, 0-1; null until a commitment closes."""
+    loader = info.context.loaders.batch("commitments", "/reliability/by-organization")
+    found: Doc | None = await loader.load(organization_id)
+    return None if found is None else float(found["score"])

@@ -167,7 +167,8 @@ def reasons(index: ProfileIndex, reader: int, other: int) -> list[str]:
         return [x for x in index.labels(kind, reader) if x in theirs]
 
     if focus := common("focus"):
-        out.append(f"Both work on {join(focus)}")
+        # focus codes from intake's vocabulary read as words: mental_health -> mental health
+        out.append(f"Both work on {join([f.replace('_', ' ') for f in focus])}")
     gives = [k for k in index.labels("offers", other) if k in set(index.labels("needs", reader))]
     if gives:
         out.append(f"{name} offers {join(gives)}, which you need")

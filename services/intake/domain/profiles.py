@@ -1,14 +1,15 @@
-"""Intake's pure logic: validated inputs and the documents and events made from them."""
+"""Organization profiles and members: validated inputs and the documents made from them."""
 
 from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from services.intake.domain.vocabulary import classify
 from shared import contracts
 from shared.contracts.intake import ResourceKind
 from shared.events import new_id
@@ -118,12 +119,71 @@ def normalized_name(name: str) -> str:
     return " ".join(w for w in words if w not in stop)
 
 
+def with_focus_codes(fields: dict[str, Any]) -> dict[str, Any]:
+    """Focus areas as vocabulary codes; terms outside the vocabulary become free tags."""
+    if "focus_areas" in fields:
+        terms = classify(fields["focus_areas"])
+        fields = {**fields, "focus_areas": terms.codes, "free_tags": terms.free_tags}
+    return fields
+
+
 def new_organization(data: OrganizationInput) -> contracts.OrganizationProfile:
     return contracts.OrganizationProfile(
         organization_id=new_id("org"),
         version=1,
-        **data.model_dump(exclude={"admin"}),
+        **with_focus_codes(data.model_dump(exclude={"admin"})),
     )
+
+
+def _optional_time_zone(value: str | None) -> str | None:
+    return None if value is None else check_time_zone(value)
+
+
+def _optional_windows(windows: list[WindowInput] | None) -> list[WindowInput] | None:
+    return None if windows is None else no_overlaps(windows)
+
+
+class OrganizationUpdate(Input):
+    """A partial profile: only the fields sent change (a list sent replaces the list)."""
+
+    name: ShortText | None = None
+    mission: LongText | None = None
+    focus_areas: Annotated[list[Tag] | None, Field(max_length=20)] = None
+    values: Annotated[list[Tag] | None, Field(max_length=20)] = None
+    offers: Annotated[list[ResourceInput] | None, Field(max_length=30)] = None
+    needs: Annotated[list[ResourceInput] | None, Field(max_length=30)] = None
+    region: Annotated[str | None, Field(max_length=200)] = None
+    time_zone: str | None = None
+    availability: Annotated[list[WindowInput] | None, Field(max_length=50)] = None
+    populations_served: Annotated[list[Tag] | None, Field(max_length=20)] = None
+    virtual_ready: bool | None = None
+
+    _tz = field_validator("time_zone")(_optional_time_zone)
+    _windows = field_validator("availability")(_optional_windows)
+
+
+def updated_organization(
+    current: contracts.OrganizationProfile, update: OrganizationUpdate
+) -> contracts.OrganizationProfile:
+    changes = with_focus_codes(update.model_dump(exclude_none=True))
+    return contracts.OrganizationProfile(
+        **{**current.model_dump(), **changes, "version": current.version + 1}
+    )
+
+
+def archived_organization(current: contracts.OrganizationProfile) -> contracts.OrganizationProfile:
+    return current.model_copy(update={"archived": True, "version": current.version + 1})
+
+
+class MemberRole(StrEnum):
+    MEMBER = "MEMBER"
+    ORG_ADMIN = "ORG_ADMIN"
+
+
+class MemberInput(Input):
+    name: ShortText
+    email: EmailStr
+    role: MemberRole = MemberRole.MEMBER
 
 
 def new_member(name: str, email: str, role: Role) -> contracts.MemberRef:

@@ -1,0 +1,81 @@
+"""Survey import at scale: a 50,000-row synthetic neighborhood survey (200 areas, concerns
+from the vocabulary and outside it, demographic columns, 1 % bad rows) imported through
+GraphQL (gateway -> intake -> nx-27017, one transaction) against an embedded stack of its own;
+then the same file again (answered from the first import), then a second file that
+strengthens the needs the first one created.
+
+    python -m bench.intake_import [--rows 50000]"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from deploy.stack import Stack
+from tests.support.stack import Client, create_network, stack_settings
+
+CONCERNS = [
+    "mental health", "counseling", "food bank", "hunger", "housing", "eviction", "recycling",
+    "parks", "tutoring", "literacy", "jobs", "street lighting", "bus service", "dog parks",
+    "noise", "seniors", "after school", "music", "clinic", "potholes",
+]  # fmt: skip
+AGES = ["", "0-12", "13-17", "18-24", "25-64", "65+"]
+POPULATIONS = ["", "families", "youth", "seniors", "renters", "immigrants"]
+IMPORT = """
+mutation I($net: ID!, $csv: String!) { importSurvey(networkId: $net, csv: $csv) {
+  needsCreated needsStrengthened rowsImported rowsRejected } }"""
+
+
+def synthetic_survey(rows: int, seed: int) -> str:
+    rng = random.Random(seed)
+    lines = ["area,concern,comment,age_group,population"]
+    for i in range(rows):
+        area = f"Area {rng.randrange(200)}"
+        concern = rng.choice(CONCERNS)
+        if i % 100 == 99:
+            area = ""  # a bad row: rejected with its row number
+        comment = f"Response {i}: {concern} is a problem near {area or 'here'}"
+        lines.append(f"{area},{concern},{comment},{rng.choice(AGES)},{rng.choice(POPULATIONS)}")
+    return "\n".join(lines) + "\n"
+
+
+def timed_import(client: Client, network_id: str, csv: str) -> tuple[float, dict[str, Any]]:
+    began = time.perf_counter()
+    answer: dict[str, Any] = client.data(IMPORT, {"net": network_id, "csv": csv})["importSurvey"]
+    return time.perf_counter() - began, answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=50_000)
+    args = parser.parse_args()
+    first_file = synthetic_survey(args.rows, seed=1)
+    second_file = synthetic_survey(args.rows, seed=2)
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = stack_settings(Path(data_dir), log_level="INFO")
+        with Stack(settings, report=lambda line: None) as stack:
+            network = create_network(stack, name="Bench Network")
+            operator = Client(stack.graphql_url, network["operatorToken"])
+            first, answer = timed_import(operator, network["networkId"], first_file)
+            again, repeated = timed_import(operator, network["networkId"], first_file)
+            second, strengthened = timed_import(operator, network["networkId"], second_file)
+            progress = [
+                line
+                for line in (Path(data_dir) / "logs" / "intake.log").read_text().splitlines()
+                if "survey import" in line
+            ]
+    size_mb = len(first_file.encode()) / 1e6
+    print(f"survey of {args.rows:,} rows ({size_mb:.1f} MB) through GraphQL:")
+    print(f"  first import   {first:6.2f} s  {answer}")
+    same = repeated == answer
+    print(f"  same file      {again:6.2f} s  (answered from the first import: {same})")
+    print(f"  second file    {second:6.2f} s  {strengthened}")
+    print(f"  intake log: {len(progress)} survey lines, e.g. {progress[0] if progress else '-'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Mutations served by the intake service: organizations, members, the join code.
+
+Every write passes the client's `Idempotency-Key` on (per caller, see
+`GatewayContext.idempotency_headers`): intake stores the first answer with the write and
+answers it again for the same key, writing nothing new."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from services.gateway.auth import require_member_of, require_operator
+from services.gateway.schema.context import Info
+from services.gateway.schema.intake import (
+    AvailabilityInput,
+    Member,
+    Network,
+    Organization,
+    RegisterOrganizationInput,
+    ResourceInput,
+    Role,
+    fetch_organization,
+    input_to_body,
+)
+from shared.errors import AppError, ErrorCode
+
+
+async def intake_write(
+    info: Info,
+    path: str,
+    body: Any,
+    *,
+    credential: str | None = None,
+    time_limit: float | None = None,
+) -> Any:
+    """A POST to intake carrying the caller's idempotency header."""
+    headers = info.context.idempotency_headers(credential)
+    return await info.context.clients.intake.post(
+        path, body, headers=headers, time_limit=time_limit
+    )
+
+
+def without_nulls(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@strawberry.enum
+class MemberRole(Enum):
+    MEMBER = "MEMBER"
+    ORG_ADMIN = "ORG_ADMIN"
+
+
+@strawberry.input(description="Only the fields sent change; a list sent replaces the list.")
+class UpdateOrganizationInput:
+    name: str | None = None
+    mission: str | None = None
+    focus_areas: list[str] | None = None
+    values: list[str] | None = None
+    offers: list[ResourceInput] | None = None
+    needs: list[ResourceInput] | None = None
+    region: str | None = None
+    time_zone: str | None = None
+    availability: list[AvailabilityInput] | None = None
+    populations_served: list[str] | None = None
+    virtual_ready: bool | None = None
+
+
+@strawberry.input
+class AddMemberInput:
+    name: str
+    email: str
+    role: MemberRole = MemberRole.MEMBER
+
+
+@strawberry.type
+class RegisterOrganizationPayload:
+    organization: Organization
+    admin_token: str
+
+
+@strawberry.type
+class AddMemberPayload:
+    member: Member
+    token: str = strawberry.field(description="Shown only this once; stored hashed.")
+
+
+@strawberry.type
+class IntakeMutation:
+    @strawberry.mutation
+    async def register_organization(
+        self, info: Info, input: RegisterOrganizationInput
+    ) -> RegisterOrganizationPayload:
+        body = input_to_body(input)
+        join_code = body.pop("join_code")
+        as_operator = False
+        if info.context.has_token:
+            caller = await info.context.caller()
+            as_operator = caller.is_operator and caller.in_network(input.network_id)
+        elif not join_code:
+            raise AppError(
+                ErrorCode.UNAUTHENTICATED, "an operator token or the network's joinCode is required"
+            )
+        result = await intake_write(
+            info,
+            "/organizations",
+            {"input": body, "authorized_as_operator": as_operator, "join_code": join_code},
+            credential=None if info.context.has_token else f"join:{join_code}",
+        )
+        return RegisterOrganizationPayload(
+            organization=Organization.from_profile(result["organization"]),
+            admin_token=result["adminToken"],
+        )
+
+    @strawberry.mutation(description="Its org admin changes any profile field.")
+    async def update_organization(
+        self, info: Info, id: strawberry.ID, input: UpdateOrganizationInput
+    ) -> Organization:
+        caller = await info.context.caller()
+        current = await fetch_organization(info, id)
+        require_member_of(caller, id, current.network_id, admin=True)
+        body = without_nulls(input_to_body(input))
+        result = await intake_write(info, f"/organizations/{id}/profile", {"input": body})
+        return Organization.from_profile(result["organization"])
+
+    @strawberry.mutation(description="Its org admin or the network's operator archives it.")
+    async def archive_organization(self, info: Info, id: strawberry.ID) -> Organization:
+        caller = await info.context.caller()
+        current = await fetch_organization(info, id)
+        require_member_of(caller, id, current.network_id, admin=True, operator_allowed=True)
+        result = await intake_write(info, f"/organizations/{id}/archive", {})
+        return Organization.from_profile(result["organization"])
+
+    @strawberry.mutation(description="Its org admin adds a member; the token is shown once.")
+    async def add_member(
+        self, info: Info, organization_id: strawberry.ID, input: AddMemberInput
+    ) -> AddMemberPayload:
+        caller = await info.context.caller()
+        organization = await fetch_organization(info, organization_id)
+        require_member_of(caller, organization_id, organization.network_id, admin=True)
+        result = await intake_write(
+            info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
+        )
+        member = result["member"]
+        return AddMemberPayload(
+            member=Member(
+                id=strawberry.ID(member["member_id"]),
+                name=member["name"],
+                email=member["email"],
+                role=Role(member["role"]),
+            ),
+            token=result["token"],
+        )
+
+    @strawberry.mutation(description="The operator replaces the join code; the old one stops.")
+    async def rotate_join_code(self, info: Info, network_id: strawberry.ID) -> Network:
+        caller = await info.context.caller()
+        require_operator(caller, network_id)
+        rotated = await intake_write(info, f"/networks/{network_id}/join-code", {})
+        found = await info.context.clients.intake.get(f"/networks/{network_id}")
+        return Network(
+            id=strawberry.ID(found["networkId"]),
+            name=found["name"],
+            region=found["region"],
+            time_zone=found["timeZone"],
+            join_code=rotated["joinCode"],
+        )
+
+
+QUERIES: list[type] = []
+MUTATIONS: list[type] = [IntakeMutation]

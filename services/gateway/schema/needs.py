@@ -1,0 +1,201 @@
+"""Community needs (served by intake): report one, import a neighborhood survey, read them;
+a need's `coalitions` come from matching."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from services.gateway.auth import require_network, require_operator
+from services.gateway.schema.context import Info
+from services.gateway.schema.intake import input_to_body
+from services.gateway.schema.intake_mutations import intake_write
+from services.gateway.schema.matching import Coalition, coalitions_of
+from services.gateway.schema.node import register_node
+from services.gateway.schema.relay import Connection, check_page_size, connection
+from shared.contracts.intake import ResourceKind
+from shared.errors import AppError, ErrorCode
+
+
+@strawberry.type
+class Evidence:
+    source: str
+    responses: int
+
+
+@strawberry.type
+class Need:
+    id: strawberry.ID
+    network_id: strawberry.ID
+    title: str
+    description: str
+    focus_area: str = strawberry.field(description="A vocabulary code, or the term as written.")
+    area: str
+    severity: int
+    required_resources: list[ResourceKind]
+    affected_populations: list[str]
+    evidence: list[Evidence]
+    version: int
+    created_at: datetime | None
+
+    @strawberry.field(description="The fewest aligned organizations that cover this need.")
+    async def coalitions(self, info: Info, first: int = 3) -> list[Coalition]:
+        try:
+            return await coalitions_of(info, self.id, first)
+        except AppError as exc:  # matching has not read the need's event yet
+            if exc.code is ErrorCode.NOT_FOUND:
+                return []
+            raise
+
+    @classmethod
+    def from_profile(cls, p: dict[str, Any]) -> Need:
+        created = p.get("created_at")
+        return cls(
+            id=strawberry.ID(p["need_id"]),
+            network_id=strawberry.ID(p["network_id"]),
+            title=p["title"],
+            description=p.get("description", ""),
+            focus_area=p["focus_area"],
+            area=p["area"],
+            severity=p["severity"],
+            required_resources=[ResourceKind(r) for r in p.get("required_resources", [])],
+            affected_populations=p.get("affected_populations", []),
+            evidence=[Evidence(**e) for e in p.get("evidence", [])],
+            version=p["version"],
+            created_at=datetime.fromisoformat(created) if created else None,
+        )
+
+
+async def fetch_need(info: Info, need_id: str) -> Need:
+    caller = await info.context.caller()
+    found = await info.context.loaders.each("intake", "/needs/{}").load(need_id)
+    require_network(caller, found["network_id"], "need", need_id)
+    return Need.from_profile(found)
+
+
+register_node("need", Need, fetch_need)
+
+
+@strawberry.input
+class EvidenceInput:
+    source: str = "report"
+    responses: int = 1
+
+
+@strawberry.input
+class ReportNeedInput:
+    network_id: strawberry.ID
+    title: str
+    focus_area: str
+    area: str
+    severity: int
+    description: str = ""
+    required_resources: list[ResourceKind] = strawberry.field(default_factory=list)
+    affected_populations: list[str] = strawberry.field(default_factory=list)
+    evidence: EvidenceInput | None = None
+
+
+@strawberry.type
+class ReportNeedPayload:
+    need: Need
+    strengthened: bool = strawberry.field(
+        description="True when the need was already known for this area and focus area."
+    )
+
+
+@strawberry.type
+class RejectedRow:
+    row: int = strawberry.field(description="As a spreadsheet numbers it: the header is row 1.")
+    field: str
+    message: str
+
+
+@strawberry.type
+class ImportSurveyPayload:
+    survey_id: strawberry.ID
+    needs_created: int
+    needs_strengthened: int
+    rows_imported: int
+    rows_rejected: int
+    rejected_rows: list[RejectedRow] = strawberry.field(description="The first 1,000.")
+
+
+@strawberry.type
+class NeedsQuery:
+    @strawberry.field
+    async def need(self, info: Info, id: strawberry.ID) -> Need:
+        return await fetch_need(info, id)
+
+    @strawberry.field(description="A network's needs, filtered by focus area and area.")
+    async def needs(
+        self,
+        info: Info,
+        network_id: strawberry.ID,
+        focus_area: str | None = None,
+        area: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Need]:
+        caller = await info.context.caller()
+        require_network(caller, network_id, "network", network_id)
+        params: dict[str, Any] = {"network_id": network_id, "first": check_page_size(first)}
+        optional = {"focus_area": focus_area, "area": area, "after": after}
+        params.update({k: v for k, v in optional.items() if v})
+        found = await info.context.clients.intake.get("/needs", params)
+        items = found["items"]
+        return connection(
+            [Need.from_profile(i["node"]) for i in items],
+            [i["cursor"] for i in items],
+            found["hasNext"],
+        )
+
+
+@strawberry.type
+class NeedsMutation:
+    @strawberry.mutation(
+        description="Any member or the operator. A need already known for the same area and "
+        "focus area is strengthened (evidence adds up) instead of duplicated."
+    )
+    async def report_need(self, info: Info, input: ReportNeedInput) -> ReportNeedPayload:
+        caller = await info.context.caller()
+        require_network(caller, input.network_id, "network", input.network_id)
+        body = input_to_body(input)
+        if body.get("evidence") is None:
+            body.pop("evidence", None)
+        result = await intake_write(
+            info, "/needs", {"input": body, "reported_by": caller.member_id}
+        )
+        return ReportNeedPayload(
+            need=Need.from_profile(result["need"]), strengthened=result["strengthened"]
+        )
+
+    @strawberry.mutation(
+        description="The operator imports a neighborhood survey (CSV text, or a "
+        "`data:text/csv;base64,...` URL): columns area, concern, comment, optional population "
+        "and age_group. The same file again changes nothing and answers the first answer."
+    )
+    async def import_survey(
+        self, info: Info, network_id: strawberry.ID, csv: str
+    ) -> ImportSurveyPayload:
+        caller = await info.context.caller()
+        require_operator(caller, network_id)
+        result = await intake_write(
+            info,
+            "/surveys",
+            {"network_id": network_id, "csv": csv},
+            time_limit=info.context.settings.survey_import_timeout_seconds,
+        )
+        return ImportSurveyPayload(
+            survey_id=strawberry.ID(result["surveyId"]),
+            needs_created=result["needsCreated"],
+            needs_strengthened=result["needsStrengthened"],
+            rows_imported=result["rowsImported"],
+            rows_rejected=result["rowsRejected"],
+            rejected_rows=[RejectedRow(**r) for r in result["rejectedRows"]],
+        )
+
+
+QUERIES: list[type] = [NeedsQuery]
+MUTATIONS: list[type] = [NeedsMutation]

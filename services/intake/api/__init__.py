@@ -1,0 +1,13 @@
+"""Intake's internal HTTP routes, called by the gateway and the CLI. Thin: parse, call the
+domain, store and publish in one transaction (`runtime.outbox.transaction()`). Write routes
+honour an `Idempotency-Key` header (services/intake/idempotency.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.intake.api import members, needs, networks, organizations, surveys
+
+router = APIRouter()
+for part in (networks, organizations, members, needs, surveys):
+    router.include_router(part.router)

@@ -1,0 +1,87 @@
+"""Members: an org admin adds a member (or another admin); the token is shown once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from services.intake import domain
+from services.intake.api.common import get_store
+from services.intake.idempotency import Idempotency, get_idempotency
+from services.intake.store import IntakeStore
+from services.intake.tokens import new_token, token_hash
+from shared.errors import AppError, ErrorCode, not_found
+from shared.service import Runtime, get_runtime
+
+router = APIRouter()
+
+
+class MemberBody(BaseModel):
+    input: domain.MemberInput
+
+
+def email_taken() -> AppError:
+    return AppError(
+        ErrorCode.CONFLICT,
+        "a member with this email already belongs to the network",
+        field="input.email",
+    )
+
+
+@router.post("/organizations/{organization_id}/members")
+async def add_member(
+    organization_id: str,
+    body: MemberBody,
+    runtime: Runtime = Depends(get_runtime),
+    store: IntakeStore = Depends(get_store),
+    idempotency: Idempotency = Depends(get_idempotency),
+) -> dict[str, Any]:
+    data = body.input
+
+    async def add() -> dict[str, Any]:
+        organization = await store.organization(organization_id)
+        if organization is None:
+            raise not_found("organization", organization_id)
+        if organization.get("archived"):
+            raise AppError(ErrorCode.CONFLICT, f"organization {organization_id} is archived")
+        network_id = organization["network_id"]
+        if await store.member_by_email(network_id, data.email) is not None:
+            raise email_taken()
+        member = domain.new_member(data.name, data.email, domain.Role(data.role.value))
+        token = new_token()
+        answer = {"member": member.model_dump(mode="json"), "token": token}
+        async with runtime.outbox.transaction() as tx:
+            await store.members.insert_one(
+                {
+                    "_id": member.member_id,
+                    "network_id": network_id,
+                    "organization_id": organization_id,
+                    **member.model_dump(),
+                },
+                session=tx.session,
+            )
+            await store.tokens.insert_one(
+                {
+                    "_id": token_hash(token),
+                    "role": member.role,
+                    "network_id": network_id,
+                    "member_id": member.member_id,
+                    "organization_id": organization_id,
+                    "revoked": False,
+                },
+                session=tx.session,
+            )
+            await tx.publish(
+                "member.joined",
+                organization_id,
+                domain.contracts.MemberJoined(
+                    network_id=network_id, organization_id=organization_id, member=member
+                ),
+            )
+            await idempotency.remember(tx.session, body, answer)
+        return answer
+
+    # a concurrent twin with the same email ends as CONFLICT (the unique index)
+    return await idempotency.once(body, add)

@@ -1,0 +1,104 @@
+"""Idempotent writes: a write route called again with the same `Idempotency-Key` header
+answers its first answer and writes nothing new.
+
+The gateway sends, as the header, a digest of the caller's credential and the client's key,
+so keys are per caller. Intake stores the first answer in the `idempotency` collection inside
+the same transaction as the write (so either both exist or neither), under a digest of the
+header and the route. Answers can hold a token shown once (registration, addMember): they are
+stored encrypted with a key derived from the header, which intake never stores, so the
+database alone cannot reveal them. The same key with a different request is a CONFLICT."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from cryptography.fernet import Fernet
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from shared.errors import AppError, ErrorCode
+from shared.events import utcnow
+from shared.http import IDEMPOTENCY_HEADER
+from shared.mongo import Document, Session
+from shared.service import Runtime, get_runtime
+
+Answer = dict[str, Any]
+
+
+def fingerprint(request: Any) -> str:
+    data = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Idempotency:
+    def __init__(self, collection: AsyncCollection[Document], key: str | None, route: str) -> None:
+        self._collection = collection
+        self.key = key or None
+        self._id = hashlib.sha256(f"{route}\n{key}".encode()).hexdigest()
+        secret = hashlib.sha256(f"answer\n{route}\n{key}".encode()).digest()
+        self._cipher = Fernet(base64.urlsafe_b64encode(secret))
+
+    async def replay(self, request: Any) -> Answer | None:
+        """The first answer to this key, or None when the key is new (or absent)."""
+        if self.key is None:
+            return None
+        found = await self._collection.find_one({"_id": self._id})
+        if found is None:
+            return None
+        if found["fingerprint"] != fingerprint(request):
+            raise AppError(
+                ErrorCode.CONFLICT, "this Idempotency-Key was already used for another request"
+            )
+        answer: Answer = json.loads(self._cipher.decrypt(found["answer"].encode()))
+        return answer
+
+    async def remember(self, session: Session, request: Any, answer: Answer) -> None:
+        """Call inside the write's transaction, with the answer about to be returned."""
+        if self.key is None:
+            return
+        await self._collection.insert_one(
+            {
+                "_id": self._id,
+                "fingerprint": fingerprint(request),
+                "answer": self._cipher.encrypt(json.dumps(answer).encode()).decode(),
+                "created_at": utcnow(),
+            },
+            session=session,
+        )
+
+    async def once(self, request: Any, work: Callable[[], Awaitable[Answer]]) -> Answer:
+        """Runs `work` (which calls `remember` in its transaction) unless the key has an
+        answer already. A concurrent twin that committed first wins: its answer is returned.
+        A unique-index refusal without such a twin is a ConcurrentWrite (CONFLICT)."""
+        if (prior := await self.replay(request)) is not None:
+            return prior
+        try:
+            return await work()
+        except (DuplicateKeyError, AppError) as exc:
+            # a twin with the same key may have committed meanwhile (its write made ours a
+            # duplicate, or a check before writing saw it): its answer is the answer
+            if (prior := await self.replay(request)) is not None:
+                return prior
+            if isinstance(exc, AppError):
+                raise
+            message = "a concurrent request wrote this first"
+            raise ConcurrentWrite(ErrorCode.CONFLICT, message) from exc
+
+
+class ConcurrentWrite(AppError):
+    """A unique index refused the write: a concurrent request wrote the same thing first."""
+
+
+def get_idempotency(
+    request: Request,
+    runtime: Runtime = Depends(get_runtime),
+    key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
+) -> Idempotency:
+    """The FastAPI dependency: the request's `Idempotency` for its method and path."""
+    return Idempotency(runtime.db["idempotency"], key, f"{request.method} {request.url.path}")
