@@ -116,6 +116,8 @@ class Stack:
     start_timeout: float = 120.0
 
     def __post_init__(self) -> None:
+        # The embedded document store cannot interleave transactions (see shared/outbox.py).
+        self.settings = self.settings.model_copy(update={"mongo_serialize_transactions": True})
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)

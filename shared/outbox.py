@@ -9,7 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
@@ -49,7 +49,17 @@ class Transaction:
 
 
 class Outbox:
-    def __init__(self, client: AsyncMongoClient[Document], db: Database, source: str) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        db: Database,
+        source: str,
+        serialize: bool = False,
+    ) -> None:
+        # The embedded document store nests every transaction of a database in one SQLite
+        # connection's savepoints, so two interleaved transactions break each other ("no such
+        # savepoint"); with `serialize` this process runs its transactions one at a time.
+        self._one_at_a_time = asyncio.Lock() if serialize else None
         self._client = client
         self.database = db
         self._events = db[OUTBOX]
@@ -58,7 +68,7 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with transaction(self._client) as session:
+        async with self._one_at_a_time or nullcontext(), transaction(self._client) as session:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
 

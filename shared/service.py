@@ -52,7 +52,9 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
-    outbox = Outbox(client, db, source=f"commonweave/{name}")
+    outbox = Outbox(
+        client, db, source=f"commonweave/{name}", serialize=settings.mongo_serialize_transactions
+    )
     consumer = EventConsumer(broker, outbox, name, max_attempts=settings.consumer_max_attempts)
     return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
 

@@ -38,6 +38,18 @@ async def get_profile(organization_id: str, runtime: Runtime = Depends(get_runti
     return found
 
 
+@router.get("/matches/by-organization")
+async def matches_of_many(
+    ids: Annotated[str, Query(min_length=1, max_length=10_000)],
+    first: PageSize = 20,
+    matcher: Matcher = Depends(get_matcher),
+) -> dict[str, Any]:
+    """The batch form the gateway's DataLoader uses: `{"items": {organization_id: [...]}}`."""
+    wanted = [i for i in ids.split(",") if i][:100]
+    found = await matcher.store.matches_of_many(wanted, first)
+    return {"items": {org: [docs.view(m) for m in ms] for org, ms in found.items()}}
+
+
 @router.get("/organizations/{organization_id}/matches")
 async def matches_of(
     organization_id: str, first: PageSize = 10, matcher: Matcher = Depends(get_matcher)

@@ -70,6 +70,20 @@ class MatchingStore:
         ).to_list()
         return [o for m in found for o in m["organization_ids"] if o != organization_id]
 
+    async def matches_of_many(
+        self, organization_ids: list[str], first: int
+    ) -> dict[str, list[Document]]:
+        """The best `first` matches of each organization, from one query."""
+        cursor = self.matches.find(
+            {"organization_ids": {"$in": organization_ids}, "status": {"$ne": "DECLINED"}}
+        )
+        found: dict[str, list[Document]] = {org: [] for org in organization_ids}
+        async for match in cursor.sort("score", DESCENDING):
+            for org in match["organization_ids"]:
+                if org in found and len(found[org]) < first:
+                    found[org].append(match)
+        return found
+
     async def matches_of(self, organization_id: str, first: int) -> list[Document]:
         cursor = self.matches.find(
             {"organization_ids": organization_id, "status": {"$ne": "DECLINED"}}

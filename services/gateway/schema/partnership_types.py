@@ -303,9 +303,9 @@ class Partnership:
     async def organizations(self, info: Info) -> list[LazyOrganization]:
         from services.gateway.schema.intake import Organization
 
-        loader = info.context.loaders.each("intake", "/organizations/{}")
+        loader = info.context.loaders.batch("intake", "/organizations/by-ids")
         found = await loader.load_many(list(self.organization_ids))
-        return [Organization.from_profile(p) for p in found if isinstance(p, dict)]
+        return [Organization.from_profile(p) for p in found if p is not None]
 
     @strawberry.field
     async def commitments(

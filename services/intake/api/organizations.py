@@ -137,6 +137,17 @@ async def list_organizations(
     return page(docs, first, lambda doc: public(doc, *PRIVATE))
 
 
+@router.get("/organizations/by-ids")
+async def organizations_by_ids(
+    ids: Annotated[str, Query(min_length=1, max_length=10_000)],
+    store: IntakeStore = Depends(get_store),
+) -> dict[str, Any]:
+    """The batch form the gateway's DataLoader uses: `{"items": {id: profile}}`."""
+    wanted = [i for i in ids.split(",") if i][:100]
+    found = await store.organizations.find({"_id": {"$in": wanted}}).to_list()
+    return {"items": {doc["_id"]: public(doc, *PRIVATE) for doc in found}}
+
+
 @router.get("/organizations/{organization_id}")
 async def get_organization(
     organization_id: str, store: IntakeStore = Depends(get_store)
