@@ -21,7 +21,10 @@ NEED_FIELDS = """id title focusArea area severity requiredResources affectedPopu
 REPORT = f"""
 mutation R($input: ReportNeedInput!) {{
   reportNeed(input: $input) {{ strengthened need {{ {NEED_FIELDS} }} }} }}"""
-NEED = f"query N($id: ID!) {{ need(id: $id) {{ {NEED_FIELDS} coalitions {{ score }} }} }}"
+NEED = (
+    f"query N($id: ID!) {{ need(id: $id) {{ {NEED_FIELDS} "
+    "coalitions {{ score organizations {{ organizationId }} }} }} }}"
+)
 NODE = "query N($id: ID!) { node(id: $id) { __typename id ... on Need { title } } }"
 NEEDS = """
 query L($net: ID!, $focus: String, $area: String, $first: Int, $after: String) {
@@ -234,6 +237,8 @@ def test_need_coalitions_appear_once_matching_has_the_need(
 
     def coalitions() -> list[dict[str, Any]] | None:
         found = operator.data(NEED, {"id": need["reportNeed"]["need"]["id"]})["need"]
-        return found["coalitions"] or None
+        # The need and the profile reach matching on different topics: wait for both.
+        covered = [c for c in found["coalitions"] if c["organizations"]]
+        return covered or None
 
     assert eventually(coalitions, timeout=30)[0]["score"] > 0

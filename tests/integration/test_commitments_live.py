@@ -1,0 +1,85 @@
+"""Live partnership activity over graphql-transport-ws (a real websocket client receives a
+check-in recorded by another client), and meeting times proposed from the partners'
+availability as the commitments service learned it from intake's events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from gql import Client as GqlClient
+from gql import gql
+from gql.transport.websockets import WebsocketsTransport
+
+from deploy.stack import Stack
+from tests.integration.test_matching_flow import register_profile
+from tests.support.partnerships import CHECK_IN, form
+from tests.support.stack import Client, create_network
+from tests.support.wait import eventually
+
+ACTIVITY = """subscription($p: ID!) { partnershipActivity(partnershipId: $p) {
+  kind partnershipId subjectId data } }"""
+MEETINGS = """query($p: ID!) { partnership(id: $p) { suggestedMeetingTimes(first: 2) {
+  start end localStarts { organizationId start } } } }"""
+
+
+async def first_activity(stack: Stack, token: str, pid: str, started: asyncio.Event) -> Any:
+    transport = WebsocketsTransport(
+        url=stack.graphql_url.replace("http://", "ws://"),
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"Authorization": f"Bearer {token}"},
+    )
+    async with GqlClient(transport=transport) as session:
+        results = session.subscribe(gql(ACTIVITY), variable_values={"p": pid})
+        pending = asyncio.ensure_future(results.__anext__())
+        started.set()
+        result = await pending
+        await results.aclose()
+        return result
+
+
+async def test_partners_see_activity_live_and_meeting_times(stack: Stack) -> None:
+    net = create_network(stack, name="Live Network")
+    operator = Client(stack.graphql_url, net["operatorToken"])
+    tuesday_evening = [{"day": "tuesday", "start": "18:00", "end": "20:00"}]
+    east = register_profile(
+        operator, net["networkId"], "East Side Pantry", timeZone="America/New_York",
+        availability=tuesday_evening,
+    )  # fmt: skip
+    west = register_profile(
+        operator, net["networkId"], "West Side School", timeZone="America/Chicago",
+        availability=[{"day": "tuesday", "start": "16:00", "end": "18:00"}],
+    )  # fmt: skip
+    ids = [east["organization"]["id"], west["organization"]["id"]]
+    pid = (await asyncio.to_thread(form, operator, "East & West", ids))["id"]
+
+    started = asyncio.Event()
+    watching = asyncio.create_task(first_activity(stack, east["adminToken"], pid, started))
+    await asyncio.wait_for(started.wait(), 30)
+    await asyncio.sleep(1)  # let the subscription reach the gateway before the mutation
+    west_admin = operator.as_(west["adminToken"])
+    held = {"partnershipId": pid, "heldAt": datetime.now(UTC).isoformat(), "wins": ["Met"]}
+    recorded = await asyncio.to_thread(west_admin.data, CHECK_IN, {"i": held})
+
+    activity = (await asyncio.wait_for(watching, 60))["partnershipActivity"]
+    assert activity["kind"] == "checkin.recorded"
+    assert activity["partnershipId"] == pid
+    assert activity["data"]["check_in_id"] == recorded["recordCheckIn"]["id"]
+    assert activity["data"]["wins"] == ["Met"]
+
+    # East 18:00-20:00 New York and West 16:00-18:00 Chicago (17:00-19:00 New York): the
+    # common hour is 18:00-19:00 New York time, 17:00 in Chicago, every Tuesday.
+    def slots() -> list[dict[str, Any]] | None:
+        found = operator.data(MEETINGS, {"p": pid})["partnership"]["suggestedMeetingTimes"]
+        return found if len(found) == 2 else None
+
+    found = await asyncio.to_thread(eventually, slots, 30)
+    for slot in found:
+        local = {
+            x["organizationId"]: datetime.fromisoformat(x["start"]) for x in slot["localStarts"]
+        }
+        assert (local[ids[0]].hour, local[ids[1]].hour) == (18, 17)
+        assert local[ids[0]].weekday() == 1  # a Tuesday
+        start, end = (datetime.fromisoformat(slot[k]) for k in ("start", "end"))
+        assert (end - start).total_seconds() == 3600
