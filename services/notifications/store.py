@@ -1,15 +1,15 @@
-"""Notifications' collections: recipients (from intake events), the in-app inbox, and the
-queue of email deliveries."""
+"""Notifications' collections: recipients (from intake events), the partnerships read model,
+the in-app inbox, the queue of email and webhook deliveries, and the items of daily digests."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from services.notifications.templates import Audience
-from shared.contracts import MemberRef
+from shared.contracts import MemberRef, PartnershipRef
 from shared.errors import not_found
 from shared.events import utcnow
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -26,6 +26,8 @@ INDEXES: IndexSpec = {
         IndexModel([("member_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
     "deliveries": [IndexModel([("status", ASCENDING), ("next_at", ASCENDING)])],
+    "digest_items": [IndexModel([("member_id", ASCENDING), ("sent", ASCENDING)])],
+    "partnerships": [IndexModel([("network_id", ASCENDING)])],
     "webhooks": [IndexModel([("network_id", ASCENDING)])],
     "webhook_log": [IndexModel([("webhook_id", ASCENDING), ("at", DESCENDING)])],
 }
@@ -38,10 +40,23 @@ class NotificationStore:
         self.deliveries = db["deliveries"]
         self.webhooks = db["webhooks"]
         self.webhook_log = db["webhook_log"]
+        self.digest_items = db["digest_items"]
+        self.partnerships = db["partnerships"]
 
     async def save_recipient(
-        self, member: MemberRef, network_id: str, organization_id: str, session: Session
+        self,
+        member: MemberRef,
+        network_id: str,
+        organization_id: str,
+        session: Session,
+        time_zone: str | None = None,
     ) -> None:
+        """`time_zone`: the organization's; a member who joins later takes a colleague's."""
+        if time_zone is None:
+            colleague = await self.recipients.find_one(
+                {"organization_id": organization_id, "time_zone": {"$ne": None}}, session=session
+            )
+            time_zone = colleague["time_zone"] if colleague else None
         await self.recipients.update_one(
             {"_id": member.member_id},
             {
@@ -49,11 +64,26 @@ class NotificationStore:
                     **member.model_dump(),
                     "network_id": network_id,
                     "organization_id": organization_id,
+                    "time_zone": time_zone,
                 }
             },
             upsert=True,
             session=session,
         )
+
+    async def recipient(self, member_id: str) -> Document | None:
+        return await self.recipients.find_one({"_id": member_id})
+
+    async def save_partnership(self, ref: PartnershipRef, session: Session) -> None:
+        await self.partnerships.update_one(
+            {"_id": ref.partnership_id},
+            {"$set": ref.model_dump(exclude={"partnership_id"})},
+            upsert=True,
+            session=session,
+        )
+
+    async def partnership(self, partnership_id: str) -> Document | None:
+        return await self.partnerships.find_one({"_id": partnership_id})
 
     async def audience(self, audience: Audience, session: Session) -> list[Document]:
         query = {
@@ -71,9 +101,50 @@ class NotificationStore:
     async def enqueue(self, delivery: Document, session: Session) -> None:
         await self.deliveries.insert_one(delivery, session=session)
 
+    async def ensure_digest(self, delivery: Document, session: Session) -> None:
+        """One digest delivery per member and local day (its id says which): the first item
+        of the day creates it, later ones find it."""
+        await self.deliveries.update_one(
+            {"_id": delivery["_id"]}, {"$setOnInsert": delivery}, upsert=True, session=session
+        )
+
+    async def add_digest_item(self, item: Document, session: Session) -> None:
+        await self.digest_items.insert_one(item, session=session)
+
+    async def unsent_digest_items(self, member_id: str, now: datetime) -> list[Document]:
+        """Every item not yet sent, so one that arrived while its day's digest was being sent
+        goes out with the next one."""
+        cursor = self.digest_items.find(
+            {"member_id": member_id, "sent": False, "created_at": {"$lte": now}}
+        )
+        return await cursor.sort("created_at", ASCENDING).to_list()
+
+    async def mark_digest_items_sent(self, ids: list[str], digest_id: str) -> None:
+        await self.digest_items.update_many(
+            {"_id": {"$in": ids}}, {"$set": {"sent": True, "digest_id": digest_id}}
+        )
+
     async def due_deliveries(self, now: datetime, limit: int = 50) -> list[Document]:
-        cursor = self.deliveries.find({"status": "pending", "next_at": {"$lte": now}})
+        cursor = self.deliveries.find(
+            {
+                "$or": [
+                    {"status": "pending", "next_at": {"$lte": now}},
+                    # a claim whose worker died before it finished
+                    {"status": "sending", "lease_until": {"$lte": now}},
+                ]
+            }
+        )
         return await cursor.sort("next_at", ASCENDING).limit(limit).to_list()
+
+    async def claim(self, delivery: Document, now: datetime, lease: timedelta) -> bool:
+        """Takes a due delivery for one worker (a replica, or a test's tick, may race the
+        background loop): only the caller whose update matched may send it."""
+        fields = ("_id", "status", "next_at", "lease_until")
+        seen: dict[str, Any] = {k: delivery[k] for k in fields if k in delivery}
+        claimed = await self.deliveries.find_one_and_update(
+            seen, {"$set": {"status": "sending", "lease_until": now + lease}}
+        )
+        return claimed is not None
 
     async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
         await self.deliveries.update_one({"_id": delivery_id}, {"$set": update})
