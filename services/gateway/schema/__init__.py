@@ -15,12 +15,12 @@ from strawberry.types.base import StrawberryOptional
 
 from services.gateway.ids import WellFormedIds
 from services.gateway.limits import limit_extensions
-from services.gateway.schema import commitments, intake, matching, node, notifications
+from services.gateway.schema import commitments, intake, matching, node, notifications, preferences
 from services.gateway.schema.errors import ContractErrors, log_unexpected
 from services.gateway.schema.subscriptions import Subscription
 from shared.settings import Settings
 
-PARTS = (intake, matching, commitments, notifications, node)
+PARTS = (intake, matching, commitments, notifications, preferences, node)
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))
 Mutation = merge_types(
     "Mutation", tuple(t for part in PARTS for t in getattr(part, "MUTATIONS", []))
