@@ -22,7 +22,8 @@ HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 def check_time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # "America" is a directory, a very long name is too long for the file system
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(
             f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
         ) from exc

@@ -35,7 +35,7 @@ async def preferences_of(
     return _public(await store.get(member_id), runtime.settings.digest_hour)
 
 
-@router.put("/preferences/{member_id}")
+@router.post("/preferences/{member_id}")
 async def update_preferences(
     member_id: str,
     body: PreferencesBody,

@@ -29,6 +29,8 @@ def error_field(data: dict[str, Any]) -> str:
     ("data", "field"),
     [
         ({"time_zone": "Mars/Olympus"}, "input.time_zone"),
+        ({"time_zone": "America"}, "input.time_zone"),
+        ({"time_zone": "x" * 5000}, "input.time_zone"),
         ({"quiet_hours": {"start": "25:00", "end": "07:00"}}, "input.quiet_hours.start"),
         ({"quiet_hours": {"start": "22:00", "end": "7am"}}, "input.quiet_hours.end"),
         ({"quiet_hours": {"start": "22:00", "end": "22:00"}}, "input.quiet_hours"),
