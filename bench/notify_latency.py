@@ -3,7 +3,7 @@ produces N `milestone.reached` events onto the real broker at a steady rate, wat
 notifications database for each event's inbox row, and prints p50/p99 of (row seen - event
 produced), plus the same from the row's own `created_at` (the handler's clock, before commit).
 
-    python -m bench.notify_latency [--events 200] [--rate 10]
+    python -m bench.notify_latency [--events 200] [--rate 10] [--fetch-wait-ms 500]
 
 The watcher polls every 10 ms, so "seen" overstates latency by up to that much."""
 
@@ -119,7 +119,8 @@ async def measure(stack: Stack, events: int, rate: float) -> None:
     def ms(at: dict[str, datetime]) -> list[float]:
         return [1000 * (at[i] - produced[i]).total_seconds() for i in produced if i in at]
 
-    print(f"{events} events at {rate:g}/s, {len(seen)} reached the inbox")
+    wait = stack.settings.kafka_fetch_max_wait_ms
+    print(f"{events} events at {rate:g}/s (fetch wait {wait} ms), {len(seen)} reached the inbox")
     print(f"  event produced → inbox row seen:    {percentiles(ms(seen))}")
     print(f"  event produced → row created_at:    {percentiles(ms(created))}")
 
@@ -128,11 +129,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--fetch-wait-ms", type=int, default=500, help="consumers' fetch wait")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = stack_settings(Path(data_dir), log_level="WARNING").model_copy(
-            update={"telemetry_exporter": "off"}
-        )
+        settings = stack_settings(
+            Path(data_dir), log_level="WARNING", kafka_fetch_max_wait_ms=args.fetch_wait_ms
+        ).model_copy(update={"telemetry_exporter": "off"})
         with Stack(settings, report=lambda line: None) as stack:
             asyncio.run(measure(stack, args.events, args.rate))
 

@@ -50,7 +50,13 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
     outbox = Outbox(client, db, source=f"commonweave/{name}")
-    consumer = EventConsumer(broker, outbox, name, max_attempts=settings.consumer_max_attempts)
+    consumer = EventConsumer(
+        broker,
+        outbox,
+        name,
+        max_attempts=settings.consumer_max_attempts,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
     return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
 
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
 
     kafka_metadata_max_age_ms: int = 10_000
+    kafka_fetch_max_wait_ms: int = Field(500, ge=0)
     topic_partitions: int = 3
     topic_replication: int = 1
 
