@@ -18,6 +18,7 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from services.notifications.queue import DeliveryQueue
 from services.notifications.store import NotificationStore
 from services.notifications.templates import Message, digest
 from services.notifications.webhooks import SIGNATURE_HEADER, signature
@@ -41,10 +42,12 @@ class DeliveryWorker:
     def __init__(
         self,
         store: NotificationStore,
+        queue: DeliveryQueue,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
+        self._queue = queue
         self._settings = settings
         self._clock = clock
         self._http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
@@ -60,12 +63,12 @@ class DeliveryWorker:
     async def deliver_due(self, now: datetime | None = None) -> int:
         """Sends what is due at `now` (the clock's time by default); returns how many went."""
         now = now or self._clock()
-        due = await self._store.due_deliveries(now)
+        due = await self._queue.due_deliveries(now)
         results = await asyncio.gather(*(self._deliver(d, now) for d in due))
         return sum(results)
 
     async def _deliver(self, delivery: Document, now: datetime) -> bool:
-        if not await self._store.claim(delivery, now, LEASE):
+        if not await self._queue.claim(delivery, now, LEASE):
             return False  # another pass took it
         try:
             if delivery["channel"] == "email":
@@ -78,18 +81,18 @@ class DeliveryWorker:
             await self._retry_later(delivery, str(failure), now)
             return False
         except Skipped:
-            await self._store.mark_delivery(delivery["_id"], {"status": "skipped"})
+            await self._queue.mark_delivery(delivery["_id"], {"status": "skipped"})
             return False
-        await self._store.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": now})
+        await self._queue.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": now})
         return True
 
     async def _send_digest(self, delivery: Document, now: datetime) -> None:
-        items = await self._store.unsent_digest_items(delivery["member_id"], now)
+        items = await self._queue.unsent_digest_items(delivery["member_id"], now)
         if not items:
             raise Skipped
         message = digest([Message(item["title"], item["body"]) for item in items])
         await self._send_email(delivery["to"], message.title, message.body)
-        await self._store.mark_digest_items_sent([item["_id"] for item in items], delivery["_id"])
+        await self._queue.mark_digest_items_sent([item["_id"] for item in items], delivery["_id"])
 
     async def _send_email(self, to: str, subject: str, body: str) -> None:
         s = self._settings
@@ -148,7 +151,7 @@ class DeliveryWorker:
             reason,
             delay,
         )
-        await self._store.mark_delivery(
+        await self._queue.mark_delivery(
             delivery["_id"],
             {
                 "status": "pending",

@@ -12,6 +12,7 @@ from datetime import datetime
 from services.notifications.operators import OPERATOR_TEMPLATES
 from services.notifications.preference_store import PreferenceStore
 from services.notifications.preferences import Preferences
+from services.notifications.queue import DeliveryQueue
 from services.notifications.schedule import plan_email
 from services.notifications.store import NotificationStore
 from services.notifications.templates import TEMPLATES, Audience, Message
@@ -50,6 +51,7 @@ async def keep_read_models(store: NotificationStore, payload: Payload, tx: Trans
 @dataclass
 class Notifier:
     store: NotificationStore
+    queue: DeliveryQueue
     preferences: PreferenceStore
     email_on: bool
     digest_hour: int
@@ -124,7 +126,7 @@ class Notifier:
             return
         member_id = recipient["_id"]
         if plan.digest_day is None:
-            await self.store.enqueue(
+            await self.queue.enqueue(
                 {
                     "_id": f"{envelope.id}:{member_id}:email",
                     "channel": "email",
@@ -140,7 +142,7 @@ class Notifier:
             )
             return
         digest_id = f"digest:{member_id}:{plan.digest_day.isoformat()}"
-        await self.store.add_digest_item(
+        await self.queue.add_digest_item(
             {
                 "_id": f"{envelope.id}:{member_id}:digest",
                 "member_id": member_id,
@@ -152,7 +154,7 @@ class Notifier:
             },
             tx.session,
         )
-        await self.store.ensure_digest(
+        await self.queue.ensure_digest(
             {
                 "_id": digest_id,
                 "channel": "digest",
@@ -170,7 +172,7 @@ class Notifier:
     ) -> None:
         body = cloudevent_json(envelope, payload.model_dump(mode="json")).decode()
         for webhook in await self.store.webhooks_for(audience, envelope.type, tx.session):
-            await self.store.enqueue(
+            await self.queue.enqueue(
                 {
                     "_id": f"{envelope.id}:{webhook['_id']}:webhook",
                     "channel": "webhook",
