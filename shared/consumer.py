@@ -44,12 +44,19 @@ class AlreadyProcessed(Exception):
 
 class EventConsumer:
     def __init__(
-        self, broker: KafkaBroker, outbox: Outbox, group: str, *, max_attempts: int = 3
+        self,
+        broker: KafkaBroker,
+        outbox: Outbox,
+        group: str,
+        *,
+        max_attempts: int = 3,
+        fetch_max_wait_ms: int = 500,
     ) -> None:
         self._broker = broker
         self._outbox = outbox
         self.group = group
         self._max_attempts = max_attempts
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._topics: list[str] = []
 
     def topics_with_dlq(self) -> list[str]:
@@ -69,6 +76,8 @@ class EventConsumer:
             # rebalance each other when one joins, and replicas still share the work.
             group_id=f"{self.group}.{topic}",
             auto_offset_reset="earliest",
+            # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
             title=f"{self.group}:{topic}",

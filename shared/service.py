@@ -55,7 +55,13 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     outbox = Outbox(
         client, db, source=f"commonweave/{name}", serialize=settings.mongo_serialize_transactions
     )
-    consumer = EventConsumer(broker, outbox, name, max_attempts=settings.consumer_max_attempts)
+    consumer = EventConsumer(
+        broker,
+        outbox,
+        name,
+        max_attempts=settings.consumer_max_attempts,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
     return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
 
 

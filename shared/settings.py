@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["gateway", "intake", "matching", "commitments", "notifications"]
@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
 
     kafka_metadata_max_age_ms: int = 10_000
+    kafka_fetch_max_wait_ms: int = Field(500, ge=0)
     topic_partitions: int = 3
     topic_replication: int = 1
 
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     webhook_max_failures: int = 5
     webhook_allow_loopback: bool = False
+    digest_hour: int = Field(8, ge=0, le=23)
 
     # The gateway's limits (see services/gateway/limits.py). Introspection and GraphiQL are on
     # for development; switch them off in production.

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from services.notifications.handlers import NOTIFIED_KINDS
 from services.notifications.store import NotificationStore
-from services.notifications.templates import TEMPLATES
 from services.notifications.webhooks import check_url, new_secret
 from shared.errors import bad_input, not_found
 from shared.events import new_id, utcnow
@@ -78,7 +78,7 @@ async def register_webhook(
     store: NotificationStore = Depends(get_store),
 ) -> dict[str, Any]:
     check_url(body.url, allow_loopback=runtime.settings.webhook_allow_loopback)
-    unknown = [kind for kind in body.event_types if kind not in TEMPLATES]
+    unknown = [kind for kind in body.event_types if kind not in NOTIFIED_KINDS]
     if unknown:
         raise bad_input("input.eventTypes", f"unknown event types: {', '.join(unknown)}")
     webhook = {

@@ -1,7 +1,9 @@
 """The delivery worker: drains the `deliveries` queue (written by the event handlers in their
 transaction) to SMTP and to webhooks. A channel that fails backs off with jitter and never
 blocks the others; a mail server that is down delays email without losing it; a webhook that
-keeps failing is disabled and its owner told."""
+keeps failing is disabled and its owner told. Email held for quiet hours and daily digests are
+deliveries whose `next_at` lies ahead. The clock is a dependency: `deliver_due(now)` runs one
+pass at any instant (tests tick it through `POST /deliveries/tick`)."""
 
 from __future__ import annotations
 
@@ -9,19 +11,23 @@ import asyncio
 import logging
 import random
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
 import httpx
 
+from services.notifications.queue import DeliveryQueue
 from services.notifications.store import NotificationStore
+from services.notifications.templates import Message, digest
 from services.notifications.webhooks import SIGNATURE_HEADER, signature
 from shared.events import utcnow
 from shared.mongo import Document
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)  # a claimed delivery whose worker died is retried after this
 
 
 class DeliveryFailed(Exception):
@@ -33,9 +39,17 @@ class Skipped(Exception):
 
 
 class DeliveryWorker:
-    def __init__(self, store: NotificationStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        queue: DeliveryQueue,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._store = store
+        self._queue = queue
         self._settings = settings
+        self._clock = clock
         self._http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
 
     async def run(self) -> None:
@@ -46,33 +60,47 @@ class DeliveryWorker:
                 log.exception("deliveries: reading the queue failed; retrying")
             await asyncio.sleep(self._settings.email_poll_seconds)
 
-    async def deliver_due(self) -> int:
-        due = await self._store.due_deliveries(utcnow())
-        results = await asyncio.gather(*(self._deliver(d) for d in due))
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """Sends what is due at `now` (the clock's time by default); returns how many went."""
+        now = now or self._clock()
+        due = await self._queue.due_deliveries(now)
+        results = await asyncio.gather(*(self._deliver(d, now) for d in due))
         return sum(results)
 
-    async def _deliver(self, delivery: Document) -> bool:
+    async def _deliver(self, delivery: Document, now: datetime) -> bool:
+        if not await self._queue.claim(delivery, now, LEASE):
+            return False  # another pass took it
         try:
             if delivery["channel"] == "email":
-                await self._send_email(delivery)
+                await self._send_email(delivery["to"], delivery["subject"], delivery["body"])
+            elif delivery["channel"] == "digest":
+                await self._send_digest(delivery, now)
             else:
                 await self._post_webhook(delivery)
         except DeliveryFailed as failure:
-            await self._retry_later(delivery, str(failure))
+            await self._retry_later(delivery, str(failure), now)
             return False
         except Skipped:
-            await self._store.mark_delivery(delivery["_id"], {"status": "skipped"})
+            await self._queue.mark_delivery(delivery["_id"], {"status": "skipped"})
             return False
-        await self._store.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": utcnow()})
+        await self._queue.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": now})
         return True
 
-    async def _send_email(self, delivery: Document) -> None:
+    async def _send_digest(self, delivery: Document, now: datetime) -> None:
+        items = await self._queue.unsent_digest_items(delivery["member_id"], now)
+        if not items:
+            raise Skipped
+        message = digest([Message(item["title"], item["body"]) for item in items])
+        await self._send_email(delivery["to"], message.title, message.body)
+        await self._queue.mark_digest_items_sent([item["_id"] for item in items], delivery["_id"])
+
+    async def _send_email(self, to: str, subject: str, body: str) -> None:
         s = self._settings
         message = EmailMessage()
         message["From"] = s.smtp_from
-        message["To"] = delivery["to"]
-        message["Subject"] = delivery["subject"]
-        message.set_content(delivery["body"])
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
         try:
             await aiosmtplib.send(
                 message,
@@ -112,7 +140,7 @@ class DeliveryWorker:
             await self._store.disable_webhook(webhook, reason=error)
         raise DeliveryFailed(error)
 
-    async def _retry_later(self, delivery: Document, reason: str) -> None:
+    async def _retry_later(self, delivery: Document, reason: str, now: datetime) -> None:
         attempts = delivery["attempts"] + 1
         delay = min(2**attempts, self._settings.email_max_backoff_seconds)
         delay *= random.uniform(0.5, 1.0)  # jitter: retries of many deliveries spread out
@@ -123,11 +151,12 @@ class DeliveryWorker:
             reason,
             delay,
         )
-        await self._store.mark_delivery(
+        await self._queue.mark_delivery(
             delivery["_id"],
             {
+                "status": "pending",
                 "attempts": attempts,
-                "next_at": utcnow() + timedelta(seconds=delay),
+                "next_at": now + timedelta(seconds=delay),
                 "last_error": reason[:500],
             },
         )

@@ -1,15 +1,14 @@
-"""Notifications' collections: recipients (from intake events), the in-app inbox, and the
-queue of email deliveries."""
+"""Notifications' collections: recipients (from intake events), the partnerships read model,
+the in-app inbox and webhooks (the delivery queue is in `queue`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from services.notifications.templates import Audience
-from shared.contracts import MemberRef
+from shared.contracts import MemberRef, PartnershipRef
 from shared.errors import not_found
 from shared.events import utcnow
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -25,7 +24,7 @@ INDEXES: IndexSpec = {
         ),
         IndexModel([("member_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
-    "deliveries": [IndexModel([("status", ASCENDING), ("next_at", ASCENDING)])],
+    "partnerships": [IndexModel([("network_id", ASCENDING)])],
     "webhooks": [IndexModel([("network_id", ASCENDING)])],
     "webhook_log": [IndexModel([("webhook_id", ASCENDING), ("at", DESCENDING)])],
 }
@@ -35,13 +34,24 @@ class NotificationStore:
     def __init__(self, db: Database) -> None:
         self.recipients = db["recipients"]
         self.inbox = db["inbox"]
-        self.deliveries = db["deliveries"]
         self.webhooks = db["webhooks"]
         self.webhook_log = db["webhook_log"]
+        self.partnerships = db["partnerships"]
 
     async def save_recipient(
-        self, member: MemberRef, network_id: str, organization_id: str, session: Session
+        self,
+        member: MemberRef,
+        network_id: str,
+        organization_id: str,
+        session: Session,
+        time_zone: str | None = None,
     ) -> None:
+        """`time_zone`: the organization's; a member who joins later takes a colleague's."""
+        if time_zone is None:
+            colleague = await self.recipients.find_one(
+                {"organization_id": organization_id, "time_zone": {"$ne": None}}, session=session
+            )
+            time_zone = colleague["time_zone"] if colleague else None
         await self.recipients.update_one(
             {"_id": member.member_id},
             {
@@ -49,11 +59,23 @@ class NotificationStore:
                     **member.model_dump(),
                     "network_id": network_id,
                     "organization_id": organization_id,
+                    "time_zone": time_zone,
                 }
             },
             upsert=True,
             session=session,
         )
+
+    async def save_partnership(self, ref: PartnershipRef, session: Session) -> None:
+        await self.partnerships.update_one(
+            {"_id": ref.partnership_id},
+            {"$set": ref.model_dump(exclude={"partnership_id"})},
+            upsert=True,
+            session=session,
+        )
+
+    async def partnership(self, partnership_id: str) -> Document | None:
+        return await self.partnerships.find_one({"_id": partnership_id})
 
     async def audience(self, audience: Audience, session: Session) -> list[Document]:
         query = {
@@ -67,16 +89,6 @@ class NotificationStore:
 
     async def add_to_inbox(self, item: Document, session: Session) -> None:
         await self.inbox.insert_one(item, session=session)
-
-    async def enqueue(self, delivery: Document, session: Session) -> None:
-        await self.deliveries.insert_one(delivery, session=session)
-
-    async def due_deliveries(self, now: datetime, limit: int = 50) -> list[Document]:
-        cursor = self.deliveries.find({"status": "pending", "next_at": {"$lte": now}})
-        return await cursor.sort("next_at", ASCENDING).limit(limit).to_list()
-
-    async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
-        await self.deliveries.update_one({"_id": delivery_id}, {"$set": update})
 
     async def list_inbox(
         self, member_id: str, unread_only: bool, limit: int, before: str | None

@@ -128,6 +128,26 @@ def feedback_received(e: c.FeedbackReceived) -> tuple[Message, Audience]:
     )
 
 
+def checkin_recorded(e: c.CheckInRecorded) -> tuple[Message, Audience]:
+    wins = f" Wins: {'; '.join(e.wins)}." if e.wins else ""
+    blockers = f" Blockers: {'; '.join(e.blockers)}." if e.blockers else ""
+    return (
+        Message(f"Check-in recorded: {e.partnership.name}", f"Partners met.{wins}{blockers}"),
+        _partnership(e.partnership),
+    )
+
+
+def health_changed(e: c.PartnershipHealthChanged) -> tuple[Message, Audience]:
+    before = "" if e.previous_score is None else f" (was {e.previous_score:.2f})"
+    return (
+        Message(
+            f"Partnership health: {e.partnership.name}",
+            f"Health score is now {e.score:.2f}{before}.",
+        ),
+        _partnership(e.partnership),
+    )
+
+
 def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
     return (
         Message(
@@ -136,6 +156,13 @@ def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
         ),
         _partnership(e.partnership),
     )
+
+
+def digest(items: list[Message]) -> Message:
+    """One email for a day's notifications of a digest member, oldest first."""
+    count = f"{len(items)} update" + ("s" if len(items) != 1 else "")
+    lines = [f"• {item.title}\n  {item.body}" for item in items]
+    return Message(f"Your Commonweave digest: {count}", "\n\n".join(lines))
 
 
 # Each renderer takes the payload model of its own kind (see shared.contracts.EVENT_TYPES).
@@ -156,7 +183,9 @@ TEMPLATES: dict[str, Renderer] = {
         )
     },
     "checkin.due": checkin_due,
+    "checkin.recorded": checkin_recorded,
     "milestone.reached": milestone_reached,
     "feedback.received": feedback_received,
     "contribution.logged": contribution_logged,
+    "partnership.health_changed": health_changed,
 }

@@ -193,6 +193,11 @@ CASES: dict[str, Case] = {
         lambda w: {"i": {"url": "https://hooks.example.org/in", "organizationId": w.a}},
         only("operator", "admin"),
     ),
+    "updateNotificationPreferences": (
+        "mutation($i: NotificationPreferencesInput!) { updateNotificationPreferences(input: $i) { timeZone } }",
+        lambda w: {"i": {"timeZone": "Europe/Paris"}},
+        {role: OK for role in ROLES},  # each caller's own preferences
+    ),
     "markNotificationsRead": (
         "mutation { markNotificationsRead(ids: []) }",
         lambda w: {},

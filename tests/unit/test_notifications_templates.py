@@ -59,3 +59,20 @@ def test_a_match_suggestion_goes_to_both_parties_with_its_first_reason() -> None
 
 def test_every_template_kind_is_a_known_event_type() -> None:
     assert set(TEMPLATES) <= set(c.EVENT_TYPES)
+
+
+def test_check_ins_and_health_changes_reach_every_partner() -> None:
+    checkin = c.CheckInRecorded(
+        partnership=PARTNERSHIP,
+        check_in_id="chk_1",
+        held_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+        wins=["40 families served"],
+        blockers=["no van on Fridays"],
+    )
+    message, audience = TEMPLATES["checkin.recorded"](checkin)
+    assert "40 families served" in message.body and "no van on Fridays" in message.body
+    assert audience.organization_ids == ["org_green", "org_school"]
+    health = c.PartnershipHealthChanged(partnership=PARTNERSHIP, score=0.62, previous_score=0.8)
+    message, audience = TEMPLATES["partnership.health_changed"](health)
+    assert message.body == "Health score is now 0.62 (was 0.80)."
+    assert audience.organization_ids == ["org_green", "org_school"]

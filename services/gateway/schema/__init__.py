@@ -23,12 +23,13 @@ from services.gateway.schema import (
     needs,
     node,
     notifications,
+    preferences,
 )
 from services.gateway.schema.errors import ContractErrors, log_unexpected
 from services.gateway.schema.subscriptions import Subscription
 from shared.settings import Settings
 
-PARTS = (intake, intake_mutations, needs, matching, commitments, notifications, node)
+PARTS = (intake, intake_mutations, needs, matching, commitments, notifications, preferences, node)
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))
 Mutation = merge_types(
     "Mutation", tuple(t for part in PARTS for t in getattr(part, "MUTATIONS", []))

@@ -1,0 +1,150 @@
+"""GraphQL of the caller's notification preferences (served by the notifications service)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from services.gateway.schema.context import Info
+
+
+@strawberry.enum
+class NotificationChannel(Enum):
+    INBOX = "INBOX"
+    EMAIL = "EMAIL"
+
+
+@strawberry.enum
+class DigestMode(Enum):
+    OFF = "OFF"
+    DAILY = "DAILY"
+
+
+@strawberry.type
+class KindChannels:
+    kind: str
+    channels: list[NotificationChannel]
+
+
+@strawberry.type
+class QuietHours:
+    start: str
+    end: str
+
+
+def _enum(channels: list[str]) -> list[NotificationChannel]:
+    return [NotificationChannel(c) for c in channels]
+
+
+@strawberry.type
+class NotificationPreferences:
+    channels: list[KindChannels] = strawberry.field(
+        description="Channels per event kind; the inbox is always one of them."
+    )
+    default_channels: list[NotificationChannel] = strawberry.field(
+        description="Channels of kinds not listed in `channels`."
+    )
+    quiet_hours: QuietHours | None
+    time_zone: str
+    digest: DigestMode
+    digest_hour: int = strawberry.field(description="Local hour of the daily digest.")
+
+    @classmethod
+    def from_body(cls, b: dict[str, Any]) -> NotificationPreferences:
+        quiet, kinds = b["quietHours"], b["channels"]
+        return cls(
+            channels=[KindChannels(kind=e["kind"], channels=_enum(e["channels"])) for e in kinds],
+            default_channels=_enum(b["defaultChannels"]),
+            quiet_hours=QuietHours(start=quiet["start"], end=quiet["end"]) if quiet else None,
+            time_zone=b["timeZone"],
+            digest=DigestMode(b["digest"]),
+            digest_hour=b["digestHour"],
+        )
+
+
+@strawberry.input
+class KindChannelsInput:
+    kind: str = strawberry.field(description="An event kind, e.g. commitment.due_soon.")
+    channels: list[NotificationChannel]
+
+
+@strawberry.input
+class QuietHoursInput:
+    start: str = strawberry.field(description="HH:MM, local time.")
+    end: str = strawberry.field(description="HH:MM, local time; before start wraps past midnight.")
+
+
+@strawberry.input(
+    description="Only the fields given change. The inbox cannot be switched off: it is always "
+    "added to a kind's channels, so a kind without EMAIL is delivered to the inbox only."
+)
+class NotificationPreferencesInput:
+    channels: list[KindChannelsInput] | None = strawberry.UNSET
+    default_channels: list[NotificationChannel] | None = strawberry.UNSET
+    quiet_hours: QuietHoursInput | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears the quiet hours."
+    )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="IANA name; by default the organization's."
+    )
+    digest: DigestMode | None = strawberry.UNSET
+    digest_hour: int | None = strawberry.field(
+        default=strawberry.UNSET, description="0-23; null: the service's configured hour."
+    )
+
+
+def _patch(i: NotificationPreferencesInput) -> dict[str, Any]:
+    """The fields the caller gave, as the notifications service reads them."""
+
+    def values(channels: list[NotificationChannel]) -> list[str]:
+        return [c.value for c in channels]
+
+    given: dict[str, Any] = {}
+    if i.channels is not strawberry.UNSET:
+        given["channels"] = (
+            None
+            if i.channels is None
+            else [{"kind": e.kind, "channels": values(e.channels)} for e in i.channels]
+        )
+    if i.default_channels is not strawberry.UNSET:
+        default = i.default_channels
+        given["default_channels"] = None if default is None else values(default)
+    if i.quiet_hours is not strawberry.UNSET:
+        q = i.quiet_hours
+        given["quiet_hours"] = None if q is None else {"start": q.start, "end": q.end}
+    if i.digest is not strawberry.UNSET:
+        given["digest"] = None if i.digest is None else i.digest.value
+    for name in ("time_zone", "digest_hour"):
+        if getattr(i, name) is not strawberry.UNSET:
+            given[name] = getattr(i, name)
+    return given
+
+
+@strawberry.type
+class PreferencesQuery:
+    @strawberry.field
+    async def notification_preferences(self, info: Info) -> NotificationPreferences:
+        """The caller's own notification preferences."""
+        caller = await info.context.caller()
+        body = await info.context.clients.notifications.get(f"/preferences/{caller.member_id}")
+        return NotificationPreferences.from_body(body)
+
+
+@strawberry.type
+class PreferencesMutation:
+    @strawberry.mutation
+    async def update_notification_preferences(
+        self, info: Info, input: NotificationPreferencesInput
+    ) -> NotificationPreferences:
+        """Changes the caller's own notification preferences."""
+        caller = await info.context.caller()
+        body = await info.context.clients.notifications.post(
+            f"/preferences/{caller.member_id}", {"input": _patch(input)}
+        )
+        return NotificationPreferences.from_body(body)
+
+
+QUERIES: list[type] = [PreferencesQuery]
+MUTATIONS: list[type] = [PreferencesMutation]
