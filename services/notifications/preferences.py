@@ -8,26 +8,17 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from shared.zones import check_time_zone
 
 Channel = Literal["INBOX", "EMAIL"]
 DigestMode = Literal["OFF", "DAILY"]
 INBOX: Channel = "INBOX"
 EMAIL: Channel = "EMAIL"
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-def check_time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    # "America" is a directory, a very long name is too long for the file system
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
-        ) from exc
-    return value
 
 
 def check_hh_mm(value: str) -> str:

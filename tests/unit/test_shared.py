@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from deploy.asyncapi import asyncapi_document
 from shared.contracts import EVENT_TYPES
 from shared.errors import AppError, ErrorCode, field_path
 from shared.events import Envelope
 from shared.settings import Settings
+from shared.zones import check_time_zone
 
 
 def test_envelope_round_trips_through_kafka_headers() -> None:
@@ -63,3 +66,10 @@ def test_the_asyncapi_document_lists_every_topic_and_its_dlq() -> None:
     channels = asyncapi_document()["channels"]
     for topic in EVENT_TYPES:
         assert topic in channels and f"{topic}.dlq" in channels
+
+
+def test_time_zone_names_are_checked_without_crashing() -> None:
+    assert check_time_zone("Europe/Paris") == "Europe/Paris"
+    for bad in ("Mars/Olympus", "America", "x" * 300, "../etc/passwd", ""):
+        with pytest.raises(ValueError, match="unknown time zone"):
+            check_time_zone(bad)

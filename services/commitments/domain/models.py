@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared.zones import check_time_zone
 
 
 class Cadence(StrEnum):
@@ -50,16 +51,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
-        ) from exc
-    return value
-
-
 class PartnershipInput(Strict):
     network_id: Id
     name: Title
@@ -69,7 +60,7 @@ class PartnershipInput(Strict):
     time_zone: str = "UTC"
     need_id: Id | None = None
 
-    _zone = field_validator("time_zone")(_time_zone)
+    _zone = field_validator("time_zone")(check_time_zone)
 
     @field_validator("organization_ids")
     @classmethod

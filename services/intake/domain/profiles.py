@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -13,6 +12,7 @@ from services.intake.domain.vocabulary import classify
 from shared import contracts
 from shared.contracts.intake import ResourceKind
 from shared.events import new_id
+from shared.zones import check_time_zone
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -27,16 +27,6 @@ class Role(StrEnum):
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def check_time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
-        ) from exc
-    return value
 
 
 class NetworkInput(Input):
