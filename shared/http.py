@@ -23,6 +23,14 @@ SERVICE_TOKEN_HEADER = "X-Service-Token"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+MAX_BATCH_IDS = 100
+
+
+def batch_ids(ids: str) -> list[str]:
+    """The ids of a batch route's `?ids=a,b,c` (what the gateway's DataLoaders send)."""
+    return [i for i in ids.split(",") if i][:MAX_BATCH_IDS]
+
+
 def token_matches(presented: str | None, expected: str) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 

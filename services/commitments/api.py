@@ -20,6 +20,7 @@ from services.commitments.store import CHILDREN
 from services.commitments.tracker import Tracker
 from shared.contracts import HealthPart
 from shared.errors import not_found
+from shared.http import batch_ids
 from shared.mongo import Document
 
 router = APIRouter()
@@ -54,10 +55,6 @@ def view(doc: Document) -> dict[str, Any]:
     return {"id": doc["_id"], **body}
 
 
-def split(ids: str) -> list[str]:
-    return [i for i in ids.split(",") if i][:100]
-
-
 async def existing(tracker: Tracker, partnership_id: str) -> Document:
     found = await tracker.store.partnership(partnership_id)
     if found is None:
@@ -72,7 +69,7 @@ async def records_of(
     ids: Ids,
     tracker: Tracker = Depends(get_tracker),
 ) -> dict[str, Any]:
-    found = await tracker.store.children(COLLECTION_OF_PATH[kind], split(ids))
+    found = await tracker.store.children(COLLECTION_OF_PATH[kind], batch_ids(ids))
     return {"items": {pid: [view(d) for d in docs] for pid, docs in found.items()}}
 
 
@@ -97,13 +94,13 @@ async def in_network(
 
 @router.get("/partnerships/by-ids")
 async def by_ids(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
-    found = await tracker.store.partnerships_by_ids(split(ids))
+    found = await tracker.store.partnerships_by_ids(batch_ids(ids))
     return {"items": {p["_id"]: view(p) for p in found}}
 
 
 @router.get("/partnerships/by-organization")
 async def by_organization(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
-    found = await tracker.store.partnerships_of(split(ids))
+    found = await tracker.store.partnerships_of(batch_ids(ids))
     return {"items": {org: [view(p) for p in docs] for org, docs in found.items()}}
 
 
@@ -247,7 +244,7 @@ async def report(
 
 @router.get("/reliability/by-organization")
 async def reliability(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
-    found = await tracker.store.reliability_of(split(ids))
+    found = await tracker.store.reliability_of(batch_ids(ids))
     return {"items": {org: view(doc) for org, doc in found.items()}}
 
 

@@ -12,6 +12,7 @@ from services.matching import documents as docs
 from services.matching.documents import Decision
 from services.matching.matcher import Matcher
 from shared.errors import not_found
+from shared.http import batch_ids
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -45,7 +46,7 @@ async def matches_of_many(
     matcher: Matcher = Depends(get_matcher),
 ) -> dict[str, Any]:
     """The batch form the gateway's DataLoader uses: `{"items": {organization_id: [...]}}`."""
-    wanted = [i for i in ids.split(",") if i][:100]
+    wanted = batch_ids(ids)
     found = await matcher.store.matches_of_many(wanted, first)
     return {"items": {org: [docs.view(m) for m in ms] for org, ms in found.items()}}
 

@@ -15,6 +15,7 @@ from services.intake.store import IntakeStore
 from services.intake.tokens import new_token, token_hash
 from shared.contracts import OrganizationProfile
 from shared.errors import AppError, ErrorCode, not_found
+from shared.http import batch_ids
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -143,7 +144,7 @@ async def organizations_by_ids(
     store: IntakeStore = Depends(get_store),
 ) -> dict[str, Any]:
     """The batch form the gateway's DataLoader uses: `{"items": {id: profile}}`."""
-    wanted = [i for i in ids.split(",") if i][:100]
+    wanted = batch_ids(ids)
     found = await store.organizations.find({"_id": {"$in": wanted}}).to_list()
     return {"items": {doc["_id"]: public(doc, *PRIVATE) for doc in found}}
 
