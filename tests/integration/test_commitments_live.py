@@ -24,7 +24,8 @@ MEETINGS = """query($p: ID!) { partnership(id: $p) { suggestedMeetingTimes(first
   start end localStarts { organizationId start } } } }"""
 
 
-async def first_activity(stack: Stack, token: str, pid: str, started: asyncio.Event) -> Any:
+async def first_check_in(stack: Stack, token: str, pid: str, started: asyncio.Event) -> Any:
+    """The first check-in activity (the formation may still be on its way when this starts)."""
     transport = WebsocketsTransport(
         url=stack.graphql_url.replace("http://", "ws://"),
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
@@ -35,6 +36,8 @@ async def first_activity(stack: Stack, token: str, pid: str, started: asyncio.Ev
         pending = asyncio.ensure_future(results.__anext__())
         started.set()
         result = await pending
+        while result["partnershipActivity"]["kind"] != "checkin.recorded":
+            result = await results.__anext__()
         await results.aclose()
         return result
 
@@ -55,7 +58,7 @@ async def test_partners_see_activity_live_and_meeting_times(stack: Stack) -> Non
     pid = (await asyncio.to_thread(form, operator, "East & West", ids))["id"]
 
     started = asyncio.Event()
-    watching = asyncio.create_task(first_activity(stack, east["adminToken"], pid, started))
+    watching = asyncio.create_task(first_check_in(stack, east["adminToken"], pid, started))
     await asyncio.wait_for(started.wait(), 30)
     await asyncio.sleep(1)  # let the subscription reach the gateway before the mutation
     west_admin = operator.as_(west["adminToken"])

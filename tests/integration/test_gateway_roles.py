@@ -190,7 +190,7 @@ CASES: dict[str, Case] = {
     ),
     "registerWebhook": (
         "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret } }",
-        lambda w: {"i": {"url": "https://hooks.example.org/in", "organizationId": w.a}},
+        lambda w: {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": w.a}},
         only("operator", "admin"),
     ),
     "updateNotificationPreferences": (
