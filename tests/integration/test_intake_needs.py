@@ -23,7 +23,7 @@ mutation R($input: ReportNeedInput!) {{
   reportNeed(input: $input) {{ strengthened need {{ {NEED_FIELDS} }} }} }}"""
 NEED = (
     f"query N($id: ID!) {{ need(id: $id) {{ {NEED_FIELDS} "
-    "coalitions {{ score organizations {{ organizationId }} }} }} }}"
+    "coalitions { score organizations { organizationId } } } }"
 )
 NODE = "query N($id: ID!) { node(id: $id) { __typename id ... on Need { title } } }"
 NEEDS = """
