@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
-from shared.mongo import Database, Document, IndexSpec, Session
+from shared.mongo import Database, Document, IndexSpec, Session, save
 
 QUEUE_INDEXES: IndexSpec = {
     "deliveries": [IndexModel([("status", ASCENDING), ("next_at", ASCENDING)])],
@@ -65,10 +65,13 @@ class DeliveryQueue:
         background loop): only the caller whose update matched may send it."""
         fields = ("_id", "status", "next_at", "lease_until")
         seen: dict[str, Any] = {k: delivery[k] for k in fields if k in delivery}
-        claimed = await self.deliveries.find_one_and_update(
-            seen, {"$set": {"status": "sending", "lease_until": now + lease}}
-        )
-        return claimed is not None
+        # A whole-document write matched on what was seen (compare-and-set): datetimes given
+        # to `$set` would be stored as strings by the embedded store (see shared.mongo.save).
+        claimed = {**delivery, "status": "sending", "lease_until": now + lease}
+        result = await self.deliveries.replace_one(seen, claimed)
+        return result.matched_count == 1
 
     async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
-        await self.deliveries.update_one({"_id": delivery_id}, {"$set": update})
+        current = await self.deliveries.find_one({"_id": delivery_id})
+        if current is not None:
+            await save(self.deliveries, {**current, **update})
