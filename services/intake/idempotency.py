@@ -10,6 +10,7 @@ database alone cannot reveal them. The same key with a different request is a CO
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -34,6 +35,11 @@ Answer = dict[str, Any]
 def fingerprint(request: Any) -> str:
     data = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# How long a request that lost a race looks for its twin's answer (20 x 50 ms).
+TWIN_CHECKS = 20
+TWIN_WAIT_SECONDS = 0.05
 
 
 class Idempotency:
@@ -82,9 +88,13 @@ class Idempotency:
             return await work()
         except (DuplicateKeyError, AppError) as exc:
             # a twin with the same key may have committed meanwhile (its write made ours a
-            # duplicate, or a check before writing saw it): its answer is the answer
-            if (prior := await self.replay(request)) is not None:
-                return prior
+            # duplicate, or a check before writing saw it): its answer is the answer. It may
+            # also be committing still (the embedded store shows writes before their commit),
+            # so look again for a moment before giving up.
+            for _ in range(TWIN_CHECKS):
+                if (prior := await self.replay(request)) is not None:
+                    return prior
+                await asyncio.sleep(TWIN_WAIT_SECONDS)
             if isinstance(exc, AppError):
                 raise
             message = "a concurrent request wrote this first"
