@@ -48,14 +48,23 @@ def test_registration_reaches_the_admin_inbox_in_one_trace(
     assert admin.data(INBOX)["unreadNotificationCount"] == 1
 
     wanted = {"gateway", "intake", "matching", "commitments", "notifications"}
+
+    def complete(spans: list[dict[str, Any]]) -> bool:
+        # Each process exports its spans in batches, a parent after its children (it ends
+        # later): the trace is whole once every parent has arrived, the gateway's root last.
+        ids = {x["span_id"] for x in spans}
+        return all(x["parent_id"] is None or x["parent_id"] in ids for x in spans) and any(
+            x["parent_id"] is None for x in spans
+        )
+
     spans = eventually(
         lambda: (
             (s := spans_of(stack.settings.trace_dir, trace_id))
             and wanted <= {x["service"] for x in s}
-            # the gateway's root span ends last and may reach the file in a later batch
-            and any(x["parent_id"] is None for x in s)
+            and complete(s)
             and s
-        )
+        ),
+        timeout=30,
     )
     by_id = {span["span_id"]: span for span in spans}
     roots = [span for span in spans if span["parent_id"] is None]
