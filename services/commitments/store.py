@@ -95,10 +95,11 @@ class CommitmentStore:
         return await self.partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
 
     async def children(
-        self, collection: str, partnership_ids: list[str]
+        self, collection: str, partnership_ids: list[str], session: Session | None = None
     ) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
-        cursor = self.db[collection].find({"partnership_id": {"$in": partnership_ids}})
+        query = {"partnership_id": {"$in": partnership_ids}}
+        cursor = self.db[collection].find(query, session=session)
         async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found

@@ -344,24 +344,14 @@ class Tracker:
     # -- health and reliability --------------------------------------------------------------------
 
     async def record_of(self, p: Document, tx: Transaction, now: datetime) -> scoring.Record:
-        pid = [p["_id"]]
-        session = tx.session
-        commitments = await self.store.commitments.find(
-            {"partnership_id": p["_id"]}, session=session
-        ).to_list()
-        check_ins = (
-            await self.store.db["check_ins"]
-            .find({"partnership_id": {"$in": pid}}, session=session)
-            .to_list()
-        )
-        feedback = (
-            await self.store.db["feedback"]
-            .find({"partnership_id": {"$in": pid}}, session=session)
-            .to_list()
-        )
-        contributions = await self.store.db["contributions"].count_documents(
-            {"partnership_id": p["_id"]}, session=session
-        )
+        def of(records: dict[str, list[Document]]) -> list[Document]:
+            return records.get(p["_id"], [])
+
+        pid, session = [p["_id"]], tx.session
+        commitments = of(await self.store.children("commitments", pid, session))
+        check_ins = of(await self.store.children("check_ins", pid, session))
+        feedback = of(await self.store.children("feedback", pid, session))
+        contributions = len(of(await self.store.children("contributions", pid, session)))
         return scoring.Record(
             formed_at=p["formed_at"],
             cadence_days=CADENCE_DAYS[Cadence(p["check_in_cadence"])],

@@ -46,7 +46,3 @@ def check_in_reminder(
     if periods < 1:
         return None
     return Reminder("checkin.due", partnership_id, since + periods * cadence)
-
-
-def next_check_in(since: datetime, cadence: timedelta) -> datetime:
-    return since + cadence

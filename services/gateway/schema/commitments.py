@@ -39,11 +39,10 @@ Doc = dict[str, Any]
 async def partnership_doc(info: Info, partnership_id: str) -> tuple[Caller, Doc]:
     """The partnership, if the caller is one of its parties or the network's operator."""
     caller = await info.context.caller()
-    doc: Doc | AppError = await info.context.loaders.each("commitments", "/partnerships/{}").load(
+    # A missing partnership raises its NOT_FOUND from the loader.
+    doc: Doc = await info.context.loaders.each("commitments", "/partnerships/{}").load(
         partnership_id
     )
-    if isinstance(doc, AppError):
-        raise doc
     require_party(caller, doc["organization_ids"], doc["network_id"], "partnership", partnership_id)
     return caller, doc
 
