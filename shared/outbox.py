@@ -9,10 +9,12 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext, suppress
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from faststream.kafka import KafkaBroker
+from filelock import AsyncFileLock
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -54,12 +56,18 @@ class Outbox:
         client: AsyncMongoClient[Document],
         db: Database,
         source: str,
-        serialize: bool = False,
+        serialize_with: Path | None = None,
     ) -> None:
         # The embedded document store nests every transaction of a database in one SQLite
         # connection's savepoints, so two interleaved transactions break each other ("no such
-        # savepoint"); with `serialize` this process runs its transactions one at a time.
-        self._one_at_a_time = asyncio.Lock() if serialize else None
+        # savepoint") and wedge the session for good. With `serialize_with` (a lock file) the
+        # transactions on this database run one at a time: across this process's tasks and
+        # across every replica of the service on this machine.
+        self._serial = (
+            (asyncio.Lock(), AsyncFileLock(serialize_with, poll_interval=0.005))
+            if serialize_with
+            else None
+        )
         self._client = client
         self.database = db
         self._events = db[OUTBOX]
@@ -68,9 +76,18 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._one_at_a_time or nullcontext(), transaction(self._client) as session:
+        async with self._one_at_a_time(), transaction(self._client) as session:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
+
+    @asynccontextmanager
+    async def _one_at_a_time(self) -> AsyncIterator[None]:
+        if self._serial is None:
+            yield
+            return
+        in_process, across_processes = self._serial
+        async with in_process, across_processes:
+            yield
 
     async def add(
         self,

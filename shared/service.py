@@ -25,7 +25,14 @@ from shared.clock import Clock
 from shared.consumer import EventConsumer
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
-from shared.mongo import Database, Document, IndexSpec, ensure_indexes, mongo_client
+from shared.mongo import (
+    Database,
+    Document,
+    IndexSpec,
+    ensure_indexes,
+    mongo_client,
+    transaction_lock_file,
+)
 from shared.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry
@@ -52,9 +59,8 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
-    outbox = Outbox(
-        client, db, source=f"commonweave/{name}", serialize=settings.mongo_serialize_transactions
-    )
+    serialize_with = transaction_lock_file(settings, db.name)
+    outbox = Outbox(client, db, source=f"commonweave/{name}", serialize_with=serialize_with)
     consumer = EventConsumer(
         broker,
         outbox,

@@ -27,8 +27,8 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
-    # One transaction at a time per process: the embedded document store needs it (the
-    # embedded stack turns it on); MongoDB does not.
+    # One transaction at a time per database, across the replicas on this machine: the
+    # embedded document store needs it (the embedded stack turns it on); MongoDB does not.
     mongo_serialize_transactions: bool = False
     db_prefix: str = "commonweave"
 
