@@ -103,8 +103,10 @@ class ServiceClient:
         extra: dict[str, Any] = {"timeout": time_limit} if time_limit is not None else {}
         return await self._send("POST", path, json=body, headers=headers, **extra)
 
-    async def put(self, path: str, body: Any = None) -> Any:
-        return await self._send("PUT", path, json=body)
+    async def put(
+        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> Any:
+        return await self._send("PUT", path, json=body, headers=headers)
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

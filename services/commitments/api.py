@@ -18,6 +18,7 @@ from services.commitments.domain.report import build_report, report_csv
 from services.commitments.scheduler import Scheduler
 from services.commitments.store import CHILDREN
 from services.commitments.tracker import Tracker
+from shared import idempotency
 from shared.contracts import HealthPart
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -55,6 +56,13 @@ def view(doc: Document) -> dict[str, Any]:
     return {"id": doc["_id"], **body}
 
 
+class WriteOnce(idempotency.WriteOnce):
+    """Partnership writes answer their document as the gateway reads it."""
+
+    def shape(self, result: Any) -> Any:
+        return view(result)
+
+
 async def existing(tracker: Tracker, partnership_id: str) -> Document:
     found = await tracker.store.partnership(partnership_id)
     if found is None:
@@ -74,8 +82,10 @@ async def records_of(
 
 
 @router.post("/partnerships")
-async def form(body: FormBody, tracker: Tracker = Depends(get_tracker)) -> Any:
-    return view(await tracker.form(body.input, body.offers))
+async def form(
+    body: FormBody, tracker: Tracker = Depends(get_tracker), once: WriteOnce = Depends()
+) -> Any:
+    return await once(body, lambda answered: tracker.form(body.input, body.offers, answered))
 
 
 @router.get("/partnerships")
@@ -111,23 +121,32 @@ async def one(partnership_id: str, tracker: Tracker = Depends(get_tracker)) -> A
 
 @router.put("/partnerships/{partnership_id}/roles")
 async def assign_roles(
-    partnership_id: str, body: Body[m.RolesInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.RolesInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.assign_roles(partnership_id, body.input))
+    return await once(body, lambda a: tracker.assign_roles(partnership_id, body.input, a))
 
 
 @router.post("/partnerships/{partnership_id}/status")
 async def set_status(
-    partnership_id: str, body: Body[m.StatusInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.StatusInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.set_status(partnership_id, body.input))
+    return await once(body, lambda a: tracker.set_status(partnership_id, body.input, a))
 
 
 @router.post("/partnerships/{partnership_id}/commitments")
 async def make_commitment(
-    partnership_id: str, body: Body[m.CommitmentInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.CommitmentInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.make_commitment(partnership_id, body.input))
+    return await once(body, lambda a: tracker.make_commitment(partnership_id, body.input, a))
 
 
 @router.get("/commitments/{commitment_id}")
@@ -140,37 +159,54 @@ async def commitment(commitment_id: str, tracker: Tracker = Depends(get_tracker)
 
 @router.post("/commitments/{commitment_id}/status")
 async def update_commitment(
-    commitment_id: str, body: m.CommitmentUpdate, tracker: Tracker = Depends(get_tracker)
+    commitment_id: str,
+    body: m.CommitmentUpdate,
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.update_commitment(commitment_id, body))
+    return await once(body, lambda a: tracker.update_commitment(commitment_id, body, a))
 
 
 @router.post("/partnerships/{partnership_id}/check-ins")
 async def record_check_in(
-    partnership_id: str, body: Body[m.CheckInInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.CheckInInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.record_check_in(partnership_id, body.input))
+    return await once(body, lambda a: tracker.record_check_in(partnership_id, body.input, a))
 
 
 @router.post("/partnerships/{partnership_id}/milestones")
 async def reach_milestone(
-    partnership_id: str, body: Body[m.MilestoneInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.MilestoneInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.reach_milestone(partnership_id, body.input))
+    return await once(body, lambda a: tracker.reach_milestone(partnership_id, body.input, a))
 
 
 @router.post("/partnerships/{partnership_id}/contributions")
 async def log_contribution(
-    partnership_id: str, body: Body[m.ContributionInput], tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: Body[m.ContributionInput],
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.log_contribution(partnership_id, body.input))
+    return await once(body, lambda a: tracker.log_contribution(partnership_id, body.input, a))
 
 
 @router.post("/partnerships/{partnership_id}/feedback")
 async def submit_feedback(
-    partnership_id: str, body: FeedbackBody, tracker: Tracker = Depends(get_tracker)
+    partnership_id: str,
+    body: FeedbackBody,
+    tracker: Tracker = Depends(get_tracker),
+    once: WriteOnce = Depends(),
 ) -> Any:
-    return view(await tracker.submit_feedback(partnership_id, body.input, body.member_id))
+    return await once(
+        body, lambda a: tracker.submit_feedback(partnership_id, body.input, body.member_id, a)
+    )
 
 
 @router.get("/partnerships/{partnership_id}/meeting-times")

@@ -11,6 +11,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 
 from shared.contracts import OrganizationProfile
+from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 
 # Everything recorded in a partnership lives in one of these, keyed by `partnership_id`.
@@ -28,6 +29,7 @@ INDEXES: IndexSpec = {
         IndexModel([("owner_organization_id", ASCENDING)]),
     ],
     **{name: [IndexModel([("partnership_id", ASCENDING)])] for name in CHILDREN[1:]},
+    **IDEMPOTENCY_INDEXES,
 }
 
 

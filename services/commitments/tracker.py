@@ -30,6 +30,7 @@ from shared import contracts as c
 from shared.clock import Clock
 from shared.errors import bad_input, not_found
 from shared.events import new_id
+from shared.idempotency import Answered, no_answer
 from shared.mongo import Document, save
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
@@ -86,7 +87,12 @@ class Tracker:
 
     # -- partnerships ------------------------------------------------------------------------
 
-    async def form(self, data: PartnershipInput, offers: dict[str, list[str]]) -> Document:
+    async def form(
+        self,
+        data: PartnershipInput,
+        offers: dict[str, list[str]],
+        answered: Answered = no_answer,
+    ) -> Document:
         profiles = await self.store.profiles_of(data.organization_ids)
         for i, org in enumerate(data.organization_ids):
             known = profiles.get(org)
@@ -96,7 +102,9 @@ class Tracker:
                 )
         offers = {**{org: p["offers"] for org, p in profiles.items()}, **offers}
         async with self.outbox.transaction() as tx:
-            return await self.create(new_id("ptn"), data, offers, None, tx)
+            doc = await self.create(new_id("ptn"), data, offers, None, tx)
+            await answered(tx.session, doc)
+            return doc
 
     async def form_from_match(self, event: c.MatchAccepted, tx: Transaction) -> None:
         partnership_id = partnership_id_for_match(event.match_id)
@@ -170,7 +178,9 @@ class Tracker:
             c.PartnershipUpdated(partnership=ref(p), status=p["status"], roles=roles),
         )
 
-    async def assign_roles(self, partnership_id: str, data: RolesInput) -> Document:
+    async def assign_roles(
+        self, partnership_id: str, data: RolesInput, answered: Answered = no_answer
+    ) -> Document:
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
             rules.check_partner(data.organization_id, p["organization_ids"], "organization_id")
@@ -180,9 +190,12 @@ class Tracker:
             roles = sorted([*roles, role], key=lambda r: order(r["organization_id"]))
             await self._set(p, {"roles": roles}, tx)
             await self._announce_update(p, tx)
+            await answered(tx.session, p)
             return p
 
-    async def set_status(self, partnership_id: str, data: StatusInput) -> Document:
+    async def set_status(
+        self, partnership_id: str, data: StatusInput, answered: Answered = no_answer
+    ) -> Document:
         async with self.outbox.transaction() as tx:
             p = await self.store.partnership(partnership_id, tx.session)
             if p is None:
@@ -193,11 +206,14 @@ class Tracker:
                 changes["closed_at"] = self.clock.now()
             await self._set(p, changes, tx)
             await self._announce_update(p, tx)
+            await answered(tx.session, p)
             return p
 
     # -- commitments ---------------------------------------------------------------------------
 
-    async def make_commitment(self, partnership_id: str, data: CommitmentInput) -> Document:
+    async def make_commitment(
+        self, partnership_id: str, data: CommitmentInput, answered: Answered = no_answer
+    ) -> Document:
         now = self.clock.now()
         rules.check_due_in_future(data.due_at, now)
         async with self.outbox.transaction() as tx:
@@ -218,9 +234,12 @@ class Tracker:
             await self.store.insert_child("commitments", doc, tx.session)
             await self._set(p, {}, tx)
             await tx.publish("commitment.made", doc["_id"], commitment_event(p, doc))
+            await answered(tx.session, doc)
             return doc
 
-    async def update_commitment(self, commitment_id: str, data: CommitmentUpdate) -> Document:
+    async def update_commitment(
+        self, commitment_id: str, data: CommitmentUpdate, answered: Answered = no_answer
+    ) -> Document:
         async with self.outbox.transaction() as tx:
             doc = await self.store.commitment(commitment_id, tx.session)
             if doc is None:
@@ -237,11 +256,14 @@ class Tracker:
             await tx.publish(EVENT_OF_STATUS[data.status], commitment_id, commitment_event(p, doc))
             await self.refresh_health(p, tx)
             await self.refresh_reliability(doc["owner_organization_id"], p["network_id"], tx)
+            await answered(tx.session, doc)
             return doc
 
     # -- check-ins, milestones, contributions, feedback ------------------------------------------
 
-    async def record_check_in(self, partnership_id: str, data: CheckInInput) -> Document:
+    async def record_check_in(
+        self, partnership_id: str, data: CheckInInput, answered: Answered = no_answer
+    ) -> Document:
         now = self.clock.now()
         if data.held_at > now + CLOCK_SKEW:
             raise bad_input("input.held_at", "a check-in cannot be recorded before it is held")
@@ -264,9 +286,12 @@ class Tracker:
                 c.CheckInRecorded(partnership=ref(p), check_in_id=doc["_id"], **data.model_dump()),
             )
             await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
             return doc
 
-    async def reach_milestone(self, partnership_id: str, data: MilestoneInput) -> Document:
+    async def reach_milestone(
+        self, partnership_id: str, data: MilestoneInput, answered: Answered = no_answer
+    ) -> Document:
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
             now = self.clock.now()
@@ -286,9 +311,12 @@ class Tracker:
                     partnership=ref(p), milestone_id=doc["_id"], **data.model_dump()
                 ),
             )
+            await answered(tx.session, doc)
             return doc
 
-    async def log_contribution(self, partnership_id: str, data: ContributionInput) -> Document:
+    async def log_contribution(
+        self, partnership_id: str, data: ContributionInput, answered: Answered = no_answer
+    ) -> Document:
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
             rules.check_partner(
@@ -313,10 +341,15 @@ class Tracker:
             )
             await tx.publish("contribution.logged", partnership_id, payload)
             await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
             return doc
 
     async def submit_feedback(
-        self, partnership_id: str, data: FeedbackInput, member_id: str
+        self,
+        partnership_id: str,
+        data: FeedbackInput,
+        member_id: str,
+        answered: Answered = no_answer,
     ) -> Document:
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
@@ -339,6 +372,7 @@ class Tracker:
             )
             await tx.publish("feedback.received", partnership_id, payload)
             await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
             return doc
 
     # -- health and reliability --------------------------------------------------------------------

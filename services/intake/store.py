@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
+from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 
 INDEXES: IndexSpec = {
@@ -26,8 +27,7 @@ INDEXES: IndexSpec = {
         ),
     ],
     "survey_imports": [IndexModel([("network_id", ASCENDING), ("sha256", ASCENDING)])],
-    # first answers of Idempotency-Keys: kept a week (keys are for retries, not forever)
-    "idempotency": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
+    **IDEMPOTENCY_INDEXES,
 }
 
 

@@ -13,6 +13,7 @@ from services.matching.documents import Decision
 from services.matching.matcher import Matcher
 from shared.errors import not_found
 from shared.http import batch_ids
+from shared.idempotency import WriteOnce
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -65,9 +66,17 @@ async def get_match(match_id: str, matcher: Matcher = Depends(get_matcher)) -> d
 
 @router.post("/matches/{match_id}/responses")
 async def respond(
-    match_id: str, body: ResponseBody, matcher: Matcher = Depends(get_matcher)
+    match_id: str,
+    body: ResponseBody,
+    matcher: Matcher = Depends(get_matcher),
+    once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    return await matcher.respond(match_id, body.organization_id, body.decision, body.reason)
+    return await once(
+        body,
+        lambda answered: matcher.respond(
+            match_id, body.organization_id, body.decision, body.reason, answered
+        ),
+    )
 
 
 @router.get("/needs/{need_id}/coalitions")

@@ -23,6 +23,7 @@ from shared.contracts import (
 )
 from shared.errors import not_found
 from shared.events import utcnow
+from shared.idempotency import Answered, no_answer
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
 
@@ -148,7 +149,12 @@ class Matcher:
         return found
 
     async def respond(
-        self, match_id: str, organization_id: str, decision: Decision, reason: str
+        self,
+        match_id: str,
+        organization_id: str,
+        decision: Decision,
+        reason: str,
+        answered: Answered = no_answer,
     ) -> dict[str, Any]:
         async with self.outbox.transaction() as tx:
             match = await self.store.matches.find_one({"_id": match_id}, session=tx.session)
@@ -165,7 +171,9 @@ class Matcher:
                 session=tx.session,
             )
             await self._announce(match, organization_id, status, reason, tx)
-        return docs.view(match)
+            view = docs.view(match)
+            await answered(tx.session, view)
+        return view
 
     async def _announce(
         self, match: dict[str, Any], by: str, status: Status, reason: str, tx: Transaction

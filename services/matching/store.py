@@ -8,6 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.contracts import NeedProfile, OrganizationProfile, Payload
+from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 
 INDEXES: IndexSpec = {
@@ -17,6 +18,7 @@ INDEXES: IndexSpec = {
         IndexModel([("pair_key", ASCENDING)], unique=True),
         IndexModel([("organization_ids", ASCENDING), ("score", DESCENDING)]),
     ],
+    **IDEMPOTENCY_INDEXES,
 }
 
 

@@ -12,6 +12,7 @@ from services.notifications.store import NotificationStore
 from services.notifications.webhooks import check_url, new_secret
 from shared.errors import bad_input, not_found
 from shared.events import new_id, utcnow
+from shared.idempotency import Answer, Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -76,21 +77,30 @@ async def register_webhook(
     body: WebhookBody,
     runtime: Runtime = Depends(get_runtime),
     store: NotificationStore = Depends(get_store),
+    idempotency: Idempotency = Depends(get_idempotency),
 ) -> dict[str, Any]:
+    """The secret is in this answer only (and, encrypted, in an Idempotency-Key's answer)."""
     check_url(body.url, allow_loopback=runtime.settings.webhook_allow_loopback)
     unknown = [kind for kind in body.event_types if kind not in NOTIFIED_KINDS]
     if unknown:
         raise bad_input("input.eventTypes", f"unknown event types: {', '.join(unknown)}")
-    webhook = {
-        "_id": new_id("whk"),
-        **body.model_dump(),
-        "secret": new_secret(),
-        "failures": 0,
-        "disabled": False,
-        "created_at": utcnow(),
-    }
-    await store.webhooks.insert_one(webhook)
-    return {**_public_webhook(webhook), "secret": webhook["secret"]}
+
+    async def register() -> Answer:
+        webhook = {
+            "_id": new_id("whk"),
+            **body.model_dump(),
+            "secret": new_secret(),
+            "failures": 0,
+            "disabled": False,
+            "created_at": utcnow(),
+        }
+        answer = {**_public_webhook(webhook), "secret": webhook["secret"]}
+        async with runtime.outbox.transaction() as tx:
+            await store.webhooks.insert_one(webhook, session=tx.session)
+            await idempotency.remember(tx.session, body, answer)
+        return answer
+
+    return await idempotency.once(body, register)
 
 
 @router.get("/webhooks/{webhook_id}")

@@ -11,6 +11,7 @@ from services.notifications.templates import Audience
 from shared.contracts import MemberRef, PartnershipRef
 from shared.errors import not_found
 from shared.events import utcnow
+from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 from shared.sortable_id import sortable_id
 
@@ -27,6 +28,7 @@ INDEXES: IndexSpec = {
     "partnerships": [IndexModel([("network_id", ASCENDING)])],
     "webhooks": [IndexModel([("network_id", ASCENDING)])],
     "webhook_log": [IndexModel([("webhook_id", ASCENDING), ("at", DESCENDING)])],
+    **IDEMPOTENCY_INDEXES,
 }
 
 

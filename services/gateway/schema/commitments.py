@@ -2,7 +2,8 @@
 
 Who may do what: the parties' members record work in their partnership (the network's operator
 too); only the owner organization closes a commitment; forming a partnership takes an admin of
-one of the organizations, or the operator. Ids from another network answer NOT_FOUND."""
+one of the organizations, or the operator. Ids from another network answer NOT_FOUND. Every
+write passes the client's `Idempotency-Key` on, as intake's do: a retry records nothing twice."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def lowered(body: Doc, *keys: str) -> Doc:
 async def record(info: Info, partnership_id: str, path: str, body: Doc) -> Doc:
     await partnership_doc(info, partnership_id)
     found: Doc = await info.context.clients.commitments.post(
-        f"/partnerships/{partnership_id}/{path}", body
+        f"/partnerships/{partnership_id}/{path}", body, headers=info.context.idempotency_headers()
     )
     return found
 
@@ -204,7 +205,9 @@ class CommitmentsMutation:
         body = lowered(input_to_body(input), "check_in_cadence")
         body["network_id"] = caller.network_id
         doc = await info.context.clients.commitments.post(
-            "/partnerships", {"input": body, "offers": offers}
+            "/partnerships",
+            {"input": body, "offers": offers},
+            headers=info.context.idempotency_headers(),
         )
         return Partnership.from_doc(doc)
 
@@ -232,7 +235,9 @@ class CommitmentsMutation:
             "responsibilities": responsibilities,
         }
         found = await info.context.clients.commitments.put(
-            f"/partnerships/{partnership_id}/roles", {"input": body}
+            f"/partnerships/{partnership_id}/roles",
+            {"input": body},
+            headers=info.context.idempotency_headers(),
         )
         return Partnership.from_doc(found)
 
@@ -252,7 +257,9 @@ class CommitmentsMutation:
         if not caller.is_operator and caller.organization_id != current.owner_organization_id:
             raise AppError(ErrorCode.FORBIDDEN, "only the owner organization updates it")
         found = await info.context.clients.commitments.post(
-            f"/commitments/{id}/status", {"status": status.value.lower(), "note": note}
+            f"/commitments/{id}/status",
+            {"status": status.value.lower(), "note": note},
+            headers=info.context.idempotency_headers(),
         )
         return Commitment.from_doc(found)
 

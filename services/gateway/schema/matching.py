@@ -183,6 +183,7 @@ class MatchingMutation:
                 "decision": decision.value,
                 "reason": reason,
             },
+            headers=info.context.idempotency_headers(),
         )
         return Match.from_doc(answered, caller.organization_id)
 

@@ -133,6 +133,7 @@ class NotificationsMutation:
                 "url": input.url,
                 "event_types": input.event_types,
             },
+            headers=info.context.idempotency_headers(),
         )
         return RegisterWebhookPayload(webhook=Webhook.from_body(created), secret=created["secret"])
 

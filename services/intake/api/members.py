@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store
-from services.intake.idempotency import Idempotency, get_idempotency
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_token, token_hash
 from shared.errors import AppError, ErrorCode, not_found
+from shared.idempotency import Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store, page
-from services.intake.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated
 from shared.errors import not_found
 from shared.events import utcnow
+from shared.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from shared.mongo import Document
 from shared.service import Runtime, get_runtime
 

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store
-from services.intake.idempotency import Idempotency, get_idempotency
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_join_code, new_token, token_hash
 from shared.errors import AppError, ErrorCode, not_found
 from shared.events import new_id, utcnow
+from shared.idempotency import Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.api.needs import need_doc
-from services.intake.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated, SurveyImported
 from shared.errors import not_found
 from shared.events import new_id, utcnow
+from shared.idempotency import ConcurrentWrite, Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()

@@ -1,12 +1,13 @@
 """Idempotent writes: a write route called again with the same `Idempotency-Key` header
-answers its first answer and writes nothing new.
+answers its first answer and writes nothing new. Every service's write routes use this.
 
 The gateway sends, as the header, a digest of the caller's credential and the client's key,
-so keys are per caller. Intake stores the first answer in the `idempotency` collection inside
-the same transaction as the write (so either both exist or neither), under a digest of the
-header and the route. Answers can hold a token shown once (registration, addMember): they are
-stored encrypted with a key derived from the header, which intake never stores, so the
-database alone cannot reveal them. The same key with a different request is a CONFLICT."""
+so keys are per caller. The service stores the first answer in its `idempotency` collection
+inside the same transaction as the write (so either both exist or neither), under a digest of
+the header and the route. Answers can hold a secret shown once (a member token, a webhook
+secret): they are stored encrypted with a key derived from the header, which the service never
+stores, so the database alone cannot reveal them. The same key with a different request is a
+CONFLICT."""
 
 from __future__ import annotations
 
@@ -19,17 +20,24 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from shared.errors import AppError, ErrorCode
 from shared.events import utcnow
 from shared.http import IDEMPOTENCY_HEADER
-from shared.mongo import Document, Session
+from shared.mongo import Document, IndexSpec, Session
 from shared.service import Runtime, get_runtime
 
 Answer = dict[str, Any]
+IDEMPOTENCY = "idempotency"
+# first answers are kept a week: keys are for retries, not forever
+IDEMPOTENCY_INDEXES: IndexSpec = {
+    IDEMPOTENCY: [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)]
+}
 
 
 def fingerprint(request: Any) -> str:
@@ -111,4 +119,38 @@ def get_idempotency(
     key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
 ) -> Idempotency:
     """The FastAPI dependency: the request's `Idempotency` for its method and path."""
-    return Idempotency(runtime.db["idempotency"], key, f"{request.method} {request.url.path}")
+    return Idempotency(runtime.db[IDEMPOTENCY], key, f"{request.method} {request.url.path}")
+
+
+# A use case's `answered` callback: called inside its transaction with what it wrote, so the
+# answer for a key and the write exist together or not at all.
+Answered = Callable[[Session, Any], Awaitable[None]]
+
+
+async def no_answer(session: Session, result: Any) -> None:
+    """The `answered` of a use case called without an Idempotency-Key (events, tests)."""
+
+
+class WriteOnce:
+    """A FastAPI dependency for routes over a use case that takes an `answered` callback:
+    runs it at most once per Idempotency-Key and answers what it wrote, shaped by `shape`
+    and encoded as JSON, which is also what a repeat answers."""
+
+    def __init__(self, idempotency: Idempotency = Depends(get_idempotency)) -> None:
+        self._idempotency = idempotency
+
+    def shape(self, result: Any) -> Any:
+        return result
+
+    async def __call__(self, request: Any, write: Callable[[Answered], Awaitable[Any]]) -> Answer:
+        def answer_of(result: Any) -> Answer:
+            answer: Answer = jsonable_encoder(self.shape(result))
+            return answer
+
+        async def remember(session: Session, result: Any) -> None:
+            await self._idempotency.remember(session, request, answer_of(result))
+
+        async def work() -> Answer:
+            return answer_of(await write(remember))
+
+        return await self._idempotency.once(request, work)

@@ -9,9 +9,9 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import OrganizationUpdate, updated_organization
-from services.intake.idempotency import ConcurrentWrite, Idempotency
 from shared.contracts import OrganizationProfile, Resource
 from shared.errors import AppError, ErrorCode
+from shared.idempotency import ConcurrentWrite, Idempotency
 
 
 class FakeCollection:
