@@ -50,8 +50,21 @@ class IntakeStore:
     async def organization(self, organization_id: str) -> Document | None:
         return await self.organizations.find_one({"_id": organization_id})
 
-    async def member(self, member_id: str) -> Document | None:
-        return await self.members.find_one({"_id": member_id})
+    async def member(self, member_id: str, session: Session | None = None) -> Document | None:
+        return await self.members.find_one({"_id": member_id}, session=session)
+
+    async def remove_member(self, member_id: str, session: Session) -> bool:
+        """Deletes the member and revokes every token of theirs; False when already gone."""
+        removed = await self.members.delete_one({"_id": member_id}, session=session)
+        if removed.deleted_count != 1:
+            return False
+        revoke = {"$set": {"revoked": True}}
+        await self.tokens.update_many({"member_id": member_id}, revoke, session=session)
+        return True
+
+    async def admins_of(self, organization_id: str, session: Session) -> list[Document]:
+        query = {"organization_id": organization_id, "role": "ORG_ADMIN"}
+        return await self.members.find(query, session=session).to_list()
 
     async def find_duplicate_organization(
         self, network_id: str, normalized: str, admin_email: str

@@ -20,6 +20,7 @@ from services.notifications.webhooks import cloudevent_json
 from shared.consumer import EventConsumer
 from shared.contracts import (
     MemberJoined,
+    MemberRemoved,
     NotificationCreated,
     OrganizationRegistered,
     PartnershipFormed,
@@ -44,6 +45,8 @@ async def keep_read_models(store: NotificationStore, payload: Payload, tx: Trans
         await store.save_recipient(
             payload.member, payload.network_id, payload.organization_id, tx.session
         )
+    elif isinstance(payload, MemberRemoved):
+        await store.remove_recipient(payload.member.member_id, tx.session)
     elif isinstance(payload, PartnershipFormed):
         await store.save_partnership(payload.partnership, tx.session)
 

@@ -40,6 +40,9 @@ class NotificationStore:
         self.webhook_log = db["webhook_log"]
         self.partnerships = db["partnerships"]
 
+    async def remove_recipient(self, member_id: str, session: Session) -> None:
+        await self.recipients.delete_one({"_id": member_id}, session=session)
+
     async def save_recipient(
         self,
         member: MemberRef,

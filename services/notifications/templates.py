@@ -55,6 +55,17 @@ def member_joined(e: c.MemberJoined) -> tuple[Message, Audience]:
     )
 
 
+def member_removed(e: c.MemberRemoved) -> tuple[Message, Audience]:
+    # Sent after the member left the read model: the organization's remaining members hear it.
+    return (
+        Message(
+            f"{e.member.name} was removed",
+            f"{e.member.name} ({e.member.email}) no longer has access to your organization.",
+        ),
+        Audience(e.network_id, e.organization_id, organization_ids=[e.organization_id]),
+    )
+
+
 def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
     reason = e.reasons[0] if e.reasons else "your goals and strengths fit"
     return (
@@ -170,6 +181,7 @@ Renderer = Callable[[Any], tuple[Message, Audience]]
 TEMPLATES: dict[str, Renderer] = {
     "organization.registered": welcome,
     "member.joined": member_joined,
+    "member.removed": member_removed,
     "match.suggested": match_suggested,
     "match.accepted": match_accepted,
     "partnership.formed": partnership_formed,

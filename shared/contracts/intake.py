@@ -82,6 +82,15 @@ class MemberJoined(Payload):
     member: MemberRef
 
 
+class MemberRemoved(Payload):
+    """The member's tokens are revoked in the same transaction."""
+
+    network_id: str
+    organization_id: str
+    member: MemberRef
+    removed_by: str  # the member id of the admin (or `operator:<network>`) who removed them
+
+
 class Evidence(Payload):
     source: str
     responses: int
@@ -124,6 +133,7 @@ EVENTS: dict[str, type[Payload]] = {
     "organization.updated": OrganizationUpdated,
     "organization.archived": OrganizationArchived,
     "member.joined": MemberJoined,
+    "member.removed": MemberRemoved,
     "need.reported": NeedReported,
     "need.updated": NeedUpdated,
     "survey.imported": SurveyImported,

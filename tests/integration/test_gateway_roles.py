@@ -120,6 +120,13 @@ CASES: dict[str, Case] = {
         lambda w: {"o": w.a, "e": fresh_email()},
         only("admin"),
     ),
+    "removeMember": (
+        "mutation($o: ID!, $m: ID!) { removeMember(organizationId: $o, memberId: $m) { id } }",
+        lambda w: {"o": w.a, "m": w.clients["admin"].data(
+            "mutation($o: ID!, $e: String!) { addMember(organizationId: $o, input: {name: \"R\", email: $e}) { member { id } } }",
+            {"o": w.a, "e": fresh_email()})["addMember"]["member"]["id"]},
+        only("operator", "admin"),
+    ),
     "rotateJoinCode": (
         "mutation($n: ID!) { rotateJoinCode(networkId: $n) { id } }",
         lambda w: {"n": w.net},

@@ -15,6 +15,7 @@ from deploy.stack import Stack
 from tests.integration.test_gateway_core import codes
 from tests.integration.test_slice import REGISTER, registration
 from tests.support.stack import Client
+from tests.support.wait import eventually
 
 ORG_FIELDS = "id name mission focusAreas freeTags archived offers { kind quantity }"
 UPDATE = f"""
@@ -196,6 +197,55 @@ async def test_add_member_returns_a_token_once_and_email_is_unique_in_the_networ
     joined = [body for _, body in events if body["member"]["member_id"] == added["member"]["id"]]
     assert joined and joined[0]["network_id"] == network["networkId"]
     assert_cloud_event(events[0][0], "member.joined", org_id)
+
+
+REMOVE_MEMBER = """
+mutation R($org: ID!, $member: ID!) {
+  removeMember(organizationId: $org, memberId: $member) { id email role } }"""
+ME = "{ me { memberId } }"
+INBOX_TITLES = "{ notifications(first: 50) { edges { node { title } } } }"
+
+
+async def test_removing_a_member_revokes_their_tokens_at_once(
+    stack: Stack, operator: Client, network: dict[str, str]
+) -> None:
+    org = register(operator, network["networkId"], "Tool Library")
+    admin = operator.as_(org["adminToken"])
+    org_id = org["organization"]["id"]
+    admin_id = admin.data(ME)["me"]["memberId"]
+    joined = {"org": org_id, "input": {"name": "Flo", "email": "flo@tools.org"}}
+    added = admin.data(ADD_MEMBER, joined)["addMember"]
+    flo = operator.as_(added["token"])
+    assert flo.data(ME)["me"]["memberId"] == added["member"]["id"]
+
+    # a plain member may not remove anyone; the admin may, and the token stops at once
+    remove = {"org": org_id, "member": added["member"]["id"]}
+    assert codes(flo.errors(REMOVE_MEMBER, {"org": org_id, "member": admin_id})) == ["FORBIDDEN"]
+    removed = admin.data(REMOVE_MEMBER, remove)["removeMember"]
+    assert removed == {"id": added["member"]["id"], "email": "flo@tools.org", "role": "MEMBER"}
+    assert codes(flo.errors(ME)) == ["UNAUTHENTICATED"]
+    assert codes(admin.errors(REMOVE_MEMBER, remove)) == ["NOT_FOUND"]  # gone already
+
+    # the last admin stays; the email can join again, with a new token
+    last = admin.errors(REMOVE_MEMBER, {"org": org_id, "member": admin_id})
+    assert codes(last) == ["CONFLICT"] and last[0]["extensions"]["field"] == "memberId"
+    again = admin.data(ADD_MEMBER, joined)["addMember"]
+    assert again["member"]["id"] != added["member"]["id"]
+    assert operator.as_(again["token"]).data(ME)["me"]["memberId"] == again["member"]["id"]
+    assert codes(flo.errors(ME)) == ["UNAUTHENTICATED"]  # the old token stays revoked
+
+    events = await events_of(stack, "member.removed", org_id)
+    assert [body["member"]["member_id"] for _, body in events] == [added["member"]["id"]]
+    assert events[0][1]["removed_by"] == admin_id
+    assert_cloud_event(events[0][0], "member.removed", org_id)
+    # the organization's remaining members are told
+    eventually(
+        lambda: (
+            "Flo was removed"
+            in [e["node"]["title"] for e in admin.data(INBOX_TITLES)["notifications"]["edges"]]
+        ),
+        timeout=30,
+    )
 
 
 def test_rotating_the_join_code_retires_the_old_one(

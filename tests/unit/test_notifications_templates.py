@@ -76,3 +76,14 @@ def test_check_ins_and_health_changes_reach_every_partner() -> None:
     message, audience = TEMPLATES["partnership.health_changed"](health)
     assert message.body == "Health score is now 0.62 (was 0.80)."
     assert audience.organization_ids == ["org_green", "org_school"]
+
+
+def test_a_removed_member_is_announced_to_the_rest_of_the_organization() -> None:
+    member = c.MemberRef(member_id="mem_1", name="Flo", email="flo@tools.org", role="MEMBER")
+    event = c.MemberRemoved(
+        network_id="net_1", organization_id="org_tools", member=member, removed_by="mem_admin"
+    )
+    message, audience = TEMPLATES["member.removed"](event)
+    assert message.title == "Flo was removed"
+    assert "flo@tools.org" in message.body
+    assert audience.organization_ids == ["org_tools"] and audience.member_ids == []

@@ -42,6 +42,15 @@ async def intake_write(
     )
 
 
+def member_from(body: dict[str, Any]) -> Member:
+    return Member(
+        id=strawberry.ID(body["member_id"]),
+        name=body["name"],
+        email=body["email"],
+        role=Role(body["role"]),
+    )
+
+
 def without_nulls(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
@@ -142,16 +151,26 @@ class IntakeMutation:
         result = await intake_write(
             info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
         )
-        member = result["member"]
-        return AddMemberPayload(
-            member=Member(
-                id=strawberry.ID(member["member_id"]),
-                name=member["name"],
-                email=member["email"],
-                role=Role(member["role"]),
-            ),
-            token=result["token"],
+        return AddMemberPayload(member=member_from(result["member"]), token=result["token"])
+
+    @strawberry.mutation(
+        description="Its org admin (or the network's operator) removes a member: every token "
+        "of theirs stops working at once. The last admin of an organization stays (CONFLICT)."
+    )
+    async def remove_member(
+        self, info: Info, organization_id: strawberry.ID, member_id: strawberry.ID
+    ) -> Member:
+        caller = await info.context.caller()
+        organization = await fetch_organization(info, organization_id)
+        require_member_of(
+            caller, organization_id, organization.network_id, admin=True, operator_allowed=True
         )
+        result = await intake_write(
+            info,
+            f"/organizations/{organization_id}/members/{member_id}/remove",
+            {"removed_by": caller.member_id},
+        )
+        return member_from(result["member"])
 
     @strawberry.mutation(description="The operator replaces the join code; the old one stops.")
     async def rotate_join_code(self, info: Info, network_id: strawberry.ID) -> Network:

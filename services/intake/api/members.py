@@ -1,4 +1,5 @@
-"""Members: an org admin adds a member (or another admin); the token is shown once."""
+"""Members: an org admin adds a member (or another admin), the token shown once; an org
+admin or the operator removes one, and every token of theirs stops working at once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_token, token_hash
+from shared.contracts import MemberRef, MemberRemoved
 from shared.errors import AppError, ErrorCode, not_found
 from shared.idempotency import Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
@@ -85,3 +87,43 @@ async def add_member(
 
     # a concurrent twin with the same email ends as CONFLICT (the unique index)
     return await idempotency.once(body, add)
+
+
+class RemoveBody(BaseModel):
+    removed_by: str  # who asks: the gateway has checked they may
+
+
+@router.post("/organizations/{organization_id}/members/{member_id}/remove")
+async def remove_member(
+    organization_id: str,
+    member_id: str,
+    body: RemoveBody,
+    runtime: Runtime = Depends(get_runtime),
+    store: IntakeStore = Depends(get_store),
+    idempotency: Idempotency = Depends(get_idempotency),
+) -> dict[str, Any]:
+    async def remove() -> dict[str, Any]:
+        async with runtime.outbox.transaction() as tx:
+            found = await store.member(member_id, tx.session)
+            if found is None or found["organization_id"] != organization_id:
+                raise not_found("member", member_id)
+            admins = await store.admins_of(organization_id, tx.session)
+            domain.check_removable(found["role"], len(admins))
+            if not await store.remove_member(member_id, tx.session):
+                raise not_found("member", member_id)  # a concurrent removal won
+            member = MemberRef.model_validate(found)
+            await tx.publish(
+                "member.removed",
+                organization_id,
+                MemberRemoved(
+                    network_id=found["network_id"],
+                    organization_id=organization_id,
+                    member=member,
+                    removed_by=body.removed_by,
+                ),
+            )
+            answer = {"member": member.model_dump(mode="json")}
+            await idempotency.remember(tx.session, body, answer)
+        return answer
+
+    return await idempotency.once(body, remove)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from services.intake.domain.vocabulary import classify
 from shared import contracts
 from shared.contracts.intake import ResourceKind
+from shared.errors import AppError, ErrorCode
 from shared.events import new_id
 from shared.zones import check_time_zone
 
@@ -178,3 +179,13 @@ class MemberInput(Input):
 
 def new_member(name: str, email: str, role: Role) -> contracts.MemberRef:
     return contracts.MemberRef(member_id=new_id("mem"), name=name, email=email.lower(), role=role)
+
+
+def check_removable(role: str, admins: int) -> None:
+    """An organization keeps at least one admin, who can add members and answer matches."""
+    if role == Role.ORG_ADMIN and admins <= 1:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            "the last admin of an organization cannot be removed; add another admin first",
+            field="memberId",
+        )
