@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from services.gateway.auth import require_party
 from services.gateway.feed import NOTIFICATION_TOPIC, PARTNERSHIP_TOPICS, Event, EventFeed
+from services.gateway.schema.commitments import partnership_doc
 from services.gateway.schema.context import Info
 from services.gateway.schema.notifications import Notification
 from shared.contracts import NotificationCreated
@@ -31,16 +31,6 @@ def _feed(info: Info) -> EventFeed:
     if info.context.feed is None:
         raise AppError(ErrorCode.UNAVAILABLE, "subscriptions are not available; retry")
     return info.context.feed
-
-
-def partnership_scope(found: dict[str, Any]) -> tuple[str, list[str]]:
-    """The network and organization ids of a partnership as commitments answers it."""
-    network_id = found.get("network_id") or found.get("networkId") or ""
-    orgs = found.get("organization_ids") or found.get("organizationIds")
-    if orgs is None:
-        members = found.get("organizations") or found.get("members") or []
-        orgs = [m.get("organization_id") or m.get("organizationId") for m in members]
-    return str(network_id), [str(o) for o in orgs if o]
 
 
 @strawberry.type
@@ -72,10 +62,7 @@ class Subscription:
     async def partnership_activity(
         self, info: Info, partnership_id: strawberry.ID
     ) -> AsyncGenerator[PartnershipActivity, None]:
-        caller = await info.context.caller()
-        found = await info.context.clients.commitments.get(f"/partnerships/{partnership_id}")
-        network_id, organization_ids = partnership_scope(found)
-        require_party(caller, organization_ids, network_id, "partnership", partnership_id)
+        caller, _ = await partnership_doc(info, partnership_id)  # NOT_FOUND unless a party
 
         def about_it(event: Event) -> bool:
             ref = getattr(event.payload, "partnership", None)
