@@ -147,6 +147,10 @@ def test_two_replicas_send_each_reminder_once(
     # lease lapses (seconds): wait for it, then the count must be exact.
     sent = eventually(lambda: _settled(reminders(stack, pid), expected), timeout=60)
     assert sent == expected
+    # Replicas racing their transactions left the store healthy: the survivor still writes.
+    later = {"partnershipId": pid, "ownerOrganizationId": ids[1], "title": "After the race",
+             "dueAt": (moment + timedelta(days=3)).isoformat()}  # fmt: skip
+    assert operator.data(COMMIT, {"i": later})["makeCommitment"]["status"] == "OPEN"
 
 
 def _settled(
