@@ -98,8 +98,8 @@ class Idempotency:
             # a twin with the same key may have committed meanwhile (its write made ours a
             # duplicate, or a check before writing saw it): its answer is the answer. It may
             # also be committing still (the embedded store shows writes before their commit),
-            # so look again for a moment before giving up.
-            for _ in range(TWIN_CHECKS):
+            # so look again for a moment before giving up. Without a key there is no twin.
+            for _ in range(TWIN_CHECKS if self.key is not None else 0):
                 if (prior := await self.replay(request)) is not None:
                     return prior
                 await asyncio.sleep(TWIN_WAIT_SECONDS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faststream.kafka import KafkaBroker
-from filelock import AsyncFileLock
+from filelock import AsyncFileLock, Timeout
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -28,6 +28,8 @@ from shared.mongo import Database, Document, IndexSpec, Session, transaction
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
+# How long a transaction waits for another replica's before the wait is logged.
+LOCK_PATIENCE_SECONDS = 30.0
 OUTBOX_INDEXES: IndexSpec = {OUTBOX: [IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)])]}
 
 
@@ -86,8 +88,21 @@ class Outbox:
             yield
             return
         in_process, across_processes = self._serial
-        async with in_process, across_processes:
-            yield
+        async with in_process:
+            try:
+                await across_processes.acquire(timeout=LOCK_PATIENCE_SECONDS)
+            except Timeout:
+                log.warning(
+                    "%s: waited %.0f s for another replica's transaction (lock %s); still waiting",
+                    self.source,
+                    LOCK_PATIENCE_SECONDS,
+                    across_processes.lock_file,
+                )
+                await across_processes.acquire()
+            try:
+                yield
+            finally:
+                await across_processes.release()
 
     async def add(
         self,

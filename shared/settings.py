@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017"
     # One transaction at a time per database, across the replicas on this machine: the
     # embedded document store needs it (the embedded stack turns it on); MongoDB does not.
+    # The lock is named after `mongo_url` as written, so replicas must spell it alike.
     mongo_serialize_transactions: bool = False
     db_prefix: str = "commonweave"
 

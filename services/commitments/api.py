@@ -56,7 +56,7 @@ def view(doc: Document) -> dict[str, Any]:
     return {"id": doc["_id"], **body}
 
 
-class WriteOnce(idempotency.WriteOnce):
+class PartnershipWriteOnce(idempotency.WriteOnce):
     """Partnership writes answer their document as the gateway reads it."""
 
     def shape(self, result: Any) -> Any:
@@ -83,7 +83,7 @@ async def records_of(
 
 @router.post("/partnerships")
 async def form(
-    body: FormBody, tracker: Tracker = Depends(get_tracker), once: WriteOnce = Depends()
+    body: FormBody, tracker: Tracker = Depends(get_tracker), once: PartnershipWriteOnce = Depends()
 ) -> Any:
     return await once(body, lambda answered: tracker.form(body.input, body.offers, answered))
 
@@ -124,7 +124,7 @@ async def assign_roles(
     partnership_id: str,
     body: Body[m.RolesInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.assign_roles(partnership_id, body.input, a))
 
@@ -134,7 +134,7 @@ async def set_status(
     partnership_id: str,
     body: Body[m.StatusInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.set_status(partnership_id, body.input, a))
 
@@ -144,7 +144,7 @@ async def make_commitment(
     partnership_id: str,
     body: Body[m.CommitmentInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.make_commitment(partnership_id, body.input, a))
 
@@ -162,7 +162,7 @@ async def update_commitment(
     commitment_id: str,
     body: m.CommitmentUpdate,
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.update_commitment(commitment_id, body, a))
 
@@ -172,7 +172,7 @@ async def record_check_in(
     partnership_id: str,
     body: Body[m.CheckInInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.record_check_in(partnership_id, body.input, a))
 
@@ -182,7 +182,7 @@ async def reach_milestone(
     partnership_id: str,
     body: Body[m.MilestoneInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.reach_milestone(partnership_id, body.input, a))
 
@@ -192,7 +192,7 @@ async def log_contribution(
     partnership_id: str,
     body: Body[m.ContributionInput],
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.log_contribution(partnership_id, body.input, a))
 
@@ -202,7 +202,7 @@ async def submit_feedback(
     partnership_id: str,
     body: FeedbackBody,
     tracker: Tracker = Depends(get_tracker),
-    once: WriteOnce = Depends(),
+    once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(
         body, lambda a: tracker.submit_feedback(partnership_id, body.input, body.member_id, a)

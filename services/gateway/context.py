@@ -125,6 +125,15 @@ class GatewayContext(BaseContext):
                 )
             return self._caller
 
+    async def still_authenticated(self) -> bool:
+        """For long-lived subscriptions: the token has not been revoked since it was resolved.
+        Only a definite UNAUTHENTICATED says no; intake being briefly down does not."""
+        try:
+            await self.clients.intake.post("/auth/resolve", {"token": self.bearer})
+        except AppError as exc:
+            return exc.code is not ErrorCode.UNAUTHENTICATED
+        return True
+
 
 def bearer_token(authorization: str | None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):

@@ -39,7 +39,6 @@ class IntakeStore:
         self.tokens = db["tokens"]
         self.needs = db["needs"]
         self.survey_imports = db["survey_imports"]
-        self.idempotency = db["idempotency"]
 
     async def network(self, network_id: str) -> Document | None:
         return await self.networks.find_one({"_id": network_id})
@@ -53,18 +52,21 @@ class IntakeStore:
     async def member(self, member_id: str, session: Session | None = None) -> Document | None:
         return await self.members.find_one({"_id": member_id}, session=session)
 
-    async def remove_member(self, member_id: str, session: Session) -> bool:
-        """Deletes the member and revokes every token of theirs; False when already gone."""
-        removed = await self.members.delete_one({"_id": member_id}, session=session)
-        if removed.deleted_count != 1:
-            return False
+    async def remove_member(self, member: Document, session: Session) -> None:
+        """Deletes the member and revokes every token of theirs. Also touches the organization,
+        so two removals racing in one organization conflict on MongoDB instead of each
+        seeing an admin the other is removing (the embedded store runs them one by one)."""
+        await self.members.delete_one({"_id": member["_id"]}, session=session)
         revoke = {"$set": {"revoked": True}}
-        await self.tokens.update_many({"member_id": member_id}, revoke, session=session)
-        return True
+        await self.tokens.update_many({"member_id": member["_id"]}, revoke, session=session)
+        touch = {"$inc": {"member_writes": 1}}
+        await self.organizations.update_one(
+            {"_id": member["organization_id"]}, touch, session=session
+        )
 
-    async def admins_of(self, organization_id: str, session: Session) -> list[Document]:
+    async def admins_in(self, organization_id: str, session: Session) -> int:
         query = {"organization_id": organization_id, "role": "ORG_ADMIN"}
-        return await self.members.find(query, session=session).to_list()
+        return await self.members.count_documents(query, session=session)
 
     async def find_duplicate_organization(
         self, network_id: str, normalized: str, admin_email: str

@@ -1,6 +1,7 @@
 """Live partnership activity over graphql-transport-ws (a real websocket client receives a
-check-in recorded by another client), and meeting times proposed from the partners'
-availability as the commitments service learned it from intake's events."""
+check-in recorded by another client; a removed member's subscription ends), and meeting
+times proposed from the partners' availability as commitments learned it from intake's
+events."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from gql import gql
 from gql.transport.websockets import WebsocketsTransport
 
 from deploy.stack import Stack
+from tests.integration.test_gateway_core import register
+from tests.integration.test_intake_operations import ADD_MEMBER, REMOVE_MEMBER
 from tests.integration.test_matching_flow import register_profile
 from tests.support.partnerships import CHECK_IN, form
 from tests.support.stack import Client, create_network
@@ -86,3 +89,55 @@ async def test_partners_see_activity_live_and_meeting_times(stack: Stack) -> Non
         assert local[ids[0]].weekday() == 1  # a Tuesday
         start, end = (datetime.fromisoformat(slot[k]) for k in ("start", "end"))
         assert (end - start).total_seconds() == 3600
+
+
+async def watch(
+    stack: Stack, token: str, pid: str, seen: list[Any], started: asyncio.Event
+) -> None:
+    """Every partnership activity until the gateway ends the subscription."""
+    transport = WebsocketsTransport(
+        url=stack.graphql_url.replace("http://", "ws://"),
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"Authorization": f"Bearer {token}"},
+    )
+    async with GqlClient(transport=transport) as session:
+        results = session.subscribe(gql(ACTIVITY), variable_values={"p": pid})
+        pending = asyncio.ensure_future(results.__anext__())
+        started.set()
+        seen.append((await pending)["partnershipActivity"])
+        async for result in results:
+            seen.append(result["partnershipActivity"])
+
+
+async def test_a_removed_members_subscription_ends(stack: Stack) -> None:
+    net = create_network(stack, name="Revoked Live Network")
+    operator = Client(stack.graphql_url, net["operatorToken"])
+    a = register(operator, net["networkId"], "Live Garden")
+    b = register(operator, net["networkId"], "Live School")
+    admin = operator.as_(a["adminToken"])
+    org_id = a["organization"]["id"]
+    pair = [org_id, b["organization"]["id"]]
+    pid = (await asyncio.to_thread(form, operator, "Live pair", pair))["id"]
+    joined = {"org": org_id, "input": {"name": "Gil", "email": "gil@livegarden.org"}}
+    member = (await asyncio.to_thread(admin.data, ADD_MEMBER, joined))["addMember"]
+
+    seen: list[Any] = []
+    started = asyncio.Event()
+    watching = asyncio.create_task(watch(stack, member["token"], pid, seen, started))
+    await asyncio.wait_for(started.wait(), 30)
+    await asyncio.sleep(1)  # let the subscription reach the gateway before the mutation
+
+    def check_in(win: str) -> None:
+        held = {"partnershipId": pid, "heldAt": datetime.now(UTC).isoformat(), "wins": [win]}
+        admin.data(CHECK_IN, {"i": held})
+
+    def wins() -> list[list[str]]:
+        return [x["data"]["wins"] for x in seen if x["kind"] == "checkin.recorded"]
+
+    await asyncio.to_thread(check_in, "before")
+    await asyncio.to_thread(eventually, lambda: wins() == [["before"]], 60)
+    remove = {"org": org_id, "member": member["member"]["id"]}
+    await asyncio.to_thread(admin.data, REMOVE_MEMBER, remove)
+    await asyncio.to_thread(check_in, "after")
+    await asyncio.wait_for(watching, 60)  # the gateway ended it
+    assert wins() == [["before"]]

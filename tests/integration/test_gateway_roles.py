@@ -98,6 +98,16 @@ def fresh_email() -> str:
     return f"person{next(counter)}@roles.example.org"
 
 
+def new_member_id(w: World) -> str:
+    """A new plain member of the admin's organization, to be removed."""
+    added = w.clients["admin"].data(
+        'mutation($o: ID!, $e: String!) { addMember(organizationId: $o, input: {name: "R", email: $e}) { member { id } } }',
+        {"o": w.a, "e": fresh_email()},
+    )
+    member_id: str = added["addMember"]["member"]["id"]
+    return member_id
+
+
 CASES: dict[str, Case] = {
     "registerOrganization": (
         "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) { adminToken } }",
@@ -122,9 +132,7 @@ CASES: dict[str, Case] = {
     ),
     "removeMember": (
         "mutation($o: ID!, $m: ID!) { removeMember(organizationId: $o, memberId: $m) { id } }",
-        lambda w: {"o": w.a, "m": w.clients["admin"].data(
-            "mutation($o: ID!, $e: String!) { addMember(organizationId: $o, input: {name: \"R\", email: $e}) { member { id } } }",
-            {"o": w.a, "e": fresh_email()})["addMember"]["member"]["id"]},
+        lambda w: {"o": w.a, "m": new_member_id(w)},
         only("operator", "admin"),
     ),
     "rotateJoinCode": (

@@ -3,6 +3,7 @@ same key with another request, and never stored in clear (they can hold a token)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,14 +12,16 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.domain import OrganizationUpdate, updated_organization
 from shared.contracts import OrganizationProfile, Resource
 from shared.errors import AppError, ErrorCode
-from shared.idempotency import ConcurrentWrite, Idempotency
+from shared.idempotency import Answered, ConcurrentWrite, Idempotency, WriteOnce
 
 
 class FakeCollection:
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
+        self.reads = 0
 
     async def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
+        self.reads += 1
         return self.docs.get(query["_id"])
 
     async def insert_one(self, doc: dict[str, Any], session: Any = None) -> None:
@@ -69,6 +72,42 @@ async def test_a_twin_that_committed_first_answers_and_a_bare_duplicate_conflict
 
     with pytest.raises(ConcurrentWrite):
         await idempotency(stored, "other").once({"r": 1}, duplicate)
+
+
+async def test_without_a_key_an_error_is_raised_at_once() -> None:
+    stored = FakeCollection()
+
+    async def refused() -> dict[str, Any]:
+        raise AppError(ErrorCode.NOT_FOUND, "no such partnership")
+
+    async def duplicate() -> dict[str, Any]:
+        raise DuplicateKeyError("someone else")
+
+    with pytest.raises(AppError):
+        await idempotency(stored, None).once({}, refused)
+    with pytest.raises(ConcurrentWrite):
+        await idempotency(stored, None).once({}, duplicate)
+    assert stored.reads == 0  # nothing looked up, no waiting for a twin
+
+
+async def test_write_once_stores_the_shaped_answer_in_the_write_and_replays_it() -> None:
+    stored = FakeCollection()
+    written: list[dict[str, Any]] = []
+
+    class Shaped(WriteOnce):
+        def shape(self, result: Any) -> Any:
+            return {"id": result["_id"], "at": result["at"]}
+
+    async def write(answered: Answered) -> dict[str, Any]:
+        doc = {"_id": f"chk_{len(written)}", "at": datetime(2026, 3, 8, 10, 0, tzinfo=UTC)}
+        written.append(doc)
+        await answered(None, doc)  # inside the write's transaction
+        return doc
+
+    first = await Shaped(idempotency(stored, "k"))({"r": 1}, write)
+    assert first == {"id": "chk_0", "at": "2026-03-08T10:00:00+00:00"}
+    assert await Shaped(idempotency(stored, "k"))({"r": 1}, write) == first
+    assert len(written) == 1
 
 
 def test_a_partial_update_changes_only_the_fields_sent() -> None:

@@ -62,7 +62,7 @@ class Subscription:
     async def partnership_activity(
         self, info: Info, partnership_id: strawberry.ID
     ) -> AsyncGenerator[PartnershipActivity, None]:
-        caller, _ = await partnership_doc(info, partnership_id)  # NOT_FOUND unless a party
+        caller, _ = await partnership_doc(info, partnership_id)  # a party, or the operator
 
         def about_it(event: Event) -> bool:
             ref = getattr(event.payload, "partnership", None)
@@ -70,8 +70,11 @@ class Subscription:
 
         async for event in _feed(info).listen(PARTNERSHIP_TOPICS, about_it):
             ref = getattr(event.payload, "partnership")  # noqa: B009
-            # Membership may change while subscribed: check each event, not just the first.
+            # Membership and tokens may change while subscribed: check each event, not just
+            # the first (a removed member's token is revoked: the subscription ends).
             if not (caller.is_operator or caller.organization_id in ref.organization_ids):
+                return
+            if not await info.context.still_authenticated():
                 return
             yield PartnershipActivity(
                 kind=event.envelope.type,

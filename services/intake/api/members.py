@@ -107,10 +107,10 @@ async def remove_member(
             found = await store.member(member_id, tx.session)
             if found is None or found["organization_id"] != organization_id:
                 raise not_found("member", member_id)
-            admins = await store.admins_of(organization_id, tx.session)
-            domain.check_removable(found["role"], len(admins))
-            if not await store.remove_member(member_id, tx.session):
-                raise not_found("member", member_id)  # a concurrent removal won
+            domain.check_removable(
+                found["role"], await store.admins_in(organization_id, tx.session)
+            )
+            await store.remove_member(found, tx.session)
             member = MemberRef.model_validate(found)
             await tx.publish(
                 "member.removed",

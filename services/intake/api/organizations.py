@@ -19,7 +19,7 @@ from shared.idempotency import Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
-PRIVATE = ("normalized_name",)
+PRIVATE = ("normalized_name", "member_writes")
 
 
 class RegisterBody(BaseModel):
