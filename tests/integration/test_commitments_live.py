@@ -27,14 +27,17 @@ MEETINGS = """query($p: ID!) { partnership(id: $p) { suggestedMeetingTimes(first
   start end localStarts { organizationId start } } } }"""
 
 
-async def first_check_in(stack: Stack, token: str, pid: str, started: asyncio.Event) -> Any:
-    """The first check-in activity (the formation may still be on its way when this starts)."""
-    transport = WebsocketsTransport(
+def websocket(stack: Stack, token: str) -> WebsocketsTransport:
+    return WebsocketsTransport(
         url=stack.graphql_url.replace("http://", "ws://"),
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
         init_payload={"Authorization": f"Bearer {token}"},
     )
-    async with GqlClient(transport=transport) as session:
+
+
+async def first_check_in(stack: Stack, token: str, pid: str, started: asyncio.Event) -> Any:
+    """The first check-in activity (the formation may still be on its way when this starts)."""
+    async with GqlClient(transport=websocket(stack, token)) as session:
         results = session.subscribe(gql(ACTIVITY), variable_values={"p": pid})
         pending = asyncio.ensure_future(results.__anext__())
         started.set()
@@ -95,12 +98,7 @@ async def watch(
     stack: Stack, token: str, pid: str, seen: list[Any], started: asyncio.Event
 ) -> None:
     """Every partnership activity until the gateway ends the subscription."""
-    transport = WebsocketsTransport(
-        url=stack.graphql_url.replace("http://", "ws://"),
-        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-        init_payload={"Authorization": f"Bearer {token}"},
-    )
-    async with GqlClient(transport=transport) as session:
+    async with GqlClient(transport=websocket(stack, token)) as session:
         results = session.subscribe(gql(ACTIVITY), variable_values={"p": pid})
         pending = asyncio.ensure_future(results.__anext__())
         started.set()
