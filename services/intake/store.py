@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
+from shared.errors import AppError, ErrorCode
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 
@@ -63,6 +64,18 @@ class IntakeStore:
         await self.organizations.update_one(
             {"_id": member["organization_id"]}, touch, session=session
         )
+
+    async def update_organization(
+        self, organization_id: str, version: int, changes: dict[str, Any], session: Session
+    ) -> None:
+        """Applies `changes` if the organization is still at `version`; CONFLICT otherwise."""
+        result = await self.organizations.update_one(
+            {"_id": organization_id, "version": version}, {"$set": changes}, session=session
+        )
+        if result.matched_count != 1:
+            raise AppError(
+                ErrorCode.CONFLICT, "the organization changed meanwhile; read it and retry"
+            )
 
     async def admins_in(self, organization_id: str, session: Session) -> int:
         query = {"organization_id": organization_id, "role": "ORG_ADMIN"}

@@ -144,6 +144,17 @@ class Network:
     time_zone: str
     join_code: str | None
 
+    @classmethod
+    def from_body(cls, found: dict[str, Any], show_join_code: bool) -> Network:
+        """Intake's network; the join code only for its operator."""
+        return cls(
+            id=strawberry.ID(found["networkId"]),
+            name=found["name"],
+            region=found["region"],
+            time_zone=found["timeZone"],
+            join_code=found["joinCode"] if show_join_code else None,
+        )
+
 
 @strawberry.input
 class ResourceInput:
@@ -217,13 +228,7 @@ class IntakeQuery:
         if not caller.in_network(id):
             raise AppError(ErrorCode.NOT_FOUND, f"network {id} not found")
         found = await info.context.clients.intake.get(f"/networks/{id}")
-        return Network(
-            id=strawberry.ID(found["networkId"]),
-            name=found["name"],
-            region=found["region"],
-            time_zone=found["timeZone"],
-            join_code=found["joinCode"] if caller.role is CallerRole.OPERATOR else None,
-        )
+        return Network.from_body(found, show_join_code=caller.role is CallerRole.OPERATOR)
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization:

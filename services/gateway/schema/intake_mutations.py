@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 
 from services.gateway.auth import require_member_of, require_operator
+from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.intake import (
     AvailabilityInput,
@@ -40,6 +41,20 @@ async def intake_write(
     return await info.context.clients.intake.post(
         path, body, headers=headers, time_limit=time_limit
     )
+
+
+async def require_org_admin(
+    info: Info, organization_id: str, *, operator_allowed: bool = False
+) -> Caller:
+    """The caller, an admin of the organization (or, when allowed, its network's operator);
+    NOT_FOUND for another network's organization."""
+    caller = await info.context.caller()
+    organization = await fetch_organization(info, organization_id)
+    require_member_of(
+        caller, organization_id, organization.network_id, admin=True,
+        operator_allowed=operator_allowed,
+    )  # fmt: skip
+    return caller
 
 
 def member_from(body: dict[str, Any]) -> Member:
@@ -126,18 +141,14 @@ class IntakeMutation:
     async def update_organization(
         self, info: Info, id: strawberry.ID, input: UpdateOrganizationInput
     ) -> Organization:
-        caller = await info.context.caller()
-        current = await fetch_organization(info, id)
-        require_member_of(caller, id, current.network_id, admin=True)
+        await require_org_admin(info, id)
         body = without_nulls(input_to_body(input))
         result = await intake_write(info, f"/organizations/{id}/profile", {"input": body})
         return Organization.from_profile(result["organization"])
 
     @strawberry.mutation(description="Its org admin or the network's operator archives it.")
     async def archive_organization(self, info: Info, id: strawberry.ID) -> Organization:
-        caller = await info.context.caller()
-        current = await fetch_organization(info, id)
-        require_member_of(caller, id, current.network_id, admin=True, operator_allowed=True)
+        await require_org_admin(info, id, operator_allowed=True)
         result = await intake_write(info, f"/organizations/{id}/archive", {})
         return Organization.from_profile(result["organization"])
 
@@ -145,9 +156,7 @@ class IntakeMutation:
     async def add_member(
         self, info: Info, organization_id: strawberry.ID, input: AddMemberInput
     ) -> AddMemberPayload:
-        caller = await info.context.caller()
-        organization = await fetch_organization(info, organization_id)
-        require_member_of(caller, organization_id, organization.network_id, admin=True)
+        await require_org_admin(info, organization_id)
         result = await intake_write(
             info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
         )
@@ -160,11 +169,7 @@ class IntakeMutation:
     async def remove_member(
         self, info: Info, organization_id: strawberry.ID, member_id: strawberry.ID
     ) -> Member:
-        caller = await info.context.caller()
-        organization = await fetch_organization(info, organization_id)
-        require_member_of(
-            caller, organization_id, organization.network_id, admin=True, operator_allowed=True
-        )
+        caller = await require_org_admin(info, organization_id, operator_allowed=True)
         result = await intake_write(
             info,
             f"/organizations/{organization_id}/members/{member_id}/remove",
@@ -177,14 +182,7 @@ class IntakeMutation:
         caller = await info.context.caller()
         require_operator(caller, network_id)
         rotated = await intake_write(info, f"/networks/{network_id}/join-code", {})
-        found = await info.context.clients.intake.get(f"/networks/{network_id}")
-        return Network(
-            id=strawberry.ID(found["networkId"]),
-            name=found["name"],
-            region=found["region"],
-            time_zone=found["timeZone"],
-            join_code=rotated["joinCode"],
-        )
+        return Network.from_body(rotated, show_join_code=True)
 
 
 QUERIES: list[type] = []

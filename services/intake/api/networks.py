@@ -73,6 +73,10 @@ async def get_network(network_id: str, store: IntakeStore = Depends(get_store)) 
     found = await store.network(network_id)
     if found is None:
         raise not_found("network", network_id)
+    return network_view(found)
+
+
+def network_view(found: dict[str, Any]) -> dict[str, Any]:
     return {
         "networkId": found["_id"],
         "name": found["name"],
@@ -89,13 +93,15 @@ async def rotate_join_code(
     store: IntakeStore = Depends(get_store),
     idempotency: Idempotency = Depends(get_idempotency),
 ) -> dict[str, Any]:
-    """A new join code; the old one stops working at once. The gateway checks the operator."""
+    """A new join code; the old one stops working at once. Answers the network as GET does.
+    The gateway checks the operator."""
     request = {"network_id": network_id}
 
     async def rotate() -> dict[str, Any]:
-        if await store.network(network_id) is None:
+        found = await store.network(network_id)
+        if found is None:
             raise not_found("network", network_id)
-        answer = {"networkId": network_id, "joinCode": new_join_code()}
+        answer = network_view({**found, "join_code": new_join_code()})
         async with runtime.outbox.transaction() as tx:
             await store.networks.update_one(
                 {"_id": network_id}, {"$set": {"join_code": answer["joinCode"]}}, session=tx.session

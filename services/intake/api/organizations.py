@@ -188,15 +188,8 @@ async def update_organization(
             raise conflict_with(twin["_id"])
         answer = {"organization": profile.model_dump(mode="json")}
         async with runtime.outbox.transaction() as tx:
-            result = await store.organizations.update_one(
-                {"_id": organization_id, "version": current.version},
-                {"$set": {**profile.model_dump(), "normalized_name": normalized}},
-                session=tx.session,
-            )
-            if result.matched_count != 1:
-                raise AppError(
-                    ErrorCode.CONFLICT, "the organization changed meanwhile; read it and retry"
-                )
+            changes = {**profile.model_dump(), "normalized_name": normalized}
+            await store.update_organization(organization_id, current.version, changes, tx.session)
             await tx.publish(
                 "organization.updated",
                 organization_id,
@@ -225,15 +218,8 @@ async def archive_organization(
         profile = domain.archived_organization(current)
         answer = {"organization": profile.model_dump(mode="json")}
         async with runtime.outbox.transaction() as tx:
-            result = await store.organizations.update_one(
-                {"_id": organization_id, "version": current.version},
-                {"$set": {"archived": True, "version": profile.version}},
-                session=tx.session,
-            )
-            if result.matched_count != 1:
-                raise AppError(
-                    ErrorCode.CONFLICT, "the organization changed meanwhile; read it and retry"
-                )
+            changes = {"archived": True, "version": profile.version}
+            await store.update_organization(organization_id, current.version, changes, tx.session)
             await tx.publish(
                 "organization.archived",
                 organization_id,
