@@ -96,6 +96,10 @@ class CommitmentStore:
             query["_id"] = {"$gt": after}
         return await self.partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
 
+    async def count_children(self, collection: str, partnership_id: str, session: Session) -> int:
+        query = {"partnership_id": partnership_id}
+        return await self.db[collection].count_documents(query, session=session)
+
     async def children(
         self, collection: str, partnership_ids: list[str], session: Session | None = None
     ) -> dict[str, list[Document]]:

@@ -385,7 +385,7 @@ class Tracker:
         commitments = of(await self.store.children("commitments", pid, session))
         check_ins = of(await self.store.children("check_ins", pid, session))
         feedback = of(await self.store.children("feedback", pid, session))
-        contributions = len(of(await self.store.children("contributions", pid, session)))
+        contributions = await self.store.count_children("contributions", p["_id"], session)
         return scoring.Record(
             formed_at=p["formed_at"],
             cadence_days=CADENCE_DAYS[Cadence(p["check_in_cadence"])],

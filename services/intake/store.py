@@ -7,6 +7,8 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
+from services.intake.tokens import token_hash
+from shared.contracts import MemberRef
 from shared.errors import AppError, ErrorCode
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -27,7 +29,6 @@ INDEXES: IndexSpec = {
             unique=True,
         ),
     ],
-    "survey_imports": [IndexModel([("network_id", ASCENDING), ("sha256", ASCENDING)])],
     **IDEMPOTENCY_INDEXES,
 }
 
@@ -52,6 +53,45 @@ class IntakeStore:
 
     async def member(self, member_id: str, session: Session | None = None) -> Document | None:
         return await self.members.find_one({"_id": member_id}, session=session)
+
+    async def add_member(
+        self,
+        member: MemberRef,
+        network_id: str,
+        organization_id: str,
+        token: str,
+        session: Session,
+    ) -> None:
+        """The member and their token (stored hashed)."""
+        doc = {
+            "_id": member.member_id,
+            "network_id": network_id,
+            "organization_id": organization_id,
+            **member.model_dump(),
+        }
+        await self.members.insert_one(doc, session=session)
+        await self.add_token(
+            token, member.role, network_id, member.member_id, organization_id, session
+        )
+
+    async def add_token(
+        self,
+        token: str,
+        role: str,
+        network_id: str,
+        member_id: str,
+        organization_id: str | None,
+        session: Session,
+    ) -> None:
+        doc = {
+            "_id": token_hash(token),
+            "role": role,
+            "network_id": network_id,
+            "member_id": member_id,
+            "organization_id": organization_id,
+            "revoked": False,
+        }
+        await self.tokens.insert_one(doc, session=session)
 
     async def remove_member(self, member: Document, session: Session) -> None:
         """Deletes the member and revokes every token of theirs. Also touches the organization,

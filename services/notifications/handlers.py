@@ -1,4 +1,4 @@
-"""Notifications' Kafka subscribers: keep recipients and partnerships current, then fill
+"""Notifications' Kafka subscribers: keep recipients current, then fill
 inboxes and queue email (as each member's preferences say) and webhook deliveries for every
 user-facing event, all in the consumer's transaction, so exactly once per event, recipient and
 channel whatever the redelivery."""
@@ -19,11 +19,11 @@ from services.notifications.templates import TEMPLATES, Audience, Message
 from services.notifications.webhooks import cloudevent_json
 from shared.consumer import EventConsumer
 from shared.contracts import (
+    OPERATOR_PREFIX,
     MemberJoined,
     MemberRemoved,
     NotificationCreated,
     OrganizationRegistered,
-    PartnershipFormed,
     Payload,
 )
 from shared.events import Envelope
@@ -47,8 +47,6 @@ async def keep_read_models(store: NotificationStore, payload: Payload, tx: Trans
         )
     elif isinstance(payload, MemberRemoved):
         await store.remove_recipient(payload.member.member_id, tx.session)
-    elif isinstance(payload, PartnershipFormed):
-        await store.save_partnership(payload.partnership, tx.session)
 
 
 @dataclass
@@ -78,7 +76,7 @@ class Notifier:
         known = {r["_id"] for r in found}
         # operators are not in intake's member events; they have an inbox and no email
         operators = [
-            {"_id": m, "email": None} for m in audience.member_ids if m.startswith("operator:")
+            {"_id": m, "email": None} for m in audience.member_ids if m.startswith(OPERATOR_PREFIX)
         ]
         return found + [o for o in operators if o["_id"] not in known]
 

@@ -9,10 +9,7 @@ from typing import Any
 
 from services.notifications.templates import Audience, Message
 from shared import contracts as c
-
-
-def operator_member_id(network_id: str) -> str:
-    return f"operator:{network_id}"
+from shared.contracts import operator_member_id
 
 
 def _to_operator(network_id: str, subject_id: str) -> Audience:

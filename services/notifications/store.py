@@ -1,5 +1,5 @@
-"""Notifications' collections: recipients (from intake events), the partnerships read model,
-the in-app inbox and webhooks (the delivery queue is in `queue`)."""
+"""Notifications' collections: recipients (from intake events; a partnership event names its
+organizations itself), the in-app inbox and webhooks (the delivery queue is in `queue`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from services.notifications.templates import Audience
-from shared.contracts import MemberRef, PartnershipRef
+from shared.contracts import MemberRef
 from shared.errors import not_found
 from shared.events import utcnow
 from shared.idempotency import IDEMPOTENCY_INDEXES
@@ -25,7 +25,6 @@ INDEXES: IndexSpec = {
         ),
         IndexModel([("member_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
-    "partnerships": [IndexModel([("network_id", ASCENDING)])],
     "webhooks": [IndexModel([("network_id", ASCENDING)])],
     "webhook_log": [IndexModel([("webhook_id", ASCENDING), ("at", DESCENDING)])],
     **IDEMPOTENCY_INDEXES,
@@ -38,7 +37,6 @@ class NotificationStore:
         self.inbox = db["inbox"]
         self.webhooks = db["webhooks"]
         self.webhook_log = db["webhook_log"]
-        self.partnerships = db["partnerships"]
 
     async def remove_recipient(self, member_id: str, session: Session) -> None:
         await self.recipients.delete_one({"_id": member_id}, session=session)
@@ -70,17 +68,6 @@ class NotificationStore:
             upsert=True,
             session=session,
         )
-
-    async def save_partnership(self, ref: PartnershipRef, session: Session) -> None:
-        await self.partnerships.update_one(
-            {"_id": ref.partnership_id},
-            {"$set": ref.model_dump(exclude={"partnership_id"})},
-            upsert=True,
-            session=session,
-        )
-
-    async def partnership(self, partnership_id: str) -> Document | None:
-        return await self.partnerships.find_one({"_id": partnership_id})
 
     async def audience(self, audience: Audience, session: Session) -> list[Document]:
         query = {

@@ -36,6 +36,14 @@ class AvailabilityWindow(Payload):
     end: str
 
 
+def operator_member_id(network_id: str) -> str:
+    """The member id of a network's operator (operators are not members of an organization)."""
+    return f"{OPERATOR_PREFIX}{network_id}"
+
+
+OPERATOR_PREFIX = "operator:"
+
+
 class MemberRef(Payload):
     member_id: str
     name: str

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from services.gateway.schema.context import Info
+from services.gateway.schema.intake import input_to_body
 
 
 @strawberry.enum
@@ -97,29 +98,7 @@ class NotificationPreferencesInput:
 
 def _patch(i: NotificationPreferencesInput) -> dict[str, Any]:
     """The fields the caller gave, as the notifications service reads them."""
-
-    def values(channels: list[NotificationChannel]) -> list[str]:
-        return [c.value for c in channels]
-
-    given: dict[str, Any] = {}
-    if i.channels is not strawberry.UNSET:
-        given["channels"] = (
-            None
-            if i.channels is None
-            else [{"kind": e.kind, "channels": values(e.channels)} for e in i.channels]
-        )
-    if i.default_channels is not strawberry.UNSET:
-        default = i.default_channels
-        given["default_channels"] = None if default is None else values(default)
-    if i.quiet_hours is not strawberry.UNSET:
-        q = i.quiet_hours
-        given["quiet_hours"] = None if q is None else {"start": q.start, "end": q.end}
-    if i.digest is not strawberry.UNSET:
-        given["digest"] = None if i.digest is None else i.digest.value
-    for name in ("time_zone", "digest_hour"):
-        if getattr(i, name) is not strawberry.UNSET:
-            given[name] = getattr(i, name)
-    return given
+    return {k: input_to_body(v) for k, v in vars(i).items() if v is not strawberry.UNSET}
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.store import IntakeStore
-from services.intake.tokens import new_token, token_hash
+from services.intake.tokens import new_token
 from shared.contracts import MemberRef, MemberRemoved
 from shared.errors import AppError, ErrorCode, not_found
 from shared.idempotency import Idempotency, get_idempotency
@@ -55,26 +55,7 @@ async def add_member(
         token = new_token()
         answer = {"member": member.model_dump(mode="json"), "token": token}
         async with runtime.outbox.transaction() as tx:
-            await store.members.insert_one(
-                {
-                    "_id": member.member_id,
-                    "network_id": network_id,
-                    "organization_id": organization_id,
-                    **member.model_dump(),
-                },
-                session=tx.session,
-            )
-            await store.tokens.insert_one(
-                {
-                    "_id": token_hash(token),
-                    "role": member.role,
-                    "network_id": network_id,
-                    "member_id": member.member_id,
-                    "organization_id": organization_id,
-                    "revoked": False,
-                },
-                session=tx.session,
-            )
+            await store.add_member(member, network_id, organization_id, token, tx.session)
             await tx.publish(
                 "member.joined",
                 organization_id,

@@ -12,6 +12,7 @@ from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_join_code, new_token, token_hash
+from shared.contracts import operator_member_id
 from shared.errors import AppError, ErrorCode, not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import Idempotency, get_idempotency
@@ -41,17 +42,8 @@ async def create_network(
             },
             session=tx.session,
         )
-        await store.tokens.insert_one(
-            {
-                "_id": token_hash(token),
-                "role": domain.Role.OPERATOR,
-                "network_id": network_id,
-                "member_id": f"operator:{network_id}",
-                "organization_id": None,
-                "revoked": False,
-            },
-            session=tx.session,
-        )
+        operator = operator_member_id(network_id)
+        await store.add_token(token, domain.Role.OPERATOR, network_id, operator, None, tx.session)
     return {"networkId": network_id, "operatorToken": token, "joinCode": join_code}
 
 

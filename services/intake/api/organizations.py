@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.intake import domain
 from services.intake.api.common import get_store, page, public
 from services.intake.store import IntakeStore
-from services.intake.tokens import new_token, token_hash
+from services.intake.tokens import new_token
 from shared.contracts import OrganizationProfile
 from shared.errors import AppError, ErrorCode, not_found
 from shared.http import batch_ids
@@ -79,25 +79,8 @@ async def register_organization(
                 "normalized_name": normalized,
             }
             await store.organizations.insert_one(org_doc, session=tx.session)
-            await store.members.insert_one(
-                {
-                    "_id": admin.member_id,
-                    "network_id": data.network_id,
-                    "organization_id": profile.organization_id,
-                    **admin.model_dump(),
-                },
-                session=tx.session,
-            )
-            await store.tokens.insert_one(
-                {
-                    "_id": token_hash(token),
-                    "role": admin.role,
-                    "network_id": data.network_id,
-                    "member_id": admin.member_id,
-                    "organization_id": profile.organization_id,
-                    "revoked": False,
-                },
-                session=tx.session,
+            await store.add_member(
+                admin, data.network_id, profile.organization_id, token, tx.session
             )
             await tx.publish(
                 "organization.registered",
