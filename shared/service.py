@@ -31,7 +31,6 @@ from shared.mongo import (
     IndexSpec,
     ensure_indexes,
     mongo_client,
-    transaction_lock_file,
 )
 from shared.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
 from shared.settings import ServiceName, Settings
@@ -59,8 +58,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
-    serialize_with = transaction_lock_file(settings, db.name)
-    outbox = Outbox(client, db, source=f"commonweave/{name}", serialize_with=serialize_with)
+    outbox = Outbox(client, db, source=f"commonweave/{name}")
     consumer = EventConsumer(
         broker,
         outbox,

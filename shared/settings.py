@@ -27,10 +27,6 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
-    # One transaction at a time per database, across the replicas on this machine: the
-    # embedded document store needs it (the embedded stack turns it on); MongoDB does not.
-    # The lock is named after `mongo_url` as written, so replicas must spell it alike.
-    mongo_serialize_transactions: bool = False
     db_prefix: str = "commonweave"
 
     host: str = "127.0.0.1"
