@@ -165,7 +165,7 @@ class Stack:
                 self.settings.host,
                 port,
                 logs / f"{service}.log",
-                health_url=f"{self.settings.url_of(service)}/health",
+                health_url=f"{self.settings.url_of(service)}/health/ready",
             )
 
     def start(self) -> None:

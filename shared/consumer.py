@@ -4,7 +4,9 @@
   so a redelivered event has no second effect;
 - the Kafka offset is committed only after that transaction commits;
 - a message that cannot be parsed, or keeps failing, goes to `<topic>.dlq` with the reason,
-  and the consumer moves on to the next one.
+  and the consumer moves on to the next one;
+- a service is one Kafka consumer group over all its topics: one join at start-up, and its
+  replicas share the partitions. `joined` is set once the group has assigned partitions.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -23,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
+from shared.mongo import EVENT_RETRY_SECONDS, retry_transient
 from shared.outbox import Outbox, Transaction
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,17 @@ class AlreadyProcessed(Exception):
     pass
 
 
+class _JoinListener(ConsumerRebalanceListener):
+    def __init__(self, joined: asyncio.Event) -> None:
+        self._joined = joined
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._joined.set()
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -57,30 +72,43 @@ class EventConsumer:
         self.group = group
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
-        self._topics: list[str] = []
+        self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
+        # Set when the group has joined (or there is nothing to consume): part of readiness.
+        self.joined = asyncio.Event()
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._routes)
 
     def topics_with_dlq(self) -> list[str]:
-        return [name for topic in self._topics for name in (topic, dlq_topic(topic))]
+        return [name for topic in self._routes for name in (topic, dlq_topic(topic))]
 
     def subscribe(self, topic: str, handler: Handler[P], model: type[P] | None = None) -> None:
-        payload_model = model or EVENT_TYPES[topic]
-        self._topics.append(topic)
+        """Registers the handler of a topic; `attach` then subscribes to them all at once."""
+        self._routes[topic] = (model or EVENT_TYPES[topic], handler)
+
+    def attach(self) -> None:
+        """Subscribes the service's group to every registered topic (before the broker starts)."""
+        if not self._routes:
+            self.joined.set()
+            return
 
         async def on_message(message: KafkaMessage) -> None:
-            await self.process(topic, payload_model, handler, message)  # type: ignore[arg-type]
+            topic = message.raw_message.topic  # type: ignore[union-attr]
+            model, handler = self._routes[topic]
+            await self.process(topic, model, handler, message)
 
-        on_message.__name__ = f"{self.group}_{topic.replace('.', '_')}"
+        on_message.__name__ = f"{self.group}_events"
         self._broker.subscriber(
-            topic,
-            # One Kafka consumer group per service and topic: a service's subscribers do not
-            # rebalance each other when one joins, and replicas still share the work.
-            group_id=f"{self.group}.{topic}",
+            *self._routes,
+            group_id=self.group,
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
-            title=f"{self.group}:{topic}",
+            listener=_JoinListener(self.joined),
+            title=f"{self.group}:events",
         )(on_message)
 
     async def process(
@@ -96,9 +124,9 @@ class EventConsumer:
         last_error: Exception | None = None
         for attempt in range(1, self._max_attempts + 1):
             try:
-                async with self._outbox.transaction() as tx:
-                    await self._record(envelope, topic, tx)
-                    await handler(payload, envelope, tx)
+                await retry_transient(
+                    lambda: self._handle(topic, payload, envelope, handler), EVENT_RETRY_SECONDS
+                )
                 return
             except AlreadyProcessed:
                 log.info("%s: event %s already processed; skipped", self.group, envelope.id)
@@ -118,6 +146,13 @@ class EventConsumer:
         await self._dead_letter(
             topic, message, f"failed after {self._max_attempts} attempts: {last_error!r}"
         )
+
+    async def _handle(
+        self, topic: str, payload: P, envelope: Envelope, handler: Handler[P]
+    ) -> None:
+        async with self._outbox.transaction() as tx:
+            await self._record(envelope, topic, tx)
+            await handler(payload, envelope, tx)
 
     async def _record(self, envelope: Envelope, topic: str, tx: Transaction) -> None:
         processed = tx.outbox.database[PROCESSED]

@@ -11,7 +11,6 @@ CONFLICT."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -29,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.errors import AppError, ErrorCode
 from shared.events import utcnow
 from shared.http import IDEMPOTENCY_HEADER
-from shared.mongo import Document, IndexSpec, Session
+from shared.mongo import Document, IndexSpec, Session, retry_transient
 from shared.service import Runtime, get_runtime
 
 Answer = dict[str, Any]
@@ -43,11 +42,6 @@ IDEMPOTENCY_INDEXES: IndexSpec = {
 def fingerprint(request: Any) -> str:
     data = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-# How long a request that lost a race looks for its twin's answer (20 x 50 ms).
-TWIN_CHECKS = 20
-TWIN_WAIT_SECONDS = 0.05
 
 
 class Idempotency:
@@ -88,21 +82,21 @@ class Idempotency:
 
     async def once(self, request: Any, work: Callable[[], Awaitable[Answer]]) -> Answer:
         """Runs `work` (which calls `remember` in its transaction) unless the key has an
-        answer already. A concurrent twin that committed first wins: its answer is returned.
-        A unique-index refusal without such a twin is a ConcurrentWrite (CONFLICT)."""
+        answer already, again while its transaction collides with a concurrent one. A twin
+        with the same key that committed first wins: its answer is returned. A unique-index
+        refusal without such a twin is a ConcurrentWrite (CONFLICT)."""
+        return await retry_transient(lambda: self._once(request, work))
+
+    async def _once(self, request: Any, work: Callable[[], Awaitable[Answer]]) -> Answer:
         if (prior := await self.replay(request)) is not None:
             return prior
         try:
             return await work()
         except (DuplicateKeyError, AppError) as exc:
-            # a twin with the same key may have committed meanwhile (its write made ours a
-            # duplicate, or a check before writing saw it): its answer is the answer. It may
-            # also be committing still (the embedded store shows writes before their commit),
-            # so look again for a moment before giving up. Without a key there is no twin.
-            for _ in range(TWIN_CHECKS if self.key is not None else 0):
-                if (prior := await self.replay(request)) is not None:
-                    return prior
-                await asyncio.sleep(TWIN_WAIT_SECONDS)
+            # a twin with the same key committed meanwhile (its write made ours a duplicate,
+            # or a check before writing saw it): its answer is the answer.
+            if (prior := await self.replay(request)) is not None:
+                return prior
             if isinstance(exc, AppError):
                 raise
             message = "a concurrent request wrote this first"

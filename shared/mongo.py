@@ -1,14 +1,23 @@
-"""PyMongo's async client (the successor of Motor), transactions, and index creation at start-up."""
+"""PyMongo's async client (the successor of Motor), transactions under MongoDB's retry
+contract, and index creation at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from shared.settings import Settings
 
@@ -16,6 +25,14 @@ Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 Session = AsyncClientSession
 IndexSpec = Mapping[str, Sequence[IndexModel]]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# How long a unit of work is run again while it collides: a request's caller waits briefly;
+# an event can wait as long as PyMongo's `with_transaction` does (120 s), which outlasts the
+# 60 s after which the server aborts a transaction whose client died holding its locks.
+REQUEST_RETRY_SECONDS = 10.0
+EVENT_RETRY_SECONDS = 120.0
 
 
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
@@ -29,15 +46,54 @@ async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
             await db[collection].create_indexes(list(models))
 
 
+def has_label(exc: BaseException, label: str) -> bool:
+    return isinstance(exc, PyMongoError) and exc.has_error_label(label)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A write conflict with a concurrent transaction, a failover, a dropped connection: the
+    server aborted the transaction, and running the whole unit of work again is safe."""
+    return has_label(exc, "TransientTransactionError")
+
+
 @asynccontextmanager
 async def transaction(client: AsyncMongoClient[Document]) -> AsyncIterator[Session]:
-    """All writes made with the yielded session commit together or not at all."""
-    async with client.start_session() as session, await session.start_transaction():
-        yield session
+    """All writes made with the yielded session commit together or not at all. A commit whose
+    outcome is unknown is retried (commits are idempotent), as PyMongo's `with_transaction`
+    does; a transient failure of the body propagates to `retry_transient`, which runs the whole
+    unit of work again, reads included."""
+    async with client.start_session() as session:
+        await session.start_transaction()
+        try:
+            yield session
+        except BaseException:
+            if session.in_transaction:
+                await session.abort_transaction()
+            raise
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(lambda e: has_label(e, "UnknownTransactionCommitResult")),
+            stop=stop_after_delay(REQUEST_RETRY_SECONDS),
+            wait=wait_random_exponential(multiplier=0.01, max=0.5),
+            reraise=True,
+        ):
+            with attempt:
+                await session.commit_transaction()
 
 
-async def save(collection: Any, doc: Document, session: Session | None = None) -> None:
-    """Writes a whole document back by `_id`. Used for documents holding datetimes: the embedded
-    document store turns a datetime given to `$set` at the top level into a string, which then
-    no longer compares as a date; a whole-document write keeps the type (on MongoDB too)."""
-    await collection.replace_one({"_id": doc["_id"]}, doc, session=session)
+async def retry_transient(
+    work: Callable[[], Awaitable[T]], within: float = REQUEST_RETRY_SECONDS
+) -> T:
+    """Runs a unit of work (reads, then a transaction) again while its transaction fails with
+    `TransientTransactionError`, for up to `within` seconds, with jittered backoff so
+    that colliding writers spread out. Every use case that writes runs under it: through
+    `Idempotency.once` (HTTP) and `EventConsumer.process` (events)."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_delay(within),
+        wait=wait_random_exponential(multiplier=0.005, max=0.25),
+        reraise=True,
+        before_sleep=lambda state: log.debug("transaction retried: %s", state.outcome),
+    ):
+        with attempt:
+            return await work()
+    raise AssertionError("unreachable: tenacity returns or raises")

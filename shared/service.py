@@ -87,6 +87,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ensure_indexes(runtime.db, {**OUTBOX_INDEXES, **indexes})
         await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
+        runtime.consumer.attach()
         await runtime.broker.start()
         relay = OutboxRelay(
             runtime.outbox,
@@ -110,8 +111,14 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     app.state.runtime = runtime
     install_error_handlers(app)
 
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"service": runtime.name, "status": "live"}
+
+    @app.get("/health/ready")
     @app.get("/health")
-    async def health() -> JSONResponse:
+    async def ready() -> JSONResponse:
+        """Ready when the store and the broker answer and the consumer group has joined."""
         checks: dict[str, str] = {}
         try:
             await runtime.db.command("ping")
@@ -119,6 +126,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         except Exception as exc:
             checks["mongo"] = f"down: {exc}"
         checks["kafka"] = "ok" if await runtime.broker.ping(timeout=2.0) else "down"
+        checks["consumers"] = "ok" if runtime.consumer.joined.is_set() else "joining"
         healthy = all(v == "ok" for v in checks.values())
         body: dict[str, Any] = {
             "service": runtime.name,

@@ -78,7 +78,10 @@ class Scheduler:
                         reminder.event_id,
                     )
                     p["next_check_in_at"] = reminder.due_at + cadence_of(p)
-                    await self.tracker.refresh_health(p, tx, now)  # saves p
+                    await self.store.set_partnership(
+                        p["_id"], {"next_check_in_at": p["next_check_in_at"]}, tx.session
+                    )
+                    await self.tracker.refresh_health(p, tx, now)
                 else:
                     doc = await self.store.commitment(reminder.item_id, tx.session)
                     assert doc is not None

@@ -96,6 +96,18 @@ class CommitmentStore:
             query["_id"] = {"$gt": after}
         return await self.partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
 
+    async def set_partnership(
+        self, partnership_id: str, changes: Document, session: Session
+    ) -> None:
+        await self.partnerships.update_one(
+            {"_id": partnership_id}, {"$set": changes}, session=session
+        )
+
+    async def set_commitment(self, commitment_id: str, changes: Document, session: Session) -> None:
+        await self.commitments.update_one(
+            {"_id": commitment_id}, {"$set": changes}, session=session
+        )
+
     async def count_children(self, collection: str, partnership_id: str, session: Session) -> int:
         query = {"partnership_id": partnership_id}
         return await self.db[collection].count_documents(query, session=session)

@@ -31,7 +31,7 @@ from shared.clock import Clock
 from shared.errors import bad_input, not_found
 from shared.events import new_id
 from shared.idempotency import Answered, no_answer
-from shared.mongo import Document, save
+from shared.mongo import Document
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
 
@@ -168,7 +168,7 @@ class Tracker:
         if p["status"] == PartnershipStatus.FORMING.value and "status" not in changes:
             changes["status"] = PartnershipStatus.ACTIVE.value
         p.update(changes)
-        await save(self.store.partnerships, p, tx.session)
+        await self.store.set_partnership(p["_id"], changes, tx.session)
 
     async def _announce_update(self, p: Document, tx: Transaction) -> None:
         roles = [c.PartnershipRole(**r) for r in p["roles"]]
@@ -251,7 +251,7 @@ class Tracker:
                 "closed_at": self.clock.now(),
             }
             doc.update(changes)
-            await save(self.store.commitments, doc, tx.session)
+            await self.store.set_commitment(commitment_id, changes, tx.session)
             p = await self._running(doc["partnership_id"], tx)
             await tx.publish(EVENT_OF_STATUS[data.status], commitment_id, commitment_event(p, doc))
             await self.refresh_health(p, tx)
@@ -408,7 +408,7 @@ class Tracker:
             "parts": [x.model_dump() for x in result.parts],
         }
         p["health"] = body
-        await save(self.store.partnerships, p, tx.session)
+        await self.store.set_partnership(p["_id"], {"health": body}, tx.session)
         if abs(result.score - previous) >= self.settings.health_change_threshold:
             await tx.publish(
                 "partnership.health_changed",

@@ -1,8 +1,10 @@
 """The gateway's wiring: GraphQL over FastAPI (HTTP and graphql-transport-ws), the service
-clients, the event feed for subscriptions, telemetry, and a health that reports dependencies."""
+clients, the event feed for subscriptions, telemetry, and health: live, ready (every service
+ready) and the dependencies' state."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,9 +59,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await feed.start()
+        watch = asyncio.create_task(clients.wait_until_ready(), name="gateway-readiness")
         try:
             yield
         finally:
+            watch.cancel()
             await feed.stop()
             await clients.aclose()
             provider.shutdown()
@@ -71,6 +75,17 @@ def create_app(settings: Settings) -> FastAPI:
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
     )
     app.include_router(router, prefix="/graphql")
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"service": "gateway", "status": "live"}
+
+    @app.get("/health/ready")
+    async def ready() -> JSONResponse:
+        """Ready once every service has been ready (then a service that fails later is
+        answered UNAVAILABLE per operation; `/health` shows which)."""
+        body = {"service": "gateway", "status": "ready" if clients.ready else "starting"}
+        return JSONResponse(body, status_code=200 if clients.ready else 503)
 
     @app.get("/health")
     async def health() -> JSONResponse:

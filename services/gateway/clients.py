@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from shared.http import ServiceClient
 from shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -15,6 +18,9 @@ class ServiceClients:
     matching: ServiceClient
     commitments: ServiceClient
     notifications: ServiceClient
+    # Latched once every service has answered ready: until then the gateway answers every
+    # operation UNAVAILABLE rather than half-started (services.gateway.readiness).
+    ready: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceClients:
@@ -41,12 +47,21 @@ class ServiceClients:
                 return client
         raise KeyError(service)
 
+    async def wait_until_ready(self, interval: float = 0.2) -> None:
+        while not self.ready:
+            health = await self.health()
+            if all(state == "ok" for state in health.values()):
+                self.ready = True
+                log.info("every service is ready")
+            else:
+                await asyncio.sleep(interval)
+
     async def health(self) -> dict[str, str]:
-        """Each service's own /health, asked concurrently: "ok" or why not."""
+        """Each service's own readiness, asked concurrently: "ok" or why not."""
 
         async def check(client: ServiceClient) -> str:
             try:
-                await client.get("/health")
+                await client.get("/health/ready")
                 return "ok"
             except Exception as exc:
                 return f"down: {exc}"

@@ -95,8 +95,8 @@ class IntakeStore:
 
     async def remove_member(self, member: Document, session: Session) -> None:
         """Deletes the member and revokes every token of theirs. Also touches the organization,
-        so two removals racing in one organization conflict on MongoDB instead of each
-        seeing an admin the other is removing (the embedded store runs them one by one)."""
+        so two removals racing in one organization collide (a write conflict, retried)
+        instead of each seeing an admin the other is removing."""
         await self.members.delete_one({"_id": member["_id"]}, session=session)
         revoke = {"$set": {"revoked": True}}
         await self.tokens.update_many({"member_id": member["_id"]}, revoke, session=session)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
-from shared.mongo import Database, Document, IndexSpec, Session, save
+from shared.mongo import Database, Document, IndexSpec, Session
 
 QUEUE_INDEXES: IndexSpec = {
     "deliveries": [IndexModel([("status", ASCENDING), ("next_at", ASCENDING)])],
@@ -64,14 +64,12 @@ class DeliveryQueue:
         """Takes a due delivery for one worker (a replica, or a test's tick, may race the
         background loop): only the caller whose update matched may send it."""
         fields = ("_id", "status", "next_at", "lease_until")
-        seen: dict[str, Any] = {k: delivery[k] for k in fields if k in delivery}
-        # A whole-document write matched on what was seen (compare-and-set): datetimes given
-        # to `$set` would be stored as strings by the embedded store (see shared.mongo.save).
-        claimed = {**delivery, "status": "sending", "lease_until": now + lease}
-        result = await self.deliveries.replace_one(seen, claimed)
+        # compare-and-set on what was seen
+        seen: dict[str, Any] = {k: delivery.get(k) for k in fields}
+        result = await self.deliveries.update_one(
+            seen, {"$set": {"status": "sending", "lease_until": now + lease}}
+        )
         return result.matched_count == 1
 
     async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
-        current = await self.deliveries.find_one({"_id": delivery_id})
-        if current is not None:
-            await save(self.deliveries, {**current, **update})
+        await self.deliveries.update_one({"_id": delivery_id}, {"$set": update})

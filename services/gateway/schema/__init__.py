@@ -15,6 +15,7 @@ from strawberry.types.base import StrawberryOptional
 
 from services.gateway.ids import WellFormedIds
 from services.gateway.limits import limit_extensions
+from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
     intake,
@@ -59,5 +60,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=node.node_types(),
-        extensions=[ContractErrors, WellFormedIds, *limit_extensions(settings)],
+        extensions=[ContractErrors, StackStarting, WellFormedIds, *limit_extensions(settings)],
     )

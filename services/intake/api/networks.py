@@ -16,6 +16,7 @@ from shared.contracts import operator_member_id
 from shared.errors import AppError, ErrorCode, not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import Idempotency, get_idempotency
+from shared.mongo import retry_transient
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -32,18 +33,24 @@ async def create_network(
     store: IntakeStore = Depends(get_store),
 ) -> dict[str, Any]:
     network_id, token, join_code = new_id("net"), new_token("op"), new_join_code()
-    async with runtime.outbox.transaction() as tx:
-        await store.networks.insert_one(
-            {
-                "_id": network_id,
-                **body.model_dump(),
-                "join_code": join_code,
-                "created_at": utcnow(),
-            },
-            session=tx.session,
-        )
-        operator = operator_member_id(network_id)
-        await store.add_token(token, domain.Role.OPERATOR, network_id, operator, None, tx.session)
+
+    async def create() -> None:
+        async with runtime.outbox.transaction() as tx:
+            await store.networks.insert_one(
+                {
+                    "_id": network_id,
+                    **body.model_dump(),
+                    "join_code": join_code,
+                    "created_at": utcnow(),
+                },
+                session=tx.session,
+            )
+            operator = operator_member_id(network_id)
+            await store.add_token(
+                token, domain.Role.OPERATOR, network_id, operator, None, tx.session
+            )
+
+    await retry_transient(create)
     return {"networkId": network_id, "operatorToken": token, "joinCode": join_code}
 
 
