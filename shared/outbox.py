@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from shared.contracts import Payload
@@ -26,6 +26,8 @@ from shared.mongo import Database, Document, IndexSpec, Session, transaction
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
+# "The $changeStream stage is only supported on replica sets" and its kin (a standalone mongod)
+CHANGE_STREAMS_UNSUPPORTED = {40573, 40324, 136}
 OUTBOX_INDEXES: IndexSpec = {OUTBOX: [IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)])]}
 
 
@@ -57,7 +59,7 @@ class Outbox:
     ) -> None:
         self._client = client
         self.database = db
-        self._events = db[OUTBOX]
+        self.events = db[OUTBOX]
         self.source = source
         self.wakeup = asyncio.Event()
 
@@ -107,20 +109,20 @@ class Outbox:
             for i, (envelope, (_, _, data)) in enumerate(zip(envelopes, events, strict=True))
         ]
         if len(docs) == 1:
-            await self._events.insert_one(docs[0], session=session)
+            await self.events.insert_one(docs[0], session=session)
         else:
-            await self._events.insert_many(docs, ordered=True, session=session)
+            await self.events.insert_many(docs, ordered=True, session=session)
         return envelopes
 
     async def pending(self, limit: int) -> list[Document]:
         # Polling is bookkeeping, not a user action: no trace per poll.
         with suppress_instrumentation():
-            cursor = self._events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
+            cursor = self.events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
             return await cursor.to_list()
 
     async def mark_sent(self, event_id: str) -> None:
         with suppress_instrumentation():
-            await self._events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
+            await self.events.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
 
 
 class RelayLease:
@@ -170,6 +172,33 @@ class OutboxRelay:
         self._known_topics: set[str] = set()
 
     async def run(self) -> None:
+        watcher = asyncio.create_task(self._wake_on_inserts(), name="outbox-change-stream")
+        try:
+            await self._relay()
+        finally:
+            watcher.cancel()
+            with suppress(asyncio.CancelledError):
+                await watcher
+
+    async def _wake_on_inserts(self) -> None:
+        """Wakes the relay when any replica of the service commits an event, from a change
+        stream on the outbox; a server without change streams leaves the poll to do it."""
+        while True:
+            try:
+                inserts = [{"$match": {"operationType": "insert"}}]
+                async with await self._outbox.events.watch(inserts) as stream:
+                    async for _ in stream:
+                        self._outbox.wakeup.set()
+            except OperationFailure as exc:
+                if exc.code in CHANGE_STREAMS_UNSUPPORTED:
+                    log.info("outbox relay: no change streams here; polling only (%s)", exc)
+                    return
+                log.warning("outbox relay: change stream failed (%s); reopening", exc)
+            except PyMongoError as exc:
+                log.warning("outbox relay: change stream failed (%s); reopening", exc)
+            await asyncio.sleep(self._poll_seconds)
+
+    async def _relay(self) -> None:
         while True:
             self._outbox.wakeup.clear()  # before reading, so a commit made meanwhile is not missed
             try:
