@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pymongo.uri_parser import parse_uri
 
-from deploy.k8s_render import K8S, Manifest, render
+from deploy.k8s_render import K8S, Manifest, render, topic_manifests
 from shared.contracts import EVENT_TYPES
 from shared.events import dlq_topic
 from shared.settings import SERVICES, Settings
@@ -211,3 +211,10 @@ def test_only_the_gateway_is_reachable_and_the_services_only_from_it(overlay: st
                 assert {p["port"] for p in rule["ports"]} == {
                     Settings().port_of(n) for n in internal
                 }
+
+
+def test_topics_file_is_what_the_generator_writes() -> None:
+    written = list(yaml.safe_load_all((K8S / "base" / "topics.yaml").read_text()))
+    settings = config("production")
+    partitions = int(settings["COMMONWEAVE_TOPIC_PARTITIONS"])
+    assert written == topic_manifests(partitions, 3, 2), "run: python -m deploy.k8s_render topics"
