@@ -21,6 +21,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from shared.metrics import setup_metrics
 from shared.settings import Settings
 
 
@@ -88,7 +89,9 @@ def service_resource(service: str, settings: Settings) -> Resource:
 
 def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
     opt_in_to_stable_semconv()
-    provider = TracerProvider(resource=service_resource(service, settings))
+    resource = service_resource(service, settings)
+    meter_provider = setup_metrics(resource, settings)
+    provider = TracerProvider(resource=resource)
     exporter: SpanExporter | None = None
     if settings.telemetry_exporter == "file":
         exporter = JsonlSpanExporter(settings.trace_dir, service)
@@ -102,7 +105,7 @@ def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
     # instrumentations below and FastStream's middleware receive it explicitly anyway.
     trace.set_tracer_provider(provider)
     PymongoInstrumentor().instrument(tracer_provider=provider)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider, meter_provider=meter_provider)
     return provider
 
 

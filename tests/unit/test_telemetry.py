@@ -1,5 +1,6 @@
-"""Telemetry: every span names its service, version and environment in its resource, and the
-HTTP and database instrumentations emit the stable semantic conventions. Spans are read from
+"""Telemetry: every span names its service, version and environment in its resource, the
+HTTP and database instrumentations emit the stable semantic conventions, and request latency
+is a metric. Spans are read from
 the SDK's in-memory exporter."""
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from opentelemetry.instrumentation import _semconv
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import monitoring
 
+from shared.metrics import setup_metrics
 from shared.settings import Settings
 from shared.telemetry import SEMCONV_OPT_IN, opt_in_to_stable_semconv, service_resource
 
@@ -112,3 +118,22 @@ def test_an_operators_own_opt_in_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SEMCONV_OPT_IN, "http/dup,database/dup")
     opt_in_to_stable_semconv()
     assert os.environ[SEMCONV_OPT_IN] == "http/dup,database/dup"
+
+
+def test_request_latency_is_a_metric_with_the_service_resource(fresh_semconv: None) -> None:
+    opt_in_to_stable_semconv()
+    reader = InMemoryMetricReader()
+    resource = service_resource("intake", Settings(environment="ci"))
+    provider = setup_metrics(resource, Settings(telemetry_exporter="off"), [reader])
+    app = FastAPI()
+    app.get("/ping")(lambda: {"ok": True})
+    FastAPIInstrumentor.instrument_app(app, meter_provider=provider)
+    with TestClient(app) as client:
+        assert client.get("/ping").status_code == 200
+    data = reader.get_metrics_data()
+    assert data is not None
+    [resource_metrics] = data.resource_metrics
+    assert resource_metrics.resource.attributes["service.name"] == "intake"
+    names = {m.name for scope in resource_metrics.scope_metrics for m in scope.metrics}
+    assert "http.server.request.duration" in names
+    provider.shutdown()
