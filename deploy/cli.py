@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -94,9 +96,17 @@ def create_network(
 
 
 @app.command()
-def asyncapi() -> None:
-    """Print the AsyncAPI document of every topic, generated from the event contracts."""
-    print(json.dumps(asyncapi_document(), indent=2, default=str))
+def asyncapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it here instead of stdout")
+    ] = None,
+) -> None:
+    """Write the AsyncAPI 3 document of every topic, generated from the event contracts."""
+    text = json.dumps(asyncapi_document(), indent=2, default=str) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
 
     telemetry_exporter: Literal["file", "otlp", "off"] = "file"
     otlp_endpoint: str = "http://127.0.0.1:4318"
+    environment: str = "development"  # the deployment.environment.name resource attribute
     data_dir: Path = Path(".data")
 
     kafka_metadata_max_age_ms: int = 10_000

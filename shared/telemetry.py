@@ -1,12 +1,17 @@
-"""OpenTelemetry for one process: a tracer provider named after the service, an exporter chosen
-by settings (OTLP, a local JSONL file per service, or off), and PyMongo / httpx instrumentation.
-FastStream's own telemetry middleware carries the trace across Kafka (see `shared.broker`)."""
+"""OpenTelemetry for one process: a tracer provider whose resource names the service, its
+version and its deployment environment, an exporter chosen by settings (OTLP, a local JSONL
+file per service, or off), and PyMongo / httpx instrumentation on the stable HTTP and database
+semantic conventions. FastStream's own telemetry middleware carries the trace across Kafka
+(see `shared.broker`)."""
 
 from __future__ import annotations
 
 import json
+import os
 import threading
+import uuid
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from opentelemetry import trace
@@ -16,6 +21,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from shared.metrics import setup_metrics
 from shared.settings import Settings
 
 
@@ -51,8 +57,41 @@ class JsonlSpanExporter(SpanExporter):
         }
 
 
+SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+STABLE_SEMCONV = "http,database"
+
+
+def opt_in_to_stable_semconv() -> None:
+    """The instrumentations (FastAPI, httpx, PyMongo) emit the stable HTTP and database semantic
+    conventions (`http.request.method`, `url.full`, `db.system.name`, `db.namespace` ...), not
+    the old experimental names. They read the variable once, when the first of them is set up,
+    so this runs before any. An operator's own value (say `http/dup,database/dup`, to emit both
+    while dashboards move) wins."""
+    os.environ.setdefault(SEMCONV_OPT_IN, STABLE_SEMCONV)
+
+
+def service_resource(service: str, settings: Settings) -> Resource:
+    """What every span of this process says about where it comes from."""
+    try:
+        service_version = version("commonweave")
+    except PackageNotFoundError:
+        service_version = "unknown"
+    return Resource.create(
+        {
+            "service.name": service,
+            "service.namespace": "commonweave",
+            "service.version": service_version,
+            "service.instance.id": str(uuid.uuid4()),
+            "deployment.environment.name": settings.environment,
+        }
+    )
+
+
 def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    opt_in_to_stable_semconv()
+    resource = service_resource(service, settings)
+    meter_provider = setup_metrics(resource, settings)
+    provider = TracerProvider(resource=resource)
     exporter: SpanExporter | None = None
     if settings.telemetry_exporter == "file":
         exporter = JsonlSpanExporter(settings.trace_dir, service)
@@ -66,7 +105,7 @@ def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
     # instrumentations below and FastStream's middleware receive it explicitly anyway.
     trace.set_tracer_provider(provider)
     PymongoInstrumentor().instrument(tracer_provider=provider)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider, meter_provider=meter_provider)
     return provider
 
 

@@ -81,7 +81,7 @@ async def register_webhook(
 ) -> dict[str, Any]:
     """The secret is in this answer only (and, encrypted, in an Idempotency-Key's answer).
     The write is right here, so it calls `remember` itself rather than through WriteOnce."""
-    check_url(body.url, allow_loopback=runtime.settings.webhook_allow_loopback)
+    await check_url(body.url, allow_loopback=runtime.settings.webhook_allow_loopback)
     unknown = [kind for kind in body.event_types if kind not in NOTIFIED_KINDS]
     if unknown:
         raise bad_input("input.eventTypes", f"unknown event types: {', '.join(unknown)}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -18,10 +17,11 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from services.notifications.egress import Resolver, system_resolver, webhook_client
 from services.notifications.queue import DeliveryQueue
 from services.notifications.store import NotificationStore
 from services.notifications.templates import Message, digest
-from services.notifications.webhooks import SIGNATURE_HEADER, signature
+from services.notifications.webhooks import signed_headers
 from shared.events import utcnow
 from shared.mongo import Document
 from shared.settings import Settings
@@ -45,12 +45,17 @@ class DeliveryWorker:
         queue: DeliveryQueue,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        resolve: Resolver = system_resolver,
     ) -> None:
         self._store = store
         self._queue = queue
         self._settings = settings
         self._clock = clock
-        self._http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        self._http = webhook_client(
+            timeout=settings.webhook_timeout_seconds,
+            allow_loopback=settings.webhook_allow_loopback,
+            resolve=resolve,
+        )
 
     async def run(self) -> None:
         while True:
@@ -119,9 +124,11 @@ class DeliveryWorker:
         if webhook is None or webhook["disabled"]:
             raise Skipped
         body = delivery["body"].encode()
+        # the delivery's id stays the same across retries, so receivers can drop repeats; the
+        # timestamp is the real time of this attempt (receivers reject old ones)
         headers = {
             "content-type": "application/cloudevents+json",
-            SIGNATURE_HEADER: signature(webhook["secret"], int(time.time()), body),
+            **signed_headers(webhook["secret"], delivery["_id"], body, utcnow()),
         }
         status, error = None, None
         try:

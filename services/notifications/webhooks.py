@@ -1,61 +1,77 @@
-"""Webhooks: which URLs may be called, how a delivery is signed, and the CloudEvent it carries.
-Pure functions; the delivery worker does the I/O."""
+"""Webhooks after the Standard Webhooks specification (standardwebhooks.com): which URLs may be
+called, the `whsec_` secret, the `webhook-id`/`webhook-timestamp`/`webhook-signature` headers,
+and the CloudEvent a delivery carries. The delivery worker does the I/O."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
+import base64
+import binascii
 import json
 import secrets
-import socket
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from standardwebhooks import Webhook
+
+from services.notifications.egress import (
+    RefusedAddress,
+    Resolver,
+    allowed_addresses,
+    system_resolver,
+)
 from shared.errors import bad_input
 from shared.events import Envelope
 
-SIGNATURE_HEADER = "X-Commonweave-Signature"
-METADATA_HOSTS = {"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"}
-
 
 def new_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(24)}"
+    """24 random bytes, base64, after the `whsec_` prefix: what every Standard Webhooks library
+    takes as a secret."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def check_url(url: str, *, allow_loopback: bool, field: str = "input.url") -> str:
+async def check_url(
+    url: str,
+    *,
+    allow_loopback: bool,
+    field: str = "input.url",
+    resolve: Resolver = system_resolver,
+) -> str:
     """Refuses what a webhook must never reach: other schemes, cloud metadata, link-local
-    addresses, and (unless allowed, for local development) loopback and private hosts."""
+    addresses, and (unless allowed, for local development) loopback and private hosts. The
+    delivery worker checks again at each send (services.notifications.egress)."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise bad_input(field, "a webhook URL must be http:// or https:// with a host")
-    host = parsed.hostname
-    if host in METADATA_HOSTS:
-        raise bad_input(field, "cloud metadata addresses are not allowed")
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, parsed.port or 443)}
-    except socket.gaierror as exc:
-        raise bad_input(field, f"the host {host} does not resolve") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_link_local or str(ip) in METADATA_HOSTS:
-            raise bad_input(field, f"{host} is a link-local or metadata address")
-        if (ip.is_loopback or ip.is_private or ip.is_unspecified) and not allow_loopback:
-            raise bad_input(field, f"{host} is a loopback or private address")
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        await allowed_addresses(
+            parsed.hostname, port, allow_loopback=allow_loopback, resolve=resolve
+        )
+    except (RefusedAddress, ValueError) as exc:
+        raise bad_input(field, str(exc)) from exc
     return url
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+def signer(secret: str) -> Webhook:
+    """The key is the secret's base64 after `whsec_`. Secrets issued before Standard Webhooks
+    were URL-safe base64; they still sign (a receiver swaps `-_` for `+/` to verify)."""
+    encoded = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return Webhook(key)
 
 
-def verify(secret: str, header: str, body: bytes) -> bool:
-    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    if "t" not in parts or "v1" not in parts:
-        return False
-    expected = signature(secret, int(parts["t"]), body)
-    return hmac.compare_digest(expected, header)
+def signed_headers(secret: str, message_id: str, body: bytes, at: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers: the signature covers `id.timestamp.body`."""
+    at = at.astimezone(UTC)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signer(secret).sign(message_id, at, body.decode()),
+    }
 
 
 def cloudevent_json(envelope: Envelope, data: dict[str, Any]) -> bytes:

@@ -1,11 +1,21 @@
-"""Webhook URL checks and signatures."""
+"""Webhooks: URL checks, Standard Webhooks secrets and signatures (verified with the
+`standardwebhooks` library, as a receiver would), and the address check at each send."""
 
 from __future__ import annotations
 
-import pytest
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from services.notifications.webhooks import check_url, signature, verify
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from services.notifications.deliveries import DeliveryWorker
+from services.notifications.webhooks import check_url, new_secret, signed_headers
 from shared.errors import AppError
+from shared.settings import Settings
+from tests.support.receiver import Receiver
 
 
 @pytest.mark.parametrize(
@@ -13,27 +23,154 @@ from shared.errors import AppError
     [
         "ftp://example.org/hook",
         "http://169.254.169.254/latest",
+        "http://metadata.google.internal/x",
         "http://[fe80::1]/x",
         "http://127.0.0.1:9000/hook",
         "http://10.0.0.5/hook",
+        "http://[::ffff:10.0.0.5]/hook",
         "not a url",
     ],
 )
-def test_dangerous_or_malformed_urls_are_refused_naming_the_field(url: str) -> None:
+async def test_dangerous_or_malformed_urls_are_refused_naming_the_field(url: str) -> None:
     with pytest.raises(AppError) as refused:
-        check_url(url, allow_loopback=False)
+        await check_url(url, allow_loopback=False)
     assert refused.value.field == "input.url"
 
 
-def test_loopback_is_allowed_only_when_configured() -> None:
-    assert check_url("http://127.0.0.1:9000/hook", allow_loopback=True)
+async def test_loopback_is_allowed_only_when_configured() -> None:
+    assert await check_url("http://127.0.0.1:9000/hook", allow_loopback=True)
     with pytest.raises(AppError):
-        check_url("http://169.254.169.254/", allow_loopback=True)
+        await check_url("http://169.254.169.254/", allow_loopback=True)
 
 
-def test_a_signature_verifies_only_the_exact_body_and_secret() -> None:
-    header = signature("whsec_1", 1795570000, b'{"a":1}')
-    assert header.startswith("t=1795570000,v1=")
-    assert verify("whsec_1", header, b'{"a":1}')
-    assert not verify("whsec_1", header, b'{"a":2}')
-    assert not verify("whsec_2", header, b'{"a":1}')
+def test_a_secret_is_whsec_and_base64() -> None:
+    secret = new_secret()
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 24
+
+
+def test_the_standard_webhooks_library_verifies_exactly_the_signed_body() -> None:
+    secret, body = new_secret(), b'{"a":1}'
+    headers = signed_headers(secret, "msg_1", body, datetime.now(UTC))
+    assert headers["webhook-signature"].startswith("v1,")
+    assert Webhook(secret).verify(body, headers) == {"a": 1}
+    for wrong_secret, wrong_body in ((secret, b'{"a":2}'), (new_secret(), body)):
+        with pytest.raises(WebhookVerificationError):
+            Webhook(wrong_secret).verify(wrong_body, headers)
+    stale = signed_headers(secret, "msg_1", body, datetime.now(UTC) - timedelta(minutes=10))
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body, stale)
+
+
+def test_a_secret_issued_before_standard_webhooks_still_signs() -> None:
+    legacy = "whsec_" + base64.urlsafe_b64encode(bytes(range(250, 256)) * 4).decode().rstrip("=")
+    headers = signed_headers(legacy, "msg_1", b"{}", datetime.now(UTC))
+    standard = "whsec_" + legacy.removeprefix("whsec_").replace("-", "+").replace("_", "/")
+    assert Webhook(standard).verify(b"{}", headers) == {}
+
+
+class FakeStore:
+    def __init__(self, webhook: dict[str, Any]) -> None:
+        self.hook = webhook
+        self.attempts: list[tuple[int | None, str | None]] = []
+
+    async def webhook(self, webhook_id: str) -> dict[str, Any]:
+        return self.hook
+
+    async def log_webhook_attempt(
+        self, webhook_id: str, delivery_id: str, status: int | None, error: str | None
+    ) -> None:
+        self.attempts.append((status, error))
+
+    async def webhook_succeeded(self, webhook_id: str) -> None:
+        pass
+
+    async def webhook_failed(self, webhook_id: str) -> int:
+        return 1
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+
+    async def due_deliveries(self, now: datetime) -> list[dict[str, Any]]:
+        due, self.pending = self.pending, []
+        return due
+
+    async def claim(self, delivery: dict[str, Any], now: datetime, lease: timedelta) -> bool:
+        return True
+
+    async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
+        pass
+
+
+class ChangingResolver:
+    """A name whose answer changes between lookups, as under DNS rebinding."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        return [self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]]
+
+
+def worker(receiver: Receiver, resolve: ChangingResolver, *, allow_loopback: bool) -> Any:
+    secret = new_secret()
+    receiver.secret = secret
+    url = receiver.url.replace("127.0.0.1", "hooks.example.org")
+    store = FakeStore({"_id": "whk_1", "url": url, "secret": secret, "disabled": False})
+    settings = Settings(webhook_allow_loopback=allow_loopback, webhook_timeout_seconds=5)
+    deliveries = DeliveryWorker(store, FakeQueue(), settings, resolve=resolve)  # type: ignore[arg-type]
+    return deliveries, store
+
+
+def delivery(n: int) -> dict[str, Any]:
+    body = json.dumps({"specversion": "1.0", "id": f"evt_{n}", "data": {"n": n}})
+    return {"_id": f"evt_{n}:whk_1:webhook", "channel": "webhook", "webhook_id": "whk_1",
+            "body": body, "attempts": 0}  # fmt: skip
+
+
+async def test_a_delivery_verifies_with_the_library_and_keeps_its_host_name() -> None:
+    receiver = Receiver()
+    try:
+        resolve = ChangingResolver("127.0.0.1")
+        deliveries, _ = worker(receiver, resolve, allow_loopback=True)
+        deliveries._queue.pending = [delivery(1)]
+        assert await deliveries.deliver_due() == 1
+        assert receiver.events[0]["data"] == {"n": 1} and receiver.bad_signatures == 0
+        assert receiver.hosts[0].startswith("hooks.example.org:")  # connected to the IP
+    finally:
+        receiver.close()
+
+
+async def test_a_name_that_turns_private_after_registration_is_refused_at_send_time() -> None:
+    receiver = Receiver()  # really listening on loopback: without the check it would receive
+    try:
+        resolve = ChangingResolver("93.184.216.34", "127.0.0.1")
+        deliveries, store = worker(receiver, resolve, allow_loopback=False)
+        url = store.hook["url"]
+        assert await check_url(url, allow_loopback=False, resolve=resolve) == url
+        deliveries._queue.pending = [delivery(1)]
+        assert await deliveries.deliver_due() == 0
+        assert receiver.events == [] and receiver.hosts == []
+        status, error = store.attempts[0]
+        assert status is None and "loopback or private address (127.0.0.1)" in str(error)
+    finally:
+        receiver.close()
+
+
+async def test_each_delivery_resolves_again_and_metadata_is_never_reached() -> None:
+    receiver = Receiver()
+    try:
+        resolve = ChangingResolver("127.0.0.1", "169.254.169.254")
+        deliveries, store = worker(receiver, resolve, allow_loopback=True)
+        deliveries._queue.pending = [delivery(1)]
+        assert await deliveries.deliver_due() == 1
+        deliveries._queue.pending = [delivery(2)]
+        assert await deliveries.deliver_due() == 0
+        assert len(receiver.events) == 1 and len(resolve.asked) == 2
+        assert "metadata address (169.254.169.254)" in str(store.attempts[1][1])
+    finally:
+        receiver.close()
