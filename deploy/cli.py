@@ -46,11 +46,9 @@ def run() -> None:
                 "Create a network: commonweave admin create-network --name N --region R "
                 "--time-zone TZ\nTraces: commonweave traces\nCtrl-C stops everything."
             )
-            while all(c.running for c in stack.components.values()):
+            while True:  # a crashed process is started again; a crash loop ends here
+                stack.supervise()
                 time.sleep(0.5)
-            dead = [c for c in stack.components.values() if not c.running]
-            console.print(f"[red]{dead[0].name} stopped unexpectedly; see {dead[0].log_path}[/]")
-            raise typer.Exit(1)
     except StackError as error:
         console.print(f"[red]error:[/] {error}")
         raise typer.Exit(1) from None

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,11 @@ from shared.events import dlq_topic
 from shared.settings import SERVICES, ServiceName, Settings
 
 PR_SET_PDEATHSIG = 1
+# Supervision: a dead component is started again after RESTART_DELAY, doubling with each
+# recent restart; MAX_RESTARTS within CRASH_WINDOW seconds is a crash loop, and stops the stack.
+RESTART_DELAY = 0.25
+MAX_RESTARTS = 5
+CRASH_WINDOW = 60.0
 
 
 class StackError(RuntimeError):
@@ -44,6 +50,7 @@ class Component:
     log_path: Path
     health_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)  # monotonic times
 
     @property
     def running(self) -> bool:
@@ -212,8 +219,13 @@ class Stack:
     def _launch(self, component: Component) -> None:
         log = component.log_path.open("ab")
         env = {**os.environ, **settings_env(self.settings), "PYTHONUNBUFFERED": "1"}
+        argv = component.argv
+        if component.name == "broker":
+            # The embedded broker keeps nothing across a restart: a fresh cluster id says so,
+            # and the outbox relays then send their replay window again (shared/outbox.py).
+            argv = [*argv, "--cluster-id", f"commonweave-{uuid.uuid4().hex[:12]}"]
         component.process = subprocess.Popen(
-            component.argv,
+            argv,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -246,6 +258,31 @@ class Stack:
             return httpx.get(component.health_url, timeout=1.0).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def supervise(self) -> None:
+        """Starts every component that died again, with backoff, and says so in one line."""
+        for component in self.components.values():
+            if component.running or component.process is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in component.restarts if now - t < CRASH_WINDOW]
+            code = component.process.returncode
+            if len(recent) >= MAX_RESTARTS:
+                raise StackError(
+                    f"{component.name} keeps crashing ({len(recent)} restarts in "
+                    f"{CRASH_WINDOW:.0f}s, last exit code {code}); see {component.log_path}"
+                )
+            delay = RESTART_DELAY * 2 ** len(recent)
+            self.report(
+                f"{component.name} exited with code {code}; restarting in {delay:.2f}s  "
+                f"log: {component.log_path}"
+            )
+            time.sleep(delay)
+            component.restarts = [*recent, time.monotonic()]
+            try:
+                self.start_component(component.name)
+            except StackError as error:  # counted: the next round tries again, or gives up
+                self.report(str(error))
 
     def stop_component(self, name: str, timeout: float = 10.0) -> None:
         component = self.components[name]

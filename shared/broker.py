@@ -4,6 +4,7 @@ trace follows an event through every consumer."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -42,3 +43,30 @@ async def ensure_topics(settings: Settings, topics: list[str]) -> None:
         )  # "already exists" comes back per topic in the response, not as an exception
     finally:
         await admin.close()
+
+
+async def cluster_id(settings: Settings) -> str:
+    """The broker's cluster id: a new one means a new log (the embedded broker is started
+    with a fresh id each time, because it keeps nothing across a restart)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        found: str = (await admin.describe_cluster())["cluster_id"]
+        return found
+    finally:
+        await admin.close()
+
+
+@dataclass
+class BrokerAdmin:
+    """What the outbox relay asks of the broker besides publishing."""
+
+    settings: Settings
+
+    async def ensure_topics(self, topics: list[str]) -> None:
+        await ensure_topics(self.settings, topics)
+
+    async def cluster_id(self) -> str:
+        return await cluster_id(self.settings)

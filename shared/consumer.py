@@ -5,6 +5,9 @@
 - the Kafka offset is committed only after that transaction commits;
 - a message that cannot be parsed, or keeps failing, goes to `<topic>.dlq` with the reason,
   and the consumer moves on to the next one;
+- an event about something the service has not heard of yet (events of different topics
+  have no order between them) is parked and retried with backoff until its prerequisite has
+  arrived (`NotYetKnown`), never dropped;
 - a service is one Kafka consumer group over all its topics: one join at start-up, and its
   replicas share the partitions. `joined` is set once the group has assigned partitions.
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -21,18 +26,33 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pydantic import ValidationError
+from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
-from shared.mongo import EVENT_RETRY_SECONDS, retry_transient
+from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
 
 log = logging.getLogger(__name__)
 
 PROCESSED = "processed_events"
+PARKED = "parked_events"
 P = TypeVar("P", bound=Payload)
+
+
+def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
+    """Processed ids are kept at least as long as an event can come again (the outbox's
+    replay window), then expire; parked events are found by when they are due."""
+    seconds = int(keep_processed.total_seconds())
+    return {
+        PROCESSED: [IndexModel([("at", ASCENDING)], expireAfterSeconds=seconds)],
+        PARKED: [IndexModel([("next_at", ASCENDING)])],
+    }
+
+
 Handler = Callable[[P, Envelope, Transaction], Awaitable[None]]
 
 
@@ -44,6 +64,26 @@ async def _undecoded(message: StreamMessage[Any]) -> bytes:
 
 class AlreadyProcessed(Exception):
     pass
+
+
+class NotYetKnown(Exception):
+    """Raised by a handler when the event is about something this service has not heard of
+    yet: the event is parked and tried again later (the transaction wrote nothing)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as it came from Kafka (or back from the parking lot)."""
+
+    topic: str
+    body: bytes
+    headers: dict[str, str]
+    key: bytes | None
+
+    @classmethod
+    def of(cls, message: KafkaMessage) -> Delivery:
+        raw = message.raw_message
+        return cls(raw.topic, message.body, dict(message.headers), raw.key)  # type: ignore[union-attr]
 
 
 class _JoinListener(ConsumerRebalanceListener):
@@ -66,12 +106,15 @@ class EventConsumer:
         *,
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
+        park_limit: timedelta = timedelta(hours=24),
     ) -> None:
         self._broker = broker
         self._outbox = outbox
         self.group = group
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._park_limit = park_limit
+        self._parked = outbox.database[PARKED]
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
@@ -94,9 +137,7 @@ class EventConsumer:
             return
 
         async def on_message(message: KafkaMessage) -> None:
-            topic = message.raw_message.topic  # type: ignore[union-attr]
-            model, handler = self._routes[topic]
-            await self.process(topic, model, handler, message)
+            await self.process(Delivery.of(message))
 
         on_message.__name__ = f"{self.group}_events"
         self._broker.subscriber(
@@ -111,48 +152,59 @@ class EventConsumer:
             title=f"{self.group}:events",
         )(on_message)
 
-    async def process(
-        self, topic: str, model: type[P], handler: Handler[P], message: KafkaMessage
-    ) -> None:
+    async def process(self, delivery: Delivery, parked: Document | None = None) -> None:
+        model, handler = self._routes[delivery.topic]
         try:
-            envelope = Envelope.from_headers(message.headers)
-            payload = model.model_validate_json(message.body)
+            envelope = Envelope.from_headers(delivery.headers)
+            payload = model.model_validate_json(delivery.body)
         except (ValueError, ValidationError) as exc:
-            await self._dead_letter(topic, message, f"unparseable event: {exc}")
+            await self._dead_letter(delivery, f"unparseable event: {exc}", parked)
             return
 
         last_error: Exception | None = None
         for attempt in range(1, self._max_attempts + 1):
             try:
                 await retry_transient(
-                    lambda: self._handle(topic, payload, envelope, handler), EVENT_RETRY_SECONDS
+                    lambda: self._handle(delivery.topic, payload, envelope, handler, parked),
+                    EVENT_RETRY_SECONDS,
                 )
                 return
             except AlreadyProcessed:
                 log.info("%s: event %s already processed; skipped", self.group, envelope.id)
+                if parked is not None:
+                    await self._parked.delete_one({"_id": parked["_id"]})
+                return
+            except NotYetKnown as exc:
+                await self._park(delivery, envelope, str(exc), parked)
                 return
             except Exception as exc:
                 last_error = exc
                 log.warning(
                     "%s: %s %s failed (attempt %d/%d): %r",
                     self.group,
-                    topic,
+                    delivery.topic,
                     envelope.id,
                     attempt,
                     self._max_attempts,
                     exc,
                 )
                 await asyncio.sleep(0.1 * 2**attempt)
-        await self._dead_letter(
-            topic, message, f"failed after {self._max_attempts} attempts: {last_error!r}"
-        )
+        reason = f"failed after {self._max_attempts} attempts: {last_error!r}"
+        await self._dead_letter(delivery, reason, parked)
 
     async def _handle(
-        self, topic: str, payload: P, envelope: Envelope, handler: Handler[P]
+        self,
+        topic: str,
+        payload: P,
+        envelope: Envelope,
+        handler: Handler[P],
+        parked: Document | None,
     ) -> None:
         async with self._outbox.transaction() as tx:
             await self._record(envelope, topic, tx)
             await handler(payload, envelope, tx)
+            if parked is not None:  # handled: out of the parking lot in the same commit
+                await self._parked.delete_one({"_id": parked["_id"]}, session=tx.session)
 
     async def _record(self, envelope: Envelope, topic: str, tx: Transaction) -> None:
         processed = tx.outbox.database[PROCESSED]
@@ -164,17 +216,68 @@ class EventConsumer:
         except DuplicateKeyError as exc:
             raise AlreadyProcessed from exc
 
-    async def _dead_letter(self, topic: str, message: KafkaMessage, reason: str) -> None:
+    async def _park(
+        self, delivery: Delivery, envelope: Envelope, reason: str, parked: Document | None
+    ) -> None:
+        now = utcnow()
+        attempts = (parked or {}).get("attempts", 0) + 1
+        first_at = (parked or {}).get("first_at", now)
+        if now - first_at > self._park_limit:
+            await self._dead_letter(
+                delivery, f"still waiting after {attempts} tries: {reason}", parked
+            )
+            return
+        wait = min(60.0, 0.25 * 2 ** min(attempts, 10))
+        log.info(
+            "%s: %s %s parked (%s); next try in %.1fs",
+            self.group,
+            delivery.topic,
+            envelope.id,
+            reason,
+            wait,
+        )
+        await self._parked.update_one(
+            {"_id": f"{self.group}:{envelope.id}"},
+            {
+                "$set": {
+                    "topic": delivery.topic,
+                    "body": delivery.body,
+                    "headers": delivery.headers,
+                    "key": delivery.key,
+                    "reason": reason,
+                    "attempts": attempts,
+                    "first_at": first_at,
+                    "next_at": now + timedelta(seconds=wait),
+                }
+            },
+            upsert=True,
+        )
+
+    async def retry_parked(self, poll_seconds: float = 0.25) -> None:
+        """Tries parked events again when they are due (a background task of the service)."""
+        while True:
+            try:
+                with suppress_instrumentation():  # polling is bookkeeping, not a user action
+                    due = self._parked.find({"next_at": {"$lte": utcnow()}}).sort("next_at", 1)
+                    found = await due.limit(100).to_list()
+                for doc in found:
+                    delivery = Delivery(doc["topic"], doc["body"], doc["headers"], doc["key"])
+                    await self.process(delivery, doc)
+            except Exception:
+                log.exception("%s: retrying parked events failed; trying again", self.group)
+            await asyncio.sleep(poll_seconds)
+
+    async def _dead_letter(self, delivery: Delivery, reason: str, parked: Document | None) -> None:
+        topic = delivery.topic
         log.error("%s: %s message sent to %s: %s", self.group, topic, dlq_topic(topic), reason)
         headers = {
-            **message.headers,
+            **delivery.headers,
             "dlq_reason": reason[:2000],
             "dlq_consumer": self.group,
             "dlq_source_topic": topic,
         }
         await self._broker.publish(
-            message.body,
-            topic=dlq_topic(topic),
-            key=getattr(message.raw_message, "key", None),
-            headers=headers,
+            delivery.body, topic=dlq_topic(topic), key=delivery.key, headers=headers
         )
+        if parked is not None:
+            await self._parked.delete_one({"_id": parked["_id"]})

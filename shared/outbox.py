@@ -8,9 +8,11 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
@@ -26,9 +28,23 @@ from shared.mongo import Database, Document, IndexSpec, Session, transaction
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
+RELAY_STATE = "outbox_relay"
 # "The $changeStream stage is only supported on replica sets" and its kin (a standalone mongod)
 CHANGE_STREAMS_UNSUPPORTED = {40573, 40324, 136}
-OUTBOX_INDEXES: IndexSpec = {OUTBOX: [IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)])]}
+
+
+def outbox_indexes(replay_window: timedelta) -> IndexSpec:
+    """Pending events are read in order; sent ones expire once past the replay window."""
+    return {
+        OUTBOX: [
+            IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)]),
+            IndexModel(
+                [("sent_at", ASCENDING)],
+                name="sent_at_ttl",
+                expireAfterSeconds=int(replay_window.total_seconds()),
+            ),
+        ]
+    }
 
 
 @dataclass
@@ -156,27 +172,42 @@ class RelayLease:
         return True
 
 
+class BrokerAdmin(Protocol):
+    async def ensure_topics(self, topics: list[str]) -> None: ...
+
+    async def cluster_id(self) -> str: ...
+
+
 class OutboxRelay:
     """Publishes pending events in order. Before publishing to a topic it makes sure the topic
     exists (again after any failure): a broker that lost its topics (the embedded in-memory
-    one, after a restart) would otherwise acknowledge events into a topic nobody reads."""
+    one, after a restart) would otherwise acknowledge events into a topic nobody reads.
+
+    It also notices a broker that lost its log (a new cluster id, checked every few seconds
+    and after any failure) and then sends every event of the replay window again, in order;
+    consumers drop what they have already processed."""
 
     def __init__(
         self,
         outbox: Outbox,
         broker: KafkaBroker,
-        ensure_topics: Callable[[list[str]], Awaitable[None]],
+        admin: BrokerAdmin,
         poll_seconds: float,
+        replay_window: timedelta,
         publish_timeout: float = 5.0,
         lease: RelayLease | None = None,
+        broker_check_seconds: float = 3.0,
     ) -> None:
         self._lease = lease or RelayLease(outbox.database)
         self._outbox = outbox
         self._broker = broker
-        self._ensure_topics = ensure_topics
+        self._admin = admin
         self._poll_seconds = poll_seconds
+        self._replay_window = replay_window
         self._publish_timeout = publish_timeout
         self._known_topics: set[str] = set()
+        self._broker_check_seconds = broker_check_seconds
+        self._broker_checked_at = 0.0  # monotonic; 0 = check before the next publish
 
     async def run(self) -> None:
         watcher = asyncio.create_task(self._wake_on_inserts(), name="outbox-change-stream")
@@ -220,6 +251,9 @@ class OutboxRelay:
     async def publish_pending(self, limit: int = 200) -> int:
         if not await self._lease.hold():
             return 0
+        if time.monotonic() - self._broker_checked_at > self._broker_check_seconds:
+            await self.replay_if_broker_lost()
+            self._broker_checked_at = time.monotonic()
         events = await self._outbox.pending(limit)
         for event in events:  # in order, so per-aggregate order holds
             await self._publish(event)
@@ -227,9 +261,38 @@ class OutboxRelay:
             await self._outbox.mark_sent([event["_id"] for event in events])
         return len(events)
 
+    async def replay_if_broker_lost(self) -> int:
+        """Marks the window's sent events pending again when the broker is not the one they
+        were sent to; answers how many."""
+        current = await self._admin.cluster_id()
+        state = self._outbox.database[RELAY_STATE]
+        with suppress_instrumentation():
+            known = await state.find_one({"_id": "broker"})
+            replayed = 0
+            if known is not None and known["cluster_id"] != current:
+                since = utcnow() - self._replay_window
+                result = await self._outbox.events.update_many(
+                    {"sent_at": {"$gte": since}}, {"$set": {"sent_at": None}}
+                )
+                replayed = result.modified_count
+                log.warning(
+                    "outbox relay: the broker lost its log (cluster %s, was %s); "
+                    "sending the last %s again: %d events",
+                    current,
+                    known["cluster_id"],
+                    self._replay_window,
+                    replayed,
+                )
+                self._known_topics.clear()
+            if known is None or replayed or known["cluster_id"] != current:
+                await state.update_one(
+                    {"_id": "broker"}, {"$set": {"cluster_id": current}}, upsert=True
+                )
+        return replayed
+
     async def _publish_once(self, event: Document) -> None:
         if event["topic"] not in self._known_topics:
-            await self._ensure_topics([event["topic"]])
+            await self._admin.ensure_topics([event["topic"]])
             self._known_topics.add(event["topic"])
         await asyncio.wait_for(
             self._broker.publish(
@@ -258,6 +321,7 @@ class OutboxRelay:
                         await self._publish_once(event)
                     except Exception:
                         self._known_topics.clear()
+                        self._broker_checked_at = 0.0
                         raise
         finally:
             context.detach(token)

@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -20,9 +20,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import AwareDatetime, BaseModel
 from pymongo import AsyncMongoClient
 
-from shared.broker import ensure_topics, kafka_broker
+from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.clock import Clock
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, consumer_indexes
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.mongo import (
@@ -32,7 +32,7 @@ from shared.mongo import (
     ensure_indexes,
     mongo_client,
 )
-from shared.outbox import OUTBOX_INDEXES, Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry
 
@@ -65,6 +65,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         name,
         max_attempts=settings.consumer_max_attempts,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
     )
     return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
 
@@ -85,17 +86,25 @@ def require_service_token(
 def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_indexes(runtime.db, {**OUTBOX_INDEXES, **indexes})
+        window = timedelta(seconds=runtime.settings.outbox_replay_window_seconds)
+        await ensure_indexes(
+            runtime.db,
+            {**outbox_indexes(window), **consumer_indexes(2 * window), **indexes},
+        )
         await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
         runtime.consumer.attach()
         await runtime.broker.start()
         relay = OutboxRelay(
             runtime.outbox,
             runtime.broker,
-            partial(ensure_topics, runtime.settings),
+            BrokerAdmin(runtime.settings),
             runtime.settings.outbox_poll_seconds,
+            window,
         )
-        tasks = [asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay")]
+        tasks = [
+            asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay"),
+            asyncio.create_task(runtime.consumer.retry_parked(), name=f"{runtime.name}-parked"),
+        ]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
         try:
             yield

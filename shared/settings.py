@@ -55,7 +55,13 @@ class Settings(BaseSettings):
     topic_replication: int = 1
 
     outbox_poll_seconds: float = 0.5
+    # Sent events stay in the outbox this long, so the relay can send them again to a broker
+    # that lost its log (the embedded one, restarted); consumers keep processed ids twice as
+    # long. A Kafka cluster that keeps its log never needs the replay.
+    outbox_replay_window_seconds: float = Field(24 * 3600, gt=0)
     consumer_max_attempts: int = 5
+    # how long an event about something not yet known waits for it before the DLQ
+    consumer_park_limit_seconds: float = Field(24 * 3600, gt=0)
     log_level: str = "INFO"
 
     # notifications: email is off while smtp_host is empty

@@ -17,7 +17,7 @@ from services.notifications.schedule import plan_email
 from services.notifications.store import NotificationStore
 from services.notifications.templates import TEMPLATES, Audience, Message
 from services.notifications.webhooks import cloudevent_json
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, NotYetKnown
 from shared.contracts import (
     OPERATOR_PREFIX,
     MemberJoined,
@@ -73,6 +73,11 @@ class Notifier:
 
     async def recipients(self, audience: Audience, tx: Transaction) -> list[Document]:
         found = await self.store.audience(audience, tx.session)
+        # Every registered organization has an admin here; none means its registration has
+        # not arrived yet (another topic, no order between them): wait for it, don't drop.
+        unheard = set(audience.organization_ids) - {r["organization_id"] for r in found}
+        if unheard:
+            raise NotYetKnown(f"organization {', '.join(sorted(unheard))} not registered yet")
         known = {r["_id"] for r in found}
         # operators are not in intake's member events; they have an inbox and no email
         operators = [

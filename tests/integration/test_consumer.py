@@ -3,6 +3,7 @@ poison message goes to the DLQ while the next good one is processed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -10,7 +11,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from deploy.stack import Stack
-from shared.contracts import MemberRef, OrganizationProfile, OrganizationRegistered
+from shared.contracts import (
+    MatchParty,
+    MatchSuggested,
+    MemberRef,
+    OrganizationProfile,
+    OrganizationRegistered,
+)
 from tests.support.events import produce
 from tests.support.wait import eventually
 
@@ -109,3 +116,34 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_next_is_processed(stack:
     consumers = {h["dlq_consumer"].decode() for h in headers}
     assert consumers == {"matching", "commitments", "notifications"}, headers
     assert all(b"unparseable event" in h["dlq_reason"] for h in headers)
+
+
+async def test_an_event_that_arrives_before_its_prerequisite_waits_for_it(stack: Stack) -> None:
+    """Different topics have no order between them: a suggestion can reach notifications
+    before the registration of the organizations it names. It is parked, not dropped."""
+    first, second = registered_event("net_order_test"), registered_event("net_order_test")
+    match_id = f"mat_{uuid.uuid4().hex[:8]}"
+    suggested = MatchSuggested(
+        match_id=match_id,
+        network_id="net_order_test",
+        parties=[
+            MatchParty(organization_id=e.profile.organization_id, name=e.profile.name)
+            for e in (first, second)
+        ],
+        score=0.9,
+    )
+    await produce(stack.settings.kafka_bootstrap, "match.suggested", match_id, suggested)
+    await asyncio.sleep(1.5)  # handled meanwhile, and parked
+    for event in (first, second):
+        await produce(
+            stack.settings.kafka_bootstrap,
+            "organization.registered",
+            event.profile.organization_id,
+            event,
+        )
+
+    def suggestion(member_id: str) -> list[dict[str, Any]]:
+        return [i for i in inbox(stack, member_id) if i["subjectId"] == match_id]
+
+    for event in (first, second):
+        assert len(eventually(lambda e=event: suggestion(e.admin.member_id), timeout=20)) == 1
