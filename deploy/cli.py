@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from deploy.asyncapi import asyncapi_document
+from deploy.shellenv import export_lines
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
 from shared.http import SERVICE_TOKEN_HEADER
@@ -62,6 +63,9 @@ def create_network(
     region: Annotated[str, typer.Option(help="Its region, e.g. 'Lane County'")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only")] = False,
+    as_env: Annotated[
+        bool, typer.Option("--env", help='Print shell export lines: eval "$(... --env)"')
+    ] = False,
 ) -> None:
     """Create a network and print its first operator token (shown only this once)."""
     settings = Settings()
@@ -86,6 +90,19 @@ def create_network(
         raise typer.Exit(1)
     if as_json:
         print(json.dumps(body))
+    elif as_env:
+        console.print("# the operator token is shown only this once: keep it")
+        print(
+            export_lines(
+                {
+                    "GRAPHQL_URL": f"{settings.url_of('gateway')}/graphql",
+                    "NETWORK_ID": body["networkId"],
+                    "OPERATOR_TOKEN": body["operatorToken"],
+                    "JOIN_CODE": body["joinCode"],
+                }
+            ),
+            end="",
+        )
     else:
         console.print(
             f"network    {body['networkId']}\noperator   {body['operatorToken']}  "
