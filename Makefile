@@ -37,3 +37,9 @@ bench: env
 
 clean:
 	rm -rf .data .venv .tools
+
+# Targets added for the newcomer's first hour (issue 11).
+.PHONY: demo
+
+demo: env
+	$(VENV)/bin/commonweave demo
