@@ -37,3 +37,18 @@ bench: env
 
 clean:
 	rm -rf .data .venv .tools
+
+# Targets added for the newcomer's first hour (issue 11).
+.PHONY: demo
+
+demo: env
+	$(VENV)/bin/commonweave demo
+
+integration: env
+	$(VENV)/bin/pytest -q tests/integration
+
+# Prints the SDL of the running code, then rewrites services/gateway/schema.graphql and shows
+# what changed (a unit test fails while the two differ).
+schema: env
+	$(VENV)/bin/python -m services.gateway.export --print
+	$(VENV)/bin/python -m services.gateway.export --diff

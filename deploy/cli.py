@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 
 from deploy.asyncapi import asyncapi_document
+from deploy.demo import demo
+from deploy.shellenv import export_lines
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
 from shared.http import SERVICE_TOKEN_HEADER
@@ -24,6 +26,7 @@ app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=T
 admin_app = typer.Typer(help="Operator commands against the running stack.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(traces_app, name="traces")
+app.command()(demo)
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -62,6 +65,9 @@ def create_network(
     region: Annotated[str, typer.Option(help="Its region, e.g. 'Lane County'")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only")] = False,
+    as_env: Annotated[
+        bool, typer.Option("--env", help='Print shell export lines: eval "$(... --env)"')
+    ] = False,
 ) -> None:
     """Create a network and print its first operator token (shown only this once)."""
     settings = Settings()
@@ -86,6 +92,19 @@ def create_network(
         raise typer.Exit(1)
     if as_json:
         print(json.dumps(body))
+    elif as_env:
+        console.print("# the operator token is shown only this once: keep it")
+        print(
+            export_lines(
+                {
+                    "GRAPHQL_URL": f"{settings.url_of('gateway')}/graphql",
+                    "NETWORK_ID": body["networkId"],
+                    "OPERATOR_TOKEN": body["operatorToken"],
+                    "JOIN_CODE": body["joinCode"],
+                }
+            ),
+            end="",
+        )
     else:
         console.print(
             f"network    {body['networkId']}\noperator   {body['operatorToken']}  "

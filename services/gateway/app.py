@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.requests import HTTPConnection, Request
 from starlette.websockets import WebSocket
@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.feed import EventFeed
+from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared.settings import Settings
@@ -29,6 +30,10 @@ from shared.telemetry import current_trace_id, setup_telemetry
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the gateway's own assets (it works offline), with a starter query."""
+        return HTMLResponse(graphiql_html())
+
     async def process_result(
         self, request: Request | WebSocket, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -75,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
     )
     app.include_router(router, prefix="/graphql")
+    if settings.gateway_graphiql:
+        mount_graphiql_assets(app)
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:
@@ -99,6 +106,9 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls="health", exclude_spans=["receive", "send"]
+        app,
+        tracer_provider=provider,
+        excluded_urls="health,static/graphiql",
+        exclude_spans=["receive", "send"],
     )
     return app

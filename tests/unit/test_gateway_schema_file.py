@@ -3,23 +3,14 @@ the public contract is a visible diff."""
 
 from __future__ import annotations
 
-import difflib
-
-from services.gateway.export import EXPORT_COMMAND, SCHEMA_FILE, current_sdl
+from services.gateway.export import EXPORT_COMMAND, SCHEMA_FILE, current_sdl, schema_diff
 
 
 def test_schema_file_matches_the_running_schema() -> None:
     running = current_sdl()
     committed = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
     if running != committed:
-        diff = "".join(
-            difflib.unified_diff(
-                committed.splitlines(keepends=True),
-                running.splitlines(keepends=True),
-                fromfile="schema.graphql (committed)",
-                tofile="running schema",
-            )
-        )
+        diff = schema_diff(committed, running)
         raise AssertionError(
             f"the schema changed; review the diff and run `{EXPORT_COMMAND}`:\n{diff}"
         )

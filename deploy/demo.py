@@ -1,0 +1,284 @@
+"""`commonweave demo`: loads the field report's story (deploy/demo/) into a running stack
+through the GraphQL API, as a newcomer's first thing to look at: organizations of every kind,
+a neighborhood survey, accepted matches and two partnerships with a quarter of commitments,
+check-ins, milestones, contributions and feedback. Every write carries an Idempotency-Key and
+every timestamp is fixed from the network's first run (`DEMO_ANCHOR`), so running it again
+reuses the network in `.demo.env` and writes nothing new."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import typer
+from rich.console import Console
+
+from deploy.shellenv import export_lines, read_exports
+from shared.http import SERVICE_TOKEN_HEADER
+from shared.settings import Settings
+
+DATA = Path(__file__).with_name("demo")
+T = TypeVar("T")
+console = Console(stderr=True, soft_wrap=True)
+
+REGISTER = """mutation($i: RegisterOrganizationInput!) {
+  registerOrganization(input: $i) { adminToken organization { id } } }"""
+MATCHES = """query($o: ID!) { matches(organizationId: $o, first: 20) {
+  edges { node { id status parties { organizationId } } } } }"""
+RESPOND = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id status } }"""
+PARTNERSHIPS = """query($n: ID!) { partnerships(networkId: $n, first: 50) {
+  edges { node { id matchId organizationIds } } } }"""
+NEEDS = """query($n: ID!, $a: String) { needs(networkId: $n, area: $a, first: 50) {
+  edges { node { id focusArea severity } } } }"""
+WRITES = {
+    "form": "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
+    "commit": "mutation($i: MakeCommitmentInput!) { makeCommitment(input: $i) { id status } }",
+    "close": """mutation($id: ID!, $s: CommitmentStatus!) {
+      updateCommitment(id: $id, status: $s) { id } }""",
+    "checkin": "mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id } }",
+    "milestone": "mutation($i: ReachMilestoneInput!) { reachMilestone(input: $i) { id } }",
+    "contribution": "mutation($i: LogContributionInput!) { logContribution(input: $i) { id } }",
+    "feedback": "mutation($i: SubmitFeedbackInput!) { submitFeedback(input: $i) { id } }",
+}
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class Api:
+    url: str
+    operator: str
+    tokens: dict[str, str] = field(default_factory=dict)  # organization key -> admin token
+
+    def call(self, query: str, variables: dict[str, Any], token: str, key: str = "") -> Any:
+        headers = {"authorization": f"Bearer {token}"}
+        if key:
+            headers["idempotency-key"] = f"commonweave-demo:{key}"
+        try:
+            response = httpx.post(
+                self.url, json={"query": query, "variables": variables}, headers=headers, timeout=60
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise DemoError(f"the gateway at {self.url} did not answer ({exc})") from None
+        if body.get("errors"):
+            error = body["errors"][0]
+            code = error.get("extensions", {}).get("code", "")
+            raise DemoError(f"{key or 'query'}: {code} {error.get('message')}")
+        return body["data"]
+
+
+def waited(find: Callable[[], T | None], seconds: float = 60.0) -> T | None:
+    """What `find` finds within `seconds` (events take a moment to reach other services)."""
+    deadline = time.monotonic() + seconds
+    while (found := find()) is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return found
+
+
+def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in names}
+
+
+def create_network(settings: Settings, network: dict[str, str]) -> dict[str, str]:
+    body = {"name": network["name"], "region": network["region"], "time_zone": network["timeZone"]}
+    try:
+        response = httpx.post(
+            f"{settings.url_of('intake')}/networks",
+            json=body,
+            headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
+            timeout=settings.http_timeout_seconds,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise DemoError(f"intake did not create the network ({exc}); is `make run` up?") from None
+    created: dict[str, str] = response.json()
+    return created
+
+
+def reusable(api: Api, saved: dict[str, str]) -> bool:
+    """The saved network is still there (its operator token still answers)."""
+    if not saved.get("OPERATOR_TOKEN") or not saved.get("NETWORK_ID"):
+        return False
+    try:
+        me = api.call("{ me { networkId } }", {}, saved["OPERATOR_TOKEN"])["me"]
+    except DemoError:
+        return False
+    return bool(me) and me["networkId"] == saved["NETWORK_ID"]
+
+
+def partnership_of(api: Api, network_id: str, org_ids: set[str]) -> tuple[str, bool] | None:
+    """The pair's partnership (id, formed from a match), if there is one."""
+    edges = api.call(PARTNERSHIPS, {"n": network_id}, api.operator)["partnerships"]["edges"]
+    for edge in edges:
+        if set(edge["node"]["organizationIds"]) == org_ids:
+            return edge["node"]["id"], edge["node"]["matchId"] is not None
+    return None
+
+
+def match_of(api: Api, org: str, other: str) -> dict[str, Any] | None:
+    edges = api.call(MATCHES, {"o": org}, api.operator)["matches"]["edges"]
+    for edge in edges:
+        if {p["organizationId"] for p in edge["node"]["parties"]} == {org, other}:
+            found: dict[str, Any] = edge["node"]
+            return found
+    return None
+
+
+def form_partnership(
+    api: Api, network_id: str, plan: dict[str, Any], ids: dict[str, str]
+) -> tuple[str, bool]:
+    """The partnership of the plan's pair: from their accepted match when matching suggests
+    them within a minute, else formed directly. Returns (id, from a match)."""
+    keys = plan["organizations"]
+    pair = {ids[k] for k in keys}
+    existing = partnership_of(api, network_id, pair)
+    if existing:
+        return existing
+    match = waited(lambda: match_of(api, ids[keys[0]], ids[keys[1]]))
+    if match is not None:
+        for k in keys:
+            api.call(RESPOND, {"m": match["id"]}, api.tokens[k], f"accept:{plan['key']}:{k}")
+        formed = waited(lambda: partnership_of(api, network_id, pair))
+        if formed:
+            return formed
+    needs = api.call(NEEDS, {"n": network_id, "a": plan["needArea"]}, api.operator)["needs"]
+    need = max(needs["edges"], key=lambda e: e["node"]["severity"], default=None)
+    body = {
+        "name": plan["name"],
+        "organizationIds": [ids[k] for k in keys],
+        "goals": plan["goals"],
+        "checkInCadence": plan["cadence"],
+        "timeZone": "America/Los_Angeles",
+        "needId": need["node"]["id"] if need else None,
+    }
+    formed = api.call(WRITES["form"], {"i": body}, api.tokens[keys[0]], f"form:{plan['key']}")
+    return formed["formPartnership"]["id"], False
+
+
+def run_partnership(
+    api: Api, plan: dict[str, Any], pid: str, ids: dict[str, str], anchor: datetime
+) -> None:
+    """A quarter of the partnership's life; every write keyed, every time fixed by `anchor`."""
+    key, lead = plan["key"], api.tokens[plan["organizations"][0]]
+
+    def write(kind: str, n: int, variables: dict[str, Any], token: str = lead) -> Any:
+        return api.call(WRITES[kind], variables, token, f"{kind}:{key}:{n}")
+
+    for n, c in enumerate(plan["commitments"]):
+        owner = api.tokens[c["owner"]]
+        body = {
+            "partnershipId": pid,
+            "ownerOrganizationId": ids[c["owner"]],
+            "title": c["title"],
+            "kind": c["kind"],
+            "quantity": c.get("quantity"),
+            "unit": c.get("unit"),
+            "dueAt": (anchor + timedelta(weeks=c["dueWeeks"])).isoformat(),
+        }
+        made = write("commit", n, {"i": body}, owner)["makeCommitment"]
+        if c.get("close"):
+            write("close", n, {"id": made["id"], "s": c["close"]}, owner)
+    for n, c in enumerate(plan["checkIns"]):
+        held = (anchor - timedelta(weeks=c["weeksAgo"])).isoformat()
+        body = {"partnershipId": pid, "heldAt": held, **without(c, "weeksAgo")}
+        write("checkin", n, {"i": body})
+    for n, m in enumerate(plan["milestones"]):
+        write("milestone", n, {"i": {"partnershipId": pid, **m}})
+    for n, c in enumerate(plan["contributions"]):
+        org = c["organization"]
+        body = {"partnershipId": pid, "organizationId": ids[org], **without(c, "organization")}
+        write("contribution", n, {"i": body}, api.tokens[org])
+    for n, f in enumerate(plan["feedback"]):
+        body = {"partnershipId": pid, **without(f, "by")}
+        write("feedback", n, {"i": body}, api.tokens[f["by"]])
+
+
+def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
+    story = json.loads((DATA / "network.json").read_text(encoding="utf-8"))
+    graphql_url = f"{settings.url_of('gateway')}/graphql"
+    saved = {} if fresh else read_exports(env_file)
+    api = Api(graphql_url, saved.get("OPERATOR_TOKEN", ""))
+    if reusable(api, saved):
+        console.print(f"[green]✓[/] reusing network {saved['NETWORK_ID']} from {env_file}")
+        network_id, join_code = saved["NETWORK_ID"], saved["JOIN_CODE"]
+        anchor = saved["DEMO_ANCHOR"]
+    else:
+        created = create_network(settings, story["network"])
+        network_id, join_code = created["networkId"], created["joinCode"]
+        api.operator = created["operatorToken"]
+        anchor = datetime.now(UTC).replace(microsecond=0).isoformat()
+        console.print(f"[green]✓[/] network {network_id} ({story['network']['name']})")
+    result = {
+        "GRAPHQL_URL": graphql_url,
+        "NETWORK_ID": network_id,
+        "OPERATOR_TOKEN": api.operator,
+        "JOIN_CODE": join_code,
+        "DEMO_ANCHOR": anchor,
+    }
+    env_file.write_text(export_lines(result), encoding="utf-8")  # the token is shown once
+    ids: dict[str, str] = {}
+    for key, profile in story["organizations"].items():
+        body = {"networkId": network_id, **profile}
+        answer = api.call(REGISTER, {"i": body}, api.operator, f"register:{key}")
+        ids[key] = answer["registerOrganization"]["organization"]["id"]
+        api.tokens[key] = answer["registerOrganization"]["adminToken"]
+    console.print(f"[green]✓[/] {len(ids)} organizations")
+    survey = (DATA / "survey.csv").read_text(encoding="utf-8")
+    imported = api.call(
+        "mutation($n: ID!, $c: String!) { importSurvey(networkId: $n, csv: $c) "
+        "{ needsCreated rowsImported rowsRejected } }",
+        {"n": network_id, "c": survey},
+        api.operator,
+    )["importSurvey"]
+    console.print(
+        f"[green]✓[/] survey: {imported['rowsImported']} rows, {imported['needsCreated']} needs "
+        f"({imported['rowsRejected']} row rejected on purpose)"
+    )
+    partnerships = []
+    for plan in story["partnerships"]:
+        pid, matched = form_partnership(api, network_id, plan, ids)
+        run_partnership(api, plan, pid, ids, datetime.fromisoformat(anchor))
+        partnerships.append(pid)
+        how = "from an accepted match" if matched else "formed directly (no match in time)"
+        console.print(f"[green]✓[/] partnership {plan['name']} {pid}: {how}, a quarter recorded")
+    first = story["partnerships"][0]["organizations"][0]
+    headers = json.dumps({"Authorization": f"Bearer {api.tokens[first]}"})
+    variables = json.dumps({"networkId": network_id})
+    result |= {
+        "ADMIN_TOKEN": api.tokens[first],
+        "ORGANIZATION_ID": ids[first],
+        "PARTNERSHIP_ID": partnerships[0],
+        "GRAPHIQL_URL": f"{graphql_url}?headers={quote(headers)}&variables={quote(variables)}",
+    }
+    result |= {f"DEMO_TOKEN_{key.upper()}": token for key, token in api.tokens.items()}
+    env_file.write_text(export_lines(result), encoding="utf-8")
+    return result
+
+
+def demo(
+    env_file: Annotated[Path, typer.Option(help="Where the export lines are kept")] = Path(
+        ".demo.env"
+    ),
+    fresh: Annotated[bool, typer.Option(help="A new network even if .demo.env has one")] = False,
+) -> None:
+    """Load a demo network into the running stack; prints (and keeps in .demo.env) the
+    variables to use. Running it again reuses that network and writes nothing new."""
+    try:
+        values = load(Settings(), env_file, fresh)
+    except DemoError as error:
+        console.print(f"[red]error:[/] {error}")
+        if "CONFLICT" in str(error):
+            console.print("its first answers have expired; `--fresh` loads a new network")
+        raise typer.Exit(1) from None
+    print(export_lines(values), end="")
+    console.print(f"# kept in {env_file}: `. ./{env_file}` sets them; GraphiQL: $GRAPHIQL_URL")

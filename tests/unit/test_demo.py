@@ -1,0 +1,57 @@
+"""The demo's data and documents hold against the code without a stack: every GraphQL
+document is valid against the schema, every profile is a valid RegisterOrganizationInput, the
+survey imports with exactly the one row meant to be rejected, and export lines round-trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from graphql import OperationDefinitionNode, parse, validate
+from graphql.execution.values import get_variable_values
+
+from deploy import demo
+from deploy.shellenv import export_lines, read_exports
+from services.gateway.schema import build_schema
+from services.intake.domain.survey import parse_survey
+
+SCHEMA = build_schema()._schema
+STORY = json.loads((demo.DATA / "network.json").read_text())
+
+
+def test_every_document_is_valid() -> None:
+    documents = [demo.REGISTER, demo.MATCHES, demo.RESPOND, demo.PARTNERSHIPS, demo.NEEDS]
+    for document in [*documents, *demo.WRITES.values()]:
+        assert validate(SCHEMA, parse(document)) == [], document
+
+
+def test_every_profile_registers() -> None:
+    operation = parse(demo.REGISTER).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    for key, profile in STORY["organizations"].items():
+        inputs = {"i": {"networkId": "net_1", **profile}}
+        coerced = get_variable_values(SCHEMA, operation.variable_definitions or [], inputs)
+        assert not isinstance(coerced, list), (key, coerced)  # a list of errors
+
+
+def test_partnerships_name_demo_organizations() -> None:
+    keys = set(STORY["organizations"])
+    for plan in STORY["partnerships"]:
+        named = {*plan["organizations"], *(c["owner"] for c in plan["commitments"])}
+        named |= {c["organization"] for c in plan["contributions"]}
+        named |= {f["by"] for f in plan["feedback"]}
+        assert named <= set(plan["organizations"]) <= keys
+
+
+def test_the_survey_rejects_only_the_row_meant_to_fail() -> None:
+    parsed = parse_survey((demo.DATA / "survey.csv").read_text())
+    assert [(r.row, r.field) for r in parsed.rejected] == [(24, "concern")]
+    assert len(parsed.rows) == 22
+
+
+def test_export_lines_round_trip(tmp_path: Path) -> None:
+    values = {"A": 'it\'s "quoted" & $spaced', "GRAPHIQL_URL": "http://x/graphql?a=1&b=%7B"}
+    path = tmp_path / ".demo.env"
+    path.write_text("# a comment\n" + export_lines(values))
+    assert read_exports(path) == values
+    assert read_exports(tmp_path / "absent") == {}
