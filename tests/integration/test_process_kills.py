@@ -1,0 +1,105 @@
+"""Kill anything, lose nothing: under load, the broker and then a service are killed with
+SIGKILL while the runner supervises the stack. The runner starts them again, and every
+accepted registration has exactly one effect of each kind downstream: one welcome and one
+operator note in notifications, one profile in matching and in commitments."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from deploy.stack import Stack
+from tests.integration.test_slice import REGISTER, registration
+from tests.support.stack import Client, create_network, stack_settings
+from tests.support.wait import eventually
+
+
+@pytest.fixture(scope="module")
+def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir: Path = tmp_path_factory.mktemp("kills")
+    lines: list[str] = []
+    with Stack(stack_settings(data_dir), report=lines.append) as running:
+        stop = threading.Event()
+
+        def supervise() -> None:
+            while not stop.is_set():
+                running.supervise()
+                time.sleep(0.2)
+
+        supervisor = threading.Thread(target=supervise, daemon=True)
+        supervisor.start()
+        yield running
+        stop.set()
+        supervisor.join()
+
+
+def register_under(stack: Stack, kill: str, count: int = 40) -> list[str]:
+    """Registers `count` organizations at about 10/s, killing `kill` a third of the way in;
+    answers the ids of those accepted."""
+    network = create_network(stack)
+    operator = Client(stack.graphql_url, network["operatorToken"])
+
+    def register(i: int) -> str | None:
+        if i == count // 3:
+            process = stack.components[kill].process
+            assert process is not None
+            os.killpg(process.pid, signal.SIGKILL)
+        time.sleep(max(0.0, i * 0.1 - (time.monotonic() - began)))
+        body = operator.execute(
+            REGISTER,
+            {"input": registration(network["networkId"], f"{kill} org {i}", f"k{i}@x.org")},
+            headers={"Idempotency-Key": f"{network['networkId']}-{i}"},
+        )
+        if body.get("errors"):
+            return None
+        found: str = body["data"]["registerOrganization"]["organization"]["id"]
+        return found
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        accepted = [org for org in pool.map(register, range(count)) if org]
+    return accepted
+
+
+def effects(stack: Stack, organization_ids: list[str]) -> dict[str, dict[str, int]]:
+    """How many times each organization shows up downstream, per place."""
+    settings = stack.settings
+    with MongoClient(settings.mongo_url) as mongo:
+        inbox = mongo[settings.database_name("notifications")]["inbox"]
+        welcomes = inbox.find(
+            {"kind": "organization.registered", "subject_id": {"$in": organization_ids}}
+        )
+        places: dict[str, dict[str, int]] = {"welcome+note": {}, "matching": {}, "commitments": {}}
+        for row in welcomes:
+            counts = places["welcome+note"]
+            counts[row["subject_id"]] = counts.get(row["subject_id"], 0) + 1
+        for service in ("matching", "commitments"):
+            profiles = mongo[settings.database_name(service)]["profiles"]
+            for doc in profiles.find({"_id": {"$in": organization_ids}}, {"_id": 1}):
+                places[service][doc["_id"]] = places[service].get(doc["_id"], 0) + 1
+    return places
+
+
+def exactly_once(stack: Stack, accepted: list[str]) -> bool:
+    found = effects(stack, accepted)
+    expected = {"welcome+note": 2, "matching": 1, "commitments": 1}
+    return all(all(found[place].get(org) == n for org in accepted) for place, n in expected.items())
+
+
+@pytest.mark.parametrize("kill", ["broker", "matching"])
+def test_a_killed_process_is_restarted_and_nothing_is_lost(supervised: Stack, kill: str) -> None:
+    restarts = len(supervised.components[kill].restarts)
+    accepted = register_under(supervised, kill)
+    assert len(accepted) >= 30, f"only {len(accepted)} of 40 accepted"
+    eventually(lambda: len(supervised.components[kill].restarts) > restarts, timeout=30)
+    assert eventually(lambda: exactly_once(supervised, accepted), timeout=90), effects(
+        supervised, accepted
+    )
