@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import httpcore
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -63,18 +64,71 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
 
 
+class _ReclaimingPool(httpcore.AsyncConnectionPool):
+    """httpcore's pool, without its slot leak on cancellation (encode/httpcore#1093, present
+    up to 1.0.9, the latest release): a request cancelled after the pool handed it a new
+    connection, but before it used it, leaves that connection in the pool, never connected,
+    never idle, never closed. Enough of those and every call waits for a slot that never
+    frees, until the process restarts. Here each time the pool assigns connections it first
+    drops every connection no request holds that is neither idle nor closed (a connection in
+    use always belongs to a request until its response is closed)."""
+
+    def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        held = {id(r.connection) for r in self._requests if r.connection is not None}
+        orphans = [
+            c
+            for c in self._connections
+            if id(c) not in held and not c.is_idle() and not c.is_closed()
+        ]
+        for connection in orphans:
+            self._connections.remove(connection)
+        return orphans + super()._assign_requests_to_connections()
+
+
+def service_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's transport on the pool above (the transport class stays httpx's own, so its
+    instrumentation still sees every call)."""
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport._pool = _ReclaimingPool(
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+    )
+    return transport
+
+
 def _is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, AppError) and exc.code is ErrorCode.UNAVAILABLE
 
 
 class ServiceClient:
     """Calls one service's internal API. Reads are retried; writes are not (the caller
-    passes an Idempotency-Key when it wants to retry them safely)."""
+    passes an Idempotency-Key when it wants to retry them safely).
 
-    def __init__(self, service: str, base_url: str, token: str, timeout: float) -> None:
+    The pool survives cancelled calls (see `_ReclaimingPool`), and `timeout` bounds the wait
+    for a free connection as well as connecting, writing and reading, so a full pool is
+    answered UNAVAILABLE rather than waited on forever."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        token: str,
+        timeout: float,
+        *,
+        max_connections: int = 100,
+        max_keepalive_connections: int = 20,
+    ) -> None:
         self.service = service
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_keepalive_connections,
+        )
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers={SERVICE_TOKEN_HEADER: token}, timeout=timeout
+            base_url=base_url,
+            headers={SERVICE_TOKEN_HEADER: token},
+            timeout=httpx.Timeout(timeout),
+            transport=service_transport(limits),
         )
 
     async def aclose(self) -> None:

@@ -78,14 +78,19 @@ class Settings(BaseSettings):
     webhook_allow_loopback: bool = False
     digest_hour: int = Field(8, ge=0, le=23)
 
-    # The gateway's limits (see services/gateway/limits.py). Introspection and GraphiQL are on
-    # for development; switch them off in production.
+    # The gateway's limits (see services/gateway/limits.py). Introspection (for authenticated
+    # callers only) and GraphiQL are on for development; introspection is off whenever
+    # `environment` is production. Request bodies over `gateway_max_body_bytes` are refused
+    # (services/gateway/body_limit.py) unless the operation is importSurvey, whose limit is
+    # `gateway_max_survey_bytes` (200,000 rows of about 80 bytes as a base64 data URL).
     gateway_max_depth: int = 12
     gateway_max_tokens: int = 2000
     gateway_max_aliases: int = 20
     gateway_rate_per_second: float = 50.0
     gateway_rate_burst: int = 200
     gateway_introspection: bool = True
+    gateway_max_body_bytes: int = Field(1_000_000, ge=1)
+    gateway_max_survey_bytes: int = Field(25_000_000, ge=1)
     gateway_graphiql: bool = True
 
     # matching: weights of the score components (normalised by their sum), how many partners

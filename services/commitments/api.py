@@ -20,6 +20,7 @@ from services.commitments.store import CHILDREN
 from services.commitments.tracker import Tracker
 from shared import idempotency
 from shared.contracts import HealthPart
+from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
 from shared.mongo import Document
@@ -30,7 +31,7 @@ Ids = Annotated[str, Query(min_length=1, max_length=10_000)]
 COLLECTION_OF_PATH = {name.replace("_", "-"): name for name in CHILDREN}
 
 
-class Body(BaseModel, Generic[T]):
+class Body(TextInput, Generic[T]):
     model_config = ConfigDict(extra="forbid")
     input: T
 

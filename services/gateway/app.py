@@ -19,6 +19,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http import process_result as default_process_result
 from strawberry.types import ExecutionResult
 
+from services.gateway.body_limit import BodyLimit
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.feed import EventFeed
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     if settings.gateway_graphiql:
         mount_graphiql_assets(app)
+    app.add_middleware(BodyLimit, **BodyLimit.options(settings))
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

@@ -1,14 +1,17 @@
 """What a caller may ask for: query depth, token and alias counts (strawberry's extensions),
-a per-token rate limit (a token bucket in memory, per gateway process), and introspection
-switched off by settings. Refusals carry `extensions.code = LIMIT_EXCEEDED`."""
+a per-token rate limit (a token bucket in memory, per gateway process), and introspection:
+for authenticated callers only, and off in production or by settings. Refusals carry
+`extensions.code = LIMIT_EXCEEDED` (introspection without a valid token: UNAUTHENTICATED)."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+from graphql import BREAK, DocumentNode, FieldNode, Visitor, visit
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -76,6 +79,54 @@ class RateLimit(SchemaExtension):
         yield
 
 
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})  # `__typename` is not introspection
+
+
+class _IntrospectionFinder(Visitor):
+    found = False
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        if node.name.value in INTROSPECTION_FIELDS:
+            self.found = True
+            return BREAK
+        return None
+
+
+def asks_for_introspection(document: DocumentNode) -> bool:
+    """Whether any operation or fragment of the document selects `__schema` or `__type`."""
+    finder = _IntrospectionFinder()
+    visit(document, finder)
+    return finder.found
+
+
+class AuthenticatedIntrospection(SchemaExtension):
+    """Introspection only for a caller with a valid bearer token (resolved as every resolver
+    resolves it, `GatewayContext.caller`); anonymous callers and unknown tokens are refused
+    UNAUTHENTICATED before anything runs."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and asks_for_introspection(document):
+            caller = getattr(self.execution_context.context, "caller", None)
+            if caller is None:
+                raise AppError(ErrorCode.UNAUTHENTICATED, INTROSPECTION_NEEDS_TOKEN)
+            try:
+                await caller()
+            except AppError as exc:
+                if exc.code is ErrorCode.UNAUTHENTICATED:
+                    raise AppError(ErrorCode.UNAUTHENTICATED, INTROSPECTION_NEEDS_TOKEN) from exc
+                raise
+        yield
+
+
+INTROSPECTION_NEEDS_TOKEN = "introspection needs a valid Authorization: Bearer token"
+
+
+def introspection_allowed(settings: Settings) -> bool:
+    """Off in production (`COMMONWEAVE_ENVIRONMENT=production`) whatever the switch says."""
+    return settings.gateway_introspection and settings.environment.lower() != "production"
+
+
 ExtensionFactory = Callable[[], SchemaExtension]
 
 
@@ -88,6 +139,8 @@ def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.gateway_max_aliases),
         lambda: RateLimit(limiter),
     ]
-    if not settings.gateway_introspection:
+    if introspection_allowed(settings):
+        factories.append(AuthenticatedIntrospection)
+    else:
         factories.append(DisableIntrospection)
     return factories

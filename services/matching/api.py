@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from services.matching import documents as docs
 from services.matching.documents import Decision
 from services.matching.matcher import Matcher
+from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
@@ -25,7 +26,7 @@ def get_matcher(request: Request) -> Matcher:
     return matcher
 
 
-class ResponseBody(BaseModel):
+class ResponseBody(TextInput):
     model_config = ConfigDict(extra="forbid")
     organization_id: str = Field(min_length=1, max_length=100)
     decision: Decision

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.notifications.handlers import NOTIFIED_KINDS
 from services.notifications.store import NotificationStore
 from services.notifications.webhooks import check_url, new_secret
+from shared.contracts.text import TextInput
 from shared.errors import bad_input, not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import Answer, Idempotency, get_idempotency
@@ -37,7 +38,7 @@ async def inbox(
     }
 
 
-class ReadBody(BaseModel):
+class ReadBody(TextInput):
     ids: list[str] = Field(max_length=500)
 
 
@@ -65,7 +66,7 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class WebhookBody(BaseModel):
+class WebhookBody(TextInput):
     network_id: str
     organization_id: str | None = None
     url: str = Field(max_length=2000)

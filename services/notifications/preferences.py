@@ -10,8 +10,9 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from shared.contracts.text import TextInput
 from shared.zones import check_time_zone
 
 Channel = Literal["INBOX", "EMAIL"]
@@ -37,7 +38,7 @@ TimeOfDay = Annotated[str, AfterValidator(check_hh_mm)]
 Channels = Annotated[list[Channel], Field(max_length=10), AfterValidator(with_inbox)]
 
 
-class Model(BaseModel):
+class Model(TextInput):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

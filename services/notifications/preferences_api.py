@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 
 from services.notifications.deliveries import DeliveryWorker
 from services.notifications.handlers import NOTIFIED_KINDS
 from services.notifications.preference_store import PreferenceStore
 from services.notifications.preferences import Preferences, PreferencesPatch
+from shared.contracts.text import TextInput
 from shared.errors import bad_input
 from shared.service import Runtime, get_runtime
 
@@ -22,7 +22,7 @@ def get_preferences(runtime: Runtime = Depends(get_runtime)) -> PreferenceStore:
     return PreferenceStore(runtime.db)
 
 
-class PreferencesBody(BaseModel):
+class PreferencesBody(TextInput):
     input: PreferencesPatch
 
 

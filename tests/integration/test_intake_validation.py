@@ -17,6 +17,8 @@ from tests.support.stack import Client
         ({"offers": [{"kind": "OUTREACH", "quantity": -3}]}, "input.offers[0].quantity"),
         ({"timeZone": "Mars/Olympus_Mons"}, "input.timeZone"),
         ({"name": "x" * 201}, "input.name"),
+        ({"name": "Northside\x00School"}, "input.name"),  # control characters
+        ({"admin": {"name": "Pat\x1b[2J", "email": "pat@northside.edu"}}, "input.admin.name"),
         ({"admin": {"name": "Ann", "email": "not-an-email"}}, "input.admin.email"),
         (
             {

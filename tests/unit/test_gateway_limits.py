@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from graphql import parse
 
-from services.gateway.limits import RateLimiter
+from services.gateway.limits import RateLimiter, asks_for_introspection
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
 
 
@@ -37,8 +39,8 @@ def settings(**overrides: Any) -> Settings:
     return Settings(_env_file=None, **overrides)
 
 
-async def codes_of(query: str, **overrides: Any) -> list[str]:
-    result = await build_schema(settings(**overrides)).execute(query)
+async def codes_of(query: str, context: Any = None, **overrides: Any) -> list[str]:
+    result = await build_schema(settings(**overrides)).execute(query, context_value=context)
     return [e.extensions["code"] for e in shape_errors(result.errors) or []]  # type: ignore[index]
 
 
@@ -66,7 +68,50 @@ async def test_invalid_documents_are_bad_user_input() -> None:
     assert await codes_of("{ noSuchField }") == ["BAD_USER_INPUT"]
 
 
-async def test_introspection_can_be_switched_off() -> None:
-    query = "{ __schema { queryType { name } } }"
-    assert await codes_of(query) == []
-    assert set(await codes_of(query, gateway_introspection=False)) == {"BAD_USER_INPUT"}
+class Context:
+    """What the introspection check asks of the gateway's context: the resolved caller."""
+
+    def __init__(self, token_is_valid: bool) -> None:
+        self.token_is_valid = token_is_valid
+        self.rate_key = "test"
+
+    async def caller(self) -> object:
+        if not self.token_is_valid:
+            raise AppError(ErrorCode.UNAUTHENTICATED, "unknown token")
+        return object()
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_introspection_is_for_authenticated_callers_only() -> None:
+    assert await codes_of(INTROSPECTION, Context(token_is_valid=True)) == []
+    assert await codes_of(INTROSPECTION, Context(token_is_valid=False)) == ["UNAUTHENTICATED"]
+    assert await codes_of(INTROSPECTION) == ["UNAUTHENTICATED"]  # no context, no caller
+    hidden_in_a_fragment = '{ ...F } fragment F on Query { __type(name: "Query") { name } }'
+    assert await codes_of(hidden_in_a_fragment, Context(token_is_valid=False)) == [
+        "UNAUTHENTICATED"
+    ]
+
+
+async def test_introspection_can_be_switched_off_and_is_off_in_production() -> None:
+    trusted = Context(token_is_valid=True)
+    assert set(await codes_of(INTROSPECTION, trusted, gateway_introspection=False)) == {
+        "BAD_USER_INPUT"
+    }
+    assert set(await codes_of(INTROSPECTION, trusted, environment="production")) == {
+        "BAD_USER_INPUT"
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "introspects"),
+    [
+        ("{ __typename }", False),
+        ("{ me { role __typename } }", False),
+        (INTROSPECTION, True),
+        ('query Q { me { role } } query R { __type(name: "X") { name } }', True),
+    ],
+)
+def test_what_counts_as_introspection(query: str, introspects: bool) -> None:
+    assert asks_for_introspection(parse(query)) is introspects

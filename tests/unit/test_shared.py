@@ -73,3 +73,18 @@ def test_time_zone_names_are_checked_without_crashing() -> None:
     for bad in ("Mars/Olympus", "America", "x" * 300, "../etc/passwd", ""):
         with pytest.raises(ValueError, match="unknown time zone"):
             check_time_zone(bad)
+
+
+def test_service_client_runs_on_the_pool_that_reclaims_cancelled_connections() -> None:
+    """shared/http.py relies on httpcore's pool internals (encode/httpcore#1093); an upgrade
+    that renames them must fail here, not leak connections in production."""
+    import httpcore
+
+    from shared.http import ServiceClient, _ReclaimingPool
+
+    client = ServiceClient("intake", "http://127.0.0.1:1", "token", 1.0, max_connections=7)
+    pool = client._http._transport._pool  # type: ignore[attr-defined]
+    assert isinstance(pool, _ReclaimingPool)
+    assert pool._max_connections == 7
+    assert callable(httpcore.AsyncConnectionPool._assign_requests_to_connections)
+    assert hasattr(pool, "_requests") and hasattr(pool, "_connections")

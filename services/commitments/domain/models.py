@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
+from shared.contracts.text import TextInput
 from shared.zones import check_time_zone
 
 
@@ -47,7 +48,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Lines = Annotated[list[Line], Field(max_length=50)]
 
 
-class Strict(BaseModel):
+class Strict(TextInput):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_token
 from shared.contracts import MemberRef, MemberRemoved
+from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode, not_found
 from shared.idempotency import Idempotency, get_idempotency
 from shared.service import Runtime, get_runtime
@@ -20,7 +20,7 @@ from shared.service import Runtime, get_runtime
 router = APIRouter()
 
 
-class MemberBody(BaseModel):
+class MemberBody(TextInput):
     input: domain.MemberInput
 
 
@@ -70,7 +70,7 @@ async def add_member(
     return await idempotency.once(body, add)
 
 
-class RemoveBody(BaseModel):
+class RemoveBody(TextInput):
     removed_by: str  # who asks: the gateway has checked they may
 
 

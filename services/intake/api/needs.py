@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store, page
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated
+from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.events import utcnow
 from shared.idempotency import ConcurrentWrite, Idempotency, get_idempotency
@@ -22,7 +22,7 @@ router = APIRouter()
 ATTEMPTS = 3  # a concurrent report of the same need: read again and merge
 
 
-class NeedBody(BaseModel):
+class NeedBody(TextInput):
     input: domain.NeedInput
     reported_by: str = ""
 

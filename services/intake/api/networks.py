@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_join_code, new_token, token_hash
 from shared.contracts import operator_member_id
+from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode, not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import Idempotency, get_idempotency
@@ -22,7 +22,7 @@ from shared.service import Runtime, get_runtime
 router = APIRouter()
 
 
-class TokenBody(BaseModel):
+class TokenBody(TextInput):
     token: str
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from services.intake import domain
 from services.intake.api.common import get_store, page, public
 from services.intake.store import IntakeStore
 from services.intake.tokens import new_token
 from shared.contracts import OrganizationProfile
+from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode, not_found
 from shared.http import batch_ids
 from shared.idempotency import Idempotency, get_idempotency
@@ -22,14 +22,14 @@ router = APIRouter()
 PRIVATE = ("normalized_name", "member_writes")
 
 
-class RegisterBody(BaseModel):
+class RegisterBody(TextInput):
     input: domain.OrganizationInput
     # The gateway has checked the caller is this network's operator, or passes the join code.
     authorized_as_operator: bool = False
     join_code: str | None = None
 
 
-class UpdateBody(BaseModel):
+class UpdateBody(TextInput):
     input: domain.OrganizationUpdate
 
 

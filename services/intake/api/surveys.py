@@ -10,13 +10,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.intake import domain
 from services.intake.api.common import get_store
 from services.intake.api.needs import need_doc
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated, SurveyImported
+from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import ConcurrentWrite, Idempotency, get_idempotency
@@ -28,7 +29,7 @@ MAX_REJECTED_LISTED = 1000  # rowsRejected counts them all
 ATTEMPTS = 3
 
 
-class SurveyBody(BaseModel):
+class SurveyBody(TextInput):
     network_id: str = Field(min_length=1, max_length=200)
     csv: str
 

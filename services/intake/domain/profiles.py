@@ -6,11 +6,12 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from services.intake.domain.vocabulary import classify
 from shared import contracts
 from shared.contracts.intake import ResourceKind
+from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode
 from shared.events import new_id
 from shared.zones import check_time_zone
@@ -26,7 +27,7 @@ class Role(StrEnum):
     MEMBER = "MEMBER"
 
 
-class Input(BaseModel):
+class Input(TextInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
