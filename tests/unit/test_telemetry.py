@@ -84,7 +84,13 @@ async def test_http_client_spans_use_the_stable_conventions(
 def test_database_spans_use_the_stable_conventions(spans: Any, fresh_semconv: None) -> None:
     provider, exporter = spans
     opt_in_to_stable_semconv()
-    instrumentor = PymongoInstrumentor()
+    instrumentor = PymongoInstrumentor()  # a process-wide singleton
+    was_on = instrumentor.is_instrumented_by_opentelemetry  # by an earlier test's app
+    if was_on:
+        instrumentor.uninstrument()
+    # an earlier instrumentation's listener keeps its tracer provider: take a fresh one
+    earlier = instrumentor._commandtracer_instance
+    instrumentor._commandtracer_instance = None
     instrumentor.instrument(tracer_provider=provider)
     try:
         # the command events PyMongo's monitoring hands the instrumentation's listener
@@ -107,6 +113,9 @@ def test_database_spans_use_the_stable_conventions(spans: Any, fresh_semconv: No
         )
     finally:
         instrumentor.uninstrument()
+        instrumentor._commandtracer_instance = earlier
+        if was_on:
+            instrumentor.instrument()
     attributes = exporter.get_finished_spans()[0].attributes
     assert attributes["db.system.name"] == "mongodb"
     assert attributes["db.namespace"] == "commonweave_intake"
