@@ -1,6 +1,6 @@
 """Commitments' collections: partnerships and what happens in them, a read model of
 organization profiles (names, offers, availability) built from intake events, reliability
-per organization, and the scheduler's claimed reminders."""
+per organization, and the scheduler's claimed reminders. The only module that touches them."""
 
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ INDEXES: IndexSpec = {
 
 class CommitmentStore:
     def __init__(self, db: Database) -> None:
-        self.db = db
-        self.profiles = db["profiles"]
-        self.partnerships = db["partnerships"]
-        self.commitments = db["commitments"]
-        self.reminders = db["reminders"]
-        self.reliability = db["reliability"]
+        self._db = db
+        self._profiles = db["profiles"]
+        self._partnerships = db["partnerships"]
+        self._commitments = db["commitments"]
+        self._reminders = db["reminders"]
+        self._reliability = db["reliability"]
 
     async def save_profile(self, profile: OrganizationProfile, session: Session) -> None:
         """Keeps the newest version; an older event arriving late changes nothing."""
@@ -53,34 +53,37 @@ class CommitmentStore:
             "availability": [w.model_dump() for w in profile.availability],
             "archived": profile.archived,
         }
-        existing = await self.profiles.find_one({"_id": profile.organization_id}, session=session)
+        existing = await self._profiles.find_one({"_id": profile.organization_id}, session=session)
         if existing is None:
-            await self.profiles.insert_one(
+            await self._profiles.insert_one(
                 {"_id": profile.organization_id, **body}, session=session
             )
         elif existing["version"] < profile.version:
-            await self.profiles.update_one(
+            await self._profiles.update_one(
                 {"_id": profile.organization_id}, {"$set": body}, session=session
             )
 
     async def profiles_of(
         self, ids: list[str], session: Session | None = None
     ) -> dict[str, Document]:
-        cursor = self.profiles.find({"_id": {"$in": ids}}, session=session)
+        cursor = self._profiles.find({"_id": {"$in": ids}}, session=session)
         return {p["_id"]: p async for p in cursor}
 
     async def partnership(
         self, partnership_id: str, session: Session | None = None
     ) -> Document | None:
-        return await self.partnerships.find_one({"_id": partnership_id}, session=session)
+        return await self._partnerships.find_one({"_id": partnership_id}, session=session)
+
+    async def add_partnership(self, doc: Document, session: Session) -> None:
+        await self._partnerships.insert_one(doc, session=session)
 
     async def partnerships_by_ids(self, ids: list[str]) -> list[Document]:
-        return await self.partnerships.find({"_id": {"$in": ids}}).to_list()
+        return await self._partnerships.find({"_id": {"$in": ids}}).to_list()
 
     async def partnerships_of(self, organization_ids: list[str]) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
         wanted = set(organization_ids)
-        cursor = self.partnerships.find({"organization_ids": {"$in": organization_ids}})
+        cursor = self._partnerships.find({"organization_ids": {"$in": organization_ids}})
         async for doc in cursor.sort("formed_at", ASCENDING):
             for org in wanted.intersection(doc["organization_ids"]):
                 found[org].append(doc)
@@ -94,77 +97,79 @@ class CommitmentStore:
             query["status"] = status
         if after:
             query["_id"] = {"$gt": after}
-        return await self.partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+        return await self._partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
 
     async def set_partnership(
         self, partnership_id: str, changes: Document, session: Session
     ) -> None:
-        await self.partnerships.update_one(
+        await self._partnerships.update_one(
             {"_id": partnership_id}, {"$set": changes}, session=session
         )
 
     async def set_commitment(self, commitment_id: str, changes: Document, session: Session) -> None:
-        await self.commitments.update_one(
+        await self._commitments.update_one(
             {"_id": commitment_id}, {"$set": changes}, session=session
         )
 
     async def count_children(self, collection: str, partnership_id: str, session: Session) -> int:
         query = {"partnership_id": partnership_id}
-        return await self.db[collection].count_documents(query, session=session)
+        return await self._db[collection].count_documents(query, session=session)
 
     async def children(
         self, collection: str, partnership_ids: list[str], session: Session | None = None
     ) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
         query = {"partnership_id": {"$in": partnership_ids}}
-        cursor = self.db[collection].find(query, session=session)
+        cursor = self._db[collection].find(query, session=session)
         async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found
 
     async def insert_child(self, collection: str, doc: Document, session: Session) -> None:
-        await self.db[collection].insert_one(doc, session=session)
+        await self._db[collection].insert_one(doc, session=session)
 
     async def commitment(
         self, commitment_id: str, session: Session | None = None
     ) -> Document | None:
-        return await self.commitments.find_one({"_id": commitment_id}, session=session)
+        return await self._commitments.find_one({"_id": commitment_id}, session=session)
 
     async def closed_commitments_owned_by(
         self, organization_id: str, session: Session
     ) -> list[Document]:
         query = {"owner_organization_id": organization_id, "status": {"$ne": "open"}}
-        return await self.commitments.find(query, session=session).to_list()
+        return await self._commitments.find(query, session=session).to_list()
 
     async def open_commitments_due_by(self, moment: datetime, limit: int) -> list[Document]:
         query = {"status": "open", "due_at": {"$lte": moment}}
-        return await self.commitments.find(query).sort("due_at", ASCENDING).limit(limit).to_list()
+        return await self._commitments.find(query).sort("due_at", ASCENDING).limit(limit).to_list()
 
     async def partnerships_due_check_in(self, moment: datetime, limit: int) -> list[Document]:
         query = {"status": {"$in": ["forming", "active"]}, "next_check_in_at": {"$lte": moment}}
-        cursor = self.partnerships.find(query).sort("next_check_in_at", ASCENDING).limit(limit)
+        cursor = self._partnerships.find(query).sort("next_check_in_at", ASCENDING).limit(limit)
         return await cursor.to_list()
 
     async def claimed(self, key: str) -> bool:
-        return await self.reminders.find_one({"_id": key}) is not None
+        return await self._reminders.find_one({"_id": key}) is not None
 
     async def claim(self, key: str, at: datetime, session: Session) -> None:
         """Raises DuplicateKeyError when another run already sent this reminder."""
-        await self.reminders.insert_one({"_id": key, "sent_at": at}, session=session)
+        await self._reminders.insert_one({"_id": key, "sent_at": at}, session=session)
 
     async def reliability_of(self, organization_ids: list[str]) -> dict[str, Document]:
-        cursor = self.reliability.find({"_id": {"$in": organization_ids}})
+        cursor = self._reliability.find({"_id": {"$in": organization_ids}})
         return {r["_id"]: r async for r in cursor}
 
     async def save_reliability(
         self, organization_id: str, score: float, closed: int, session: Session
     ) -> float | None:
         """Stores the new score; answers the previous one."""
-        previous = await self.reliability.find_one({"_id": organization_id}, session=session)
+        previous = await self._reliability.find_one({"_id": organization_id}, session=session)
         body = {"score": score, "closed_commitments": closed}
         if previous is None:
-            await self.reliability.insert_one({"_id": organization_id, **body}, session=session)
+            await self._reliability.insert_one({"_id": organization_id, **body}, session=session)
             return None
-        await self.reliability.update_one({"_id": organization_id}, {"$set": body}, session=session)
+        await self._reliability.update_one(
+            {"_id": organization_id}, {"$set": body}, session=session
+        )
         old: float = previous["score"]
         return old

@@ -141,7 +141,7 @@ class Tracker:
             "next_check_in_at": now + timedelta(days=CADENCE_DAYS[data.check_in_cadence]),
             "health": {"score": scoring.NEUTRAL, "label": "new", "parts": []},
         }
-        await self.store.partnerships.insert_one(doc, session=tx.session)
+        await self.store.add_partnership(doc, tx.session)
         await tx.publish(
             "partnership.formed",
             partnership_id,

@@ -1,14 +1,16 @@
-"""Intake's MongoDB collections and the queries on them."""
+"""Intake's MongoDB collections and the queries on them: the only module that touches them."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
+from services.intake.domain.needs import area_key
 from services.intake.tokens import token_hash
-from shared.contracts import MemberRef
+from shared.contracts import MemberRef, NeedProfile, OrganizationProfile
 from shared.errors import AppError, ErrorCode
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -33,26 +35,57 @@ INDEXES: IndexSpec = {
 }
 
 
+def need_doc(need: NeedProfile, **extra: Any) -> Document:
+    return {"_id": need.need_id, **need.model_dump(), "area_key": area_key(need.area), **extra}
+
+
 class IntakeStore:
     def __init__(self, db: Database) -> None:
-        self.networks = db["networks"]
-        self.organizations = db["organizations"]
-        self.members = db["members"]
-        self.tokens = db["tokens"]
-        self.needs = db["needs"]
-        self.survey_imports = db["survey_imports"]
+        self._networks = db["networks"]
+        self._organizations = db["organizations"]
+        self._members = db["members"]
+        self._tokens = db["tokens"]
+        self._needs = db["needs"]
+        self._survey_imports = db["survey_imports"]
 
     async def network(self, network_id: str) -> Document | None:
-        return await self.networks.find_one({"_id": network_id})
+        return await self._networks.find_one({"_id": network_id})
+
+    async def add_network(
+        self, network_id: str, fields: Document, join_code: str, at: datetime, session: Session
+    ) -> None:
+        doc = {"_id": network_id, **fields, "join_code": join_code, "created_at": at}
+        await self._networks.insert_one(doc, session=session)
+
+    async def set_join_code(self, network_id: str, join_code: str, session: Session) -> None:
+        """The old code stops working at once (join codes are unique)."""
+        await self._networks.update_one(
+            {"_id": network_id}, {"$set": {"join_code": join_code}}, session=session
+        )
 
     async def token(self, hashed: str) -> Document | None:
-        return await self.tokens.find_one({"_id": hashed, "revoked": False})
+        return await self._tokens.find_one({"_id": hashed, "revoked": False})
 
     async def organization(self, organization_id: str) -> Document | None:
-        return await self.organizations.find_one({"_id": organization_id})
+        return await self._organizations.find_one({"_id": organization_id})
+
+    async def organizations_by_ids(self, ids: list[str]) -> list[Document]:
+        return await self._organizations.find({"_id": {"$in": ids}}).to_list()
+
+    async def add_organization(
+        self, profile: OrganizationProfile, normalized: str, session: Session
+    ) -> None:
+        """A new organization; its normalized name is unique in the network (a concurrent
+        registration of the same name fails with DuplicateKeyError)."""
+        doc = {
+            "_id": profile.organization_id,
+            **profile.model_dump(),
+            "normalized_name": normalized,
+        }
+        await self._organizations.insert_one(doc, session=session)
 
     async def member(self, member_id: str, session: Session | None = None) -> Document | None:
-        return await self.members.find_one({"_id": member_id}, session=session)
+        return await self._members.find_one({"_id": member_id}, session=session)
 
     async def add_member(
         self,
@@ -69,7 +102,7 @@ class IntakeStore:
             "organization_id": organization_id,
             **member.model_dump(),
         }
-        await self.members.insert_one(doc, session=session)
+        await self._members.insert_one(doc, session=session)
         await self.add_token(
             token, member.role, network_id, member.member_id, organization_id, session
         )
@@ -91,17 +124,17 @@ class IntakeStore:
             "organization_id": organization_id,
             "revoked": False,
         }
-        await self.tokens.insert_one(doc, session=session)
+        await self._tokens.insert_one(doc, session=session)
 
     async def remove_member(self, member: Document, session: Session) -> None:
         """Deletes the member and revokes every token of theirs. Also touches the organization,
         so two removals racing in one organization collide (a write conflict, retried)
         instead of each seeing an admin the other is removing."""
-        await self.members.delete_one({"_id": member["_id"]}, session=session)
+        await self._members.delete_one({"_id": member["_id"]}, session=session)
         revoke = {"$set": {"revoked": True}}
-        await self.tokens.update_many({"member_id": member["_id"]}, revoke, session=session)
+        await self._tokens.update_many({"member_id": member["_id"]}, revoke, session=session)
         touch = {"$inc": {"member_writes": 1}}
-        await self.organizations.update_one(
+        await self._organizations.update_one(
             {"_id": member["organization_id"]}, touch, session=session
         )
 
@@ -109,7 +142,7 @@ class IntakeStore:
         self, organization_id: str, version: int, changes: dict[str, Any], session: Session
     ) -> None:
         """Applies `changes` if the organization is still at `version`; CONFLICT otherwise."""
-        result = await self.organizations.update_one(
+        result = await self._organizations.update_one(
             {"_id": organization_id, "version": version}, {"$set": changes}, session=session
         )
         if result.matched_count != 1:
@@ -119,33 +152,30 @@ class IntakeStore:
 
     async def admins_in(self, organization_id: str, session: Session) -> int:
         query = {"organization_id": organization_id, "role": "ORG_ADMIN"}
-        return await self.members.count_documents(query, session=session)
+        return await self._members.count_documents(query, session=session)
 
     async def find_duplicate_organization(
         self, network_id: str, normalized: str, admin_email: str
     ) -> Document | None:
-        by_name = await self.organizations.find_one(
+        by_name = await self._organizations.find_one(
             {"network_id": network_id, "normalized_name": normalized}
         )
         if by_name:
             return by_name
-        member = await self.members.find_one(
+        member = await self._members.find_one(
             {"network_id": network_id, "email": admin_email.lower(), "role": "ORG_ADMIN"}
         )
         if member:
-            return await self.organizations.find_one({"_id": member["organization_id"]})
+            return await self._organizations.find_one({"_id": member["organization_id"]})
         return None
 
-    async def insert(self, collection: str, doc: dict[str, Any], session: Session) -> None:
-        await getattr(self, collection).insert_one(doc, session=session)
-
     async def member_by_email(self, network_id: str, email: str) -> Document | None:
-        return await self.members.find_one({"network_id": network_id, "email": email.lower()})
+        return await self._members.find_one({"network_id": network_id, "email": email.lower()})
 
     async def organization_named(
         self, network_id: str, normalized: str, other_than: str
     ) -> Document | None:
-        return await self.organizations.find_one(
+        return await self._organizations.find_one(
             {"network_id": network_id, "normalized_name": normalized, "_id": {"$ne": other_than}}
         )
 
@@ -172,14 +202,14 @@ class IntakeStore:
         if after:
             query["_id"] = {"$gt": after}
         return (
-            await self.organizations.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
+            await self._organizations.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
         )
 
     async def need(self, need_id: str) -> Document | None:
-        return await self.needs.find_one({"_id": need_id})
+        return await self._needs.find_one({"_id": need_id})
 
     async def need_by_key(self, network_id: str, area_key: str, focus_area: str) -> Document | None:
-        return await self.needs.find_one(
+        return await self._needs.find_one(
             {"network_id": network_id, "area_key": area_key, "focus_area": focus_area}
         )
 
@@ -190,7 +220,7 @@ class IntakeStore:
         areas = sorted({area for area, _ in keys})
         wanted = set(keys)
         found: dict[tuple[str, str], Document] = {}
-        cursor = self.needs.find({"network_id": network_id, "area_key": {"$in": areas}})
+        cursor = self._needs.find({"network_id": network_id, "area_key": {"$in": areas}})
         async for doc in cursor:
             key = (doc["area_key"], doc["focus_area"])
             if key in wanted:
@@ -213,26 +243,54 @@ class IntakeStore:
             query["area_key"] = area_key
         if after:
             query["_id"] = {"$gt": after}
-        return await self.needs.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
+        return await self._needs.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
 
     async def save_needs(
-        self, created: list[Document], updated: list[tuple[Document, int]], session: Session
+        self,
+        created: list[NeedProfile],
+        updated: list[tuple[NeedProfile, int]],
+        session: Session,
+        reported_by: str = "",
     ) -> None:
-        """Inserts and version-checked replacements in one bulk write; raises StaleWrite when
-        another writer changed one of the needs meanwhile (the transaction then aborts)."""
-        ops: list[InsertOne[Document] | UpdateOne] = [InsertOne(doc) for doc in created]
+        """New needs (`reported_by` whom) and strengthened ones, each replacing the version it
+        was read at, in one bulk write; raises StaleWrite when another writer changed one of
+        the needs meanwhile (the transaction then aborts)."""
+        ops: list[InsertOne[Document] | UpdateOne] = [
+            InsertOne(need_doc(need, reported_by=reported_by)) for need in created
+        ]
         ops += [
-            UpdateOne({"_id": doc["_id"], "version": version}, {"$set": doc})
-            for doc, version in updated
+            UpdateOne({"_id": need.need_id, "version": version}, {"$set": need_doc(need)})
+            for need, version in updated
         ]
         if not ops:
             return
-        result = await self.needs.bulk_write(ops, ordered=True, session=session)
+        result = await self._needs.bulk_write(ops, ordered=True, session=session)
         if result.matched_count != len(updated):
             raise StaleWrite("a need changed while it was being strengthened")
 
     async def survey_import(self, network_id: str, sha256: str) -> Document | None:
-        return await self.survey_imports.find_one({"_id": f"{network_id}:{sha256}"})
+        return await self._survey_imports.find_one({"_id": f"{network_id}:{sha256}"})
+
+    async def record_survey_import(
+        self,
+        network_id: str,
+        sha256: str,
+        survey_id: str,
+        at: datetime,
+        answer: Document,
+        session: Session,
+    ) -> None:
+        """The import of a file into a network, with its answer; a second import of the same
+        file fails with DuplicateKeyError."""
+        doc = {
+            "_id": f"{network_id}:{sha256}",
+            "survey_id": survey_id,
+            "network_id": network_id,
+            "sha256": sha256,
+            "imported_at": at,
+            "answer": answer,
+        }
+        await self._survey_imports.insert_one(doc, session=session)
 
 
 class StaleWrite(Exception):

@@ -15,7 +15,6 @@ from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
-from shared.service import Runtime, get_runtime
 
 router = APIRouter()
 PageSize = Annotated[int, Query(ge=1, le=100)]
@@ -34,8 +33,8 @@ class ResponseBody(TextInput):
 
 
 @router.get("/profiles/{organization_id}")
-async def get_profile(organization_id: str, runtime: Runtime = Depends(get_runtime)) -> Any:
-    found = await runtime.db["profiles"].find_one({"_id": organization_id})
+async def get_profile(organization_id: str, matcher: Matcher = Depends(get_matcher)) -> Any:
+    found = await matcher.store.profile(organization_id)
     if found is None:
         raise not_found("organization", organization_id)
     return found

@@ -63,10 +63,7 @@ class Matcher:
             return
         self.index.put(profile)
         if profile.archived:
-            await self.store.matches.delete_many(
-                {"organization_ids": profile.organization_id, "status": Status.SUGGESTED},
-                session=tx.session,
-            )
+            await self.store.withdraw_suggestions_of(profile.organization_id, tx.session)
             return
         await self.refresh(profile.organization_id, tx)
 
@@ -103,12 +100,9 @@ class Matcher:
         best = found[0] if found and len(found[0].members) > 1 else None
         ids = [m.organization_id for m in best.members] if best else []
         key = docs.coalition_key(need.need_id, ids) if best else None
-        open_ = await self.store.matches.find(
-            {"need_id": need.need_id, "status": Status.SUGGESTED}, session=tx.session
-        ).to_list()
+        open_ = await self.store.open_suggestions_for_need(need.need_id, tx.session)
         stale = [m["_id"] for m in open_ if m["pair_key"] != key and not m["answers"]]
-        if stale:
-            await self.store.matches.delete_many({"_id": {"$in": stale}}, session=tx.session)
+        await self.store.withdraw_suggestions(stale, tx.session)
         if best is None:
             return
         reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
@@ -117,17 +111,13 @@ class Matcher:
     async def suggest(self, match: dict[str, Any], reader: str, tx: Transaction) -> None:
         """Stores a suggestion and announces it once; a pair or coalition already suggested
         gets fresh scores, and one already answered is left alone."""
-        existing = await self.store.matches.find_one(
-            {"pair_key": match["pair_key"]}, session=tx.session
-        )
+        existing = await self.store.match_of_pair(match["pair_key"], tx.session)
         if existing is not None:
             if existing["status"] == Status.SUGGESTED:
                 fresh = {k: match[k] for k in ("score", "components", "reasons", "updated_at")}
-                await self.store.matches.update_one(
-                    {"_id": existing["_id"]}, {"$set": fresh}, session=tx.session
-                )
+                await self.store.refresh_match(existing["_id"], fresh, tx.session)
             return
-        await self.store.matches.insert_one(match, session=tx.session)
+        await self.store.add_match(match, tx.session)
         await tx.publish(
             "match.suggested",
             match["_id"],
@@ -143,7 +133,7 @@ class Matcher:
         )
 
     async def match(self, match_id: str) -> dict[str, Any]:
-        found = await self.store.matches.find_one({"_id": match_id})
+        found = await self.store.match(match_id)
         if found is None:
             raise not_found("match", match_id)
         return found
@@ -157,7 +147,7 @@ class Matcher:
         answered: Answered = no_answer,
     ) -> dict[str, Any]:
         async with self.outbox.transaction() as tx:
-            match = await self.store.matches.find_one({"_id": match_id}, session=tx.session)
+            match = await self.store.match(match_id, tx.session)
             if match is None:
                 raise not_found("match", match_id)
             docs.check_answer(match, organization_id)
@@ -165,11 +155,7 @@ class Matcher:
             match["answers"][organization_id] = answer
             status = docs.status_after(match, decision)
             match["status"] = status
-            await self.store.matches.update_one(
-                {"_id": match_id},
-                {"$set": {f"answers.{organization_id}": answer, "status": status}},
-                session=tx.session,
-            )
+            await self.store.record_answer(match_id, organization_id, answer, status, tx.session)
             await self._announce(match, organization_id, status, reason, tx)
             view = docs.view(match)
             await answered(tx.session, view)
@@ -185,12 +171,7 @@ class Matcher:
             )
             await tx.publish("match.declined", match["_id"], event)
         elif status is Status.ACCEPTED:
-            profiles = {
-                p["_id"]: p
-                for p in await self.store.profiles.find(
-                    {"_id": {"$in": match["organization_ids"]}}, session=tx.session
-                ).to_list()
-            }
+            profiles = await self.store.profiles_by_ids(match["organization_ids"], tx.session)
             first = profiles.get(match["organization_ids"][0], {})
             accepted = MatchAccepted(
                 **common,
@@ -205,7 +186,7 @@ class Matcher:
 
     async def coalitions(self, need_id: str, first: int) -> tuple[dict[str, Any], list[Coalition]]:
         await self.ready.wait()
-        found = await self.store.needs.find_one({"_id": need_id})
+        found = await self.store.need(need_id)
         if found is None:
             raise not_found("need", need_id)
         need = NeedProfile.model_validate(found)

@@ -1,5 +1,6 @@
 """Matching's collections: the read model (profiles with reliability, needs), built only from
-intake and commitments events, and the matches (one document per unordered pair)."""
+intake and commitments events, and the matches (one document per unordered pair). The only
+module that touches them."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ def pair_key(a: str, b: str) -> str:
 
 class MatchingStore:
     def __init__(self, db: Database) -> None:
-        self.profiles = db["profiles"]
-        self.needs = db["needs"]
-        self.matches = db["matches"]
+        self._profiles = db["profiles"]
+        self._needs = db["needs"]
+        self._matches = db["matches"]
 
     async def _save_versioned(
         self, collection: Any, key: str, model: Payload, version: int, session: Session
@@ -49,24 +50,34 @@ class MatchingStore:
 
     async def save_profile(self, profile: OrganizationProfile, session: Session) -> bool:
         return await self._save_versioned(
-            self.profiles, profile.organization_id, profile, profile.version, session
+            self._profiles, profile.organization_id, profile, profile.version, session
         )
 
     async def save_need(self, need: NeedProfile, session: Session) -> bool:
-        return await self._save_versioned(self.needs, need.need_id, need, need.version, session)
+        return await self._save_versioned(self._needs, need.need_id, need, need.version, session)
 
     async def set_reliability(self, organization_id: str, value: float, session: Session) -> bool:
-        result = await self.profiles.update_one(
+        result = await self._profiles.update_one(
             {"_id": organization_id}, {"$set": {"reliability": value}}, session=session
         )
         return result.matched_count > 0
 
+    async def profile(self, organization_id: str) -> Document | None:
+        return await self._profiles.find_one({"_id": organization_id})
+
+    async def profiles_by_ids(self, ids: list[str], session: Session) -> dict[str, Document]:
+        found = await self._profiles.find({"_id": {"$in": ids}}, session=session).to_list()
+        return {p["_id"]: p for p in found}
+
+    async def need(self, need_id: str) -> Document | None:
+        return await self._needs.find_one({"_id": need_id})
+
     async def all_profiles(self) -> list[Document]:
-        return await self.profiles.find({}).to_list()
+        return await self._profiles.find({}).to_list()
 
     async def declined_partners(self, organization_id: str, session: Session) -> list[str]:
         """Partners of declined pairs (declining a coalition for a need bans no pair)."""
-        found = await self.matches.find(
+        found = await self._matches.find(
             {"organization_ids": organization_id, "status": "DECLINED", "need_id": None},
             session=session,
         ).to_list()
@@ -76,7 +87,7 @@ class MatchingStore:
         self, organization_ids: list[str], first: int
     ) -> dict[str, list[Document]]:
         """The best `first` matches of each organization, from one query."""
-        cursor = self.matches.find(
+        cursor = self._matches.find(
             {"organization_ids": {"$in": organization_ids}, "status": {"$ne": "DECLINED"}}
         )
         found: dict[str, list[Document]] = {org: [] for org in organization_ids}
@@ -87,7 +98,47 @@ class MatchingStore:
         return found
 
     async def matches_of(self, organization_id: str, first: int) -> list[Document]:
-        cursor = self.matches.find(
+        cursor = self._matches.find(
             {"organization_ids": organization_id, "status": {"$ne": "DECLINED"}}
         )
         return await cursor.sort("score", DESCENDING).limit(first).to_list()
+
+    async def match(self, match_id: str, session: Session | None = None) -> Document | None:
+        return await self._matches.find_one({"_id": match_id}, session=session)
+
+    async def match_of_pair(self, key: str, session: Session) -> Document | None:
+        """The match of a pair or coalition (its `pair_key`), whatever its status."""
+        return await self._matches.find_one({"pair_key": key}, session=session)
+
+    async def add_match(self, match: Document, session: Session) -> None:
+        """A new suggestion; a concurrent one for the same pair fails (a unique index)."""
+        await self._matches.insert_one(match, session=session)
+
+    async def refresh_match(self, match_id: str, fresh: Document, session: Session) -> None:
+        """New scores and reasons for a suggestion nobody answered yet."""
+        await self._matches.update_one({"_id": match_id}, {"$set": fresh}, session=session)
+
+    async def record_answer(
+        self, match_id: str, organization_id: str, answer: Document, status: str, session: Session
+    ) -> None:
+        """One organization's answer to a match, and the match's status after it."""
+        await self._matches.update_one(
+            {"_id": match_id},
+            {"$set": {f"answers.{organization_id}": answer, "status": status}},
+            session=session,
+        )
+
+    async def open_suggestions_for_need(self, need_id: str, session: Session) -> list[Document]:
+        return await self._matches.find(
+            {"need_id": need_id, "status": "SUGGESTED"}, session=session
+        ).to_list()
+
+    async def withdraw_suggestions(self, match_ids: list[str], session: Session) -> None:
+        if match_ids:
+            await self._matches.delete_many({"_id": {"$in": match_ids}}, session=session)
+
+    async def withdraw_suggestions_of(self, organization_id: str, session: Session) -> None:
+        """Every unanswered suggestion an (archived) organization is part of."""
+        await self._matches.delete_many(
+            {"organization_ids": organization_id, "status": "SUGGESTED"}, session=session
+        )

@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaConsumer
 
 from deploy.stack import Stack
@@ -25,6 +26,10 @@ RESPOND = """
 mutation R($id: ID!, $d: MatchDecision!) {
   respondToMatch(matchId: $id, decision: $d, reason: "ok") {
     id status parties { organizationId answer } } }
+"""
+UPDATE = """
+mutation U($id: ID!, $input: UpdateOrganizationInput!) {
+  updateOrganization(id: $id, input: $input) { id } }
 """
 
 
@@ -57,6 +62,17 @@ def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, An
         focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
     )  # fmt: skip
     return outreach, funder
+
+
+def matching_version(stack: Stack, organization_id: str) -> int:
+    """The version of an organization's profile in matching's read model (0 before any)."""
+    response = httpx.get(
+        f"{stack.service_url('matching')}/profiles/{organization_id}",
+        headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
+        timeout=10,
+    )
+    version: int = response.json()["version"] if response.status_code == 200 else 0
+    return version
 
 
 def matches_of(client: Client, organization_id: str) -> list[dict[str, Any]]:
@@ -124,12 +140,16 @@ async def test_complementary_organizations_match_and_both_accept(stack: Stack) -
 async def test_a_declined_pair_is_not_suggested_again(stack: Stack) -> None:
     net = create_network(stack, name="Declining Network")
     operator = Client(stack.graphql_url, net["operatorToken"])
-    outreach, _ = outreach_and_funder(operator, net["networkId"])
-    admin = operator.as_(outreach["adminToken"])
-    outreach_id = outreach["organization"]["id"]
+    outreach, funder = outreach_and_funder(operator, net["networkId"])
+    admin, funder_admin = operator.as_(outreach["adminToken"]), operator.as_(funder["adminToken"])
+    outreach_id, funder_id = outreach["organization"]["id"], funder["organization"]["id"]
     match = eventually(lambda: matches_of(admin, outreach_id), timeout=30)[0]
     declined = admin.data(RESPOND, {"id": match["id"], "d": "DECLINE"})["respondToMatch"]
     assert declined["status"] == "DECLINED"
-    # a profile change recomputes suggestions for the funder: the pair stays declined
-    register_profile(operator, net["networkId"], "Lane Soccer Club", focusAreas=["sports"])
+    # a profile change recomputes suggestions for the funder; once matching has taken it in
+    # (the change and the recomputation commit together), the pair is still declined
+    mission = "Grants for community health, family wellbeing and door-to-door outreach"
+    funder_admin.data(UPDATE, {"id": funder_id, "input": {"mission": mission}})
+    eventually(lambda: matching_version(stack, funder_id) == 2, timeout=30)
     assert matches_of(admin, outreach_id) == []
+    assert matches_of(funder_admin, funder_id) == []

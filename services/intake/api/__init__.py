@@ -1,6 +1,6 @@
-"""Intake's internal HTTP routes, called by the gateway and the CLI. Thin: parse, call the
-domain, store and publish in one transaction (`runtime.outbox.transaction()`). Write routes
-honour an `Idempotency-Key` header (shared/idempotency.py)."""
+"""Intake's internal HTTP routes, called by the gateway and the CLI. Thin: parse, call one
+use case of `services/intake/service.py` (reads go to the store), answer. Write routes honour
+an `Idempotency-Key` header through `WriteOnce` (shared/idempotency.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the route modules share: the store dependency and page answers."""
+"""What the route modules share: the service and store dependencies and page answers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Depends
 
+from services.intake.service import IntakeService
 from services.intake.store import IntakeStore
 from shared.mongo import Document
 from shared.service import Runtime, get_runtime
@@ -14,6 +15,12 @@ from shared.service import Runtime, get_runtime
 
 def get_store(runtime: Runtime = Depends(get_runtime)) -> IntakeStore:
     return IntakeStore(runtime.db)
+
+
+def get_service(
+    runtime: Runtime = Depends(get_runtime), store: IntakeStore = Depends(get_store)
+) -> IntakeService:
+    return IntakeService(store, runtime.outbox, runtime.clock)
 
 
 def public(doc: Document, *private: str) -> Document:

@@ -8,15 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import get_store, page
+from services.intake.api.common import get_service, get_store, page
+from services.intake.service import IntakeService
 from services.intake.store import IntakeStore, StaleWrite
-from shared.contracts import NeedProfile, NeedReported, NeedUpdated
+from shared.contracts import NeedProfile
 from shared.contracts.text import TextInput
 from shared.errors import not_found
-from shared.events import utcnow
-from shared.idempotency import ConcurrentWrite, Idempotency, get_idempotency
+from shared.idempotency import ConcurrentWrite, WriteOnce
 from shared.mongo import Document
-from shared.service import Runtime, get_runtime
 
 router = APIRouter()
 ATTEMPTS = 3  # a concurrent report of the same need: read again and merge
@@ -27,15 +26,6 @@ class NeedBody(TextInput):
     reported_by: str = ""
 
 
-def need_doc(need: NeedProfile, **extra: Any) -> Document:
-    return {
-        "_id": need.need_id,
-        **need.model_dump(),
-        "area_key": domain.area_key(need.area),
-        **extra,
-    }
-
-
 def need_json(doc: Document) -> dict[str, Any]:
     return NeedProfile(**doc).model_dump(mode="json")
 
@@ -43,39 +33,15 @@ def need_json(doc: Document) -> dict[str, Any]:
 @router.post("/needs")
 async def report_need(
     body: NeedBody,
-    runtime: Runtime = Depends(get_runtime),
-    store: IntakeStore = Depends(get_store),
-    idempotency: Idempotency = Depends(get_idempotency),
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    data = body.input
-    report = domain.report_of(data)
-
-    async def attempt() -> dict[str, Any]:
-        if await store.network(data.network_id) is None:
-            raise not_found("network", data.network_id)
-        area_key, focus = report.key
-        existing = await store.need_by_key(data.network_id, area_key, focus)
-        async with runtime.outbox.transaction() as tx:
-            if existing is None:
-                need = domain.new_need(data.network_id, report, utcnow())
-                await store.save_needs(
-                    [need_doc(need, reported_by=body.reported_by)], [], tx.session
-                )
-                await tx.publish("need.reported", need.need_id, NeedReported(need=need))
-            else:
-                need = domain.strengthened(NeedProfile(**existing), report)
-                await store.save_needs([], [(need_doc(need), existing["version"])], tx.session)
-                await tx.publish("need.updated", need.need_id, NeedUpdated(need=need))
-            answer = {"need": need.model_dump(mode="json"), "strengthened": existing is not None}
-            await idempotency.remember(tx.session, body, answer)
-        return answer
-
     for _ in range(ATTEMPTS - 1):
         try:
-            return await idempotency.once(body, attempt)
+            return await once(body, lambda a: service.report_need(body.input, body.reported_by, a))
         except (StaleWrite, ConcurrentWrite):  # read again: now it strengthens
             continue
-    return await idempotency.once(body, attempt)
+    return await once(body, lambda a: service.report_need(body.input, body.reported_by, a))
 
 
 @router.get("/needs")

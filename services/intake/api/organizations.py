@@ -8,15 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import get_store, page, public
+from services.intake.api.common import get_service, get_store, page, public
+from services.intake.service import IntakeService
 from services.intake.store import IntakeStore
-from services.intake.tokens import new_token
-from shared.contracts import OrganizationProfile
 from shared.contracts.text import TextInput
-from shared.errors import AppError, ErrorCode, not_found
+from shared.errors import not_found
 from shared.http import batch_ids
-from shared.idempotency import Idempotency, get_idempotency
-from shared.service import Runtime, get_runtime
+from shared.idempotency import WriteOnce
 
 router = APIRouter()
 PRIVATE = ("normalized_name", "member_writes")
@@ -33,67 +31,19 @@ class UpdateBody(TextInput):
     input: domain.OrganizationUpdate
 
 
-def conflict_with(existing_id: str) -> AppError:
-    return AppError(
-        ErrorCode.CONFLICT,
-        f"organization already registered as {existing_id}",
-        details={"existingId": existing_id},
-    )
-
-
 @router.post("/organizations")
 async def register_organization(
     body: RegisterBody,
-    runtime: Runtime = Depends(get_runtime),
-    store: IntakeStore = Depends(get_store),
-    idempotency: Idempotency = Depends(get_idempotency),
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    data = body.input
-
-    async def register() -> dict[str, Any]:
-        network = await store.network(data.network_id)
-        if network is None:
-            raise not_found("network", data.network_id)
-        if not body.authorized_as_operator and body.join_code != network["join_code"]:
-            # Answered exactly like a missing network, so network ids cannot be probed.
-            raise not_found("network", data.network_id)
-        normalized = domain.normalized_name(data.name)
-        duplicate = await store.find_duplicate_organization(
-            data.network_id, normalized, data.admin.email
-        )
-        if duplicate is not None:
-            raise conflict_with(duplicate["_id"])
-
-        profile = domain.new_organization(data)
-        admin = domain.new_member(data.admin.name, data.admin.email, domain.Role.ORG_ADMIN)
-        token = new_token()
-        answer = {
-            "organization": profile.model_dump(mode="json"),
-            "adminToken": token,
-            "admin": admin.model_dump(mode="json"),
-        }
-        async with runtime.outbox.transaction() as tx:
-            org_doc = {
-                "_id": profile.organization_id,
-                **profile.model_dump(),
-                "normalized_name": normalized,
-            }
-            await store.organizations.insert_one(org_doc, session=tx.session)
-            await store.add_member(
-                admin, data.network_id, profile.organization_id, token, tx.session
-            )
-            await tx.publish(
-                "organization.registered",
-                profile.organization_id,
-                domain.contracts.OrganizationRegistered(
-                    profile=profile, admin=admin, network_name=network["name"]
-                ),
-            )
-            await idempotency.remember(tx.session, body, answer)
-        return answer
-
     # a concurrent registration that won the race ends as CONFLICT (or its answer, same key)
-    return await idempotency.once(body, register)
+    return await once(
+        body,
+        lambda a: service.register_organization(
+            body.input, body.authorized_as_operator, body.join_code, a
+        ),
+    )
 
 
 @router.get("/organizations")
@@ -128,7 +78,7 @@ async def organizations_by_ids(
 ) -> dict[str, Any]:
     """The batch form the gateway's DataLoader uses: `{"items": {id: profile}}`."""
     wanted = batch_ids(ids)
-    found = await store.organizations.find({"_id": {"$in": wanted}}).to_list()
+    found = await store.organizations_by_ids(wanted)
     return {"items": {doc["_id"]: public(doc, *PRIVATE) for doc in found}}
 
 
@@ -142,73 +92,23 @@ async def get_organization(
     return public(found, *PRIVATE)
 
 
-async def current_profile(store: IntakeStore, organization_id: str) -> OrganizationProfile:
-    found = await store.organization(organization_id)
-    if found is None:
-        raise not_found("organization", organization_id)
-    return OrganizationProfile(**found)
-
-
 @router.post("/organizations/{organization_id}/profile")
 async def update_organization(
     organization_id: str,
     body: UpdateBody,
-    runtime: Runtime = Depends(get_runtime),
-    store: IntakeStore = Depends(get_store),
-    idempotency: Idempotency = Depends(get_idempotency),
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    """A partial update: the fields sent replace the stored ones; organization.updated
-    carries the whole new profile."""
-
-    async def update() -> dict[str, Any]:
-        current = await current_profile(store, organization_id)
-        if current.archived:
-            raise AppError(ErrorCode.CONFLICT, f"organization {organization_id} is archived")
-        profile = domain.updated_organization(current, body.input)
-        normalized = domain.normalized_name(profile.name)
-        twin = await store.organization_named(current.network_id, normalized, organization_id)
-        if twin is not None:
-            raise conflict_with(twin["_id"])
-        answer = {"organization": profile.model_dump(mode="json")}
-        async with runtime.outbox.transaction() as tx:
-            changes = {**profile.model_dump(), "normalized_name": normalized}
-            await store.update_organization(organization_id, current.version, changes, tx.session)
-            await tx.publish(
-                "organization.updated",
-                organization_id,
-                domain.contracts.OrganizationUpdated(profile=profile),
-            )
-            await idempotency.remember(tx.session, body, answer)
-        return answer
-
-    return await idempotency.once(body, update)
+    """A partial update: the fields sent replace the stored ones."""
+    return await once(body, lambda a: service.update_organization(organization_id, body.input, a))
 
 
 @router.post("/organizations/{organization_id}/archive")
 async def archive_organization(
     organization_id: str,
-    runtime: Runtime = Depends(get_runtime),
-    store: IntakeStore = Depends(get_store),
-    idempotency: Idempotency = Depends(get_idempotency),
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
     """Archived organizations leave listings and matching; archiving twice changes nothing."""
     request = {"organization_id": organization_id}
-
-    async def archive() -> dict[str, Any]:
-        current = await current_profile(store, organization_id)
-        if current.archived:
-            return {"organization": current.model_dump(mode="json")}
-        profile = domain.archived_organization(current)
-        answer = {"organization": profile.model_dump(mode="json")}
-        async with runtime.outbox.transaction() as tx:
-            changes = {"archived": True, "version": profile.version}
-            await store.update_organization(organization_id, current.version, changes, tx.session)
-            await tx.publish(
-                "organization.archived",
-                organization_id,
-                domain.contracts.OrganizationArchived(profile=profile),
-            )
-            await idempotency.remember(tx.session, request, answer)
-        return answer
-
-    return await idempotency.once(request, archive)
+    return await once(request, lambda a: service.archive_organization(organization_id, a))

@@ -1,0 +1,125 @@
+"""Commitments' use cases against a real document store, without the stack: forming a
+partnership, the first real work making it active, and closing a commitment moving health
+and reliability in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.commitments.domain.models import (
+    CommitmentInput,
+    CommitmentStatus,
+    CommitmentUpdate,
+    PartnershipInput,
+    PartnershipStatus,
+)
+from services.commitments.store import INDEXES, CommitmentStore
+from services.commitments.tracker import Tracker, partnership_id_for_match
+from shared.clock import Clock
+from shared.contracts import MatchAccepted, MatchParty, OrganizationProfile
+from shared.errors import AppError, ErrorCode
+from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
+from shared.settings import Settings
+from tests.support.documents import outbox_events
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DONE, MISSED = CommitmentStatus.DONE, CommitmentStatus.MISSED
+
+
+@pytest.fixture
+async def tracker(mongo: AsyncMongoClient[Document], database: Database) -> Tracker:
+    await ensure_indexes(database, INDEXES)
+    clock = Clock()
+    clock.set(NOW)
+    outbox = Outbox(mongo, database, source="commonweave/commitments")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return Tracker(CommitmentStore(database), outbox, clock, settings)
+
+
+def partnership(*organization_ids: str) -> PartnershipInput:
+    ids = list(organization_ids) or ["org_a", "org_b"]
+    return PartnershipInput(network_id="net_1", name="Lane Health", organization_ids=ids)
+
+
+async def test_a_partnership_forms_with_roles_from_what_each_partner_offers(
+    tracker: Tracker, database: Database
+) -> None:
+    formed = await tracker.form(partnership(), {"org_a": ["outreach"], "org_b": ["funding"]})
+    assert formed["status"] == PartnershipStatus.FORMING.value
+    assert [r["title"] for r in formed["roles"]] == ["Outreach lead", "Funding lead"]
+    assert formed["next_check_in_at"] == NOW + timedelta(days=14)
+    [event] = await outbox_events(database)
+    assert (event.type, event.subject) == ("partnership.formed", formed["_id"])
+    stored = await tracker.store.partnership(formed["_id"])
+    assert stored is not None and stored["name"] == "Lane Health"
+
+
+async def test_an_archived_or_foreign_organization_cannot_join(
+    tracker: Tracker, database: Database
+) -> None:
+    async with tracker.outbox.transaction() as tx:
+        for org, network, archived in [("org_b", "net_1", True), ("org_c", "net_2", False)]:
+            profile = OrganizationProfile(
+                organization_id=org, network_id=network, version=1, name=org, archived=archived
+            )
+            await tracker.store.save_profile(profile, tx.session)
+    for ids, field in [(("org_a", "org_b"), 1), (("org_c", "org_a"), 0)]:
+        with pytest.raises(AppError) as refused:
+            await tracker.form(partnership(*ids), {})
+        assert refused.value.code is ErrorCode.BAD_USER_INPUT
+        assert refused.value.field == f"input.organization_ids[{field}]"
+    assert await outbox_events(database) == []
+
+
+async def test_an_accepted_match_forms_one_partnership_however_often_it_arrives(
+    tracker: Tracker, database: Database
+) -> None:
+    accepted = MatchAccepted(
+        match_id="mat_1",
+        network_id="net_1",
+        parties=[
+            MatchParty(organization_id="org_a", name="Neighbors United"),
+            MatchParty(organization_id="org_b", name="Lane Foundation"),
+        ],
+        score=0.8,
+        reasons=["Both work on community health"],
+        offers={"org_b": ["funding"]},
+    )
+    for _ in range(2):
+        async with tracker.outbox.transaction() as tx:
+            await tracker.form_from_match(accepted, tx)
+    found = await tracker.store.partnership(partnership_id_for_match("mat_1"))
+    assert found is not None and found["name"] == "Neighbors United & Lane Foundation"
+    assert found["goals"] == ["Both work on community health"] and found["match_id"] == "mat_1"
+    assert [e.type for e in await outbox_events(database)] == ["partnership.formed"]
+
+
+async def test_a_commitment_activates_the_partnership_and_closing_it_moves_reliability(
+    tracker: Tracker, database: Database
+) -> None:
+    formed = await tracker.form(partnership(), {})
+    with pytest.raises(AppError) as past:
+        due = NOW - timedelta(days=1)
+        await tracker.make_commitment(
+            formed["_id"], CommitmentInput(owner_organization_id="org_a", title="x", due_at=due)
+        )
+    assert past.value.code is ErrorCode.BAD_USER_INPUT
+    made = await tracker.make_commitment(
+        formed["_id"],
+        CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + timedelta(7)),
+    )
+    active = await tracker.store.partnership(formed["_id"])
+    assert active is not None and active["status"] == PartnershipStatus.ACTIVE.value
+
+    done = await tracker.update_commitment(made["_id"], CommitmentUpdate(status=DONE))
+    assert done["status"] == CommitmentStatus.DONE.value and done["closed_at"] == NOW
+    types = [e.type for e in await outbox_events(database)]
+    assert types[:3] == ["partnership.formed", "commitment.made", "commitment.fulfilled"]
+    assert "organization.reliability_changed" in types
+    with pytest.raises(AppError) as again:
+        await tracker.update_commitment(made["_id"], CommitmentUpdate(status=MISSED))
+    assert again.value.code is ErrorCode.CONFLICT
