@@ -18,6 +18,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from shared.deadline import DEADLINE_HEADER, budget_ms
 from shared.errors import AppError, ErrorCode, field_path
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"
@@ -120,6 +121,7 @@ class ServiceClient:
         max_keepalive_connections: int = 20,
     ) -> None:
         self.service = service
+        self._timeout = timeout
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_keepalive_connections,
@@ -163,11 +165,24 @@ class ServiceClient:
         return await self._send("PUT", path, json=body, headers=headers)
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        timeout = kwargs.get("timeout", self._timeout)
+        headers = {**(kwargs.pop("headers", None) or {}), DEADLINE_HEADER: budget_ms(timeout)}
         try:
-            response = await self._http.request(method, path, **kwargs)
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            # The service stops short of committing once our deadline has passed; a commit
+            # racing it is the only way this write happened: a retry with the same key is safe.
+            raise AppError(
+                ErrorCode.UNAVAILABLE,
+                f"the {self.service} service did not answer in time; retry with the same "
+                "Idempotency-Key",
+                details={"retryable": True},
+            ) from exc
         except httpx.TransportError as exc:
             raise AppError(
-                ErrorCode.UNAVAILABLE, f"the {self.service} service is unavailable; retry"
+                ErrorCode.UNAVAILABLE,
+                f"the {self.service} service is unavailable; retry",
+                details={"retryable": True},
             ) from exc
         if response.status_code >= 400:
             try:

@@ -19,6 +19,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from shared import deadline
+from shared.errors import AppError
 from shared.settings import Settings
 
 Document = dict[str, Any]
@@ -69,6 +71,11 @@ async def transaction(client: AsyncMongoClient[Document]) -> AsyncIterator[Sessi
         except BaseException:
             if session.in_transaction:
                 await session.abort_transaction()
+            raise
+        try:
+            deadline.check()  # the caller gave up: abort rather than commit unseen work
+        except AppError:
+            await session.abort_transaction()
             raise
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(lambda e: has_label(e, "UnknownTransactionCommitResult")),

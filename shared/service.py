@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,16 +13,18 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import AwareDatetime, BaseModel
 from pymongo import AsyncMongoClient
 
+from shared import deadline
 from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.clock import Clock
 from shared.consumer import EventConsumer, consumer_indexes
+from shared.deadline import DEADLINE_HEADER
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.mongo import (
@@ -119,6 +121,13 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     app = FastAPI(title=f"commonweave-{runtime.name}", lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def caller_deadline(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        deadline.start(request.headers.get(DEADLINE_HEADER))
+        return await call_next(request)
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

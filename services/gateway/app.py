@@ -91,10 +91,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health/ready")
     async def ready() -> JSONResponse:
-        """Ready once every service has been ready (then a service that fails later is
-        answered UNAVAILABLE per operation; `/health` shows which)."""
-        body = {"service": "gateway", "status": "ready" if clients.ready else "starting"}
-        return JSONResponse(body, status_code=200 if clients.ready else 503)
+        """Ready once the whole stack has started, and while this gateway reaches every
+        service: a gateway that cannot (a stuck connection pool) turns red, so an
+        orchestrator restarts it."""
+        if not clients.ready:
+            return JSONResponse({"service": "gateway", "status": "starting"}, status_code=503)
+        dependencies = await clients.health()
+        healthy = all(v == "ok" for v in dependencies.values())
+        body = {
+            "service": "gateway",
+            "status": "ready" if healthy else "degraded",
+            "dependencies": dependencies,
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.get("/health")
     async def health() -> JSONResponse:

@@ -19,6 +19,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types.graphql import OperationType
 
 from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
@@ -130,14 +131,48 @@ def introspection_allowed(settings: Settings) -> bool:
 ExtensionFactory = Callable[[], SchemaExtension]
 
 
+@dataclass
+class InFlight:
+    """Operations this gateway process is executing now."""
+
+    limit: int
+    count: int = 0
+
+
+class LoadShedding(SchemaExtension):
+    """Under overload, refuses at once (UNAVAILABLE, retryable) rather than queueing operations
+    into timeouts, where a write may land after its caller was told it failed."""
+
+    def __init__(self, in_flight: InFlight) -> None:
+        self.in_flight = in_flight
+
+    def on_execute(self) -> Iterator[None]:
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            yield  # long-lived by design: not what overload is made of
+            return
+        if self.in_flight.count >= self.in_flight.limit:
+            raise AppError(
+                ErrorCode.UNAVAILABLE,
+                "the gateway is at capacity; retry shortly",
+                details={"retryable": True},
+            )
+        self.in_flight.count += 1
+        try:
+            yield
+        finally:
+            self.in_flight.count -= 1
+
+
 def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
     """One fresh extension per request (strawberry's per-request isolation)."""
     limiter = RateLimiter(settings.gateway_rate_per_second, settings.gateway_rate_burst)
+    in_flight = InFlight(settings.gateway_max_in_flight)
     factories: list[ExtensionFactory] = [
         lambda: QueryDepthLimiter(max_depth=settings.gateway_max_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.gateway_max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.gateway_max_aliases),
         lambda: RateLimit(limiter),
+        lambda: LoadShedding(in_flight),
     ]
     if introspection_allowed(settings):
         factories.append(AuthenticatedIntrospection)

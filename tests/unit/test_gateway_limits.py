@@ -3,14 +3,16 @@ over-long documents with LIMIT_EXCEEDED before any service is called."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from graphql import parse
 
-from services.gateway.limits import RateLimiter, asks_for_introspection
+from services.gateway.limits import LoadShedding, RateLimiter, asks_for_introspection
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from shared import deadline
 from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
 
@@ -115,3 +117,33 @@ async def test_introspection_can_be_switched_off_and_is_off_in_production() -> N
 )
 def test_what_counts_as_introspection(query: str, introspects: bool) -> None:
     assert asks_for_introspection(parse(query)) is introspects
+
+
+async def test_operations_beyond_the_in_flight_limit_are_refused_at_once() -> None:
+    schema = build_schema(settings(gateway_max_in_flight=2))
+    extensions = [factory() for factory in schema.extensions]  # type: ignore[operator]
+    [shedding] = [e for e in extensions if isinstance(e, LoadShedding)]
+    shedding.in_flight.count = 2  # as if two operations were executing now
+    began = time.perf_counter()
+    result = await schema.execute("{ __typename }")
+    assert time.perf_counter() - began < 0.05
+    [error] = shape_errors(result.errors) or []
+    assert error.extensions == {"code": "UNAVAILABLE", "retryable": True}
+
+    shedding.in_flight.count = 1  # one slot free again: executed, and the slot given back
+    assert not (await schema.execute("{ __typename }")).errors
+    assert shedding.in_flight.count == 1
+
+
+def test_a_service_commits_nothing_after_its_callers_deadline() -> None:
+    deadline.start(None)
+    deadline.check()  # no deadline sent: nothing to enforce
+    deadline.start(deadline.budget_ms(5.0))
+    deadline.check()  # 4.5 s left
+    deadline.start("1")
+    time.sleep(0.01)
+    with pytest.raises(AppError) as refused:
+        deadline.check()
+    assert refused.value.code is ErrorCode.UNAVAILABLE
+    assert refused.value.details == {"retryable": True}
+    assert deadline.budget_ms(5.0) == "4500" and deadline.budget_ms(0.1) == "100"
