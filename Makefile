@@ -52,3 +52,7 @@ integration: env
 schema: env
 	$(VENV)/bin/python -m services.gateway.export --print
 	$(VENV)/bin/python -m services.gateway.export --diff
+
+.PHONY: drills
+drills: env
+	$(VENV)/bin/python -m tests.drills
