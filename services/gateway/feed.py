@@ -1,21 +1,27 @@
 """The events subscriptions are fed from. Every gateway replica must see every event, so the
 consumer has no consumer group (it reads all partitions from the end, commits nothing); each
-event is fanned out to the in-process queues of the subscriptions that match it."""
+event is fanned out to the in-process queues of the subscriptions that match it.
+
+An event the feed has seen, or one from before the feed started, is not pushed again: the
+outbox relays send their replay window again to a broker that lost its log (the embedded
+one, restarted), and a live subscriber wants news, not a replay."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from shared.broker import ensure_topics
 from shared.contracts import EVENT_TYPES, Payload, commitments
-from shared.events import Envelope
+from shared.events import Envelope, utcnow
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +32,9 @@ PARTNERSHIP_TOPICS = tuple(
     topic for topic, model in commitments.EVENTS.items() if "partnership" in model.model_fields
 )
 QUEUE_SIZE = 256
+SEEN_IDS = 10_000
+# how far behind ours another process's clock may be without its fresh events looking old
+CLOCK_SKEW = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,19 @@ class EventFeed:
         self._listeners: set[_Listener] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._started_at = utcnow()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def _is_news(self, envelope: Envelope) -> bool:
+        if envelope.time < self._started_at - CLOCK_SKEW or envelope.id in self._seen:
+            return False
+        self._seen[envelope.id] = None
+        if len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)
+        return True
 
     async def start(self) -> None:
+        self._started_at = utcnow()
         await ensure_topics(self._settings, list(self.topics))
         self._consumer = AIOKafkaConsumer(
             *self.topics,
@@ -83,7 +103,8 @@ class EventFeed:
             except (ValueError, ValidationError, KeyError) as exc:
                 log.warning("feed: unreadable %s event skipped: %s", record.topic, exc)
                 continue
-            self.publish(record.topic, Event(envelope, payload))
+            if self._is_news(envelope):
+                self.publish(record.topic, Event(envelope, payload))
 
     def publish(self, topic: str, event: Event) -> None:
         for listener in list(self._listeners):
