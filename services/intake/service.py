@@ -20,7 +20,9 @@ from shared.contracts import (
     NeedProfile,
     NeedReported,
     NeedUpdated,
+    OrganizationArchived,
     OrganizationProfile,
+    OrganizationUpdated,
     SurveyImported,
     operator_member_id,
 )
@@ -171,19 +173,9 @@ class IntakeService:
         twin = await self.store.organization_named(current.network_id, normalized, organization_id)
         if twin is not None:
             raise conflict_with(twin["_id"])
-        answer = {"organization": profile.model_dump(mode="json")}
-        async with self.outbox.transaction() as tx:
-            changes = {**profile.model_dump(), "normalized_name": normalized}
-            await self.store.update_organization(
-                organization_id, current.version, changes, tx.session
-            )
-            await tx.publish(
-                "organization.updated",
-                organization_id,
-                domain.contracts.OrganizationUpdated(profile=profile),
-            )
-            await answered(tx.session, answer)
-        return answer
+        changes = {**profile.model_dump(), "normalized_name": normalized}
+        event = domain.contracts.OrganizationUpdated(profile=profile)
+        return await self._save_organization(current, profile, changes, event, answered)
 
     async def archive_organization(
         self, organization_id: str, answered: Answered = no_answer
@@ -194,17 +186,27 @@ class IntakeService:
         if current.archived:
             return {"organization": current.model_dump(mode="json")}
         profile = domain.archived_organization(current)
+        changes = {"archived": True, "version": profile.version}
+        event = domain.contracts.OrganizationArchived(profile=profile)
+        return await self._save_organization(current, profile, changes, event, answered)
+
+    async def _save_organization(
+        self,
+        current: OrganizationProfile,
+        profile: OrganizationProfile,
+        changes: dict[str, Any],
+        event: OrganizationUpdated | OrganizationArchived,
+        answered: Answered,
+    ) -> Answer:
+        """Writes a change to an organization still at `current`'s version, announced."""
         answer = {"organization": profile.model_dump(mode="json")}
+        archived = isinstance(event, OrganizationArchived)
+        kind = "organization.archived" if archived else "organization.updated"
         async with self.outbox.transaction() as tx:
-            changes = {"archived": True, "version": profile.version}
             await self.store.update_organization(
-                organization_id, current.version, changes, tx.session
+                profile.organization_id, current.version, changes, tx.session
             )
-            await tx.publish(
-                "organization.archived",
-                organization_id,
-                domain.contracts.OrganizationArchived(profile=profile),
-            )
+            await tx.publish(kind, profile.organization_id, event)
             await answered(tx.session, answer)
         return answer
 

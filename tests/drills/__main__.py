@@ -32,11 +32,11 @@ from rich.console import Console
 from rich.table import Table
 
 from deploy.stack import Stack
+from tests.support.audit import duplicated, effects, missing
 from tests.support.stack import Client, create_network, stack_settings
 
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { organization { id name } } }"""
-EXPECTED = {"welcome+note": 2, "matching": 1, "commitments": 1}
 console = Console()
 
 
@@ -164,22 +164,6 @@ def load(stack: Stack, fault: Fault | None, rate: float, seconds: float) -> Outc
     return outcome
 
 
-def effects(stack: Stack, organization_ids: list[str]) -> dict[str, dict[str, int]]:
-    settings = stack.settings
-    places: dict[str, dict[str, int]] = {place: {} for place in EXPECTED}
-    with MongoClient(settings.mongo_url) as mongo:
-        inbox = mongo[settings.database_name("notifications")]["inbox"]
-        query = {"kind": "organization.registered", "subject_id": {"$in": organization_ids}}
-        for row in inbox.find(query, {"subject_id": 1}):
-            counts = places["welcome+note"]
-            counts[row["subject_id"]] = counts.get(row["subject_id"], 0) + 1
-        for service in ("matching", "commitments"):
-            profiles = mongo[settings.database_name(service)]["profiles"]
-            for doc in profiles.find({"_id": {"$in": organization_ids}}, {"_id": 1}):
-                places[service][doc["_id"]] = places[service].get(doc["_id"], 0) + 1
-    return places
-
-
 def written_names(stack: Stack, network_id: str) -> set[str]:
     with MongoClient(stack.settings.mongo_url) as mongo:
         organizations = mongo[stack.settings.database_name("intake")]["organizations"]
@@ -191,11 +175,11 @@ def audit(stack: Stack, outcome: Outcome, settle: float) -> dict[str, Any]:
     deadline = time.monotonic() + settle
     while True:
         found = effects(stack, ids)
-        lost = [o for o in ids if any(found[p].get(o, 0) < n for p, n in EXPECTED.items())]
+        lost = missing(found, ids)
         if not lost or time.monotonic() > deadline:
             break
         time.sleep(1.0)
-    duplicated = [o for o in ids if any(found[p].get(o, 0) > n for p, n in EXPECTED.items())]
+    twice = duplicated(found, ids)
     written = written_names(stack, outcome.network_id)
     recovery = (
         outcome.first_accepted_after_fault - outcome.fault_at
@@ -207,7 +191,7 @@ def audit(stack: Stack, outcome: Outcome, settle: float) -> dict[str, Any]:
         "accepted": len(ids),
         "effects": len(ids) - len(lost),
         "lost": len(lost),
-        "duplicated": len(duplicated),
+        "duplicated": len(twice),
         "told-failed-but-written": len(outcome.refused & written),
         "recovery s": f"{recovery:.1f}" if recovery is not None else "-",
     }
