@@ -1,0 +1,82 @@
+"""Where a registration's time goes: 8 clients register organizations through GraphQL in a
+closed loop (each sends the next as soon as the last is answered) against an embedded stack
+of its own; the CPU seconds of every process are read from /proc before and after, and
+divided by the registrations answered. The baseline is the same run's total.
+
+    python -m bench.cpu_per_registration [--seconds 20] [--clients 8]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.pipeline import REGISTER, graphql, percentile, registration
+from deploy.stack import Stack
+from tests.support.stack import create_network, stack_settings
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for name, component in stack.components.items():
+        if component.process is None:
+            continue
+        fields = Path(f"/proc/{component.process.pid}/stat").read_text().split()
+        found[name] = (int(fields[13]) + int(fields[14])) / ticks  # utime + stime
+    return found
+
+
+async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]:
+    net = create_network(stack, name="CPU Network")
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def client(k: int) -> None:
+            i = 0
+            while time.perf_counter() < end:
+                sent = time.perf_counter()
+                variables = {"i": registration(net["networkId"], k * 100_000 + i)}
+                await graphql(http, stack.graphql_url, net["operatorToken"], REGISTER, variables)
+                latencies.append((time.perf_counter() - sent) * 1000)
+                i += 1
+
+        await asyncio.gather(*(client(k) for k in range(clients)))
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = stack_settings(Path(data_dir), gateway_rate_per_second=1000.0)
+        with Stack(settings, report=lambda line: None) as stack:
+            time.sleep(3)  # past the start-up work
+            before, began = cpu_seconds(stack), time.perf_counter()
+            latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
+            elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
+    done = len(latencies)
+    print(
+        f"{done} registrations in {elapsed:.1f}s = {done / elapsed:.1f}/s with "
+        f"{args.clients} clients; p50 {percentile(latencies, 50):.0f} ms, "
+        f"p99 {percentile(latencies, 99):.0f} ms"
+    )
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    total = sum(spent.values())
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(
+            f"  {name:<14} {seconds / done * 1000:5.1f} ms CPU per registration ({seconds / total:.0%})"
+        )
+    print(f"  {'total':<14} {total / done * 1000:5.1f} ms CPU per registration")
+
+
+if __name__ == "__main__":
+    main()
