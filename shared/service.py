@@ -27,6 +27,7 @@ from shared.consumer import EventConsumer, consumer_indexes
 from shared.deadline import DEADLINE_HEADER
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
+from shared.logs import log_handler
 from shared.mongo import (
     Database,
     Document,
@@ -189,6 +190,7 @@ def configure_logging(service: str, level: str) -> None:
     logging.basicConfig(
         level=level,
         format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
+        handlers=[log_handler(service)],  # JSON lines with span ids unless log_format is text
     )
 
 

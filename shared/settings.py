@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # how long an event about something not yet known waits for it before the DLQ
     consumer_park_limit_seconds: float = Field(24 * 3600, gt=0)
     log_level: str = "INFO"
+    # json: one JSON object per line with the current trace and span ids (shared/logs.py),
+    # which `commonweave traces <id>` shows beside the spans; text: one human line
+    log_format: Literal["json", "text"] = "json"
 
     # notifications: email is off while smtp_host is empty
     smtp_host: str = ""

@@ -35,7 +35,7 @@ class JsonlSpanExporter(SpanExporter):
         self._lock = threading.Lock()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = [json.dumps(self._to_line(span), default=str) for span in spans]
+        lines = [json.dumps(self._to_line(span), default=_as_text) for span in spans]
         with self._lock, self._path.open("a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
         return SpanExportResult.SUCCESS
@@ -53,8 +53,28 @@ class JsonlSpanExporter(SpanExporter):
             "start": span.start_time,
             "end": span.end_time,
             "status": span.status.status_code.name,
+            **({"status_message": span.status.description} if span.status.description else {}),
+            **({"exception": exception} if (exception := _exception(span)) else {}),
             "attributes": dict(span.attributes or {}),
         }
+
+
+def _exception(span: ReadableSpan) -> str | None:
+    """`Type: message` of the last exception recorded on the span."""
+    for event in reversed(span.events):
+        if event.name == "exception" and event.attributes:
+            kind, message = (
+                event.attributes.get(f"exception.{k}", "") for k in ("type", "message")
+            )
+            return f"{kind}: {message}" if message else str(kind)
+    return None
+
+
+def _as_text(value: object) -> object:
+    """Bytes attributes (FastStream's Kafka keys) as text, not as `b'...'`."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    return str(value)
 
 
 SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"

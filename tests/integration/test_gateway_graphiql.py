@@ -1,11 +1,15 @@
 """GraphiQL renders offline: Debian's headless chromium loads /graphql from a gateway started
 alone in-process (the page needs no other service) with every other host unresolvable, and
 the editor, the starter query and the headers tab are on the page. Outside CI the test skips
-when chromium is missing; in CI (`CI` set, as `.ci/run` does) it fails instead."""
+when chromium is missing; in CI (`CI` set, as `.ci/run` does) it fails instead. And the
+starter query the page opens with returns data, run against the session stack with the token
+and the network id it asks for."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -17,9 +21,10 @@ import httpx
 import pytest
 import uvicorn
 
+from deploy.stack import Stack
 from services.gateway.app import create_app
 from shared.settings import Settings
-from tests.support.stack import free_port
+from tests.support.stack import Client, free_port
 
 OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
@@ -90,3 +95,21 @@ def test_graphiql_renders_offline(chromium: str, gateway_url: str, tmp_path: Pat
         chromium, "--window-size=1280,800", f"--screenshot={screenshot}", f"{gateway_url}/graphql"
     )
     assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
+
+
+def test_the_starter_query_returns_data(
+    stack: Stack, operator: Client, network: dict[str, str]
+) -> None:
+    page = httpx.get(stack.graphql_url, headers={"accept": "text/html"}, timeout=10)
+    found = re.search(r"const STARTER = (.*);\n", page.text)
+    assert found, page.text[:2000]
+    starter = json.loads(found.group(1).replace("<\\/", "</"))
+    assert "Bearer" in starter["headers"] and "networkId" in starter["variables"]
+    variables = {**json.loads(starter["variables"]), "networkId": network["networkId"]}
+    body = operator.execute(starter["query"], variables)
+    assert not body.get("errors"), body
+    data = body["data"]
+    assert data["network"]["name"] == "Lane Network"
+    assert data["me"]["role"]
+    assert data["partnerships"]["edges"] == [] and data["needs"]["edges"] == []
+    assert isinstance(data["unreadNotificationCount"], int)

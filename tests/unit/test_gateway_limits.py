@@ -3,6 +3,7 @@ over-long documents with LIMIT_EXCEEDED before any service is called."""
 
 from __future__ import annotations
 
+import contextvars
 import time
 from typing import Any
 
@@ -136,6 +137,12 @@ async def test_operations_beyond_the_in_flight_limit_are_refused_at_once() -> No
 
 
 def test_a_service_commits_nothing_after_its_callers_deadline() -> None:
+    # In a context of its own: the expired deadline set below must not outlive the test (the
+    # session's event loop would hand it to every later async test, which could commit nothing).
+    contextvars.copy_context().run(deadlines_are_enforced)
+
+
+def deadlines_are_enforced() -> None:
     deadline.start(None)
     deadline.check()  # no deadline sent: nothing to enforce
     deadline.start(deadline.budget_ms(5.0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,16 @@ from typer.testing import CliRunner
 
 from deploy.traces import (
     Span,
+    TraceFilter,
+    as_text,
     build_tree,
+    filter_traces,
     find_trace,
     group_traces,
+    key_attributes,
     load_spans,
     render_waterfall,
+    scan_logs,
     scan_spans,
     traces_app,
 )
@@ -227,3 +233,227 @@ def test_cli_without_traces_is_friendly(tmp_path: Path, args: tuple[str, ...]) -
         assert result.exit_code == 0, result.output
         assert "no traces yet in" in result.output
         assert "COMMONWEAVE_TELEMETRY_EXPORTER=file" in result.output
+
+
+# Background traces, filters, key attributes and logs.
+
+POLL = "cd56" + "0" * 27 + "3"  # a poller's query: one span that nothing started
+PROBE = "cd78" + "0" * 27 + "4"  # a failed health probe: one client span, an error
+SLOW = "ef90" + "0" * 27 + "5"  # a single-span request: a server span is never background
+ORG = "org_" + "a1" * 16
+
+
+def attributed(line: dict[str, Any], **attributes: Any) -> dict[str, Any]:
+    return {**line, "attributes": attributes}
+
+
+FOUND = [
+    attributed(
+        span(POLL, "p1", None, "commonweave_notifications.find", "notifications", "CLIENT", 1, 2),
+        **{"db.collection.name": "deliveries"},
+    ),
+    attributed(
+        span(PROBE, "h1", None, "GET", "gateway", "CLIENT", 2, 3, "ERROR"),
+        **{"error.type": "ConnectError"},
+    ),
+    span(SLOW, "s1", None, "GET /organizations/{organization_id}", "intake", "SERVER", 3, 503),
+]
+
+
+@pytest.fixture
+def busy_dir(trace_dir: Path) -> Path:
+    """The two traces above, plus background traces and a slow single-span request."""
+    with (trace_dir / "notifications.jsonl").open("a") as out:
+        out.writelines(json.dumps(line) + "\n" for line in FOUND)
+    return trace_dir
+
+
+def listed(result: Any) -> set[str]:
+    ids = {REQUEST, OLDER, POLL, PROBE, SLOW}
+    return {trace_id for trace_id in ids if trace_id[:16] in result.output}
+
+
+def test_background_single_span_traces_are_hidden_unless_all(busy_dir: Path) -> None:
+    summaries = {t.trace_id: t for t in group_traces(load_spans(busy_dir))}
+    assert summaries[POLL].background and summaries[PROBE].background
+    assert not summaries[SLOW].background  # a request, though a single span
+    assert not summaries[OLDER].background  # its parent was lost, it did not start itself
+    assert not summaries[REQUEST].background
+
+    default = invoke("--dir", str(busy_dir))
+    assert default.exit_code == 0, default.output
+    assert listed(default) == {REQUEST, OLDER, SLOW}
+    assert "2 background single-span trace(s) hidden; --all shows them" in default.output
+    everything = invoke("--dir", str(busy_dir), "--all")
+    assert listed(everything) == {REQUEST, OLDER, SLOW, POLL, PROBE}
+    assert "hidden" not in everything.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--operation", "POST /partnership"), {REQUEST}),
+        (("-o", "SEND REMINDER"), {OLDER}),  # any span's name, case-insensitive
+        (("-o", "commonweave_notifications.find"), set()),  # background, so hidden
+        (("-o", "commonweave_notifications.find", "--all"), {POLL}),
+        (("--service", "commitments"), {OLDER}),
+        (("-s", "intake"), {REQUEST, SLOW}),
+        (("--min-ms", "100"), {REQUEST, SLOW}),
+        (("--min-ms", "200"), {SLOW}),
+        (("--errors",), {REQUEST}),
+        (("--errors", "--all"), {REQUEST, PROBE}),
+        (("--errors", "-s", "intake", "--min-ms", "200"), set()),
+    ],
+)
+def test_the_list_filters(busy_dir: Path, args: tuple[str, ...], expected: set[str]) -> None:
+    result = invoke("--dir", str(busy_dir), *args)
+    assert result.exit_code == 0, result.output
+    assert listed(result) == expected
+    if not expected:
+        assert "no trace among 5 matches the filters" in result.output
+
+
+def test_filter_object_combines_conditions(busy_dir: Path) -> None:
+    summaries = group_traces(load_spans(busy_dir))
+    wanted = TraceFilter(operation="process", service="notifications", errors=True)
+    assert [t.trace_id for t in filter_traces(summaries, wanted)] == [REQUEST]
+    assert filter_traces(summaries, TraceFilter(min_ms=10_000)) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("b'org_1'", "org_1"),  # spans written before keys were decoded
+        ('b"it\'s"', "it's"),
+        ("b'\\xff1'", "\\xff1"),
+        ("org_1", "org_1"),
+        ("b'unclosed", "b'unclosed"),
+        (7, "7"),
+    ],
+)
+def test_kafka_keys_read_as_text(raw: Any, text: str) -> None:
+    assert as_text(raw) == text
+
+
+def kafka_span(name: str, kind: str, **attributes: Any) -> Span:
+    line = span(REQUEST, "k1", "a1", name, "matching", kind, 0, 1)
+    return Span.model_validate(attributed(line, **attributes))
+
+
+def test_key_attributes_name_the_organization_the_event_and_the_error() -> None:
+    consumed = kafka_span(
+        "organization.registered process",
+        "CONSUMER",
+        **{
+            "messaging.destination_publish.name": "organization.registered",
+            "messaging.kafka.message.key": f"b'{ORG}'",
+        },
+    )
+    assert key_attributes(consumed) == [("org", ORG)]  # the name already says the event
+    renamed = kafka_span("handle", "CONSUMER", **{"messaging.destination.name": "need.reported"})
+    assert key_attributes(renamed) == [("event", "need.reported")]
+    keyed = kafka_span(
+        "match.suggested publish", "PRODUCER", **{"messaging.kafka.message.key": "match_1"}
+    )
+    assert key_attributes(keyed) == [("key", "match_1")]
+    http = kafka_span(
+        "GET",
+        "CLIENT",
+        **{"url.full": f"http://127.0.0.1:1/organizations/{ORG}", "http.response.status_code": 404},
+    )
+    assert key_attributes(http) == [("error", "HTTP 404"), ("org", ORG)]
+    failed = Span.model_validate(
+        {
+            **span(REQUEST, "m1", "a1", "commonweave_matching.insert", "matching", "CLIENT", 0, 1),
+            "status": "ERROR",
+            "attributes": {"db.collection.name": "outbox", "error.type": "WriteConflict"},
+        }
+    )
+    assert key_attributes(failed) == [("error", "WriteConflict"), ("collection", "outbox")]
+    raised = failed.model_copy(update={"exception": "ValueError: no such need"})
+    assert key_attributes(raised)[0] == ("error", "ValueError: no such need")
+    assert key_attributes(failed.model_copy(update={"attributes": {}}))[0] == ("error", "error")
+
+
+def log_line(
+    message: str, span_id: str | None, ms: float, trace_id: str = REQUEST, **more: Any
+) -> str:
+    time = datetime.fromtimestamp((T0 + ms * MS) / 1e9, UTC).isoformat(timespec="microseconds")
+    fields = {"time": time, "level": "INFO", "service": "matching", "logger": "services.matching"}
+    fields |= {"message": message, "trace_id": trace_id, **more}
+    if span_id:
+        fields["span_id"] = span_id.ljust(16, "0")
+    return json.dumps(fields)
+
+
+@pytest.fixture
+def logs_dir(trace_dir: Path) -> Path:
+    """Beside the span files: JSON log lines of both traces, a text line, a half line."""
+    directory = trace_dir.parent / "logs"
+    directory.mkdir()
+    matching = [
+        "INFO:     Uvicorn running on http://127.0.0.1:8002 (Press CTRL+C to quit)",
+        log_line("index of 6 profiles loaded", None, -5, trace_id=""),
+        log_line("scored 5 candidates", "c1", 60),
+        log_line("a reminder", "e1", 1, trace_id=OLDER),
+        log_line(
+            "suggestion refused",
+            "c1",
+            90,
+            level="WARNING",
+            exception="Traceback (most recent call last):\n  ...\nValueError: no such need",
+        ),
+    ]
+    (directory / "matching.log").write_text("\n".join(matching) + "\n")
+    notifications = log_line("no recipients yet; parked", "d1", 70, level="ERROR")
+    (directory / "notifications.log").write_text(
+        notifications.replace('"service": "matching", ', "") + '\n{"time": "2026'
+    )
+    return directory
+
+
+def test_scan_logs_reads_one_traces_json_lines_in_time_order(logs_dir: Path) -> None:
+    logs = scan_logs(logs_dir, REQUEST)
+    assert [(log.service, log.message) for log in logs] == [
+        ("matching", "scored 5 candidates"),
+        ("notifications", "no recipients yet; parked"),  # the service from the file's name
+        ("matching", "suggestion refused"),
+    ]
+    assert logs[2].level == "WARNING" and logs[2].exception
+    assert [log.message for log in scan_logs(logs_dir, OLDER)] == ["a reminder"]
+    assert scan_logs(logs_dir / "missing", REQUEST) == []
+
+
+def test_the_waterfall_shows_key_attributes_and_the_traces_logs(
+    trace_dir: Path, logs_dir: Path
+) -> None:
+    lines = [json.loads(line) for line in (trace_dir / "matching.jsonl").read_text().splitlines()]
+    for line in lines:
+        if line["span_id"].startswith("c1"):
+            line["attributes"] = {
+                "messaging.destination_publish.name": "organization.registered",
+                "messaging.kafka.message.key": f"b'{ORG}'",
+            }
+    (trace_dir / "matching.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+    result = invoke("ab12", "--dir", str(trace_dir))
+    assert result.exit_code == 0, result.output
+    cells = [line.split("│") for line in result.output.splitlines() if line.count("│") > 4]
+    rows = {(cell[1].strip(), cell[2].strip()): "│".join(cell) for cell in cells}
+    consumed = rows["intake.events process", "matching"]
+    assert f"org={ORG}" in consumed and "b'" not in result.output
+    assert "logs=2" in consumed  # two of its log lines
+    failed = rows["intake.events process", "notifications"]
+    assert "error=error" in failed and "logs=1" in failed
+    assert "logs of this trace" in result.output
+    logs = result.output[result.output.index("logs of this trace") :]
+    for text in ("+60.0", "scored 5 candidates", "+70.0", "ERROR", "no recipients yet; parked"):
+        assert text in logs
+    assert "ValueError: no such need" in logs  # a logged exception's last line
+    assert "a reminder" not in logs and "Uvicorn" not in logs
+    assert logs.index("scored 5") < logs.index("no recipients") < logs.index("suggestion")
+
+    hidden = invoke("ab12", "--dir", str(trace_dir), "--no-logs")
+    assert "logs of this trace" not in hidden.output and "logs=" not in hidden.output
+    elsewhere = invoke("ab12", "--dir", str(trace_dir), "--logs-dir", str(trace_dir))
+    assert "logs of this trace" not in elsewhere.output

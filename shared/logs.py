@@ -1,0 +1,80 @@
+"""Structured logs: one JSON object per line, with the ids of the span that was current when the
+record was made, so `commonweave traces <id>` shows a trace's log lines beside its spans.
+
+    {"time": "2026-12-02T01:52:21.123456+00:00", "level": "WARNING", "service": "intake",
+     "logger": "services.intake.service", "message": "...", "trace_id": "4bf9...",
+     "span_id": "00f0..."}
+
+`trace_id` and `span_id` are absent outside a span; `exception` holds a traceback. Fields given
+with `extra=` (FastStream adds `topic`, `group_id`, `message_id`) come along when they are plain
+values. `COMMONWEAVE_LOG_FORMAT=text` keeps the one-line human format instead."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+
+from shared.settings import Settings
+
+# What every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def span_ids() -> tuple[str, str] | None:
+    """The current span's (trace id, span id) in hex, or None outside a span."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
+
+
+class SpanIdsFilter(logging.Filter):
+    """Stamps each record with the current span's ids where it is made (a handler's filters
+    run in the logging call's own context, so the span is the caller's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "trace_id") and (ids := span_ids()):
+            record.trace_id, record.span_id = ids
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="microseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in line and isinstance(value, _PLAIN):
+                line[key] = value
+        if "trace_id" not in line and (ids := span_ids()):
+            line["trace_id"], line["span_id"] = ids
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def log_handler(service: str, log_format: str | None = None) -> logging.Handler:
+    """A stderr handler for the root logger. JSON (the default) has its formatter; text has
+    none, so `logging.basicConfig(format=...)` gives it the human format."""
+    handler = logging.StreamHandler()
+    handler.addFilter(SpanIdsFilter())
+    if (log_format or Settings().log_format) == "json":
+        handler.setFormatter(JsonFormatter(service))
+    return handler
