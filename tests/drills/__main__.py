@@ -7,7 +7,10 @@ damage a third of the way in, waits for the stack to settle, and audits every re
   and an operator note in notifications, a profile in matching and in commitments);
 - lost: accepted, with an effect missing; duplicated: an effect more than once;
 - told-failed-but-written: answered with an error, yet the organization exists;
-- recovery s: from the damage to the first request sent after it that was accepted.
+- recovery s: from the damage to the first answer accepted for a request sent after it.
+
+The client retries as the README says: a refused connection or an answer marked retryable is
+sent again with the same Idempotency-Key, for up to a minute.
 
     python -m tests.drills [--rate 5] [--seconds 18] [--only broker-kill,...]"""
 
@@ -38,6 +41,7 @@ from tests.support.stack import Client, create_network, stack_settings
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { organization { id name } } }"""
 console = Console()
+RETRY_PATIENCE = 60.0  # seconds a client keeps retrying a retryable failure
 
 
 @dataclass
@@ -125,6 +129,27 @@ def supervised_stack(name: str) -> Iterator[Stack]:
             supervisor.join()
 
 
+def send_as_a_client_should(
+    client: Client, body: dict[str, Any], key: str, patience: float = RETRY_PATIENCE
+) -> dict[str, Any] | None:
+    """As the README tells clients: a refused connection, or an answer marked retryable, is
+    sent again with the same Idempotency-Key, for a while; answers the data or None."""
+    give_up = time.monotonic() + patience
+    while True:
+        try:
+            answer = client.execute(REGISTER, {"i": body}, headers={"Idempotency-Key": key})
+        except httpx.HTTPError:
+            answer = {"errors": [{"extensions": {"retryable": True}}]}
+        errors = answer.get("errors") or []
+        if not errors and answer.get("data"):
+            data: dict[str, Any] = answer["data"]
+            return data
+        retryable = all((e.get("extensions") or {}).get("retryable") for e in errors)
+        if not retryable or time.monotonic() > give_up:
+            return None
+        time.sleep(0.5)
+
+
 def load(stack: Stack, fault: Fault | None, rate: float, seconds: float) -> Outcome:
     network = create_network(stack)
     operator = Client(stack.graphql_url, network["operatorToken"])
@@ -146,18 +171,15 @@ def load(stack: Stack, fault: Fault | None, rate: float, seconds: float) -> Outc
             "admin": {"name": "Drill Admin", "email": f"drill{i}@example.org"},
         }
         outcome.sent += 1
-        try:
-            answer = operator.execute(REGISTER, {"i": body})
-        except httpx.HTTPError:
+        answer = send_as_a_client_should(operator, body, f"{network['networkId']}-{i}")
+        if answer is None:
             outcome.refused.add(name)
             return
-        if answer.get("errors") or not answer.get("data"):
-            outcome.refused.add(name)
-            return
-        outcome.accepted[name] = answer["data"]["registerOrganization"]["organization"]["id"]
+        outcome.accepted[name] = answer["registerOrganization"]["organization"]["id"]
+        answered_at = time.monotonic()
         after_fault = outcome.fault_at is not None and sent_at >= outcome.fault_at
         if after_fault and outcome.first_accepted_after_fault is None:
-            outcome.first_accepted_after_fault = sent_at
+            outcome.first_accepted_after_fault = answered_at
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(register, range(count)))
