@@ -47,8 +47,15 @@ def test_the_window_holds_the_burst_and_averages_the_rate() -> None:
     assert (item.amount, item.get_expiry()) == (200, 4)  # 200 at once, 50/s sustained
     item = SharedRateLimiter(rate=1.0, burst=20, storage=MemoryStorage()).item
     assert (item.amount, item.get_expiry()) == (20, 20)
-    item = SharedRateLimiter(rate=500.0, burst=10, storage=MemoryStorage()).item
-    assert (item.amount, item.get_expiry()) == (10, 1)  # windows are whole seconds
+    item = SharedRateLimiter(rate=2.0, burst=3, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (4, 2)  # windows are whole seconds
+    item = SharedRateLimiter(rate=1000.0, burst=200, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (1000, 1)  # the rate holds above the burst
+
+
+async def test_a_limit_of_a_million_is_none() -> None:
+    limiter = SharedRateLimiter(rate=1e9, burst=1_000_000_000, storage=MemoryStorage())
+    assert limiter.unlimited and await limiter.allow("bench")
 
 
 async def test_the_store_never_sees_a_token() -> None:
