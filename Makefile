@@ -12,8 +12,10 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# The dev group (tests, linters) by default, and the embedded servers of `make run` and the
+# tests (the production image installs neither: deploy/Dockerfile).
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet --python $(PYTHON)
+	$(UV) sync --frozen --quiet --python $(PYTHON) --group embedded
 	touch $@
 
 env: $(VENV)/.synced

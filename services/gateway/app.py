@@ -24,6 +24,7 @@ from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
+from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared.settings import Settings
@@ -75,8 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
             provider.shutdown()
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
+    app.state.clients = clients
     router = GatewayRouter(
-        build_schema(settings),
+        build_schema(settings, rate_limit_storage(settings)),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
     )

@@ -1,17 +1,27 @@
 """What a caller may ask for: query depth, token and alias counts (strawberry's extensions),
-a per-token rate limit (a token bucket in memory, per gateway process), and introspection:
-for authenticated callers only, and off in production or by settings. Refusals carry
-`extensions.code = LIMIT_EXCEEDED` (introspection without a valid token: UNAUTHENTICATED)."""
+a per-token rate limit shared by every gateway replica (the `limits` library over MongoDB),
+and introspection: for authenticated callers only, and off in production or by settings.
+Refusals carry `extensions.code = LIMIT_EXCEEDED` (introspection without a valid token:
+UNAUTHENTICATED)."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import BREAK, DocumentNode, FieldNode, Visitor, visit
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, MongoDBStorage, MongoDBStorageBase, Storage
+from limits.strategies import MovingWindowRateLimiter
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -32,50 +42,103 @@ LIMIT_MESSAGES = re.compile(
 )
 
 
+log = logging.getLogger("commonweave.gateway.limits")
+
+
 def is_limit_message(message: str) -> bool:
     return LIMIT_MESSAGES.search(message) is not None
 
 
-@dataclass
-class Bucket:
-    tokens: float
-    updated: float
+class SharedRateLimiter:
+    """At most `burst` operations per caller in any window of `burst / rate` seconds (whole
+    seconds, at least one; `rate` in a second when it is above `burst`): a burst at once,
+    `rate` per second sustained. The `limits`
+    library's moving window counts them in `storage`, which every gateway replica shares
+    (MongoDB: `rate_limit_storage`), so two replicas allow the rate once, not twice.
+
+    The callers' keys are stored as SHA-256 digests: a bearer token never reaches the store.
+    The check runs on threads of its own (limits' MongoDB storage is PyMongo's synchronous
+    client; its async storage needs Motor, see the README). When the store does not answer
+    within `STORE_TIMEOUT_MS`, operations are let through for `STORE_RETRY_SECONDS` without
+    asking it, and the failure is logged: the limit protects the services, and losing it for a
+    moment costs less than refusing or slowing everyone."""
+
+    def __init__(
+        self, rate: float, burst: int, storage: Storage, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        window = max(1, math.ceil(burst / rate))
+        # a rate above the burst still holds over the (one second) window
+        self.item = RateLimitItemPerSecond(max(burst, math.ceil(rate * window)), window)
+        # the window keeps one timestamp per operation: a limit this high is no limit (the
+        # benchmarks set one), and is not counted at all
+        self.unlimited = self.item.amount >= UNLIMITED
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.clock = clock
+        self._threads = ThreadPoolExecutor(RATE_LIMIT_THREADS, thread_name_prefix="rate-limit")
+        self._indexed = not isinstance(storage, MongoDBStorageBase)
+        self._unreachable_until: float | None = None
+
+    async def allow(self, key: str) -> bool:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        if self.unlimited:
+            return True
+        if isinstance(self.storage, MemoryStorage):
+            return self._hit(digest)  # in this process: microseconds, no I/O
+        if self._unreachable_until is not None and self.clock() < self._unreachable_until:
+            return True
+        loop = asyncio.get_running_loop()
+        try:
+            allowed = await loop.run_in_executor(self._threads, self._hit, digest)
+        except Exception as exc:  # the store's failure, whatever the driver calls it
+            if self._unreachable_until is None:
+                log.warning("rate limit store unreachable, letting operations through: %s", exc)
+            self._unreachable_until = self.clock() + STORE_RETRY_SECONDS
+            return True
+        if self._unreachable_until is not None:
+            log.info("rate limit store reachable again")
+            self._unreachable_until = None
+        return allowed
+
+    def _hit(self, digest: str) -> bool:
+        with suppress_instrumentation():  # one check per operation: not worth a span each
+            if not self._indexed and isinstance(self.storage, MongoDBStorageBase):
+                # limits creates it only with its client, and never again if that failed
+                self.storage.windows.create_index("expireAt", expireAfterSeconds=0)
+                self._indexed = True
+            return self.limiter.hit(self.item, digest)
 
 
-@dataclass
-class RateLimiter:
-    """A token bucket per key: `burst` requests at once, refilled at `rate` per second."""
+RATE_LIMIT_THREADS = 8
+UNLIMITED = 1_000_000
+STORE_TIMEOUT_MS = 1000
+STORE_RETRY_SECONDS = 5.0
 
-    rate: float
-    burst: int
-    clock: Callable[[], float] = time.monotonic
-    max_keys: int = 100_000
-    _buckets: dict[str, Bucket] = field(default_factory=dict)
 
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.max_keys:
-                self._buckets.clear()  # bounded memory; forgetting is in the caller's favour
-            bucket = self._buckets[key] = Bucket(float(self.burst), now)
-        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.tokens < 1.0:
-            return False
-        bucket.tokens -= 1.0
-        return True
+def rate_limit_storage(settings: Settings) -> Storage:
+    """limits' MongoDB storage in the gateway's database of the shared store (collections
+    `rate_windows` and `rate_counters`, their entries expiring by a TTL index)."""
+    return MongoDBStorage(
+        settings.mongo_url,
+        database_name=settings.database_name("gateway"),
+        counter_collection_name="rate_counters",
+        window_collection_name="rate_windows",
+        timeoutMS=STORE_TIMEOUT_MS,
+        serverSelectionTimeoutMS=STORE_TIMEOUT_MS,
+        connectTimeoutMS=STORE_TIMEOUT_MS,
+    )
 
 
 class RateLimit(SchemaExtension):
-    """Refuses an operation when the caller's bucket is empty (keyed by the bearer token)."""
+    """Refuses an operation when its caller (keyed by the bearer token, else the client's
+    address) has used its share: LIMIT_EXCEEDED."""
 
-    def __init__(self, limiter: RateLimiter) -> None:
+    def __init__(self, limiter: SharedRateLimiter) -> None:
         self.limiter = limiter
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         key = getattr(self.execution_context.context, "rate_key", "anonymous")
-        if not self.limiter.allow(key):
+        if not await self.limiter.allow(key):
             raise AppError(ErrorCode.LIMIT_EXCEEDED, "rate limit exceeded; slow down and retry")
         yield
 
@@ -163,9 +226,17 @@ class LoadShedding(SchemaExtension):
             self.in_flight.count -= 1
 
 
-def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
-    """One fresh extension per request (strawberry's per-request isolation)."""
-    limiter = RateLimiter(settings.gateway_rate_per_second, settings.gateway_rate_burst)
+def limit_extensions(
+    settings: Settings, rate_storage: Storage | None = None
+) -> list[ExtensionFactory]:
+    """One fresh extension per request (strawberry's per-request isolation). Without
+    `rate_storage` the rate is counted in this process's memory (a schema built for a test or
+    to print its SDL); the gateway's app passes the shared `rate_limit_storage`."""
+    limiter = SharedRateLimiter(
+        settings.gateway_rate_per_second,
+        settings.gateway_rate_burst,
+        rate_storage if rate_storage is not None else MemoryStorage(),
+    )
     in_flight = InFlight(settings.gateway_max_in_flight)
     factories: list[ExtensionFactory] = [
         lambda: QueryDepthLimiter(max_depth=settings.gateway_max_depth),

@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching import documents as docs
 from services.matching.documents import Decision
 from services.matching.matcher import Matcher
+from shared.contracts import NeedProfile
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -77,6 +78,21 @@ async def respond(
             match_id, body.organization_id, body.decision, body.reason, answered
         ),
     )
+
+
+class CoalitionsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    need: NeedProfile
+    first: int = Field(3, ge=1, le=10)
+
+
+@router.post("/coalitions")
+async def coalitions_for(
+    body: CoalitionsBody, matcher: Matcher = Depends(get_matcher)
+) -> dict[str, Any]:
+    """A read (POST for its body): coalitions for a need's profile as the gateway holds it."""
+    found = await matcher.coalitions_for(body.need, body.first)
+    return {"need_id": body.need.need_id, "coalitions": [asdict(c) for c in found]}
 
 
 @router.get("/needs/{need_id}/coalitions")

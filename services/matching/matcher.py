@@ -191,3 +191,9 @@ class Matcher:
             raise not_found("need", need_id)
         need = NeedProfile.model_validate(found)
         return found, coalitions(self.index, need, alternatives=first)
+
+    async def coalitions_for(self, need: NeedProfile, first: int) -> list[Coalition]:
+        """For a need as its reader sees it, which matching may not have read yet (a need just
+        reported or strengthened): nothing is stored, nothing suggested."""
+        await self.ready.wait()
+        return coalitions(self.index, need, alternatives=first)

@@ -115,6 +115,19 @@ class OrganizationReliabilityChanged(Payload):
     closed_commitments: int = 0
 
 
+# The partnership report as CSV (`PartnershipReport.csv`): one row per figure or comment, these
+# columns in this order, the meaning of each as the GraphQL schema documents it.
+REPORT_CSV_COLUMNS: dict[str, str] = {
+    "section": "partnership, commitments, check_ins, milestones, contributions, engagement, "
+    "feedback, stories or health",
+    "organization": "the contributing organization's name, on contributions only",
+    "measure": "what the row counts or names (done, volunteer_hours, rating, win…)",
+    "value": "the figure, or the partnership's name or status",
+    "unit": "the value's unit when it has one (hours, of 5…)",
+    "note": "the words that go with it (a comment, a milestone's note, a win, a health label)",
+}
+
+
 EVENTS: dict[str, type[Payload]] = {
     "partnership.formed": PartnershipFormed,
     "partnership.updated": PartnershipUpdated,

@@ -159,7 +159,8 @@ def test_a_partnership_runs_for_a_quarter(stack: Stack, clock: None) -> None:
     assert [m["title"] for m in report["milestones"]] == ["First recycling drive done"]
     rows = list(csv.reader(io.StringIO(found["report"]["csv"])))
     assert rows[0] == ["section", "organization", "measure", "value", "unit", "note"]
-    assert ["feedback", "", "comment", "4", "of 5", "Kids loved it"] in rows
+    assert ["feedback", "", "rating", "4", "of 5", "Kids loved it"] in rows
+    assert all(len(row) == len(rows[0]) for row in rows)
     assert ["contributions", "GreenLeaf", "volunteer_hours", "40.0", "hours", ""] in rows
 
     async_records = read_reminders(stack, pid)

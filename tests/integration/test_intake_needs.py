@@ -242,3 +242,19 @@ def test_need_coalitions_appear_once_matching_has_the_need(
         return covered or None
 
     assert eventually(coalitions, timeout=30)[0]["score"] > 0
+
+    # reportNeed answers the coalitions of the need it reports: here strengthened with a kind
+    # nobody offers, whether or not matching has read need.updated yet
+    again = operator.data(
+        REPORT_WITH_COALITIONS,
+        {"input": need_input(net, requiredResources=["COUNSELING", "VENUE"])},
+    )["reportNeed"]
+    assert again["strengthened"] and again["need"]["version"] == 2
+    [best, *_] = again["need"]["coalitions"]
+    assert best["uncoveredResources"] == ["venue"]
+    assert [m["covers"] for m in best["organizations"]] == [["COUNSELING"]]
+
+
+REPORT_WITH_COALITIONS = """
+mutation R($input: ReportNeedInput!) { reportNeed(input: $input) { strengthened need {
+  version coalitions { score uncoveredResources organizations { organizationId covers } } } } }"""

@@ -1,21 +1,30 @@
-"""Limits without I/O: the token bucket, and the schema refusing deep, alias-heavy and
-over-long documents with LIMIT_EXCEEDED before any service is called."""
+"""Limits without a stack: the rate limit's moving window (in memory; two gateway replicas
+sharing it in MongoDB: tests/integration/test_gateway_replicas.py), and the schema refusing
+deep, alias-heavy and over-long documents with LIMIT_EXCEEDED before any service is called."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import time
 from typing import Any
 
 import pytest
 from graphql import parse
+from limits.storage import MemoryStorage, MongoDBStorage
 
-from services.gateway.limits import LoadShedding, RateLimiter, asks_for_introspection
+from services.gateway.limits import (
+    STORE_RETRY_SECONDS,
+    LoadShedding,
+    SharedRateLimiter,
+    asks_for_introspection,
+)
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared import deadline
 from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
+from tests.support.stack import free_port
 
 
 class Clock:
@@ -26,16 +35,53 @@ class Clock:
         return self.now
 
 
-def test_token_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
+async def test_a_burst_then_the_rate_per_window() -> None:
+    limiter = SharedRateLimiter(rate=3.0, burst=3, storage=MemoryStorage())  # 3 in any 1 s
+    assert [await limiter.allow("t") for _ in range(4)] == [True, True, True, False]
+    assert await limiter.allow("other")  # counted per key
+    await asyncio.sleep(1.1)  # the window has moved on
+    assert [await limiter.allow("t") for _ in range(4)] == [True, True, True, False]
+
+
+def test_the_window_holds_the_burst_and_averages_the_rate() -> None:
+    item = SharedRateLimiter(rate=50.0, burst=200, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (200, 4)  # 200 at once, 50/s sustained
+    item = SharedRateLimiter(rate=1.0, burst=20, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (20, 20)
+    item = SharedRateLimiter(rate=2.0, burst=3, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (4, 2)  # windows are whole seconds
+    item = SharedRateLimiter(rate=1000.0, burst=200, storage=MemoryStorage()).item
+    assert (item.amount, item.get_expiry()) == (1000, 1)  # the rate holds above the burst
+
+
+async def test_a_limit_of_a_million_is_none() -> None:
+    limiter = SharedRateLimiter(rate=1e9, burst=1_000_000_000, storage=MemoryStorage())
+    assert limiter.unlimited and await limiter.allow("bench")
+
+
+async def test_the_store_never_sees_a_token() -> None:
+    storage = MemoryStorage()
+    limiter = SharedRateLimiter(rate=1.0, burst=5, storage=storage)
+    await limiter.allow("token:secret-bearer")
+    stored = " ".join(map(str, storage.events))
+    assert stored and "secret-bearer" not in stored
+
+
+async def test_an_unreachable_store_lets_operations_through_without_waiting_on_it() -> None:
+    nowhere = MongoDBStorage(
+        f"mongodb://127.0.0.1:{free_port()}", timeoutMS=200, serverSelectionTimeoutMS=200
+    )
     clock = Clock()
-    limiter = RateLimiter(rate=2.0, burst=3, clock=clock)
-    assert [limiter.allow("t") for _ in range(4)] == [True, True, True, False]
-    assert limiter.allow("other")  # buckets are per key
-    clock.now = 0.5  # one token back
-    assert limiter.allow("t")
-    assert not limiter.allow("t")
-    clock.now = 100.0  # refills only up to the burst
-    assert [limiter.allow("t") for _ in range(4)] == [True, True, True, False]
+    limiter = SharedRateLimiter(rate=1.0, burst=1, storage=nowhere, clock=clock)
+    try:
+        assert await limiter.allow("t")  # waited for the store, then let through
+        began = time.perf_counter()
+        assert [await limiter.allow("t") for _ in range(5)] == [True] * 5
+        assert time.perf_counter() - began < 0.1  # the store is not asked again at once
+        clock.now = STORE_RETRY_SECONDS + 1
+        assert await limiter.allow("t")  # asked again, still unreachable: let through
+    finally:
+        nowhere.storage.close()
 
 
 def settings(**overrides: Any) -> Settings:
@@ -149,8 +195,13 @@ def deadlines_are_enforced() -> None:
     deadline.check()  # 4.5 s left
     deadline.start("1")
     time.sleep(0.01)
-    with pytest.raises(AppError) as refused:
-        deadline.check()
+    try:
+        with pytest.raises(AppError) as refused:
+            deadline.check()
+    finally:
+        # the deadline lives in this thread's context: later tests (and the tasks they start)
+        # would inherit it and refuse every write
+        deadline.start(None)
     assert refused.value.code is ErrorCode.UNAVAILABLE
     assert refused.value.details == {"retryable": True}
     assert deadline.budget_ms(5.0) == "4500" and deadline.budget_ms(0.1) == "100"

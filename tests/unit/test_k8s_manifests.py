@@ -218,3 +218,25 @@ def test_topics_file_is_what_the_generator_writes() -> None:
     settings = config("production")
     partitions = int(settings["COMMONWEAVE_TOPIC_PARTITIONS"])
     assert written == topic_manifests(partitions, 3, 2), "run: python -m deploy.k8s_render topics"
+
+
+@overlays
+def test_the_gateway_reaches_mongodb_where_its_replicas_share_the_rate_limit(overlay: str) -> None:
+    gateway = container(of_kind(overlay, "Deployment")["gateway"])
+    assert "COMMONWEAVE_MONGO_URL" in {v["name"] for v in gateway["env"]}
+    to_mongo = [
+        policy["spec"]
+        for policy in of_kind(overlay, "NetworkPolicy").values()
+        if any(
+            peer.get("podSelector", {}).get("matchLabels", {}).get("app") == "commonweave-mongo-svc"
+            for rule in policy["spec"].get("egress", [])
+            for peer in rule.get("to", [])
+        )
+    ]
+    selected = {
+        value
+        for spec in to_mongo
+        for term in spec["podSelector"].get("matchExpressions", [])
+        for value in term["values"]
+    }
+    assert selected == set(SERVICES)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.commitments.domain.health import Health
+from shared.contracts.commitments import REPORT_CSV_COLUMNS
 
 Doc = dict[str, Any]
 
@@ -92,11 +93,12 @@ def build_report(
 
 
 def report_csv(report: Doc, names: dict[str, str]) -> str:
-    """section, organization, measure, value, unit, note."""
+    """The columns of `REPORT_CSV_COLUMNS`, every row all of them."""
     out = io.StringIO()
     rows = csv.writer(out, lineterminator="\n")
-    rows.writerow(["section", "organization", "measure", "value", "unit", "note"])
-    rows.writerow(["partnership", "", "name", report["name"], "", report["status"]])
+    rows.writerow(list(REPORT_CSV_COLUMNS))
+    rows.writerow(["partnership", "", "name", report["name"], "", ""])
+    rows.writerow(["partnership", "", "status", report["status"], "", ""])
     for status, count in report["commitments"].items():
         rows.writerow(["commitments", "", status, count, "", ""])
     rows.writerow(["check_ins", "", "held", report["check_ins"], "", ""])
@@ -112,7 +114,7 @@ def report_csv(report: Doc, names: dict[str, str]) -> str:
     fb = report["feedback"]
     rows.writerow(["feedback", "", "average_rating", fb["average_rating"] or "", "of 5", ""])
     for comment in fb["comments"]:
-        rows.writerow(["feedback", "", "comment", comment["rating"], "of 5", comment["comment"]])
+        rows.writerow(["feedback", "", "rating", comment["rating"], "of 5", comment["comment"]])
     for win in report["wins"]:
         rows.writerow(["stories", "", "win", "", "", win])
     rows.writerow(["health", "", "score", report["health"]["score"], "", report["health"]["label"]])

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import strawberry
 from graphql import GraphQLError
+from limits.storage import Storage
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryOptional
@@ -53,12 +54,17 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors, execution_context)
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, rate_storage: Storage | None = None
+) -> strawberry.Schema:
+    """`rate_storage`: where the rate limit counts (the gateway's app: the store every replica
+    shares); without it, this process's memory."""
     settings = settings or Settings(_env_file=None)
+    limits = limit_extensions(settings, rate_storage)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=node.node_types(),
-        extensions=[ContractErrors, StackStarting, WellFormedIds, *limit_extensions(settings)],
+        extensions=[ContractErrors, StackStarting, WellFormedIds, *limits],
     )

@@ -173,7 +173,7 @@ class CommitmentsQuery:
             params["after"] = after
         found = await info.context.clients.commitments.get("/partnerships", params)
         nodes = [Partnership.from_doc(d) for d in found["items"]]
-        return connection(nodes, [n.id for n in nodes], found["has_next_page"])
+        return connection(nodes, [n.id for n in nodes], found["has_next_page"], after)
 
     @strawberry.field
     async def commitment(self, info: Info, id: strawberry.ID) -> Commitment:

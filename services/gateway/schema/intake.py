@@ -265,6 +265,7 @@ class IntakeQuery:
             [Organization.from_profile(i["node"]) for i in items],
             [i["cursor"] for i in items],
             found["hasNext"],
+            after,
         )
 
 

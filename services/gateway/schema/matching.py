@@ -14,6 +14,7 @@ from services.gateway.context import Caller, Role
 from services.gateway.schema.context import Info
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
+from shared.contracts.intake import ResourceKind
 
 
 @strawberry.enum
@@ -91,15 +92,54 @@ class Match:
 class CoalitionMember:
     organization_id: strawberry.ID
     name: str
-    covers: list[str] = strawberry.field(description="The required resource kinds it offers.")
+    covers: list[ResourceKind] = strawberry.field(
+        description="The need's required resource kinds it offers (the need's "
+        "`requiredResources` enum)."
+    )
     alignment: float
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> CoalitionMember:
+        return cls(
+            organization_id=strawberry.ID(doc["organization_id"]),
+            name=doc["name"],
+            covers=[resource_kind(k) for k in doc["covers"]],
+            alignment=doc["alignment"],
+        )
+
+
+def resource_kind(label: str) -> ResourceKind:
+    """Matching compares kinds as lowercase labels; intake only stores the enum's values (a
+    kind from elsewhere, which intake would have refused, reads as OTHER)."""
+    try:
+        return ResourceKind(label)
+    except ValueError:
+        return ResourceKind.OTHER
 
 
 @strawberry.type
 class Coalition:
     organizations: list[CoalitionMember]
-    score: float
-    uncovered_resources: list[str]
+    score: float = strawberry.field(
+        description="0-1: its members' alignment with the need, less for more members, in "
+        "proportion to the share of the offered kinds it covers. Coalitions come best first."
+    )
+    uncovered_resources: list[str] = strawberry.field(
+        description="Required resources nobody in it offers, as written in the need."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Coalition:
+        return cls(
+            organizations=[CoalitionMember.from_doc(m) for m in doc["members"]],
+            score=doc["score"],
+            uncovered_resources=doc["uncovered_resources"],
+        )
+
+
+def best_first(found: list[dict[str, Any]]) -> list[Coalition]:
+    """Sorted by the score they show (matching sends them so; a stable sort keeps its order)."""
+    return sorted((Coalition.from_doc(c) for c in found), key=lambda c: -c.score)
 
 
 async def fetch_match(info: Info, match_id: str) -> Match:
@@ -136,14 +176,18 @@ async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalit
         f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
     )
     require_network(caller, found["network_id"], "need", need_id)
-    return [
-        Coalition(
-            organizations=[CoalitionMember(**m) for m in c["members"]],
-            score=c["score"],
-            uncovered_resources=c["uncovered_resources"],
-        )
-        for c in found["coalitions"]
-    ]
+    return best_first(found["coalitions"])
+
+
+async def coalitions_for(info: Info, need: dict[str, Any], first: int = 3) -> list[Coalition]:
+    """Coalitions for the need exactly as the caller sees it (a need just reported or
+    strengthened, before matching has read its event): the gateway sends the need's profile,
+    already checked against the caller's network, and matching answers from its current
+    organizations."""
+    found = await info.context.clients.matching.post(
+        "/coalitions", {"need": need, "first": min(check_page_size(first), 10)}
+    )
+    return best_first(found["coalitions"])
 
 
 @strawberry.type

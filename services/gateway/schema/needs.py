@@ -12,11 +12,10 @@ from services.gateway.auth import require_network, require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.intake import input_to_body
 from services.gateway.schema.intake_mutations import intake_write
-from services.gateway.schema.matching import Coalition, coalitions_of
+from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
 from shared.contracts.intake import ResourceKind
-from shared.errors import AppError, ErrorCode
 
 
 @strawberry.type
@@ -39,15 +38,14 @@ class Need:
     evidence: list[Evidence]
     version: int
     created_at: datetime | None
+    profile: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="The fewest aligned organizations that cover this need.")
+    @strawberry.field(
+        description="The fewest aligned organizations that cover this need as shown here (at "
+        "this version: at once in `reportNeed`'s answer too), and alternatives; best first."
+    )
     async def coalitions(self, info: Info, first: int = 3) -> list[Coalition]:
-        try:
-            return await coalitions_of(info, self.id, first)
-        except AppError as exc:  # matching has not read the need's event yet
-            if exc.code is ErrorCode.NOT_FOUND:
-                return []
-            raise
+        return await coalitions_for(info, self.profile, first)
 
     @classmethod
     def from_profile(cls, p: dict[str, Any]) -> Need:
@@ -65,6 +63,7 @@ class Need:
             evidence=[Evidence(**e) for e in p.get("evidence", [])],
             version=p["version"],
             created_at=datetime.fromisoformat(created) if created else None,
+            profile=p,
         )
 
 
@@ -149,6 +148,7 @@ class NeedsQuery:
             [Need.from_profile(i["node"]) for i in items],
             [i["cursor"] for i in items],
             found["hasNext"],
+            after,
         )
 
 

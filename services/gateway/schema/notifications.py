@@ -51,6 +51,7 @@ class NotificationsQuery:
             [Notification.from_item(i) for i in items],
             [i["id"] for i in items],
             page["hasNextPage"],
+            after,
         )
 
     @strawberry.field

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from services.gateway.schema.context import Info
 from services.gateway.schema.relay import Connection, page_of
+from shared.contracts.commitments import REPORT_CSV_COLUMNS
 
 if TYPE_CHECKING:
     from services.gateway.schema.intake import Organization
@@ -243,7 +244,12 @@ class PartnershipReport:
         path = f"/partnerships/{self.partnership_id}/report"
         return cast(JSON, await info.context.clients.commitments.get(path))
 
-    @strawberry.field(description="The report as CSV: section, organization, measure, value.")
+    @strawberry.field(
+        description="The report as CSV, one row per figure or comment, with a header row and "
+        "these columns in this order: "
+        + "; ".join(f"`{name}`: {meaning}" for name, meaning in REPORT_CSV_COLUMNS.items())
+        + "."
+    )
     async def csv(self, info: Info) -> str:
         path = f"/partnerships/{self.partnership_id}/report"
         text: str = await info.context.clients.commitments.get(path, {"format": "csv"})

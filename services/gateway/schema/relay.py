@@ -12,10 +12,14 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
 
-@strawberry.type
+@strawberry.type(description="Relay's page info. Pages go forward only (`first`, `after`).")
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page: true when it starts after a cursor."
+    )
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor.")
 
 
 @strawberry.type
@@ -40,12 +44,20 @@ def check_page_size(first: int) -> int:
     return first
 
 
-def connection(nodes: list[T], cursors: list[str], has_next_page: bool) -> Connection[T]:
+def connection(
+    nodes: list[T], cursors: list[str], has_next_page: bool, after: str | None = None
+) -> Connection[T]:
+    """A page that starts after the cursor `after` (None: the first page)."""
     edges = [Edge(node=node, cursor=cursor) for node, cursor in zip(nodes, cursors, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=has_next_page, end_cursor=cursors[-1] if cursors else None
+            has_next_page=has_next_page,
+            # Relay lets a forward-only connection answer this from `after` alone: a page that
+            # starts after a cursor has at least that cursor's item before it
+            has_previous_page=bool(after),
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
     )
 
@@ -59,4 +71,4 @@ def page_of(nodes: list[T], cursors: list[str], first: int, after: str | None) -
             raise AppError(ErrorCode.BAD_USER_INPUT, "unknown cursor", field="after")
         start = cursors.index(after) + 1
     end = start + first
-    return connection(nodes[start:end], cursors[start:end], len(nodes) > end)
+    return connection(nodes[start:end], cursors[start:end], len(nodes) > end, after)

@@ -72,7 +72,7 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
     solutions = [[(int(rows[r]), c) for r, c in f] if f else None for f in found_rows]
     results: list[Coalition] = []
     for found in solutions:
-        if found is None or len(results) >= alternatives:
+        if found is None:
             continue
         members = [
             CoalitionMember(
@@ -86,10 +86,17 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
         if any(members == r.members for r in results):
             continue
         missing = [k for k in offered if not any(k in m.covers for m in members)]
-        # fewer, better-aligned members score higher
-        score = float(np.mean([m.alignment for m in members])) / len(members) ** 0.25
-        results.append(Coalition(members, round(score, 4), uncovered + missing))
-    return results
+        score = _score([m.alignment for m in members], 1 - len(missing) / len(offered))
+        results.append(Coalition(members, score, uncovered + missing))
+    # best first by the score shown (stable: the greedy's own cover first among equals)
+    results.sort(key=lambda c: -c.score)
+    return results[:alternatives]
+
+
+def _score(alignments: list[float], covered: float) -> float:
+    """Fewer, better-aligned members score higher; a coalition that leaves out kinds someone in
+    the network offers scores in proportion to the share it still covers."""
+    return round(covered * float(np.mean(alignments)) / len(alignments) ** 0.25, 4)
 
 
 def _shortlist(cover: NDArray[np.bool_], fit: NDArray[np.float32], keep: int) -> NDArray[np.intp]:
