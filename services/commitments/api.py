@@ -16,6 +16,7 @@ from services.commitments.domain.report import report_csv
 from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import CHILDREN
 from shared import idempotency
+from shared.contracts.page import DocPage
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -85,11 +86,11 @@ async def in_network(
     after: str | None = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     tracker: Tracker = Depends(get_tracker),
-) -> dict[str, Any]:
+) -> DocPage:
     found = await tracker.store.partnerships_in(
         network_id, status.value if status else None, after, first + 1
     )
-    return {"items": [view(p) for p in found[:first]], "has_next_page": len(found) > first}
+    return DocPage.of([view(p) for p in found], first)
 
 
 @router.get("/partnerships/by-ids")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from services.notifications.api.common import get_inbox
 from services.notifications.service import InboxService
+from shared.contracts.page import DocPage
 from shared.contracts.text import TextInput
 
 router = APIRouter()
@@ -21,7 +20,7 @@ async def inbox(
     first: int = Query(20, ge=1, le=100),
     after: str | None = None,
     service: InboxService = Depends(get_inbox),
-) -> dict[str, Any]:
+) -> DocPage:
     return await service.inbox(member_id, unread_only, first, after)
 
 

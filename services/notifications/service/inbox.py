@@ -8,6 +8,7 @@ from typing import Any
 from services.notifications.domain import NOTIFIED_KINDS
 from services.notifications.domain.preferences import Preferences, PreferencesPatch
 from services.notifications.store import NotificationStore, PreferenceStore
+from shared.contracts.page import DocPage
 from shared.errors import bad_input
 from shared.mongo import Document
 
@@ -48,13 +49,10 @@ class InboxService:
 
     async def inbox(
         self, member_id: str, unread_only: bool, first: int, after: str | None
-    ) -> Answer:
+    ) -> DocPage:
         """Newest first, `first` of them after the cursor `after` (a notification id)."""
         items = await self.store.list_inbox(member_id, unread_only, first + 1, after)
-        return {
-            "items": [notification_view(item) for item in items[:first]],
-            "hasNextPage": len(items) > first,
-        }
+        return DocPage.of([notification_view(item) for item in items], first)
 
     async def mark_read(self, member_id: str, ids: list[str]) -> int:
         """How many were unread. All or nothing: an id not the member's is NOT_FOUND."""
