@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from services.notifications.domain.templates import Audience
+from services.notifications.domain.templates import Audience, webhook_disabled
 from shared.contracts import MemberRef
 from shared.errors import not_found
 from shared.events import utcnow
@@ -156,6 +156,7 @@ class NotificationStore:
         owners = await self._recipients.find(
             {"organization_id": webhook.get("organization_id"), "network_id": webhook["network_id"]}
         ).to_list()
+        message = webhook_disabled(webhook["url"], reason)
         for owner in owners:
             await self._inbox.update_one(
                 {
@@ -168,8 +169,8 @@ class NotificationStore:
                         "_id": sortable_id(),
                         "network_id": webhook["network_id"],
                         "kind": "webhook.disabled",
-                        "title": "A webhook was disabled",
-                        "body": f"{webhook['url']} failed repeatedly ({reason}) and was disabled.",
+                        "title": message.title,
+                        "body": message.body,
                         "subject_id": webhook["_id"],
                         "read": False,
                         "created_at": utcnow(),
