@@ -1,6 +1,6 @@
-"""Commitments' internal HTTP routes, called by the gateway: thin over the tracker (writes)
-and the store (reads). Bodies wrap the input as `{"input": ...}` so validation errors name
-`input.<field>`, as the GraphQL contract does."""
+"""Commitments' internal HTTP routes, called by the gateway: thin over the use cases
+(services/commitments/service/) and the store (reads). Bodies wrap the input as
+`{"input": ...}` so validation errors name `input.<field>`, as the GraphQL contract does."""
 
 from __future__ import annotations
 
@@ -12,14 +12,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
 from services.commitments.domain import models as m
-from services.commitments.domain.health import Health
-from services.commitments.domain.meetings import Schedule, meeting_slots
-from services.commitments.domain.report import build_report, report_csv
-from services.commitments.scheduler import Scheduler
+from services.commitments.domain.report import report_csv
+from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import CHILDREN
-from services.commitments.tracker import Tracker
 from shared import idempotency
-from shared.contracts import HealthPart
+from shared.contracts.page import DocPage
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -64,13 +61,6 @@ class PartnershipWriteOnce(idempotency.WriteOnce):
         return view(result)
 
 
-async def existing(tracker: Tracker, partnership_id: str) -> Document:
-    found = await tracker.store.partnership(partnership_id)
-    if found is None:
-        raise not_found("partnership", partnership_id)
-    return found
-
-
 # Before /commitments/{commitment_id}, which would otherwise take "by-partnership" for an id.
 @router.get("/{kind}/by-partnership")
 async def records_of(
@@ -96,11 +86,11 @@ async def in_network(
     after: str | None = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     tracker: Tracker = Depends(get_tracker),
-) -> dict[str, Any]:
+) -> DocPage:
     found = await tracker.store.partnerships_in(
         network_id, status.value if status else None, after, first + 1
     )
-    return {"items": [view(p) for p in found[:first]], "has_next_page": len(found) > first}
+    return DocPage.of([view(p) for p in found], first)
 
 
 @router.get("/partnerships/by-ids")
@@ -117,7 +107,7 @@ async def by_organization(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> 
 
 @router.get("/partnerships/{partnership_id}")
 async def one(partnership_id: str, tracker: Tracker = Depends(get_tracker)) -> Any:
-    return view(await existing(tracker, partnership_id))
+    return view(await tracker.existing(partnership_id))
 
 
 @router.put("/partnerships/{partnership_id}/roles")
@@ -218,34 +208,8 @@ async def meeting_times(
     duration_minutes: Annotated[int, Query(ge=15, le=480)] = 60,
     tracker: Tracker = Depends(get_tracker),
 ) -> list[dict[str, Any]]:
-    p = await existing(tracker, partnership_id)
-    profiles = await tracker.store.profiles_of(p["organization_ids"])
-    schedules = [
-        Schedule(
-            org,
-            profiles[org]["time_zone"],
-            [(w["day"], w["start"], w["end"]) for w in profiles[org]["availability"]],
-        )
-        for org in p["organization_ids"]
-        if org in profiles
-    ]
-    slots = meeting_slots(
-        schedules,
-        tracker.clock.now(),
-        days=days,
-        duration=timedelta(minutes=duration_minutes),
-        limit=first,
-    )
-    return [
-        {
-            "start": s.start,
-            "end": s.end,
-            "local_starts": [
-                {"organization_id": org, "start": local} for org, local in s.local_starts.items()
-            ],
-        }
-        for s in slots
-    ]
+    duration = timedelta(minutes=duration_minutes)
+    return await tracker.meeting_times(partnership_id, first, days, duration)
 
 
 @router.get("/partnerships/{partnership_id}/report", response_model=None)
@@ -254,26 +218,7 @@ async def report(
     format: Literal["json", "csv"] = "json",
     tracker: Tracker = Depends(get_tracker),
 ) -> dict[str, Any] | PlainTextResponse:
-    p = await existing(tracker, partnership_id)
-    store = tracker.store
-    records = {
-        name: (await store.children(name, [p["_id"]])).get(p["_id"], []) for name in CHILDREN
-    }
-    names = {
-        org: doc["name"] for org, doc in (await store.profiles_of(p["organization_ids"])).items()
-    }
-    stored = p["health"]
-    health = Health(stored["score"], [HealthPart(**x) for x in stored["parts"]])
-    built = build_report(
-        p,
-        names,
-        commitments=records["commitments"],
-        check_ins=records["check_ins"],
-        milestones=records["milestones"],
-        contributions=records["contributions"],
-        feedback=records["feedback"],
-        health=health,
-    )
+    built, names = await tracker.report(partnership_id)
     if format == "csv":
         return PlainTextResponse(report_csv(built, names), media_type="text/csv")
     return built

@@ -6,9 +6,8 @@ from fastapi import FastAPI
 
 from services.commitments.api import router
 from services.commitments.handlers import register_handlers
-from services.commitments.scheduler import Scheduler
+from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import INDEXES, CommitmentStore
-from services.commitments.tracker import Tracker
 from shared.service import build_app, build_runtime
 from shared.settings import Settings
 

@@ -3,7 +3,7 @@ partnership per accepted match."""
 
 from __future__ import annotations
 
-from services.commitments.tracker import Tracker
+from services.commitments.service import Tracker
 from shared.consumer import EventConsumer
 from shared.contracts import (
     MatchAccepted,
@@ -19,7 +19,7 @@ ProfileEvent = OrganizationRegistered | OrganizationUpdated | OrganizationArchiv
 
 def register_handlers(consumer: EventConsumer, tracker: Tracker) -> None:
     async def on_profile(event: ProfileEvent, _: Envelope, tx: Transaction) -> None:
-        await tracker.store.save_profile(event.profile, tx.session)
+        await tracker.keep_profile(event.profile, tx)
 
     async def on_match_accepted(event: MatchAccepted, _: Envelope, tx: Transaction) -> None:
         await tracker.form_from_match(event, tx)

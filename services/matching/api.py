@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching import documents as docs
-from services.matching.documents import Decision
-from services.matching.matcher import Matcher
+from services.matching.domain import matches as docs
+from services.matching.domain.matches import Decision
+from services.matching.service import Matcher
 from shared.contracts import NeedProfile
 from shared.contracts.text import TextInput
 from shared.errors import not_found

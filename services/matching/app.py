@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.matching.api import router
 from services.matching.handlers import register_handlers
-from services.matching.matcher import Matcher
+from services.matching.service import Matcher
 from services.matching.store import INDEXES, MatchingStore
 from shared.service import build_app, build_runtime
 from shared.settings import Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.matching.matcher import Matcher
+from services.matching.service import Matcher
 from shared.consumer import EventConsumer
 from shared.contracts import (
     NeedReported,

@@ -23,10 +23,6 @@ INDEXES: IndexSpec = {
 }
 
 
-def pair_key(a: str, b: str) -> str:
-    return "|".join(sorted((a, b)))
-
-
 class MatchingStore:
     def __init__(self, db: Database) -> None:
         self._profiles = db["profiles"]

@@ -1,16 +1,20 @@
-"""Notifications' wiring."""
+"""Notifications' wiring: the stores, the event use case on the consumer, the delivery worker
+in the background, the routes and indexes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.notifications import preferences_api
 from services.notifications.api import router
 from services.notifications.deliveries import DeliveryWorker
-from services.notifications.handlers import Notifier, register_handlers
-from services.notifications.preference_store import PreferenceStore
-from services.notifications.queue import QUEUE_INDEXES, DeliveryQueue
-from services.notifications.store import INDEXES, NotificationStore
+from services.notifications.handlers import register_handlers
+from services.notifications.service import Notifier
+from services.notifications.store import (
+    INDEXES,
+    DeliveryQueue,
+    NotificationStore,
+    PreferenceStore,
+)
 from shared.events import utcnow
 from shared.service import build_app, build_runtime
 from shared.settings import Settings
@@ -30,6 +34,6 @@ def create_app(settings: Settings) -> FastAPI:
     register_handlers(runtime.consumer, notifier)
     worker = DeliveryWorker(store, queue, settings, clock=utcnow)
     runtime.background.append(worker.run)
-    app = build_app(runtime, [router, preferences_api.router], {**INDEXES, **QUEUE_INDEXES})
+    app = build_app(runtime, [router], INDEXES)
     app.state.delivery_worker = worker
     return app

@@ -17,10 +17,9 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from services.notifications.domain.templates import Message, digest
 from services.notifications.egress import Resolver, system_resolver, webhook_client
-from services.notifications.queue import DeliveryQueue
-from services.notifications.store import NotificationStore
-from services.notifications.templates import Message, digest
+from services.notifications.store import DeliveryQueue, NotificationStore
 from services.notifications.webhooks import signed_headers
 from shared.events import utcnow
 from shared.mongo import Document

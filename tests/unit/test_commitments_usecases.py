@@ -16,8 +16,9 @@ from services.commitments.domain.models import (
     PartnershipInput,
     PartnershipStatus,
 )
+from services.commitments.domain.records import partnership_id_for_match
+from services.commitments.service import Tracker
 from services.commitments.store import INDEXES, CommitmentStore
-from services.commitments.tracker import Tracker, partnership_id_for_match
 from shared.clock import Clock
 from shared.contracts import MatchAccepted, MatchParty, OrganizationProfile
 from shared.errors import AppError, ErrorCode

@@ -24,7 +24,7 @@ from services.gateway.schema import build_schema
 from services.gateway.schema.matching import Coalition, best_first
 from services.gateway.schema.relay import connection, page_of
 from services.matching.api import router as matching_router
-from services.matching.matcher import Matcher
+from services.matching.service import Matcher
 from services.matching.store import INDEXES, MatchingStore
 from shared.contracts import NeedProfile, OrganizationProfile, Resource
 from shared.contracts.commitments import REPORT_CSV_COLUMNS

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from services.matching import documents as docs
+from services.matching.domain import matches as docs
 from services.matching.domain.coalitions import (
     _greedy,
     _shortlist,

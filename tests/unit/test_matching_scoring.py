@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.matching import documents as docs
+from services.matching.domain import matches as docs
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.schedule import describe_overlap, utc_hours
 from services.matching.domain.scoring import Weights, top_partners

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.matching.documents import Decision
-from services.matching.matcher import Matcher
+from services.matching.domain.matches import Decision
+from services.matching.service import Matcher
 from services.matching.store import INDEXES, MatchingStore
 from shared.contracts import OrganizationProfile, Resource
 from shared.errors import AppError, ErrorCode

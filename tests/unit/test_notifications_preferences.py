@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from services.notifications.operators import OPERATOR_TEMPLATES, operator_member_id
-from services.notifications.preferences import Preferences, PreferencesPatch, QuietHours
-from services.notifications.templates import Message, digest
+from services.notifications.domain.operators import OPERATOR_TEMPLATES, operator_member_id
+from services.notifications.domain.preferences import Preferences, PreferencesPatch, QuietHours
+from services.notifications.domain.templates import Message, digest
 from shared import contracts as c
 from shared.errors import field_path
 

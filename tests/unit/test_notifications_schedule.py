@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from services.notifications.preferences import KindChannels, Preferences, QuietHours
-from services.notifications.schedule import EmailPlan, next_digest, plan_email, quiet_until
+from services.notifications.domain.preferences import KindChannels, Preferences, QuietHours
+from services.notifications.domain.schedule import EmailPlan, next_digest, plan_email, quiet_until
 
 NY = ZoneInfo("America/New_York")
 NIGHT = QuietHours(start="22:00", end="07:00")

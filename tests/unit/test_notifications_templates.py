@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifications.templates import TEMPLATES
+from services.notifications.domain.templates import TEMPLATES
 from shared import contracts as c
 
 PARTNERSHIP = c.PartnershipRef(

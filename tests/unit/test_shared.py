@@ -8,6 +8,7 @@ import pytest
 
 from deploy.asyncapi import asyncapi_document
 from shared.contracts import EVENT_TYPES
+from shared.contracts.page import DocPage, Edge, EdgePage
 from shared.errors import AppError, ErrorCode, field_path
 from shared.events import Envelope
 from shared.settings import Settings
@@ -88,3 +89,14 @@ def test_service_client_runs_on_the_pool_that_reclaims_cancelled_connections() -
     assert pool._max_connections == 7
     assert callable(httpcore.AsyncConnectionPool._assign_requests_to_connections)
     assert hasattr(pool, "_requests") and hasattr(pool, "_connections")
+
+
+def test_every_internal_page_answers_items_and_has_next_page() -> None:
+    fetched = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    page = DocPage.of(fetched, 2)
+    assert page.model_dump(mode="json") == {"items": fetched[:2], "hasNextPage": True}
+    assert DocPage.model_validate(page.model_dump()) == page
+    edges = EdgePage.of([Edge(cursor="a", node={"name": "A"})], 2)
+    answer = edges.model_dump(mode="json")
+    assert answer == {"items": [{"cursor": "a", "node": {"name": "A"}}], "hasNextPage": False}
+    assert EdgePage.model_validate(answer).items[0].cursor == "a"

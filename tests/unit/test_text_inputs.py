@@ -17,9 +17,10 @@ from services.intake.api.organizations import RegisterBody, UpdateBody
 from services.intake.api.surveys import SurveyBody
 from services.intake.domain.profiles import Input, OrganizationInput
 from services.matching.api import ResponseBody
-from services.notifications.api import ReadBody, WebhookBody
-from services.notifications.preferences import Model
-from services.notifications.preferences_api import PreferencesBody
+from services.notifications.api.inbox import ReadBody
+from services.notifications.api.preferences import PreferencesBody
+from services.notifications.api.webhooks import WebhookBody
+from services.notifications.domain.preferences import Model
 from shared.contracts.text import TextInput, control_character
 from shared.http import install_error_handlers
 

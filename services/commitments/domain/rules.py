@@ -84,3 +84,8 @@ def suggested_roles(
             )
         )
     return roles
+
+
+def status_after_work(current: PartnershipStatus) -> PartnershipStatus:
+    """The first piece of real work makes a forming partnership active."""
+    return PartnershipStatus.ACTIVE if current is PartnershipStatus.FORMING else current

@@ -32,6 +32,7 @@ from services.gateway.schema.partnership_types import (
     partnerships_of,
 )
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
+from shared.contracts.page import DocPage
 from shared.errors import AppError, ErrorCode
 
 Doc = dict[str, Any]
@@ -171,9 +172,11 @@ class CommitmentsQuery:
             params["status"] = status.value.lower()
         if after:
             params["after"] = after
-        found = await info.context.clients.commitments.get("/partnerships", params)
-        nodes = [Partnership.from_doc(d) for d in found["items"]]
-        return connection(nodes, [n.id for n in nodes], found["has_next_page"], after)
+        found = DocPage.model_validate(
+            await info.context.clients.commitments.get("/partnerships", params)
+        )
+        nodes = [Partnership.from_doc(d) for d in found.items]
+        return connection(nodes, [n.id for n in nodes], found.has_next_page, after)
 
     @strawberry.field
     async def commitment(self, info: Info, id: strawberry.ID) -> Commitment:

@@ -17,6 +17,7 @@ from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
 from shared.contracts.intake import ResourceKind
+from shared.contracts.page import EdgePage
 from shared.errors import AppError, ErrorCode
 
 
@@ -259,12 +260,13 @@ class IntakeQuery:
             "after": after,
         }
         params.update({k: v for k, v in optional.items() if v})
-        found = await info.context.clients.intake.get("/organizations", params)
-        items = found["items"]
+        found = EdgePage.model_validate(
+            await info.context.clients.intake.get("/organizations", params)
+        )
         return connection(
-            [Organization.from_profile(i["node"]) for i in items],
-            [i["cursor"] for i in items],
-            found["hasNext"],
+            [Organization.from_profile(i.node) for i in found.items],
+            [i.cursor for i in found.items],
+            found.has_next_page,
             after,
         )
 

@@ -16,6 +16,7 @@ from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
 from shared.contracts.intake import ResourceKind
+from shared.contracts.page import EdgePage
 
 
 @strawberry.type
@@ -142,12 +143,11 @@ class NeedsQuery:
         params: dict[str, Any] = {"network_id": network_id, "first": check_page_size(first)}
         optional = {"focus_area": focus_area, "area": area, "after": after}
         params.update({k: v for k, v in optional.items() if v})
-        found = await info.context.clients.intake.get("/needs", params)
-        items = found["items"]
+        found = EdgePage.model_validate(await info.context.clients.intake.get("/needs", params))
         return connection(
-            [Need.from_profile(i["node"]) for i in items],
-            [i["cursor"] for i in items],
-            found["hasNext"],
+            [Need.from_profile(i.node) for i in found.items],
+            [i.cursor for i in found.items],
+            found.has_next_page,
             after,
         )
 

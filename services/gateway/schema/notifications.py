@@ -10,6 +10,7 @@ import strawberry
 from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.relay import Connection, check_page_size, connection
+from shared.contracts.page import DocPage
 
 
 @strawberry.type
@@ -42,15 +43,15 @@ class NotificationsQuery:
         self, info: Info, unread_only: bool = False, first: int = 20, after: str | None = None
     ) -> Connection[Notification]:
         caller = await info.context.caller()
-        page = await info.context.clients.notifications.get(
+        answer = await info.context.clients.notifications.get(
             f"/inbox/{caller.member_id}",
             {"unread_only": unread_only, "first": check_page_size(first), "after": after},
         )
-        items = page["items"]
+        page = DocPage.model_validate(answer)
         return connection(
-            [Notification.from_item(i) for i in items],
-            [i["id"] for i in items],
-            page["hasNextPage"],
+            [Notification.from_item(i) for i in page.items],
+            [i["id"] for i in page.items],
+            page.has_next_page,
             after,
         )
 

@@ -9,6 +9,7 @@ from fastapi import Depends
 
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore
+from shared.contracts.page import Edge, EdgePage
 from shared.mongo import Document
 from shared.service import Runtime, get_runtime
 
@@ -28,10 +29,7 @@ def public(doc: Document, *private: str) -> Document:
     return {k: v for k, v in doc.items() if k != "_id" and k not in private}
 
 
-def page(docs: list[Document], first: int, render: Callable[[Document], Any]) -> dict[str, Any]:
-    """`{"items": [{"cursor", "node"}], "hasNext": bool}` from `first` + 1 fetched documents;
-    the cursor is the `_id` (pages are in `_id` order)."""
-    return {
-        "items": [{"cursor": d["_id"], "node": render(d)} for d in docs[:first]],
-        "hasNext": len(docs) > first,
-    }
+def page(docs: list[Document], first: int, render: Callable[[Document], Any]) -> EdgePage:
+    """A page of `{"cursor", "node"}` items from `first` + 1 fetched documents; the cursor
+    is the `_id` (pages are in `_id` order)."""
+    return EdgePage.of([Edge(cursor=d["_id"], node=render(d)) for d in docs], first)

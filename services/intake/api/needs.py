@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import get_service, get_store, page
+from services.intake.api.common import EdgePage, get_service, get_store, page
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile
@@ -52,7 +52,7 @@ async def list_needs(
     area: str | None = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> EdgePage:
     docs = await store.needs_page(
         network_id,
         focus_area=domain.need_focus(focus_area) if focus_area else None,

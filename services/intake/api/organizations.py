@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import get_service, get_store, page, public
+from services.intake.api.common import EdgePage, get_service, get_store, page, public
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore
 from shared.contracts.text import TextInput
@@ -55,7 +55,7 @@ async def list_organizations(
     search: Annotated[str | None, Query(max_length=200)] = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> EdgePage:
     focus = None
     if focus_area:
         code = domain.focus_code(focus_area)

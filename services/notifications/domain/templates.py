@@ -169,6 +169,13 @@ def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
     )
 
 
+def webhook_disabled(url: str, reason: str) -> Message:
+    """To the members of the organization whose webhook kept failing."""
+    return Message(
+        "A webhook was disabled", f"{url} failed repeatedly ({reason}) and was disabled."
+    )
+
+
 def digest(items: list[Message]) -> Message:
     """One email for a day's notifications of a digest member, oldest first."""
     count = f"{len(items)} update" + ("s" if len(items) != 1 else "")

@@ -19,37 +19,37 @@ QUEUE_INDEXES: IndexSpec = {
 
 class DeliveryQueue:
     def __init__(self, db: Database) -> None:
-        self.deliveries = db["deliveries"]
-        self.digest_items = db["digest_items"]
+        self._deliveries = db["deliveries"]
+        self._digest_items = db["digest_items"]
 
     async def enqueue(self, delivery: Document, session: Session) -> None:
-        await self.deliveries.insert_one(delivery, session=session)
+        await self._deliveries.insert_one(delivery, session=session)
 
     async def ensure_digest(self, delivery: Document, session: Session) -> None:
         """One digest delivery per member and local day (its id says which): the first item
         of the day creates it, later ones find it."""
-        await self.deliveries.update_one(
+        await self._deliveries.update_one(
             {"_id": delivery["_id"]}, {"$setOnInsert": delivery}, upsert=True, session=session
         )
 
     async def add_digest_item(self, item: Document, session: Session) -> None:
-        await self.digest_items.insert_one(item, session=session)
+        await self._digest_items.insert_one(item, session=session)
 
     async def unsent_digest_items(self, member_id: str, now: datetime) -> list[Document]:
         """Every item not yet sent, so one that arrived while its day's digest was being sent
         goes out with the next one."""
-        cursor = self.digest_items.find(
+        cursor = self._digest_items.find(
             {"member_id": member_id, "sent": False, "created_at": {"$lte": now}}
         )
         return await cursor.sort("created_at", ASCENDING).to_list()
 
     async def mark_digest_items_sent(self, ids: list[str], digest_id: str) -> None:
-        await self.digest_items.update_many(
+        await self._digest_items.update_many(
             {"_id": {"$in": ids}}, {"$set": {"sent": True, "digest_id": digest_id}}
         )
 
     async def due_deliveries(self, now: datetime, limit: int = 50) -> list[Document]:
-        cursor = self.deliveries.find(
+        cursor = self._deliveries.find(
             {
                 "$or": [
                     {"status": "pending", "next_at": {"$lte": now}},
@@ -66,10 +66,10 @@ class DeliveryQueue:
         fields = ("_id", "status", "next_at", "lease_until")
         # compare-and-set on what was seen
         seen: dict[str, Any] = {k: delivery.get(k) for k in fields}
-        result = await self.deliveries.update_one(
+        result = await self._deliveries.update_one(
             seen, {"$set": {"status": "sending", "lease_until": now + lease}}
         )
         return result.matched_count == 1
 
     async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
-        await self.deliveries.update_one({"_id": delivery_id}, {"$set": update})
+        await self._deliveries.update_one({"_id": delivery_id}, {"$set": update})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.notifications.templates import Audience, Message
+from services.notifications.domain.templates import Audience, Message
 from shared import contracts as c
 from shared.contracts import operator_member_id
 

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from services.commitments.domain.records import cadence_of, commitment_event, ref
 from services.commitments.domain.reminders import (
     Reminder,
     check_in_reminder,
     commitment_reminder,
 )
-from services.commitments.tracker import Tracker, cadence_of, commitment_event, ref
+from services.commitments.service.base import UseCases
 from shared import contracts as c
 from shared.mongo import Document, Session
 
@@ -28,7 +29,7 @@ BATCH = 500
 
 
 class Scheduler:
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: UseCases) -> None:
         self.tracker = tracker
         self.store = tracker.store
         settings = tracker.settings

@@ -8,10 +8,10 @@ import logging
 import time
 from typing import Any
 
-from services.matching import documents as docs
-from services.matching.documents import Decision, Status
+from services.matching.domain import matches as docs
 from services.matching.domain.coalitions import Coalition, coalition_reasons, coalitions
 from services.matching.domain.index import ProfileIndex
+from services.matching.domain.matches import Decision, Status
 from services.matching.domain.scoring import Weights, top_partners
 from services.matching.store import MatchingStore
 from shared.contracts import (

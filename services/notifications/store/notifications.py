@@ -1,5 +1,5 @@
-"""Notifications' collections: recipients (from intake events; a partnership event names its
-organizations itself), the in-app inbox and webhooks (the delivery queue is in `queue`)."""
+"""Recipients (from intake events; a partnership event names its organizations itself), the
+in-app inbox and webhooks (the delivery queue is in `queue`, preferences in `preferences`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from services.notifications.templates import Audience
+from services.notifications.domain.templates import Audience, webhook_disabled
 from shared.contracts import MemberRef
 from shared.errors import not_found
 from shared.events import utcnow
@@ -33,13 +33,13 @@ INDEXES: IndexSpec = {
 
 class NotificationStore:
     def __init__(self, db: Database) -> None:
-        self.recipients = db["recipients"]
-        self.inbox = db["inbox"]
-        self.webhooks = db["webhooks"]
-        self.webhook_log = db["webhook_log"]
+        self._recipients = db["recipients"]
+        self._inbox = db["inbox"]
+        self._webhooks = db["webhooks"]
+        self._webhook_log = db["webhook_log"]
 
     async def remove_recipient(self, member_id: str, session: Session) -> None:
-        await self.recipients.delete_one({"_id": member_id}, session=session)
+        await self._recipients.delete_one({"_id": member_id}, session=session)
 
     async def save_recipient(
         self,
@@ -51,11 +51,11 @@ class NotificationStore:
     ) -> None:
         """`time_zone`: the organization's; a member who joins later takes a colleague's."""
         if time_zone is None:
-            colleague = await self.recipients.find_one(
+            colleague = await self._recipients.find_one(
                 {"organization_id": organization_id, "time_zone": {"$ne": None}}, session=session
             )
             time_zone = colleague["time_zone"] if colleague else None
-        await self.recipients.update_one(
+        await self._recipients.update_one(
             {"_id": member.member_id},
             {
                 "$set": {
@@ -77,10 +77,10 @@ class NotificationStore:
                 {"_id": {"$in": audience.member_ids}},
             ],
         }
-        return await self.recipients.find(query, session=session).to_list()
+        return await self._recipients.find(query, session=session).to_list()
 
     async def add_to_inbox(self, item: Document, session: Session) -> None:
-        await self.inbox.insert_one(item, session=session)
+        await self._inbox.insert_one(item, session=session)
 
     async def list_inbox(
         self, member_id: str, unread_only: bool, limit: int, before: str | None
@@ -90,22 +90,22 @@ class NotificationStore:
             query["read"] = False
         if before:
             query["_id"] = {"$lt": before}
-        cursor = self.inbox.find(query).sort("_id", DESCENDING).limit(limit)
+        cursor = self._inbox.find(query).sort("_id", DESCENDING).limit(limit)
         return await cursor.to_list()
 
     async def unread_count(self, member_id: str) -> int:
-        return await self.inbox.count_documents({"member_id": member_id, "read": False})
+        return await self._inbox.count_documents({"member_id": member_id, "read": False})
 
     async def mark_read(self, member_id: str, ids: list[str]) -> int:
         """All or nothing: an id that is not the member's answers NOT_FOUND, as a missing one
         does, and nothing is marked."""
-        owned = await self.inbox.find(
+        owned = await self._inbox.find(
             {"member_id": member_id, "_id": {"$in": ids}}, {"_id": 1}
         ).to_list()
         missing = set(ids) - {item["_id"] for item in owned}
         if missing:
             raise not_found("notification", sorted(missing)[0])
-        result = await self.inbox.update_many(
+        result = await self._inbox.update_many(
             {"member_id": member_id, "_id": {"$in": ids}, "read": False}, {"$set": {"read": True}}
         )
         return result.modified_count
@@ -117,15 +117,18 @@ class NotificationStore:
             "organization_id": {"$in": [None, *audience.organization_ids]},
             "$or": [{"event_types": []}, {"event_types": kind}],
         }
-        return await self.webhooks.find(query, session=session).to_list()
+        return await self._webhooks.find(query, session=session).to_list()
+
+    async def add_webhook(self, webhook: Document, session: Session) -> None:
+        await self._webhooks.insert_one(webhook, session=session)
 
     async def webhook(self, webhook_id: str) -> Document | None:
-        return await self.webhooks.find_one({"_id": webhook_id})
+        return await self._webhooks.find_one({"_id": webhook_id})
 
     async def log_webhook_attempt(
         self, webhook_id: str, delivery_id: str, status: int | None, error: str | None
     ) -> None:
-        await self.webhook_log.insert_one(
+        await self._webhook_log.insert_one(
             {
                 "webhook_id": webhook_id,
                 "delivery_id": delivery_id,
@@ -137,24 +140,25 @@ class NotificationStore:
         )
 
     async def webhook_succeeded(self, webhook_id: str) -> None:
-        await self.webhooks.update_one({"_id": webhook_id}, {"$set": {"failures": 0}})
+        await self._webhooks.update_one({"_id": webhook_id}, {"$set": {"failures": 0}})
 
     async def webhook_failed(self, webhook_id: str) -> int:
-        updated = await self.webhooks.find_one_and_update(
+        updated = await self._webhooks.find_one_and_update(
             {"_id": webhook_id}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER
         )
         return int(updated["failures"]) if updated else 0
 
     async def disable_webhook(self, webhook: Document, reason: str) -> None:
         """Disables it and tells the members of the organization that registered it."""
-        await self.webhooks.update_one(
+        await self._webhooks.update_one(
             {"_id": webhook["_id"]}, {"$set": {"disabled": True, "disabled_reason": reason}}
         )
-        owners = await self.recipients.find(
+        owners = await self._recipients.find(
             {"organization_id": webhook.get("organization_id"), "network_id": webhook["network_id"]}
         ).to_list()
+        message = webhook_disabled(webhook["url"], reason)
         for owner in owners:
-            await self.inbox.update_one(
+            await self._inbox.update_one(
                 {
                     "event_id": f"webhook-disabled:{webhook['_id']}",
                     "member_id": owner["_id"],
@@ -165,8 +169,8 @@ class NotificationStore:
                         "_id": sortable_id(),
                         "network_id": webhook["network_id"],
                         "kind": "webhook.disabled",
-                        "title": "A webhook was disabled",
-                        "body": f"{webhook['url']} failed repeatedly ({reason}) and was disabled.",
+                        "title": message.title,
+                        "body": message.body,
                         "subject_id": webhook["_id"],
                         "read": False,
                         "created_at": utcnow(),
@@ -176,5 +180,5 @@ class NotificationStore:
             )
 
     async def webhook_deliveries(self, webhook_id: str, limit: int) -> list[Document]:
-        cursor = self.webhook_log.find({"webhook_id": webhook_id}).sort("at", DESCENDING)
+        cursor = self._webhook_log.find({"webhook_id": webhook_id}).sort("at", DESCENDING)
         return await cursor.limit(limit).to_list()

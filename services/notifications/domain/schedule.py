@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifications.preferences import EMAIL, Preferences, QuietHours
+from services.notifications.domain.preferences import EMAIL, Preferences, QuietHours
 
 
 def _instant(day: date, at: time, zone: ZoneInfo, fold: int = 0) -> datetime:

@@ -1,4 +1,4 @@
-"""Match documents and the events made from them (pure: no I/O)."""
+"""Match documents, the answer checks and the status an answer leads to (pure: no I/O)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from services.matching.domain.coalitions import Coalition, coverage
 from services.matching.domain.scoring import Suggestion
-from services.matching.store import pair_key
 from shared.contracts import MatchParty, NeedProfile, ScoreComponent
 from shared.errors import AppError, ErrorCode
 from shared.events import new_id
@@ -24,6 +23,11 @@ class Status(StrEnum):
 class Decision(StrEnum):
     ACCEPT = "ACCEPT"
     DECLINE = "DECLINE"
+
+
+def pair_key(a: str, b: str) -> str:
+    """The key of an unordered pair (a coalition's is `coalition_key`)."""
+    return "|".join(sorted((a, b)))
 
 
 def scored(s: Suggestion) -> dict[str, Any]:

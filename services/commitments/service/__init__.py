@@ -1,0 +1,18 @@
+"""Commitments' use cases, each a method taking its input (and, for a write, an `answered`
+callback) and running in one `Outbox.transaction()`, the unit of work: partnerships
+(`partnerships`), the work recorded in them (`records`), what partners read (`reports`);
+`reminders` sends due-soon, overdue and check-in-due events on a schedule."""
+
+from __future__ import annotations
+
+from services.commitments.service.partnerships import Partnerships
+from services.commitments.service.records import Records
+from services.commitments.service.reminders import Scheduler
+from services.commitments.service.reports import Reports
+
+
+class Tracker(Partnerships, Records, Reports):
+    """Every use case of commitments, over one store, outbox, clock and settings."""
+
+
+__all__ = ["Scheduler", "Tracker"]

@@ -1,0 +1,131 @@
+"""Forming and running partnerships: formed by a caller or from an accepted match (one
+partnership per match), their organizations' read model, roles and status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from services.commitments.domain import health as scoring
+from services.commitments.domain import rules
+from services.commitments.domain.models import (
+    CADENCE_DAYS,
+    PartnershipInput,
+    PartnershipStatus,
+    RolesInput,
+    StatusInput,
+)
+from services.commitments.domain.records import partnership_id_for_match, ref
+from services.commitments.service.base import UseCases
+from shared import contracts as c
+from shared.errors import bad_input, not_found
+from shared.events import new_id
+from shared.idempotency import Answered, no_answer
+from shared.mongo import Document
+from shared.outbox import Transaction
+
+
+class Partnerships(UseCases):
+    async def keep_profile(self, profile: c.OrganizationProfile, tx: Transaction) -> None:
+        """The read model of an organization, from intake's events."""
+        await self.store.save_profile(profile, tx.session)
+
+    async def form(
+        self,
+        data: PartnershipInput,
+        offers: dict[str, list[str]],
+        answered: Answered = no_answer,
+    ) -> Document:
+        profiles = await self.store.profiles_of(data.organization_ids)
+        for i, org in enumerate(data.organization_ids):
+            known = profiles.get(org)
+            if known is not None and (known["network_id"] != data.network_id or known["archived"]):
+                raise bad_input(
+                    f"input.organization_ids[{i}]", f"{org} cannot join this partnership"
+                )
+        offers = {**{org: p["offers"] for org, p in profiles.items()}, **offers}
+        async with self.outbox.transaction() as tx:
+            doc = await self.create(new_id("ptn"), data, offers, None, tx)
+            await answered(tx.session, doc)
+            return doc
+
+    async def form_from_match(self, event: c.MatchAccepted, tx: Transaction) -> None:
+        partnership_id = partnership_id_for_match(event.match_id)
+        if await self.store.partnership(partnership_id, tx.session) is not None:
+            return
+        data = PartnershipInput(
+            network_id=event.network_id,
+            name=" & ".join(p.name for p in event.parties)[:200],
+            organization_ids=[p.organization_id for p in event.parties],
+            goals=[r[:500] for r in event.reasons[:5]],
+            time_zone=event.time_zone,
+            need_id=event.need_id,
+        )
+        await self.create(partnership_id, data, event.offers, event.match_id, tx)
+
+    async def create(
+        self,
+        partnership_id: str,
+        data: PartnershipInput,
+        offers: dict[str, list[str]],
+        match_id: str | None,
+        tx: Transaction,
+    ) -> Document:
+        now = self.clock.now()
+        roles = rules.suggested_roles(offers, data.organization_ids)
+        doc: Document = {
+            "_id": partnership_id,
+            **data.model_dump(mode="json"),
+            "match_id": match_id,
+            "status": PartnershipStatus.FORMING.value,
+            "roles": [r.model_dump() for r in roles],
+            "formed_at": now,
+            "last_check_in_at": None,
+            "next_check_in_at": now + timedelta(days=CADENCE_DAYS[data.check_in_cadence]),
+            "health": {"score": scoring.NEUTRAL, "label": "new", "parts": []},
+        }
+        await self.store.add_partnership(doc, tx.session)
+        await tx.publish(
+            "partnership.formed",
+            partnership_id,
+            c.PartnershipFormed(
+                partnership=ref(doc),
+                goals=data.goals,
+                check_in_cadence=data.check_in_cadence.value,
+                roles=roles,
+                match_id=match_id,
+                need_id=data.need_id,
+            ),
+        )
+        return doc
+
+    async def assign_roles(
+        self, partnership_id: str, data: RolesInput, answered: Answered = no_answer
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            rules.check_partner(data.organization_id, p["organization_ids"], "organization_id")
+            role = c.PartnershipRole(**data.model_dump(), suggested=False).model_dump()
+            roles = [r for r in p["roles"] if r["organization_id"] != data.organization_id]
+            order = p["organization_ids"].index
+            roles = sorted([*roles, role], key=lambda r: order(r["organization_id"]))
+            await self._set(p, {"roles": roles}, tx)
+            await self._announce_update(p, tx)
+            await answered(tx.session, p)
+            return p
+
+    async def set_status(
+        self, partnership_id: str, data: StatusInput, answered: Answered = no_answer
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            p = await self.store.partnership(partnership_id, tx.session)
+            if p is None:
+                raise not_found("partnership", partnership_id)
+            rules.check_partnership_move(PartnershipStatus(p["status"]), data.status)
+            changes: dict[str, Any] = {"status": data.status.value}
+            if data.status is PartnershipStatus.CLOSED:
+                changes["closed_at"] = self.clock.now()
+            await self._set(p, changes, tx)
+            await self._announce_update(p, tx)
+            await answered(tx.session, p)
+            return p

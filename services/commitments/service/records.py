@@ -1,0 +1,193 @@
+"""Recording the work of a running partnership: commitments made and closed, check-ins,
+milestones, contributions and feedback, each announced, and health (and the owner's
+reliability) recomputed in the same transaction."""
+
+from __future__ import annotations
+
+from services.commitments.domain import rules
+from services.commitments.domain.models import (
+    CheckInInput,
+    CommitmentInput,
+    CommitmentStatus,
+    CommitmentUpdate,
+    ContributionInput,
+    FeedbackInput,
+    MilestoneInput,
+)
+from services.commitments.domain.records import (
+    CLOCK_SKEW,
+    EVENT_OF_STATUS,
+    cadence_of,
+    commitment_event,
+    ref,
+)
+from services.commitments.service.base import UseCases
+from shared import contracts as c
+from shared.errors import bad_input, not_found
+from shared.events import new_id
+from shared.idempotency import Answered, no_answer
+from shared.mongo import Document
+
+
+class Records(UseCases):
+    async def make_commitment(
+        self, partnership_id: str, data: CommitmentInput, answered: Answered = no_answer
+    ) -> Document:
+        now = self.clock.now()
+        rules.check_due_in_future(data.due_at, now)
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            rules.check_partner(
+                data.owner_organization_id, p["organization_ids"], "input.owner_organization_id"
+            )
+            doc = {
+                "_id": new_id("cmt"),
+                "partnership_id": partnership_id,
+                "network_id": p["network_id"],
+                **data.model_dump(mode="python"),
+                "status": CommitmentStatus.OPEN.value,
+                "note": "",
+                "created_at": now,
+                "closed_at": None,
+            }
+            await self.store.insert_child("commitments", doc, tx.session)
+            await self._set(p, {}, tx)
+            await tx.publish("commitment.made", doc["_id"], commitment_event(p, doc))
+            await answered(tx.session, doc)
+            return doc
+
+    async def update_commitment(
+        self, commitment_id: str, data: CommitmentUpdate, answered: Answered = no_answer
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            doc = await self.store.commitment(commitment_id, tx.session)
+            if doc is None:
+                raise not_found("commitment", commitment_id)
+            rules.check_commitment_move(CommitmentStatus(doc["status"]), data.status)
+            changes = {
+                "status": data.status.value,
+                "note": data.note,
+                "closed_at": self.clock.now(),
+            }
+            doc.update(changes)
+            await self.store.set_commitment(commitment_id, changes, tx.session)
+            p = await self._running(doc["partnership_id"], tx)
+            await tx.publish(EVENT_OF_STATUS[data.status], commitment_id, commitment_event(p, doc))
+            await self.refresh_health(p, tx)
+            await self.refresh_reliability(doc["owner_organization_id"], p["network_id"], tx)
+            await answered(tx.session, doc)
+            return doc
+
+    async def record_check_in(
+        self, partnership_id: str, data: CheckInInput, answered: Answered = no_answer
+    ) -> Document:
+        now = self.clock.now()
+        if data.held_at > now + CLOCK_SKEW:
+            raise bad_input("input.held_at", "a check-in cannot be recorded before it is held")
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            doc = {
+                "_id": new_id("chk"),
+                "partnership_id": partnership_id,
+                **data.model_dump(mode="python"),
+                "created_at": now,
+            }
+            await self.store.insert_child("check_ins", doc, tx.session)
+            last = max(filter(None, [p["last_check_in_at"], data.held_at]))
+            await self._set(
+                p, {"last_check_in_at": last, "next_check_in_at": last + cadence_of(p)}, tx
+            )
+            await tx.publish(
+                "checkin.recorded",
+                partnership_id,
+                c.CheckInRecorded(partnership=ref(p), check_in_id=doc["_id"], **data.model_dump()),
+            )
+            await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
+            return doc
+
+    async def reach_milestone(
+        self, partnership_id: str, data: MilestoneInput, answered: Answered = no_answer
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            now = self.clock.now()
+            doc = {
+                "_id": new_id("mil"),
+                "partnership_id": partnership_id,
+                **data.model_dump(),
+                "reached_at": now,
+                "created_at": now,
+            }
+            await self.store.insert_child("milestones", doc, tx.session)
+            await self._set(p, {}, tx)
+            await tx.publish(
+                "milestone.reached",
+                partnership_id,
+                c.MilestoneReached(
+                    partnership=ref(p), milestone_id=doc["_id"], **data.model_dump()
+                ),
+            )
+            await answered(tx.session, doc)
+            return doc
+
+    async def log_contribution(
+        self, partnership_id: str, data: ContributionInput, answered: Answered = no_answer
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            rules.check_partner(
+                data.organization_id, p["organization_ids"], "input.organization_id"
+            )
+            doc = {
+                "_id": new_id("con"),
+                "partnership_id": partnership_id,
+                **data.model_dump(mode="json"),
+                "created_at": self.clock.now(),
+            }
+            await self.store.insert_child("contributions", doc, tx.session)
+            await self._set(p, {}, tx)
+            payload = c.ContributionLogged(
+                partnership=ref(p),
+                contribution_id=doc["_id"],
+                organization_id=data.organization_id,
+                kind=data.kind.value,
+                quantity=data.quantity,
+                unit=data.unit,
+                estimated_value=data.estimated_value,
+            )
+            await tx.publish("contribution.logged", partnership_id, payload)
+            await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
+            return doc
+
+    async def submit_feedback(
+        self,
+        partnership_id: str,
+        data: FeedbackInput,
+        member_id: str,
+        answered: Answered = no_answer,
+    ) -> Document:
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            now = self.clock.now()
+            doc = {
+                "_id": new_id("fbk"),
+                "partnership_id": partnership_id,
+                **data.model_dump(),
+                "member_id": member_id,
+                "submitted_at": now,
+                "created_at": now,
+            }
+            await self.store.insert_child("feedback", doc, tx.session)
+            payload = c.FeedbackReceived(
+                partnership=ref(p),
+                feedback_id=doc["_id"],
+                rating=data.rating,
+                comment=data.comment,
+                participants_reached=data.participants_reached,
+            )
+            await tx.publish("feedback.received", partnership_id, payload)
+            await self.refresh_health(p, tx)
+            await answered(tx.session, doc)
+            return doc

@@ -1,0 +1,39 @@
+"""An organization's webhooks: register, read, recent deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.notifications.api.common import get_webhooks
+from services.notifications.service import WebhookInput, WebhookService
+from shared.idempotency import WriteOnce
+
+router = APIRouter()
+WebhookBody = WebhookInput
+
+
+@router.post("/webhooks")
+async def register_webhook(
+    body: WebhookBody,
+    service: WebhookService = Depends(get_webhooks),
+    once: WriteOnce = Depends(),
+) -> dict[str, Any]:
+    return await once(body, lambda answered: service.register(body, answered))
+
+
+@router.get("/webhooks/{webhook_id}")
+async def get_webhook(
+    webhook_id: str, service: WebhookService = Depends(get_webhooks)
+) -> dict[str, Any]:
+    return await service.webhook(webhook_id)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries")
+async def webhook_deliveries(
+    webhook_id: str,
+    first: int = Query(20, ge=1, le=100),
+    service: WebhookService = Depends(get_webhooks),
+) -> list[dict[str, Any]]:
+    return await service.deliveries(webhook_id, first)
