@@ -149,8 +149,7 @@ def members(stack: Stack) -> dict[str, tuple[str, int]]:
 
 
 REBALANCE = re.compile(
-    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*"
-    r"(Revoking previously|Setting newly) assigned partitions (.*) for group (\S+)$"
+    r"^(Revoking previously|Setting newly) assigned partitions (.*) for group (\S+)$"
 )
 TOPIC_PARTITION = re.compile(r"TopicPartition\(topic='([^']+)', partition=(\d+)\)")
 
@@ -162,10 +161,14 @@ def rebalances(
     previously", every revocation), with its time in epoch seconds."""
     found = []
     for line in replica.log_path.read_text(errors="replace").splitlines():
-        matched = REBALANCE.match(line)
-        if matched and matched[2] == kind and matched[4] == group:
-            at = datetime.strptime(matched[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
-            parts = frozenset((t, int(p)) for t, p in TOPIC_PARTITION.findall(matched[3]))
+        try:  # the services log JSON lines (shared/logs.py)
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        matched = REBALANCE.match(entry.get("message", "")) if isinstance(entry, dict) else None
+        if matched and matched[1] == kind and matched[3] == group:
+            at = datetime.fromisoformat(entry["time"]).timestamp()
+            parts = frozenset((t, int(p)) for t, p in TOPIC_PARTITION.findall(matched[2]))
             found.append((at, parts))
     return found
 

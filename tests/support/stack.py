@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from deploy.stack import Stack
 from shared.settings import SERVICES, Settings
@@ -53,12 +54,15 @@ class Client:
     ) -> dict[str, Any]:
         all_headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
         all_headers.update(headers or {})
-        response = httpx.post(
-            self.url,
-            json={"query": query, "variables": variables or {}},
-            headers=all_headers,
-            timeout=30,
-        )
+        # A client from outside: no trace context of the test process (which may have
+        # instrumented httpx for an in-process gateway) leaks into the stack's traces.
+        with suppress_instrumentation():
+            response = httpx.post(
+                self.url,
+                json={"query": query, "variables": variables or {}},
+                headers=all_headers,
+                timeout=30,
+            )
         body: dict[str, Any] = response.json()
         return body
 
