@@ -12,19 +12,15 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from deploy.stack import Stack
-from services.gateway.app import create_app
-from shared.settings import Settings
-from tests.support.stack import Client, free_port
+from tests.support.gateway import lone_gateway
+from tests.support.stack import Client
 
 OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
@@ -41,30 +37,8 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        telemetry_exporter="off",
-        data_dir=tmp_path_factory.mktemp("gateway"),
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    # No lifespan: the page needs neither the event feed (Kafka) nor the services.
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=free_port(),
-        lifespan="off",
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{config.port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with lone_gateway(tmp_path_factory.mktemp("gateway")) as url:
+        yield url
 
 
 def headless(chromium: str, *args: str) -> str:
