@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from deploy.stack import Stack
-from tests.support.gateway import lone_gateway
+from tests.support.gateway import lone_gateway, lone_settings
 from tests.support.stack import Client
 
 OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -37,7 +37,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with lone_gateway(tmp_path_factory.mktemp("gateway")) as url:
+    with lone_gateway(lone_settings(tmp_path_factory.mktemp("gateway"))) as url:
         yield url
 
 

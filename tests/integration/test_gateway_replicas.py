@@ -4,20 +4,14 @@ one SecantusDB, so together they allow the burst once, not once each."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from services.gateway.app import create_app
-from shared.settings import Settings
 from tests.support.documents import document_store
-from tests.support.stack import free_port
+from tests.support.gateway import lone_gateway, lone_settings
 
 BURST = 10
 
@@ -28,42 +22,20 @@ def store_url() -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def gateway(settings: Settings) -> Iterator[str]:
-    app = create_app(settings)
-    # No lifespan: `{ __typename }` needs neither the event feed (Kafka) nor the services, so
-    # the test marks them ready as the gateway's readiness watch would once they answer.
-    app.state.clients.ready = True
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}/graphql"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def replicas(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
     data_dir: Path = tmp_path_factory.mktemp("replicas")
-    settings = Settings(
+    settings = lone_settings(
+        data_dir,
         mongo_url=store_url,
-        telemetry_exporter="off",
-        data_dir=data_dir,
         gateway_rate_burst=BURST,
         gateway_rate_per_second=0.1,  # 10 in any 100 s: nothing comes back during the test
-        _env_file=None,  # type: ignore[call-arg]
     )
-    with gateway(settings) as first, gateway(settings) as second:
-        yield [first, second]
+    with (
+        lone_gateway(settings, services_ready=True) as first,
+        lone_gateway(settings, services_ready=True) as second,
+    ):
+        yield [f"{first}/graphql", f"{second}/graphql"]
 
 
 def codes_of(answer: dict[str, object]) -> list[str]:

@@ -10,13 +10,13 @@ import httpx
 
 from deploy.stack import Stack
 from tests.integration.test_slice import INBOX, REGISTER, registration
-from tests.support.gateway import lone_gateway
+from tests.support.gateway import lone_gateway, lone_settings
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
 
 
 def test_a_starting_stack_answers_unavailable_and_not_ready(tmp_path: Path) -> None:
-    with lone_gateway(tmp_path) as url:
+    with lone_gateway(lone_settings(tmp_path)) as url:
         body = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}).json()
         [error] = body["errors"]
         assert error["extensions"]["code"] == "UNAVAILABLE"

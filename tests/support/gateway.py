@@ -1,5 +1,6 @@
 """A gateway started alone, in this process, on a free port: for what needs no other
-service (the GraphiQL page, the answers given while the stack is starting)."""
+service (the GraphiQL page, the answers given while the stack is starting, the rate limit
+its replicas share)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,24 @@ from shared.settings import Settings
 from tests.support.stack import free_port
 
 
-@contextmanager
-def lone_gateway(data_dir: Path) -> Iterator[str]:
-    """The gateway's URL. No lifespan: no event feed (Kafka), and the services are never
-    found ready, so the gateway stays "starting"."""
-    settings = Settings(
+def lone_settings(data_dir: Path, **overrides: object) -> Settings:
+    return Settings(
         telemetry_exporter="off",
         data_dir=data_dir,
         _env_file=None,  # type: ignore[call-arg]
+        **overrides,  # type: ignore[arg-type]
     )
+
+
+@contextmanager
+def lone_gateway(settings: Settings, *, services_ready: bool = False) -> Iterator[str]:
+    """The gateway's base URL. No lifespan: no event feed (Kafka), and no readiness watch:
+    the gateway stays "starting" unless `services_ready` marks the services ready, as the
+    watch would once they answer."""
+    app = create_app(settings)
+    app.state.clients.ready = services_ready
     config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=free_port(),
-        lifespan="off",
-        log_level="warning",
+        app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
