@@ -30,6 +30,9 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
+REFRESHED = ("score", "components", "reasons", "updated_at")
+
+
 def weights_from(settings: Settings) -> Weights:
     return Weights(
         **{name: getattr(settings, f"match_weight_{name}") for name, _ in Weights().items()}
@@ -86,13 +89,16 @@ class Matcher:
             self.index, organization_id, self.weights, self.limit, declined, self.min_score
         )
         now = utcnow()
-        for s in found:
-            names = {
-                o: self.index.names[self.index.rows[o]] for o in (s.organization_id, s.partner_id)
-            }
-            row = self.index.rows[organization_id]
-            network_id = self.index.networks.labels[self.index.network[row]]
-            await self.suggest(docs.new_match(s, network_id, names, now), organization_id, tx)
+        row = self.index.rows[organization_id]
+        network_id = self.index.networks.labels[self.index.network[row]]
+        suggestions = [
+            docs.new_match(s, network_id, self._names(s.organization_id, s.partner_id), now)
+            for s in found
+        ]
+        await self.suggest(suggestions, organization_id, tx)
+
+    def _names(self, *organization_ids: str) -> dict[str, str]:
+        return {o: self.index.names[self.index.rows[o]] for o in organization_ids}
 
     async def suggest_coalition(self, need: NeedProfile, tx: Transaction) -> None:
         """Only this need's best coalition is recomputed; an unanswered stale one is withdrawn."""
@@ -106,30 +112,37 @@ class Matcher:
         if best is None:
             return
         reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
-        await self.suggest(docs.coalition_match(need, best, reasons, utcnow()), ids[0], tx)
+        await self.suggest([docs.coalition_match(need, best, reasons, utcnow())], ids[0], tx)
 
-    async def suggest(self, match: dict[str, Any], reader: str, tx: Transaction) -> None:
-        """Stores a suggestion and announces it once; a pair or coalition already suggested
-        gets fresh scores, and one already answered is left alone."""
-        existing = await self.store.match_of_pair(match["pair_key"], tx.session)
-        if existing is not None:
-            if existing["status"] == Status.SUGGESTED:
-                fresh = {k: match[k] for k in ("score", "components", "reasons", "updated_at")}
-                await self.store.refresh_match(existing["_id"], fresh, tx.session)
+    async def suggest(self, matches: list[dict[str, Any]], reader: str, tx: Transaction) -> None:
+        """Stores suggestions and announces each once; a pair or coalition already suggested
+        gets fresh scores, and one already answered is left alone. A few writes for the
+        whole list, however long: one registration suggests up to ten partners."""
+        if not matches:
             return
-        await self.store.add_match(match, tx.session)
-        await tx.publish(
-            "match.suggested",
-            match["_id"],
-            MatchSuggested(
-                match_id=match["_id"],
-                network_id=match["network_id"],
-                parties=docs.parties(match),
-                score=match["score"],
-                components=docs.components(match),
-                reasons=match["reasons"][reader],
-                need_id=match["need_id"],
-            ),
+        existing = await self.store.matches_of_pairs([m["pair_key"] for m in matches], tx.session)
+        fresh = {
+            existing[m["pair_key"]]["_id"]: {k: m[k] for k in REFRESHED}
+            for m in matches
+            if m["pair_key"] in existing and existing[m["pair_key"]]["status"] == Status.SUGGESTED
+        }
+        await self.store.refresh_matches(fresh, tx.session)
+        new = [m for m in matches if m["pair_key"] not in existing]
+        await self.store.add_matches(new, tx.session)
+        await tx.publish_many(
+            [("match.suggested", m["_id"], self._suggested(m, reader)) for m in new]
+        )
+
+    @staticmethod
+    def _suggested(match: dict[str, Any], reader: str) -> MatchSuggested:
+        return MatchSuggested(
+            match_id=match["_id"],
+            network_id=match["network_id"],
+            parties=docs.parties(match),
+            score=match["score"],
+            components=docs.components(match),
+            reasons=match["reasons"][reader],
+            need_id=match["need_id"],
         )
 
     async def match(self, match_id: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
 from shared.contracts import NeedProfile, OrganizationProfile, Payload
 from shared.idempotency import IDEMPOTENCY_INDEXES
@@ -106,13 +106,22 @@ class MatchingStore:
         """The match of a pair or coalition (its `pair_key`), whatever its status."""
         return await self._matches.find_one({"pair_key": key}, session=session)
 
-    async def add_match(self, match: Document, session: Session) -> None:
-        """A new suggestion; a concurrent one for the same pair fails (a unique index)."""
-        await self._matches.insert_one(match, session=session)
+    async def matches_of_pairs(self, keys: list[str], session: Session) -> dict[str, Document]:
+        """The matches of these pairs or coalitions that exist, by `pair_key`."""
+        found = await self._matches.find({"pair_key": {"$in": keys}}, session=session).to_list()
+        return {m["pair_key"]: m for m in found}
 
-    async def refresh_match(self, match_id: str, fresh: Document, session: Session) -> None:
-        """New scores and reasons for a suggestion nobody answered yet."""
-        await self._matches.update_one({"_id": match_id}, {"$set": fresh}, session=session)
+    async def add_matches(self, matches: list[Document], session: Session) -> None:
+        """New suggestions in one write; a concurrent one for the same pair fails (a unique
+        index)."""
+        if matches:
+            await self._matches.insert_many(matches, ordered=True, session=session)
+
+    async def refresh_matches(self, fresh: dict[str, Document], session: Session) -> None:
+        """New scores and reasons for suggestions nobody answered yet, by match id."""
+        updates = [UpdateOne({"_id": i}, {"$set": f}) for i, f in fresh.items()]
+        if updates:
+            await self._matches.bulk_write(updates, ordered=True, session=session)
 
     async def record_answer(
         self, match_id: str, organization_id: str, answer: Document, status: str, session: Session

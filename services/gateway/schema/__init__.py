@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import strawberry
 from graphql import GraphQLError
 from limits.storage import Storage
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryOptional
@@ -47,6 +48,9 @@ def _nullable_fields(type_: type) -> None:
 _nullable_fields(Query)
 
 
+QUERY_CACHE_SIZE = 512
+
+
 class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: Sequence[GraphQLError], execution_context: ExecutionContext | None = None
@@ -66,5 +70,16 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         types=node.node_types(),
-        extensions=[ContractErrors, StackStarting, WellFormedIds, *limits],
+        extensions=[
+            ContractErrors,
+            StackStarting,
+            WellFormedIds,
+            *limits,
+            # Clients send the same few documents again and again: parsing and validating
+            # each was a fifth of the gateway's CPU per registration (py-spy, BENCHMARKS.md).
+            # Both caches are bounded LRUs keyed by the document text (and the parse options
+            # the token limiter sets), so a stream of unique documents cannot grow memory.
+            lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
+        ],
     )

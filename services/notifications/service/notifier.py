@@ -87,9 +87,8 @@ class Notifier:
     ) -> None:
         now = self.clock()
         recipients = await self.recipients(audience, tx)
-        chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
-        for recipient in recipients:
-            created = NotificationCreated(
+        created = [
+            NotificationCreated(
                 notification_id=sortable_id(),
                 network_id=audience.network_id,
                 member_id=recipient["_id"],
@@ -99,19 +98,26 @@ class Notifier:
                 subject_id=audience.subject_id,
                 created_at=now,
             )
-            # the inbox is mandatory; the unique (event, member, channel) index backs it up
-            await self.store.add_to_inbox(
-                {
-                    "_id": created.notification_id,
-                    **created.model_dump(),
-                    "event_id": envelope.id,
-                    "channel": "inbox",
-                    "read": False,
-                },
-                tx.session,
-            )
-            await tx.publish("notification.created", created.member_id, created)
-            if self.email_on and recipient.get("email"):
+            for recipient in recipients
+        ]
+        # the inbox is mandatory; the unique (event, member, channel) index backs it up
+        rows = [
+            {
+                "_id": c.notification_id,
+                **c.model_dump(),
+                "event_id": envelope.id,
+                "channel": "inbox",
+                "read": False,
+            }
+            for c in created
+        ]
+        await self.store.add_to_inbox(rows, tx.session)
+        await tx.publish_many([("notification.created", c.member_id, c) for c in created])
+        if not self.email_on:
+            return
+        chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
+        for recipient in recipients:
+            if recipient.get("email"):
                 preferences = chosen.get(recipient["_id"], Preferences())
                 await self.queue_email(recipient, preferences, message, envelope, now, tx)
 

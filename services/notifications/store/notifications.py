@@ -79,8 +79,10 @@ class NotificationStore:
         }
         return await self._recipients.find(query, session=session).to_list()
 
-    async def add_to_inbox(self, item: Document, session: Session) -> None:
-        await self._inbox.insert_one(item, session=session)
+    async def add_to_inbox(self, items: list[Document], session: Session) -> None:
+        """Every recipient's row of one event in one write."""
+        if items:
+            await self._inbox.insert_many(items, ordered=True, session=session)
 
     async def list_inbox(
         self, member_id: str, unread_only: bool, limit: int, before: str | None
