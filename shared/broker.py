@@ -4,8 +4,9 @@ trace follows an event through every consumer."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from contextlib import suppress
 
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
@@ -27,46 +28,60 @@ def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> 
     )
 
 
-async def ensure_topics(settings: Settings, topics: list[str]) -> None:
+async def create_topics(admin: AIOKafkaAdminClient, settings: Settings, topics: list[str]) -> None:
     """Creates the topics a service reads or writes (and their DLQs) if missing, so consumers
     never wait on a topic that does not exist yet. Existing topics are left as they are."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    await admin.create_topics(
+        [NewTopic(topic, settings.topic_partitions, settings.topic_replication) for topic in topics]
+    )  # "already exists" comes back per topic in the response, not as an exception
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
+
+async def ensure_topics(settings: Settings, topics: list[str]) -> None:
+    """`create_topics` over a client of its own (at start-up, before the relay runs)."""
+    admin = BrokerAdmin(settings)
     try:
-        await admin.create_topics(
-            [
-                NewTopic(topic, settings.topic_partitions, settings.topic_replication)
-                for topic in topics
-            ]
-        )  # "already exists" comes back per topic in the response, not as an exception
+        await admin.ensure_topics(topics)
     finally:
         await admin.close()
 
 
-async def cluster_id(settings: Settings) -> str:
-    """The broker's cluster id: a new one means a new log (the embedded broker is started
-    with a fresh id each time, because it keeps nothing across a restart)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        found: str = (await admin.describe_cluster())["cluster_id"]
-        return found
-    finally:
-        await admin.close()
-
-
-@dataclass
 class BrokerAdmin:
-    """What the outbox relay asks of the broker besides publishing."""
+    """What the outbox relay asks of the broker besides publishing, over one admin client kept
+    open (the relay asks for the cluster id every few seconds; a client per question cost a
+    connection and a metadata round trip each time). Any failure drops the client, and the
+    next question opens a new one."""
 
-    settings: Settings
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: AIOKafkaAdminClient | None = None
+
+    async def _admin(self) -> AIOKafkaAdminClient:
+        if self._client is None:
+            client = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+            await client.start()
+            self._client = client
+        return self._client
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with suppress(Exception):
+                await client.close()
 
     async def ensure_topics(self, topics: list[str]) -> None:
-        await ensure_topics(self.settings, topics)
+        try:
+            await create_topics(await self._admin(), self.settings, topics)
+        except BaseException:
+            await self._drop()
+            raise
 
     async def cluster_id(self) -> str:
-        return await cluster_id(self.settings)
+        try:
+            found: str = (await (await self._admin()).describe_cluster())["cluster_id"]
+            return found
+        except BaseException:
+            await self._drop()
+            raise
+
+    async def close(self) -> None:
+        await self._drop()

@@ -97,10 +97,11 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
         runtime.consumer.attach()
         await runtime.broker.start()
+        admin = BrokerAdmin(runtime.settings)
         relay = OutboxRelay(
             runtime.outbox,
             runtime.broker,
-            BrokerAdmin(runtime.settings),
+            admin,
             runtime.settings.outbox_poll_seconds,
             window,
         )
@@ -115,6 +116,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await admin.close()
             await runtime.broker.stop()
             await runtime.client.close()
             runtime.tracer_provider.shutdown()
