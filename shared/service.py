@@ -28,6 +28,7 @@ from shared.deadline import DEADLINE_HEADER
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.logs import log_handler
+from shared.metrics import observe_outbox
 from shared.mongo import (
     Database,
     Document,
@@ -62,6 +63,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
     outbox = Outbox(client, db, source=f"commonweave/{name}")
+    observe_outbox(outbox.backlog)
     consumer = EventConsumer(
         broker,
         outbox,
