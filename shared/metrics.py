@@ -16,6 +16,7 @@ Beside them, what an operator of an event-driven system watches (see the README'
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_INTERVAL_MS = 15_000
+EXPORT_INTERVAL_MS = 15_000  # unless OTEL_METRIC_EXPORT_INTERVAL (ms) says otherwise
 METER_NAME = "commonweave"
 
 CONSUMER_LAG = "commonweave.messaging.consumer.lag"
@@ -70,9 +71,10 @@ def setup_metrics(
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
         endpoint = f"{settings.otlp_endpoint.rstrip('/')}/v1/metrics"
+        interval = float(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", EXPORT_INTERVAL_MS))
         all_readers.append(
             PeriodicExportingMetricReader(
-                OTLPMetricExporter(endpoint=endpoint), export_interval_millis=EXPORT_INTERVAL_MS
+                OTLPMetricExporter(endpoint=endpoint), export_interval_millis=interval
             )
         )
     provider = MeterProvider(resource=resource, metric_readers=all_readers)
