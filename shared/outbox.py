@@ -23,8 +23,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
-from shared.metrics import OutboxBacklog
 from shared.mongo import Database, Document, IndexSpec, Session, transaction
+from shared.outbox_metrics import OutboxBacklog
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,6 @@ from shared.deadline import DEADLINE_HEADER
 from shared.errors import AppError, ErrorCode
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.logs import log_handler
-from shared.metrics import observe_outbox
 from shared.mongo import (
     Database,
     Document,
@@ -37,6 +36,7 @@ from shared.mongo import (
     mongo_client,
 )
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
+from shared.outbox_metrics import observe_outbox
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry
 

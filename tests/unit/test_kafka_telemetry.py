@@ -15,11 +15,12 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared import metrics
 from shared.broker import kafka_broker
 from shared.consumer import EventConsumer
+from shared.consumer_metrics import ConsumerMetrics
 from shared.contracts import Payload
 from shared.events import Envelope
+from shared.metrics import meter
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
 
@@ -54,7 +55,7 @@ async def test_publish_and_process_spans_carry_the_messaging_conventions(spans: 
         broker,
         cast(Outbox, NoStore()),
         "matching",
-        consumer_metrics=metrics.ConsumerMetrics("matching", metrics.meter(MeterProvider())),
+        consumer_metrics=ConsumerMetrics("matching", meter(MeterProvider())),
     )
 
     async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:

@@ -17,10 +17,11 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 from pymongo import AsyncMongoClient
 
-from shared import metrics
+from shared import consumer_metrics, outbox_metrics
 from shared.consumer import Delivery, EventConsumer
 from shared.contracts import Payload
 from shared.events import Envelope
+from shared.metrics import meter
 from shared.mongo import Database, Document
 from shared.outbox import Outbox, OutboxRelay, RelayLease, Transaction
 
@@ -51,7 +52,7 @@ class Metrics:
 def recorded() -> Iterator[Metrics]:
     reader = InMemoryMetricReader()
     provider = MeterProvider(metric_readers=[reader])
-    yield Metrics(reader, metrics.meter(provider))
+    yield Metrics(reader, meter(provider))
     provider.shutdown()
 
 
@@ -83,7 +84,7 @@ def consumer(recorded: Metrics, broker: FakeBroker, outbox: Any = None) -> Event
         outbox or cast(Outbox, NoStore()),
         "matching",
         max_attempts=1,
-        consumer_metrics=metrics.ConsumerMetrics("matching", recorded.meter),
+        consumer_metrics=consumer_metrics.ConsumerMetrics("matching", recorded.meter),
     )
 
     async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
@@ -104,7 +105,7 @@ async def test_a_message_sent_to_the_dlq_is_counted_with_its_topic_and_reason(
     broker = FakeBroker()
     await consumer(recorded, broker).process(delivery(b'{"n": "not a number"}'))
     assert [topic for topic, _ in broker.sent] == [f"{TOPIC}.dlq"]
-    [point] = recorded.points(metrics.DLQ_MESSAGES)
+    [point] = recorded.points(consumer_metrics.DLQ_MESSAGES)
     assert point.value == 1
     assert dict(point.attributes or {}) == {
         "messaging.system": "kafka",
@@ -124,7 +125,7 @@ async def test_a_handler_that_keeps_failing_counts_as_failed_with_its_error(
     await events.process(delivery(b"{}"))
     by_reason = {
         (p.attributes or {})["commonweave.dlq.reason"]: p
-        for p in recorded.points(metrics.DLQ_MESSAGES)
+        for p in recorded.points(consumer_metrics.DLQ_MESSAGES)
     }
     assert by_reason["failed"].value == 1
     assert (by_reason["failed"].attributes or {})["error.type"] == "RuntimeError"
@@ -132,7 +133,7 @@ async def test_a_handler_that_keeps_failing_counts_as_failed_with_its_error(
 
 
 def test_a_delivered_message_is_counted_as_consumed_by_its_group(recorded: Metrics) -> None:
-    counted = metrics.ConsumerMetrics("notifications", recorded.meter)
+    counted = consumer_metrics.ConsumerMetrics("notifications", recorded.meter)
     counted.received(TOPIC)
     counted.received(TOPIC)
     [point] = recorded.points("messaging.client.consumed.messages")
@@ -167,7 +168,7 @@ def test_lag_is_end_offset_minus_position_summed_per_topic() -> None:
     a0, a1, b0, c0 = (TopicPartition(t, p) for t, p in [("a", 0), ("a", 1), ("b", 0), ("c", 0)])
     client = FakeClient({a0: 10, a1: 5, b0: None, c0: 4}, {a0: 7, a1: 3, b0: 2, c0: 4})
     # b not fetched yet: no highwater, left out; c caught up: 0
-    assert metrics.consumer_lag(client, fake_position) == {"a": 5, "c": 0}
+    assert consumer_metrics.consumer_lag(client, fake_position) == {"a": 5, "c": 0}
 
 
 def test_the_lag_gauge_reports_per_group_and_topic(
@@ -175,14 +176,14 @@ def test_the_lag_gauge_reports_per_group_and_topic(
 ) -> None:
     a0, b0 = TopicPartition("a", 0), TopicPartition("b", 0)
     client = FakeClient({a0: 12, b0: 3}, {a0: 2, b0: 3})
-    monkeypatch.setattr(metrics, "position", fake_position)
+    monkeypatch.setattr(consumer_metrics, "position", fake_position)
     clients: list[FakeClient] = []
-    metrics.ConsumerMetrics("commitments", recorded.meter).observe_lag(lambda: clients)
-    assert recorded.points(metrics.CONSUMER_LAG) == []  # not started: nothing to say
+    consumer_metrics.ConsumerMetrics("commitments", recorded.meter).observe_lag(lambda: clients)
+    assert recorded.points(consumer_metrics.CONSUMER_LAG) == []  # not started: nothing to say
     clients.append(client)
     lag = {
         (p.attributes or {})["messaging.destination.name"]: p
-        for p in recorded.points(metrics.CONSUMER_LAG)
+        for p in recorded.points(consumer_metrics.CONSUMER_LAG)
     }
     assert lag["a"].value == 10 and lag["b"].value == 0
     assert dict(lag["a"].attributes or {}) == {
@@ -199,10 +200,10 @@ async def test_position_reads_the_kafka_clients_own_state_without_waiting() -> N
     try:
         partition = TopicPartition("a", 3)
         client.assign([partition])
-        assert metrics.position(client, partition) is None  # no position yet
+        assert consumer_metrics.position(client, partition) is None  # no position yet
         client._subscription.seek(partition, 42)  # what a fetch or a commit-point reset does
-        assert metrics.position(client, partition) == 42
-        assert metrics.consumer_lag(client) == {}  # no highwater before the first fetch
+        assert consumer_metrics.position(client, partition) == 42
+        assert consumer_metrics.consumer_lag(client) == {}  # no highwater before the first fetch
     finally:
         await client.stop()
 
@@ -211,15 +212,15 @@ async def test_the_outbox_gauges_report_what_the_relay_saw_pending(
     recorded: Metrics, mongo: AsyncMongoClient[Document], database: Database
 ) -> None:
     outbox = Outbox(mongo, database, source="commonweave/test")
-    metrics.observe_outbox(outbox.backlog, recorded.meter)
-    assert recorded.points(metrics.OUTBOX_BACKLOG) == []  # the relay has not read yet
+    outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
+    assert recorded.points(outbox_metrics.OUTBOX_BACKLOG) == []  # the relay has not read yet
     async with outbox.transaction() as tx:
         await tx.publish_many([(TOPIC, f"org_{n}", Ping(n=n)) for n in range(3)])
     await asyncio.sleep(0.05)
     assert len(await outbox.pending(limit=200)) == 3  # what the relay reads every poll
 
-    [backlog] = recorded.points(metrics.OUTBOX_BACKLOG)
-    [age] = recorded.points(metrics.OUTBOX_OLDEST_AGE)
+    [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
+    [age] = recorded.points(outbox_metrics.OUTBOX_OLDEST_AGE)
     assert backlog.value == 3
     assert 0.05 <= age.value < 60
 
@@ -227,8 +228,8 @@ async def test_the_outbox_gauges_report_what_the_relay_saw_pending(
     relay = OutboxRelay(outbox, cast(Any, broker), FakeAdmin(), 0.1, timedelta(minutes=5))
     assert await relay.publish_pending() == 3
     assert await relay.publish_pending() == 0
-    [backlog] = recorded.points(metrics.OUTBOX_BACKLOG)
-    [age] = recorded.points(metrics.OUTBOX_OLDEST_AGE)
+    [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
+    [age] = recorded.points(outbox_metrics.OUTBOX_OLDEST_AGE)
     assert (backlog.value, age.value) == (0, 0.0)
 
 
@@ -236,11 +237,11 @@ async def test_a_full_batch_counts_the_whole_backlog(
     recorded: Metrics, mongo: AsyncMongoClient[Document], database: Database
 ) -> None:
     outbox = Outbox(mongo, database, source="commonweave/test")
-    metrics.observe_outbox(outbox.backlog, recorded.meter)
+    outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
     async with outbox.transaction() as tx:
         await tx.publish_many([(TOPIC, f"org_{n}", Ping(n=n)) for n in range(5)])
     assert len(await outbox.pending(limit=2)) == 2
-    [backlog] = recorded.points(metrics.OUTBOX_BACKLOG)
+    [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
     assert backlog.value == 5
 
 
@@ -248,7 +249,7 @@ async def test_a_replica_whose_relay_does_not_hold_the_lease_reports_nothing(
     recorded: Metrics, mongo: AsyncMongoClient[Document], database: Database
 ) -> None:
     outbox = Outbox(mongo, database, source="commonweave/test")
-    metrics.observe_outbox(outbox.backlog, recorded.meter)
+    outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
     async with outbox.transaction() as tx:
         await tx.publish(TOPIC, "org_1", Ping(n=1))
     holder = OutboxRelay(outbox, cast(Any, FakeBroker()), FakeAdmin(), 0.1, timedelta(minutes=5))
@@ -262,4 +263,4 @@ async def test_a_replica_whose_relay_does_not_hold_the_lease_reports_nothing(
         lease=RelayLease(database),
     )
     assert await other.publish_pending() == 0  # the first relay holds the lease
-    assert recorded.points(metrics.OUTBOX_BACKLOG) == []
+    assert recorded.points(outbox_metrics.OUTBOX_BACKLOG) == []
