@@ -18,9 +18,9 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoi
 from pymongo import AsyncMongoClient
 
 from shared import consumer_metrics, outbox_metrics
-from shared.consumer import Delivery, EventConsumer
+from shared.consumer import Delivery, EventConsumer, NotYetKnown
 from shared.contracts import Payload
-from shared.events import Envelope
+from shared.events import Envelope, utcnow
 from shared.metrics import meter
 from shared.mongo import Database, Document
 from shared.outbox import Outbox, OutboxRelay, RelayLease, Transaction
@@ -130,6 +130,30 @@ async def test_a_handler_that_keeps_failing_counts_as_failed_with_its_error(
     assert by_reason["failed"].value == 1
     assert (by_reason["failed"].attributes or {})["error.type"] == "RuntimeError"
     assert by_reason["unparseable"].value == 1
+
+
+async def test_an_event_parked_past_the_limit_counts_as_expired(
+    recorded: Metrics, mongo: AsyncMongoClient[Document], database: Database
+) -> None:
+    broker = FakeBroker()
+    events = EventConsumer(
+        cast(Any, broker),
+        Outbox(mongo, database, source="commonweave/test"),
+        "notifications",
+        park_limit=timedelta(hours=1),
+        consumer_metrics=consumer_metrics.ConsumerMetrics("notifications", recorded.meter),
+    )
+
+    async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+        raise NotYetKnown("organization org_1 not heard of yet")
+
+    events.subscribe(TOPIC, handle, Ping)
+    parked = {"_id": "notifications:ev_1", "attempts": 9, "first_at": utcnow() - timedelta(hours=2)}
+    await events.process(delivery(b'{"n": 1}'), parked)
+    assert [topic for topic, _ in broker.sent] == [f"{TOPIC}.dlq"]
+    [point] = recorded.points(consumer_metrics.DLQ_MESSAGES)
+    assert (point.attributes or {})["commonweave.dlq.reason"] == "expired"
+    assert "error.type" not in (point.attributes or {})
 
 
 def test_a_delivered_message_is_counted_as_consumed_by_its_group(recorded: Metrics) -> None:
