@@ -10,7 +10,11 @@ takes an attributes provider that adds the current names beside them:
 `messaging.operation.type`, `messaging.operation.name`, `messaging.destination.name`,
 `messaging.destination.partition.id`, `messaging.kafka.offset` and, as `messaging.message.id`,
 the CloudEvent id (`ce_id`), the one id a message has everywhere. The consumer group, which
-only the subscriber knows, is added by the consumer (`shared.consumer`)."""
+only the subscriber knows, is added by the consumer (`shared.consumer`).
+
+FastStream also opens a `<topic> create` span where a message is made (before each publish,
+and on a consumed message that came without a trace), with the attributes of the operation
+around it; `CreateSpans` names its operation `create`, as the conventions have it."""
 
 from __future__ import annotations
 
@@ -22,7 +26,10 @@ from faststream.kafka.opentelemetry.provider import (
     KafkaTelemetrySettingsProvider,
 )
 from faststream.kafka.response import KafkaPublishCommand
+from faststream.opentelemetry.consts import INSTRUMENTING_MODULE_NAME, MessageAction
 from faststream.opentelemetry.middleware import TelemetryMiddleware
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import Span, SpanProcessor
 from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
     MESSAGING_DESTINATION_NAME,
     MESSAGING_DESTINATION_PARTITION_ID,
@@ -94,3 +101,18 @@ def kafka_telemetry(tracer_provider: TracerProvider) -> TelemetryMiddleware[Kafk
         tracer_provider=tracer_provider,
         include_messages_counters=True,
     )
+
+
+class CreateSpans(SpanProcessor):
+    """Gives FastStream's `<topic> create` spans `messaging.operation.type=create` (and the
+    same operation name) instead of the send or process of the operation around them."""
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        scope = span.instrumentation_scope
+        if (
+            scope is not None
+            and scope.name == INSTRUMENTING_MODULE_NAME
+            and span.name.endswith(f" {MessageAction.CREATE}")
+        ):
+            span.set_attribute(MESSAGING_OPERATION_TYPE, MessagingOperationTypeValues.CREATE.value)
+            span.set_attribute(MESSAGING_OPERATION_NAME, MessageAction.CREATE)

@@ -20,6 +20,7 @@ from shared.consumer import EventConsumer
 from shared.consumer_metrics import ConsumerMetrics
 from shared.contracts import Payload
 from shared.events import Envelope
+from shared.kafka_telemetry import CreateSpans
 from shared.metrics import meter
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
@@ -39,6 +40,7 @@ class NoStore:
 def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
+    provider.add_span_processor(CreateSpans())  # as setup_telemetry adds it
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     yield provider, exporter
     provider.shutdown()
@@ -93,3 +95,5 @@ async def test_publish_and_process_spans_carry_the_messaging_conventions(spans: 
     assert dead_lettered.parent is not None and created.parent is not None
     assert dead_lettered.parent.span_id == created.context.span_id
     assert created.parent.span_id == found[f"{TOPIC} process"].context.span_id
+    assert (created.attributes or {})["messaging.operation.type"] == "create"
+    assert (found[f"{TOPIC} create"].attributes or {})["messaging.operation.type"] == "create"
