@@ -1,5 +1,6 @@
-"""The Kafka broker every process uses: acks=all, FastStream's telemetry middleware so one
-trace follows an event through every consumer."""
+"""The Kafka broker every process uses: acks=all, FastStream's telemetry middleware (with the
+current messaging conventions, `shared.kafka_telemetry`) so one trace follows an event through
+every consumer."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from contextlib import suppress
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
+from shared.kafka_telemetry import kafka_telemetry
 from shared.settings import Settings
 
 
@@ -19,7 +20,7 @@ def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> 
         settings.kafka_bootstrap,
         acks="all",
         client_id=f"commonweave-{service}",
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
+        middlewares=[kafka_telemetry(provider)],
         logger=logging.getLogger(f"{service}.kafka"),
         graceful_timeout=10.0,
         # Refresh metadata often enough that consumers pick up partitions added to a topic

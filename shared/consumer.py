@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
@@ -107,6 +108,7 @@ class EventConsumer:
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
         park_limit: timedelta = timedelta(hours=24),
+        consumer_metrics: ConsumerMetrics | None = None,
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -118,6 +120,7 @@ class EventConsumer:
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
+        self.metrics = consumer_metrics or ConsumerMetrics(group)
 
     @property
     def topics(self) -> list[str]:
@@ -137,10 +140,12 @@ class EventConsumer:
             return
 
         async def on_message(message: KafkaMessage) -> None:
-            await self.process(Delivery.of(message))
+            delivery = Delivery.of(message)
+            self.metrics.received(delivery.topic)
+            await self.process(delivery)
 
         on_message.__name__ = f"{self.group}_events"
-        self._broker.subscriber(
+        subscriber = self._broker.subscriber(
             *self._routes,
             group_id=self.group,
             auto_offset_reset="earliest",
@@ -150,7 +155,9 @@ class EventConsumer:
             decoder=_undecoded,
             listener=_JoinListener(self.joined),
             title=f"{self.group}:events",
-        )(on_message)
+        )
+        subscriber(on_message)
+        self.metrics.observe_lag(lambda: [subscriber.consumer] if subscriber.consumer else [])
 
     async def process(self, delivery: Delivery, parked: Document | None = None) -> None:
         model, handler = self._routes[delivery.topic]
@@ -159,6 +166,7 @@ class EventConsumer:
             payload = model.model_validate_json(delivery.body)
         except (ValueError, ValidationError) as exc:
             await self._dead_letter(delivery, f"unparseable event: {exc}", parked)
+            self.metrics.dead_lettered(delivery.topic, UNPARSEABLE, exc)
             return
 
         last_error: Exception | None = None
@@ -191,6 +199,7 @@ class EventConsumer:
                 await asyncio.sleep(0.1 * 2**attempt)
         reason = f"failed after {self._max_attempts} attempts: {last_error!r}"
         await self._dead_letter(delivery, reason, parked)
+        self.metrics.dead_lettered(delivery.topic, FAILED, last_error)
 
     async def _handle(
         self,
@@ -226,6 +235,7 @@ class EventConsumer:
             await self._dead_letter(
                 delivery, f"still waiting after {attempts} tries: {reason}", parked
             )
+            self.metrics.dead_lettered(delivery.topic, EXPIRED)
             return
         wait = min(60.0, 0.25 * 2 ** min(attempts, 10))
         log.info(

@@ -1,20 +1,29 @@
 """Metrics next to the traces, over OTLP (`COMMONWEAVE_TELEMETRY_EXPORTER=otlp`): one meter
 provider per process, with the same resource as its spans, made the global one so the FastAPI
 and httpx instrumentations record request latency on it (`http.server.request.duration`,
-`http.client.request.duration`, in seconds, under the stable conventions)."""
+`http.client.request.duration`, in seconds, under the stable conventions), and FastStream's
+middleware its `messaging.publish.duration` and `messaging.process.duration`.
+
+Beside them, Commonweave's own (the README's table lists them all): the consumer group's
+(`shared.consumer_metrics`: messages consumed, lag, dead-lettered messages) and the outbox's
+(`shared.outbox_metrics`: backlog, age of the oldest pending event), on `meter()`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from opentelemetry import metrics
+from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
 from shared.settings import Settings
 
-EXPORT_INTERVAL_MS = 15_000
+EXPORT_INTERVAL_MS = 15_000  # unless OTEL_METRIC_EXPORT_INTERVAL (ms) says otherwise
+METER_NAME = "commonweave"
 
 
 def setup_metrics(
@@ -25,11 +34,18 @@ def setup_metrics(
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
         endpoint = f"{settings.otlp_endpoint.rstrip('/')}/v1/metrics"
+        interval = float(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", EXPORT_INTERVAL_MS))
         all_readers.append(
             PeriodicExportingMetricReader(
-                OTLPMetricExporter(endpoint=endpoint), export_interval_millis=EXPORT_INTERVAL_MS
+                OTLPMetricExporter(endpoint=endpoint), export_interval_millis=interval
             )
         )
     provider = MeterProvider(resource=resource, metric_readers=all_readers)
     metrics.set_meter_provider(provider)
     return provider
+
+
+def meter(provider: metrics.MeterProvider | None = None) -> Meter:
+    """The meter of Commonweave's own instruments: the given provider's, else the global one
+    (`setup_metrics` makes it so before anything records)."""
+    return metrics.get_meter(METER_NAME, meter_provider=provider)

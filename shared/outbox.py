@@ -24,6 +24,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
 from shared.mongo import Database, Document, IndexSpec, Session, transaction
+from shared.outbox_metrics import OutboxBacklog
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Outbox:
         self.events = db[OUTBOX]
         self.source = source
         self.wakeup = asyncio.Event()
+        self.backlog = OutboxBacklog()  # what the relay last saw pending (the outbox metrics)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -134,7 +136,9 @@ class Outbox:
         # Polling is bookkeeping, not a user action: no trace per poll.
         with suppress_instrumentation():
             cursor = self.events.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
-            return await cursor.to_list()
+            found = await cursor.to_list()
+            await self.backlog.saw(self.events, found, limit)
+            return found
 
     async def mark_sent(self, event_ids: list[str]) -> None:
         with suppress_instrumentation():
@@ -250,6 +254,7 @@ class OutboxRelay:
 
     async def publish_pending(self, limit: int = 200) -> int:
         if not await self._lease.hold():
+            self._outbox.backlog.forget()  # another replica's relay reports it
             return 0
         if time.monotonic() - self._broker_checked_at > self._broker_check_seconds:
             await self.replay_if_broker_lost()

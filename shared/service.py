@@ -36,6 +36,7 @@ from shared.mongo import (
     mongo_client,
 )
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
+from shared.outbox_metrics import observe_outbox
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry
 
@@ -62,6 +63,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
     outbox = Outbox(client, db, source=f"commonweave/{name}")
+    observe_outbox(outbox.backlog)
     consumer = EventConsumer(
         broker,
         outbox,

@@ -21,6 +21,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from shared.kafka_telemetry import CreateSpans
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 
@@ -112,6 +113,7 @@ def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
     resource = service_resource(service, settings)
     meter_provider = setup_metrics(resource, settings)
     provider = TracerProvider(resource=resource)
+    provider.add_span_processor(CreateSpans())  # FastStream's create spans say so
     exporter: SpanExporter | None = None
     if settings.telemetry_exporter == "file":
         exporter = JsonlSpanExporter(settings.trace_dir, service)

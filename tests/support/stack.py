@@ -27,11 +27,9 @@ def stack_settings(data_dir: Path, **overrides: Any) -> Settings:
         kafka_bootstrap=f"127.0.0.1:{free_port()}",
         mongo_url=f"mongodb://127.0.0.1:{free_port()}",
         data_dir=data_dir,
-        telemetry_exporter="file",
-        outbox_poll_seconds=0.2,
         _env_file=None,  # type: ignore[call-arg]
         **ports,
-        **overrides,
+        **{"telemetry_exporter": "file", "outbox_poll_seconds": 0.2, **overrides},
     )
 
 
