@@ -458,12 +458,13 @@ class IntakeService:
 
     async def export_directory(self, network_id: str) -> Answer:
         """The network's organizations as an HSDS data package: a zip, as a data URL that
-        importDirectory takes back."""
+        importDirectory takes back. The same profiles make the same bytes in any network."""
         network = await self.store.network(network_id)
         if network is None:
             raise not_found("network", network_id)
         found = await self.store.network_organizations(network_id)
         pairs = [(OrganizationProfile(**d), d.get("hsds_id") or d["_id"]) for d in found]
+        pairs.sort(key=lambda pair: pair[1])  # in HSDS id order: the same in every network
         exported = hsds.export_files(network["name"], pairs)
         data = await asyncio.to_thread(datapackage.zip_files, exported.files)
         return {

@@ -51,7 +51,7 @@ KIND_WORDS: tuple[tuple[ResourceKind, str], ...] = (
     (ResourceKind.MENTORING, r"mentor|tutor"),
     (ResourceKind.TRANSPORT, r"transport|bus\b|buses|rides?\b|shuttle"),
     (ResourceKind.FUNDING, r"grants?\b|funding|scholarship|financial assistance"),
-    (ResourceKind.MATERIALS, r"food|meals?\b|grocer|care packages?|cloth|supplies|lunch"),
+    (ResourceKind.MATERIALS, r"food|meals?\b|grocer|pantry|care packages?|cloth|supplies|lunch"),
     (ResourceKind.VENUE, r"venue|spaces?\b|rooms?\b|shower|laundry|facilit"),
     (ResourceKind.EXPERTISE, r"training|legal|advice|courses?\b|classes|lessons|workshop"),
     (ResourceKind.OUTREACH, r"helpline|hotline|refer|outreach|awareness|information"),
