@@ -409,13 +409,10 @@ class IntakeService:
         network = await self.store.network(network_id)
         if network is None:
             raise not_found("network", network_id)
-        ids = [e.hsds_id for e in parsed.entries]
-        derived = [hsds.organization_id_for(network_id, i) for i in ids]
-        found = await self.store.directory_organizations(network_id, ids, derived)
+        # One read of the network, not a query per id: a directory is most of its network.
+        found = await self.store.network_organizations(network_id, with_archived=True)
         existing = {d.get("hsds_id") or d["_id"]: OrganizationProfile(**d) for d in found}
-        names = await self.store.organization_ids_by_name(
-            network_id, [domain.normalized_name(e.name) for e in parsed.entries]
-        )
+        names = {d["normalized_name"]: d["_id"] for d in found}
         plan = hsds.plan_import(network_id, network["time_zone"], parsed.entries, existing, names)
         hsds_of = {
             hsds.organization_id_for(network_id, e.hsds_id): e.hsds_id for e in parsed.entries

@@ -271,24 +271,6 @@ class IntakeStore:
 
     # -- directories (Open Referral HSDS) --------------------------------------------------------
 
-    async def directory_organizations(
-        self, network_id: str, hsds_ids: list[str], derived_ids: list[str]
-    ) -> list[Document]:
-        """The network's organizations a directory's HSDS ids name: imported before (their
-        derived id, or the stored `hsds_id`), or exported under their own id."""
-        query = {
-            "network_id": network_id,
-            "$or": [{"_id": {"$in": derived_ids + hsds_ids}}, {"hsds_id": {"$in": hsds_ids}}],
-        }
-        return await self._organizations.find(query).to_list()
-
-    async def organization_ids_by_name(
-        self, network_id: str, normalized: list[str]
-    ) -> dict[str, str]:
-        query = {"network_id": network_id, "normalized_name": {"$in": sorted(set(normalized))}}
-        cursor = self._organizations.find(query, {"normalized_name": 1})
-        return {doc["normalized_name"]: doc["_id"] async for doc in cursor}
-
     async def save_directory(
         self,
         created: list[tuple[OrganizationProfile, str, MemberRef]],
@@ -331,9 +313,13 @@ class IntakeStore:
             if result.matched_count != len(updated):
                 raise StaleWrite("an organization changed while the directory was imported")
 
-    async def network_organizations(self, network_id: str) -> list[Document]:
-        """Every organization of the network that is not archived, in id order."""
-        query = {"network_id": network_id, "archived": {"$ne": True}}
+    async def network_organizations(
+        self, network_id: str, *, with_archived: bool = False
+    ) -> list[Document]:
+        """Every organization of the network (archived ones only when asked), in id order."""
+        query: dict[str, Any] = {"network_id": network_id}
+        if not with_archived:
+            query["archived"] = {"$ne": True}
         return await self._organizations.find(query).sort("_id", ASCENDING).to_list()
 
     async def survey_import(self, network_id: str, sha256: str) -> Document | None:
