@@ -281,3 +281,22 @@ def test_a_name_taken_in_the_network_or_an_archived_organization_rejects_the_row
     archived = {entries[0].hsds_id: first.model_copy(update={"archived": True})}
     plan = plan_import("net_a", "UTC", entries[:1], archived, {})
     assert [r.field for r in plan.rejected] == ["id"] and plan.created == []
+
+
+def test_a_descriptor_finds_its_files_in_folders_of_the_zip() -> None:
+    descriptor = {"resources": [{"name": "organization", "path": "data/orgs.csv"}]}
+    files: dict[str, str | bytes] = {
+        "datapackage.json": json.dumps(descriptor),
+        "data/orgs.csv": ORGANIZATIONS + "o1,Food Share,Groceries\n",
+        "__MACOSX/data/._orgs.csv": b"\x00\x05",
+    }
+    parsed = parse_directory(data_url(zipped(files, "export-2026/")))
+    assert [e.name for e in parsed.entries] == ["Food Share"]
+
+
+def test_a_zip_of_too_many_files_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("services.intake.domain.datapackage.MAX_ENTRIES", 2)
+    files: dict[str, str | bytes] = {f"{n}.csv": "id\n" for n in ("a", "b", "c")}
+    with pytest.raises(AppError) as caught:
+        parse_directory(data_url(zipped(files)))
+    assert "more than 2 files" in caught.value.message
