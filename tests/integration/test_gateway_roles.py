@@ -7,6 +7,7 @@ name every mutation of the schema, so a new one cannot escape it."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -149,6 +150,12 @@ CASES: dict[str, Case] = {
     "importSurvey": (
         "mutation($n: ID!, $csv: String!) { importSurvey(networkId: $n, csv: $csv) { rowsImported } }",
         lambda w: {"n": w.net, "csv": f"area,concern,comment\nZone {next(counter)},food,none\n"},
+        only("operator"),
+    ),
+    "importDirectory": (
+        "mutation($n: ID!, $f: String!) { importDirectory(networkId: $n, file: $f) { organizationsCreated } }",
+        lambda w: {"n": w.net, "f": json.dumps({"resources": [{"name": "organization", "data": [
+            {"id": f"hsds-{next(counter)}", "name": f"Directory {next(counter)}"}]}]})},
         only("operator"),
     ),
     "respondToMatch": (
