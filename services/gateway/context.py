@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from strawberry.fastapi import BaseContext
@@ -14,15 +13,10 @@ from strawberry.fastapi import BaseContext
 from services.gateway.clients import ServiceClients
 from services.gateway.feed import EventFeed
 from services.gateway.loaders import Loaders
+from shared.contracts.intake import Role
 from shared.errors import AppError, ErrorCode
 from shared.http import IDEMPOTENCY_HEADER
 from shared.settings import Settings
-
-
-class Role(StrEnum):
-    OPERATOR = "OPERATOR"
-    ORG_ADMIN = "ORG_ADMIN"
-    MEMBER = "MEMBER"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain import matches as docs
-from services.matching.domain.matches import Decision
 from services.matching.service import Matcher
 from shared.contracts import NeedProfile
+from shared.contracts.matching import MatchDecision
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -29,7 +29,7 @@ def get_matcher(request: Request) -> Matcher:
 class ResponseBody(TextInput):
     model_config = ConfigDict(extra="forbid")
     organization_id: str = Field(min_length=1, max_length=100)
-    decision: Decision
+    decision: MatchDecision
     reason: str = Field("", max_length=2000)
 
 

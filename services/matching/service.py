@@ -11,7 +11,6 @@ from typing import Any
 from services.matching.domain import matches as docs
 from services.matching.domain.coalitions import Coalition, coalition_reasons, coalitions
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.matches import Decision, Status
 from services.matching.domain.scoring import Weights, top_partners
 from services.matching.store import MatchingStore
 from shared.contracts import (
@@ -21,6 +20,7 @@ from shared.contracts import (
     NeedProfile,
     OrganizationProfile,
 )
+from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import not_found
 from shared.events import utcnow
 from shared.idempotency import Answered, no_answer
@@ -121,10 +121,11 @@ class Matcher:
         if not matches:
             return
         existing = await self.store.matches_of_pairs([m["pair_key"] for m in matches], tx.session)
+        suggested = {k: m for k, m in existing.items() if m["status"] == MatchStatus.SUGGESTED}
         fresh = {
-            existing[m["pair_key"]]["_id"]: {k: m[k] for k in REFRESHED}
+            suggested[m["pair_key"]]["_id"]: {k: m[k] for k in REFRESHED}
             for m in matches
-            if m["pair_key"] in existing and existing[m["pair_key"]]["status"] == Status.SUGGESTED
+            if m["pair_key"] in suggested
         }
         await self.store.refresh_matches(fresh, tx.session)
         new = [m for m in matches if m["pair_key"] not in existing]
@@ -155,7 +156,7 @@ class Matcher:
         self,
         match_id: str,
         organization_id: str,
-        decision: Decision,
+        decision: MatchDecision,
         reason: str,
         answered: Answered = no_answer,
     ) -> dict[str, Any]:
@@ -175,15 +176,15 @@ class Matcher:
         return view
 
     async def _announce(
-        self, match: dict[str, Any], by: str, status: Status, reason: str, tx: Transaction
+        self, match: dict[str, Any], by: str, status: MatchStatus, reason: str, tx: Transaction
     ) -> None:
         common = {"match_id": match["_id"], "network_id": match["network_id"]}
-        if status is Status.DECLINED:
+        if status is MatchStatus.DECLINED:
             event = MatchDeclined(
                 **common, parties=docs.parties(match), declined_by=by, reason=reason
             )
             await tx.publish("match.declined", match["_id"], event)
-        elif status is Status.ACCEPTED:
+        elif status is MatchStatus.ACCEPTED:
             profiles = await self.store.profiles_by_ids(match["organization_ids"], tx.session)
             first = profiles.get(match["organization_ids"][0], {})
             accepted = MatchAccepted(

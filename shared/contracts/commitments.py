@@ -3,8 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from shared.contracts.base import Payload
+
+
+# The service's values are lower case; GraphQL shows the member names (`ACTIVE`).
+class PartnershipStatus(StrEnum):
+    FORMING = "forming"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class CheckInCadence(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class ContributionKind(StrEnum):
+    VOLUNTEER_HOURS = "volunteer_hours"
+    MATERIALS = "materials"
+    FUNDS = "funds"
+    SERVICES = "services"
 
 
 class PartnershipRef(Payload):

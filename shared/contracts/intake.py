@@ -23,6 +23,22 @@ class ResourceKind(StrEnum):
     OTHER = "other"
 
 
+class Role(StrEnum):
+    """What a token lets its holder do: a network's operator, an organization's admin, or a
+    member."""
+
+    OPERATOR = "OPERATOR"
+    ORG_ADMIN = "ORG_ADMIN"
+    MEMBER = "MEMBER"
+
+
+class MemberRole(StrEnum):
+    """The roles an admin gives a member (operators are not members of an organization)."""
+
+    MEMBER = "MEMBER"
+    ORG_ADMIN = "ORG_ADMIN"
+
+
 class Resource(Payload):
     kind: str
     description: str = ""

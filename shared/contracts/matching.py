@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from shared.contracts.base import Payload
+
+
+class MatchStatus(StrEnum):
+    SUGGESTED = "SUGGESTED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+class MatchDecision(StrEnum):
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
 
 
 class ScoreComponent(Payload):

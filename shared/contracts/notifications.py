@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from shared.contracts.base import Payload
+
+
+class NotificationChannel(StrEnum):
+    """Where a notification goes: the inbox (always) and, if the member wants, email."""
+
+    INBOX = "INBOX"
+    EMAIL = "EMAIL"
+
+
+class DigestMode(StrEnum):
+    OFF = "OFF"
+    DAILY = "DAILY"
 
 
 class NotificationCreated(Payload):

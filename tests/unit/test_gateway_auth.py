@@ -11,7 +11,8 @@ from services.gateway.auth import (
     require_party,
     require_role,
 )
-from services.gateway.context import Caller, Role
+from services.gateway.context import Caller
+from shared.contracts.intake import Role
 from shared.errors import AppError, ErrorCode
 
 ADMIN = Caller("mem_1", "net_a", "org_1", Role.ORG_ADMIN)

@@ -15,6 +15,7 @@ from services.matching.domain.coalitions import (
     coalitions,
     coverage,
 )
+from shared.contracts.matching import MatchDecision, MatchStatus
 from tests.unit.test_matching_eval import MENTAL_HEALTH_NEED, build
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
@@ -48,9 +49,9 @@ def test_a_coalition_match_names_the_need_and_every_party() -> None:
     assert 0 <= match["score"] <= 1
     # every member must accept before the coalition is accepted
     match["answers"] = {ids[0]: {"decision": "ACCEPT"}}
-    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.SUGGESTED
+    assert docs.status_after(match, MatchDecision.ACCEPT) is MatchStatus.SUGGESTED
     match["answers"] = {o: {"decision": "ACCEPT"} for o in ids}
-    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.ACCEPTED
+    assert docs.status_after(match, MatchDecision.ACCEPT) is MatchStatus.ACCEPTED
 
 
 def test_the_shortlist_changes_no_greedy_choice() -> None:

@@ -12,6 +12,7 @@ from services.matching.domain.index import ProfileIndex
 from services.matching.domain.schedule import describe_overlap, utc_hours
 from services.matching.domain.scoring import Weights, top_partners
 from shared.contracts import AvailabilityWindow
+from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import AppError, ErrorCode
 from tests.unit.test_matching_eval import ORGANIZATIONS, org
 
@@ -76,10 +77,10 @@ def test_a_match_is_accepted_only_when_every_party_accepts_and_answers_once() ->
     }
     docs.check_answer(match, "org_a")
     match["answers"] = {"org_a": {"decision": "ACCEPT"}}
-    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.SUGGESTED
+    assert docs.status_after(match, MatchDecision.ACCEPT) is MatchStatus.SUGGESTED
     with pytest.raises(AppError) as again:
         docs.check_answer(match, "org_a")
     assert again.value.code is ErrorCode.CONFLICT
     match["answers"]["org_b"] = {"decision": "ACCEPT"}
-    assert docs.status_after(match, docs.Decision.ACCEPT) is docs.Status.ACCEPTED
-    assert docs.status_after(match, docs.Decision.DECLINE) is docs.Status.DECLINED
+    assert docs.status_after(match, MatchDecision.ACCEPT) is MatchStatus.ACCEPTED
+    assert docs.status_after(match, MatchDecision.DECLINE) is MatchStatus.DECLINED

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.matching.domain.matches import Decision
 from services.matching.service import Matcher
 from services.matching.store import INDEXES, MatchingStore
 from shared.contracts import OrganizationProfile, Resource
+from shared.contracts.matching import MatchDecision
 from shared.errors import AppError, ErrorCode
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
@@ -58,10 +58,10 @@ async def test_complementary_organizations_are_suggested_once_and_accepted_by_bo
     assert suggested.type == "match.suggested"
     match_id = suggested.subject
     with pytest.raises(AppError) as stranger:
-        await matcher.respond(match_id, "org_x", Decision.ACCEPT, "")
+        await matcher.respond(match_id, "org_x", MatchDecision.ACCEPT, "")
     assert stranger.value.code is ErrorCode.FORBIDDEN
-    first = await matcher.respond(match_id, "org_a", Decision.ACCEPT, "ok")
-    both = await matcher.respond(match_id, "org_b", Decision.ACCEPT, "ok")
+    first = await matcher.respond(match_id, "org_a", MatchDecision.ACCEPT, "ok")
+    both = await matcher.respond(match_id, "org_b", MatchDecision.ACCEPT, "ok")
     assert (first["status"], both["status"]) == ("SUGGESTED", "ACCEPTED")
     accepted = (await outbox_events(database))[-1]
     assert accepted.type == "match.accepted"

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
+from shared.contracts.commitments import (
+    CheckInCadence,
+    CommitmentStatus,
+    ContributionKind,
+    PartnershipStatus,
+)
 from shared.contracts.text import TextInput
 from shared.zones import check_time_zone
 
-
-class Cadence(StrEnum):
-    WEEKLY = "weekly"
-    BIWEEKLY = "biweekly"
-    MONTHLY = "monthly"
-
-
-CADENCE_DAYS: dict[Cadence, int] = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
-
-
-class PartnershipStatus(StrEnum):
-    FORMING = "forming"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-class CommitmentStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    MISSED = "missed"
-    CANCELLED = "cancelled"
-
-
-class ContributionKind(StrEnum):
-    VOLUNTEER_HOURS = "volunteer_hours"
-    MATERIALS = "materials"
-    FUNDS = "funds"
-    SERVICES = "services"
+CADENCE_DAYS: dict[CheckInCadence, int] = {
+    CheckInCadence.WEEKLY: 7,
+    CheckInCadence.BIWEEKLY: 14,
+    CheckInCadence.MONTHLY: 30,
+}
 
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -57,7 +38,7 @@ class PartnershipInput(Strict):
     name: Title
     organization_ids: Annotated[list[Id], Field(min_length=2, max_length=20)]
     goals: Lines = []
-    check_in_cadence: Cadence = Cadence.BIWEEKLY
+    check_in_cadence: CheckInCadence = CheckInCadence.BIWEEKLY
     time_zone: str = "UTC"
     need_id: Id | None = None
 

@@ -8,7 +8,7 @@ import hashlib
 from datetime import timedelta
 
 from services.commitments.domain import health as scoring
-from services.commitments.domain.models import CADENCE_DAYS, Cadence, CommitmentStatus
+from services.commitments.domain.models import CADENCE_DAYS, CheckInCadence, CommitmentStatus
 from shared import contracts as c
 from shared.mongo import Document
 
@@ -31,7 +31,7 @@ def ref(p: Document) -> c.PartnershipRef:
 
 
 def cadence_of(p: Document) -> timedelta:
-    return timedelta(days=CADENCE_DAYS[Cadence(p["check_in_cadence"])])
+    return timedelta(days=CADENCE_DAYS[CheckInCadence(p["check_in_cadence"])])
 
 
 def partnership_id_for_match(match_id: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.commitments.domain import health as scoring
 from services.commitments.domain import rules
-from services.commitments.domain.models import CADENCE_DAYS, Cadence, PartnershipStatus
+from services.commitments.domain.models import CADENCE_DAYS, CheckInCadence, PartnershipStatus
 from services.commitments.domain.records import closed, ref
 from services.commitments.store import CommitmentStore
 from shared import contracts as c
@@ -64,7 +64,7 @@ class UseCases:
         contributions = await self.store.count_children("contributions", p["_id"], session)
         return scoring.Record(
             formed_at=p["formed_at"],
-            cadence_days=CADENCE_DAYS[Cadence(p["check_in_cadence"])],
+            cadence_days=CADENCE_DAYS[CheckInCadence(p["check_in_cadence"])],
             commitments=[closed(x) for x in commitments if x["status"] != "open"],
             check_ins=[x["held_at"] for x in check_ins],
             ratings=[scoring.Rating(x["submitted_at"], x["rating"]) for x in feedback],

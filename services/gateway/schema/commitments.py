@@ -13,22 +13,25 @@ from typing import Any
 import strawberry
 
 from services.gateway.auth import require_network, require_party, require_role
-from services.gateway.context import Caller, Role
+from services.gateway.context import Caller
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import (
+    CheckInCadence,
+    CommitmentStatus,
+    ContributionKind,
+    PartnershipStatus,
+    Role,
+)
 from services.gateway.schema.intake import input_to_body
 from services.gateway.schema.matching import require_organization_in_network
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import (
     CheckIn,
-    CheckInCadence,
     Commitment,
-    CommitmentStatus,
     Contribution,
-    ContributionKind,
     Feedback,
     Milestone,
     Partnership,
-    PartnershipStatus,
     partnerships_of,
 )
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
@@ -64,14 +67,6 @@ async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
 
 register_node("ptn", Partnership, fetch_partnership)
 register_node("cmt", Commitment, fetch_commitment)
-
-
-def lowered(body: Doc, *keys: str) -> Doc:
-    """GraphQL enum values are upper case; the service's are lower case."""
-    for key in keys:
-        if body.get(key) is not None:
-            body[key] = body[key].lower()
-    return body
 
 
 async def record(info: Info, partnership_id: str, path: str, body: Doc) -> Doc:
@@ -169,7 +164,7 @@ class CommitmentsQuery:
             return page_of(items, [p.id for p in items], first, after)
         params: Doc = {"network_id": network_id, "first": check_page_size(first)}
         if status is not None:
-            params["status"] = status.value.lower()
+            params["status"] = status.value
         if after:
             params["after"] = after
         found = DocPage.model_validate(
@@ -205,7 +200,7 @@ class CommitmentsMutation:
                     "an admin forms partnerships that include their own organization",
                     field="input.organizationIds",
                 )
-        body = lowered(input_to_body(input), "check_in_cadence")
+        body = input_to_body(input)
         body["network_id"] = caller.network_id
         doc = await info.context.clients.commitments.post(
             "/partnerships",
@@ -218,7 +213,7 @@ class CommitmentsMutation:
     async def update_partnership_status(
         self, info: Info, id: strawberry.ID, status: PartnershipStatus, note: str = ""
     ) -> Partnership:
-        body = {"status": status.value.lower(), "note": note}
+        body = {"status": status.value, "note": note}
         return Partnership.from_doc(await record(info, id, "status", {"input": body}))
 
     @strawberry.mutation(description="Set one partner's role and responsibilities.")
@@ -261,7 +256,7 @@ class CommitmentsMutation:
             raise AppError(ErrorCode.FORBIDDEN, "only the owner organization updates it")
         found = await info.context.clients.commitments.post(
             f"/commitments/{id}/status",
-            {"status": status.value.lower(), "note": note},
+            {"status": status.value, "note": note},
             headers=info.context.idempotency_headers(),
         )
         return Commitment.from_doc(found)
@@ -280,7 +275,7 @@ class CommitmentsMutation:
     async def log_contribution(self, info: Info, input: LogContributionInput) -> Contribution:
         partnership_id, body = split_input(input)
         return Contribution.from_doc(
-            await record(info, partnership_id, "contributions", {"input": lowered(body, "kind")})
+            await record(info, partnership_id, "contributions", {"input": body})
         )
 
     @strawberry.mutation

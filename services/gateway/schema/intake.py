@@ -10,25 +10,14 @@ from typing import Any
 import strawberry
 
 from services.gateway.auth import require_network
-from services.gateway.context import Role as CallerRole
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import ResourceKind, Role
 from services.gateway.schema.matching import Match
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
-from shared.contracts.intake import ResourceKind
 from shared.contracts.page import EdgePage
 from shared.errors import AppError, ErrorCode
-
-
-@strawberry.enum
-class Role(Enum):
-    OPERATOR = "OPERATOR"
-    ORG_ADMIN = "ORG_ADMIN"
-    MEMBER = "MEMBER"
-
-
-strawberry.enum(ResourceKind)  # the contract's list, exposed as a GraphQL enum
 
 
 @strawberry.type
@@ -220,7 +209,7 @@ class IntakeQuery:
             organization_id=strawberry.ID(caller.organization_id)
             if caller.organization_id
             else None,
-            role=Role(caller.role.value),
+            role=caller.role,
         )
 
     @strawberry.field
@@ -229,7 +218,7 @@ class IntakeQuery:
         if not caller.in_network(id):
             raise AppError(ErrorCode.NOT_FOUND, f"network {id} not found")
         found = await info.context.clients.intake.get(f"/networks/{id}")
-        return Network.from_body(found, show_join_code=caller.role is CallerRole.OPERATOR)
+        return Network.from_body(found, show_join_code=caller.role is Role.OPERATOR)
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization:

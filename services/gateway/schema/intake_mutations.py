@@ -6,7 +6,6 @@ answers it again for the same key, writing nothing new."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -14,6 +13,7 @@ import strawberry
 from services.gateway.auth import require_member_of, require_operator
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import MemberRole, Role
 from services.gateway.schema.intake import (
     AvailabilityInput,
     Member,
@@ -21,7 +21,6 @@ from services.gateway.schema.intake import (
     Organization,
     RegisterOrganizationInput,
     ResourceInput,
-    Role,
     fetch_organization,
     input_to_body,
 )
@@ -68,12 +67,6 @@ def member_from(body: dict[str, Any]) -> Member:
 
 def without_nulls(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
-
-
-@strawberry.enum
-class MemberRole(Enum):
-    MEMBER = "MEMBER"
-    ORG_ADMIN = "ORG_ADMIN"
 
 
 @strawberry.input(description="Only the fields sent change; a list sent replaces the list.")

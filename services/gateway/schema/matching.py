@@ -4,30 +4,16 @@ suggestions, answers to them, and coalitions that cover a need."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 
 from services.gateway.auth import require_network, require_party, require_role
-from services.gateway.context import Caller, Role
+from services.gateway.context import Caller
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import MatchDecision, MatchStatus, ResourceKind, Role
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
-from shared.contracts.intake import ResourceKind
-
-
-@strawberry.enum
-class MatchStatus(Enum):
-    SUGGESTED = "SUGGESTED"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
-
-
-@strawberry.enum
-class MatchDecision(Enum):
-    ACCEPT = "ACCEPT"
-    DECLINE = "DECLINE"
 
 
 @strawberry.type

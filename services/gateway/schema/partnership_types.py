@@ -5,13 +5,18 @@ partnerships with their commitments costs one call per kind of record, not one p
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import (
+    CheckInCadence,
+    CommitmentStatus,
+    ContributionKind,
+    PartnershipStatus,
+)
 from services.gateway.schema.relay import Connection, page_of
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
 
@@ -21,37 +26,6 @@ if TYPE_CHECKING:
 Doc = dict[str, Any]
 # Organization's module uses these types, so this side refers to it lazily.
 LazyOrganization = Annotated["Organization", strawberry.lazy("services.gateway.schema.intake")]
-
-
-@strawberry.enum
-class PartnershipStatus(Enum):
-    FORMING = "FORMING"
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-    CLOSED = "CLOSED"
-
-
-@strawberry.enum
-class CheckInCadence(Enum):
-    WEEKLY = "WEEKLY"
-    BIWEEKLY = "BIWEEKLY"
-    MONTHLY = "MONTHLY"
-
-
-@strawberry.enum
-class CommitmentStatus(Enum):
-    OPEN = "OPEN"
-    DONE = "DONE"
-    MISSED = "MISSED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum
-class ContributionKind(Enum):
-    VOLUNTEER_HOURS = "VOLUNTEER_HOURS"
-    MATERIALS = "MATERIALS"
-    FUNDS = "FUNDS"
-    SERVICES = "SERVICES"
 
 
 def when(value: str | None) -> datetime | None:
@@ -113,7 +87,7 @@ class Commitment:
             quantity=d["quantity"],
             unit=d["unit"],
             due_at=at(d["due_at"]),
-            status=CommitmentStatus(d["status"].upper()),
+            status=CommitmentStatus(d["status"]),
             note=d["note"],
             created_at=at(d["created_at"]),
             closed_at=when(d["closed_at"]),
@@ -180,7 +154,7 @@ class Contribution:
             id=strawberry.ID(d["id"]),
             partnership_id=strawberry.ID(d["partnership_id"]),
             organization_id=strawberry.ID(d["organization_id"]),
-            kind=ContributionKind(d["kind"].upper()),
+            kind=ContributionKind(d["kind"]),
             quantity=d["quantity"],
             unit=d["unit"],
             estimated_value=d["estimated_value"],
@@ -287,9 +261,9 @@ class Partnership:
             id=strawberry.ID(d["id"]),
             network_id=strawberry.ID(d["network_id"]),
             name=d["name"],
-            status=PartnershipStatus(d["status"].upper()),
+            status=PartnershipStatus(d["status"]),
             goals=d["goals"],
-            check_in_cadence=CheckInCadence(d["check_in_cadence"].upper()),
+            check_in_cadence=CheckInCadence(d["check_in_cadence"]),
             time_zone=d["time_zone"],
             need_id=d.get("need_id"),
             match_id=d.get("match_id"),
@@ -355,7 +329,7 @@ class Partnership:
                 key,
                 ContributionTotal(
                     organization_id=strawberry.ID(c["organization_id"]),
-                    kind=ContributionKind(c["kind"].upper()),
+                    kind=ContributionKind(c["kind"]),
                     unit=c["unit"],
                     quantity=0.0,
                     estimated_value=0.0,

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
 
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import DigestMode, NotificationChannel
 from services.gateway.schema.intake import input_to_body
-
-
-@strawberry.enum
-class NotificationChannel(Enum):
-    INBOX = "INBOX"
-    EMAIL = "EMAIL"
-
-
-@strawberry.enum
-class DigestMode(Enum):
-    OFF = "OFF"
-    DAILY = "DAILY"
 
 
 @strawberry.type

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from services.intake.domain.vocabulary import classify
 from shared import contracts
-from shared.contracts.intake import ResourceKind
+from shared.contracts.intake import MemberRole, ResourceKind, Role
 from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode
 from shared.events import new_id
@@ -19,12 +18,6 @@ from shared.zones import check_time_zone
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
 Tag = Annotated[str, Field(min_length=1, max_length=80)]
-
-
-class Role(StrEnum):
-    OPERATOR = "OPERATOR"
-    ORG_ADMIN = "ORG_ADMIN"
-    MEMBER = "MEMBER"
 
 
 class Input(TextInput):
@@ -165,11 +158,6 @@ def updated_organization(
 
 def archived_organization(current: contracts.OrganizationProfile) -> contracts.OrganizationProfile:
     return current.model_copy(update={"archived": True, "version": current.version + 1})
-
-
-class MemberRole(StrEnum):
-    MEMBER = "MEMBER"
-    ORG_ADMIN = "ORG_ADMIN"
 
 
 class MemberInput(Input):

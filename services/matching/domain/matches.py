@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from services.matching.domain.coalitions import Coalition, coverage
 from services.matching.domain.scoring import Suggestion
 from shared.contracts import MatchParty, NeedProfile, ScoreComponent
+from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import AppError, ErrorCode
 from shared.events import new_id
 from shared.mongo import Document
-
-
-class Status(StrEnum):
-    SUGGESTED = "SUGGESTED"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
-
-
-class Decision(StrEnum):
-    ACCEPT = "ACCEPT"
-    DECLINE = "DECLINE"
 
 
 def pair_key(a: str, b: str) -> str:
@@ -49,7 +38,7 @@ def new_match(s: Suggestion, network_id: str, names: dict[str, str], now: dateti
         "organization_ids": parties,
         "parties": [{"organization_id": o, "name": names[o]} for o in parties],
         **scored(s),
-        "status": Status.SUGGESTED,
+        "status": MatchStatus.SUGGESTED,
         "answers": {},
         "need_id": None,
         "created_at": now,
@@ -86,7 +75,7 @@ def coalition_match(
             {"name": "alignment", "score": round(aligned, 4), "weight": ALIGNMENT_WEIGHT},
         ],
         "reasons": reasons,
-        "status": Status.SUGGESTED,
+        "status": MatchStatus.SUGGESTED,
         "answers": {},
         "need_id": need.need_id,
         "created_at": now,
@@ -106,15 +95,19 @@ def check_answer(match: Document, organization_id: str) -> None:
     """CONFLICT when this party has answered already or the match is settled."""
     if organization_id not in match["organization_ids"]:
         raise AppError(ErrorCode.FORBIDDEN, f"{organization_id} is not a party of {match['_id']}")
-    if organization_id in match["answers"] or match["status"] != Status.SUGGESTED:
+    if organization_id in match["answers"] or match["status"] != MatchStatus.SUGGESTED:
         raise AppError(ErrorCode.CONFLICT, f"{organization_id} has already answered {match['_id']}")
 
 
-def status_after(match: Document, decision: Decision) -> Status:
-    if decision is Decision.DECLINE:
-        return Status.DECLINED
-    accepted = {o for o, a in match["answers"].items() if a["decision"] == Decision.ACCEPT}
-    return Status.ACCEPTED if accepted >= set(match["organization_ids"]) else Status.SUGGESTED
+def status_after(match: Document, decision: MatchDecision) -> MatchStatus:
+    if decision is MatchDecision.DECLINE:
+        return MatchStatus.DECLINED
+    accepted = {o for o, a in match["answers"].items() if a["decision"] == MatchDecision.ACCEPT}
+    return (
+        MatchStatus.ACCEPTED
+        if accepted >= set(match["organization_ids"])
+        else MatchStatus.SUGGESTED
+    )
 
 
 def view(match: Document) -> dict[str, Any]:

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from shared.contracts.notifications import DigestMode, NotificationChannel
 from shared.contracts.text import TextInput
 from shared.zones import check_time_zone
 
-Channel = Literal["INBOX", "EMAIL"]
-DigestMode = Literal["OFF", "DAILY"]
-INBOX: Channel = "INBOX"
-EMAIL: Channel = "EMAIL"
+INBOX = NotificationChannel.INBOX
+EMAIL = NotificationChannel.EMAIL
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -28,14 +27,14 @@ def check_hh_mm(value: str) -> str:
     return value
 
 
-def with_inbox(channels: list[Channel]) -> list[Channel]:
+def with_inbox(channels: list[NotificationChannel]) -> list[NotificationChannel]:
     """The inbox first, then the others once each."""
     return [INBOX, *sorted({c for c in channels if c != INBOX})]
 
 
 TimeZone = Annotated[str, AfterValidator(check_time_zone)]
 TimeOfDay = Annotated[str, AfterValidator(check_hh_mm)]
-Channels = Annotated[list[Channel], Field(max_length=10), AfterValidator(with_inbox)]
+Channels = Annotated[list[NotificationChannel], Field(max_length=10), AfterValidator(with_inbox)]
 
 
 class Model(TextInput):
@@ -86,10 +85,10 @@ class Preferences(Model):
     default_channels: Channels = [INBOX, EMAIL]
     quiet_hours: QuietHours | None = None
     time_zone: TimeZone = "UTC"
-    digest: DigestMode = "OFF"
+    digest: DigestMode = DigestMode.OFF
     digest_hour: DigestHour | None = None  # None: the service's configured hour
 
-    def channels_for(self, kind: str) -> list[Channel]:
+    def channels_for(self, kind: str) -> list[NotificationChannel]:
         for entry in self.channels:
             if entry.kind == kind:
                 return entry.channels

@@ -1,0 +1,46 @@
+"""The services' enums, exposed as GraphQL enums. Each is declared once, in the contract of the
+service that owns it (`shared/contracts/`); the gateway only names it for GraphQL here.
+
+GraphQL shows an enum's member names (`ACTIVE`, `VOLUNTEER_HOURS`) and resolvers see the
+members themselves, whose values are what the services store and send (`active`), so nothing
+converts case on the way in or out."""
+
+from __future__ import annotations
+
+import strawberry
+
+from shared.contracts.commitments import (
+    CheckInCadence,
+    CommitmentStatus,
+    ContributionKind,
+    PartnershipStatus,
+)
+from shared.contracts.intake import MemberRole, ResourceKind, Role
+from shared.contracts.matching import MatchDecision, MatchStatus
+from shared.contracts.notifications import DigestMode, NotificationChannel
+
+strawberry.enum(ResourceKind, name="ResourceKind")
+strawberry.enum(Role, name="Role")
+strawberry.enum(MemberRole, name="MemberRole")
+strawberry.enum(MatchStatus, name="MatchStatus")
+strawberry.enum(MatchDecision, name="MatchDecision")
+strawberry.enum(PartnershipStatus, name="PartnershipStatus")
+strawberry.enum(CheckInCadence, name="CheckInCadence")
+strawberry.enum(CommitmentStatus, name="CommitmentStatus")
+strawberry.enum(ContributionKind, name="ContributionKind")
+strawberry.enum(NotificationChannel, name="NotificationChannel")
+strawberry.enum(DigestMode, name="DigestMode")
+
+__all__ = [
+    "CheckInCadence",
+    "CommitmentStatus",
+    "ContributionKind",
+    "DigestMode",
+    "MatchDecision",
+    "MatchStatus",
+    "MemberRole",
+    "NotificationChannel",
+    "PartnershipStatus",
+    "ResourceKind",
+    "Role",
+]
