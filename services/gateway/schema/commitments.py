@@ -23,6 +23,7 @@ from services.gateway.schema.enums import (
     Role,
 )
 from services.gateway.schema.intake import input_to_body
+from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.matching import require_organization_in_network
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import (
@@ -54,7 +55,7 @@ async def partnership_doc(info: Info, partnership_id: str) -> tuple[Caller, Doc]
 
 async def fetch_partnership(info: Info, partnership_id: str) -> Partnership:
     _, doc = await partnership_doc(info, partnership_id)
-    return Partnership.from_doc(doc)
+    return build(Partnership, doc)
 
 
 async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
@@ -62,7 +63,7 @@ async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
     doc = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
     require_network(caller, doc["network_id"], "commitment", commitment_id)
     await partnership_doc(info, doc["partnership_id"])
-    return Commitment.from_doc(doc)
+    return build(Commitment, doc)
 
 
 register_node("ptn", Partnership, fetch_partnership)
@@ -170,7 +171,7 @@ class CommitmentsQuery:
         found = DocPage.model_validate(
             await info.context.clients.commitments.get("/partnerships", params)
         )
-        nodes = [Partnership.from_doc(d) for d in found.items]
+        nodes = build_all(Partnership, found.items)
         return connection(nodes, [n.id for n in nodes], found.has_next_page, after)
 
     @strawberry.field
@@ -207,14 +208,14 @@ class CommitmentsMutation:
             {"input": body, "offers": offers},
             headers=info.context.idempotency_headers(),
         )
-        return Partnership.from_doc(doc)
+        return build(Partnership, doc)
 
     @strawberry.mutation(description="Pause, resume or close a partnership (its parties).")
     async def update_partnership_status(
         self, info: Info, id: strawberry.ID, status: PartnershipStatus, note: str = ""
     ) -> Partnership:
         body = {"status": status.value, "note": note}
-        return Partnership.from_doc(await record(info, id, "status", {"input": body}))
+        return build(Partnership, await record(info, id, "status", {"input": body}))
 
     @strawberry.mutation(description="Set one partner's role and responsibilities.")
     async def assign_roles(
@@ -237,14 +238,12 @@ class CommitmentsMutation:
             {"input": body},
             headers=info.context.idempotency_headers(),
         )
-        return Partnership.from_doc(found)
+        return build(Partnership, found)
 
     @strawberry.mutation
     async def make_commitment(self, info: Info, input: MakeCommitmentInput) -> Commitment:
         partnership_id, body = split_input(input)
-        return Commitment.from_doc(
-            await record(info, partnership_id, "commitments", {"input": body})
-        )
+        return build(Commitment, await record(info, partnership_id, "commitments", {"input": body}))
 
     @strawberry.mutation(description="The owner organization closes a commitment.")
     async def update_commitment(
@@ -259,23 +258,23 @@ class CommitmentsMutation:
             {"status": status.value, "note": note},
             headers=info.context.idempotency_headers(),
         )
-        return Commitment.from_doc(found)
+        return build(Commitment, found)
 
     @strawberry.mutation
     async def record_check_in(self, info: Info, input: RecordCheckInInput) -> CheckIn:
         partnership_id, body = split_input(input)
-        return CheckIn.from_doc(await record(info, partnership_id, "check-ins", {"input": body}))
+        return build(CheckIn, await record(info, partnership_id, "check-ins", {"input": body}))
 
     @strawberry.mutation(description="Celebrate a win; every partner is told.")
     async def reach_milestone(self, info: Info, input: ReachMilestoneInput) -> Milestone:
         partnership_id, body = split_input(input)
-        return Milestone.from_doc(await record(info, partnership_id, "milestones", {"input": body}))
+        return build(Milestone, await record(info, partnership_id, "milestones", {"input": body}))
 
     @strawberry.mutation(description="In-kind or money contributions, with estimated value.")
     async def log_contribution(self, info: Info, input: LogContributionInput) -> Contribution:
         partnership_id, body = split_input(input)
-        return Contribution.from_doc(
-            await record(info, partnership_id, "contributions", {"input": body})
+        return build(
+            Contribution, await record(info, partnership_id, "contributions", {"input": body})
         )
 
     @strawberry.mutation
@@ -284,7 +283,7 @@ class CommitmentsMutation:
         caller = await info.context.caller()
         body["from_organization_id"] = caller.organization_id
         payload = {"input": body, "member_id": caller.member_id}
-        return Feedback.from_doc(await record(info, partnership_id, "feedback", payload))
+        return build(Feedback, await record(info, partnership_id, "feedback", payload))
 
 
 QUERIES: list[type] = [CommitmentsQuery]

@@ -12,10 +12,12 @@ import strawberry
 from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind, Role
-from services.gateway.schema.matching import Match
+from services.gateway.schema.mapping import build
+from services.gateway.schema.matching import Match, match_of
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
 from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
+from shared import contracts
 from shared.contracts.page import EdgePage
 from shared.errors import AppError, ErrorCode
 
@@ -62,7 +64,7 @@ class Organization:
         # Batched across every organization of the response: one call to matching in all.
         loader = info.context.loaders.batch("matching", "/matches/by-organization", default=[])
         docs: list[dict[str, Any]] = (await loader.load(self.id))[: check_page_size(first)]
-        nodes = [Match.from_doc(d, self.id) for d in docs]
+        nodes = [match_of(d, self.id) for d in docs]
         return connection(nodes, [d["id"] for d in docs], False)
 
     @strawberry.field(description="The partnerships it is part of, oldest first.")
@@ -77,37 +79,6 @@ class Organization:
     )
     async def reliability(self, info: Info) -> float | None:
         return await reliability_of(info, self.id)
-
-    @classmethod
-    def from_profile(cls, p: dict[str, Any]) -> Organization:
-        def resources(items: list[dict[str, Any]]) -> list[Resource]:
-            return [
-                Resource(
-                    kind=ResourceKind(r["kind"]),
-                    description=r.get("description", ""),
-                    quantity=r.get("quantity"),
-                    unit=r.get("unit"),
-                )
-                for r in items
-            ]
-
-        return cls(
-            id=strawberry.ID(p["organization_id"]),
-            network_id=strawberry.ID(p["network_id"]),
-            name=p["name"],
-            mission=p.get("mission", ""),
-            focus_areas=p.get("focus_areas", []),
-            free_tags=p.get("free_tags", []),
-            values=p.get("values", []),
-            offers=resources(p.get("offers", [])),
-            needs=resources(p.get("needs", [])),
-            region=p.get("region", ""),
-            time_zone=p.get("time_zone", "UTC"),
-            availability=[AvailabilityWindow(**w) for w in p.get("availability", [])],
-            populations_served=p.get("populations_served", []),
-            virtual_ready=p.get("virtual_ready", False),
-            archived=p.get("archived", False),
-        )
 
 
 @strawberry.type
@@ -134,16 +105,26 @@ class Network:
     time_zone: str
     join_code: str | None
 
-    @classmethod
-    def from_body(cls, found: dict[str, Any], show_join_code: bool) -> Network:
-        """Intake's network; the join code only for its operator."""
-        return cls(
-            id=strawberry.ID(found["networkId"]),
-            name=found["name"],
-            region=found["region"],
-            time_zone=found["timeZone"],
-            join_code=found["joinCode"] if show_join_code else None,
-        )
+
+def organization_of(answer: dict[str, Any]) -> Organization:
+    """An organization from intake's profile (the contract fills what an older one lacks)."""
+    profile = contracts.OrganizationProfile.model_validate(answer)
+    return build(Organization, profile, id=strawberry.ID(profile.organization_id))
+
+
+def member_of(answer: dict[str, Any]) -> Member:
+    member = contracts.MemberRef.model_validate(answer)
+    return build(Member, member, id=strawberry.ID(member.member_id))
+
+
+def network_of(answer: dict[str, Any], show_join_code: bool) -> Network:
+    """Intake's network; the join code only for its operator."""
+    return build(
+        Network,
+        answer,
+        id=strawberry.ID(answer["networkId"]),
+        join_code=answer["joinCode"] if show_join_code else None,
+    )
 
 
 @strawberry.input
@@ -218,7 +199,7 @@ class IntakeQuery:
         if not caller.in_network(id):
             raise AppError(ErrorCode.NOT_FOUND, f"network {id} not found")
         found = await info.context.clients.intake.get(f"/networks/{id}")
-        return Network.from_body(found, show_join_code=caller.role is Role.OPERATOR)
+        return network_of(found, show_join_code=caller.role is Role.OPERATOR)
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization:
@@ -253,7 +234,7 @@ class IntakeQuery:
             await info.context.clients.intake.get("/organizations", params)
         )
         return connection(
-            [Organization.from_profile(i.node) for i in found.items],
+            [organization_of(i.node) for i in found.items],
             [i.cursor for i in found.items],
             found.has_next_page,
             after,
@@ -265,7 +246,7 @@ async def fetch_organization(info: Info, organization_id: str) -> Organization:
     caller = await info.context.caller()
     found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
     require_network(caller, found["network_id"], "organization", organization_id)
-    return Organization.from_profile(found)
+    return organization_of(found)
 
 
 register_node("org", Organization, fetch_organization)

@@ -13,7 +13,7 @@ import strawberry
 from services.gateway.auth import require_member_of, require_operator
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
-from services.gateway.schema.enums import MemberRole, Role
+from services.gateway.schema.enums import MemberRole
 from services.gateway.schema.intake import (
     AvailabilityInput,
     Member,
@@ -23,6 +23,9 @@ from services.gateway.schema.intake import (
     ResourceInput,
     fetch_organization,
     input_to_body,
+    member_of,
+    network_of,
+    organization_of,
 )
 from shared.errors import AppError, ErrorCode
 
@@ -54,15 +57,6 @@ async def require_org_admin(
         operator_allowed=operator_allowed,
     )  # fmt: skip
     return caller
-
-
-def member_from(body: dict[str, Any]) -> Member:
-    return Member(
-        id=strawberry.ID(body["member_id"]),
-        name=body["name"],
-        email=body["email"],
-        role=Role(body["role"]),
-    )
 
 
 def without_nulls(body: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +120,7 @@ class IntakeMutation:
             credential=None if info.context.has_token else f"join:{join_code}",
         )
         return RegisterOrganizationPayload(
-            organization=Organization.from_profile(result["organization"]),
+            organization=organization_of(result["organization"]),
             admin_token=result["adminToken"],
         )
 
@@ -137,13 +131,13 @@ class IntakeMutation:
         await require_org_admin(info, id)
         body = without_nulls(input_to_body(input))
         result = await intake_write(info, f"/organizations/{id}/profile", {"input": body})
-        return Organization.from_profile(result["organization"])
+        return organization_of(result["organization"])
 
     @strawberry.mutation(description="Its org admin or the network's operator archives it.")
     async def archive_organization(self, info: Info, id: strawberry.ID) -> Organization:
         await require_org_admin(info, id, operator_allowed=True)
         result = await intake_write(info, f"/organizations/{id}/archive", {})
-        return Organization.from_profile(result["organization"])
+        return organization_of(result["organization"])
 
     @strawberry.mutation(description="Its org admin adds a member; the token is shown once.")
     async def add_member(
@@ -153,7 +147,7 @@ class IntakeMutation:
         result = await intake_write(
             info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
         )
-        return AddMemberPayload(member=member_from(result["member"]), token=result["token"])
+        return AddMemberPayload(member=member_of(result["member"]), token=result["token"])
 
     @strawberry.mutation(
         description="Its org admin (or the network's operator) removes a member: every token "
@@ -168,14 +162,14 @@ class IntakeMutation:
             f"/organizations/{organization_id}/members/{member_id}/remove",
             {"removed_by": caller.member_id},
         )
-        return member_from(result["member"])
+        return member_of(result["member"])
 
     @strawberry.mutation(description="The operator replaces the join code; the old one stops.")
     async def rotate_join_code(self, info: Info, network_id: strawberry.ID) -> Network:
         caller = await info.context.caller()
         require_operator(caller, network_id)
         rotated = await intake_write(info, f"/networks/{network_id}/join-code", {})
-        return Network.from_body(rotated, show_join_code=True)
+        return network_of(rotated, show_join_code=True)
 
 
 QUERIES: list[type] = []

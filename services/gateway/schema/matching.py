@@ -12,6 +12,7 @@ from services.gateway.auth import require_network, require_party, require_role
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import MatchDecision, MatchStatus, ResourceKind, Role
+from services.gateway.schema.mapping import build
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
 
@@ -48,31 +49,6 @@ class Match:
     def organizations(self) -> list[MatchParty]:
         return self.parties
 
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any], reader: str | None) -> Match:
-        ids: list[str] = doc["organization_ids"]
-        answers: dict[str, Any] = doc["answers"]
-        return cls(
-            id=strawberry.ID(doc["id"]),
-            network_id=strawberry.ID(doc["network_id"]),
-            score=doc["score"],
-            components=[ScoreComponent(**c) for c in doc["components"]],
-            reasons=doc["reasons"].get(reader if reader in ids else ids[0], []),
-            status=MatchStatus(doc["status"]),
-            parties=[
-                MatchParty(
-                    organization_id=strawberry.ID(p["organization_id"]),
-                    name=p["name"],
-                    answer=MatchDecision(answers[p["organization_id"]]["decision"])
-                    if p["organization_id"] in answers
-                    else None,
-                )
-                for p in doc["parties"]
-            ],
-            need_id=doc.get("need_id"),
-            created_at=datetime.fromisoformat(doc["created_at"]),
-        )
-
 
 @strawberry.type
 class CoalitionMember:
@@ -83,24 +59,6 @@ class CoalitionMember:
         "`requiredResources` enum)."
     )
     alignment: float
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> CoalitionMember:
-        return cls(
-            organization_id=strawberry.ID(doc["organization_id"]),
-            name=doc["name"],
-            covers=[resource_kind(k) for k in doc["covers"]],
-            alignment=doc["alignment"],
-        )
-
-
-def resource_kind(label: str) -> ResourceKind:
-    """Matching compares kinds as lowercase labels; intake only stores the enum's values (a
-    kind from elsewhere, which intake would have refused, reads as OTHER)."""
-    try:
-        return ResourceKind(label)
-    except ValueError:
-        return ResourceKind.OTHER
 
 
 @strawberry.type
@@ -114,25 +72,47 @@ class Coalition:
         description="Required resources nobody in it offers, as written in the need."
     )
 
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Coalition:
-        return cls(
-            organizations=[CoalitionMember.from_doc(m) for m in doc["members"]],
-            score=doc["score"],
-            uncovered_resources=doc["uncovered_resources"],
-        )
+
+def match_of(doc: dict[str, Any], reader: str | None) -> Match:
+    """A match as `reader` (an organization id) sees it: the reasons written for it (for
+    anyone else, the first party's), and each party's answer."""
+    ids: list[str] = doc["organization_ids"]
+    answers: dict[str, Any] = doc["answers"]
+    parties = [
+        build(MatchParty, p, answer=answers.get(p["organization_id"], {}).get("decision"))
+        for p in doc["parties"]
+    ]
+    reasons = doc["reasons"].get(reader if reader in ids else ids[0], [])
+    return build(Match, doc, reasons=reasons, parties=parties)
+
+
+def resource_kind(label: str) -> ResourceKind:
+    """Matching compares kinds as lowercase labels; intake only stores the enum's values (a
+    kind from elsewhere, which intake would have refused, reads as OTHER)."""
+    try:
+        return ResourceKind(label)
+    except ValueError:
+        return ResourceKind.OTHER
+
+
+def coalition_of(doc: dict[str, Any]) -> Coalition:
+    members = [
+        build(CoalitionMember, m, covers=[resource_kind(k) for k in m["covers"]])
+        for m in doc["members"]
+    ]
+    return build(Coalition, doc, organizations=members)
 
 
 def best_first(found: list[dict[str, Any]]) -> list[Coalition]:
     """Sorted by the score they show (matching sends them so; a stable sort keeps its order)."""
-    return sorted((Coalition.from_doc(c) for c in found), key=lambda c: -c.score)
+    return sorted((coalition_of(c) for c in found), key=lambda c: -c.score)
 
 
 async def fetch_match(info: Info, match_id: str) -> Match:
     caller = await info.context.caller()
     doc = await info.context.clients.matching.get(f"/matches/{match_id}")
     require_network(caller, doc["network_id"], "match", match_id)
-    return Match.from_doc(doc, caller.organization_id)
+    return match_of(doc, caller.organization_id)
 
 
 register_node("match", Match, fetch_match)
@@ -150,9 +130,7 @@ async def matches_of(info: Info, organization_id: str, first: int = 10) -> Conne
     docs = await info.context.clients.matching.get(
         f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
     )
-    return connection(
-        [Match.from_doc(d, organization_id) for d in docs], [d["id"] for d in docs], False
-    )
+    return connection([match_of(d, organization_id) for d in docs], [d["id"] for d in docs], False)
 
 
 async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalition]:
@@ -215,7 +193,7 @@ class MatchingMutation:
             },
             headers=info.context.idempotency_headers(),
         )
-        return Match.from_doc(answered, caller.organization_id)
+        return match_of(answered, caller.organization_id)
 
 
 QUERIES: list[type] = [MatchingQuery]

@@ -10,12 +10,14 @@ import strawberry
 
 from services.gateway.auth import require_network, require_operator
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import ResourceKind
 from services.gateway.schema.intake import input_to_body
 from services.gateway.schema.intake_mutations import intake_write
+from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
-from shared.contracts.intake import ResourceKind
+from shared import contracts
 from shared.contracts.page import EdgePage
 
 
@@ -48,31 +50,18 @@ class Need:
     async def coalitions(self, info: Info, first: int = 3) -> list[Coalition]:
         return await coalitions_for(info, self.profile, first)
 
-    @classmethod
-    def from_profile(cls, p: dict[str, Any]) -> Need:
-        created = p.get("created_at")
-        return cls(
-            id=strawberry.ID(p["need_id"]),
-            network_id=strawberry.ID(p["network_id"]),
-            title=p["title"],
-            description=p.get("description", ""),
-            focus_area=p["focus_area"],
-            area=p["area"],
-            severity=p["severity"],
-            required_resources=[ResourceKind(r) for r in p.get("required_resources", [])],
-            affected_populations=p.get("affected_populations", []),
-            evidence=[Evidence(**e) for e in p.get("evidence", [])],
-            version=p["version"],
-            created_at=datetime.fromisoformat(created) if created else None,
-            profile=p,
-        )
+
+def need_of(answer: dict[str, Any]) -> Need:
+    """A need from intake's profile; the profile as it came goes along for its coalitions."""
+    need = contracts.NeedProfile.model_validate(answer)
+    return build(Need, need, id=strawberry.ID(need.need_id), profile=answer)
 
 
 async def fetch_need(info: Info, need_id: str) -> Need:
     caller = await info.context.caller()
     found = await info.context.loaders.each("intake", "/needs/{}").load(need_id)
     require_network(caller, found["network_id"], "need", need_id)
-    return Need.from_profile(found)
+    return need_of(found)
 
 
 register_node("need", Need, fetch_need)
@@ -145,7 +134,7 @@ class NeedsQuery:
         params.update({k: v for k, v in optional.items() if v})
         found = EdgePage.model_validate(await info.context.clients.intake.get("/needs", params))
         return connection(
-            [Need.from_profile(i.node) for i in found.items],
+            [need_of(i.node) for i in found.items],
             [i.cursor for i in found.items],
             found.has_next_page,
             after,
@@ -167,9 +156,7 @@ class NeedsMutation:
         result = await intake_write(
             info, "/needs", {"input": body, "reported_by": caller.member_id}
         )
-        return ReportNeedPayload(
-            need=Need.from_profile(result["need"]), strengthened=result["strengthened"]
-        )
+        return build(ReportNeedPayload, result, need=need_of(result["need"]))
 
     @strawberry.mutation(
         description="The operator imports a neighborhood survey (CSV text, or a "
@@ -187,14 +174,7 @@ class NeedsMutation:
             {"network_id": network_id, "csv": csv},
             time_limit=info.context.settings.survey_import_timeout_seconds,
         )
-        return ImportSurveyPayload(
-            survey_id=strawberry.ID(result["surveyId"]),
-            needs_created=result["needsCreated"],
-            needs_strengthened=result["needsStrengthened"],
-            rows_imported=result["rowsImported"],
-            rows_rejected=result["rowsRejected"],
-            rejected_rows=[RejectedRow(**r) for r in result["rejectedRows"]],
-        )
+        return build(ImportSurveyPayload, result)
 
 
 QUERIES: list[type] = [NeedsQuery]

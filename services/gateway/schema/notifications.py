@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
+from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, check_page_size, connection
 from shared.contracts.page import DocPage
 
@@ -22,18 +22,6 @@ class Notification:
     subject_id: strawberry.ID
     read: bool
     created_at: datetime
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Notification:
-        return cls(
-            id=strawberry.ID(item["id"]),
-            kind=item["kind"],
-            title=item["title"],
-            body=item["body"],
-            subject_id=strawberry.ID(item["subjectId"]),
-            read=item["read"],
-            created_at=datetime.fromisoformat(item["createdAt"]),
-        )
 
 
 @strawberry.type
@@ -49,7 +37,7 @@ class NotificationsQuery:
         )
         page = DocPage.model_validate(answer)
         return connection(
-            [Notification.from_item(i) for i in page.items],
+            build_all(Notification, page.items),
             [i["id"] for i in page.items],
             page.has_next_page,
             after,
@@ -72,17 +60,6 @@ class Webhook:
     organization_id: strawberry.ID | None
     disabled: bool
     failures: int
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Webhook:
-        return cls(
-            id=strawberry.ID(body["id"]),
-            url=body["url"],
-            event_types=body["eventTypes"],
-            organization_id=body["organizationId"],
-            disabled=body["disabled"],
-            failures=body["failures"],
-        )
 
 
 @strawberry.type
@@ -137,7 +114,7 @@ class NotificationsMutation:
             },
             headers=info.context.idempotency_headers(),
         )
-        return RegisterWebhookPayload(webhook=Webhook.from_body(created), secret=created["secret"])
+        return build(RegisterWebhookPayload, created, webhook=created)
 
     @strawberry.mutation
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
@@ -165,15 +142,7 @@ class WebhookQuery:
         entries = await info.context.clients.notifications.get(
             f"/webhooks/{webhook_id}/deliveries", {"first": check_page_size(first)}
         )
-        return [
-            WebhookDelivery(
-                at=datetime.fromisoformat(e["at"]),
-                status_code=e["statusCode"],
-                error=e["error"],
-                ok=e["ok"],
-            )
-            for e in entries
-        ]
+        return build_all(WebhookDelivery, entries)
 
 
 QUERIES: list[type] = [NotificationsQuery, WebhookQuery]

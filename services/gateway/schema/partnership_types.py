@@ -17,6 +17,7 @@ from services.gateway.schema.enums import (
     ContributionKind,
     PartnershipStatus,
 )
+from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_of
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
 
@@ -26,14 +27,6 @@ if TYPE_CHECKING:
 Doc = dict[str, Any]
 # Organization's module uses these types, so this side refers to it lazily.
 LazyOrganization = Annotated["Organization", strawberry.lazy("services.gateway.schema.intake")]
-
-
-def when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 @strawberry.type
@@ -76,23 +69,6 @@ class Commitment:
     created_at: datetime
     closed_at: datetime | None
 
-    @classmethod
-    def from_doc(cls, d: Doc) -> Commitment:
-        return cls(
-            id=strawberry.ID(d["id"]),
-            partnership_id=strawberry.ID(d["partnership_id"]),
-            owner_organization_id=strawberry.ID(d["owner_organization_id"]),
-            title=d["title"],
-            kind=d["kind"],
-            quantity=d["quantity"],
-            unit=d["unit"],
-            due_at=at(d["due_at"]),
-            status=CommitmentStatus(d["status"]),
-            note=d["note"],
-            created_at=at(d["created_at"]),
-            closed_at=when(d["closed_at"]),
-        )
-
 
 @strawberry.type
 class CheckIn:
@@ -104,18 +80,6 @@ class CheckIn:
     wins: list[str]
     blockers: list[str]
 
-    @classmethod
-    def from_doc(cls, d: Doc) -> CheckIn:
-        return cls(
-            id=strawberry.ID(d["id"]),
-            partnership_id=strawberry.ID(d["partnership_id"]),
-            held_at=at(d["held_at"]),
-            attendees=d["attendees"],
-            updates=d["updates"],
-            wins=d["wins"],
-            blockers=d["blockers"],
-        )
-
 
 @strawberry.type
 class Milestone:
@@ -124,16 +88,6 @@ class Milestone:
     title: str
     note: str
     reached_at: datetime
-
-    @classmethod
-    def from_doc(cls, d: Doc) -> Milestone:
-        return cls(
-            id=strawberry.ID(d["id"]),
-            partnership_id=strawberry.ID(d["partnership_id"]),
-            title=d["title"],
-            note=d["note"],
-            reached_at=at(d["reached_at"]),
-        )
 
 
 @strawberry.type
@@ -148,20 +102,6 @@ class Contribution:
     note: str
     created_at: datetime
 
-    @classmethod
-    def from_doc(cls, d: Doc) -> Contribution:
-        return cls(
-            id=strawberry.ID(d["id"]),
-            partnership_id=strawberry.ID(d["partnership_id"]),
-            organization_id=strawberry.ID(d["organization_id"]),
-            kind=ContributionKind(d["kind"]),
-            quantity=d["quantity"],
-            unit=d["unit"],
-            estimated_value=d["estimated_value"],
-            note=d["note"],
-            created_at=at(d["created_at"]),
-        )
-
 
 @strawberry.type
 class Feedback:
@@ -172,18 +112,6 @@ class Feedback:
     participants_reached: int
     from_organization_id: strawberry.ID | None
     submitted_at: datetime
-
-    @classmethod
-    def from_doc(cls, d: Doc) -> Feedback:
-        return cls(
-            id=strawberry.ID(d["id"]),
-            partnership_id=strawberry.ID(d["partnership_id"]),
-            rating=d["rating"],
-            comment=d["comment"],
-            participants_reached=d["participants_reached"],
-            from_organization_id=d.get("from_organization_id"),
-            submitted_at=at(d["submitted_at"]),
-        )
 
 
 @strawberry.type
@@ -254,38 +182,13 @@ class Partnership:
     last_check_in_at: datetime | None
     next_check_in_at: datetime | None
 
-    @classmethod
-    def from_doc(cls, d: Doc) -> Partnership:
-        health = d["health"]
-        return cls(
-            id=strawberry.ID(d["id"]),
-            network_id=strawberry.ID(d["network_id"]),
-            name=d["name"],
-            status=PartnershipStatus(d["status"]),
-            goals=d["goals"],
-            check_in_cadence=CheckInCadence(d["check_in_cadence"]),
-            time_zone=d["time_zone"],
-            need_id=d.get("need_id"),
-            match_id=d.get("match_id"),
-            organization_ids=[strawberry.ID(o) for o in d["organization_ids"]],
-            roles=[PartnershipRole(**r) for r in d["roles"]],
-            health=PartnershipHealth(
-                score=health["score"],
-                label=health["label"],
-                parts=[HealthPart(**p) for p in health["parts"]],
-            ),
-            formed_at=at(d["formed_at"]),
-            last_check_in_at=when(d.get("last_check_in_at")),
-            next_check_in_at=when(d.get("next_check_in_at")),
-        )
-
     @strawberry.field
     async def organizations(self, info: Info) -> list[LazyOrganization]:
-        from services.gateway.schema.intake import Organization
+        from services.gateway.schema.intake import organization_of
 
         loader = info.context.loaders.batch("intake", "/organizations/by-ids")
         found = await loader.load_many(list(self.organization_ids))
-        return [Organization.from_profile(p) for p in found if p is not None]
+        return [organization_of(p) for p in found if p is not None]
 
     @strawberry.field
     async def commitments(
@@ -295,7 +198,7 @@ class Partnership:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Commitment]:
-        items = [Commitment.from_doc(d) for d in await records(info, "commitments", self.id)]
+        items = build_all(Commitment, await records(info, "commitments", self.id))
         items = [c for c in items if status is None or c.status is status]
         return page_of(items, [c.id for c in items], first, after)
 
@@ -303,21 +206,21 @@ class Partnership:
     async def check_ins(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[CheckIn]:
-        items = [CheckIn.from_doc(d) for d in await records(info, "check-ins", self.id)]
+        items = build_all(CheckIn, await records(info, "check-ins", self.id))
         return page_of(items, [c.id for c in items], first, after)
 
     @strawberry.field
     async def milestones(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Milestone]:
-        items = [Milestone.from_doc(d) for d in await records(info, "milestones", self.id)]
+        items = build_all(Milestone, await records(info, "milestones", self.id))
         return page_of(items, [m.id for m in items], first, after)
 
     @strawberry.field
     async def contributions(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Contribution]:
-        items = [Contribution.from_doc(d) for d in await records(info, "contributions", self.id)]
+        items = build_all(Contribution, await records(info, "contributions", self.id))
         return page_of(items, [c.id for c in items], first, after)
 
     @strawberry.field(description="Per organization, kind and unit, summed.")
@@ -345,7 +248,7 @@ class Partnership:
     async def feedback(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Feedback]:
-        items = [Feedback.from_doc(d) for d in await records(info, "feedback", self.id)]
+        items = build_all(Feedback, await records(info, "feedback", self.id))
         return page_of(items, [f.id for f in items], first, after)
 
     @strawberry.field(
@@ -358,19 +261,7 @@ class Partnership:
             f"/partnerships/{self.id}/meeting-times",
             {"first": first, "days": days, "duration_minutes": duration_minutes},
         )
-        return [
-            MeetingSlot(
-                start=at(s["start"]),
-                end=at(s["end"]),
-                local_starts=[
-                    LocalTime(
-                        organization_id=strawberry.ID(x["organization_id"]), start=at(x["start"])
-                    )
-                    for x in s["local_starts"]
-                ],
-            )
-            for s in found
-        ]
+        return build_all(MeetingSlot, found)
 
     @strawberry.field
     def report(self) -> PartnershipReport:
@@ -382,7 +273,7 @@ async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]
     caller = await info.context.caller()
     loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
     docs: list[Doc] = await loader.load(organization_id)
-    return [Partnership.from_doc(d) for d in docs if caller.in_network(d["network_id"])]
+    return [build(Partnership, d) for d in docs if caller.in_network(d["network_id"])]
 
 
 async def reliability_of(info: Info, organization_id: str) -> float | None:

@@ -9,6 +9,7 @@ import strawberry
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import DigestMode, NotificationChannel
 from services.gateway.schema.intake import input_to_body
+from services.gateway.schema.mapping import build
 
 
 @strawberry.type
@@ -23,10 +24,6 @@ class QuietHours:
     end: str
 
 
-def _enum(channels: list[str]) -> list[NotificationChannel]:
-    return [NotificationChannel(c) for c in channels]
-
-
 @strawberry.type
 class NotificationPreferences:
     channels: list[KindChannels] = strawberry.field(
@@ -39,18 +36,6 @@ class NotificationPreferences:
     time_zone: str
     digest: DigestMode
     digest_hour: int = strawberry.field(description="Local hour of the daily digest.")
-
-    @classmethod
-    def from_body(cls, b: dict[str, Any]) -> NotificationPreferences:
-        quiet, kinds = b["quietHours"], b["channels"]
-        return cls(
-            channels=[KindChannels(kind=e["kind"], channels=_enum(e["channels"])) for e in kinds],
-            default_channels=_enum(b["defaultChannels"]),
-            quiet_hours=QuietHours(start=quiet["start"], end=quiet["end"]) if quiet else None,
-            time_zone=b["timeZone"],
-            digest=DigestMode(b["digest"]),
-            digest_hour=b["digestHour"],
-        )
 
 
 @strawberry.input
@@ -96,7 +81,7 @@ class PreferencesQuery:
         """The caller's own notification preferences."""
         caller = await info.context.caller()
         body = await info.context.clients.notifications.get(f"/preferences/{caller.member_id}")
-        return NotificationPreferences.from_body(body)
+        return build(NotificationPreferences, body)
 
 
 @strawberry.type
@@ -110,7 +95,7 @@ class PreferencesMutation:
         body = await info.context.clients.notifications.post(
             f"/preferences/{caller.member_id}", {"input": _patch(input)}
         )
-        return NotificationPreferences.from_body(body)
+        return build(NotificationPreferences, body)
 
 
 QUERIES: list[type] = [PreferencesQuery]

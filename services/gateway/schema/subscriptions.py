@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from services.gateway.feed import NOTIFICATION_TOPIC, PARTNERSHIP_TOPICS, Event, EventFeed
 from services.gateway.schema.commitments import partnership_doc
 from services.gateway.schema.context import Info
+from services.gateway.schema.mapping import build
 from services.gateway.schema.notifications import Notification
 from shared.contracts import NotificationCreated
 from shared.errors import AppError, ErrorCode
@@ -48,15 +49,7 @@ class Subscription:
         async for event in _feed(info).listen((NOTIFICATION_TOPIC,), mine):
             n = event.payload
             assert isinstance(n, NotificationCreated)
-            yield Notification(
-                id=strawberry.ID(n.notification_id),
-                kind=n.kind,
-                title=n.title,
-                body=n.body,
-                subject_id=strawberry.ID(n.subject_id),
-                read=False,
-                created_at=n.created_at,
-            )
+            yield build(Notification, n, id=strawberry.ID(n.notification_id), read=False)
 
     @strawberry.subscription(description="Activity in a partnership the caller is part of.")
     async def partnership_activity(

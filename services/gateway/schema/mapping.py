@@ -1,0 +1,89 @@
+"""One way from a service's answer to a GraphQL object: `build(Type, answer)` fills each field
+of the strawberry type from the answer's value of the same name, so a type that shows what the
+service sends needs no mapper of its own.
+
+The answer is a pydantic model (a contract from `shared/contracts/`) or a JSON object, whose
+keys are the field names in snake_case or, as some internal routes write them, camelCase. Each
+value is converted to the field's type: nested object types and lists of them are built the
+same way, enums take the service's value (`"active"` -> `PartnershipStatus.ACTIVE`), date-times
+are parsed from ISO-8601. A missing optional field is null. Fields computed by resolvers are
+left to them. Where the shape truly differs (an id under another name, a value that depends on
+who reads), the caller gives that field as a keyword, converted the same way:
+`build(Network, body, id=body["networkId"])`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING as NO_DEFAULT
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.enum import StrawberryEnumDefinition
+from strawberry.types.field import StrawberryField
+from strawberry.types.private import is_private
+
+T = TypeVar("T")
+MISSING = object()
+
+
+def build(type_: type[T], answer: Mapping[str, Any] | BaseModel, /, **given: Any) -> T:
+    """An instance of the strawberry object type `type_` from `answer`, with the `given`
+    fields read from the keywords instead (a `strawberry.Private` field is only given)."""
+    values: dict[str, Any] = {}
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        name = field.python_name
+        if field.base_resolver is not None:
+            continue
+        if is_private(field.type):
+            if name in given:
+                values[name] = given[name]
+            continue
+        value = given[name] if name in given else _read(answer, name)
+        if value is MISSING:
+            if _has_default(field):
+                continue
+            if not isinstance(field.type, StrawberryOptional):
+                raise KeyError(f"{type_.__name__}.{name}: the answer has no {name!r}")
+            value = None
+        values[name] = convert(field.type, value)
+    return type_(**values)
+
+
+def build_all(type_: type[T], answers: list[Any], /, **given: Any) -> list[T]:
+    return [build(type_, answer, **given) for answer in answers]
+
+
+def convert(type_: Any, value: Any) -> Any:
+    """`value` (from JSON or a contract) as a field of GraphQL type `type_` holds it."""
+    if value is None:
+        return None
+    if isinstance(type_, StrawberryOptional):
+        return convert(type_.of_type, value)
+    if isinstance(type_, StrawberryList):
+        return [convert(type_.of_type, item) for item in value]
+    if isinstance(type_, StrawberryEnumDefinition):
+        return type_.wrapped_cls(value)
+    if type_ is datetime:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(type_, type) and has_object_definition(type_):
+        return value if isinstance(value, type_) else build(type_, value)
+    return value
+
+
+def _read(answer: Mapping[str, Any] | BaseModel, name: str) -> Any:
+    if isinstance(answer, BaseModel):
+        return getattr(answer, name, MISSING)
+    if name in answer:
+        return answer[name]
+    return answer.get(_camel(name), MISSING)
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _has_default(field: StrawberryField) -> bool:
+    return field.default is not NO_DEFAULT or field.default_factory is not NO_DEFAULT
