@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from shared.contracts.base import Payload
 
@@ -142,6 +144,39 @@ class OrganizationReliabilityChanged(Payload):
     reliability: float
     previous: float | None = None
     closed_commitments: int = 0
+
+
+class ContributionTotal(Payload):
+    """One organization's contributions of one kind and unit, summed."""
+
+    organization_id: str
+    kind: ContributionKind
+    unit: str
+    quantity: float
+    estimated_value: float
+    count: int
+
+
+def contribution_totals(contributions: Iterable[Mapping[str, Any]]) -> list[ContributionTotal]:
+    """Per organization, kind and unit, in the order each first appears (the partnership's
+    `contributionTotals` and its report read the same sums)."""
+    sums: dict[tuple[str, str, str], list[float]] = {}
+    for c in contributions:
+        row = sums.setdefault((c["organization_id"], c["kind"], c["unit"]), [0.0, 0.0, 0])
+        row[0] += c["quantity"]
+        row[1] += c.get("estimated_value", 0.0)
+        row[2] += 1
+    return [
+        ContributionTotal(
+            organization_id=organization_id,
+            kind=ContributionKind(kind),
+            unit=unit,
+            quantity=quantity,
+            estimated_value=value,
+            count=int(count),
+        )
+        for (organization_id, kind, unit), (quantity, value, count) in sums.items()
+    ]
 
 
 # The partnership report as CSV (`PartnershipReport.csv`): one row per figure or comment, these

@@ -10,30 +10,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.commitments.domain.health import Health
-from shared.contracts.commitments import REPORT_CSV_COLUMNS
+from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
 
 Doc = dict[str, Any]
 
 
-def contribution_totals(contributions: Sequence[Doc]) -> list[Doc]:
-    """Per organization, kind and unit: quantity and estimated value summed."""
-    totals: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for c in contributions:
-        row = totals[(c["organization_id"], c["kind"], c["unit"])]
-        row[0] += c["quantity"]
-        row[1] += c.get("estimated_value", 0.0)
-        row[2] += 1
-    return [
-        {
-            "organization_id": org,
-            "kind": kind,
-            "unit": unit,
-            "quantity": quantity,
-            "estimated_value": value,
-            "count": int(count),
-        }
-        for (org, kind, unit), (quantity, value, count) in sorted(totals.items())
-    ]
+def sorted_totals(contributions: Sequence[Doc]) -> list[Doc]:
+    """The contribution totals by organization, kind and unit."""
+    totals = contribution_totals(contributions)
+    by_key = sorted(totals, key=lambda t: (t.organization_id, t.kind.value, t.unit))
+    return [t.model_dump(mode="json") for t in by_key]
 
 
 def build_report(
@@ -72,7 +58,7 @@ def build_report(
             {"title": m["title"], "note": m.get("note", ""), "reached_at": m["reached_at"]}
             for m in milestones
         ],
-        "contributions": contribution_totals(contributions),
+        "contributions": sorted_totals(contributions),
         "total_estimated_value": sum(c.get("estimated_value", 0.0) for c in contributions),
         "participants_reached": sum(f.get("participants_reached", 0) for f in feedback),
         "feedback": {

@@ -19,7 +19,7 @@ from services.gateway.schema.enums import (
 )
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_of
-from shared.contracts.commitments import REPORT_CSV_COLUMNS
+from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
 
 if TYPE_CHECKING:
     from services.gateway.schema.intake import Organization
@@ -225,24 +225,8 @@ class Partnership:
 
     @strawberry.field(description="Per organization, kind and unit, summed.")
     async def contribution_totals(self, info: Info) -> list[ContributionTotal]:
-        totals: dict[tuple[str, str, str], ContributionTotal] = {}
-        for c in await records(info, "contributions", self.id):
-            key = (c["organization_id"], c["kind"], c["unit"])
-            total = totals.setdefault(
-                key,
-                ContributionTotal(
-                    organization_id=strawberry.ID(c["organization_id"]),
-                    kind=ContributionKind(c["kind"]),
-                    unit=c["unit"],
-                    quantity=0.0,
-                    estimated_value=0.0,
-                    count=0,
-                ),
-            )
-            total.quantity += c["quantity"]
-            total.estimated_value += c["estimated_value"]
-            total.count += 1
-        return list(totals.values())
+        totals = contribution_totals(await records(info, "contributions", self.id))
+        return build_all(ContributionTotal, totals)
 
     @strawberry.field
     async def feedback(
