@@ -9,11 +9,11 @@ from typing import Any
 
 from deploy.stack import Stack
 from shared.contracts import MatchAccepted, MatchParty
-from tests.integration.test_gateway_core import codes, register
-from tests.integration.test_matching_flow import RESPOND, matches_of, outreach_and_funder
 from tests.support.events import produce
+from tests.support.matches import RESPOND, matches_of
+from tests.support.organizations import outreach_and_funder, register
 from tests.support.partnerships import CHECK_IN, COMMIT, PARTNERSHIP, form
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 PARTNERSHIPS = f"""query($n: ID!) {{ partnerships(networkId: $n, first: 50) {{

@@ -14,9 +14,7 @@ from gql import gql
 from gql.transport.websockets import WebsocketsTransport
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import register
-from tests.integration.test_intake_operations import ADD_MEMBER, REMOVE_MEMBER
-from tests.integration.test_matching_flow import register_profile
+from tests.support.organizations import ADD_MEMBER, REMOVE_MEMBER, register, register_profile
 from tests.support.partnerships import CHECK_IN, form
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually

@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import codes
-from tests.integration.test_matching_flow import register_profile
 from tests.support.events import read_all
+from tests.support.organizations import register_profile
 from tests.support.partnerships import CHECK_IN, COMMIT, UPDATE, form, set_clock, tick
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 T0 = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)

@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from deploy.stack import Stack, settings_env
-from tests.integration.test_gateway_core import register
 from tests.support.events import read_all
+from tests.support.organizations import register
 from tests.support.partnerships import COMMIT, form, set_clock, tick
 from tests.support.stack import Client, create_network, free_port
 from tests.support.wait import eventually

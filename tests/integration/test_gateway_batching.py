@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from deploy.stack import Stack
-from tests.integration.test_matching_flow import register_profile
+from tests.support.organizations import register_profile
 from tests.support.partnerships import COMMIT, form
 from tests.support.stack import Client, create_network
 from tests.support.traces import spans_of

@@ -35,10 +35,10 @@ from graphql import (
 
 from deploy.stack import Stack
 from services.gateway.schema import build_schema
-from tests.integration.test_gateway_core import codes, register
-from tests.integration.test_matching_flow import matches_of, outreach_and_funder
+from tests.support.matches import matches_of
+from tests.support.organizations import outreach_and_funder, register
 from tests.support.partnerships import COMMIT, form
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 SCHEMA = build_schema()._schema

@@ -16,8 +16,8 @@ from gql import gql
 from gql.transport.websockets import WebsocketsTransport
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import codes, register
-from tests.support.stack import Client, create_network, stack_settings
+from tests.support.organizations import register
+from tests.support.stack import Client, codes, create_network, stack_settings
 
 RATE_BURST = 20
 

@@ -17,10 +17,10 @@ import pytest
 
 from deploy.stack import Stack
 from services.gateway.schema import build_schema
-from tests.integration.test_gateway_core import codes, register
-from tests.integration.test_matching_flow import matches_of, register_profile
+from tests.support.matches import matches_of
+from tests.support.organizations import register, register_profile
 from tests.support.partnerships import COMMIT, form
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 ROLES = ("operator", "admin", "member", "outsider")

@@ -8,10 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import codes, register
-from tests.integration.test_matching_flow import RESPOND, matches_of, outreach_and_funder
+from tests.support.matches import RESPOND, matches_of
+from tests.support.organizations import outreach_and_funder, register
 from tests.support.partnerships import CHECK_IN, COMMIT, FORM, UPDATE
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 CHECK_INS = "query($id: ID!) { partnership(id: $id) { checkIns { edges { node { id } } } } }"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import codes
-from tests.integration.test_intake_operations import assert_cloud_event, events_of, register
-from tests.support.stack import Client
+from tests.support.events import assert_cloud_event, events_of
+from tests.support.organizations import register_outreach
+from tests.support.stack import Client, codes
 from tests.support.wait import eventually
 
 NEED_FIELDS = """id title focusArea area severity requiredResources affectedPopulations
@@ -56,7 +56,7 @@ async def test_a_need_reported_twice_is_strengthened_not_duplicated(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
     net = network["networkId"]
-    org = register(operator, net, "Teen Center")
+    org = register_outreach(operator, net, "Teen Center")
     member = operator.as_(org["adminToken"])
     first = member.data(REPORT, {"input": need_input(net)})["reportNeed"]
     assert first["strengthened"] is False
@@ -209,7 +209,7 @@ def test_a_bad_file_is_rejected_whole_and_writes_nothing(
 def test_only_the_operator_imports_and_members_report(
     operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], f"Importer {uuid.uuid4().hex[:6]}")
+    org = register_outreach(operator, network["networkId"], f"Importer {uuid.uuid4().hex[:6]}")
     admin = operator.as_(org["adminToken"])
     errors = admin.errors(IMPORT, {"net": network["networkId"], "csv": SURVEY})
     assert codes(errors) == ["FORBIDDEN"]
@@ -231,7 +231,7 @@ def test_need_coalitions_appear_once_matching_has_the_need(
     operator: Client, network: dict[str, str]
 ) -> None:
     net = network["networkId"]
-    register(operator, net, "Westside Counselors", focusAreas=["counseling"],
+    register_outreach(operator, net, "Westside Counselors", focusAreas=["counseling"],
              offers=[{"kind": "COUNSELING"}])  # fmt: skip
     need = operator.data(REPORT, {"input": need_input(net, requiredResources=["COUNSELING"])})
 

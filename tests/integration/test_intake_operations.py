@@ -4,17 +4,20 @@ Kafka with their CloudEvents headers."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import codes
-from tests.integration.test_slice import REGISTER, registration
-from tests.support.stack import Client
+from tests.support.events import assert_cloud_event, events_of
+from tests.support.organizations import (
+    ADD_MEMBER,
+    REGISTER,
+    REMOVE_MEMBER,
+    register_outreach,
+    registration,
+)
+from tests.support.stack import Client, codes
 from tests.support.wait import eventually
 
 ORG_FIELDS = "id name mission focusAreas freeTags archived offers { kind quantity }"
@@ -22,9 +25,6 @@ UPDATE = f"""
 mutation U($id: ID!, $input: UpdateOrganizationInput!) {{
   updateOrganization(id: $id, input: $input) {{ {ORG_FIELDS} }} }}"""
 ARCHIVE = "mutation A($id: ID!) { archiveOrganization(id: $id) { id archived } }"
-ADD_MEMBER = """
-mutation M($org: ID!, $input: AddMemberInput!) {
-  addMember(organizationId: $org, input: $input) { token member { id name email role } } }"""
 ROTATE = "mutation R($id: ID!) { rotateJoinCode(networkId: $id) { id joinCode } }"
 ORGANIZATIONS = """
 query O($net: ID!, $focus: String, $kind: ResourceKind, $search: String, $first: Int,
@@ -34,51 +34,10 @@ query O($net: ID!, $focus: String, $kind: ResourceKind, $search: String, $first:
     edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }"""
 
 
-def register(operator: Client, network_id: str, name: str, **change: Any) -> dict[str, Any]:
-    slug = name.lower().replace(" ", "")
-    body = {**registration(network_id, name, f"admin@{slug}.org"), **change}
-    result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
-    return result
-
-
-async def events_of(stack: Stack, topic: str, subject: str) -> list[tuple[dict[str, str], Any]]:
-    """(headers, body) of the events on `topic` about `subject`, read with a plain consumer."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.settings.kafka_bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        for _ in range(30):
-            batches = await consumer.getmany(timeout_ms=1000)
-            found = [
-                ({k: v.decode() for k, v in r.headers}, json.loads(r.value))
-                for records in batches.values()
-                for r in records
-                if r.key == subject.encode()
-            ]
-            if found:
-                return found
-        return []
-    finally:
-        await consumer.stop()
-
-
-def assert_cloud_event(headers: dict[str, str], event_type: str, subject: str) -> None:
-    assert headers["ce_specversion"] == "1.0"
-    assert headers["ce_type"] == event_type
-    assert headers["ce_subject"] == subject
-    assert headers["ce_source"] == "commonweave/intake"
-    assert headers["ce_id"] and headers["ce_time"]
-    assert "traceparent" in headers
-
-
 async def test_update_changes_only_the_fields_sent_and_publishes_the_profile(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], "River Keepers")
+    org = register_outreach(operator, network["networkId"], "River Keepers")
     admin = operator.as_(org["adminToken"])
     org_id = org["organization"]["id"]
     updated = admin.data(
@@ -100,7 +59,7 @@ async def test_update_changes_only_the_fields_sent_and_publishes_the_profile(
 def test_update_validation_names_the_field_and_writes_nothing(
     operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], "Trail Crew")
+    org = register_outreach(operator, network["networkId"], "Trail Crew")
     admin = operator.as_(org["adminToken"])
     org_id = org["organization"]["id"]
     bad = {"offers": [{"kind": "VENUE"}, {"kind": "FUNDING"}, {"kind": "OUTREACH", "quantity": -1}]}
@@ -116,8 +75,8 @@ def test_update_validation_names_the_field_and_writes_nothing(
 def test_only_its_admin_updates_and_a_taken_name_is_a_conflict(
     operator: Client, network: dict[str, str]
 ) -> None:
-    first = register(operator, network["networkId"], "Harbor Arts")
-    second = register(operator, network["networkId"], "Bay Dancers")
+    first = register_outreach(operator, network["networkId"], "Harbor Arts")
+    second = register_outreach(operator, network["networkId"], "Bay Dancers")
     second_admin = operator.as_(second["adminToken"])
     first_id = first["organization"]["id"]
     assert codes(second_admin.errors(UPDATE, {"id": first_id, "input": {"mission": "x"}})) == [
@@ -135,7 +94,7 @@ def test_only_its_admin_updates_and_a_taken_name_is_a_conflict(
 async def test_archive_hides_the_organization_from_listings(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], "Old Guild")
+    org = register_outreach(operator, network["networkId"], "Old Guild")
     org_id = org["organization"]["id"]
     member = operator.as_(org["adminToken"]).data(
         ADD_MEMBER, {"org": org_id, "input": {"name": "Mo", "email": "mo@oldguild.org"}}
@@ -157,7 +116,7 @@ async def test_archive_hides_the_organization_from_listings(
 async def test_add_member_returns_a_token_once_and_email_is_unique_in_the_network(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], "Food Share")
+    org = register_outreach(operator, network["networkId"], "Food Share")
     admin = operator.as_(org["adminToken"])
     org_id = org["organization"]["id"]
     added = admin.data(
@@ -169,7 +128,7 @@ async def test_add_member_returns_a_token_once_and_email_is_unique_in_the_networ
     me = operator.as_(added["token"]).data("{ me { memberId organizationId role } }")["me"]
     assert me == {"memberId": added["member"]["id"], "organizationId": org_id, "role": "ORG_ADMIN"}
 
-    other = register(operator, network["networkId"], "Book Share")
+    other = register_outreach(operator, network["networkId"], "Book Share")
     duplicate = operator.as_(other["adminToken"]).errors(
         ADD_MEMBER,
         {"org": other["organization"]["id"], "input": {"name": "B", "email": "bo@foodshare.org"}},
@@ -199,9 +158,6 @@ async def test_add_member_returns_a_token_once_and_email_is_unique_in_the_networ
     assert_cloud_event(events[0][0], "member.joined", org_id)
 
 
-REMOVE_MEMBER = """
-mutation R($org: ID!, $member: ID!) {
-  removeMember(organizationId: $org, memberId: $member) { id email role } }"""
 ME = "{ me { memberId } }"
 INBOX_TITLES = "{ notifications(first: 50) { edges { node { title } } } }"
 
@@ -209,7 +165,7 @@ INBOX_TITLES = "{ notifications(first: 50) { edges { node { title } } } }"
 async def test_removing_a_member_revokes_their_tokens_at_once(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
-    org = register(operator, network["networkId"], "Tool Library")
+    org = register_outreach(operator, network["networkId"], "Tool Library")
     admin = operator.as_(org["adminToken"])
     org_id = org["organization"]["id"]
     admin_id = admin.data(ME)["me"]["memberId"]
@@ -270,9 +226,13 @@ def test_organizations_connection_filters_and_pages(
 ) -> None:
     net = network["networkId"]
     for i in range(5):
-        register(operator, net, f"Green Team {i}", focusAreas=["recycling"],
-                 offers=[{"kind": "VOLUNTEERS" if i % 2 else "FUNDING"}])  # fmt: skip
-    register(operator, net, "Chess Club", focusAreas=["chess"], mission="Board games for all")
+        kind = "VOLUNTEERS" if i % 2 else "FUNDING"
+        register_outreach(
+            operator, net, f"Green Team {i}", focusAreas=["recycling"], offers=[{"kind": kind}]
+        )
+    register_outreach(
+        operator, net, "Chess Club", focusAreas=["chess"], mission="Board games for all"
+    )
 
     def names(**variables: Any) -> tuple[list[str], dict[str, Any]]:
         found = operator.data(ORGANIZATIONS, {"net": net, **variables})["organizations"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_slice import REGISTER, registration
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client
 
 

@@ -10,15 +10,10 @@ from typing import Any
 
 from deploy.stack import Stack
 from shared.contracts import NeedProfile, NeedReported
-from tests.integration.test_gateway_core import codes
-from tests.integration.test_matching_flow import (
-    RESPOND,
-    accepted_events,
-    matches_of,
-    register_profile,
-)
 from tests.support.events import produce
-from tests.support.stack import Client, create_network
+from tests.support.matches import RESPOND, accepted_events, matches_of
+from tests.support.organizations import register_profile
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
 COALITIONS = """

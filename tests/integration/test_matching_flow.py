@@ -4,64 +4,18 @@ checked (FORBIDDEN, CONFLICT, NOT_FOUND across networks)."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from typing import Any
-
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import REGISTER, codes
-from tests.support.stack import Client, create_network
+from tests.support.matches import RESPOND, accepted_events, matches_of
+from tests.support.organizations import outreach_and_funder, register_profile
+from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
 
-EVENINGS = [{"day": "Tuesday", "start": "17:00", "end": "20:00"}]
-MATCHES = """
-query M($id: ID!) { matches(organizationId: $id, first: 10) { edges { node {
-  id score status reasons components { name score weight } parties { organizationId name answer }
-} } } }
-"""
-RESPOND = """
-mutation R($id: ID!, $d: MatchDecision!) {
-  respondToMatch(matchId: $id, decision: $d, reason: "ok") {
-    id status parties { organizationId answer } } }
-"""
 UPDATE = """
 mutation U($id: ID!, $input: UpdateOrganizationInput!) {
   updateOrganization(id: $id, input: $input) { id } }
 """
-
-
-def register_profile(
-    operator: Client, network_id: str, name: str, **profile: Any
-) -> dict[str, Any]:
-    slug = name.lower().replace(" ", "-")
-    body = {
-        "networkId": network_id,
-        "name": name,
-        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
-        "region": "Lane County",
-        "timeZone": "America/Los_Angeles",
-        "availability": EVENINGS,
-        **profile,
-    }
-    result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
-    return result
-
-
-def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    funder = register_profile(
-        operator, network_id, "Lane Community Foundation",
-        mission="Grants for community health and family wellbeing",
-        focusAreas=["community health"], offers=[{"kind": "FUNDING"}], needs=[{"kind": "OUTREACH"}],
-    )  # fmt: skip
-    outreach = register_profile(
-        operator, network_id, "Neighbors United",
-        mission="Door-to-door outreach connecting families with community health resources",
-        focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
-    )  # fmt: skip
-    return outreach, funder
 
 
 def matching_version(stack: Stack, organization_id: str) -> int:
@@ -73,31 +27,6 @@ def matching_version(stack: Stack, organization_id: str) -> int:
     )
     version: int = response.json()["version"] if response.status_code == 200 else 0
     return version
-
-
-def matches_of(client: Client, organization_id: str) -> list[dict[str, Any]]:
-    edges = client.data(MATCHES, {"id": organization_id})["matches"]["edges"]
-    return [e["node"] for e in edges]
-
-
-async def accepted_events(stack: Stack, match_id: str) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        "match.accepted",
-        bootstrap_servers=stack.settings.kafka_bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        for _ in range(30):  # bounded polling: each getmany waits up to a second for records
-            batches = await consumer.getmany(timeout_ms=1000)
-            found = [json.loads(r.value) for rs in batches.values() for r in rs]
-            mine = [f for f in found if f["match_id"] == match_id]
-            if mine:
-                return mine
-        return []
-    finally:
-        await consumer.stop()
 
 
 async def test_complementary_organizations_match_and_both_accept(stack: Stack) -> None:

@@ -4,35 +4,19 @@ server is down arrives once it is back."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from deploy.stack import Stack
 from shared import contracts as c
-from tests.integration.test_slice import INBOX, REGISTER, registration
 from tests.support.events import produce
+from tests.support.notifications import Mailbox, kinds, two_partners
 from tests.support.receiver import Receiver
-from tests.support.stack import Client, create_network, free_port, stack_settings
+from tests.support.stack import free_port, stack_settings
 from tests.support.wait import eventually
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def subjects_to(self, address: str) -> list[str]:
-        return [str(m["Subject"]) for m in self.messages if m["To"] == address]
 
 
 @pytest.fixture(scope="module")
@@ -54,31 +38,6 @@ def mail_stack(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iter
     )
     with Stack(settings, report=lambda line: None) as running:
         yield running
-
-
-def kinds(client: Client) -> list[str]:
-    edges = client.data(INBOX)["notifications"]["edges"]
-    return [edge["node"]["kind"] for edge in edges]
-
-
-def two_partners(stack: Stack) -> tuple[c.PartnershipRef, list[tuple[Client, str]]]:
-    network = create_network(stack)
-    operator = Client(stack.graphql_url, network["operatorToken"])
-    admins, org_ids = [], []
-    for name in ("GreenLeaf", "Northside School"):
-        email = f"{uuid.uuid4().hex[:8]}@{name.split()[0].lower()}.org"
-        data = operator.data(REGISTER, {"input": registration(network["networkId"], name, email)})
-        admins.append((operator.as_(data["registerOrganization"]["adminToken"]), email))
-        org_ids.append(data["registerOrganization"]["organization"]["id"])
-    for client, _ in admins:  # notifications knows them once it has welcomed them
-        eventually(lambda cl=client: "organization.registered" in kinds(cl), timeout=45)
-    partnership = c.PartnershipRef(
-        partnership_id=f"prt_{uuid.uuid4().hex}",
-        network_id=network["networkId"],
-        name="GreenLeaf + Northside School",
-        organization_ids=org_ids,
-    )
-    return partnership, admins
 
 
 async def test_email_waits_for_the_mail_server_and_every_event_notifies_once(

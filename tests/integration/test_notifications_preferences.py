@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 
 from deploy.stack import Stack
 from shared import contracts as c
-from tests.integration.test_notifications_channels import Mailbox, kinds, two_partners
-from tests.integration.test_slice import REGISTER, registration
 from tests.support.events import produce
+from tests.support.notifications import Mailbox, kinds, two_partners
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, free_port, stack_settings
 from tests.support.wait import eventually
 

@@ -10,7 +10,8 @@ import pytest
 from pymongo import MongoClient
 
 from deploy.stack import Stack
-from tests.integration.test_slice import INBOX, REGISTER, registration
+from tests.support.notifications import INBOX
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
 

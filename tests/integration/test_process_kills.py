@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from deploy.stack import Stack
-from tests.integration.test_slice import REGISTER, registration
 from tests.support.audit import duplicated, effects, missing
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
 

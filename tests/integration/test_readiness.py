@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 
 from deploy.stack import Stack
-from tests.integration.test_slice import INBOX, REGISTER, registration
 from tests.support.gateway import lone_gateway, lone_settings
+from tests.support.notifications import INBOX
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
 

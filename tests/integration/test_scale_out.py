@@ -41,8 +41,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.stack import Stack, _die_with_parent, settings_env
 from shared.settings import ServiceName
-from tests.integration.test_slice import REGISTER, registration
 from tests.support.audit import duplicated, effects, missing
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, free_port, stack_settings
 from tests.support.wait import eventually
 

@@ -8,28 +8,11 @@ from typing import Any
 import httpx
 
 from deploy.stack import Stack
+from tests.support.notifications import INBOX
+from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client
 from tests.support.traces import spans_of
 from tests.support.wait import eventually
-
-REGISTER = """
-mutation Register($input: RegisterOrganizationInput!) {
-  registerOrganization(input: $input) { adminToken organization { id name } }
-}"""
-INBOX = (
-    "{ notifications(first: 10) { edges { node { kind title body } } } unreadNotificationCount }"
-)
-
-
-def registration(network_id: str, name: str, email: str) -> dict[str, Any]:
-    return {
-        "networkId": network_id,
-        "name": name,
-        "mission": "Protect the river and teach recycling in schools",
-        "focusAreas": ["environment"],
-        "offers": [{"kind": "OUTREACH", "description": "door to door"}],
-        "admin": {"name": "Ann Lee", "email": email},
-    }
 
 
 def test_registration_reaches_the_admin_inbox_in_one_trace(

@@ -1,14 +1,20 @@
-"""Producing events onto the real broker the way a service would, for consumer tests."""
+"""Producing events onto the real broker the way a service would, for consumer tests, and
+reading back what the services published."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from deploy.stack import Stack
 from shared.contracts import Payload
 from shared.events import Envelope
+
+T = TypeVar("T")
 
 
 async def produce(
@@ -57,3 +63,48 @@ async def read_all(bootstrap: str, topics: list[str], quiet_seconds: float = 3.0
         return records
     finally:
         await consumer.stop()
+
+
+async def first_found(bootstrap: str, topic: str, pick: Callable[[Any], T | None]) -> list[T]:
+    """What `pick` makes of the records on `topic` (None: not wanted), read with a fresh
+    consumer from the earliest offset: the first poll that finds any answers them; [] after
+    30 polls of up to a second each."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        for _ in range(30):
+            batches = await consumer.getmany(timeout_ms=1000)
+            found = [x for rs in batches.values() for r in rs if (x := pick(r)) is not None]
+            if found:
+                return found
+        return []
+    finally:
+        await consumer.stop()
+
+
+async def events_of(stack: Stack, topic: str, subject: str) -> list[tuple[dict[str, str], Any]]:
+    """(headers, body) of the events on `topic` about `subject`."""
+
+    def about_subject(r: Any) -> tuple[dict[str, str], Any] | None:
+        if r.key != subject.encode():
+            return None
+        return {k: v.decode() for k, v in r.headers}, json.loads(r.value)
+
+    return await first_found(stack.settings.kafka_bootstrap, topic, about_subject)
+
+
+def assert_cloud_event(
+    headers: dict[str, str], event_type: str, subject: str, source: str = "commonweave/intake"
+) -> None:
+    """The CloudEvents headers of a published event, with its trace context."""
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["ce_type"] == event_type
+    assert headers["ce_subject"] == subject
+    assert headers["ce_source"] == source
+    assert headers["ce_id"] and headers["ce_time"]
+    assert "traceparent" in headers

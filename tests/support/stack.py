@@ -87,6 +87,11 @@ class Client:
         return Client(self.url, token)
 
 
+def codes(errors: list[dict[str, Any]]) -> list[str]:
+    """The error codes of a GraphQL answer's `errors`, in order."""
+    return [e["extensions"]["code"] for e in errors]
+
+
 def create_network(
     stack: Stack, name: str = "Lane Network", time_zone: str = "America/Los_Angeles"
 ) -> dict[str, str]:

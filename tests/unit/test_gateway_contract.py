@@ -32,7 +32,7 @@ from shared.contracts.intake import ResourceKind
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
 from shared.settings import Settings
-from tests.unit.test_matching_eval import MENTAL_HEALTH_NEED, build
+from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index
 
 SDL = build_schema(Settings(_env_file=None)).as_str()  # type: ignore[call-arg]
 
@@ -95,7 +95,7 @@ def test_coalitions_come_best_first_by_the_score_they_show() -> None:
     need = MENTAL_HEALTH_NEED.model_copy(
         update={"required_resources": ["counseling", "venue", "sign language interpreters"]}
     )
-    found = coalitions(build(), need, alternatives=10)
+    found = coalitions(field_report_index(), need, alternatives=10)
     assert len(found) == 3
     scores = [c.score for c in found]
     assert scores == sorted(scores, reverse=True)
@@ -104,7 +104,7 @@ def test_coalitions_come_best_first_by_the_score_they_show() -> None:
     partial = next(c for c in found if "counseling" in c.uncovered_resources)
     assert partial.score < found[0].score
     # asked for one, the one is the best
-    assert coalitions(build(), need, alternatives=1) == found[:1]
+    assert coalitions(field_report_index(), need, alternatives=1) == found[:1]
 
 
 def test_the_gateway_orders_what_it_shows_by_score() -> None:

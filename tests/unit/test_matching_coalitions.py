@@ -16,7 +16,7 @@ from services.matching.domain.coalitions import (
     coverage,
 )
 from shared.contracts.matching import MatchDecision, MatchStatus
-from tests.unit.test_matching_eval import MENTAL_HEALTH_NEED, build
+from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 NEED = MENTAL_HEALTH_NEED.model_copy(
@@ -25,7 +25,7 @@ NEED = MENTAL_HEALTH_NEED.model_copy(
 
 
 def test_a_coalition_tells_each_member_who_brings_what() -> None:
-    index = build()
+    index = field_report_index()
     best = coalitions(index, NEED, alternatives=1)[0]
     assert best.uncovered_resources == ["sign language interpreters"]
     assert coverage(NEED, best) == 2 / 3
@@ -38,7 +38,7 @@ def test_a_coalition_tells_each_member_who_brings_what() -> None:
 
 
 def test_a_coalition_match_names_the_need_and_every_party() -> None:
-    index = build()
+    index = field_report_index()
     best = coalitions(index, NEED, alternatives=1)[0]
     ids = [m.organization_id for m in best.members]
     reasons = {o: coalition_reasons(index, NEED, best, o) for o in ids}

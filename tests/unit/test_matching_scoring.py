@@ -14,7 +14,7 @@ from services.matching.domain.scoring import Weights, top_partners
 from shared.contracts import AvailabilityWindow
 from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import AppError, ErrorCode
-from tests.unit.test_matching_eval import ORGANIZATIONS, org
+from tests.support.field_report import ORGANIZATIONS, org
 
 MONDAY = date(2025, 1, 6)
 

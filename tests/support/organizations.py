@@ -1,0 +1,91 @@
+"""Registering organizations and their members through the gateway, the ways the integration
+tests need them: a plain one, one offering outreach, one with a full matching profile, and
+the outreach organization and funder that matching pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.stack import Client
+
+REGISTER = """
+mutation Register($input: RegisterOrganizationInput!) {
+  registerOrganization(input: $input) { adminToken organization { id name } }
+}"""
+ADD_MEMBER = """
+mutation M($org: ID!, $input: AddMemberInput!) {
+  addMember(organizationId: $org, input: $input) { token member { id name email role } } }"""
+REMOVE_MEMBER = """
+mutation R($org: ID!, $member: ID!) {
+  removeMember(organizationId: $org, memberId: $member) { id email role } }"""
+EVENINGS = [{"day": "Tuesday", "start": "17:00", "end": "20:00"}]
+
+
+def registration(network_id: str, name: str, email: str) -> dict[str, Any]:
+    """The input of an environmental organization that offers outreach, its admin `email`."""
+    return {
+        "networkId": network_id,
+        "name": name,
+        "mission": "Protect the river and teach recycling in schools",
+        "focusAreas": ["environment"],
+        "offers": [{"kind": "OUTREACH", "description": "door to door"}],
+        "admin": {"name": "Ann Lee", "email": email},
+    }
+
+
+def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:
+    """A plain organization (a mission, nothing offered or needed): `registerOrganization`'s
+    answer, with `adminToken` and `organization { id name }`."""
+    slug = name.lower().replace(" ", "-")
+    body = {
+        "networkId": network_id,
+        "name": name,
+        "mission": "Neighbours helping neighbours",
+        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
+    }
+    return _registered(operator, body)
+
+
+def register_outreach(
+    operator: Client, network_id: str, name: str, **change: Any
+) -> dict[str, Any]:
+    """The `registration` organization under `name`, with the input fields in `change`."""
+    slug = name.lower().replace(" ", "")
+    return _registered(operator, {**registration(network_id, name, f"admin@{slug}.org"), **change})
+
+
+def register_profile(
+    operator: Client, network_id: str, name: str, **profile: Any
+) -> dict[str, Any]:
+    """An organization in Lane County, free on Tuesday evenings, with `profile`'s fields."""
+    slug = name.lower().replace(" ", "-")
+    body = {
+        "networkId": network_id,
+        "name": name,
+        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
+        "region": "Lane County",
+        "timeZone": "America/Los_Angeles",
+        "availability": EVENINGS,
+        **profile,
+    }
+    return _registered(operator, body)
+
+
+def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two organizations matching suggests to each other: each needs what the other offers."""
+    funder = register_profile(
+        operator, network_id, "Lane Community Foundation",
+        mission="Grants for community health and family wellbeing",
+        focusAreas=["community health"], offers=[{"kind": "FUNDING"}], needs=[{"kind": "OUTREACH"}],
+    )  # fmt: skip
+    outreach = register_profile(
+        operator, network_id, "Neighbors United",
+        mission="Door-to-door outreach connecting families with community health resources",
+        focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
+    )  # fmt: skip
+    return outreach, funder
+
+
+def _registered(operator: Client, body: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
+    return result
