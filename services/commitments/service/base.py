@@ -15,9 +15,18 @@ from services.commitments.store import CommitmentStore
 from shared import contracts as c
 from shared.clock import Clock
 from shared.errors import not_found
+from shared.events import new_id
 from shared.mongo import Document
 from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
+
+RECORD_ID_PREFIX = {
+    "commitments": "cmt",
+    "check_ins": "chk",
+    "milestones": "mil",
+    "contributions": "con",
+    "feedback": "fbk",
+}
 
 
 class UseCases:
@@ -44,6 +53,19 @@ class UseCases:
                 changes["status"] = after.value
         p.update(changes)
         await self.store.set_partnership(p["_id"], changes, tx.session)
+
+    async def _add_record(
+        self, p: Document, collection: str, fields: dict[str, Any], tx: Transaction, now: datetime
+    ) -> Document:
+        """A new record of the partnership `p` in `collection`, its id prefixed by kind."""
+        doc = {
+            "_id": new_id(RECORD_ID_PREFIX[collection]),
+            "partnership_id": p["_id"],
+            **fields,
+            "created_at": now,
+        }
+        await self.store.insert_child(collection, doc, tx.session)
+        return doc
 
     async def _announce_update(self, p: Document, tx: Transaction) -> None:
         roles = [c.PartnershipRole(**r) for r in p["roles"]]

@@ -24,7 +24,6 @@ from services.commitments.domain.records import (
 from services.commitments.service.base import UseCases
 from shared import contracts as c
 from shared.errors import bad_input, not_found
-from shared.events import new_id
 from shared.idempotency import Answered, no_answer
 from shared.mongo import Document
 
@@ -40,17 +39,14 @@ class Records(UseCases):
             rules.check_partner(
                 data.owner_organization_id, p["organization_ids"], "input.owner_organization_id"
             )
-            doc = {
-                "_id": new_id("cmt"),
-                "partnership_id": partnership_id,
+            fields = {
                 "network_id": p["network_id"],
                 **data.model_dump(mode="python"),
                 "status": CommitmentStatus.OPEN.value,
                 "note": "",
-                "created_at": now,
                 "closed_at": None,
             }
-            await self.store.insert_child("commitments", doc, tx.session)
+            doc = await self._add_record(p, "commitments", fields, tx, now)
             await self._set(p, {}, tx)
             await tx.publish("commitment.made", doc["_id"], commitment_event(p, doc))
             await answered(tx.session, doc)
@@ -86,13 +82,7 @@ class Records(UseCases):
             raise bad_input("input.held_at", "a check-in cannot be recorded before it is held")
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
-            doc = {
-                "_id": new_id("chk"),
-                "partnership_id": partnership_id,
-                **data.model_dump(mode="python"),
-                "created_at": now,
-            }
-            await self.store.insert_child("check_ins", doc, tx.session)
+            doc = await self._add_record(p, "check_ins", data.model_dump(mode="python"), tx, now)
             last = max(filter(None, [p["last_check_in_at"], data.held_at]))
             await self._set(
                 p, {"last_check_in_at": last, "next_check_in_at": last + cadence_of(p)}, tx
@@ -112,14 +102,8 @@ class Records(UseCases):
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
             now = self.clock.now()
-            doc = {
-                "_id": new_id("mil"),
-                "partnership_id": partnership_id,
-                **data.model_dump(),
-                "reached_at": now,
-                "created_at": now,
-            }
-            await self.store.insert_child("milestones", doc, tx.session)
+            fields = {**data.model_dump(), "reached_at": now}
+            doc = await self._add_record(p, "milestones", fields, tx, now)
             await self._set(p, {}, tx)
             await tx.publish(
                 "milestone.reached",
@@ -139,13 +123,8 @@ class Records(UseCases):
             rules.check_partner(
                 data.organization_id, p["organization_ids"], "input.organization_id"
             )
-            doc = {
-                "_id": new_id("con"),
-                "partnership_id": partnership_id,
-                **data.model_dump(mode="json"),
-                "created_at": self.clock.now(),
-            }
-            await self.store.insert_child("contributions", doc, tx.session)
+            fields = data.model_dump(mode="json")
+            doc = await self._add_record(p, "contributions", fields, tx, self.clock.now())
             await self._set(p, {}, tx)
             payload = c.ContributionLogged(
                 partnership=ref(p),
@@ -171,15 +150,8 @@ class Records(UseCases):
         async with self.outbox.transaction() as tx:
             p = await self._running(partnership_id, tx)
             now = self.clock.now()
-            doc = {
-                "_id": new_id("fbk"),
-                "partnership_id": partnership_id,
-                **data.model_dump(),
-                "member_id": member_id,
-                "submitted_at": now,
-                "created_at": now,
-            }
-            await self.store.insert_child("feedback", doc, tx.session)
+            fields = {**data.model_dump(), "member_id": member_id, "submitted_at": now}
+            doc = await self._add_record(p, "feedback", fields, tx, now)
             payload = c.FeedbackReceived(
                 partnership=ref(p),
                 feedback_id=doc["_id"],

@@ -23,7 +23,7 @@ from services.gateway.schema.enums import (
     Role,
 )
 from services.gateway.schema.intake import input_to_body
-from services.gateway.schema.mapping import build, build_all
+from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import require_organization_in_network
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import (
@@ -35,7 +35,7 @@ from services.gateway.schema.partnership_types import (
     Partnership,
     partnerships_of,
 )
-from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
+from services.gateway.schema.relay import Connection, check_page_size, connection_of, page_by_id
 from shared.contracts.page import DocPage
 from shared.errors import AppError, ErrorCode
 
@@ -162,17 +162,14 @@ class CommitmentsQuery:
         if not caller.is_operator:
             mine = await partnerships_of(info, caller.organization_id or "")
             items = [p for p in mine if status is None or p.status is status]
-            return page_of(items, [p.id for p in items], first, after)
+            return page_by_id(items, first, after)
         params: Doc = {"network_id": network_id, "first": check_page_size(first)}
         if status is not None:
             params["status"] = status.value
         if after:
             params["after"] = after
-        found = DocPage.model_validate(
-            await info.context.clients.commitments.get("/partnerships", params)
-        )
-        nodes = build_all(Partnership, found.items)
-        return connection(nodes, [n.id for n in nodes], found.has_next_page, after)
+        found = await info.context.clients.commitments.get("/partnerships", params)
+        return connection_of(DocPage.model_validate(found), lambda d: build(Partnership, d), after)
 
     @strawberry.field
     async def commitment(self, info: Info, id: strawberry.ID) -> Commitment:

@@ -16,7 +16,13 @@ from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Match, match_of
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
-from services.gateway.schema.relay import Connection, check_page_size, connection, page_of
+from services.gateway.schema.relay import (
+    Connection,
+    check_page_size,
+    connection,
+    connection_of,
+    page_by_id,
+)
 from shared import contracts
 from shared.contracts.page import EdgePage
 from shared.errors import AppError, ErrorCode
@@ -72,7 +78,7 @@ class Organization:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Partnership]:
         found = await partnerships_of(info, self.id)
-        return page_of(found, [p.id for p in found], first, after)
+        return page_by_id(found, first, after)
 
     @strawberry.field(
         description="Follow-through across its partnerships (0-1); null until a commitment closes."
@@ -230,15 +236,8 @@ class IntakeQuery:
             "after": after,
         }
         params.update({k: v for k, v in optional.items() if v})
-        found = EdgePage.model_validate(
-            await info.context.clients.intake.get("/organizations", params)
-        )
-        return connection(
-            [organization_of(i.node) for i in found.items],
-            [i.cursor for i in found.items],
-            found.has_next_page,
-            after,
-        )
+        found = await info.context.clients.intake.get("/organizations", params)
+        return connection_of(EdgePage.model_validate(found), organization_of, after)
 
 
 async def fetch_organization(info: Info, organization_id: str) -> Organization:

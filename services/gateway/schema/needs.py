@@ -16,7 +16,7 @@ from services.gateway.schema.intake_mutations import intake_write
 from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
-from services.gateway.schema.relay import Connection, check_page_size, connection
+from services.gateway.schema.relay import Connection, check_page_size, connection_of
 from shared import contracts
 from shared.contracts.page import EdgePage
 
@@ -132,13 +132,8 @@ class NeedsQuery:
         params: dict[str, Any] = {"network_id": network_id, "first": check_page_size(first)}
         optional = {"focus_area": focus_area, "area": area, "after": after}
         params.update({k: v for k, v in optional.items() if v})
-        found = EdgePage.model_validate(await info.context.clients.intake.get("/needs", params))
-        return connection(
-            [need_of(i.node) for i in found.items],
-            [i.cursor for i in found.items],
-            found.has_next_page,
-            after,
-        )
+        found = await info.context.clients.intake.get("/needs", params)
+        return connection_of(EdgePage.model_validate(found), need_of, after)
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.mapping import build, build_all
-from services.gateway.schema.relay import Connection, check_page_size, connection
+from services.gateway.schema.relay import Connection, check_page_size, connection_of
 from shared.contracts.page import DocPage
 
 
@@ -35,12 +35,8 @@ class NotificationsQuery:
             f"/inbox/{caller.member_id}",
             {"unread_only": unread_only, "first": check_page_size(first), "after": after},
         )
-        page = DocPage.model_validate(answer)
-        return connection(
-            build_all(Notification, page.items),
-            [i["id"] for i in page.items],
-            page.has_next_page,
-            after,
+        return connection_of(
+            DocPage.model_validate(answer), lambda i: build(Notification, i), after
         )
 
     @strawberry.field

@@ -18,7 +18,7 @@ from services.gateway.schema.enums import (
     PartnershipStatus,
 )
 from services.gateway.schema.mapping import build, build_all
-from services.gateway.schema.relay import Connection, page_of
+from services.gateway.schema.relay import Connection, page_by_id
 from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
 
 if TYPE_CHECKING:
@@ -200,28 +200,28 @@ class Partnership:
     ) -> Connection[Commitment]:
         items = build_all(Commitment, await records(info, "commitments", self.id))
         items = [c for c in items if status is None or c.status is status]
-        return page_of(items, [c.id for c in items], first, after)
+        return page_by_id(items, first, after)
 
     @strawberry.field
     async def check_ins(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[CheckIn]:
         items = build_all(CheckIn, await records(info, "check-ins", self.id))
-        return page_of(items, [c.id for c in items], first, after)
+        return page_by_id(items, first, after)
 
     @strawberry.field
     async def milestones(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Milestone]:
         items = build_all(Milestone, await records(info, "milestones", self.id))
-        return page_of(items, [m.id for m in items], first, after)
+        return page_by_id(items, first, after)
 
     @strawberry.field
     async def contributions(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Contribution]:
         items = build_all(Contribution, await records(info, "contributions", self.id))
-        return page_of(items, [c.id for c in items], first, after)
+        return page_by_id(items, first, after)
 
     @strawberry.field(description="Per organization, kind and unit, summed.")
     async def contribution_totals(self, info: Info) -> list[ContributionTotal]:
@@ -233,7 +233,7 @@ class Partnership:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Feedback]:
         items = build_all(Feedback, await records(info, "feedback", self.id))
-        return page_of(items, [f.id for f in items], first, after)
+        return page_by_id(items, first, after)
 
     @strawberry.field(
         description="The next slots where every partner is available, across their time zones."

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
+from shared.contracts.page import DocPage, EdgePage
+from shared.contracts.page import Edge as PageEdge
 from shared.errors import AppError, ErrorCode
 
 T = TypeVar("T")
@@ -60,6 +63,28 @@ def connection(
             end_cursor=cursors[-1] if cursors else None,
         ),
     )
+
+
+def connection_of(
+    page: EdgePage | DocPage, node_of: Callable[[Any], T], after: str | None
+) -> Connection[T]:
+    """A service's page as a connection: an edge keeps its cursor, a document's is its id."""
+    items = [(i.cursor, i.node) if isinstance(i, PageEdge) else (i["id"], i) for i in page.items]
+    nodes = [node_of(node) for _, node in items]
+    return connection(nodes, [cursor for cursor, _ in items], page.has_next_page, after)
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+N = TypeVar("N", bound=Identified)
+
+
+def page_by_id(nodes: list[N], first: int, after: str | None) -> Connection[N]:
+    """`page_of` where each node's id is its cursor."""
+    return page_of(nodes, [node.id for node in nodes], first, after)
 
 
 def page_of(nodes: list[T], cursors: list[str], first: int, after: str | None) -> Connection[T]:
