@@ -15,8 +15,9 @@ from services.commitments.domain import models as m
 from services.commitments.domain.report import report_csv
 from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import CHILDREN
+from shared import contracts as c
 from shared import idempotency
-from shared.contracts.page import DocPage
+from shared.contracts.page import Batch, Page
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -54,6 +55,10 @@ def view(doc: Document) -> dict[str, Any]:
     return {"id": doc["_id"], **body}
 
 
+def partnership_view(doc: Document) -> c.PartnershipView:
+    return c.PartnershipView.model_validate(view(doc))
+
+
 class PartnershipWriteOnce(idempotency.WriteOnce):
     """Partnership writes answer their document as the gateway reads it."""
 
@@ -72,7 +77,7 @@ async def records_of(
     return {"items": {pid: [view(d) for d in docs] for pid, docs in found.items()}}
 
 
-@router.post("/partnerships")
+@router.post("/partnerships", response_model=c.PartnershipView)
 async def form(
     body: FormBody, tracker: Tracker = Depends(get_tracker), once: PartnershipWriteOnce = Depends()
 ) -> Any:
@@ -86,31 +91,34 @@ async def in_network(
     after: str | None = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     tracker: Tracker = Depends(get_tracker),
-) -> DocPage:
+) -> Page[c.PartnershipView]:
     found = await tracker.store.partnerships_in(
         network_id, status.value if status else None, after, first + 1
     )
-    return DocPage.of([view(p) for p in found], first)
+    return Page.of([partnership_view(p) for p in found], first)
 
 
 @router.get("/partnerships/by-ids")
-async def by_ids(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+async def by_ids(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> Batch[c.PartnershipView]:
     found = await tracker.store.partnerships_by_ids(batch_ids(ids))
-    return {"items": {p["_id"]: view(p) for p in found}}
+    return Batch(items={p["_id"]: partnership_view(p) for p in found})
 
 
 @router.get("/partnerships/by-organization")
-async def by_organization(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+async def by_organization(
+    ids: Ids, tracker: Tracker = Depends(get_tracker)
+) -> Batch[list[c.PartnershipView]]:
     found = await tracker.store.partnerships_of(batch_ids(ids))
-    return {"items": {org: [view(p) for p in docs] for org, docs in found.items()}}
+    views = {org: [partnership_view(p) for p in docs] for org, docs in found.items()}
+    return Batch(items=views)
 
 
-@router.get("/partnerships/{partnership_id}")
+@router.get("/partnerships/{partnership_id}", response_model=c.PartnershipView)
 async def one(partnership_id: str, tracker: Tracker = Depends(get_tracker)) -> Any:
     return view(await tracker.existing(partnership_id))
 
 
-@router.put("/partnerships/{partnership_id}/roles")
+@router.put("/partnerships/{partnership_id}/roles", response_model=c.PartnershipView)
 async def assign_roles(
     partnership_id: str,
     body: Body[m.RolesInput],
@@ -120,7 +128,7 @@ async def assign_roles(
     return await once(body, lambda a: tracker.assign_roles(partnership_id, body.input, a))
 
 
-@router.post("/partnerships/{partnership_id}/status")
+@router.post("/partnerships/{partnership_id}/status", response_model=c.PartnershipView)
 async def set_status(
     partnership_id: str,
     body: Body[m.StatusInput],
@@ -130,7 +138,7 @@ async def set_status(
     return await once(body, lambda a: tracker.set_status(partnership_id, body.input, a))
 
 
-@router.post("/partnerships/{partnership_id}/commitments")
+@router.post("/partnerships/{partnership_id}/commitments", response_model=c.CommitmentView)
 async def make_commitment(
     partnership_id: str,
     body: Body[m.CommitmentInput],
@@ -140,7 +148,7 @@ async def make_commitment(
     return await once(body, lambda a: tracker.make_commitment(partnership_id, body.input, a))
 
 
-@router.get("/commitments/{commitment_id}")
+@router.get("/commitments/{commitment_id}", response_model=c.CommitmentView)
 async def commitment(commitment_id: str, tracker: Tracker = Depends(get_tracker)) -> Any:
     found = await tracker.store.commitment(commitment_id)
     if found is None:
@@ -148,7 +156,7 @@ async def commitment(commitment_id: str, tracker: Tracker = Depends(get_tracker)
     return view(found)
 
 
-@router.post("/commitments/{commitment_id}/status")
+@router.post("/commitments/{commitment_id}/status", response_model=c.CommitmentView)
 async def update_commitment(
     commitment_id: str,
     body: m.CommitmentUpdate,
@@ -158,7 +166,7 @@ async def update_commitment(
     return await once(body, lambda a: tracker.update_commitment(commitment_id, body, a))
 
 
-@router.post("/partnerships/{partnership_id}/check-ins")
+@router.post("/partnerships/{partnership_id}/check-ins", response_model=c.CheckInView)
 async def record_check_in(
     partnership_id: str,
     body: Body[m.CheckInInput],
@@ -168,7 +176,7 @@ async def record_check_in(
     return await once(body, lambda a: tracker.record_check_in(partnership_id, body.input, a))
 
 
-@router.post("/partnerships/{partnership_id}/milestones")
+@router.post("/partnerships/{partnership_id}/milestones", response_model=c.MilestoneView)
 async def reach_milestone(
     partnership_id: str,
     body: Body[m.MilestoneInput],
@@ -178,7 +186,7 @@ async def reach_milestone(
     return await once(body, lambda a: tracker.reach_milestone(partnership_id, body.input, a))
 
 
-@router.post("/partnerships/{partnership_id}/contributions")
+@router.post("/partnerships/{partnership_id}/contributions", response_model=c.ContributionView)
 async def log_contribution(
     partnership_id: str,
     body: Body[m.ContributionInput],
@@ -188,7 +196,7 @@ async def log_contribution(
     return await once(body, lambda a: tracker.log_contribution(partnership_id, body.input, a))
 
 
-@router.post("/partnerships/{partnership_id}/feedback")
+@router.post("/partnerships/{partnership_id}/feedback", response_model=c.FeedbackView)
 async def submit_feedback(
     partnership_id: str,
     body: FeedbackBody,
@@ -207,9 +215,10 @@ async def meeting_times(
     days: Annotated[int, Query(ge=1, le=60)] = 14,
     duration_minutes: Annotated[int, Query(ge=15, le=480)] = 60,
     tracker: Tracker = Depends(get_tracker),
-) -> list[dict[str, Any]]:
+) -> list[c.MeetingSlot]:
     duration = timedelta(minutes=duration_minutes)
-    return await tracker.meeting_times(partnership_id, first, days, duration)
+    slots = await tracker.meeting_times(partnership_id, first, days, duration)
+    return [c.MeetingSlot.model_validate(s) for s in slots]
 
 
 @router.get("/partnerships/{partnership_id}/report", response_model=None)
@@ -225,9 +234,9 @@ async def report(
 
 
 @router.get("/reliability/by-organization")
-async def reliability(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+async def reliability(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> Batch[c.Reliability]:
     found = await tracker.store.reliability_of(batch_ids(ids))
-    return {"items": {org: view(doc) for org, doc in found.items()}}
+    return Batch(items={org: c.Reliability.model_validate(doc) for org, doc in found.items()})
 
 
 @router.post("/scheduler/tick")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from shared.contracts.base import Payload
 
@@ -146,6 +145,117 @@ class OrganizationReliabilityChanged(Payload):
     closed_commitments: int = 0
 
 
+# What commitments' internal routes answer and the gateway reads: the stored documents, with
+# `id` for `_id` (fields only the service reads stay out).
+
+
+class PartnershipHealth(Payload):
+    score: float
+    label: str
+    parts: list[HealthPart] = []
+
+
+class PartnershipView(Payload):
+    id: str
+    network_id: str
+    name: str
+    status: PartnershipStatus
+    goals: list[str] = []
+    check_in_cadence: CheckInCadence
+    time_zone: str = "UTC"
+    need_id: str | None = None
+    match_id: str | None = None
+    organization_ids: list[str]
+    roles: list[PartnershipRole] = []
+    health: PartnershipHealth
+    formed_at: datetime
+    last_check_in_at: datetime | None = None
+    next_check_in_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class CommitmentView(Payload):
+    id: str
+    partnership_id: str
+    network_id: str
+    owner_organization_id: str
+    title: str
+    kind: str = ""
+    quantity: float | None = None
+    unit: str | None = None
+    due_at: datetime
+    status: CommitmentStatus
+    note: str = ""
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+class CheckInView(Payload):
+    id: str
+    partnership_id: str
+    held_at: datetime
+    attendees: list[str] = []
+    updates: list[str] = []
+    wins: list[str] = []
+    blockers: list[str] = []
+    created_at: datetime
+
+
+class MilestoneView(Payload):
+    id: str
+    partnership_id: str
+    title: str
+    note: str = ""
+    reached_at: datetime
+    created_at: datetime
+
+
+class Contributed(Payload):
+    """What a contribution adds to its organization's totals."""
+
+    organization_id: str
+    kind: ContributionKind
+    quantity: float
+    unit: str
+    estimated_value: float = 0.0
+
+
+class ContributionView(Contributed):
+    id: str
+    partnership_id: str
+    note: str = ""
+    created_at: datetime
+
+
+class FeedbackView(Payload):
+    id: str
+    partnership_id: str
+    rating: int
+    comment: str = ""
+    participants_reached: int = 0
+    from_organization_id: str | None = None
+    submitted_at: datetime
+    created_at: datetime
+
+
+class LocalStart(Payload):
+    organization_id: str
+    start: datetime
+
+
+class MeetingSlot(Payload):
+    start: datetime
+    end: datetime
+    local_starts: list[LocalStart] = []
+
+
+class Reliability(Payload):
+    """An organization's follow-through across its partnerships (0-1)."""
+
+    score: float
+    closed_commitments: int = 0
+
+
 class ContributionTotal(Payload):
     """One organization's contributions of one kind and unit, summed."""
 
@@ -157,14 +267,14 @@ class ContributionTotal(Payload):
     count: int
 
 
-def contribution_totals(contributions: Iterable[Mapping[str, Any]]) -> list[ContributionTotal]:
+def contribution_totals(contributions: Iterable[Contributed]) -> list[ContributionTotal]:
     """Per organization, kind and unit, in the order each first appears (the partnership's
     `contributionTotals` and its report read the same sums)."""
-    sums: dict[tuple[str, str, str], list[float]] = {}
+    sums: dict[tuple[str, ContributionKind, str], list[float]] = {}
     for c in contributions:
-        row = sums.setdefault((c["organization_id"], c["kind"], c["unit"]), [0.0, 0.0, 0])
-        row[0] += c["quantity"]
-        row[1] += c.get("estimated_value", 0.0)
+        row = sums.setdefault((c.organization_id, c.kind, c.unit), [0.0, 0.0, 0])
+        row[0] += c.quantity
+        row[1] += c.estimated_value
         row[2] += 1
     return [
         ContributionTotal(

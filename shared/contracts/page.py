@@ -28,6 +28,12 @@ class Page(BaseModel, Generic[T]):
         return cls(items=fetched[:first], has_next_page=len(fetched) > first)
 
 
+class Batch(BaseModel, Generic[T]):
+    """The answer of a batch route (`GET ...?ids=a,b`): each key found, with its value."""
+
+    items: dict[str, T]
+
+
 # The two pages services answer: documents with their own id as cursor, and edges.
 DocPage = Page[dict[str, Any]]
 EdgePage = Page[Edge[Any]]

@@ -12,8 +12,9 @@ from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.matching import match_of
 from services.gateway.schema.notifications import Notification
 from services.gateway.schema.partnership_types import Commitment, ContributionTotal, Partnership
-from shared.contracts.commitments import contribution_totals
+from shared.contracts.commitments import ContributionView, contribution_totals
 
+NOW = datetime(2026, 1, 5, 10, tzinfo=UTC)
 PARTNERSHIP = {
     "id": "ptn_1",
     "network_id": "net_1",
@@ -128,7 +129,11 @@ def test_contribution_totals_sum_per_organization_kind_and_unit_in_first_seen_or
             "estimated_value": 50,
         },
     ]
-    totals = build_all(ContributionTotal, contribution_totals(records))
+    views = [
+        ContributionView(id=f"con_{i}", partnership_id="ptn_1", created_at=NOW, **r)
+        for i, r in enumerate(records)
+    ]
+    totals = build_all(ContributionTotal, contribution_totals(views))
     assert [(t.organization_id, t.kind, t.quantity, t.count) for t in totals] == [
         ("org_b", ContributionKind.FUNDS, 150, 2),
         ("org_a", ContributionKind.VOLUNTEER_HOURS, 3, 1),

@@ -10,14 +10,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.commitments.domain.health import Health
-from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
+from shared.contracts.commitments import (
+    REPORT_CSV_COLUMNS,
+    Contributed,
+    contribution_totals,
+)
 
 Doc = dict[str, Any]
 
 
 def sorted_totals(contributions: Sequence[Doc]) -> list[Doc]:
     """The contribution totals by organization, kind and unit."""
-    totals = contribution_totals(contributions)
+    totals = contribution_totals(Contributed.model_validate(c) for c in contributions)
     by_key = sorted(totals, key=lambda t: (t.organization_id, t.kind.value, t.unit))
     return [t.model_dump(mode="json") for t in by_key]
 

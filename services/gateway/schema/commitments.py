@@ -8,9 +8,10 @@ write passes the client's `Idempotency-Key` on, as intake's do: a retry records 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from pydantic import BaseModel
 
 from services.gateway.auth import require_network, require_party, require_role
 from services.gateway.context import Caller
@@ -27,6 +28,7 @@ from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import require_organization_in_network
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import (
+    RECORD_VIEWS,
     CheckIn,
     Commitment,
     Contribution,
@@ -36,46 +38,58 @@ from services.gateway.schema.partnership_types import (
     partnerships_of,
 )
 from services.gateway.schema.relay import Connection, check_page_size, connection_of, page_by_id
-from shared.contracts.page import DocPage
+from shared import contracts as c
+from shared.contracts.page import Page
 from shared.errors import AppError, ErrorCode
 
 Doc = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
 
 
-async def partnership_doc(info: Info, partnership_id: str) -> tuple[Caller, Doc]:
+async def partnership_view(info: Info, partnership_id: str) -> tuple[Caller, c.PartnershipView]:
     """The partnership, if the caller is one of its parties or the network's operator."""
     caller = await info.context.caller()
     # A missing partnership raises its NOT_FOUND from the loader.
-    doc: Doc = await info.context.loaders.each("commitments", "/partnerships/{}").load(
-        partnership_id
-    )
-    require_party(caller, doc["organization_ids"], doc["network_id"], "partnership", partnership_id)
-    return caller, doc
+    found = await info.context.loaders.each("commitments", "/partnerships/{}").load(partnership_id)
+    p = c.PartnershipView.model_validate(found)
+    require_party(caller, p.organization_ids, p.network_id, "partnership", partnership_id)
+    return caller, p
 
 
 async def fetch_partnership(info: Info, partnership_id: str) -> Partnership:
-    _, doc = await partnership_doc(info, partnership_id)
-    return build(Partnership, doc)
+    _, p = await partnership_view(info, partnership_id)
+    return build(Partnership, p)
 
 
 async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
     caller = await info.context.caller()
-    doc = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
-    require_network(caller, doc["network_id"], "commitment", commitment_id)
-    await partnership_doc(info, doc["partnership_id"])
-    return build(Commitment, doc)
+    found = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
+    commitment = c.CommitmentView.model_validate(found)
+    require_network(caller, commitment.network_id, "commitment", commitment_id)
+    await partnership_view(info, commitment.partnership_id)
+    return build(Commitment, commitment)
 
 
 register_node("ptn", Partnership, fetch_partnership)
 register_node("cmt", Commitment, fetch_commitment)
 
 
-async def record(info: Info, partnership_id: str, path: str, body: Doc) -> Doc:
-    await partnership_doc(info, partnership_id)
-    found: Doc = await info.context.clients.commitments.post(
-        f"/partnerships/{partnership_id}/{path}", body, headers=info.context.idempotency_headers()
-    )
-    return found
+async def commitments_write(
+    info: Info, path: str, body: Doc, answer: type[M], method: str = "post"
+) -> M:
+    """A write to commitments carrying the caller's idempotency header; its answer read as
+    `answer`."""
+    client = info.context.clients.commitments
+    send = client.put if method == "put" else client.post
+    found = await send(path, body, headers=info.context.idempotency_headers())
+    return answer.model_validate(found)
+
+
+async def record(info: Info, partnership_id: str, kind: str, body: Doc) -> Any:
+    """A record (or, for `status`, a change) of a partnership the caller is part of."""
+    await partnership_view(info, partnership_id)
+    answer = c.PartnershipView if kind == "status" else RECORD_VIEWS[kind]
+    return await commitments_write(info, f"/partnerships/{partnership_id}/{kind}", body, answer)
 
 
 @strawberry.input
@@ -169,7 +183,8 @@ class CommitmentsQuery:
         if after:
             params["after"] = after
         found = await info.context.clients.commitments.get("/partnerships", params)
-        return connection_of(DocPage.model_validate(found), lambda d: build(Partnership, d), after)
+        page = Page[c.PartnershipView].model_validate(found)
+        return connection_of(page, lambda p: build(Partnership, p), after)
 
     @strawberry.field
     async def commitment(self, info: Info, id: strawberry.ID) -> Commitment:
@@ -200,12 +215,10 @@ class CommitmentsMutation:
                 )
         body = input_to_body(input)
         body["network_id"] = caller.network_id
-        doc = await info.context.clients.commitments.post(
-            "/partnerships",
-            {"input": body, "offers": offers},
-            headers=info.context.idempotency_headers(),
+        formed = await commitments_write(
+            info, "/partnerships", {"input": body, "offers": offers}, c.PartnershipView
         )
-        return build(Partnership, doc)
+        return build(Partnership, formed)
 
     @strawberry.mutation(description="Pause, resume or close a partnership (its parties).")
     async def update_partnership_status(
@@ -223,18 +236,15 @@ class CommitmentsMutation:
         responsibilities: list[str],
         title: str | None = None,
     ) -> Partnership:
-        _, doc = await partnership_doc(info, partnership_id)
-        current = next((r for r in doc["roles"] if r["organization_id"] == organization_id), None)
+        _, p = await partnership_view(info, partnership_id)
+        current = next((r for r in p.roles if r.organization_id == organization_id), None)
         body = {
             "organization_id": organization_id,
-            "title": title or (current["title"] if current else "Partner"),
+            "title": title or (current.title if current else "Partner"),
             "responsibilities": responsibilities,
         }
-        found = await info.context.clients.commitments.put(
-            f"/partnerships/{partnership_id}/roles",
-            {"input": body},
-            headers=info.context.idempotency_headers(),
-        )
+        path = f"/partnerships/{partnership_id}/roles"
+        found = await commitments_write(info, path, {"input": body}, c.PartnershipView, "put")
         return build(Partnership, found)
 
     @strawberry.mutation
@@ -250,11 +260,8 @@ class CommitmentsMutation:
         caller = await info.context.caller()
         if not caller.is_operator and caller.organization_id != current.owner_organization_id:
             raise AppError(ErrorCode.FORBIDDEN, "only the owner organization updates it")
-        found = await info.context.clients.commitments.post(
-            f"/commitments/{id}/status",
-            {"status": status.value, "note": note},
-            headers=info.context.idempotency_headers(),
-        )
+        body = {"status": status.value, "note": note}
+        found = await commitments_write(info, f"/commitments/{id}/status", body, c.CommitmentView)
         return build(Commitment, found)
 
     @strawberry.mutation

@@ -19,6 +19,8 @@ from services.gateway.schema.enums import (
 )
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_by_id
+from shared import contracts as c
+from shared.contracts.base import Payload
 from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
 
 if TYPE_CHECKING:
@@ -158,10 +160,21 @@ class PartnershipReport:
         return text
 
 
-async def records(info: Info, kind: str, partnership_id: str) -> list[Doc]:
+# What each kind of record is, as commitments answers it (`/{kind}/by-partnership`, and a
+# record just made: `POST /partnerships/{id}/{kind}`).
+RECORD_VIEWS: dict[str, type[Payload]] = {
+    "commitments": c.CommitmentView,
+    "check-ins": c.CheckInView,
+    "milestones": c.MilestoneView,
+    "contributions": c.ContributionView,
+    "feedback": c.FeedbackView,
+}
+
+
+async def records(info: Info, kind: str, partnership_id: str) -> list[Any]:
+    """A partnership's records of one kind; batched across partnerships in one request."""
     loader = info.context.loaders.batch("commitments", f"/{kind}/by-partnership", default=[])
-    found: list[Doc] = await loader.load(partnership_id)
-    return found
+    return [RECORD_VIEWS[kind].model_validate(d) for d in await loader.load(partnership_id)]
 
 
 @strawberry.type
@@ -245,7 +258,7 @@ class Partnership:
             f"/partnerships/{self.id}/meeting-times",
             {"first": first, "days": days, "duration_minutes": duration_minutes},
         )
-        return build_all(MeetingSlot, found)
+        return build_all(MeetingSlot, [c.MeetingSlot.model_validate(s) for s in found])
 
     @strawberry.field
     def report(self) -> PartnershipReport:
@@ -256,12 +269,12 @@ async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]
     """An organization's partnerships; batched across organizations in one request."""
     caller = await info.context.caller()
     loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
-    docs: list[Doc] = await loader.load(organization_id)
-    return [build(Partnership, d) for d in docs if caller.in_network(d["network_id"])]
+    found = [c.PartnershipView.model_validate(d) for d in await loader.load(organization_id)]
+    return [build(Partnership, p) for p in found if caller.in_network(p.network_id)]
 
 
 async def reliability_of(info: Info, organization_id: str) -> float | None:
     """Follow-through across its partnerships, 0-1; null until a commitment closes."""
     loader = info.context.loaders.batch("commitments", "/reliability/by-organization")
-    found: Doc | None = await loader.load(organization_id)
-    return None if found is None else float(found["score"])
+    found = await loader.load(organization_id)
+    return None if found is None else c.Reliability.model_validate(found).score

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from services.gateway.feed import NOTIFICATION_TOPIC, PARTNERSHIP_TOPICS, Event, EventFeed
-from services.gateway.schema.commitments import partnership_doc
+from services.gateway.schema.commitments import partnership_view
 from services.gateway.schema.context import Info
 from services.gateway.schema.mapping import build
 from services.gateway.schema.notifications import Notification
@@ -55,7 +55,7 @@ class Subscription:
     async def partnership_activity(
         self, info: Info, partnership_id: strawberry.ID
     ) -> AsyncGenerator[PartnershipActivity, None]:
-        caller, _ = await partnership_doc(info, partnership_id)  # a party, or the operator
+        caller, _ = await partnership_view(info, partnership_id)  # a party, or the operator
 
         def about_it(event: Event) -> bool:
             ref = getattr(event.payload, "partnership", None)
