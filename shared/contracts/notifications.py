@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from shared.contracts.base import Payload
+from shared.contracts.base import CamelAnswer, Payload
 
 
 class NotificationChannel(StrEnum):
@@ -29,6 +29,59 @@ class NotificationCreated(Payload):
     body: str
     subject_id: str
     created_at: datetime
+
+
+# What notifications' internal routes answer and the gateway reads.
+
+
+class NotificationView(CamelAnswer):
+    id: str
+    kind: str
+    title: str
+    body: str
+    subject_id: str
+    read: bool
+    created_at: datetime
+
+
+class KindChannels(CamelAnswer):
+    kind: str
+    channels: list[NotificationChannel]
+
+
+class QuietHoursView(CamelAnswer):
+    start: str
+    end: str
+
+
+class PreferencesView(CamelAnswer):
+    channels: list[KindChannels] = []
+    default_channels: list[NotificationChannel]
+    quiet_hours: QuietHoursView | None = None
+    time_zone: str
+    digest: DigestMode
+    digest_hour: int
+
+
+class WebhookView(CamelAnswer):
+    id: str
+    network_id: str
+    organization_id: str | None = None
+    url: str
+    event_types: list[str] = []
+    disabled: bool = False
+    failures: int = 0
+
+
+class RegisteredWebhook(WebhookView):
+    secret: str  # shown only in the answer to its registration
+
+
+class WebhookDelivery(CamelAnswer):
+    at: datetime
+    status_code: int | None = None
+    error: str | None = None
+    ok: bool
 
 
 EVENTS: dict[str, type[Payload]] = {"notification.created": NotificationCreated}

@@ -10,7 +10,8 @@ from services.gateway.auth import require_member_of, require_network, require_op
 from services.gateway.schema.context import Info
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, check_page_size, connection_of
-from shared.contracts.page import DocPage
+from shared import contracts as c
+from shared.contracts.page import Page
 
 
 @strawberry.type
@@ -35,9 +36,8 @@ class NotificationsQuery:
             f"/inbox/{caller.member_id}",
             {"unread_only": unread_only, "first": check_page_size(first), "after": after},
         )
-        return connection_of(
-            DocPage.model_validate(answer), lambda i: build(Notification, i), after
-        )
+        page = Page[c.NotificationView].model_validate(answer)
+        return connection_of(page, lambda item: build(Notification, item), after)
 
     @strawberry.field
     async def unread_notification_count(self, info: Info) -> int:
@@ -110,7 +110,8 @@ class NotificationsMutation:
             },
             headers=info.context.idempotency_headers(),
         )
-        return build(RegisterWebhookPayload, created, webhook=created)
+        registered = c.RegisteredWebhook.model_validate(created)
+        return build(RegisterWebhookPayload, registered, webhook=registered)
 
     @strawberry.mutation
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
@@ -130,15 +131,16 @@ class WebhookQuery:
         self, info: Info, webhook_id: strawberry.ID, first: int = 20
     ) -> list[WebhookDelivery]:
         """The delivery log of a webhook, newest first."""
-        webhook = await info.context.clients.notifications.get(f"/webhooks/{webhook_id}")
+        found = await info.context.clients.notifications.get(f"/webhooks/{webhook_id}")
+        webhook = c.WebhookView.model_validate(found)
         caller = await info.context.caller()
-        require_network(caller, webhook["networkId"], "webhook", str(webhook_id))
+        require_network(caller, webhook.network_id, "webhook", str(webhook_id))
         if not caller.is_operator:
-            require_member_of(caller, webhook["organizationId"] or "", webhook["networkId"])
+            require_member_of(caller, webhook.organization_id or "", webhook.network_id)
         entries = await info.context.clients.notifications.get(
             f"/webhooks/{webhook_id}/deliveries", {"first": check_page_size(first)}
         )
-        return build_all(WebhookDelivery, entries)
+        return build_all(WebhookDelivery, [c.WebhookDelivery.model_validate(e) for e in entries])
 
 
 QUERIES: list[type] = [NotificationsQuery, WebhookQuery]

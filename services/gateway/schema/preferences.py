@@ -10,6 +10,7 @@ from services.gateway.schema.context import Info
 from services.gateway.schema.enums import DigestMode, NotificationChannel
 from services.gateway.schema.intake import input_to_body
 from services.gateway.schema.mapping import build
+from shared import contracts as c
 
 
 @strawberry.type
@@ -81,7 +82,7 @@ class PreferencesQuery:
         """The caller's own notification preferences."""
         caller = await info.context.caller()
         body = await info.context.clients.notifications.get(f"/preferences/{caller.member_id}")
-        return build(NotificationPreferences, body)
+        return build(NotificationPreferences, c.PreferencesView.model_validate(body))
 
 
 @strawberry.type
@@ -95,7 +96,7 @@ class PreferencesMutation:
         body = await info.context.clients.notifications.post(
             f"/preferences/{caller.member_id}", {"input": _patch(input)}
         )
-        return build(NotificationPreferences, body)
+        return build(NotificationPreferences, c.PreferencesView.model_validate(body))
 
 
 QUERIES: list[type] = [PreferencesQuery]

@@ -7,13 +7,14 @@ from pydantic import Field
 
 from services.notifications.api.common import get_inbox
 from services.notifications.service import InboxService
-from shared.contracts.page import DocPage
+from shared.contracts.notifications import NotificationView
+from shared.contracts.page import DocPage, Page
 from shared.contracts.text import TextInput
 
 router = APIRouter()
 
 
-@router.get("/inbox/{member_id}")
+@router.get("/inbox/{member_id}", response_model=Page[NotificationView])
 async def inbox(
     member_id: str,
     unread_only: bool = False,

@@ -11,6 +11,7 @@ from services.notifications.api.common import get_inbox
 from services.notifications.deliveries import DeliveryWorker
 from services.notifications.domain.preferences import PreferencesPatch
 from services.notifications.service import InboxService
+from shared.contracts.notifications import PreferencesView
 from shared.contracts.text import TextInput
 from shared.errors import bad_input
 
@@ -21,14 +22,14 @@ class PreferencesBody(TextInput):
     input: PreferencesPatch
 
 
-@router.get("/preferences/{member_id}")
+@router.get("/preferences/{member_id}", response_model=PreferencesView)
 async def preferences_of(
     member_id: str, service: InboxService = Depends(get_inbox)
 ) -> dict[str, Any]:
     return await service.preferences_of(member_id)
 
 
-@router.post("/preferences/{member_id}")
+@router.post("/preferences/{member_id}", response_model=PreferencesView)
 async def update_preferences(
     member_id: str, body: PreferencesBody, service: InboxService = Depends(get_inbox)
 ) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Query
 
 from services.notifications.api.common import get_webhooks
 from services.notifications.service import WebhookInput, WebhookService
+from shared.contracts.notifications import RegisteredWebhook, WebhookDelivery, WebhookView
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 WebhookBody = WebhookInput
 
 
-@router.post("/webhooks")
+@router.post("/webhooks", response_model=RegisteredWebhook)
 async def register_webhook(
     body: WebhookBody,
     service: WebhookService = Depends(get_webhooks),
@@ -23,14 +24,14 @@ async def register_webhook(
     return await once(body, lambda answered: service.register(body, answered))
 
 
-@router.get("/webhooks/{webhook_id}")
+@router.get("/webhooks/{webhook_id}", response_model=WebhookView)
 async def get_webhook(
     webhook_id: str, service: WebhookService = Depends(get_webhooks)
 ) -> dict[str, Any]:
     return await service.webhook(webhook_id)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries")
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=list[WebhookDelivery])
 async def webhook_deliveries(
     webhook_id: str,
     first: int = Query(20, ge=1, le=100),
