@@ -9,13 +9,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain import matches as docs
+from services.matching.domain.coalitions import Coalition
 from services.matching.service import Matcher
 from shared.contracts import NeedProfile
-from shared.contracts.matching import MatchDecision
+from shared.contracts.matching import (
+    Coalitions,
+    CoalitionView,
+    MatchDecision,
+    MatchView,
+)
+from shared.contracts.page import Batch
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
+from shared.mongo import Document
 
 router = APIRouter()
 PageSize = Annotated[int, Query(ge=1, le=100)]
@@ -46,26 +54,26 @@ async def matches_of_many(
     ids: Annotated[str, Query(min_length=1, max_length=10_000)],
     first: PageSize = 20,
     matcher: Matcher = Depends(get_matcher),
-) -> dict[str, Any]:
+) -> Batch[list[MatchView]]:
     """The batch form the gateway's DataLoader uses: `{"items": {organization_id: [...]}}`."""
     wanted = batch_ids(ids)
     found = await matcher.store.matches_of_many(wanted, first)
-    return {"items": {org: [docs.view(m) for m in ms] for org, ms in found.items()}}
+    return Batch(items={org: [match_view(m) for m in ms] for org, ms in found.items()})
 
 
 @router.get("/organizations/{organization_id}/matches")
 async def matches_of(
     organization_id: str, first: PageSize = 10, matcher: Matcher = Depends(get_matcher)
-) -> list[dict[str, Any]]:
-    return [docs.view(m) for m in await matcher.store.matches_of(organization_id, first)]
+) -> list[MatchView]:
+    return [match_view(m) for m in await matcher.store.matches_of(organization_id, first)]
 
 
 @router.get("/matches/{match_id}")
-async def get_match(match_id: str, matcher: Matcher = Depends(get_matcher)) -> dict[str, Any]:
-    return docs.view(await matcher.match(match_id))
+async def get_match(match_id: str, matcher: Matcher = Depends(get_matcher)) -> MatchView:
+    return match_view(await matcher.match(match_id))
 
 
-@router.post("/matches/{match_id}/responses")
+@router.post("/matches/{match_id}/responses", response_model=MatchView)
 async def respond(
     match_id: str,
     body: ResponseBody,
@@ -89,10 +97,10 @@ class CoalitionsBody(BaseModel):
 @router.post("/coalitions")
 async def coalitions_for(
     body: CoalitionsBody, matcher: Matcher = Depends(get_matcher)
-) -> dict[str, Any]:
+) -> Coalitions:
     """A read (POST for its body): coalitions for a need's profile as the gateway holds it."""
     found = await matcher.coalitions_for(body.need, body.first)
-    return {"need_id": body.need.need_id, "coalitions": [asdict(c) for c in found]}
+    return Coalitions(need_id=body.need.need_id, coalitions=[coalition_view(c) for c in found])
 
 
 @router.get("/needs/{need_id}/coalitions")
@@ -100,10 +108,15 @@ async def coalitions(
     need_id: str,
     first: Annotated[int, Query(ge=1, le=10)] = 3,
     matcher: Matcher = Depends(get_matcher),
-) -> dict[str, Any]:
+) -> Coalitions:
     need, found = await matcher.coalitions(need_id, first)
-    return {
-        "need_id": need_id,
-        "network_id": need["network_id"],
-        "coalitions": [asdict(c) for c in found],
-    }
+    views = [coalition_view(c) for c in found]
+    return Coalitions(need_id=need_id, network_id=need["network_id"], coalitions=views)
+
+
+def match_view(match: Document) -> MatchView:
+    return MatchView.model_validate(docs.view(match))
+
+
+def coalition_view(coalition: Coalition) -> CoalitionView:
+    return CoalitionView.model_validate(asdict(coalition))

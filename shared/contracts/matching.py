@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from shared.contracts.base import Payload
@@ -59,6 +60,53 @@ class MatchDeclined(Payload):
     parties: list[MatchParty]
     declined_by: str
     reason: str = ""
+
+
+# What matching's internal routes answer and the gateway reads.
+
+
+class PartyAnswer(Payload):
+    decision: MatchDecision
+    reason: str = ""
+    at: datetime | None = None
+
+
+class MatchView(Payload):
+    """A match; `reasons` holds the sentences written for each party (the gateway shows the
+    reader's)."""
+
+    id: str
+    network_id: str
+    organization_ids: list[str]
+    parties: list[MatchParty]
+    score: float
+    components: list[ScoreComponent] = []
+    reasons: dict[str, list[str]] = {}
+    status: MatchStatus
+    answers: dict[str, PartyAnswer] = {}
+    need_id: str | None = None
+    created_at: datetime
+
+
+class CoalitionMember(Payload):
+    organization_id: str
+    name: str
+    covers: list[str]  # the need's required resources it offers, as matching labels them
+    alignment: float
+
+
+class CoalitionView(Payload):
+    members: list[CoalitionMember]
+    score: float
+    uncovered_resources: list[str] = []
+
+
+class Coalitions(Payload):
+    """Coalitions for a need, best first (`network_id`: the need's, when matching holds it)."""
+
+    need_id: str
+    network_id: str | None = None
+    coalitions: list[CoalitionView] = []
 
 
 EVENTS: dict[str, type[Payload]] = {

@@ -13,13 +13,12 @@ from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind, Role
 from services.gateway.schema.mapping import build
-from services.gateway.schema.matching import Match, match_of
+from services.gateway.schema.matching import Match, match_connection
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import Partnership, partnerships_of, reliability_of
 from services.gateway.schema.relay import (
     Connection,
     check_page_size,
-    connection,
     connection_of,
     page_by_id,
 )
@@ -69,9 +68,8 @@ class Organization:
     async def matches(self, info: Info, first: int = 10) -> Connection[Match]:
         # Batched across every organization of the response: one call to matching in all.
         loader = info.context.loaders.batch("matching", "/matches/by-organization", default=[])
-        docs: list[dict[str, Any]] = (await loader.load(self.id))[: check_page_size(first)]
-        nodes = [match_of(d, self.id) for d in docs]
-        return connection(nodes, [d["id"] for d in docs], False)
+        found: list[Any] = await loader.load(self.id)
+        return match_connection(found[: check_page_size(first)], self.id)
 
     @strawberry.field(description="The partnerships it is part of, oldest first.")
     async def partnerships(

@@ -15,6 +15,7 @@ from services.gateway.schema.enums import MatchDecision, MatchStatus, ResourceKi
 from services.gateway.schema.mapping import build
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
+from shared import contracts as c
 
 
 @strawberry.type
@@ -73,17 +74,15 @@ class Coalition:
     )
 
 
-def match_of(doc: dict[str, Any], reader: str | None) -> Match:
-    """A match as `reader` (an organization id) sees it: the reasons written for it (for
-    anyone else, the first party's), and each party's answer."""
-    ids: list[str] = doc["organization_ids"]
-    answers: dict[str, Any] = doc["answers"]
-    parties = [
-        build(MatchParty, p, answer=answers.get(p["organization_id"], {}).get("decision"))
-        for p in doc["parties"]
-    ]
-    reasons = doc["reasons"].get(reader if reader in ids else ids[0], [])
-    return build(Match, doc, reasons=reasons, parties=parties)
+def match_of(answer: Any, reader: str | None) -> Match:
+    """A match (matching's `MatchView`) as `reader` (an organization id) sees it: the reasons
+    written for it (for anyone else, the first party's), and each party's answer."""
+    match = c.MatchView.model_validate(answer)
+    ids = match.organization_ids
+    decisions = {organization: a.decision for organization, a in match.answers.items()}
+    parties = [build(MatchParty, p, answer=decisions.get(p.organization_id)) for p in match.parties]
+    reasons = match.reasons.get(reader if reader in ids else ids[0], [])
+    return build(Match, match, reasons=reasons, parties=parties)
 
 
 def resource_kind(label: str) -> ResourceKind:
@@ -95,24 +94,26 @@ def resource_kind(label: str) -> ResourceKind:
         return ResourceKind.OTHER
 
 
-def coalition_of(doc: dict[str, Any]) -> Coalition:
+def coalition_of(answer: Any) -> Coalition:
+    coalition = c.CoalitionView.model_validate(answer)
     members = [
-        build(CoalitionMember, m, covers=[resource_kind(k) for k in m["covers"]])
-        for m in doc["members"]
+        build(CoalitionMember, m, covers=[resource_kind(k) for k in m.covers])
+        for m in coalition.members
     ]
-    return build(Coalition, doc, organizations=members)
+    return build(Coalition, coalition, organizations=members)
 
 
-def best_first(found: list[dict[str, Any]]) -> list[Coalition]:
+def best_first(found: list[Any]) -> list[Coalition]:
     """Sorted by the score they show (matching sends them so; a stable sort keeps its order)."""
-    return sorted((coalition_of(c) for c in found), key=lambda c: -c.score)
+    return sorted((coalition_of(x) for x in found), key=lambda x: -x.score)
 
 
 async def fetch_match(info: Info, match_id: str) -> Match:
     caller = await info.context.caller()
-    doc = await info.context.clients.matching.get(f"/matches/{match_id}")
-    require_network(caller, doc["network_id"], "match", match_id)
-    return match_of(doc, caller.organization_id)
+    found = await info.context.clients.matching.get(f"/matches/{match_id}")
+    match = c.MatchView.model_validate(found)
+    require_network(caller, match.network_id, "match", match_id)
+    return match_of(match, caller.organization_id)
 
 
 register_node("match", Match, fetch_match)
@@ -120,17 +121,24 @@ register_node("match", Match, fetch_match)
 
 async def require_organization_in_network(info: Info, caller: Caller, organization_id: str) -> None:
     found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
-    require_network(caller, found["network_id"], "organization", organization_id)
+    profile = c.OrganizationProfile.model_validate(found)
+    require_network(caller, profile.network_id, "organization", organization_id)
 
 
 async def matches_of(info: Info, organization_id: str, first: int = 10) -> Connection[Match]:
     """`matches` for one organization; reusable as a field of Organization."""
     caller = await info.context.caller()
     await require_organization_in_network(info, caller, organization_id)
-    docs = await info.context.clients.matching.get(
+    found = await info.context.clients.matching.get(
         f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
     )
-    return connection([match_of(d, organization_id) for d in docs], [d["id"] for d in docs], False)
+    return match_connection(found, organization_id)
+
+
+def match_connection(found: list[Any], reader: str) -> Connection[Match]:
+    """Matches as one page (matching answers at most `first`)."""
+    matches = [c.MatchView.model_validate(m) for m in found]
+    return connection([match_of(m, reader) for m in matches], [m.id for m in matches], False)
 
 
 async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalition]:
@@ -139,8 +147,9 @@ async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalit
     found = await info.context.clients.matching.get(
         f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
     )
-    require_network(caller, found["network_id"], "need", need_id)
-    return best_first(found["coalitions"])
+    coalitions = c.Coalitions.model_validate(found)
+    require_network(caller, coalitions.network_id or "", "need", need_id)
+    return best_first(coalitions.coalitions)
 
 
 async def coalitions_for(info: Info, need: dict[str, Any], first: int = 3) -> list[Coalition]:
@@ -151,7 +160,7 @@ async def coalitions_for(info: Info, need: dict[str, Any], first: int = 3) -> li
     found = await info.context.clients.matching.post(
         "/coalitions", {"need": need, "first": min(check_page_size(first), 10)}
     )
-    return best_first(found["coalitions"])
+    return best_first(c.Coalitions.model_validate(found).coalitions)
 
 
 @strawberry.type
@@ -178,9 +187,11 @@ class MatchingMutation:
         self, info: Info, match_id: strawberry.ID, decision: MatchDecision, reason: str = ""
     ) -> Match:
         caller = await info.context.caller()
-        doc = await info.context.clients.matching.get(f"/matches/{match_id}")
+        match = c.MatchView.model_validate(
+            await info.context.clients.matching.get(f"/matches/{match_id}")
+        )
         require_party(
-            caller, doc["organization_ids"], doc["network_id"], "match", match_id,
+            caller, match.organization_ids, match.network_id, "match", match_id,
             operator_allowed=False,
         )  # fmt: skip
         require_role(caller, Role.ORG_ADMIN)
