@@ -13,7 +13,7 @@ from strawberry.fastapi import BaseContext
 from services.gateway.clients import ServiceClients
 from services.gateway.feed import EventFeed
 from services.gateway.loaders import Loaders
-from shared.contracts.intake import Role
+from shared.contracts.intake import Role, TokenHolder
 from shared.errors import AppError, ErrorCode
 from shared.http import IDEMPOTENCY_HEADER
 from shared.settings import Settings
@@ -111,11 +111,12 @@ class GatewayContext(BaseContext):
                     if exc.code is ErrorCode.UNAUTHENTICATED:
                         self._refused = exc
                     raise
+                holder = TokenHolder.model_validate(found)
                 self._caller = Caller(
-                    member_id=found["memberId"],
-                    network_id=found["networkId"],
-                    organization_id=found.get("organizationId"),
-                    role=Role(found["role"]),
+                    member_id=holder.member_id,
+                    network_id=holder.network_id,
+                    organization_id=holder.organization_id,
+                    role=holder.role,
                 )
             return self._caller
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from shared.contracts.base import Payload
+from shared.contracts.base import CamelAnswer, Payload
 
 
 class ResourceKind(StrEnum):
@@ -150,6 +150,72 @@ class SurveyImported(Payload):
     rows_rejected: int
     needs_created: int
     needs_strengthened: int
+
+
+# What intake's internal routes answer: profiles as the contract above, and these.
+
+
+class NetworkView(CamelAnswer):
+    network_id: str
+    name: str
+    region: str
+    time_zone: str
+    join_code: str  # the gateway shows it to the network's operator only
+
+
+class CreatedNetwork(CamelAnswer):
+    network_id: str
+    operator_token: str  # shown only in this answer
+    join_code: str
+
+
+class TokenHolder(CamelAnswer):
+    """Who a bearer token belongs to."""
+
+    member_id: str
+    network_id: str
+    organization_id: str | None = None
+    role: Role
+
+
+class RegisteredOrganization(CamelAnswer):
+    organization: OrganizationProfile
+    admin: MemberRef
+    admin_token: str  # shown only in this answer
+
+
+class OrganizationAnswer(Payload):
+    """The profile after an update or archiving."""
+
+    organization: OrganizationProfile
+
+
+class MemberAnswer(Payload):
+    member: MemberRef
+
+
+class AddedMember(MemberAnswer):
+    token: str  # the new member's, shown only in this answer
+
+
+class NeedAnswer(Payload):
+    need: NeedProfile
+    strengthened: bool  # the need was known already for its area and focus area
+
+
+class RejectedRow(Payload):
+    row: int
+    field: str
+    message: str
+
+
+class SurveyImport(CamelAnswer):
+    survey_id: str
+    needs_created: int
+    needs_strengthened: int
+    rows_imported: int
+    rows_rejected: int
+    rejected_rows: list[RejectedRow] = []
 
 
 EVENTS: dict[str, type[Payload]] = {

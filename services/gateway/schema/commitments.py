@@ -199,12 +199,16 @@ class CommitmentsMutation:
         for organization_id in input.organization_ids:
             await require_organization_in_network(info, caller, organization_id)
         if input.need_id is not None:
-            need = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
-            require_network(caller, need["network_id"], "need", input.need_id)
+            found = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
+            need = c.NeedProfile.model_validate(found)
+            require_network(caller, need.network_id, "need", input.need_id)
         profiles = await info.context.loaders.each("intake", "/organizations/{}").load_many(
             list(input.organization_ids)
         )
-        offers = {p["organization_id"]: [r["kind"] for r in p["offers"]] for p in profiles}
+        offers = {
+            p.organization_id: [r.kind for r in p.offers]
+            for p in map(c.OrganizationProfile.model_validate, profiles)
+        }
         if not caller.is_operator:
             require_role(caller, Role.ORG_ADMIN)
             if caller.organization_id not in input.organization_ids:

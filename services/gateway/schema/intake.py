@@ -110,25 +110,22 @@ class Network:
     join_code: str | None
 
 
-def organization_of(answer: dict[str, Any]) -> Organization:
+def organization_of(answer: Any) -> Organization:
     """An organization from intake's profile (the contract fills what an older one lacks)."""
     profile = contracts.OrganizationProfile.model_validate(answer)
     return build(Organization, profile, id=strawberry.ID(profile.organization_id))
 
 
-def member_of(answer: dict[str, Any]) -> Member:
+def member_of(answer: Any) -> Member:
     member = contracts.MemberRef.model_validate(answer)
     return build(Member, member, id=strawberry.ID(member.member_id))
 
 
-def network_of(answer: dict[str, Any], show_join_code: bool) -> Network:
+def network_of(answer: Any, show_join_code: bool) -> Network:
     """Intake's network; the join code only for its operator."""
-    return build(
-        Network,
-        answer,
-        id=strawberry.ID(answer["networkId"]),
-        join_code=answer["joinCode"] if show_join_code else None,
-    )
+    network = contracts.NetworkView.model_validate(answer)
+    join_code = network.join_code if show_join_code else None
+    return build(Network, network, id=strawberry.ID(network.network_id), join_code=join_code)
 
 
 @strawberry.input
@@ -242,8 +239,9 @@ async def fetch_organization(info: Info, organization_id: str) -> Organization:
     """An organization of the caller's network (NOT_FOUND otherwise); also `node(id)`."""
     caller = await info.context.caller()
     found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
-    require_network(caller, found["network_id"], "organization", organization_id)
-    return organization_of(found)
+    profile = contracts.OrganizationProfile.model_validate(found)
+    require_network(caller, profile.network_id, "organization", organization_id)
+    return organization_of(profile)
 
 
 register_node("org", Organization, fetch_organization)

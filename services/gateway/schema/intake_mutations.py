@@ -27,6 +27,7 @@ from services.gateway.schema.intake import (
     network_of,
     organization_of,
 )
+from shared import contracts
 from shared.errors import AppError, ErrorCode
 
 
@@ -119,9 +120,10 @@ class IntakeMutation:
             {"input": body, "authorized_as_operator": as_operator, "join_code": join_code},
             credential=None if info.context.has_token else f"join:{join_code}",
         )
+        registered = contracts.RegisteredOrganization.model_validate(result)
         return RegisterOrganizationPayload(
-            organization=organization_of(result["organization"]),
-            admin_token=result["adminToken"],
+            organization=organization_of(registered.organization),
+            admin_token=registered.admin_token,
         )
 
     @strawberry.mutation(description="Its org admin changes any profile field.")
@@ -131,13 +133,13 @@ class IntakeMutation:
         await require_org_admin(info, id)
         body = without_nulls(input_to_body(input))
         result = await intake_write(info, f"/organizations/{id}/profile", {"input": body})
-        return organization_of(result["organization"])
+        return organization_of(contracts.OrganizationAnswer.model_validate(result).organization)
 
     @strawberry.mutation(description="Its org admin or the network's operator archives it.")
     async def archive_organization(self, info: Info, id: strawberry.ID) -> Organization:
         await require_org_admin(info, id, operator_allowed=True)
         result = await intake_write(info, f"/organizations/{id}/archive", {})
-        return organization_of(result["organization"])
+        return organization_of(contracts.OrganizationAnswer.model_validate(result).organization)
 
     @strawberry.mutation(description="Its org admin adds a member; the token is shown once.")
     async def add_member(
@@ -147,7 +149,8 @@ class IntakeMutation:
         result = await intake_write(
             info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
         )
-        return AddMemberPayload(member=member_of(result["member"]), token=result["token"])
+        added = contracts.AddedMember.model_validate(result)
+        return AddMemberPayload(member=member_of(added.member), token=added.token)
 
     @strawberry.mutation(
         description="Its org admin (or the network's operator) removes a member: every token "
@@ -162,7 +165,7 @@ class IntakeMutation:
             f"/organizations/{organization_id}/members/{member_id}/remove",
             {"removed_by": caller.member_id},
         )
-        return member_of(result["member"])
+        return member_of(contracts.MemberAnswer.model_validate(result).member)
 
     @strawberry.mutation(description="The operator replaces the join code; the old one stops.")
     async def rotate_join_code(self, info: Info, network_id: strawberry.ID) -> Network:

@@ -60,8 +60,9 @@ def need_of(answer: dict[str, Any]) -> Need:
 async def fetch_need(info: Info, need_id: str) -> Need:
     caller = await info.context.caller()
     found = await info.context.loaders.each("intake", "/needs/{}").load(need_id)
-    require_network(caller, found["network_id"], "need", need_id)
-    return need_of(found)
+    need = need_of(found)
+    require_network(caller, need.network_id, "need", need_id)
+    return need
 
 
 register_node("need", Need, fetch_need)
@@ -151,7 +152,8 @@ class NeedsMutation:
         result = await intake_write(
             info, "/needs", {"input": body, "reported_by": caller.member_id}
         )
-        return build(ReportNeedPayload, result, need=need_of(result["need"]))
+        reported = contracts.NeedAnswer.model_validate(result)
+        return build(ReportNeedPayload, reported, need=need_of(result["need"]))
 
     @strawberry.mutation(
         description="The operator imports a neighborhood survey (CSV text, or a "
@@ -169,7 +171,7 @@ class NeedsMutation:
             {"network_id": network_id, "csv": csv},
             time_limit=info.context.settings.survey_import_timeout_seconds,
         )
-        return build(ImportSurveyPayload, result)
+        return build(ImportSurveyPayload, contracts.SurveyImport.model_validate(result))
 
 
 QUERIES: list[type] = [NeedsQuery]

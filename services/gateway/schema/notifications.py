@@ -85,10 +85,9 @@ async def _authorize_webhook_owner(info: Info, organization_id: str | None) -> s
     if organization_id is None:
         require_operator(caller, caller.network_id)
         return caller.network_id
-    organization = await info.context.clients.intake.get(f"/organizations/{organization_id}")
-    require_member_of(
-        caller, organization_id, organization["network_id"], admin=True, operator_allowed=True
-    )
+    found = await info.context.clients.intake.get(f"/organizations/{organization_id}")
+    network_id = c.OrganizationProfile.model_validate(found).network_id
+    require_member_of(caller, organization_id, network_id, admin=True, operator_allowed=True)
     return caller.network_id
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from services.intake import domain
 from services.intake.api.common import get_service
 from services.intake.service import IntakeService
+from shared.contracts.intake import AddedMember, MemberAnswer
 from shared.contracts.text import TextInput
 from shared.idempotency import WriteOnce
 
@@ -20,7 +21,7 @@ class MemberBody(TextInput):
     input: domain.MemberInput
 
 
-@router.post("/organizations/{organization_id}/members")
+@router.post("/organizations/{organization_id}/members", response_model=AddedMember)
 async def add_member(
     organization_id: str,
     body: MemberBody,
@@ -34,7 +35,9 @@ class RemoveBody(TextInput):
     removed_by: str  # who asks: the gateway has checked they may
 
 
-@router.post("/organizations/{organization_id}/members/{member_id}/remove")
+@router.post(
+    "/organizations/{organization_id}/members/{member_id}/remove", response_model=MemberAnswer
+)
 async def remove_member(
     organization_id: str,
     member_id: str,

@@ -12,6 +12,8 @@ from services.intake.api.common import EdgePage, get_service, get_store, page
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore, StaleWrite
 from shared.contracts import NeedProfile
+from shared.contracts.intake import NeedAnswer
+from shared.contracts.page import Edge, Page
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.idempotency import ConcurrentWrite, WriteOnce
@@ -30,7 +32,7 @@ def need_json(doc: Document) -> dict[str, Any]:
     return NeedProfile(**doc).model_dump(mode="json")
 
 
-@router.post("/needs")
+@router.post("/needs", response_model=NeedAnswer)
 async def report_need(
     body: NeedBody,
     service: IntakeService = Depends(get_service),
@@ -44,7 +46,7 @@ async def report_need(
     return await once(body, lambda a: service.report_need(body.input, body.reported_by, a))
 
 
-@router.get("/needs")
+@router.get("/needs", response_model=Page[Edge[NeedProfile]])
 async def list_needs(
     network_id: str,
     store: IntakeStore = Depends(get_store),
@@ -63,7 +65,7 @@ async def list_needs(
     return page(docs, first, need_json)
 
 
-@router.get("/needs/{need_id}")
+@router.get("/needs/{need_id}", response_model=NeedProfile)
 async def get_need(need_id: str, store: IntakeStore = Depends(get_store)) -> dict[str, Any]:
     found = await store.need(need_id)
     if found is None:

@@ -12,6 +12,7 @@ from services.intake.api.common import get_service, get_store
 from services.intake.service import IntakeService, network_view
 from services.intake.store import IntakeStore
 from services.intake.tokens import token_hash
+from shared.contracts.intake import CreatedNetwork, NetworkView, TokenHolder
 from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode, not_found
 from shared.idempotency import WriteOnce
@@ -23,14 +24,14 @@ class TokenBody(TextInput):
     token: str
 
 
-@router.post("/networks")
+@router.post("/networks", response_model=CreatedNetwork)
 async def create_network(
     body: domain.NetworkInput, service: IntakeService = Depends(get_service)
 ) -> dict[str, Any]:
     return await service.create_network(body)
 
 
-@router.post("/auth/resolve")
+@router.post("/auth/resolve", response_model=TokenHolder)
 async def resolve_token(body: TokenBody, store: IntakeStore = Depends(get_store)) -> dict[str, Any]:
     found = await store.token(token_hash(body.token))
     if found is None:
@@ -43,7 +44,7 @@ async def resolve_token(body: TokenBody, store: IntakeStore = Depends(get_store)
     }
 
 
-@router.get("/networks/{network_id}")
+@router.get("/networks/{network_id}", response_model=NetworkView)
 async def get_network(network_id: str, store: IntakeStore = Depends(get_store)) -> dict[str, Any]:
     found = await store.network(network_id)
     if found is None:
@@ -51,7 +52,7 @@ async def get_network(network_id: str, store: IntakeStore = Depends(get_store)) 
     return network_view(found)
 
 
-@router.post("/networks/{network_id}/join-code")
+@router.post("/networks/{network_id}/join-code", response_model=NetworkView)
 async def rotate_join_code(
     network_id: str,
     service: IntakeService = Depends(get_service),

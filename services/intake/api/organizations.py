@@ -11,6 +11,12 @@ from services.intake import domain
 from services.intake.api.common import EdgePage, get_service, get_store, page, public
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore
+from shared.contracts.intake import (
+    OrganizationAnswer,
+    OrganizationProfile,
+    RegisteredOrganization,
+)
+from shared.contracts.page import Batch, Edge, Page
 from shared.contracts.text import TextInput
 from shared.errors import not_found
 from shared.http import batch_ids
@@ -31,7 +37,7 @@ class UpdateBody(TextInput):
     input: domain.OrganizationUpdate
 
 
-@router.post("/organizations")
+@router.post("/organizations", response_model=RegisteredOrganization)
 async def register_organization(
     body: RegisterBody,
     service: IntakeService = Depends(get_service),
@@ -46,7 +52,7 @@ async def register_organization(
     )
 
 
-@router.get("/organizations")
+@router.get("/organizations", response_model=Page[Edge[OrganizationProfile]])
 async def list_organizations(
     network_id: str,
     store: IntakeStore = Depends(get_store),
@@ -71,7 +77,7 @@ async def list_organizations(
     return page(docs, first, lambda doc: public(doc, *PRIVATE))
 
 
-@router.get("/organizations/by-ids")
+@router.get("/organizations/by-ids", response_model=Batch[OrganizationProfile])
 async def organizations_by_ids(
     ids: Annotated[str, Query(min_length=1, max_length=10_000)],
     store: IntakeStore = Depends(get_store),
@@ -82,7 +88,7 @@ async def organizations_by_ids(
     return {"items": {doc["_id"]: public(doc, *PRIVATE) for doc in found}}
 
 
-@router.get("/organizations/{organization_id}")
+@router.get("/organizations/{organization_id}", response_model=OrganizationProfile)
 async def get_organization(
     organization_id: str, store: IntakeStore = Depends(get_store)
 ) -> dict[str, Any]:
@@ -92,7 +98,7 @@ async def get_organization(
     return public(found, *PRIVATE)
 
 
-@router.post("/organizations/{organization_id}/profile")
+@router.post("/organizations/{organization_id}/profile", response_model=OrganizationAnswer)
 async def update_organization(
     organization_id: str,
     body: UpdateBody,
@@ -103,7 +109,7 @@ async def update_organization(
     return await once(body, lambda a: service.update_organization(organization_id, body.input, a))
 
 
-@router.post("/organizations/{organization_id}/archive")
+@router.post("/organizations/{organization_id}/archive", response_model=OrganizationAnswer)
 async def archive_organization(
     organization_id: str,
     service: IntakeService = Depends(get_service),

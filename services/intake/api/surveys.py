@@ -15,6 +15,7 @@ from services.intake.api.common import get_service
 from services.intake.domain import ParsedSurvey
 from services.intake.service import IntakeService
 from services.intake.store import StaleWrite
+from shared.contracts.intake import SurveyImport
 from shared.contracts.text import TextInput
 from shared.idempotency import ConcurrentWrite, WriteOnce
 from shared.service import Runtime, get_runtime
@@ -29,7 +30,7 @@ class SurveyBody(TextInput):
     csv: str
 
 
-@router.post("/surveys")
+@router.post("/surveys", response_model=SurveyImport)
 async def import_survey(
     body: SurveyBody,
     runtime: Runtime = Depends(get_runtime),
