@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain import matches as docs
-from services.matching.domain.coalitions import Coalition
 from services.matching.service import Matcher
 from shared.contracts import NeedProfile
 from shared.contracts.matching import (
     Coalitions,
-    CoalitionView,
     MatchDecision,
     MatchView,
 )
@@ -100,7 +97,7 @@ async def coalitions_for(
 ) -> Coalitions:
     """A read (POST for its body): coalitions for a need's profile as the gateway holds it."""
     found = await matcher.coalitions_for(body.need, body.first)
-    return Coalitions(need_id=body.need.need_id, coalitions=[coalition_view(c) for c in found])
+    return Coalitions(need_id=body.need.need_id, coalitions=found)
 
 
 @router.get("/needs/{need_id}/coalitions")
@@ -110,13 +107,8 @@ async def coalitions(
     matcher: Matcher = Depends(get_matcher),
 ) -> Coalitions:
     need, found = await matcher.coalitions(need_id, first)
-    views = [coalition_view(c) for c in found]
-    return Coalitions(need_id=need_id, network_id=need["network_id"], coalitions=views)
+    return Coalitions(need_id=need_id, network_id=need["network_id"], coalitions=found)
 
 
 def match_view(match: Document) -> MatchView:
     return MatchView.model_validate(docs.view(match))
-
-
-def coalition_view(coalition: Coalition) -> CoalitionView:
-    return CoalitionView.model_validate(asdict(coalition))

@@ -95,7 +95,7 @@ class CoalitionMember(Payload):
     alignment: float
 
 
-class CoalitionView(Payload):
+class Coalition(Payload):
     members: list[CoalitionMember]
     score: float
     uncovered_resources: list[str] = []
@@ -106,7 +106,7 @@ class Coalitions(Payload):
 
     need_id: str
     network_id: str | None = None
-    coalitions: list[CoalitionView] = []
+    coalitions: list[Coalition] = []
 
 
 EVENTS: dict[str, type[Payload]] = {

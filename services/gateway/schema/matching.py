@@ -95,7 +95,7 @@ def resource_kind(label: str) -> ResourceKind:
 
 
 def coalition_of(answer: Any) -> Coalition:
-    coalition = c.CoalitionView.model_validate(answer)
+    coalition = c.Coalition.model_validate(answer)
     members = [
         build(CoalitionMember, m, covers=[resource_kind(k) for k in m.covers])
         for m in coalition.members

@@ -4,8 +4,6 @@ nobody in the network offers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -13,21 +11,7 @@ from services.matching.domain.bits import label
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import join
 from shared.contracts import NeedProfile
-
-
-@dataclass(frozen=True)
-class CoalitionMember:
-    organization_id: str
-    name: str
-    covers: list[str]
-    alignment: float
-
-
-@dataclass(frozen=True)
-class Coalition:
-    members: list[CoalitionMember]
-    score: float
-    uncovered_resources: list[str]
+from shared.contracts.matching import Coalition, CoalitionMember
 
 
 def alignment(index: ProfileIndex, need: NeedProfile) -> NDArray[np.float32]:
@@ -60,13 +44,13 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
     ]
     uncovered = [k for k in required if k not in offered]
     if not offered:
-        return [Coalition([], 0.0, uncovered)] if required else []
+        return [Coalition(members=[], score=0.0, uncovered_resources=uncovered)] if required else []
     full = np.stack([columns[k].astype(bool) & eligible for k in offered], axis=1)
     rows = _shortlist(full, fit, keep=len(offered) + 1)
     cover, short_fit = full[rows], fit[rows]
     primary = _greedy(cover, short_fit, set())
     if primary is None:
-        return [Coalition([], 0.0, uncovered)]
+        return [Coalition(members=[], score=0.0, uncovered_resources=uncovered)]
     # alternatives: the same cover without one of the primary coalition's members
     found_rows = [primary] + [_greedy(cover, short_fit, {row}) for row, _ in primary]
     solutions = [[(int(rows[r]), c) for r, c in f] if f else None for f in found_rows]
@@ -76,10 +60,10 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
             continue
         members = [
             CoalitionMember(
-                index.ids[row],
-                index.names[row],
-                [offered[c] for c in cols],
-                round(float(fit[row]), 4),
+                organization_id=index.ids[row],
+                name=index.names[row],
+                covers=[offered[c] for c in cols],
+                alignment=round(float(fit[row]), 4),
             )
             for row, cols in found
         ]
@@ -87,7 +71,9 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
             continue
         missing = [k for k in offered if not any(k in m.covers for m in members)]
         score = _score([m.alignment for m in members], 1 - len(missing) / len(offered))
-        results.append(Coalition(members, score, uncovered + missing))
+        results.append(
+            Coalition(members=members, score=score, uncovered_resources=uncovered + missing)
+        )
     # best first by the score shown (stable: the greedy's own cover first among equals)
     results.sort(key=lambda c: -c.score)
     return results[:alternatives]
