@@ -2,14 +2,14 @@
 of the strawberry type from the answer's value of the same name, so a type that shows what the
 service sends needs no mapper of its own.
 
-The answer is a pydantic model (a contract from `shared/contracts/`) or a JSON object, whose
-keys are the field names in snake_case or, as some internal routes write them, camelCase. Each
-value is converted to the field's type: nested object types and lists of them are built the
-same way, enums take the service's value (`"active"` -> `PartnershipStatus.ACTIVE`), date-times
-are parsed from ISO-8601. A missing optional field is null. Fields computed by resolvers are
-left to them. Where the shape truly differs (an id under another name, a value that depends on
-who reads), the caller gives that field as a keyword, converted the same way:
-`build(Network, body, id=body["networkId"])`."""
+The answer is the typed answer of the service's route (a model from `shared/contracts/`, read
+by field name whatever its JSON keys), or a mapping with the same names. Each value is
+converted to the field's type: nested object types and lists of them are built the same way,
+enums take the service's value (`"active"` -> `PartnershipStatus.ACTIVE`), date-times are
+parsed from ISO-8601. A missing optional field is null. Fields computed by resolvers are left
+to them. Where the shape truly differs (an id under another name, a value that depends on who
+reads), the caller gives that field as a keyword, converted the same way:
+`build(Organization, profile, id=profile.organization_id)`."""
 
 from __future__ import annotations
 
@@ -75,14 +75,7 @@ def convert(type_: Any, value: Any) -> Any:
 def _read(answer: Mapping[str, Any] | BaseModel, name: str) -> Any:
     if isinstance(answer, BaseModel):
         return getattr(answer, name, MISSING)
-    if name in answer:
-        return answer[name]
-    return answer.get(_camel(name), MISSING)
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
+    return answer.get(name, MISSING)
 
 
 def _has_default(field: StrawberryField) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -66,16 +66,11 @@ def connection(
 
 
 def connection_of(page: Page[Any], node_of: Callable[[Any], T], after: str | None) -> Connection[T]:
-    """A service's page as a connection: an edge keeps its cursor; a document or a model is
-    its own cursor (its id)."""
-    items = [(i.cursor, i.node) if isinstance(i, PageEdge) else (_id_of(i), i) for i in page.items]
+    """A service's page as a connection: an edge keeps its cursor; any other item's is its
+    id."""
+    items = [(i.cursor, i.node) if isinstance(i, PageEdge) else (i.id, i) for i in page.items]
     nodes = [node_of(node) for _, node in items]
     return connection(nodes, [cursor for cursor, _ in items], page.has_next_page, after)
-
-
-def _id_of(item: Any) -> str:
-    found: str = item["id"] if isinstance(item, Mapping) else item.id
-    return found
 
 
 class Identified(Protocol):
