@@ -23,7 +23,7 @@ from services.gateway.schema.relay import (
     page_by_id,
 )
 from shared import contracts
-from shared.contracts.page import EdgePage
+from shared.contracts.page import Edge, Page
 from shared.errors import AppError, ErrorCode
 
 
@@ -232,7 +232,8 @@ class IntakeQuery:
         }
         params.update({k: v for k, v in optional.items() if v})
         found = await info.context.clients.intake.get("/organizations", params)
-        return connection_of(EdgePage.model_validate(found), organization_of, after)
+        page = Page[Edge[contracts.OrganizationProfile]].model_validate(found)
+        return connection_of(page, organization_of, after)
 
 
 async def fetch_organization(info: Info, organization_id: str) -> Organization:

@@ -18,7 +18,7 @@ from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection_of
 from shared import contracts
-from shared.contracts.page import EdgePage
+from shared.contracts.page import Edge, Page
 
 
 @strawberry.type
@@ -51,10 +51,11 @@ class Need:
         return await coalitions_for(info, self.profile, first)
 
 
-def need_of(answer: dict[str, Any]) -> Need:
-    """A need from intake's profile; the profile as it came goes along for its coalitions."""
+def need_of(answer: Any) -> Need:
+    """A need from intake's profile, which goes along for its coalitions."""
     need = contracts.NeedProfile.model_validate(answer)
-    return build(Need, need, id=strawberry.ID(need.need_id), profile=answer)
+    profile = need.model_dump(mode="json")
+    return build(Need, need, id=strawberry.ID(need.need_id), profile=profile)
 
 
 async def fetch_need(info: Info, need_id: str) -> Need:
@@ -134,7 +135,8 @@ class NeedsQuery:
         optional = {"focus_area": focus_area, "area": area, "after": after}
         params.update({k: v for k, v in optional.items() if v})
         found = await info.context.clients.intake.get("/needs", params)
-        return connection_of(EdgePage.model_validate(found), need_of, after)
+        page = Page[Edge[contracts.NeedProfile]].model_validate(found)
+        return connection_of(page, need_of, after)
 
 
 @strawberry.type
