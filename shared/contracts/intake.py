@@ -218,6 +218,30 @@ class SurveyImport(CamelAnswer):
     rejected_rows: list[RejectedRow] = []
 
 
+class DirectoryRejectedRow(RejectedRow):
+    file: str  # the package's file, or `datapackage.json (<resource>)` for inline data
+
+
+class DirectoryImport(CamelAnswer):
+    import_id: str
+    organizations_created: int
+    organizations_updated: int
+    organizations_unchanged: int
+    offers: int
+    rows_read: int
+    rows_rejected: int
+    rejected_rows: list[DirectoryRejectedRow] = []
+
+
+class DirectoryExport(CamelAnswer):
+    file_name: str
+    content_type: str
+    data_url: str  # the zip as a data URL, which the import takes as it is
+    organizations: int
+    rows: int
+    bytes: int
+
+
 EVENTS: dict[str, type[Payload]] = {
     "organization.registered": OrganizationRegistered,
     "organization.updated": OrganizationUpdated,

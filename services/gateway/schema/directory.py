@@ -9,6 +9,8 @@ import strawberry
 from services.gateway.auth import require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.intake_mutations import intake_write
+from services.gateway.schema.mapping import build
+from shared import contracts
 
 
 @strawberry.type
@@ -67,14 +69,7 @@ class DirectoryQuery:
         found = await info.context.clients.intake.get(
             "/directory/export", {"network_id": network_id}
         )
-        return DirectoryExport(
-            file_name=found["fileName"],
-            content_type=found["contentType"],
-            data_url=found["dataUrl"],
-            organizations=found["organizations"],
-            rows=found["rows"],
-            bytes=found["bytes"],
-        )
+        return build(DirectoryExport, contracts.DirectoryExport.model_validate(found))
 
 
 @strawberry.type
@@ -102,16 +97,7 @@ class DirectoryMutation:
             {"network_id": network_id, "file": file},
             time_limit=info.context.settings.survey_import_timeout_seconds,
         )
-        return ImportDirectoryPayload(
-            import_id=strawberry.ID(result["importId"]),
-            organizations_created=result["organizationsCreated"],
-            organizations_updated=result["organizationsUpdated"],
-            organizations_unchanged=result["organizationsUnchanged"],
-            offers=result["offers"],
-            rows_read=result["rowsRead"],
-            rows_rejected=result["rowsRejected"],
-            rejected_rows=[DirectoryRejectedRow(**r) for r in result["rejectedRows"]],
-        )
+        return build(ImportDirectoryPayload, contracts.DirectoryImport.model_validate(result))
 
 
 QUERIES: list[type] = [DirectoryQuery]

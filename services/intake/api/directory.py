@@ -16,6 +16,7 @@ from services.intake.api.common import get_service
 from services.intake.domain.hsds import ParsedDirectory
 from services.intake.service import IntakeService
 from services.intake.store import StaleWrite
+from shared.contracts.intake import DirectoryExport, DirectoryImport
 from shared.contracts.text import TextInput
 from shared.idempotency import ConcurrentWrite, WriteOnce
 
@@ -29,7 +30,7 @@ class DirectoryBody(TextInput):
     file: str
 
 
-@router.post("/directory/import")
+@router.post("/directory/import", response_model=DirectoryImport)
 async def import_directory(
     body: DirectoryBody,
     service: IntakeService = Depends(get_service),
@@ -64,7 +65,7 @@ async def import_once(
     raise AssertionError("unreachable")
 
 
-@router.get("/directory/export")
+@router.get("/directory/export", response_model=DirectoryExport)
 async def export_directory(
     network_id: str = Query(min_length=1, max_length=200),
     service: IntakeService = Depends(get_service),
