@@ -8,7 +8,7 @@ import strawberry
 
 from services.gateway.auth import require_operator
 from services.gateway.schema.context import Info
-from services.gateway.schema.intake_mutations import intake_write
+from services.gateway.schema.intake_mutations import operator_import
 from services.gateway.schema.mapping import build
 from shared import contracts
 
@@ -89,14 +89,8 @@ class DirectoryMutation:
     async def import_directory(
         self, info: Info, network_id: strawberry.ID, file: str
     ) -> ImportDirectoryPayload:
-        caller = await info.context.caller()
-        require_operator(caller, network_id)
-        result = await intake_write(
-            info,
-            "/directory/import",
-            {"network_id": network_id, "file": file},
-            time_limit=info.context.settings.survey_import_timeout_seconds,
-        )
+        body = {"network_id": network_id, "file": file}
+        result = await operator_import(info, network_id, "/directory/import", body)
         return build(ImportDirectoryPayload, contracts.DirectoryImport.model_validate(result))
 
 

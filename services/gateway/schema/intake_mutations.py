@@ -46,6 +46,15 @@ async def intake_write(
     )
 
 
+async def operator_import(info: Info, network_id: str, path: str, body: dict[str, Any]) -> Any:
+    """An import the network's operator runs (a survey, a directory): a write to intake with
+    the imports' longer time limit."""
+    caller = await info.context.caller()
+    require_operator(caller, network_id)
+    time_limit = info.context.settings.survey_import_timeout_seconds
+    return await intake_write(info, path, body, time_limit=time_limit)
+
+
 async def require_org_admin(
     info: Info, organization_id: str, *, operator_allowed: bool = False
 ) -> Caller:

@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 
-from services.gateway.auth import require_network, require_operator
+from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind
 from services.gateway.schema.intake import input_to_body
-from services.gateway.schema.intake_mutations import intake_write
+from services.gateway.schema.intake_mutations import intake_write, operator_import
 from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
@@ -165,14 +165,8 @@ class NeedsMutation:
     async def import_survey(
         self, info: Info, network_id: strawberry.ID, csv: str
     ) -> ImportSurveyPayload:
-        caller = await info.context.caller()
-        require_operator(caller, network_id)
-        result = await intake_write(
-            info,
-            "/surveys",
-            {"network_id": network_id, "csv": csv},
-            time_limit=info.context.settings.survey_import_timeout_seconds,
-        )
+        body = {"network_id": network_id, "csv": csv}
+        result = await operator_import(info, network_id, "/surveys", body)
         return build(ImportSurveyPayload, contracts.SurveyImport.model_validate(result))
 
 
