@@ -350,7 +350,7 @@ class OutboxRelay:
         token = context.attach(propagate.extract(event.get("trace") or {}))
         try:
             async for attempt in AsyncRetrying(
-                wait=wait_exponential_jitter(initial=0.2, max=5.0),
+                wait=wait_exponential_jitter(multiplier=0.2, max=5.0),
                 retry=retry_if_exception_type(Exception),
                 before_sleep=lambda state: log.warning(
                     "outbox relay: Kafka did not take %s (%s); retrying",
