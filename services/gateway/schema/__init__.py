@@ -20,6 +20,7 @@ from services.gateway.limits import limit_extensions
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
+    consent,
     directory,
     intake,
     intake_mutations,
@@ -40,6 +41,7 @@ PARTS = (
     directory,
     matching,
     commitments,
+    consent,
     notifications,
     preferences,
     node,
