@@ -188,7 +188,7 @@ async def health_history(
     return [{k: v for k, v in d.items() if k in ("at", "score", "label", "parts")} for d in points]
 
 
-@router.get("/health-trends/by-partnership")
+@router.get("/health-trends")
 async def health_trends(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
     found = await tracker.store.partnerships_by_ids(batch_ids(ids))
     return {"items": await tracker.trends(found)}

@@ -77,6 +77,6 @@ class HealthOverTime:
         "up or down by more than 0.02 is IMPROVING or DECLINING, else STEADY."
     )
     async def trend(self, info: Info) -> HealthTrend:
-        loader = info.context.loaders.batch("commitments", "/health-trends/by-partnership")
+        loader = info.context.loaders.batch("commitments", "/health-trends")
         found: str | None = await loader.load(str(self.id))
         return HealthTrend((found or "steady").upper())
