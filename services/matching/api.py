@@ -88,6 +88,9 @@ class IntroductionBody(TextInput):
     )
     note: str = Field(min_length=1, max_length=2000)
     introduced_by: str = Field(min_length=1, max_length=200)
+    # The organizations' names as the gateway read them in intake: matching may not have
+    # heard of a registration yet.
+    names: dict[str, str] = {}
 
 
 @router.post("/introductions")
@@ -97,7 +100,12 @@ async def introduce(
     return await once(
         body,
         lambda answered: matcher.introduce(
-            body.network_id, body.organization_ids, body.note, body.introduced_by, answered
+            body.network_id,
+            body.organization_ids,
+            body.note,
+            body.introduced_by,
+            body.names,
+            answered,
         ),
     )
 

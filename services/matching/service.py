@@ -129,7 +129,9 @@ class Matcher:
             return
         existing = await self.store.matches_of_pairs([m["pair_key"] for m in matches], tx.session)
         fresh = {
-            existing[m["pair_key"]]["_id"]: {k: m[k] for k in REFRESHED}
+            existing[m["pair_key"]]["_id"]: introductions.keep_note(
+                existing[m["pair_key"]], {k: m[k] for k in REFRESHED}
+            )
             for m in matches
             if m["pair_key"] in existing and existing[m["pair_key"]]["status"] == Status.SUGGESTED
         }
@@ -230,11 +232,13 @@ class Matcher:
         organization_ids: list[str],
         note: str,
         introduced_by: str,
+        names: dict[str, str],
         answered: Answered = no_answer,
     ) -> dict[str, Any]:
         """The operator introduces two organizations: a match led by the operator's note (a
         pair already suggested and unanswered takes the note), announced as a suggestion; the
-        organizations answer it with `respond`."""
+        organizations answer it with `respond`. `names`: the organizations' names as the caller
+        read them, for one whose registration has not reached matching yet."""
         await self.ready.wait()
         async with self.outbox.transaction() as tx:
             profiles = await self.store.profiles_by_ids(organization_ids, tx.session)
@@ -242,7 +246,9 @@ class Matcher:
             key = docs.pair_key(*organization_ids)
             existing = (await self.store.matches_of_pairs([key], tx.session)).get(key)
             if existing is None:
-                names = {o: profiles[o]["name"] for o in organization_ids}
+                names = {
+                    o: profiles.get(o, {}).get("name", names.get(o, o)) for o in organization_ids
+                }
                 match = introductions.introduction(
                     self._pair(*organization_ids), network_id, organization_ids, names, note,
                     introduced_by, utcnow(),

@@ -174,6 +174,12 @@ CASES: dict[str, Case] = {
         lambda w: {"m": w.match()},
         only("admin"),
     ),
+    "proposeIntroduction": (
+        "mutation($i: ProposeIntroductionInput!) { proposeIntroduction(input: $i) { id } }",
+        lambda w: {"i": {"organizationIds": [w.a, register(w.clients["operator"], w.net, f"Intro {next(counter)}")["organization"]["id"]],
+                         "note": "You should meet"}},
+        only("operator"),
+    ),
     "formPartnership": (
         "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
         lambda w: {"i": {"name": f"F{next(counter)}", "organizationIds": [w.a, w.b]}},

@@ -18,13 +18,13 @@ FIELD = "input.organizationIds"
 def check_parties(
     organization_ids: list[str], profiles: dict[str, Document], network_id: str
 ) -> None:
-    """Two different organizations of this network, neither archived (matching's read model
-    knows them once their registration arrived)."""
+    """Two different organizations of this network, neither archived. One matching has not
+    heard of yet (its registration is on its way) passes: the caller read it in intake."""
     if len(organization_ids) != 2 or organization_ids[0] == organization_ids[1]:
         raise bad_input(FIELD, "an introduction is between two different organizations")
     for i, org in enumerate(organization_ids):
         known = profiles.get(org)
-        if known is None or known["network_id"] != network_id or known.get("archived"):
+        if known is not None and (known["network_id"] != network_id or known.get("archived")):
             raise bad_input(f"{FIELD}[{i}]", f"{org} cannot be introduced in this network")
 
 
@@ -82,3 +82,12 @@ def introduce_existing(existing: Document, note: str, introduced_by: str) -> Doc
         for o, rs in existing["reasons"].items()
     }
     return {"reasons": reasons, "note": note, "introduced_by": introduced_by}
+
+
+def keep_note(existing: Document, refreshed: Document) -> Document:
+    """Fresh scores for an introduced pair keep the operator's note first among its reasons."""
+    if not existing.get("note"):
+        return refreshed
+    lead = note_reason(existing["note"])
+    reasons = {o: [lead, *rs] for o, rs in refreshed["reasons"].items()}
+    return {**refreshed, "reasons": reasons}
