@@ -4,7 +4,7 @@ fields live here and `Partnership` inherits them, so its own module stays as it 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -54,7 +54,8 @@ class HealthOverTime:
 
     @strawberry.field(
         description="Every change of health as a dated point with its parts, oldest first; "
-        "`from` and `to` (inclusive) narrow it. The first point is the partnership's formation."
+        "`from` and `to` (inclusive; UTC when they carry no offset) narrow it. The first point "
+        "is the partnership's formation."
     )
     async def health_history(
         self,
@@ -62,8 +63,9 @@ class HealthOverTime:
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> list[HealthPoint]:
+        # A time without an offset is read as UTC.
         params = {
-            name: value.isoformat()
+            name: (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
             for name, value in (("since", from_), ("until", to))
             if value is not None
         }
