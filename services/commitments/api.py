@@ -194,6 +194,12 @@ async def health_trends(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> di
     return {"items": await tracker.trends(found)}
 
 
+@router.get("/health-warnings")
+async def health_warnings(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.health_warnings(batch_ids(ids))
+    return {"items": {pid: [view(w) for w in ws] for pid, ws in found.items()}}
+
+
 @router.post("/partnerships/{partnership_id}/check-ins")
 async def record_check_in(
     partnership_id: str,

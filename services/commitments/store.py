@@ -1,7 +1,7 @@
 """Commitments' collections: partnerships and what happens in them, a read model of
 organization profiles (names, offers, availability) built from intake events, reliability
 per organization, the scheduler's claimed reminders, and each partnership's health history (a
-dated point per change). The only module that touches them."""
+dated point per change) and early warnings. The only module that touches them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from services.commitments.domain.records import NOT_CLOSED
 from shared.contracts import OrganizationProfile
@@ -32,6 +32,7 @@ INDEXES: IndexSpec = {
     ],
     **{name: [IndexModel([("partnership_id", ASCENDING)])] for name in CHILDREN[1:]},
     "health_history": [IndexModel([("partnership_id", ASCENDING), ("at", ASCENDING)])],
+    "health_warnings": [IndexModel([("partnership_id", ASCENDING), ("at", ASCENDING)])],
     **IDEMPOTENCY_INDEXES,
 }
 
@@ -45,6 +46,7 @@ class CommitmentStore:
         self._reminders = db["reminders"]
         self._reliability = db["reliability"]
         self._health_history = db["health_history"]
+        self._health_warnings = db["health_warnings"]
 
     async def save_profile(self, profile: OrganizationProfile, session: Session) -> None:
         """Keeps the newest version; an older event arriving late changes nothing."""
@@ -199,5 +201,17 @@ class CommitmentStore:
         found: dict[str, list[Document]] = defaultdict(list)
         cursor = self._health_history.find(query, session=session)
         async for doc in cursor.sort([("at", ASCENDING), ("_id", ASCENDING)]):
+            found[doc["partnership_id"]].append(doc)
+        return found
+
+    async def add_health_warning(self, warning: Document, session: Session) -> None:
+        """`_id` is the warning's event id: one per crossing."""
+        await self._health_warnings.insert_one(warning, session=session)
+
+    async def health_warnings(self, partnership_ids: list[str]) -> dict[str, list[Document]]:
+        """Each partnership's early warnings, newest first."""
+        found: dict[str, list[Document]] = defaultdict(list)
+        cursor = self._health_warnings.find({"partnership_id": {"$in": partnership_ids}})
+        async for doc in cursor.sort([("at", DESCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found

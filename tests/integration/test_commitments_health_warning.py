@@ -20,7 +20,7 @@ T0 = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microse
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { organization { id } adminToken } }"""
 HISTORY = """query($id: ID!, $from: DateTime, $to: DateTime) { partnership(id: $id) {
-  health { score label } trend
+  health { score label } trend healthWarnings { reason part { name } summary }
   healthHistory(from: $from, to: $to) { at score label parts { name score detail } } } }"""
 INBOX = "{ notifications(first: 50) { edges { node { kind title body } } } }"
 
@@ -74,6 +74,8 @@ def test_a_partnership_falling_two_periods_in_a_row_warns_partners_and_operator_
 
     found = oak_admin.data(HISTORY, {"id": pid})["partnership"]
     assert found["trend"] == "DECLINING"
+    [kept] = found["healthWarnings"]
+    assert (kept["reason"], kept["part"]["name"]) == ("DECLINING", "check_in_regularity")
     points = found["healthHistory"]
     assert [datetime.fromisoformat(p["at"]) - T0 for p in points] == [
         timedelta(days=n) for n in (0, 2, 8, 15, 22)

@@ -180,6 +180,10 @@ async def test_health_is_kept_as_points_and_two_falls_in_a_row_warn_once(
     assert warning.data["part"]["name"] == "check_in_regularity"
     assert warning.data["part"]["detail"] == "1 of 3 check-ins held"
     assert "Check-in regularity fell from 1.00 to 0.33" in warning.data["summary"]
+    kept = (await tracker.store.health_warnings([pid]))[pid]
+    assert [(w["at"], w["reason"], w["summary"]) for w in kept] == [
+        (NOW + DAY * 22, "declining", warning.data["summary"])
+    ]
 
 
 async def test_a_commitment_for_another_organization_counts_only_once_it_accepts(

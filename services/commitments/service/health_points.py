@@ -1,5 +1,6 @@
 """Each change of a partnership's health kept as a dated point, in the transaction that changed
-it, and the early warnings it deserves published through the outbox once per crossing."""
+it, and the early warnings it deserves published through the outbox (and kept, for partners to
+read) once per crossing."""
 
 from __future__ import annotations
 
@@ -48,20 +49,21 @@ async def keep_point(
     if not fresh:
         return
     for w in fresh:
-        await tx.publish(
-            "partnership.health_warning",
-            p["_id"],
-            c.PartnershipHealthWarning(
-                partnership=ref(p),
-                reason=w.reason.value,
-                crossing=w.key,
-                score=w.score,
-                previous_score=w.previous_score,
-                part=w.part,
-                part_previous_score=w.part_previous_score,
-                summary=w.summary,
-            ),
-            warning_event_id(p["_id"], w.key),
+        event = c.PartnershipHealthWarning(
+            partnership=ref(p),
+            reason=w.reason.value,
+            crossing=w.key,
+            score=w.score,
+            previous_score=w.previous_score,
+            part=w.part,
+            part_previous_score=w.part_previous_score,
+            summary=w.summary,
+        )
+        event_id = warning_event_id(p["_id"], w.key)
+        await tx.publish("partnership.health_warning", p["_id"], event, event_id)
+        body = event.model_dump(exclude={"partnership"})
+        await store.add_health_warning(
+            {"_id": event_id, "partnership_id": p["_id"], "at": at, **body}, tx.session
         )
     p["health_warnings"] = [*sent, *(w.key for w in fresh)]
     await store.set_partnership(p["_id"], {"health_warnings": p["health_warnings"]}, tx.session)

@@ -1,5 +1,6 @@
 """Health over time on a partnership: `healthHistory(from, to)`, every change of its health as a
-dated point with its parts, and `trend`, the direction over its last check-in periods. The
+dated point with its parts, `trend`, the direction over its last check-in periods, and
+`healthWarnings`, the early warnings it gave. The
 fields live here and `Partnership` inherits them, so its own module stays as it is."""
 
 from __future__ import annotations
@@ -47,6 +48,40 @@ def point_of(d: dict[str, Any]) -> HealthPoint:
     )
 
 
+@strawberry.enum(description="Why an early warning was given.")
+class HealthWarningReason(Enum):
+    DECLINING = "DECLINING"
+    AT_RISK = "AT_RISK"
+
+
+@strawberry.type(
+    description="An early warning: health fell at two check-in period ends in a row "
+    "(DECLINING) or crossed into at risk (AT_RISK); once per crossing."
+)
+class HealthWarning:
+    at: datetime
+    reason: HealthWarningReason
+    score: float
+    previous_score: float
+    part: LazyHealthPart = strawberry.field(description="The part whose fall cost most.")
+    part_previous_score: float
+    summary: str = strawberry.field(description="The sentence partners were sent.")
+
+
+def warning_of(d: dict[str, Any]) -> HealthWarning:
+    from services.gateway.schema.partnership_types import HealthPart
+
+    return HealthWarning(
+        at=datetime.fromisoformat(d["at"]),
+        reason=HealthWarningReason(d["reason"].upper()),
+        score=d["score"],
+        previous_score=d["previous_score"],
+        part=HealthPart(**d["part"]),
+        part_previous_score=d["part_previous_score"],
+        summary=d["summary"],
+    )
+
+
 @strawberry.type
 class HealthOverTime:
     if TYPE_CHECKING:
@@ -82,3 +117,9 @@ class HealthOverTime:
         loader = info.context.loaders.batch("commitments", "/health-trends")
         found: str | None = await loader.load(str(self.id))
         return HealthTrend((found or "steady").upper())
+
+    @strawberry.field(description="Its early warnings, newest first.")
+    async def health_warnings(self, info: Info) -> list[HealthWarning]:
+        loader = info.context.loaders.batch("commitments", "/health-warnings", default=[])
+        found: list[dict[str, Any]] = await loader.load(str(self.id))
+        return [warning_of(d) for d in found]
