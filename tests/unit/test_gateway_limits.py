@@ -204,3 +204,21 @@ def deadlines_are_enforced() -> None:
     assert refused.value.code is ErrorCode.UNAVAILABLE
     assert refused.value.details == {"retryable": True}
     assert deadline.budget_ms(5.0) == "4500" and deadline.budget_ms(0.1) == "100"
+
+
+async def test_a_document_asked_again_is_validated_once() -> None:
+    """Depth and alias rules built once, so the validation cache hits (strawberry's cache,
+    read through its module: the cache is what the gateway relies on)."""
+    from strawberry.extensions import validation_cache
+
+    from services.gateway.schema import QUERY_CACHE_SIZE
+
+    schema = build_schema(settings())
+    cache = validation_cache._get_validate_cache(QUERY_CACHE_SIZE)
+    query = "{ __typename me { role } }"
+    await schema.execute(query)
+    before = cache.cache_info()
+    for _ in range(3):
+        await schema.execute(query)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
