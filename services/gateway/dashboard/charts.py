@@ -1,0 +1,73 @@
+"""The dashboard's charts: SVG drawn on the server by pygal from plain numbers (no I/O).
+Pages embed them as `<img>` data URLs, so no script in an SVG ever runs (pygal writes a
+small inline config script into each chart) and the page needs no second request."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import date
+
+import pygal
+from pygal.style import Style
+
+from services.gateway.dashboard.panels import SEVERITIES, AreaRow, KindRow
+
+STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family="DejaVu Sans, Helvetica, Arial, sans-serif",
+    foreground="#333",
+    foreground_strong="#222",
+    foreground_subtle="#666",
+    # severity 1 (pale) to 5 (deep red)
+    colors=("#f3d9a4", "#f0b66e", "#e48646", "#cc5a35", "#9e2a2b"),
+)
+SPARK_STYLE = Style(background="transparent", plot_background="transparent", colors=("#2b6a9e",))
+
+
+def _common() -> dict[str, object]:
+    # js=[]: no script is fetched from anywhere (the default points at a CDN).
+    return {"style": STYLE, "js": [], "disable_xml_declaration": True, "explicit_size": True}
+
+
+def svg_data_url(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def needs_chart(rows: Sequence[AreaRow], width: int = 640) -> str:
+    """Needs per area, stacked by severity."""
+    chart = pygal.HorizontalStackedBar(
+        **_common(),
+        width=width,
+        height=max(160, 60 + 28 * len(rows)),
+        legend_at_bottom=True,
+        legend_at_bottom_columns=5,
+        print_values=False,
+    )
+    chart.x_labels = [r.area for r in rows]
+    for severity in SEVERITIES:
+        chart.add(f"severity {severity}", [r.by_severity[severity - 1] or None for r in rows])
+    svg: str = chart.render(is_unicode=True)
+    return svg
+
+
+def contributions_chart(rows: Sequence[KindRow], width: int = 420) -> str:
+    """Contributions logged per kind."""
+    chart = pygal.Bar(**_common(), width=width, height=240, show_legend=False)
+    chart.x_labels = [r.label for r in rows]
+    chart.add("contributions", [r.count for r in rows])
+    svg: str = chart.render(is_unicode=True)
+    return svg
+
+
+def sparkline(points: Sequence[tuple[date, float]], width: int = 140, height: int = 32) -> str:
+    """Health (0-1) over time as a sparkline, spaced by date; a single point draws as a dot."""
+    ordered = sorted(points)
+    options = {"js": [], "style": SPARK_STYLE, "range": (0, 1), "disable_xml_declaration": True}
+    chart = pygal.DateLine(**options) if len(ordered) > 1 else pygal.Line(**options)
+    chart.add("health", ordered if len(ordered) > 1 else [s for _, s in ordered])
+    svg: str | bytes = chart.render_sparkline(
+        width=width, height=height, show_dots=len(ordered) == 1, dots_size=3
+    )
+    return svg.decode() if isinstance(svg, bytes) else svg
