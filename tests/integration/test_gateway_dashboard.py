@@ -21,6 +21,7 @@ import pytest
 from deploy.demo import load
 from deploy.stack import Stack
 from tests.support.browser import Browser, chromium_path
+from tests.support.partnerships import COMMIT, set_clock
 from tests.support.stack import Client, create_network
 
 NEEDS = """query($n: ID!) { needs(networkId: $n, first: 100) {
@@ -58,8 +59,26 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return load(stack.settings, tmp_path_factory.mktemp("demo") / ".demo.env", fresh=True)
+def demo(stack: Stack, gql: Client, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The demo network, with one commitment overdue and one due in three days (the demo's
+    open ones are weeks away): made while the commitments service's clock is set back."""
+    loaded = load(stack.settings, tmp_path_factory.mktemp("demo") / ".demo.env", fresh=True)
+    admin = gql.as_(loaded["ADMIN_TOKEN"])
+    now = datetime.now(UTC)
+    for title, due, clock in (
+        ("Return the borrowed ladders", now - timedelta(days=4), now - timedelta(days=10)),
+        ("Send the spring newsletter", now + timedelta(days=3), None),
+    ):
+        set_clock(stack, clock)
+        body = {
+            "partnershipId": loaded["PARTNERSHIP_ID"],
+            "title": title,
+            "ownerOrganizationId": loaded["ORGANIZATION_ID"],
+            "dueAt": due.isoformat(),
+        }
+        admin.data(COMMIT, {"i": body})
+    set_clock(stack, None)
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +207,7 @@ def test_each_panel_shows_the_apis_numbers_to_the_operator(
     html = signed_in(browser, stack, demo["OPERATOR_TOKEN"])
     want = expected(gql.as_(demo["OPERATOR_TOKEN"]), demo["NETWORK_ID"])
     assert want["needs"] > 5 and len(want["health"]) == 2 and want["kinds"]  # a demo-sized network
+    assert want["overdue"] == 1 and want["soon"] == 1
     assert_panels_match(html, want)
     assert 'data-role="OPERATOR"' in html and "Lane Demo Network" in html
     assert html.count('src="data:image/svg+xml;base64,') >= 4  # needs, contributions, sparklines

@@ -47,3 +47,9 @@ def test_a_data_url_carries_the_svg_itself() -> None:
     url = charts.svg_data_url("<svg>é</svg>")
     assert url.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(url.split(",", 1)[1]).decode() == "<svg>é</svg>"
+
+
+def test_count_axes_tick_at_whole_numbers_up_to_the_largest() -> None:
+    assert charts._whole_numbers(3) == [0, 1, 2, 3]
+    assert charts._whole_numbers(0) == [0]
+    assert charts._whole_numbers(23) == [0, 5, 10, 15, 20, 25]

@@ -21,7 +21,18 @@ STYLE = Style(
     foreground_strong="#222",
     foreground_subtle="#666",
     # severity 1 (pale) to 5 (deep red)
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
     colors=("#f3d9a4", "#f0b66e", "#e48646", "#cc5a35", "#9e2a2b"),
+)
+BAR_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family=STYLE.font_family,
+    label_font_size=13,
+    major_label_font_size=13,
+    colors=("#2b6a9e",),
 )
 SPARK_STYLE = Style(background="transparent", plot_background="transparent", colors=("#2b6a9e",))
 
@@ -35,7 +46,13 @@ def svg_data_url(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def needs_chart(rows: Sequence[AreaRow], width: int = 640) -> str:
+def _whole_numbers(top: float) -> list[int]:
+    """Axis ticks at whole numbers (counts), about five of them."""
+    step = max(1, round(top / 5))
+    return list(range(0, -(-int(top) // step) * step + 1, step))
+
+
+def needs_chart(rows: Sequence[AreaRow], width: int = 900) -> str:
     """Needs per area, stacked by severity."""
     chart = pygal.HorizontalStackedBar(
         **_common(),
@@ -46,17 +63,19 @@ def needs_chart(rows: Sequence[AreaRow], width: int = 640) -> str:
         print_values=False,
     )
     chart.x_labels = [r.area for r in rows]
+    chart.y_labels = _whole_numbers(max((r.total for r in rows), default=0))
     for severity in SEVERITIES:
         chart.add(f"severity {severity}", [r.by_severity[severity - 1] or None for r in rows])
     svg: str = chart.render(is_unicode=True)
     return svg
 
 
-def contributions_chart(rows: Sequence[KindRow], width: int = 420) -> str:
-    """Contributions logged per kind."""
-    chart = pygal.Bar(**_common(), width=width, height=240, show_legend=False)
+def contributions_chart(rows: Sequence[KindRow], width: int = 560) -> str:
+    """The estimated value of what was contributed, per kind."""
+    options = {**_common(), "style": BAR_STYLE}
+    chart = pygal.HorizontalBar(**options, width=width, height=220, show_legend=False)
     chart.x_labels = [r.label for r in rows]
-    chart.add("contributions", [r.count for r in rows])
+    chart.add("estimated value", [r.estimated_value for r in rows])
     svg: str = chart.render(is_unicode=True)
     return svg
 

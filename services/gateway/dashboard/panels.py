@@ -99,7 +99,9 @@ def commitments_due(
             due = datetime.fromisoformat(c["dueAt"])
             owner_id = str(c["ownerOrganizationId"])
             owner = names.get(owner_id, owner_id)
-            row = DueRow(p["name"], c["title"], owner, due, (due - now) // timedelta(days=1))
+            # whole days: due in 2 days 23 hours is "2 days"; overdue by 4 days 5 hours, "-4"
+            whole = -(now - due).days if due < now else (due - now).days
+            row = DueRow(p["name"], c["title"], owner, due, whole)
             if due < now:
                 overdue.append(row)
             elif due <= now + timedelta(days=days):

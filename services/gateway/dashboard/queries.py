@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type, is_leaf_type
+from graphql import (
+    GraphQLArgument,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+)
 
 from services.gateway.context import GatewayContext
 from services.gateway.schema.errors import shape_errors
@@ -86,6 +93,10 @@ class InProcessApi:
         return found, True
 
 
+def required(argument: GraphQLArgument) -> bool:
+    return isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
+
+
 def history_selection(schema: strawberry.Schema) -> str:
     """`healthHistory { at score }` once the API offers a partnership's health history that
     can be asked without arguments (its time field aliased to `at`); "" until then."""
@@ -95,7 +106,7 @@ def history_selection(schema: strawberry.Schema) -> str:
         if isinstance(partnership, GraphQLObjectType)
         else None
     )
-    if found is None or any(isinstance(a.type, GraphQLNonNull) for a in found.args.values()):
+    if found is None or any(map(required, found.args.values())):
         return ""
     point = get_named_type(found.type)
     if not isinstance(point, GraphQLObjectType) or "score" not in point.fields:
@@ -120,8 +131,7 @@ def links_document(schema: strawberry.Schema) -> str | None:
     leaves = [
         name
         for name, f in node.fields.items()
-        if is_leaf_type(get_named_type(f.type))
-        and not any(isinstance(a.type, GraphQLNonNull) for a in f.args.values())
+        if is_leaf_type(get_named_type(f.type)) and not any(map(required, f.args.values()))
     ]
     selection = " ".join(leaves)
     body = f"edges {{ node {{ {selection} }} }}" if connection else selection
