@@ -278,3 +278,34 @@ def test_sign_in_refuses_bad_tokens_and_other_origins(stack: Stack, demo: dict[s
         timeout=30,
     )
     assert graphql.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_partnerships_charts_are_images_for_its_parties_only(
+    stack: Stack, gql: Client, demo: dict[str, str], other_network: dict[str, str]
+) -> None:
+    base = f"{dashboard_url(stack)}/partnerships"
+    ids = [
+        e["node"]["id"]
+        for e in gql.as_(demo["OPERATOR_TOKEN"]).data(
+            "query($n: ID!) { partnerships(networkId: $n) { edges { node { id } } } }",
+            {"n": demo["NETWORK_ID"]},
+        )["partnerships"]["edges"]
+    ]
+    theirs = next(i for i in ids if i != demo["PARTNERSHIP_ID"])
+
+    def get(ident: str, chart: str, token: str | None) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return httpx.get(f"{base}/{ident}/{chart}.svg", headers=headers, timeout=30)
+
+    for chart in ("health", "contributions"):
+        answer = get(demo["PARTNERSHIP_ID"], chart, demo["ADMIN_TOKEN"])
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+        assert answer.text.lstrip().startswith("<svg")
+        assert get(demo["PARTNERSHIP_ID"], chart, None).status_code == 401
+        assert get(theirs, chart, demo["ADMIN_TOKEN"]).status_code == 403  # not a party
+        assert get(other_network["partnership"], chart, demo["OPERATOR_TOKEN"]).status_code == 404
+        assert get(theirs, chart, demo["OPERATOR_TOKEN"]).status_code == 200
+    assert (
+        "Volunteer hours" in get(demo["PARTNERSHIP_ID"], "contributions", demo["ADMIN_TOKEN"]).text
+    )

@@ -22,10 +22,10 @@ from starlette.templating import Jinja2Templates
 
 from services.gateway.context import GatewayContext
 from services.gateway.dashboard import charts, panels
+from services.gateway.dashboard.images import COOKIE, images_router
 from services.gateway.dashboard.queries import DashboardError, InProcessApi, Snapshot, load
 
 HERE = Path(__file__).parent
-COOKIE = "commonweave_dashboard"
 SESSION_SECONDS = 8 * 3600
 STATIC_PATH = "/dashboard/static"
 HEADERS = {
@@ -142,6 +142,8 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
 
 
 def mount_dashboard(app: FastAPI, schema: strawberry.Schema, context_for: ContextFor) -> None:
-    """The routes and their stylesheet (served by the gateway itself: no CDN)."""
+    """The pages, a partnership's chart images, and the stylesheet (served by the gateway
+    itself: no CDN)."""
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="dashboard-static")
     app.include_router(dashboard_router(schema, context_for))
+    app.include_router(images_router(schema, context_for))
