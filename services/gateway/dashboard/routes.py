@@ -23,7 +23,13 @@ from starlette.templating import Jinja2Templates
 from services.gateway.context import GatewayContext
 from services.gateway.dashboard import charts, panels
 from services.gateway.dashboard.images import COOKIE, images_router
-from services.gateway.dashboard.queries import DashboardError, InProcessApi, Snapshot, load
+from services.gateway.dashboard.queries import (
+    DashboardError,
+    InProcessApi,
+    Snapshot,
+    is_signed_out,
+    load,
+)
 
 HERE = Path(__file__).parent
 SESSION_SECONDS = 8 * 3600
@@ -49,6 +55,12 @@ def same_origin(request: Request) -> bool:
         return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def status_of(error: DashboardError) -> int:
+    """The HTTP status of a failure other than a signed-out token: too many requests, or the
+    stack not answering (retry)."""
+    return 429 if error.code == "LIMIT_EXCEEDED" else 503
 
 
 def view(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
@@ -99,9 +111,9 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
         try:
             snapshot = await load(api(token, request))
         except DashboardError as error:
-            if error.code == "UNAUTHENTICATED":
+            if is_signed_out(error):
                 return sign_in_page(request, "That token no longer works; sign in again.", 401)
-            return page(request, "unavailable.html", 503, error=error)
+            return page(request, "unavailable.html", status_of(error), error=error)
         return page(request, "dashboard.html", **view(snapshot, datetime.now(UTC)))
 
     @router.post("/sign-in")
@@ -115,7 +127,8 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
         try:
             me = (await api(token, request).data("{ me { memberId } }"))["me"]
         except DashboardError as error:
-            return sign_in_page(request, f"Not signed in: {error}", 401)
+            status = 401 if is_signed_out(error) else status_of(error)
+            return page(request, "sign_in.html", status, error=f"Not signed in: {error}")
         if not me:
             return sign_in_page(request, "Not signed in: unknown token.", 401)
         response = RedirectResponse("/dashboard", status_code=303)
