@@ -143,3 +143,9 @@ def test_weak_parts_and_at_risk_are_warnings_and_the_weakest_comes_first() -> No
     assert [r.id for r in rows] == ["r", "p"]
     assert rows[0].warnings == ("at risk", "check in regularity: 1 of 4 check-ins held")
     assert rows[1].warnings == ()
+
+
+def test_a_declining_trend_is_a_warning_once_the_api_gives_it() -> None:
+    rows = panels.health_rows([partnership("p", trend="DECLINING")], date(2026, 3, 1))
+    assert rows[0].trend == "DECLINING" and rows[0].warnings == ("declining",)
+    assert panels.health_rows([partnership("q")], date(2026, 3, 1))[0].trend is None

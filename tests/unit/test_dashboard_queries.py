@@ -5,6 +5,7 @@ the schema offers them; and the page escapes what organizations wrote."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 
 import pytest
 import strawberry
@@ -35,6 +36,13 @@ def test_the_partnerships_document_is_valid_with_whatever_history_the_schema_off
     assert validate(schema._schema, parse(document)) == []
 
 
+@strawberry.enum
+class Trend(Enum):
+    IMPROVING = "IMPROVING"
+    STEADY = "STEADY"
+    DECLINING = "DECLINING"
+
+
 @strawberry.type
 class HealthPoint:
     recorded_at: datetime
@@ -48,6 +56,10 @@ class Partnership:
     @strawberry.field
     def health_history(self, first: int = 10) -> list[HealthPoint]:
         return []
+
+    @strawberry.field
+    def trend(self) -> Trend:
+        return Trend.STEADY
 
 
 @strawberry.type
@@ -88,7 +100,7 @@ def test_links_and_health_history_are_asked_for_once_the_schema_offers_them() ->
     document = queries.links_document(future)
     assert document is not None and validate(future._schema, parse(document)) == []
     assert "id status otherNetworkName" in document and "partnership" not in document
-    assert queries.history_selection(future) == "healthHistory { at: recordedAt score }"
+    assert queries.history_selection(future) == "healthHistory { at: recordedAt score } trend"
 
 
 def test_the_page_escapes_what_organizations_wrote() -> None:

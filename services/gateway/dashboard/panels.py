@@ -61,6 +61,7 @@ class HealthRow:
     label: str
     warnings: tuple[str, ...]
     points: tuple[tuple[date, float], ...]
+    trend: str | None = None  # IMPROVING, STEADY or DECLINING, once the API gives it
 
 
 def nodes(connection: Doc | None) -> list[Doc]:
@@ -148,6 +149,8 @@ def health_rows(partnerships: Sequence[Doc], today: date) -> list[HealthRow]:
         ]
         if health["label"] == "at risk":
             warnings.insert(0, "at risk")
+        if p.get("trend") == "DECLINING":
+            warnings.insert(0, "declining")
         points = tuple(health_points(p, today))
         rows.append(
             HealthRow(
@@ -158,6 +161,7 @@ def health_rows(partnerships: Sequence[Doc], today: date) -> list[HealthRow]:
                 health["label"],
                 tuple(warnings),
                 points,
+                p.get("trend"),
             )
         )
     return sorted(rows, key=lambda r: (r.score, r.name))

@@ -98,21 +98,28 @@ def required(argument: GraphQLArgument) -> bool:
 
 
 def history_selection(schema: strawberry.Schema) -> str:
-    """`healthHistory { at score }` once the API offers a partnership's health history that
-    can be asked without arguments (its time field aliased to `at`); "" until then."""
+    """What the API offers of a partnership's health over time, "" until it does:
+    `healthHistory { at score }` when the history can be asked without arguments (its time
+    field aliased to `at`), and `trend` when it is a plain value (an enum)."""
     partnership = schema._schema.get_type("Partnership")
-    found = (
-        partnership.fields.get("healthHistory")
-        if isinstance(partnership, GraphQLObjectType)
-        else None
-    )
-    if found is None or any(map(required, found.args.values())):
+    if not isinstance(partnership, GraphQLObjectType):
         return ""
-    point = get_named_type(found.type)
-    if not isinstance(point, GraphQLObjectType) or "score" not in point.fields:
-        return ""
-    at = next((name for name in TIME_FIELDS if name in point.fields), None)
-    return f"healthHistory {{ at: {at} score }}" if at else ""
+    selection = []
+    found = partnership.fields.get("healthHistory")
+    point = get_named_type(found.type) if found is not None else None
+    if (
+        found is not None
+        and not any(map(required, found.args.values()))
+        and isinstance(point, GraphQLObjectType)
+        and "score" in point.fields
+    ):
+        at = next((name for name in TIME_FIELDS if name in point.fields), None)
+        if at:
+            selection.append(f"healthHistory {{ at: {at} score }}")
+    trend = partnership.fields.get("trend")
+    if trend is not None and is_leaf_type(get_named_type(trend.type)):
+        selection.append("trend")
+    return " ".join(selection)
 
 
 def links_document(schema: strawberry.Schema) -> str | None:
