@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 import pygal
 from pygal.style import Style
@@ -81,8 +82,13 @@ def contributions_chart(rows: Sequence[KindRow], width: int = 560) -> str:
 
 
 def sparkline(points: Sequence[tuple[date, float]], width: int = 140, height: int = 32) -> str:
-    """Health (0-1) over time as a sparkline, spaced by date; a single point draws as a dot."""
-    ordered = sorted(points)
+    """Health (0-1) over time as a sparkline, spaced by date; a single point draws as a dot.
+    Remembered by its points: a page of partnerships draws mostly the ones it drew before."""
+    return _sparkline(tuple(sorted(points)), width, height)
+
+
+@lru_cache(maxsize=2048)
+def _sparkline(ordered: tuple[tuple[date, float], ...], width: int, height: int) -> str:
     options = {"js": [], "style": SPARK_STYLE, "range": (0, 1), "disable_xml_declaration": True}
     chart = pygal.DateLine(**options) if len(ordered) > 1 else pygal.Line(**options)
     chart.add("health", ordered if len(ordered) > 1 else [s for _, s in ordered])

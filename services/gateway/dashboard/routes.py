@@ -9,6 +9,7 @@ this read-only page and nothing else. The pages carry no script at all (CSP `scr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,7 +115,9 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
             if is_signed_out(error):
                 return sign_in_page(request, "That token no longer works; sign in again.", 401)
             return page(request, "unavailable.html", status_of(error), error=error)
-        return page(request, "dashboard.html", **view(snapshot, datetime.now(UTC)))
+        # drawing the charts takes a few milliseconds each: off the event loop
+        values = await asyncio.to_thread(view, snapshot, datetime.now(UTC))
+        return page(request, "dashboard.html", **values)
 
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:
