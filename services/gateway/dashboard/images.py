@@ -14,10 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.gateway.context import GatewayContext, bearer_token
-from services.gateway.dashboard import charts, panels
+from services.gateway.dashboard import COOKIE, charts, panels
 from services.gateway.dashboard.queries import DashboardError, InProcessApi, history_selection
 
-COOKIE = "commonweave_dashboard"
 PARTNERSHIP = """query DashboardPartnership($id: ID!) { partnership(id: $id) {
   id name health { score } contributionTotals { kind unit quantity estimatedValue count }
   __HISTORY__ } }"""

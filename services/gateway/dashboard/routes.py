@@ -22,8 +22,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from services.gateway.context import GatewayContext
-from services.gateway.dashboard import charts, panels
-from services.gateway.dashboard.images import COOKIE, images_router
+from services.gateway.dashboard import COOKIE, charts, panels
+from services.gateway.dashboard.images import images_router
 from services.gateway.dashboard.queries import (
     DashboardError,
     InProcessApi,
