@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
@@ -151,13 +151,18 @@ class RelayLease:
     """One relay per service publishes at a time, however many replicas run, so events keep
     their order and are not sent twice by two relays racing. The holder renews its lease once
     half of it has passed (a write per poll would cost a commit each time); when it dies,
-    another replica takes over once the lease lapses."""
+    another replica takes over once the lease lapses.
+
+    A replica that does not hold it says it is there (`standby:<holder>`, renewed as often),
+    so the holder knows whether anyone else writes to this outbox (`shared`)."""
 
     def __init__(self, db: Database, seconds: float = 5.0) -> None:
         self._leases = db["outbox_lease"]
-        self._seconds = seconds
+        self._seconds = self.seconds = seconds
         self._held_until = 0.0
+        self._standby_until = 0.0
         self.holder = uuid.uuid4().hex
+        self.shared = False
 
     async def hold(self) -> bool:
         now = time.time()  # epoch seconds: compared as numbers by every document store
@@ -170,10 +175,31 @@ class RelayLease:
                     {"$set": {"holder": self.holder, "until": now + self._seconds}},
                     upsert=True,
                 )
+                standby = {"_id": {"$regex": "^standby:"}, "until": {"$gte": now}}
+                self.shared = await self._leases.find_one(standby) is not None
         except DuplicateKeyError:  # held by another replica: the upsert found no match
+            await self._stand_by(now)
             return False
         self._held_until = now + self._seconds
         return True
+
+    async def _stand_by(self, now: float) -> None:
+        self._held_until, self.shared = 0.0, False
+        if now < self._standby_until - self._seconds / 2:
+            return
+        with suppress_instrumentation():
+            await self._leases.update_one(
+                {"_id": f"standby:{self.holder}"},
+                {"$set": {"until": now + self._seconds}},
+                upsert=True,
+            )
+        self._standby_until = now + self._seconds
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 class BrokerAdmin(Protocol):
@@ -212,15 +238,38 @@ class OutboxRelay:
         self._known_topics: set[str] = set()
         self._broker_check_seconds = broker_check_seconds
         self._broker_checked_at = 0.0  # monotonic; 0 = check before the next publish
+        self._idle_wait = min(poll_seconds, self._lease.seconds / 2)
 
     async def run(self) -> None:
-        watcher = asyncio.create_task(self._wake_on_inserts(), name="outbox-change-stream")
+        watcher: asyncio.Task[None] | None = None
         try:
-            await self._relay()
+            while True:
+                self._outbox.wakeup.clear()  # before reading: a commit meanwhile is not missed
+                try:
+                    published = await self.publish_pending()
+                except Exception:
+                    log.exception("outbox relay: reading the outbox failed; retrying")
+                    published = 0
+                watcher = self._watch_while_shared(watcher)
+                if published == 0:  # wait for a commit, the poll, or the lease's renewal
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._outbox.wakeup.wait(), self._idle_wait)
         finally:
+            if watcher is not None:
+                await _cancelled(watcher)
+
+    def _watch_while_shared(self, watcher: asyncio.Task[None] | None) -> asyncio.Task[None] | None:
+        """This process's own commits wake the relay in-process; another replica's commits
+        reach it through a change stream, open only while another replica is there. (Every
+        getMore of a change stream costs the embedded store a scan of its oplog, and a stream
+        per service woke on every write of every service: a quarter of the CPU a registration
+        cost, BENCHMARKS.md.)"""
+        if self._lease.shared and watcher is None:
+            return asyncio.create_task(self._wake_on_inserts(), name="outbox-change-stream")
+        if not self._lease.shared and watcher is not None:
             watcher.cancel()
-            with suppress(asyncio.CancelledError):
-                await watcher
+            return None
+        return watcher
 
     async def _wake_on_inserts(self) -> None:
         """Wakes the relay when any replica of the service commits an event, from a change
@@ -240,18 +289,6 @@ class OutboxRelay:
                 log.warning("outbox relay: change stream failed (%s); reopening", exc)
             await asyncio.sleep(self._poll_seconds)
 
-    async def _relay(self) -> None:
-        while True:
-            self._outbox.wakeup.clear()  # before reading, so a commit made meanwhile is not missed
-            try:
-                published = await self.publish_pending()
-            except Exception:
-                log.exception("outbox relay: reading the outbox failed; retrying")
-                published = 0
-            if published == 0:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._outbox.wakeup.wait(), self._poll_seconds)
-
     async def publish_pending(self, limit: int = 200) -> int:
         if not await self._lease.hold():
             self._outbox.backlog.forget()  # another replica's relay reports it
@@ -260,11 +297,54 @@ class OutboxRelay:
             await self.replay_if_broker_lost()
             self._broker_checked_at = time.monotonic()
         events = await self._outbox.pending(limit)
-        for event in events:  # in order, so per-aggregate order holds
-            await self._publish(event)
-        if events:  # one write for the batch; a crash before it re-publishes (harmless)
-            await self._outbox.mark_sent([event["_id"] for event in events])
-        return len(events)
+        taken = await self._publish_pipelined(events)
+        if taken < len(events):  # Kafka refused one: it, alone and with retries, then the rest
+            await self._publish(events[taken])
+            taken += 1
+        if taken:  # one write for the batch; a crash before it re-publishes (harmless)
+            await self._outbox.mark_sent([event["_id"] for event in events[:taken]])
+        return taken
+
+    async def _publish_pipelined(self, events: list[Document]) -> int:
+        """Hands every event to the producer in order, then waits for Kafka's acks together
+        (one round trip per batch, not per event: the producer keeps each partition's order);
+        answers how many from the first were taken."""
+        acks: list[asyncio.Future[Any]] = []
+        try:
+            for event in events:
+                acks.append(await self._send(event))
+        except Exception as exc:
+            log.warning("outbox relay: the producer refused %s (%s)", events[len(acks)], exc)
+        if not acks:
+            return 0
+        try:
+            done: list[Any] = await asyncio.wait_for(
+                asyncio.gather(*acks, return_exceptions=True), self._publish_timeout
+            )
+        except TimeoutError as exc:  # none known taken: sent again (consumers drop repeats)
+            done = [exc]
+        taken = next((i for i, r in enumerate(done) if isinstance(r, BaseException)), len(done))
+        if taken < len(events):
+            self._known_topics.clear()
+            self._broker_checked_at = 0.0
+        return taken
+
+    async def _send(self, event: Document) -> asyncio.Future[Any]:
+        token = context.attach(propagate.extract(event.get("trace") or {}))
+        try:
+            if event["topic"] not in self._known_topics:
+                await self._admin.ensure_topics([event["topic"]])
+                self._known_topics.add(event["topic"])
+            ack: asyncio.Future[Any] = await self._broker.publish(
+                event["body"].encode(),
+                topic=event["topic"],
+                key=event["key"].encode(),
+                headers=event["headers"],
+                no_confirm=True,
+            )
+            return ack
+        finally:
+            context.detach(token)
 
     async def replay_if_broker_lost(self) -> int:
         """Marks the window's sent events pending again when the broker is not the one they
@@ -313,7 +393,7 @@ class OutboxRelay:
         token = context.attach(propagate.extract(event.get("trace") or {}))
         try:
             async for attempt in AsyncRetrying(
-                wait=wait_exponential_jitter(initial=0.2, max=5.0),
+                wait=wait_exponential_jitter(multiplier=0.2, max=5.0),
                 retry=retry_if_exception_type(Exception),
                 before_sleep=lambda state: log.warning(
                     "outbox relay: Kafka did not take %s (%s); retrying",

@@ -84,8 +84,9 @@ class Settings(BaseSettings):
     # The gateway's limits (see services/gateway/limits.py). Introspection (for authenticated
     # callers only) and GraphiQL are on for development; introspection is off whenever
     # `environment` is production. Request bodies over `gateway_max_body_bytes` are refused
-    # (services/gateway/body_limit.py) unless the operation is importSurvey, whose limit is
-    # `gateway_max_survey_bytes` (200,000 rows of about 80 bytes as a base64 data URL).
+    # (services/gateway/body_limit.py) unless the operation is importSurvey or importDirectory,
+    # whose limit is `gateway_max_survey_bytes` (200,000 survey rows of about 80 bytes as a
+    # base64 data URL; a zipped directory of tens of thousands of organizations).
     gateway_max_depth: int = 12
     gateway_max_tokens: int = 2000
     gateway_max_aliases: int = 20

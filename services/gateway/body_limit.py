@@ -1,9 +1,9 @@
 """A limit on the size of request bodies, as ASGI middleware in front of everything else.
 
 A body up to `gateway_max_body_bytes` (about 1 MB) passes. A larger one passes only when it is
-an `importSurvey` operation (the only operation of the request) sent with a bearer token, up to
-`gateway_max_survey_bytes`. Anything else is refused with HTTP 413 and a GraphQL-shaped error,
-`extensions.code = LIMIT_EXCEEDED`, whose message names the limit. A declared
+an `importSurvey` or `importDirectory` operation (the only operation of the request) sent with
+a bearer token, up to `gateway_max_survey_bytes`. Anything else is refused with HTTP 413 and a
+GraphQL-shaped error, `extensions.code = LIMIT_EXCEEDED`, whose message names the limit. A declared
 `Content-Length` over the limit is refused before a byte of the body is read; a body without
 one (chunked) is counted as it arrives."""
 
@@ -18,7 +18,8 @@ from shared.errors import ErrorCode
 from shared.settings import Settings
 from shared.telemetry import current_trace_id
 
-LARGE_OPERATION = "importSurvey"
+LARGE_OPERATIONS = ("importSurvey", "importDirectory")
+LARGE_OPERATION = " or ".join(LARGE_OPERATIONS)
 
 
 class BodyTooLarge(Exception):
@@ -29,7 +30,7 @@ class BodyTooLarge(Exception):
 
 def is_large_operation(body: bytes) -> bool:
     """Whether a GraphQL-over-HTTP JSON body runs exactly one top-level field,
-    `importSurvey`, in the operation it selects."""
+    `importSurvey` or `importDirectory`, in the operation it selects."""
     try:
         request = json.loads(body)
         query = request.get("query") if isinstance(request, dict) else None
@@ -48,7 +49,7 @@ def is_large_operation(body: bytes) -> bool:
     return (
         len(selections) == 1
         and isinstance(selections[0], FieldNode)
-        and selections[0].name.value == LARGE_OPERATION
+        and selections[0].name.value in LARGE_OPERATIONS
     )
 
 
@@ -144,8 +145,8 @@ class BodyLimit:
         return body, True
 
     def _check_may_be_large(self, scope: Scope) -> None:
-        """Only a caller with a token is read past the general limit (importSurvey needs an
-        operator's); anonymous large bodies are refused without reading them."""
+        """Only a caller with a token is read past the general limit (the large operations
+        need an operator's); anonymous large bodies are refused without reading them."""
         if not _has_bearer(scope) or scope.get("method") != "POST":
             raise BodyTooLarge(self.max_body, "")
 

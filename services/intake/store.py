@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 
 from services.intake.domain.needs import area_key
+from services.intake.domain.profiles import normalized_name
 from services.intake.tokens import token_hash
 from shared.contracts import MemberRef, NeedProfile, OrganizationProfile
 from shared.errors import AppError, ErrorCode
@@ -267,6 +268,59 @@ class IntakeStore:
         result = await self._needs.bulk_write(ops, ordered=True, session=session)
         if result.matched_count != len(updated):
             raise StaleWrite("a need changed while it was being strengthened")
+
+    # -- directories (Open Referral HSDS) --------------------------------------------------------
+
+    async def save_directory(
+        self,
+        created: list[tuple[OrganizationProfile, str, MemberRef]],
+        updated: list[tuple[OrganizationProfile, int]],
+        session: Session,
+    ) -> None:
+        """New organizations (with their HSDS id and their admin, who has no token) and
+        changed ones, each replacing the version it was read at, in bulk writes; StaleWrite
+        when another writer changed one meanwhile (the transaction then aborts)."""
+        if created:
+            docs = [
+                {
+                    "_id": p.organization_id,
+                    **p.model_dump(),
+                    "normalized_name": normalized_name(p.name),
+                    "hsds_id": hsds_id,
+                }
+                for p, hsds_id, _ in created
+            ]
+            await self._organizations.insert_many(docs, ordered=True, session=session)
+            members = [
+                {
+                    "_id": m.member_id,
+                    "network_id": p.network_id,
+                    "organization_id": p.organization_id,
+                    **m.model_dump(),
+                }
+                for p, _, m in created
+            ]
+            await self._members.insert_many(members, ordered=True, session=session)
+        if updated:
+            ops = [
+                UpdateOne(
+                    {"_id": p.organization_id, "version": version},
+                    {"$set": {**p.model_dump(), "normalized_name": normalized_name(p.name)}},
+                )
+                for p, version in updated
+            ]
+            result = await self._organizations.bulk_write(ops, ordered=True, session=session)
+            if result.matched_count != len(updated):
+                raise StaleWrite("an organization changed while the directory was imported")
+
+    async def network_organizations(
+        self, network_id: str, *, with_archived: bool = False
+    ) -> list[Document]:
+        """Every organization of the network (archived ones only when asked), in id order."""
+        query: dict[str, Any] = {"network_id": network_id}
+        if not with_archived:
+            query["archived"] = {"$ne": True}
+        return await self._organizations.find(query).sort("_id", ASCENDING).to_list()
 
     async def survey_import(self, network_id: str, sha256: str) -> Document | None:
         return await self._survey_imports.find_one({"_id": f"{network_id}:{sha256}"})

@@ -7,6 +7,7 @@ name every mutation of the schema, so a new one cannot escape it."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,16 @@ class World:
         made: str = self.clients["operator"].data(COMMIT, {"i": body})["makeCommitment"]["id"]
         return made
 
+    def proposal(self) -> str:
+        """A commitment the partner proposes for the admin's organization."""
+        due = (datetime.now(UTC) + timedelta(days=9)).isoformat()
+        body = {"partnershipId": self.partnership(), "ownerOrganizationId": self.a, "title": "P",
+                "dueAt": due}  # fmt: skip
+        made = self.clients["partner"].data(COMMIT, {"i": body})["makeCommitment"]
+        assert made["status"] == "PROPOSED"
+        proposed: str = made["id"]
+        return proposed
+
 
 @pytest.fixture(scope="module")
 def world(stack: Stack) -> World:
@@ -71,6 +82,7 @@ def world(stack: Stack) -> World:
         "admin": admin,
         "member": operator.as_(member_token),
         "outsider": operator.as_(c["adminToken"]),
+        "partner": operator.as_(b["adminToken"]),  # not a role of the matrix: proposes to a
     }
 
     def a_match() -> str:
@@ -151,10 +163,22 @@ CASES: dict[str, Case] = {
         lambda w: {"n": w.net, "csv": f"area,concern,comment\nZone {next(counter)},food,none\n"},
         only("operator"),
     ),
+    "importDirectory": (
+        "mutation($n: ID!, $f: String!) { importDirectory(networkId: $n, file: $f) { organizationsCreated } }",
+        lambda w: {"n": w.net, "f": json.dumps({"resources": [{"name": "organization", "data": [
+            {"id": f"hsds-{next(counter)}", "name": f"Directory {next(counter)}"}]}]})},
+        only("operator"),
+    ),
     "respondToMatch": (
         "mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id } }",
         lambda w: {"m": w.match()},
         only("admin"),
+    ),
+    "proposeIntroduction": (
+        "mutation($i: ProposeIntroductionInput!) { proposeIntroduction(input: $i) { id } }",
+        lambda w: {"i": {"organizationIds": [w.a, register(w.clients["operator"], w.net, f"Intro {next(counter)}")["organization"]["id"]],
+                         "note": "You should meet"}},
+        only("operator"),
     ),
     "formPartnership": (
         "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
@@ -181,6 +205,16 @@ CASES: dict[str, Case] = {
         "mutation($id: ID!) { updateCommitment(id: $id, status: DONE) { status } }",
         lambda w: {"id": w.commitment(w.partnership())},
         everyone_but_outsider(),  # the owner organization's people, and the operator
+    ),
+    "acceptCommitment": (
+        "mutation($id: ID!) { acceptCommitment(id: $id) { status } }",
+        lambda w: {"id": w.proposal()},
+        only("admin", "member"),  # the owner organization's people: the operator cannot consent for it
+    ),
+    "declineCommitment": (
+        "mutation($id: ID!) { declineCommitment(id: $id) { status } }",
+        lambda w: {"id": w.proposal()},
+        only("admin", "member"),
     ),
     "recordCheckIn": (
         "mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id } }",

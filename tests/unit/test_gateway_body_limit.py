@@ -17,6 +17,8 @@ IMPORT = (
     "mutation I($n: ID!, $csv: String!) { importSurvey(networkId: $n, csv: $csv) { rowsImported } }"
 )
 
+DIRECTORY = "mutation($n: ID!, $f: String!) { importDirectory(networkId: $n, file: $f) { offers } }"
+
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     body = b""
@@ -122,6 +124,8 @@ async def test_a_large_body_without_a_token_is_refused_unread() -> None:
         # importSurvey beside another field: the general limit applies
         ({"query": IMPORT.replace("{ rowsImported } }", "{ rowsImported } other }")}, False),
         ({"query": "query { importSurvey }"}, False),
+        ({"query": DIRECTORY}, True),  # a directory's zip is as large
+        ({"query": "mutation { importDirectory importSurvey }"}, False),
         ({"query": "mutation A { importSurvey } mutation B { x }"}, False),  # which one?
         ({"query": "not graphql"}, False),
         ([{"query": IMPORT}], False),

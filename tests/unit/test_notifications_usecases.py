@@ -138,6 +138,17 @@ async def test_email_follows_each_members_preferences(service: Notifications) ->
     assert digest["next_at"] == datetime(2026, 3, 3, DIGEST_HOUR, 0, tzinfo=UTC)
 
 
+async def test_no_email_is_queued_for_an_address_that_cannot_receive_one(
+    service: Notifications,
+) -> None:
+    # an organization imported from a directory: its placeholder admin's domain is .invalid
+    await service.register("org_a", "mem_a", email="org_a@directory.invalid")
+    await service.register("org_b", "mem_b", email="b@example.org")
+    await service.hear("match.suggested", "mat_1", suggestion("org_a", "org_b"))
+    assert (await titles(service, "mem_a"))[0].startswith("New partner suggestion")
+    assert {d.get("to") for d in await service.deliveries()} == {"b@example.org"}
+
+
 async def test_preferences_name_only_kinds_that_are_notified(service: Notifications) -> None:
     assert (await service.inbox.preferences_of("mem_a"))["digestHour"] == DIGEST_HOUR
     patch = PreferencesPatch.model_validate(

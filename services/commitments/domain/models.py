@@ -28,10 +28,12 @@ class PartnershipStatus(StrEnum):
 
 
 class CommitmentStatus(StrEnum):
+    PROPOSED = "proposed"  # owned by another organization than its maker's, not yet accepted
     OPEN = "open"
     DONE = "done"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    DECLINED = "declined"  # a proposal its owner turned down
 
 
 class ContributionKind(StrEnum):
@@ -89,6 +91,14 @@ class CommitmentInput(Strict):
     quantity: Annotated[float, Field(ge=0, le=1e9)] | None = None
     unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     due_at: AwareDatetime
+
+
+class CommitmentAnswer(Strict):
+    """The owner organization's answer to a proposed commitment."""
+
+    accept: bool
+    organization_id: Id
+    note: Note = ""
 
 
 class CommitmentUpdate(Strict):

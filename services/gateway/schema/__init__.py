@@ -20,8 +20,11 @@ from services.gateway.limits import limit_extensions
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
+    consent,
+    directory,
     intake,
     intake_mutations,
+    introductions,
     matching,
     needs,
     node,
@@ -32,7 +35,19 @@ from services.gateway.schema.errors import ContractErrors, log_unexpected
 from services.gateway.schema.subscriptions import Subscription
 from shared.settings import Settings
 
-PARTS = (intake, intake_mutations, needs, matching, commitments, notifications, preferences, node)
+PARTS = (
+    intake,
+    intake_mutations,
+    needs,
+    directory,
+    matching,
+    introductions,
+    commitments,
+    consent,
+    notifications,
+    preferences,
+    node,
+)
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))
 Mutation = merge_types(
     "Mutation", tuple(t for part in PARTS for t in getattr(part, "MUTATIONS", []))

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from services.gateway.schema.context import Info
+from services.gateway.schema.health import HealthOverTime
 from services.gateway.schema.relay import Connection, page_of
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
 
@@ -40,10 +41,12 @@ class CheckInCadence(Enum):
 
 @strawberry.enum
 class CommitmentStatus(Enum):
+    PROPOSED = "PROPOSED"
     OPEN = "OPEN"
     DONE = "DONE"
     MISSED = "MISSED"
     CANCELLED = "CANCELLED"
+    DECLINED = "DECLINED"
 
 
 @strawberry.enum
@@ -263,7 +266,7 @@ async def records(info: Info, kind: str, partnership_id: str) -> list[Doc]:
 
 
 @strawberry.type
-class Partnership:
+class Partnership(HealthOverTime):
     id: strawberry.ID
     network_id: strawberry.ID
     name: str

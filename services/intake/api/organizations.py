@@ -17,7 +17,7 @@ from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
-PRIVATE = ("normalized_name", "member_writes")
+PRIVATE = ("normalized_name", "member_writes", "hsds_id")
 
 
 class RegisterBody(TextInput):

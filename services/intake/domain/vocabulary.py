@@ -127,3 +127,21 @@ def classify(terms: list[str]) -> FocusTerms:
 def need_focus(term: str) -> str:
     """A need has one focus area: its code, or the normalized term when it is unknown."""
     return focus_code(term) or normalize_term(term)
+
+
+@lru_cache(maxsize=1)
+def _mention_pattern() -> re.Pattern[str]:
+    terms = sorted(_lookup(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")s?\b")
+
+
+def mentioned_codes(text: str) -> list[str]:
+    """The codes of the focus areas a text names (any of their terms, as whole words), in the
+    order they first appear: "meals and housing for families" -> food_security, housing,
+    parental_engagement."""
+    codes: list[str] = []
+    for match in _mention_pattern().finditer(normalize_term(text)):
+        code = _lookup()[match.group(1)]
+        if code not in codes:
+            codes.append(code)
+    return codes

@@ -58,6 +58,13 @@ class EmailPlan:
     digest_day: date | None = None
 
 
+def deliverable(address: str | None) -> bool:
+    """Whether mail can reach `address`: not empty, and not in the `.invalid` top-level domain,
+    which is reserved never to resolve (RFC 2606). The placeholder admins of organizations
+    imported from a directory have such an address: their contacts did not sign up."""
+    return bool(address) and not str(address).rstrip(".").lower().endswith(".invalid")
+
+
 def plan_email(
     preferences: Preferences, kind: str, now: datetime, default_digest_hour: int
 ) -> EmailPlan | None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
 from services.notifications.domain.preferences import Preferences
-from services.notifications.domain.schedule import plan_email
+from services.notifications.domain.schedule import deliverable, plan_email
 from services.notifications.domain.templates import TEMPLATES, Audience, Message
 from services.notifications.store import DeliveryQueue, NotificationStore, PreferenceStore
 from services.notifications.webhooks import cloudevent_json
@@ -117,7 +117,7 @@ class Notifier:
             return
         chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
         for recipient in recipients:
-            if recipient.get("email"):
+            if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
                 await self.queue_email(recipient, preferences, message, envelope, now, tx)
 
