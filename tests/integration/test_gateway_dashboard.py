@@ -27,7 +27,7 @@ from tests.support.stack import Client, create_network
 NEEDS = """query($n: ID!) { needs(networkId: $n, first: 100) {
   edges { node { id area severity } } pageInfo { hasNextPage } } }"""
 PARTNERSHIPS = """query($n: ID!) { partnerships(networkId: $n, first: 50) {
-  edges { node { id needId health { score label }
+  edges { node { id needId health { score label } healthHistory { at } healthWarnings { at }
     commitments(status: OPEN, first: 100) { edges { node { dueAt } } }
     contributionTotals { kind count estimatedValue } } } } }"""
 OTHER = "Zephyr"  # every name in the other network has it
@@ -161,7 +161,15 @@ def expected(api: Client, network_id: str) -> dict[str, Any]:
         "cells": Counter((n["area"], n["severity"]) for n in needs),
         "needs": len(needs),
         "unmatched": {n["id"] for n in needs if n["id"] not in taken},
-        "health": {p["id"]: (p["health"]["score"], p["health"]["label"]) for p in partnerships},
+        "health": {
+            p["id"]: (
+                p["health"]["score"],
+                p["health"]["label"],
+                len(p["healthHistory"]) or 1,  # the current health alone while there is none
+                len(p["healthWarnings"]),
+            )
+            for p in partnerships
+        },
         "overdue": sum(d < now for d in due),
         "soon": sum(now <= d <= now + timedelta(days=14) for d in due),
         "kinds": {k: (int(v[0]), v[1]) for k, v in kinds.items()},
@@ -182,7 +190,12 @@ def assert_panels_match(html: str, want: dict[str, Any]) -> None:
     assert {e["data-need-id"] for e in page.having("data-need-id")} == want["unmatched"]
     assert int(page.by_id("unmatched")["data-count"]) == len(want["unmatched"])
     shown = {
-        e["data-partnership-id"]: (float(e["data-score"]), e["data-label"])
+        e["data-partnership-id"]: (
+            float(e["data-score"]),
+            e["data-label"],
+            int(e["data-points"]),
+            int(e["data-warnings"]),
+        )
         for e in page.having("data-partnership-id")
     }
     assert shown == want["health"]
@@ -208,6 +221,7 @@ def test_each_panel_shows_the_apis_numbers_to_the_operator(
     want = expected(gql.as_(demo["OPERATOR_TOKEN"]), demo["NETWORK_ID"])
     assert want["needs"] > 5 and len(want["health"]) == 2 and want["kinds"]  # a demo-sized network
     assert want["overdue"] == 1 and want["soon"] == 1
+    assert any(points > 1 for _, _, points, _ in want["health"].values())  # a line, not a dot
     assert_panels_match(html, want)
     assert 'data-role="OPERATOR"' in html and "Lane Demo Network" in html
     assert html.count('src="data:image/svg+xml;base64,') >= 4  # needs, contributions, sparklines

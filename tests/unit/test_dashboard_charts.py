@@ -53,3 +53,10 @@ def test_count_axes_tick_at_whole_numbers_up_to_the_largest() -> None:
     assert charts._whole_numbers(3) == [0, 1, 2, 3]
     assert charts._whole_numbers(0) == [0]
     assert charts._whole_numbers(23) == [0, 5, 10, 15, 20, 25]
+
+
+def test_points_of_one_day_keep_their_order() -> None:
+    day = date(2026, 3, 1)
+    falling = charts.sparkline([(day, 0.9), (day, 0.5), (date(2026, 2, 1), 0.7)])
+    assert falling == charts.sparkline([(date(2026, 2, 1), 0.7), (day, 0.9), (day, 0.5)])
+    assert falling != charts.sparkline([(date(2026, 2, 1), 0.7), (day, 0.5), (day, 0.9)])

@@ -120,9 +120,9 @@ def test_contributions_are_summed_per_kind_and_unit_across_partnerships() -> Non
     assert by_kind["FUNDS"].count == 0 and by_kind["FUNDS"].quantities == ()
 
 
-def test_health_is_one_point_today_until_the_api_gives_its_history() -> None:
+def test_health_is_one_point_today_until_the_partnership_has_a_history() -> None:
     today = date(2026, 3, 1)
-    assert panels.health_points(partnership("p"), today) == [(today, 0.7)]
+    assert panels.health_points(partnership("p", healthHistory=[]), today) == [(today, 0.7)]
     history = [
         {"at": "2026-02-01T00:00:00+00:00", "score": 0.5},
         {"at": "2026-02-15T00:00:00+00:00", "score": 0.6},
@@ -133,19 +133,27 @@ def test_health_is_one_point_today_until_the_api_gives_its_history() -> None:
     ]
 
 
-def test_weak_parts_and_at_risk_are_warnings_and_the_weakest_comes_first() -> None:
+def test_early_warnings_come_dated_weak_parts_are_to_watch_and_the_weakest_comes_first() -> None:
     parts = [
         {"name": "check_in_regularity", "score": 0.25, "detail": "1 of 4 check-ins held"},
         {"name": "feedback", "score": 0.9, "detail": "4.6 of 5"},
     ]
-    risky = partnership("r", health={"score": 0.3, "label": "at risk", "parts": parts})
-    rows = panels.health_rows([partnership("p"), risky], date(2026, 3, 1))
+    warned = [
+        {
+            "at": "2026-02-20T09:00:00+00:00",
+            "reason": "AT_RISK",
+            "summary": "2 of the last 4 check-ins missed",
+        }
+    ]
+    risky = partnership(
+        "r",
+        health={"score": 0.3, "label": "at risk", "parts": parts},
+        healthWarnings=warned,
+        trend="DECLINING",
+    )
+    rows = panels.health_rows([partnership("p", trend="STEADY"), risky], date(2026, 3, 1))
     assert [r.id for r in rows] == ["r", "p"]
-    assert rows[0].warnings == ("at risk", "check in regularity: 1 of 4 check-ins held")
-    assert rows[1].warnings == ()
-
-
-def test_a_declining_trend_is_a_warning_once_the_api_gives_it() -> None:
-    rows = panels.health_rows([partnership("p", trend="DECLINING")], date(2026, 3, 1))
-    assert rows[0].trend == "DECLINING" and rows[0].warnings == ("declining",)
-    assert panels.health_rows([partnership("q")], date(2026, 3, 1))[0].trend is None
+    assert rows[0].warnings == ("2026-02-20: 2 of the last 4 check-ins missed",)
+    assert rows[0].weak == ("check in regularity: 1 of 4 check-ins held",)
+    assert rows[0].trend == "DECLINING"
+    assert rows[1].warnings == () and rows[1].weak == () and rows[1].trend == "STEADY"

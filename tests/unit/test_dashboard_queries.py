@@ -1,18 +1,17 @@
-"""The dashboard's GraphQL documents are valid against the gateway's schema; the panels that
-wait on API still to come (cross-network links, health history) turn on by themselves once
-the schema offers them; and the page escapes what organizations wrote."""
+"""The dashboard's GraphQL documents are valid against the gateway's schema; the panel that
+waits on API still to come (cross-network links) turns on by itself once the schema offers
+it; and the page escapes what organizations wrote."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
 
 import pytest
 import strawberry
 from graphql import parse, validate
 from starlette.requests import Request
 
-from services.gateway.dashboard import queries
+from services.gateway.dashboard import images, queries
 from services.gateway.dashboard.routes import templates, view
 from services.gateway.schema import build_schema
 
@@ -22,44 +21,19 @@ def schema() -> strawberry.Schema:
     return build_schema()
 
 
-@pytest.mark.parametrize("document", [queries.ME, queries.NETWORK, queries.NEEDS])
+@pytest.mark.parametrize(
+    "document",
+    [queries.ME, queries.NETWORK, queries.NEEDS, queries.PARTNERSHIPS, images.PARTNERSHIP],
+)
 def test_the_documents_are_valid_against_the_schema(
     schema: strawberry.Schema, document: str
 ) -> None:
     assert validate(schema._schema, parse(document)) == []
 
 
-def test_the_partnerships_document_is_valid_with_whatever_history_the_schema_offers(
-    schema: strawberry.Schema,
-) -> None:
-    document = queries.PARTNERSHIPS.replace("__HISTORY__", queries.history_selection(schema))
-    assert validate(schema._schema, parse(document)) == []
-
-
-@strawberry.enum
-class Trend(Enum):
-    IMPROVING = "IMPROVING"
-    STEADY = "STEADY"
-    DECLINING = "DECLINING"
-
-
-@strawberry.type
-class HealthPoint:
-    recorded_at: datetime
-    score: float
-
-
 @strawberry.type
 class Partnership:
     id: strawberry.ID
-
-    @strawberry.field
-    def health_history(self, first: int = 10) -> list[HealthPoint]:
-        return []
-
-    @strawberry.field
-    def trend(self) -> Trend:
-        return Trend.STEADY
 
 
 @strawberry.type
@@ -91,16 +65,17 @@ class Query:
         return None
 
 
-def test_without_the_apis_to_come_neither_panel_asks_for_them(schema: strawberry.Schema) -> None:
+def test_without_the_api_to_come_the_links_panel_asks_for_nothing(
+    schema: strawberry.Schema,
+) -> None:
     assert queries.links_document(schema) is None
 
 
-def test_links_and_health_history_are_asked_for_once_the_schema_offers_them() -> None:
+def test_links_are_asked_for_once_the_schema_offers_them() -> None:
     future = strawberry.Schema(query=Query)
     document = queries.links_document(future)
     assert document is not None and validate(future._schema, parse(document)) == []
     assert "id status otherNetworkName" in document and "partnership" not in document
-    assert queries.history_selection(future) == "healthHistory { at: recordedAt score } trend"
 
 
 def test_the_page_escapes_what_organizations_wrote() -> None:

@@ -82,17 +82,19 @@ def contributions_chart(rows: Sequence[KindRow], width: int = 560) -> str:
 
 
 def sparkline(points: Sequence[tuple[date, float]], width: int = 140, height: int = 32) -> str:
-    """Health (0-1) over time as a sparkline, spaced by date; a single point draws as a dot.
+    """Health (0-1) over time as a sparkline: one step per point, in date order (points of
+    one day keep their order: a day can see several changes); a single point is a dot.
     Remembered by its points: a page of partnerships draws mostly the ones it drew before."""
-    return _sparkline(tuple(sorted(points)), width, height)
+    return _sparkline(
+        tuple(score for _, score in sorted(points, key=lambda p: p[0])), width, height
+    )
 
 
 @lru_cache(maxsize=2048)
-def _sparkline(ordered: tuple[tuple[date, float], ...], width: int, height: int) -> str:
-    options = {"js": [], "style": SPARK_STYLE, "range": (0, 1), "disable_xml_declaration": True}
-    chart = pygal.DateLine(**options) if len(ordered) > 1 else pygal.Line(**options)
-    chart.add("health", ordered if len(ordered) > 1 else [s for _, s in ordered])
+def _sparkline(scores: tuple[float, ...], width: int, height: int) -> str:
+    chart = pygal.Line(js=[], style=SPARK_STYLE, range=(0, 1), disable_xml_declaration=True)
+    chart.add("health", list(scores))
     svg: str | bytes = chart.render_sparkline(
-        width=width, height=height, show_dots=len(ordered) == 1, dots_size=3
+        width=width, height=height, show_dots=len(scores) == 1, dots_size=3
     )
     return svg.decode() if isinstance(svg, bytes) else svg

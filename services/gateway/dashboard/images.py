@@ -15,11 +15,11 @@ from fastapi.responses import Response
 
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard import COOKIE, charts, panels
-from services.gateway.dashboard.queries import DashboardError, InProcessApi, history_selection
+from services.gateway.dashboard.queries import DashboardError, InProcessApi
 
 PARTNERSHIP = """query DashboardPartnership($id: ID!) { partnership(id: $id) {
   id name health { score } contributionTotals { kind unit quantity estimatedValue count }
-  __HISTORY__ } }"""
+  healthHistory { at score } } }"""
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 404}
 SVG_HEADERS = {
     # pygal writes an inline <style> and a small config <script>: styles apply, scripts never run
@@ -38,9 +38,8 @@ def images_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRout
         if not token:
             return Response("a token is required", status_code=401)
         api = InProcessApi(schema, lambda: context_for(token, request))
-        document = PARTNERSHIP.replace("__HISTORY__", history_selection(schema))
         try:
-            found = (await api.data(document, {"id": ident}))["partnership"]
+            found = (await api.data(PARTNERSHIP, {"id": ident}))["partnership"]
         except DashboardError as error:
             return Response(str(error), status_code=STATUS.get(error.code, 503))
         if not found:

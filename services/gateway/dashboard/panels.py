@@ -21,7 +21,7 @@ KIND_LABELS = {
     "SERVICES": "Space and services",
     "FUNDS": "Funds",
 }
-WEAK_PART = 0.5  # a health part below this is shown as a warning beside its partnership
+WEAK_PART = 0.5  # a health part below this is shown beside its partnership, to watch
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,10 @@ class HealthRow:
     status: str
     score: float
     label: str
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # the API's early warnings, newest first
+    weak: tuple[str, ...]  # the parts below WEAK_PART, in their own words
     points: tuple[tuple[date, float], ...]
-    trend: str | None = None  # IMPROVING, STEADY or DECLINING, once the API gives it
+    trend: str | None  # IMPROVING, STEADY or DECLINING
 
 
 def nodes(connection: Doc | None) -> list[Doc]:
@@ -128,8 +129,8 @@ def contributions_by_kind(partnerships: Iterable[Doc]) -> list[KindRow]:
 
 
 def health_points(partnership: Doc, today: date) -> list[tuple[date, float]]:
-    """The dated health scores to draw: the history when the API gives one, else the current
-    health as one point."""
+    """The dated health scores to draw: the partnership's `healthHistory`, or the current
+    health as one point while it has none."""
     history = partnership.get("healthHistory")
     if history:
         return [(datetime.fromisoformat(h["at"]).date(), h["score"]) for h in history]
@@ -137,20 +138,21 @@ def health_points(partnership: Doc, today: date) -> list[tuple[date, float]]:
 
 
 def health_rows(partnerships: Sequence[Doc], today: date) -> list[HealthRow]:
-    """Each partnership with its health and warnings (at risk, and every weak part's own
-    words), the weakest first."""
+    """Each partnership with its health, trend and sparkline points; its early warnings
+    (`healthWarnings`, newest first, with their dates); and the words of every health part
+    below WEAK_PART, to watch. The weakest partnership first."""
     rows = []
     for p in partnerships:
         health = p["health"]
-        warnings = [
+        warnings = tuple(
+            f"{datetime.fromisoformat(w['at']).date().isoformat()}: {w['summary']}"
+            for w in p.get("healthWarnings") or []
+        )
+        weak = tuple(
             f"{part['name'].replace('_', ' ')}: {part['detail']}"
             for part in health["parts"]
             if part["score"] < WEAK_PART
-        ]
-        if health["label"] == "at risk":
-            warnings.insert(0, "at risk")
-        if p.get("trend") == "DECLINING":
-            warnings.insert(0, "declining")
+        )
         points = tuple(health_points(p, today))
         rows.append(
             HealthRow(
@@ -159,7 +161,8 @@ def health_rows(partnerships: Sequence[Doc], today: date) -> list[HealthRow]:
                 p["status"],
                 health["score"],
                 health["label"],
-                tuple(warnings),
+                warnings,
+                weak,
                 points,
                 p.get("trend"),
             )

@@ -41,10 +41,9 @@ PARTNERSHIPS = """query DashboardPartnerships($n: ID!, $after: String) {
       commitments(status: OPEN, first: 100) {
         edges { node { id title dueAt ownerOrganizationId } } }
       contributionTotals { kind unit quantity estimatedValue count }
-      __HISTORY__
+      healthHistory { at score } trend healthWarnings { at reason summary }
     } }
     pageInfo { hasNextPage endCursor } } }"""
-TIME_FIELDS = ("at", "date", "recordedAt", "computedAt", "changedAt")
 LINKS_FIELD = "networkLinks"
 
 
@@ -97,31 +96,6 @@ def required(argument: GraphQLArgument) -> bool:
     return isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
 
 
-def history_selection(schema: strawberry.Schema) -> str:
-    """What the API offers of a partnership's health over time, "" until it does:
-    `healthHistory { at score }` when the history can be asked without arguments (its time
-    field aliased to `at`), and `trend` when it is a plain value (an enum)."""
-    partnership = schema._schema.get_type("Partnership")
-    if not isinstance(partnership, GraphQLObjectType):
-        return ""
-    selection = []
-    found = partnership.fields.get("healthHistory")
-    point = get_named_type(found.type) if found is not None else None
-    if (
-        found is not None
-        and not any(map(required, found.args.values()))
-        and isinstance(point, GraphQLObjectType)
-        and "score" in point.fields
-    ):
-        at = next((name for name in TIME_FIELDS if name in point.fields), None)
-        if at:
-            selection.append(f"healthHistory {{ at: {at} score }}")
-    trend = partnership.fields.get("trend")
-    if trend is not None and is_leaf_type(get_named_type(trend.type)):
-        selection.append("trend")
-    return " ".join(selection)
-
-
 def links_document(schema: strawberry.Schema) -> str | None:
     """A query of every plain field of the network's links, once the API offers
     `networkLinks(networkId)` (a connection or a list); None until then."""
@@ -159,10 +133,7 @@ async def load(api: InProcessApi) -> Snapshot:
     n = {"n": me["networkId"]}
     network = (await api.data(NETWORK, n))["network"]
     needs, more_needs = await api.pages(NEEDS, "needs", n)
-    history = history_selection(api.schema)
-    partnerships, more_partnerships = await api.pages(
-        PARTNERSHIPS.replace("__HISTORY__", history), "partnerships", n
-    )
+    partnerships, more_partnerships = await api.pages(PARTNERSHIPS, "partnerships", n)
     snapshot = Snapshot(me, network, needs, partnerships, truncated=more_needs or more_partnerships)
     links = links_document(api.schema)
     if links is not None:
