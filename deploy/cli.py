@@ -46,6 +46,7 @@ def run() -> None:
             console.print(
                 f"\n[bold]Commonweave is up[/] in {time.monotonic() - began:.1f}s\n"
                 f"GraphQL: [cyan]{stack.graphql_url}[/]\n"
+                f"Dashboard: [cyan]{stack.settings.url_of('gateway')}/dashboard[/]\n"
                 "Create a network: commonweave admin create-network --name N --region R "
                 "--time-zone TZ\nTraces: commonweave traces\nCtrl-C stops everything."
             )

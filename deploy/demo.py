@@ -259,6 +259,7 @@ def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
         "ORGANIZATION_ID": ids[first],
         "PARTNERSHIP_ID": partnerships[0],
         "GRAPHIQL_URL": f"{graphql_url}?headers={quote(headers)}&variables={quote(variables)}",
+        "DASHBOARD_URL": f"{settings.url_of('gateway')}/dashboard",
     }
     result |= {f"DEMO_TOKEN_{key.upper()}": token for key, token in api.tokens.items()}
     env_file.write_text(export_lines(result), encoding="utf-8")

@@ -139,7 +139,7 @@ class ServiceClient:
     async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(3),
-            wait=wait_exponential_jitter(initial=0.05, max=0.5),
+            wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
             retry=retry_if_exception(_is_unavailable),
             reraise=True,
         ):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.commitments.domain import models as m
 from services.commitments.domain.report import report_csv
@@ -36,6 +36,11 @@ class Body(TextInput, Generic[T]):
 
 class FeedbackBody(Body[m.FeedbackInput]):
     member_id: str
+
+
+class CommitmentBody(Body[m.CommitmentInput]):
+    # The maker's organization (none for the operator): one made for another is proposed.
+    by_organization_id: str | None = None
 
 
 class FormBody(Body[m.PartnershipInput]):
@@ -141,11 +146,14 @@ async def set_status(
 @router.post("/partnerships/{partnership_id}/commitments", response_model=c.CommitmentView)
 async def make_commitment(
     partnership_id: str,
-    body: Body[m.CommitmentInput],
+    body: CommitmentBody,
     tracker: Tracker = Depends(get_tracker),
     once: PartnershipWriteOnce = Depends(),
 ) -> Any:
-    return await once(body, lambda a: tracker.make_commitment(partnership_id, body.input, a))
+    return await once(
+        body,
+        lambda a: tracker.make_commitment(partnership_id, body.input, a, body.by_organization_id),
+    )
 
 
 @router.get("/commitments/{commitment_id}", response_model=c.CommitmentView)
@@ -164,6 +172,40 @@ async def update_commitment(
     once: PartnershipWriteOnce = Depends(),
 ) -> Any:
     return await once(body, lambda a: tracker.update_commitment(commitment_id, body, a))
+
+
+@router.post("/commitments/{commitment_id}/answer", response_model=c.CommitmentView)
+async def answer_commitment(
+    commitment_id: str,
+    body: m.CommitmentAnswer,
+    tracker: Tracker = Depends(get_tracker),
+    once: PartnershipWriteOnce = Depends(),
+) -> Any:
+    return await once(body, lambda a: tracker.answer_commitment(commitment_id, body, a))
+
+
+@router.get("/partnerships/{partnership_id}/health-history")
+async def health_history(
+    partnership_id: str,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    tracker: Tracker = Depends(get_tracker),
+) -> list[dict[str, Any]]:
+    await tracker.existing(partnership_id)
+    points = await tracker.health_history(partnership_id, since, until)
+    return [{k: v for k, v in d.items() if k in ("at", "score", "label", "parts")} for d in points]
+
+
+@router.get("/health-trends")
+async def health_trends(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.partnerships_by_ids(batch_ids(ids))
+    return {"items": await tracker.trends(found)}
+
+
+@router.get("/health-warnings")
+async def health_warnings(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+    found = await tracker.store.health_warnings(batch_ids(ids))
+    return {"items": {pid: [view(w) for w in ws] for pid, ws in found.items()}}
 
 
 @router.post("/partnerships/{partnership_id}/check-ins", response_model=c.CheckInView)

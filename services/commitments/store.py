@@ -1,6 +1,7 @@
 """Commitments' collections: partnerships and what happens in them, a read model of
 organization profiles (names, offers, availability) built from intake events, reliability
-per organization, and the scheduler's claimed reminders. The only module that touches them."""
+per organization, the scheduler's claimed reminders, and each partnership's health history (a
+dated point per change) and early warnings. The only module that touches them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from services.commitments.domain.records import NOT_CLOSED
 from shared.contracts import OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -29,6 +31,8 @@ INDEXES: IndexSpec = {
         IndexModel([("owner_organization_id", ASCENDING)]),
     ],
     **{name: [IndexModel([("partnership_id", ASCENDING)])] for name in CHILDREN[1:]},
+    "health_history": [IndexModel([("partnership_id", ASCENDING), ("at", ASCENDING)])],
+    "health_warnings": [IndexModel([("partnership_id", ASCENDING), ("at", ASCENDING)])],
     **IDEMPOTENCY_INDEXES,
 }
 
@@ -41,6 +45,8 @@ class CommitmentStore:
         self._commitments = db["commitments"]
         self._reminders = db["reminders"]
         self._reliability = db["reliability"]
+        self._health_history = db["health_history"]
+        self._health_warnings = db["health_warnings"]
 
     async def save_profile(self, profile: OrganizationProfile, session: Session) -> None:
         """Keeps the newest version; an older event arriving late changes nothing."""
@@ -136,7 +142,10 @@ class CommitmentStore:
     async def closed_commitments_owned_by(
         self, organization_id: str, session: Session
     ) -> list[Document]:
-        query = {"owner_organization_id": organization_id, "status": {"$ne": "open"}}
+        query = {
+            "owner_organization_id": organization_id,
+            "status": {"$nin": list(NOT_CLOSED)},
+        }
         return await self._commitments.find(query, session=session).to_list()
 
     async def open_commitments_due_by(self, moment: datetime, limit: int) -> list[Document]:
@@ -173,3 +182,36 @@ class CommitmentStore:
         )
         old: float = previous["score"]
         return old
+
+    async def add_health_point(self, point: Document, session: Session) -> None:
+        await self._health_history.insert_one(point, session=session)
+
+    async def health_points(
+        self,
+        partnership_ids: list[str],
+        since: datetime | None = None,
+        until: datetime | None = None,
+        session: Session | None = None,
+    ) -> dict[str, list[Document]]:
+        """Each partnership's points, oldest first, between `since` and `until` (inclusive)."""
+        query: dict[str, Any] = {"partnership_id": {"$in": partnership_ids}}
+        window = {k: v for k, v in (("$gte", since), ("$lte", until)) if v is not None}
+        if window:
+            query["at"] = window
+        found: dict[str, list[Document]] = defaultdict(list)
+        cursor = self._health_history.find(query, session=session)
+        async for doc in cursor.sort([("at", ASCENDING), ("_id", ASCENDING)]):
+            found[doc["partnership_id"]].append(doc)
+        return found
+
+    async def add_health_warning(self, warning: Document, session: Session) -> None:
+        """`_id` is the warning's event id: one per crossing."""
+        await self._health_warnings.insert_one(warning, session=session)
+
+    async def health_warnings(self, partnership_ids: list[str]) -> dict[str, list[Document]]:
+        """Each partnership's early warnings, newest first."""
+        found: dict[str, list[Document]] = defaultdict(list)
+        cursor = self._health_warnings.find({"partnership_id": {"$in": partnership_ids}})
+        async for doc in cursor.sort([("at", DESCENDING), ("_id", ASCENDING)]):
+            found[doc["partnership_id"]].append(doc)
+        return found

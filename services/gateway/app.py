@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from services.gateway.body_limit import BodyLimit
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
+from services.gateway.dashboard.routes import mount_dashboard
 from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
@@ -77,14 +78,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
     app.state.clients = clients
+    schema = build_schema(settings, rate_limit_storage(settings))
     router = GatewayRouter(
-        build_schema(settings, rate_limit_storage(settings)),
+        schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.gateway_graphiql else None,
     )
     app.include_router(router, prefix="/graphql")
     if settings.gateway_graphiql:
         mount_graphiql_assets(app)
+    mount_dashboard(  # GET /dashboard: the same schema, run in-process with the caller's token
+        app,
+        schema,
+        lambda token, request: GatewayContext(
+            settings, clients, token, None, request.client.host if request.client else "unknown"
+        ),
+    )
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
 
     @app.get("/health/live")
@@ -121,7 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql",
+        excluded_urls="health,static/graphiql,dashboard/static",
         exclude_spans=["receive", "send"],
     )
     return app

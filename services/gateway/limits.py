@@ -23,6 +23,7 @@ from limits.storage import MemoryStorage, MongoDBStorage, MongoDBStorageBase, St
 from limits.strategies import MovingWindowRateLimiter
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -238,10 +239,15 @@ def limit_extensions(
         rate_storage if rate_storage is not None else MemoryStorage(),
     )
     in_flight = InFlight(settings.gateway_max_in_flight)
+    # The depth and alias rules are built once: a rule class made per request would make
+    # every request's rules new, and the validation cache (schema/__init__.py) would miss.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.gateway_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.gateway_max_aliases).validation_rules,
+    ]
     factories: list[ExtensionFactory] = [
-        lambda: QueryDepthLimiter(max_depth=settings.gateway_max_depth),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.gateway_max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.gateway_max_aliases),
         lambda: RateLimit(limiter),
         lambda: LoadShedding(in_flight),
     ]

@@ -85,6 +85,36 @@ async def respond(
     )
 
 
+class IntroductionBody(TextInput):
+    model_config = ConfigDict(extra="forbid")
+    network_id: str = Field(min_length=1, max_length=100)
+    organization_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        max_length=10
+    )
+    note: str = Field(min_length=1, max_length=2000)
+    introduced_by: str = Field(min_length=1, max_length=200)
+    # The organizations' names as the gateway read them in intake: matching may not have
+    # heard of a registration yet.
+    names: dict[str, str] = {}
+
+
+@router.post("/introductions", response_model=MatchView)
+async def introduce(
+    body: IntroductionBody, matcher: Matcher = Depends(get_matcher), once: WriteOnce = Depends()
+) -> dict[str, Any]:
+    return await once(
+        body,
+        lambda answered: matcher.introduce(
+            body.network_id,
+            body.organization_ids,
+            body.note,
+            body.introduced_by,
+            body.names,
+            answered,
+        ),
+    )
+
+
 class CoalitionsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     need: NeedProfile

@@ -8,10 +8,17 @@ import logging
 import time
 from typing import Any
 
+from services.matching.domain import introductions
 from services.matching.domain import matches as docs
 from services.matching.domain.coalitions import Coalition, coalition_reasons, coalitions
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.scoring import Weights, top_partners
+from services.matching.domain.scoring import (
+    Suggestion,
+    Weights,
+    components,
+    suggestion,
+    top_partners,
+)
 from services.matching.store import MatchingStore
 from shared.contracts import (
     MatchAccepted,
@@ -123,7 +130,9 @@ class Matcher:
         existing = await self.store.matches_of_pairs([m["pair_key"] for m in matches], tx.session)
         suggested = {k: m for k, m in existing.items() if m["status"] == MatchStatus.SUGGESTED}
         fresh = {
-            suggested[m["pair_key"]]["_id"]: {k: m[k] for k in REFRESHED}
+            suggested[m["pair_key"]]["_id"]: introductions.keep_note(
+                suggested[m["pair_key"]], {k: m[k] for k in REFRESHED}
+            )
             for m in matches
             if m["pair_key"] in suggested
         }
@@ -211,3 +220,47 @@ class Matcher:
         reported or strengthened): nothing is stored, nothing suggested."""
         await self.ready.wait()
         return coalitions(self.index, need, alternatives=first)
+
+    def _pair(self, a: str, b: str) -> Suggestion | None:
+        row, other = self.index.row_of(a), self.index.row_of(b)
+        if row is None or other is None:
+            return None
+        return suggestion(self.index, row, other, components(self.index, row), self.weights)
+
+    async def introduce(
+        self,
+        network_id: str,
+        organization_ids: list[str],
+        note: str,
+        introduced_by: str,
+        names: dict[str, str],
+        answered: Answered = no_answer,
+    ) -> dict[str, Any]:
+        """The operator introduces two organizations: a match led by the operator's note (a
+        pair already suggested and unanswered takes the note), announced as a suggestion; the
+        organizations answer it with `respond`. `names`: the organizations' names as the caller
+        read them, for one whose registration has not reached matching yet."""
+        await self.ready.wait()
+        async with self.outbox.transaction() as tx:
+            profiles = await self.store.profiles_by_ids(organization_ids, tx.session)
+            introductions.check_parties(organization_ids, profiles, network_id)
+            key = docs.pair_key(*organization_ids)
+            existing = (await self.store.matches_of_pairs([key], tx.session)).get(key)
+            if existing is None:
+                names = {
+                    o: profiles.get(o, {}).get("name", names.get(o, o)) for o in organization_ids
+                }
+                match = introductions.introduction(
+                    self._pair(*organization_ids), network_id, organization_ids, names, note,
+                    introduced_by, utcnow(),
+                )  # fmt: skip
+                await self.store.add_matches([match], tx.session)
+            else:
+                changes = introductions.introduce_existing(existing, note, introduced_by)
+                await self.store.refresh_matches({existing["_id"]: changes}, tx.session)
+                match = {**existing, **changes}
+            reader = organization_ids[0]
+            await tx.publish("match.suggested", match["_id"], self._suggested(match, reader))
+            view = docs.view(match)
+            await answered(tx.session, view)
+        return view

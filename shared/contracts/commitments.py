@@ -24,10 +24,12 @@ class CheckInCadence(StrEnum):
 
 
 class CommitmentStatus(StrEnum):
+    PROPOSED = "proposed"  # owned by another organization than its maker's, not yet accepted
     OPEN = "open"
     DONE = "done"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    DECLINED = "declined"  # a proposal its owner turned down
 
 
 class ContributionKind(StrEnum):
@@ -69,7 +71,8 @@ class PartnershipUpdated(Payload):
 
 
 class CommitmentEvent(Payload):
-    """commitment.made / fulfilled / due_soon / overdue / missed / cancelled."""
+    """commitment.made / fulfilled / due_soon / overdue / missed / cancelled / accepted /
+    declined (a commitment made for another organization is made `proposed`)."""
 
     partnership: PartnershipRef
     commitment_id: str
@@ -135,6 +138,21 @@ class PartnershipHealthChanged(Payload):
     score: float
     previous_score: float | None = None
     parts: list[HealthPart] = []
+
+
+class PartnershipHealthWarning(Payload):
+    """Early warning (partnership.health_warning): health fell at two check-in period ends in a
+    row (`declining`) or crossed into "at risk" (`at_risk`). One per crossing: its event id
+    follows from the partnership and the crossing's key."""
+
+    partnership: PartnershipRef
+    reason: str
+    crossing: str
+    score: float
+    previous_score: float
+    part: HealthPart
+    part_previous_score: float
+    summary: str
 
 
 class OrganizationReliabilityChanged(Payload):
@@ -309,6 +327,8 @@ EVENTS: dict[str, type[Payload]] = {
     "commitment.fulfilled": CommitmentEvent,
     "commitment.missed": CommitmentEvent,
     "commitment.cancelled": CommitmentEvent,
+    "commitment.accepted": CommitmentEvent,
+    "commitment.declined": CommitmentEvent,
     "commitment.due_soon": CommitmentEvent,
     "commitment.overdue": CommitmentEvent,
     "checkin.recorded": CheckInRecorded,
@@ -317,5 +337,6 @@ EVENTS: dict[str, type[Payload]] = {
     "contribution.logged": ContributionLogged,
     "feedback.received": FeedbackReceived,
     "partnership.health_changed": PartnershipHealthChanged,
+    "partnership.health_warning": PartnershipHealthWarning,
     "organization.reliability_changed": OrganizationReliabilityChanged,
 }

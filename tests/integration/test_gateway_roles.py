@@ -47,6 +47,16 @@ class World:
         made: str = self.clients["operator"].data(COMMIT, {"i": body})["makeCommitment"]["id"]
         return made
 
+    def proposal(self) -> str:
+        """A commitment the partner proposes for the admin's organization."""
+        due = (datetime.now(UTC) + timedelta(days=9)).isoformat()
+        body = {"partnershipId": self.partnership(), "ownerOrganizationId": self.a, "title": "P",
+                "dueAt": due}  # fmt: skip
+        made = self.clients["partner"].data(COMMIT, {"i": body})["makeCommitment"]
+        assert made["status"] == "PROPOSED"
+        proposed: str = made["id"]
+        return proposed
+
 
 @pytest.fixture(scope="module")
 def world(stack: Stack) -> World:
@@ -72,6 +82,7 @@ def world(stack: Stack) -> World:
         "admin": admin,
         "member": operator.as_(member_token),
         "outsider": operator.as_(c["adminToken"]),
+        "partner": operator.as_(b["adminToken"]),  # not a role of the matrix: proposes to a
     }
 
     def a_match() -> str:
@@ -163,6 +174,12 @@ CASES: dict[str, Case] = {
         lambda w: {"m": w.match()},
         only("admin"),
     ),
+    "proposeIntroduction": (
+        "mutation($i: ProposeIntroductionInput!) { proposeIntroduction(input: $i) { id } }",
+        lambda w: {"i": {"organizationIds": [w.a, register(w.clients["operator"], w.net, f"Intro {next(counter)}")["organization"]["id"]],
+                         "note": "You should meet"}},
+        only("operator"),
+    ),
     "formPartnership": (
         "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
         lambda w: {"i": {"name": f"F{next(counter)}", "organizationIds": [w.a, w.b]}},
@@ -188,6 +205,16 @@ CASES: dict[str, Case] = {
         "mutation($id: ID!) { updateCommitment(id: $id, status: DONE) { status } }",
         lambda w: {"id": w.commitment(w.partnership())},
         everyone_but_outsider(),  # the owner organization's people, and the operator
+    ),
+    "acceptCommitment": (
+        "mutation($id: ID!) { acceptCommitment(id: $id) { status } }",
+        lambda w: {"id": w.proposal()},
+        only("admin", "member"),  # the owner organization's people: the operator cannot consent for it
+    ),
+    "declineCommitment": (
+        "mutation($id: ID!) { declineCommitment(id: $id) { status } }",
+        lambda w: {"id": w.proposal()},
+        only("admin", "member"),
     ),
     "recordCheckIn": (
         "mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id } }",

@@ -1,6 +1,7 @@
 """Commitments' use cases against a real document store, without the stack: forming a
-partnership, the first real work making it active, and closing a commitment moving health
-and reliability in the same transaction."""
+partnership, the first real work making it active, closing a commitment moving health
+and reliability in the same transaction, health kept over time with its early warnings, and
+a commitment made for another organization counting only once that organization accepts it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.commitments.domain.models import (
+    CheckInCadence,
+    CheckInInput,
+    CommitmentAnswer,
     CommitmentInput,
     CommitmentStatus,
     CommitmentUpdate,
@@ -17,7 +21,7 @@ from services.commitments.domain.models import (
     PartnershipStatus,
 )
 from services.commitments.domain.records import partnership_id_for_match
-from services.commitments.service import Tracker
+from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import INDEXES, CommitmentStore
 from shared.clock import Clock
 from shared.contracts import MatchAccepted, MatchParty, OrganizationProfile
@@ -29,6 +33,7 @@ from tests.support.documents import outbox_events
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DONE, MISSED = CommitmentStatus.DONE, CommitmentStatus.MISSED
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
@@ -124,3 +129,109 @@ async def test_a_commitment_activates_the_partnership_and_closing_it_moves_relia
     with pytest.raises(AppError) as again:
         await tracker.update_commitment(made["_id"], CommitmentUpdate(status=MISSED))
     assert again.value.code is ErrorCode.CONFLICT
+
+
+def weekly() -> PartnershipInput:
+    return PartnershipInput(
+        network_id="net_1",
+        name="Lane Health",
+        organization_ids=["org_a", "org_b"],
+        check_in_cadence=CheckInCadence.WEEKLY,
+    )
+
+
+async def test_health_is_kept_as_points_and_two_falls_in_a_row_warn_once(
+    tracker: Tracker, database: Database
+) -> None:
+    formed = await tracker.form(weekly(), {})
+    pid = formed["_id"]
+    held = CheckInInput(held_at=NOW + timedelta(days=1))
+    tracker.clock.set(NOW + timedelta(days=1))
+    await tracker.record_check_in(pid, held)
+    made = await tracker.make_commitment(
+        pid, CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + DAY * 3)
+    )
+    tracker.clock.set(NOW + timedelta(days=2))
+    await tracker.update_commitment(made["_id"], CommitmentUpdate(status=DONE))
+    scheduler = Scheduler(tracker)
+    # No check-in after the first: regularity 1/1, then 1/2, then 1/3.
+    for days in (8, 15, 22, 22.5):
+        await scheduler.tick(NOW + timedelta(days=days))
+
+    points = await tracker.health_history(pid, None, None)
+    assert [(p["at"] - NOW, p["score"]) for p in points] == [
+        (timedelta(0), 0.5),
+        (DAY * 2, 1.0),
+        (DAY * 8, 1.0),
+        (DAY * 15, pytest.approx(0.7917, abs=1e-4)),
+        (DAY * 22, pytest.approx(0.7222, abs=1e-4)),
+    ]
+    window = await tracker.health_history(pid, NOW + DAY * 8, NOW + DAY * 15)
+    assert [p["at"] - NOW for p in window] == [DAY * 8, DAY * 15]
+    tracker.clock.set(NOW + DAY * 23)
+    stored = await tracker.store.partnership(pid)
+    assert stored is not None
+    assert await tracker.trends([stored]) == {pid: "declining"}
+
+    warnings = [e for e in await outbox_events(database) if e.type == "partnership.health_warning"]
+    [warning] = warnings
+    assert warning.subject == pid
+    assert warning.data["reason"] == "declining"
+    assert warning.data["part"]["name"] == "check_in_regularity"
+    assert warning.data["part"]["detail"] == "1 of 3 check-ins held"
+    assert "Check-in regularity fell from 1.00 to 0.33" in warning.data["summary"]
+    kept = (await tracker.store.health_warnings([pid]))[pid]
+    assert [(w["at"], w["reason"], w["summary"]) for w in kept] == [
+        (NOW + DAY * 22, "declining", warning.data["summary"])
+    ]
+
+
+async def test_a_commitment_for_another_organization_counts_only_once_it_accepts(
+    tracker: Tracker, database: Database
+) -> None:
+    formed = await tracker.form(partnership(), {})
+    pid = formed["_id"]
+
+    def asked(title: str) -> CommitmentInput:
+        return CommitmentInput(owner_organization_id="org_b", title=title, due_at=NOW + DAY * 7)
+
+    proposed = await tracker.make_commitment(pid, asked("Hall"), by_organization_id="org_a")
+    own = await tracker.make_commitment(
+        pid,
+        CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + DAY * 7),
+        by_organization_id="org_a",
+    )
+    assert (proposed["status"], own["status"]) == ("proposed", "open")
+    with pytest.raises(AppError) as unanswered:
+        await tracker.update_commitment(proposed["_id"], CommitmentUpdate(status=MISSED))
+    assert unanswered.value.code is ErrorCode.CONFLICT
+    with pytest.raises(AppError) as not_theirs:
+        await tracker.answer_commitment(
+            proposed["_id"], CommitmentAnswer(accept=True, organization_id="org_a")
+        )
+    assert not_theirs.value.code is ErrorCode.FORBIDDEN
+    # Nothing proposed counts: no health, no reliability.
+    assert (await tracker.store.reliability_of(["org_b"])) == {}
+
+    accepted = await tracker.answer_commitment(
+        proposed["_id"], CommitmentAnswer(accept=True, organization_id="org_b")
+    )
+    assert accepted["status"] == "open"
+    with pytest.raises(AppError) as twice:
+        await tracker.answer_commitment(
+            proposed["_id"], CommitmentAnswer(accept=False, organization_id="org_b")
+        )
+    assert twice.value.code is ErrorCode.CONFLICT
+    await tracker.update_commitment(proposed["_id"], CommitmentUpdate(status=MISSED))
+    assert (await tracker.store.reliability_of(["org_b"]))["org_b"]["closed_commitments"] == 1
+
+    declined = await tracker.make_commitment(pid, asked("Van"), by_organization_id="org_a")
+    answer = CommitmentAnswer(accept=False, organization_id="org_b", note="No van")
+    assert (await tracker.answer_commitment(declined["_id"], answer))["status"] == "declined"
+    async with tracker.outbox.transaction() as tx:
+        stored = await tracker.store.partnership(pid, tx.session)
+        assert stored is not None
+        record = await tracker.record_of(stored, tx, NOW)
+    assert [c.status for c in record.commitments] == ["missed"]
+    types = [e.type for e in await outbox_events(database)]
+    assert types.count("commitment.accepted") == 1 and types.count("commitment.declined") == 1

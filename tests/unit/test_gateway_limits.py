@@ -77,7 +77,7 @@ async def test_an_unreachable_store_lets_operations_through_without_waiting_on_i
         assert await limiter.allow("t")  # waited for the store, then let through
         began = time.perf_counter()
         assert [await limiter.allow("t") for _ in range(5)] == [True] * 5
-        assert time.perf_counter() - began < 0.1  # the store is not asked again at once
+        assert time.perf_counter() - began < 0.2  # under one ask's timeout: not asked again
         clock.now = STORE_RETRY_SECONDS + 1
         assert await limiter.allow("t")  # asked again, still unreachable: let through
     finally:
@@ -171,9 +171,8 @@ async def test_operations_beyond_the_in_flight_limit_are_refused_at_once() -> No
     extensions = [factory() for factory in schema.extensions]  # type: ignore[operator]
     [shedding] = [e for e in extensions if isinstance(e, LoadShedding)]
     shedding.in_flight.count = 2  # as if two operations were executing now
-    began = time.perf_counter()
+    # refused before anything runs (how fast is measured by `make drills`, not timed here)
     result = await schema.execute("{ __typename }")
-    assert time.perf_counter() - began < 0.05
     [error] = shape_errors(result.errors) or []
     assert error.extensions == {"code": "UNAVAILABLE", "retryable": True}
 
@@ -205,3 +204,21 @@ def deadlines_are_enforced() -> None:
     assert refused.value.code is ErrorCode.UNAVAILABLE
     assert refused.value.details == {"retryable": True}
     assert deadline.budget_ms(5.0) == "4500" and deadline.budget_ms(0.1) == "100"
+
+
+async def test_a_document_asked_again_is_validated_once() -> None:
+    """Depth and alias rules built once, so the validation cache hits (strawberry's cache,
+    read through its module: the cache is what the gateway relies on)."""
+    from strawberry.extensions import validation_cache
+
+    from services.gateway.schema import QUERY_CACHE_SIZE
+
+    schema = build_schema(settings())
+    cache = validation_cache._get_validate_cache(QUERY_CACHE_SIZE)
+    query = "{ __typename me { role } }"
+    await schema.execute(query)
+    before = cache.cache_info()
+    for _ in range(3):
+        await schema.execute(query)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)

@@ -1,6 +1,7 @@
 """Matching's use cases against a real document store, without the stack: complementary
 profiles are suggested to each other once; both accepting announces match.accepted with what
-each offers; an archived organization's open suggestions are withdrawn."""
+each offers; an archived organization's open suggestions are withdrawn; an operator's
+introduction is a match led by its note, answered by the organizations themselves."""
 
 from __future__ import annotations
 
@@ -77,3 +78,64 @@ async def test_archiving_withdraws_the_open_suggestions(
     with pytest.raises(AppError) as gone:
         await matcher.match(match_id)
     assert gone.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_an_operator_introduces_two_organizations_who_answer_it_themselves(
+    matcher: Matcher, database: Database
+) -> None:
+    other = profile("org_c", "Eastside Library", "venue", "volunteers").model_copy(
+        update={"mission": "Books", "focus_areas": ["literacy"]}
+    )
+    foreign = profile("org_d", "Far Away", "venue", "outreach").model_copy(
+        update={"network_id": "net_2"}
+    )
+    await take_in(matcher, OUTREACH, other, foreign)
+    assert await outbox_events(database) == []  # nothing in common: no suggestion
+
+    for ids, field in [(["org_a", "org_d"], "[1]"), (["org_a", "org_a"], ""), (["org_a"], "")]:
+        with pytest.raises(AppError) as refused:
+            await matcher.introduce("net_1", ids, "Meet!", "operator:net_1", {})
+        assert refused.value.code is ErrorCode.BAD_USER_INPUT
+        assert refused.value.field == f"input.organizationIds{field}"
+
+    note = "Both of you asked me about summer reading"
+    made = await matcher.introduce("net_1", ["org_a", "org_c"], note, "operator:net_1", {})
+    assert made["status"] == "SUGGESTED" and made["introduced_by"] == "operator:net_1"
+    assert made["reasons"]["org_c"][0] == f"Introduced by your network's coordinator: {note}"
+    [suggested] = await outbox_events(database)
+    assert (suggested.type, suggested.subject) == ("match.suggested", made["id"])
+    assert suggested.data["reasons"][0].endswith(note)
+
+    await matcher.respond(made["id"], "org_a", MatchDecision.ACCEPT, "")
+    with pytest.raises(AppError) as answered:
+        await matcher.introduce("net_1", ["org_c", "org_a"], "Again", "operator:net_1", {})
+    assert answered.value.code is ErrorCode.CONFLICT
+    assert answered.value.details == {"existingId": made["id"]}
+    both = await matcher.respond(made["id"], "org_c", MatchDecision.ACCEPT, "")
+    assert both["status"] == "ACCEPTED"
+    assert (await outbox_events(database))[-1].type == "match.accepted"
+    # one whose registration has not reached matching yet: named as the caller read it
+    early = await matcher.introduce(
+        "net_1", ["org_a", "org_e"], "Hi", "operator:net_1", {"org_e": "Early"}
+    )
+    assert [p["name"] for p in early["parties"]] == ["Neighbors United", "Early"]
+
+
+async def test_introducing_a_pair_already_suggested_puts_the_note_first(
+    matcher: Matcher, database: Database
+) -> None:
+    await take_in(matcher, OUTREACH, FUNDER)
+    [suggested] = await outbox_events(database)
+    made = await matcher.introduce("net_1", ["org_b", "org_a"], "Talk", "operator:net_1", {})
+    assert made["id"] == suggested.subject
+    assert made["reasons"]["org_a"][0].endswith("Talk")
+    assert made["reasons"]["org_b"][1:] == suggested.data["reasons"]  # org_b's, as announced
+    again = await matcher.introduce("net_1", ["org_a", "org_b"], "Talk now", "operator:net_1", {})
+    assert [r for r in again["reasons"]["org_a"] if "coordinator" in r] == [
+        "Introduced by your network's coordinator: Talk now"
+    ]
+    # a profile update refreshes the scores and keeps the note first
+    await take_in(matcher, OUTREACH.model_copy(update={"version": 2, "values": ["equity"]}))
+    stored = await matcher.match(made["id"])
+    assert stored["reasons"]["org_a"][0].endswith("Talk now")
+    assert sum("coordinator" in r for r in stored["reasons"]["org_a"]) == 1

@@ -62,8 +62,15 @@ class FakeBroker:
 
     sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
-    async def publish(self, body: bytes, *, topic: str, key: bytes | None, headers: Any) -> None:
+    async def publish(
+        self, body: bytes, *, topic: str, key: bytes | None, headers: Any, no_confirm: bool = False
+    ) -> asyncio.Future[None] | None:
         self.sent.append((topic, headers))
+        if not no_confirm:
+            return None
+        taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        taken.set_result(None)  # Kafka's ack, for the relay's pipelined publishes
+        return taken
 
 
 class FakeAdmin:

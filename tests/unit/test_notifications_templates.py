@@ -78,6 +78,44 @@ def test_check_ins_and_health_changes_reach_every_partner() -> None:
     assert audience.organization_ids == ["org_green", "org_school"]
 
 
+def test_an_early_warning_names_the_part_that_fell_to_every_partner_and_the_operator() -> None:
+    part = c.HealthPart(
+        name="check_in_regularity", score=0.5, weight=0.25, detail="2 of 4 check-ins held"
+    )
+    warning = c.PartnershipHealthWarning(
+        partnership=PARTNERSHIP,
+        reason="declining",
+        crossing="declining:1",
+        score=0.6,
+        previous_score=0.8,
+        part=part,
+        part_previous_score=1.0,
+        summary="Health fell two check-in periods in a row (0.80 → 0.60). Check-in regularity "
+        "fell from 1.00 to 0.50: 2 of 4 check-ins held.",
+    )
+    message, audience = TEMPLATES["partnership.health_warning"](warning)
+    assert message.title == f"Early warning: {PARTNERSHIP.name}"
+    assert "2 of 4 check-ins held" in message.body
+    assert audience.organization_ids == ["org_green", "org_school"]
+    assert audience.member_ids == [c.operator_member_id(PARTNERSHIP.network_id)]
+
+
+def test_a_proposed_commitment_says_it_waits_for_its_owner() -> None:
+    made = c.CommitmentEvent(
+        partnership=PARTNERSHIP,
+        commitment_id="cmt_1",
+        owner_organization_id="org_school",
+        title="Lend the gym",
+        due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+        status="proposed",
+    )
+    message, _ = TEMPLATES["commitment.made"](made)
+    assert message.title == "Proposed commitment: Lend the gym"
+    assert "accepts" in message.body
+    message, _ = TEMPLATES["commitment.accepted"](made)
+    assert message.title == "Commitment accepted: Lend the gym"
+
+
 def test_a_removed_member_is_announced_to_the_rest_of_the_organization() -> None:
     member = c.MemberRef(member_id="mem_1", name="Flo", email="flo@tools.org", role="MEMBER")
     event = c.MemberRemoved(

@@ -72,6 +72,14 @@ class CommitmentInput(Strict):
     due_at: AwareDatetime
 
 
+class CommitmentAnswer(Strict):
+    """The owner organization's answer to a proposed commitment."""
+
+    accept: bool
+    organization_id: Id
+    note: Note = ""
+
+
 class CommitmentUpdate(Strict):
     status: CommitmentStatus
     note: Note = ""

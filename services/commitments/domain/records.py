@@ -53,5 +53,18 @@ def commitment_event(p: Document, doc: Document) -> c.CommitmentEvent:
     )
 
 
+# What health and reliability count: open and proposed commitments are not closed yet, and a
+# declined proposal never was a promise.
+NOT_CLOSED = (
+    CommitmentStatus.OPEN.value,
+    CommitmentStatus.PROPOSED.value,
+    CommitmentStatus.DECLINED.value,
+)
+
+
+def is_closed(doc: Document) -> bool:
+    return doc["status"] not in NOT_CLOSED
+
+
 def closed(doc: Document) -> scoring.ClosedCommitment:
     return scoring.ClosedCommitment(doc["status"], doc["due_at"], doc["closed_at"])

@@ -31,13 +31,43 @@ def check_open(status: PartnershipStatus) -> None:
         raise AppError(ErrorCode.CONFLICT, "the partnership is closed")
 
 
+CLOSING = {CommitmentStatus.DONE, CommitmentStatus.MISSED, CommitmentStatus.CANCELLED}
+
+
 def check_commitment_move(current: CommitmentStatus, new: CommitmentStatus) -> None:
+    if current is CommitmentStatus.PROPOSED:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            "the commitment is proposed: its owner organization accepts it first",
+        )
     if current is not CommitmentStatus.OPEN:
         raise AppError(
             ErrorCode.CONFLICT, f"the commitment is already {current.value}; it cannot change"
         )
-    if new is CommitmentStatus.OPEN:
+    if new not in CLOSING:
         raise bad_input("status", "a commitment can move to done, missed or cancelled")
+
+
+def initial_status(owner_organization_id: str, by_organization_id: str | None) -> CommitmentStatus:
+    """Consent where another's record is at stake: a commitment a partner makes for another
+    organization is only proposed until that organization accepts it. One made for the maker's
+    own organization, or recorded by the network's operator (no organization of its own, who
+    records what partners agreed), is open at once."""
+    if by_organization_id is None or by_organization_id == owner_organization_id:
+        return CommitmentStatus.OPEN
+    return CommitmentStatus.PROPOSED
+
+
+def check_answer(status: CommitmentStatus, owner_organization_id: str, answering: str) -> None:
+    """Only the owner organization answers a proposal, and only once."""
+    if answering != owner_organization_id:
+        raise AppError(
+            ErrorCode.FORBIDDEN, "only a member of the owner organization answers a proposal"
+        )
+    if status is not CommitmentStatus.PROPOSED:
+        raise AppError(
+            ErrorCode.CONFLICT, f"the commitment is {status.value}, not proposed; nothing to answer"
+        )
 
 
 def check_due_in_future(due_at: datetime, now: datetime) -> None:

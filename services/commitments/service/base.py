@@ -1,6 +1,7 @@
 """What every use case of commitments shares: its dependencies, reading a running
 partnership, saving a change to one (the first real work activates it) and recomputing health
-and reliability in the transaction of the record that moves them."""
+(kept as a dated point, with its early warnings) and reliability in the transaction of the
+record that moves them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from services.commitments.domain import health as scoring
 from services.commitments.domain import rules
 from services.commitments.domain.models import CADENCE_DAYS, CheckInCadence, PartnershipStatus
-from services.commitments.domain.records import closed, ref
+from services.commitments.domain.records import closed, is_closed, ref
+from services.commitments.service.health_points import keep_point
 from services.commitments.store import CommitmentStore
 from shared import contracts as c
 from shared.clock import Clock
@@ -87,7 +89,7 @@ class UseCases:
         return scoring.Record(
             formed_at=p["formed_at"],
             cadence_days=CADENCE_DAYS[CheckInCadence(p["check_in_cadence"])],
-            commitments=[closed(x) for x in commitments if x["status"] != "open"],
+            commitments=[closed(x) for x in commitments if is_closed(x)],
             check_ins=[x["held_at"] for x in check_ins],
             ratings=[scoring.Rating(x["submitted_at"], x["rating"]) for x in feedback],
             participants_reached=sum(x["participants_reached"] for x in feedback),
@@ -98,15 +100,19 @@ class UseCases:
     async def refresh_health(
         self, p: Document, tx: Transaction, now: datetime | None = None
     ) -> None:
-        result = scoring.health(await self.record_of(p, tx, now or self.clock.now()))
+        at = now or self.clock.now()
+        result = scoring.health(await self.record_of(p, tx, at))
         previous: float = p["health"]["score"]
         body = {
             "score": result.score,
             "label": result.label,
             "parts": [x.model_dump() for x in result.parts],
         }
+        if body == p["health"]:
+            return
         p["health"] = body
         await self.store.set_partnership(p["_id"], {"health": body}, tx.session)
+        await keep_point(self.store, p, body, at, tx)
         if abs(result.score - previous) >= self.settings.health_change_threshold:
             await tx.publish(
                 "partnership.health_changed",

@@ -85,6 +85,9 @@ class Partnerships(UseCases):
             "health": {"score": scoring.NEUTRAL, "label": "new", "parts": []},
         }
         await self.store.add_partnership(doc, tx.session)
+        await self.store.add_health_point(
+            {"partnership_id": partnership_id, "at": now, **doc["health"]}, tx.session
+        )
         await tx.publish(
             "partnership.formed",
             partnership_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.commitments.domain import rules
 from services.commitments.domain.models import (
     CheckInInput,
+    CommitmentAnswer,
     CommitmentInput,
     CommitmentStatus,
     CommitmentUpdate,
@@ -30,8 +31,14 @@ from shared.mongo import Document
 
 class Records(UseCases):
     async def make_commitment(
-        self, partnership_id: str, data: CommitmentInput, answered: Answered = no_answer
+        self,
+        partnership_id: str,
+        data: CommitmentInput,
+        answered: Answered = no_answer,
+        by_organization_id: str | None = None,
     ) -> Document:
+        """`by_organization_id`: the maker's organization (none for the operator); one made for
+        another organization is proposed until that organization accepts it."""
         now = self.clock.now()
         rules.check_due_in_future(data.due_at, now)
         async with self.outbox.transaction() as tx:
@@ -42,7 +49,10 @@ class Records(UseCases):
             fields = {
                 "network_id": p["network_id"],
                 **data.model_dump(mode="python"),
-                "status": CommitmentStatus.OPEN.value,
+                "status": rules.initial_status(
+                    data.owner_organization_id, by_organization_id
+                ).value,
+                "proposed_by_organization_id": by_organization_id,
                 "note": "",
                 "closed_at": None,
             }
@@ -71,6 +81,30 @@ class Records(UseCases):
             await tx.publish(EVENT_OF_STATUS[data.status], commitment_id, commitment_event(p, doc))
             await self.refresh_health(p, tx)
             await self.refresh_reliability(doc["owner_organization_id"], p["network_id"], tx)
+            await answered(tx.session, doc)
+            return doc
+
+    async def answer_commitment(
+        self, commitment_id: str, data: CommitmentAnswer, answered: Answered = no_answer
+    ) -> Document:
+        """The owner organization accepts a proposed commitment (it is open from then on and
+        counts like any other) or declines it (it never counts)."""
+        async with self.outbox.transaction() as tx:
+            doc = await self.store.commitment(commitment_id, tx.session)
+            if doc is None:
+                raise not_found("commitment", commitment_id)
+            status = CommitmentStatus(doc["status"])
+            rules.check_answer(status, doc["owner_organization_id"], data.organization_id)
+            p = await self._running(doc["partnership_id"], tx)
+            now = self.clock.now()
+            after = CommitmentStatus.OPEN if data.accept else CommitmentStatus.DECLINED
+            changes = {"status": after.value, "note": data.note, "answered_at": now}
+            if not data.accept:
+                changes["closed_at"] = now
+            doc.update(changes)
+            await self.store.set_commitment(commitment_id, changes, tx.session)
+            kind = "commitment.accepted" if data.accept else "commitment.declined"
+            await tx.publish(kind, commitment_id, commitment_event(p, doc))
             await answered(tx.session, doc)
             return doc
 

@@ -20,9 +20,11 @@ from services.gateway.limits import limit_extensions
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
+    consent,
     directory,
     intake,
     intake_mutations,
+    introductions,
     matching,
     needs,
     node,
@@ -39,7 +41,9 @@ PARTS = (
     needs,
     directory,
     matching,
+    introductions,
     commitments,
+    consent,
     notifications,
     preferences,
     node,

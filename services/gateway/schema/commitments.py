@@ -251,10 +251,16 @@ class CommitmentsMutation:
         found = await commitments_write(info, path, {"input": body}, c.PartnershipView, "put")
         return build(Partnership, found)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="A partner's member commits its own organization (OPEN), or proposes a "
+        "commitment to another partner (PROPOSED until that organization accepts it: "
+        "acceptCommitment, declineCommitment); the operator's are OPEN."
+    )
     async def make_commitment(self, info: Info, input: MakeCommitmentInput) -> Commitment:
         partnership_id, body = split_input(input)
-        return build(Commitment, await record(info, partnership_id, "commitments", {"input": body}))
+        caller = await info.context.caller()
+        payload = {"input": body, "by_organization_id": caller.organization_id}
+        return build(Commitment, await record(info, partnership_id, "commitments", payload))
 
     @strawberry.mutation(description="The owner organization closes a commitment.")
     async def update_commitment(

@@ -17,6 +17,7 @@ from services.gateway.schema.enums import (
     ContributionKind,
     PartnershipStatus,
 )
+from services.gateway.schema.health import HealthOverTime
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_by_id
 from shared import contracts as c
@@ -178,7 +179,7 @@ async def records(info: Info, kind: str, partnership_id: str) -> list[Any]:
 
 
 @strawberry.type
-class Partnership:
+class Partnership(HealthOverTime):
     id: strawberry.ID
     network_id: strawberry.ID
     name: str

@@ -95,11 +95,22 @@ def commitment(kind: str) -> Callable[[c.CommitmentEvent], tuple[Message, Audien
         "commitment.fulfilled": ("Commitment kept", "was done — thank you"),
         "commitment.due_soon": ("Due soon", "is due {due}"),
         "commitment.overdue": ("Overdue", "was due {due} and is still open"),
+        "commitment.accepted": ("Commitment accepted", "was accepted by its owner; due {due}"),
+        "commitment.declined": ("Commitment declined", "was declined by its owner"),
     }
     title, phrase = phrases[kind]
 
     def render(e: c.CommitmentEvent) -> tuple[Message, Audience]:
         due = e.due_at.strftime("%a %d %b %H:%M UTC")
+        if kind == "commitment.made" and e.status == "proposed":
+            return (
+                Message(
+                    f"Proposed commitment: {e.title}",
+                    f"“{e.title}” ({e.partnership.name}) is proposed, due {due}: it counts once "
+                    "its owner organization accepts it.",
+                ),
+                _partnership(e.partnership),
+            )
         return (
             Message(
                 f"{title}: {e.title}",
@@ -159,6 +170,20 @@ def health_changed(e: c.PartnershipHealthChanged) -> tuple[Message, Audience]:
     )
 
 
+def health_warning(e: c.PartnershipHealthWarning) -> tuple[Message, Audience]:
+    """Every partner and the network's operator (inbox only: operators have no email)."""
+    p = e.partnership
+    return (
+        Message(f"Early warning: {p.name}", e.summary),
+        Audience(
+            p.network_id,
+            p.partnership_id,
+            organization_ids=p.organization_ids,
+            member_ids=[c.operator_member_id(p.network_id)],
+        ),
+    )
+
+
 def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
     return (
         Message(
@@ -199,6 +224,8 @@ TEMPLATES: dict[str, Renderer] = {
             "commitment.fulfilled",
             "commitment.due_soon",
             "commitment.overdue",
+            "commitment.accepted",
+            "commitment.declined",
         )
     },
     "checkin.due": checkin_due,
@@ -207,4 +234,5 @@ TEMPLATES: dict[str, Renderer] = {
     "feedback.received": feedback_received,
     "contribution.logged": contribution_logged,
     "partnership.health_changed": health_changed,
+    "partnership.health_warning": health_warning,
 }

@@ -1,5 +1,6 @@
-"""The relay lease on the in-memory document store: one holder, standby replicas known to it,
-and the change stream that carries another replica's commits open only while one is there."""
+"""The outbox relay on the in-memory document store: one lease holder, standby replicas known
+to it, the change stream that carries another replica's commits open only while one is
+there, and pipelined publishes that keep their order when Kafka refuses one."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ class Broker:
     def __init__(self) -> None:
         self.sent: list[bytes] = []
 
-    async def publish(self, body: bytes, **_: Any) -> None:
+    async def publish(self, body: bytes, **_: Any) -> asyncio.Future[None]:
         self.sent.append(body)
+        taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        taken.set_result(None)  # Kafka's ack
+        return taken
 
 
 class Admin:
@@ -105,3 +109,39 @@ async def test_alone_the_relay_opens_no_change_stream(
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+class RefusesOnce(Broker):
+    """Kafka that refuses the second event of the first batch once (its ack fails)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    async def publish(self, body: bytes, **kw: Any) -> asyncio.Future[None]:
+        if not kw.get("no_confirm"):  # the careful path: one event, awaited
+            return await super().publish(body)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if b'"n":1' in body and not self.refused:
+            self.refused = True
+            ack.set_exception(ConnectionError("not the leader"))
+        else:
+            self.sent.append(body)
+            ack.set_result(None)
+        return ack
+
+
+async def test_a_refused_event_is_sent_again_before_the_ones_after_it(
+    mongo: AsyncMongoClient[Document], database: Database
+) -> None:
+    outbox, broker = Outbox(mongo, database, "test"), RefusesOnce()
+    async with outbox.transaction() as tx:
+        await tx.publish_many([(TOPIC, "org_1", Ping(n=n)) for n in range(4)])
+    relay = OutboxRelay(outbox, cast(Any, broker), Admin(), 30.0, timedelta(minutes=5))
+    assert await relay.publish_pending() == 2  # the first, then the refused one on its own
+    assert await relay.publish_pending() == 2  # the rest, once more (consumers drop repeats)
+    assert await relay.publish_pending() == 0
+    numbers = [Ping.model_validate_json(body).n for body in broker.sent]
+    # whatever Kafka took after the refused one is sent again after it: the last copies are
+    # in order, and the consumers' processed ids drop the earlier ones
+    assert numbers == [0, 2, 3, 1, 2, 3]

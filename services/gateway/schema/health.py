@@ -1,0 +1,125 @@
+"""Health over time on a partnership: `healthHistory(from, to)`, every change of its health as a
+dated point with its parts, `trend`, the direction over its last check-in periods, and
+`healthWarnings`, the early warnings it gave. The
+fields live here and `Partnership` inherits them, so its own module stays as it is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from services.gateway.schema.context import Info
+
+if TYPE_CHECKING:
+    from services.gateway.schema.partnership_types import HealthPart
+
+# Partnership's module inherits from this one, so this side refers to its types lazily.
+LazyHealthPart = Annotated[
+    "HealthPart", strawberry.lazy("services.gateway.schema.partnership_types")
+]
+
+
+@strawberry.enum(description="The direction of a partnership's health over its last periods.")
+class HealthTrend(Enum):
+    IMPROVING = "IMPROVING"
+    STEADY = "STEADY"
+    DECLINING = "DECLINING"
+
+
+@strawberry.type(description="A partnership's health from `at` until the next point.")
+class HealthPoint:
+    at: datetime
+    score: float
+    label: str = strawberry.field(description="new, thriving, steady or at risk")
+    parts: list[LazyHealthPart]
+
+
+def point_of(d: dict[str, Any]) -> HealthPoint:
+    from services.gateway.schema.partnership_types import HealthPart
+
+    return HealthPoint(
+        at=datetime.fromisoformat(d["at"]),
+        score=d["score"],
+        label=d["label"],
+        parts=[HealthPart(**p) for p in d["parts"]],
+    )
+
+
+@strawberry.enum(description="Why an early warning was given.")
+class HealthWarningReason(Enum):
+    DECLINING = "DECLINING"
+    AT_RISK = "AT_RISK"
+
+
+@strawberry.type(
+    description="An early warning: health fell at two check-in period ends in a row "
+    "(DECLINING) or crossed into at risk (AT_RISK); once per crossing."
+)
+class HealthWarning:
+    at: datetime
+    reason: HealthWarningReason
+    score: float
+    previous_score: float
+    part: LazyHealthPart = strawberry.field(description="The part whose fall cost most.")
+    part_previous_score: float
+    summary: str = strawberry.field(description="The sentence partners were sent.")
+
+
+def warning_of(d: dict[str, Any]) -> HealthWarning:
+    from services.gateway.schema.partnership_types import HealthPart
+
+    return HealthWarning(
+        at=datetime.fromisoformat(d["at"]),
+        reason=HealthWarningReason(d["reason"].upper()),
+        score=d["score"],
+        previous_score=d["previous_score"],
+        part=HealthPart(**d["part"]),
+        part_previous_score=d["part_previous_score"],
+        summary=d["summary"],
+    )
+
+
+@strawberry.type
+class HealthOverTime:
+    if TYPE_CHECKING:
+        id: strawberry.ID
+
+    @strawberry.field(
+        description="Every change of health as a dated point with its parts, oldest first; "
+        "`from` and `to` (inclusive; UTC when they carry no offset) narrow it. The first point "
+        "is the partnership's formation."
+    )
+    async def health_history(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> list[HealthPoint]:
+        # A time without an offset is read as UTC.
+        params = {
+            name: (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+            for name, value in (("since", from_), ("until", to))
+            if value is not None
+        }
+        found = await info.context.clients.commitments.get(
+            f"/partnerships/{self.id}/health-history", params
+        )
+        return [point_of(d) for d in found]
+
+    @strawberry.field(
+        description="Health now against three check-in periods ago (or since formation): "
+        "up or down by more than 0.02 is IMPROVING or DECLINING, else STEADY."
+    )
+    async def trend(self, info: Info) -> HealthTrend:
+        loader = info.context.loaders.batch("commitments", "/health-trends")
+        found: str | None = await loader.load(str(self.id))
+        return HealthTrend((found or "steady").upper())
+
+    @strawberry.field(description="Its early warnings, newest first.")
+    async def health_warnings(self, info: Info) -> list[HealthWarning]:
+        loader = info.context.loaders.batch("commitments", "/health-warnings", default=[])
+        found: list[dict[str, Any]] = await loader.load(str(self.id))
+        return [warning_of(d) for d in found]
