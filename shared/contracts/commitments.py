@@ -32,6 +32,21 @@ class CommitmentStatus(StrEnum):
     DECLINED = "declined"  # a proposal its owner turned down
 
 
+class HealthTrend(StrEnum):
+    """The direction of a partnership's health over its last check-in periods."""
+
+    IMPROVING = "improving"
+    STEADY = "steady"
+    DECLINING = "declining"
+
+
+class HealthWarningReason(StrEnum):
+    """Why an early warning was given."""
+
+    DECLINING = "declining"
+    AT_RISK = "at_risk"
+
+
 class ContributionKind(StrEnum):
     VOLUNTEER_HOURS = "volunteer_hours"
     MATERIALS = "materials"

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from services.commitments.domain.trend import (
     Point,
-    Trend,
-    WarningReason,
     early_warnings,
     period_ends,
     period_scores,
     trend,
 )
 from shared.contracts import HealthPart
+from shared.contracts.commitments import HealthTrend, HealthWarningReason
 
 FORMED = datetime(2027, 1, 4, tzinfo=UTC)
 WEEK = 7
@@ -49,18 +48,18 @@ def test_each_period_ends_on_the_point_in_force_then() -> None:
 
 
 def test_trend_compares_now_with_three_period_ends_ago_within_a_steady_band() -> None:
-    assert trend([0.5, 0.6, 0.7, 0.8]) is Trend.IMPROVING
-    assert trend([0.2, 0.9, 0.8, 0.8, 0.7]) is Trend.DECLINING  # 0.2 is older than the window
-    assert trend([0.70, 0.9, 0.5, 0.71]) is Trend.STEADY
-    assert trend([0.7]) is Trend.STEADY
-    assert trend([]) is Trend.STEADY
+    assert trend([0.5, 0.6, 0.7, 0.8]) is HealthTrend.IMPROVING
+    assert trend([0.2, 0.9, 0.8, 0.8, 0.7]) is HealthTrend.DECLINING  # 0.2 is older than the window
+    assert trend([0.70, 0.9, 0.5, 0.71]) is HealthTrend.STEADY
+    assert trend([0.7]) is HealthTrend.STEADY
+    assert trend([]) is HealthTrend.STEADY
 
 
 def test_two_falls_in_a_row_warn_once_naming_the_part_that_fell() -> None:
     history = [Point(FORMED, 0.5, "new", []), point(1, 0.9, 1.0), point(8, 0.8, 0.5)]
     now = point(15, 0.7, 0.33)
     [warning] = early_warnings(history, now, FORMED, WEEK)
-    assert warning.reason is WarningReason.DECLINING
+    assert warning.reason is HealthWarningReason.DECLINING
     assert (warning.previous_score, warning.score) == (0.9, 0.7)
     assert warning.part.name == "check_in_regularity" and warning.part_previous_score == 1.0
     assert "Check-in regularity fell from 1.00 to 0.33: 2 of 4 held" in warning.summary
@@ -79,7 +78,7 @@ def test_one_fall_or_a_fall_then_a_rise_does_not_warn() -> None:
 def test_crossing_into_at_risk_warns_once_per_crossing() -> None:
     history = [Point(FORMED, 0.5, "new", []), point(1, 0.6, 1.0)]
     [first] = early_warnings(history, point(2, 0.4, 0.2), FORMED, WEEK)
-    assert first.reason is WarningReason.AT_RISK and first.key == "at_risk:1"
+    assert first.reason is HealthWarningReason.AT_RISK and first.key == "at_risk:1"
     assert first.part.name == "check_in_regularity"
     history += [point(2, 0.4, 0.2)]
     # still at risk: no new crossing

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from shared.contracts import HealthPart
+from shared.contracts.commitments import HealthTrend, HealthWarningReason
 
 AT_RISK = "at risk"
 TREND_PERIODS = 3
@@ -29,17 +29,6 @@ PART_NAMES = {
     "feedback": "Feedback",
     "engagement": "Engagement",
 }
-
-
-class Trend(StrEnum):
-    IMPROVING = "improving"
-    STEADY = "steady"
-    DECLINING = "declining"
-
-
-class WarningReason(StrEnum):
-    AT_RISK = "at_risk"
-    DECLINING = "declining"
 
 
 @dataclass(frozen=True)
@@ -54,7 +43,7 @@ class Point:
 
 @dataclass(frozen=True)
 class Warning:
-    reason: WarningReason
+    reason: HealthWarningReason
     key: str
     score: float
     previous_score: float
@@ -94,17 +83,17 @@ def period_scores(
     return [(i, p) for i, p in found if p is not None]
 
 
-def trend(scores: Sequence[float], band: float = STEADY_BAND) -> Trend:
+def trend(scores: Sequence[float], band: float = STEADY_BAND) -> HealthTrend:
     """Direction of period-end scores (oldest first) over the last `TREND_PERIODS` periods."""
     window = list(scores)[-(TREND_PERIODS + 1) :]
     if len(window) < 2:
-        return Trend.STEADY
+        return HealthTrend.STEADY
     change = window[-1] - window[0]
     if change > band:
-        return Trend.IMPROVING
+        return HealthTrend.IMPROVING
     if change < -band:
-        return Trend.DECLINING
-    return Trend.STEADY
+        return HealthTrend.DECLINING
+    return HealthTrend.STEADY
 
 
 def fallen_part(before: Point, after: Point) -> tuple[HealthPart, float] | None:
@@ -120,7 +109,9 @@ def fallen_part(before: Point, after: Point) -> tuple[HealthPart, float] | None:
     return None if best is None else (best[1], best[2])
 
 
-def describe(reason: WarningReason, before: Point, after: Point) -> tuple[HealthPart, float, str]:
+def describe(
+    reason: HealthWarningReason, before: Point, after: Point
+) -> tuple[HealthPart, float, str]:
     fell = fallen_part(before, after)
     if fell is None:  # every part held; the lowest is the one to look at
         part = min(after.parts, key=lambda p: p.score)
@@ -129,7 +120,7 @@ def describe(reason: WarningReason, before: Point, after: Point) -> tuple[Health
     name = PART_NAMES.get(part.name, part.name.replace("_", " ").capitalize())
     headline = (
         "Health is at risk"
-        if reason is WarningReason.AT_RISK
+        if reason is HealthWarningReason.AT_RISK
         else "Health fell two check-in periods in a row"
     )
     summary = (
@@ -170,20 +161,22 @@ def early_warnings(
     if history and current.parts:
         last = history[-1]
         if current.label == AT_RISK and last.label != AT_RISK:
-            part, was, summary = describe(WarningReason.AT_RISK, last, current)
-            key = f"{WarningReason.AT_RISK.value}:{times_entered_at_risk(history) + 1}"
+            part, was, summary = describe(HealthWarningReason.AT_RISK, last, current)
+            key = f"{HealthWarningReason.AT_RISK.value}:{times_entered_at_risk(history) + 1}"
             warnings.append(
-                Warning(WarningReason.AT_RISK, key, current.score, last.score, part, was, summary)
+                Warning(
+                    HealthWarningReason.AT_RISK, key, current.score, last.score, part, was, summary
+                )
             )
     periods = period_scores([*history, current], formed_at, cadence_days, current.at)
     streak = falling_streak(periods, min_fall)
     if streak >= 2 and current.parts:
         start_index, start = periods[-1 - streak]
-        part, was, summary = describe(WarningReason.DECLINING, start, current)
+        part, was, summary = describe(HealthWarningReason.DECLINING, start, current)
         warnings.append(
             Warning(
-                WarningReason.DECLINING,
-                f"{WarningReason.DECLINING.value}:{start_index}",
+                HealthWarningReason.DECLINING,
+                f"{HealthWarningReason.DECLINING.value}:{start_index}",
                 current.score,
                 start.score,
                 part,

@@ -13,6 +13,8 @@ from shared.contracts.commitments import (
     CheckInCadence,
     CommitmentStatus,
     ContributionKind,
+    HealthTrend,
+    HealthWarningReason,
     PartnershipStatus,
 )
 from shared.contracts.intake import MemberRole, ResourceKind, Role
@@ -30,12 +32,22 @@ strawberry.enum(CommitmentStatus, name="CommitmentStatus")
 strawberry.enum(ContributionKind, name="ContributionKind")
 strawberry.enum(NotificationChannel, name="NotificationChannel")
 strawberry.enum(DigestMode, name="DigestMode")
+strawberry.enum(
+    HealthTrend,
+    name="HealthTrend",
+    description="The direction of a partnership's health over its last periods.",
+)
+strawberry.enum(
+    HealthWarningReason, name="HealthWarningReason", description="Why an early warning was given."
+)
 
 __all__ = [
     "CheckInCadence",
     "CommitmentStatus",
     "ContributionKind",
     "DigestMode",
+    "HealthTrend",
+    "HealthWarningReason",
     "MatchDecision",
     "MatchStatus",
     "MemberRole",

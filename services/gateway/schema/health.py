@@ -6,12 +6,13 @@ fields live here and `Partnership` inherits them, so its own module stays as it 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from services.gateway.schema.context import Info
+from services.gateway.schema.enums import HealthTrend, HealthWarningReason
+from services.gateway.schema.mapping import build_all
 
 if TYPE_CHECKING:
     from services.gateway.schema.partnership_types import HealthPart
@@ -22,36 +23,12 @@ LazyHealthPart = Annotated[
 ]
 
 
-@strawberry.enum(description="The direction of a partnership's health over its last periods.")
-class HealthTrend(Enum):
-    IMPROVING = "IMPROVING"
-    STEADY = "STEADY"
-    DECLINING = "DECLINING"
-
-
 @strawberry.type(description="A partnership's health from `at` until the next point.")
 class HealthPoint:
     at: datetime
     score: float
     label: str = strawberry.field(description="new, thriving, steady or at risk")
     parts: list[LazyHealthPart]
-
-
-def point_of(d: dict[str, Any]) -> HealthPoint:
-    from services.gateway.schema.partnership_types import HealthPart
-
-    return HealthPoint(
-        at=datetime.fromisoformat(d["at"]),
-        score=d["score"],
-        label=d["label"],
-        parts=[HealthPart(**p) for p in d["parts"]],
-    )
-
-
-@strawberry.enum(description="Why an early warning was given.")
-class HealthWarningReason(Enum):
-    DECLINING = "DECLINING"
-    AT_RISK = "AT_RISK"
 
 
 @strawberry.type(
@@ -66,20 +43,6 @@ class HealthWarning:
     part: LazyHealthPart = strawberry.field(description="The part whose fall cost most.")
     part_previous_score: float
     summary: str = strawberry.field(description="The sentence partners were sent.")
-
-
-def warning_of(d: dict[str, Any]) -> HealthWarning:
-    from services.gateway.schema.partnership_types import HealthPart
-
-    return HealthWarning(
-        at=datetime.fromisoformat(d["at"]),
-        reason=HealthWarningReason(d["reason"].upper()),
-        score=d["score"],
-        previous_score=d["previous_score"],
-        part=HealthPart(**d["part"]),
-        part_previous_score=d["part_previous_score"],
-        summary=d["summary"],
-    )
 
 
 @strawberry.type
@@ -107,7 +70,7 @@ class HealthOverTime:
         found = await info.context.clients.commitments.get(
             f"/partnerships/{self.id}/health-history", params
         )
-        return [point_of(d) for d in found]
+        return build_all(HealthPoint, found)
 
     @strawberry.field(
         description="Health now against three check-in periods ago (or since formation): "
@@ -116,10 +79,10 @@ class HealthOverTime:
     async def trend(self, info: Info) -> HealthTrend:
         loader = info.context.loaders.batch("commitments", "/health-trends")
         found: str | None = await loader.load(str(self.id))
-        return HealthTrend((found or "steady").upper())
+        return HealthTrend(found or HealthTrend.STEADY)
 
     @strawberry.field(description="Its early warnings, newest first.")
     async def health_warnings(self, info: Info) -> list[HealthWarning]:
         loader = info.context.loaders.batch("commitments", "/health-warnings", default=[])
         found: list[dict[str, Any]] = await loader.load(str(self.id))
-        return [warning_of(d) for d in found]
+        return build_all(HealthWarning, found)

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
 from strawberry.types.private import is_private
 
 T = TypeVar("T")
@@ -59,6 +60,8 @@ def convert(type_: Any, value: Any) -> Any:
     """`value` (from JSON or a contract) as a field of GraphQL type `type_` holds it."""
     if value is None:
         return None
+    if isinstance(type_, LazyType):
+        type_ = type_.resolve_type()
     if isinstance(type_, StrawberryOptional):
         return convert(type_.of_type, value)
     if isinstance(type_, StrawberryList):
