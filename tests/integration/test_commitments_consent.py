@@ -8,25 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from deploy.stack import Stack
+from tests.support.organizations import register_admin
 from tests.support.partnerships import COMMIT, UPDATE, form
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
-REGISTER = """mutation($i: RegisterOrganizationInput!) {
-  registerOrganization(input: $i) { organization { id } adminToken } }"""
 ACCEPT = "mutation($id: ID!) { acceptCommitment(id: $id) { id status } }"
 DECLINE = 'mutation($id: ID!) { declineCommitment(id: $id, note: "No van") { id status note } }'
 STANDING = """query($p: ID!, $o: ID!) { partnership(id: $p) { health { score label }
   commitments { edges { node { id status } } } } organization(id: $o) { reliability } }"""
 INBOX = "{ notifications(first: 50) { edges { node { kind title } } } }"
-
-
-def register(operator: Client, network_id: str, name: str) -> tuple[str, Client]:
-    slug = name.lower()
-    body = {"networkId": network_id, "name": name, "mission": "Neighbours helping neighbours",
-            "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"}}  # fmt: skip
-    found = operator.data(REGISTER, {"i": body})["registerOrganization"]
-    return found["organization"]["id"], operator.as_(found["adminToken"])
 
 
 def codes(client: Client, query: str, variables: dict[str, str]) -> list[str]:
@@ -38,8 +29,8 @@ def test_a_commitment_for_another_organization_counts_only_once_it_accepts(
 ) -> None:
     net = create_network(stack, name="Consent Network")
     operator = Client(stack.graphql_url, net["operatorToken"])
-    pantry, pantry_admin = register(operator, net["networkId"], "Pantryc")
-    school, school_admin = register(operator, net["networkId"], "Schoolc")
+    pantry, pantry_admin = register_admin(operator, net["networkId"], "Pantryc")
+    school, school_admin = register_admin(operator, net["networkId"], "Schoolc")
     pid = form(operator, "Pantry & School", [pantry, school])["id"]
     due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
 

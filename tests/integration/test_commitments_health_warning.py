@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 
 from deploy.stack import Stack
+from tests.support.organizations import register_admin
 from tests.support.partnerships import CHECK_IN, COMMIT, UPDATE, form, set_clock, tick
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
 T0 = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-REGISTER = """mutation($i: RegisterOrganizationInput!) {
-  registerOrganization(input: $i) { organization { id } adminToken } }"""
 HISTORY = """query($id: ID!, $from: DateTime, $to: DateTime) { partnership(id: $id) {
   health { score label } trend healthWarnings { reason part { name } summary }
   healthHistory(from: $from, to: $to) { at score label parts { name score detail } } } }"""
@@ -36,14 +35,6 @@ def clock(stack: Stack) -> Iterator[None]:
     set_clock(stack, None)
 
 
-def register(operator: Client, network_id: str, name: str) -> tuple[str, Client]:
-    slug = name.lower()
-    body = {"networkId": network_id, "name": name, "mission": "Neighbours helping neighbours",
-            "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"}}  # fmt: skip
-    found = operator.data(REGISTER, {"i": body})["registerOrganization"]
-    return found["organization"]["id"], operator.as_(found["adminToken"])
-
-
 def warnings(client: Client) -> list[dict[str, Any]]:
     edges = client.data(INBOX)["notifications"]["edges"]
     return [e["node"] for e in edges if e["node"]["kind"] == "partnership.health_warning"]
@@ -54,8 +45,8 @@ def test_a_partnership_falling_two_periods_in_a_row_warns_partners_and_operator_
 ) -> None:
     net = create_network(stack, name="Warning Network")
     operator = Client(stack.graphql_url, net["operatorToken"])
-    oak, oak_admin = register(operator, net["networkId"], "Oakwarn")
-    elm, elm_admin = register(operator, net["networkId"], "Elmwarn")
+    oak, oak_admin = register_admin(operator, net["networkId"], "Oakwarn")
+    elm, elm_admin = register_admin(operator, net["networkId"], "Elmwarn")
     pid = form(operator, "Oak & Elm", [oak, elm], checkInCadence="WEEKLY")["id"]
 
     set_clock(stack, day(1))

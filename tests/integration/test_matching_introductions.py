@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from deploy.stack import Stack
+from tests.support.organizations import register_admin
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
-REGISTER = """mutation($i: RegisterOrganizationInput!) {
-  registerOrganization(input: $i) { organization { id } adminToken } }"""
 INTRODUCE = """mutation($i: ProposeIntroductionInput!) {
   proposeIntroduction(input: $i) { id status reasons parties { organizationId name } } }"""
 RESPOND = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id status } }"""
@@ -20,14 +19,6 @@ PARTNERSHIPS = """query($o: ID!) { organization(id: $o) {
   partnerships { edges { node { matchId name } } } } }"""
 INBOX = "{ notifications(first: 50) { edges { node { kind body } } } }"
 NOTE = "You both asked me about a summer reading club"
-
-
-def register(operator: Client, network_id: str, name: str) -> tuple[str, Client]:
-    slug = name.lower()
-    body = {"networkId": network_id, "name": name, "mission": "Neighbours helping neighbours",
-            "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"}}  # fmt: skip
-    found = operator.data(REGISTER, {"i": body})["registerOrganization"]
-    return found["organization"]["id"], operator.as_(found["adminToken"])
 
 
 def code(errors: list[dict[str, Any]]) -> str:
@@ -40,8 +31,8 @@ def test_an_operator_introduces_two_organizations_who_answer_it_themselves(
 ) -> None:
     net = create_network(stack, name="Introductions Network")
     operator = Client(stack.graphql_url, net["operatorToken"])
-    library, library_admin = register(operator, net["networkId"], "Libraryi")
-    school, school_admin = register(operator, net["networkId"], "Schooli")
+    library, library_admin = register_admin(operator, net["networkId"], "Libraryi")
+    school, school_admin = register_admin(operator, net["networkId"], "Schooli")
     pair = {"i": {"organizationIds": [library, school], "note": NOTE}}
 
     assert code(library_admin.errors(INTRODUCE, pair)) == "FORBIDDEN"

@@ -46,6 +46,12 @@ def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:
     return _registered(operator, body)
 
 
+def register_admin(operator: Client, network_id: str, name: str) -> tuple[str, Client]:
+    """A plain organization (as `register`): its id, and a client with its admin's token."""
+    found = register(operator, network_id, name)
+    return found["organization"]["id"], operator.as_(found["adminToken"])
+
+
 def register_outreach(
     operator: Client, network_id: str, name: str, **change: Any
 ) -> dict[str, Any]:
