@@ -20,7 +20,7 @@ from tenacity import (
 )
 
 from shared import deadline
-from shared.errors import AppError
+from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
 
 Document = dict[str, Any]
@@ -93,14 +93,26 @@ async def retry_transient(
     """Runs a unit of work (reads, then a transaction) again while its transaction fails with
     `TransientTransactionError`, for up to `within` seconds, with jittered backoff so
     that colliding writers spread out. Every use case that writes runs under it: through
-    `Idempotency.once` (HTTP) and `EventConsumer.process` (events)."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        stop=stop_after_delay(within),
-        wait=wait_random_exponential(multiplier=0.005, max=0.25),
-        reraise=True,
-        before_sleep=lambda state: log.debug("transaction retried: %s", state.outcome),
-    ):
-        with attempt:
-            return await work()
+    `Idempotency.once` (HTTP) and `EventConsumer.process` (events). Still colliding after
+    that (documents held by a transaction whose client died, until the server aborts it):
+    UNAVAILABLE and retryable, since nothing was written."""
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_delay(within),
+            wait=wait_random_exponential(multiplier=0.005, max=0.25),
+            reraise=True,
+            before_sleep=lambda state: log.debug("transaction retried: %s", state.outcome),
+        ):
+            with attempt:
+                return await work()
+    except PyMongoError as exc:
+        if not is_transient(exc):
+            raise
+        raise AppError(
+            ErrorCode.UNAVAILABLE,
+            f"the documents this write needs stayed busy for {within:.0f} s (another "
+            "transaction holds them); nothing was written: retry with the same Idempotency-Key",
+            details={"retryable": True},
+        ) from exc
     raise AssertionError("unreachable: tenacity returns or raises")
