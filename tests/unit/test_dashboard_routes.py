@@ -53,3 +53,18 @@ def test_pages_allow_no_script_and_are_not_cached() -> None:
     for name in ("sign_in.html", "dashboard.html", "unavailable.html", "base.html"):
         source = (HERE / "templates" / name).read_text()
         assert "<script" not in source and "//" not in source  # nothing from another host
+
+
+def test_the_partnership_reports_chart_urls_are_the_image_routes() -> None:
+    import strawberry
+    from fastapi.routing import APIRoute
+
+    from services.gateway.dashboard.images import images_router
+    from services.gateway.schema import build_schema
+    from services.gateway.schema.partnership_types import PartnershipReport
+
+    report = PartnershipReport(partnership_id=strawberry.ID("p1"))
+    router = images_router(build_schema(), lambda token, request: None)  # type: ignore[arg-type,return-value]
+    routes = [route for route in router.routes if isinstance(route, APIRoute)]
+    paths = {route.path.replace("{ident}", "p1") for route in routes}
+    assert {report.health_chart_url(), report.contributions_chart_url()} <= paths

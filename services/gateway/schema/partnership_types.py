@@ -160,6 +160,20 @@ class PartnershipReport:
         text: str = await info.context.clients.commitments.get(path, {"format": "csv"})
         return text
 
+    @strawberry.field(
+        description="The partnership's health over time as an SVG image: a path on this "
+        "gateway, fetched with the same `Authorization: Bearer` token (or the dashboard's "
+        "sign-in), which answers only the partnership's parties and its network's operator."
+    )
+    def health_chart_url(self) -> str:
+        return f"/dashboard/partnerships/{self.partnership_id}/health.svg"
+
+    @strawberry.field(
+        description="Contributions by kind as an SVG image; fetched as `healthChartUrl`."
+    )
+    def contributions_chart_url(self) -> str:
+        return f"/dashboard/partnerships/{self.partnership_id}/contributions.svg"
+
 
 # What each kind of record is, as commitments answers it (`/{kind}/by-partnership`, and a
 # record just made: `POST /partnerships/{id}/{kind}`).
