@@ -92,8 +92,10 @@ class Settings(BaseSettings):
     gateway_max_aliases: int = 20
     gateway_rate_per_second: float = 50.0
     gateway_rate_burst: int = 200
-    # operations executing at once in one gateway process; more are refused at once
+    # operations executing at once in one gateway process (the ceiling: the limit adapts
+    # below it to keep operations under the target latency); more are refused at once
     gateway_max_in_flight: int = Field(64, ge=1)
+    gateway_target_latency_seconds: float = Field(1.0, gt=0)
     gateway_introspection: bool = True
     gateway_max_body_bytes: int = Field(1_000_000, ge=1)
     gateway_max_survey_bytes: int = Field(25_000_000, ge=1)

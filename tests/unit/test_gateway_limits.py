@@ -15,6 +15,7 @@ from limits.storage import MemoryStorage, MongoDBStorage
 
 from services.gateway.limits import (
     STORE_RETRY_SECONDS,
+    InFlight,
     LoadShedding,
     SharedRateLimiter,
     asks_for_introspection,
@@ -179,6 +180,22 @@ async def test_operations_beyond_the_in_flight_limit_are_refused_at_once() -> No
     shedding.in_flight.count = 1  # one slot free again: executed, and the slot given back
     assert not (await schema.execute("{ __typename }")).errors
     assert shedding.in_flight.count == 1
+
+
+def test_slow_operations_shrink_the_admitted_number_and_quick_ones_grow_it_back() -> None:
+    in_flight = InFlight(ceiling=20, target_seconds=1.0)
+    for _ in range(30):  # the stack behind is saturated: each operation takes 3 s
+        assert in_flight.admit()
+        in_flight.done(3.0)
+    assert in_flight.limit < 2  # 20 * 0.9**30 is 0.85, floored at 1
+    assert in_flight.admit()  # one is always let through, to learn when it is over
+    assert not in_flight.admit()
+    in_flight.done(0.05)
+    for _ in range(200):  # quick again
+        assert in_flight.admit()
+        in_flight.done(0.05)
+    assert in_flight.limit > 15
+    assert in_flight.limit <= 20
 
 
 def test_a_service_commits_nothing_after_its_callers_deadline() -> None:
