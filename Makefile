@@ -29,7 +29,7 @@ lint: env
 	$(VENV)/bin/mypy
 
 test: lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=15
 
 unit: env
 	$(VENV)/bin/pytest -q tests/unit
