@@ -11,7 +11,7 @@ from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 from services.intake.domain.needs import area_key
 from services.intake.domain.profiles import normalized_name
 from services.intake.tokens import token_hash
-from shared.contracts import MemberRef, NeedProfile, OrganizationProfile
+from shared.contracts import MemberRef, NeedProfile, NetworkLink, OrganizationProfile
 from shared.errors import AppError, ErrorCode
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
@@ -32,6 +32,10 @@ INDEXES: IndexSpec = {
             unique=True,
         ),
     ],
+    "network_links": [
+        IndexModel([("proposer_network_id", ASCENDING)]),
+        IndexModel([("recipient_network_id", ASCENDING)]),
+    ],
     **IDEMPOTENCY_INDEXES,
 }
 
@@ -48,9 +52,14 @@ class IntakeStore:
         self._tokens = db["tokens"]
         self._needs = db["needs"]
         self._survey_imports = db["survey_imports"]
+        self._links = db["network_links"]
+        self._link_pairs = db["network_link_pairs"]
 
     async def network(self, network_id: str) -> Document | None:
         return await self._networks.find_one({"_id": network_id})
+
+    async def networks_by_ids(self, ids: list[str]) -> list[Document]:
+        return await self._networks.find({"_id": {"$in": ids}}).to_list()
 
     async def add_network(
         self, network_id: str, fields: Document, join_code: str, at: datetime, session: Session
@@ -345,6 +354,46 @@ class IntakeStore:
             "answer": answer,
         }
         await self._survey_imports.insert_one(doc, session=session)
+
+    # -- links between networks -----------------------------------------------------------------
+
+    async def network_link(
+        self, link_id: str, session: Session | None = None
+    ) -> NetworkLink | None:
+        found = await self._links.find_one({"_id": link_id}, session=session)
+        return None if found is None else NetworkLink(**found)
+
+    async def network_links(self, network_id: str) -> list[NetworkLink]:
+        """Every link of the network, either way, newest proposal first."""
+        query = {"$or": [{"proposer_network_id": network_id}, {"recipient_network_id": network_id}]}
+        cursor = self._links.find(query).sort([("proposed_at", -1), ("_id", ASCENDING)])
+        return [NetworkLink(**doc) async for doc in cursor]
+
+    async def open_link_of_pair(self, pair: str, session: Session) -> str | None:
+        found = await self._link_pairs.find_one({"_id": pair}, session=session)
+        return None if found is None else found.get("open_link_id")
+
+    async def save_network_link(
+        self, link: NetworkLink, pair: str, is_open: bool, session: Session
+    ) -> None:
+        """Inserts or replaces the link (at its previous version) and records whether the pair
+        has an open link. Two concurrent writes for one pair both write the pair's document,
+        so one of them collides (a write conflict, retried) and then sees the other's link."""
+        doc = {"_id": link.link_id, **link.model_dump()}
+        if link.version == 1:
+            await self._links.insert_one(doc, session=session)
+        else:
+            result = await self._links.replace_one(
+                {"_id": link.link_id, "version": link.version - 1}, doc, session=session
+            )
+            if result.matched_count != 1:
+                raise AppError(ErrorCode.CONFLICT, "the link changed meanwhile", field="linkId")
+        await self._link_pairs.update_one(
+            {"_id": pair},
+            {"$set": {"open_link_id": link.link_id if is_open else None}},
+            upsert=True,
+            session=session,
+        )
 
 
 class StaleWrite(Exception):

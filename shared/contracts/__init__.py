@@ -6,6 +6,7 @@ from shared.contracts import commitments, intake, matching, notifications
 from shared.contracts.base import Payload
 from shared.contracts.commitments import *  # noqa: F403
 from shared.contracts.intake import *  # noqa: F403
+from shared.contracts.links import *  # noqa: F403
 from shared.contracts.matching import *  # noqa: F403
 from shared.contracts.notifications import *  # noqa: F403
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from shared.contracts import links
 from shared.contracts.base import CamelAnswer, Payload
 
 
@@ -251,4 +252,5 @@ EVENTS: dict[str, type[Payload]] = {
     "need.reported": NeedReported,
     "need.updated": NeedUpdated,
     "survey.imported": SurveyImported,
+    **links.EVENTS,  # intake publishes them too
 }

@@ -35,6 +35,7 @@ from graphql import (
 
 from deploy.stack import Stack
 from services.gateway.schema import build_schema
+from tests.support.links import links_of, network_side, propose
 from tests.support.matches import matches_of
 from tests.support.organizations import outreach_and_funder, register
 from tests.support.partnerships import COMMIT, form
@@ -56,6 +57,7 @@ KINDS = (
     "contribution",
     "checkin",
     "feedback",
+    "link",
 )
 # `id` arguments whose kind the field name does not tell.
 ID_KIND = {"node": "organization"}
@@ -186,6 +188,9 @@ def network_b(stack: Stack) -> dict[str, Any]:
             {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": org["organization"]["id"]}},
         )["registerWebhook"]["webhook"]["id"],
     }
+    # B's link with a third network: only their two operators may see or move it.
+    third = network_side(stack, "Network C")
+    ids["link"] = propose(operator, b["networkId"], third.network_id, "B and C")["id"]
     partner = register(operator, b["networkId"], "B Library")["organization"]["id"]
     ids["partnership"] = form(operator, "B together", [ids["organization"], partner])["id"]
     due = (datetime.now(UTC) + timedelta(days=30)).isoformat()
@@ -201,7 +206,7 @@ def network_b(stack: Stack) -> dict[str, Any]:
 
     # B's inbox must be settled before the matrix compares it before and after.
     eventually(lambda: "commitment.made" in kinds(), timeout=30)
-    return {"ids": ids, "admin": admin}
+    return {"ids": ids, "admin": admin, "operator": operator}
 
 
 def a_match(operator: Client, network_id: str) -> str:
@@ -305,3 +310,5 @@ def test_every_operation_with_an_id_answers_not_found_across_networks(
     before.pop("unreadNotificationCount"), after.pop("unreadNotificationCount")
     assert after == before
     assert all(inbox_after.get(i) == read for i, read in inbox_before.items())
+    b_links = links_of(network_b["operator"], network_b["ids"]["network"])
+    assert [(x["id"], x["status"]) for x in b_links] == [(ids["link"], "PROPOSED")]

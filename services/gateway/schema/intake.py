@@ -12,6 +12,7 @@ import strawberry
 from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind, Role
+from services.gateway.schema.links import NetworkLink, links_of
 from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Match, match_connection
 from services.gateway.schema.node import register_node
@@ -108,6 +109,13 @@ class Network:
     region: str
     time_zone: str
     join_code: str | None
+
+    @strawberry.field(
+        description="Links with other networks, newest proposal first: for its operator (null with "
+        "FORBIDDEN for anyone else)."
+    )
+    async def links(self, info: Info) -> list[NetworkLink] | None:
+        return await links_of(info, self.id)
 
 
 def organization_of(answer: Any) -> Organization:

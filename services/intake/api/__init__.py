@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import directory, members, needs, networks, organizations, surveys
+from services.intake.api import (
+    directory,
+    links,
+    members,
+    needs,
+    networks,
+    organizations,
+    surveys,
+)
 
 router = APIRouter()
-for part in (networks, organizations, members, needs, surveys, directory):
+for part in (networks, links, organizations, members, needs, surveys, directory):
     router.include_router(part.router)

@@ -1,0 +1,138 @@
+"""Links between regional networks (served by intake): network A's operator proposes a link
+to network B, B's operator accepts or declines it, and either operator ends it later. Across
+an active link, organizations that opted in can be suggested to each other and collaborate.
+A network's operator sees its links on `network { links }`.
+
+A link is seen only by the operators of its two networks: to anyone else its id answers
+NOT_FOUND, as a missing id does; a member of one of the two networks gets FORBIDDEN."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from services.gateway.auth import require_operator, require_role
+from services.gateway.context import Role
+from services.gateway.schema.context import Info
+from shared.contracts.links import LinkStatus, NetworkLinkView
+from shared.contracts.page import Page
+
+strawberry.enum(
+    LinkStatus,
+    name="NetworkLinkStatus",
+    description="PROPOSED until the other network's operator answers; ACTIVE once accepted; "
+    "DECLINED and ENDED are final.",
+)
+
+
+@strawberry.type(description="The public face of the network across a link.")
+class LinkedNetwork:
+    id: strawberry.ID
+    name: str
+    region: str
+    time_zone: str
+
+
+@strawberry.type
+class NetworkLink:
+    id: strawberry.ID
+    other_network: LinkedNetwork
+    incoming: bool = strawberry.field(
+        description="The other network proposed it: this network's operator accepts or declines it."
+    )
+    status: LinkStatus
+    note: str
+    proposed_at: datetime
+    accepted_at: datetime | None
+    ended_at: datetime | None = strawberry.field(description="When it was declined or ended.")
+
+    @classmethod
+    def from_view(cls, view: NetworkLinkView) -> NetworkLink:
+        other = view.other_network
+        return cls(
+            id=strawberry.ID(view.link_id),
+            other_network=LinkedNetwork(
+                id=strawberry.ID(other.network_id),
+                name=other.name,
+                region=other.region,
+                time_zone=other.time_zone,
+            ),
+            incoming=view.incoming,
+            status=view.status,
+            note=view.note,
+            proposed_at=view.proposed_at,
+            accepted_at=view.accepted_at,
+            ended_at=view.ended_at,
+        )
+
+
+async def intake_write(info: Info, path: str, body: dict[str, Any]) -> Any:
+    """A POST to intake with the caller's idempotency header (as intake_mutations' writes)."""
+    headers = info.context.idempotency_headers()
+    return await info.context.clients.intake.post(path, body, headers=headers)
+
+
+async def links_of(info: Info, network_id: str) -> list[NetworkLink]:
+    """The network's links, newest proposal first: for its operator only."""
+    caller = await info.context.caller()
+    require_operator(caller, network_id)
+    found = await info.context.clients.intake.get(f"/networks/{network_id}/links")
+    page = Page[NetworkLinkView].model_validate(found)
+    return [NetworkLink.from_view(view) for view in page.items]
+
+
+async def _step(info: Info, link_id: str, step: str) -> NetworkLink:
+    """A step on a link by the operator of one of its two networks. A link of other networks
+    answers NOT_FOUND whoever asks; a member of one of the two gets FORBIDDEN."""
+    caller = await info.context.caller()
+    # Seen from the caller's network: NOT_FOUND unless it is one of the two.
+    await info.context.clients.intake.get(
+        f"/network-links/{link_id}", {"network_id": caller.network_id}
+    )
+    require_role(caller, Role.OPERATOR)
+    answer = await intake_write(
+        info, f"/network-links/{link_id}/{step}", {"network_id": caller.network_id}
+    )
+    return NetworkLink.from_view(NetworkLinkView.model_validate(answer))
+
+
+@strawberry.type
+class LinkMutation:
+    @strawberry.mutation(
+        description="The operator of `networkId` proposes a link to another network, with a "
+        "note for its operator. One proposed or active link per pair of networks (CONFLICT "
+        "with `existingId`)."
+    )
+    async def propose_network_link(
+        self,
+        info: Info,
+        network_id: strawberry.ID,
+        other_network_id: strawberry.ID,
+        note: str = "",
+    ) -> NetworkLink:
+        caller = await info.context.caller()
+        require_operator(caller, network_id)
+        body: dict[str, Any] = {"other_network_id": other_network_id, "note": note}
+        answer = await intake_write(info, f"/networks/{network_id}/links", body)
+        return NetworkLink.from_view(NetworkLinkView.model_validate(answer))
+
+    @strawberry.mutation(description="The operator of the network asked accepts: ACTIVE.")
+    async def accept_network_link(self, info: Info, link_id: strawberry.ID) -> NetworkLink:
+        return await _step(info, link_id, "accept")
+
+    @strawberry.mutation(description="The operator of the network asked declines: DECLINED.")
+    async def decline_network_link(self, info: Info, link_id: strawberry.ID) -> NetworkLink:
+        return await _step(info, link_id, "decline")
+
+    @strawberry.mutation(
+        description="Either network's operator ends an active link, or withdraws a proposal: "
+        "ENDED. No new suggestions cross it; partnerships formed across it remain."
+    )
+    async def end_network_link(self, info: Info, link_id: strawberry.ID) -> NetworkLink:
+        return await _step(info, link_id, "end")
+
+
+QUERIES: list[type] = []
+MUTATIONS: list[type] = [LinkMutation]

@@ -1,0 +1,71 @@
+"""Links between networks: network A's operator proposes one to network B, B's operator
+accepts or declines, either ends it; each network's operator lists its links. The gateway has
+checked the caller is the operator of the network it acts for; the domain checks which of the
+link's two networks may take which step."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from services.intake.api.common import get_service
+from services.intake.service import IntakeService
+from shared.contracts import NetworkLinkView
+from shared.contracts.page import Page
+from shared.contracts.text import TextInput
+from shared.idempotency import WriteOnce
+
+router = APIRouter()
+
+
+class ProposeBody(TextInput):
+    other_network_id: str = Field(min_length=1, max_length=200)
+    note: str = ""
+
+
+class StepBody(TextInput):
+    network_id: str = Field(min_length=1, max_length=200)  # the network whose operator acts
+
+
+@router.post("/networks/{network_id}/links", response_model=NetworkLinkView)
+async def propose_network_link(
+    network_id: str,
+    body: ProposeBody,
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
+) -> object:
+    return await once(
+        body,
+        lambda a: service.propose_network_link(network_id, body.other_network_id, body.note, a),
+    )
+
+
+@router.post("/network-links/{link_id}/{step}", response_model=NetworkLinkView)
+async def change_network_link(
+    link_id: str,
+    step: Literal["accept", "decline", "end"],
+    body: StepBody,
+    service: IntakeService = Depends(get_service),
+    once: WriteOnce = Depends(),
+) -> object:
+    return await once(
+        body, lambda a: service.change_network_link(link_id, body.network_id, step, a)
+    )
+
+
+@router.get("/networks/{network_id}/links")
+async def network_links(
+    network_id: str, service: IntakeService = Depends(get_service)
+) -> Page[NetworkLinkView]:
+    links = await service.network_links(network_id)
+    return Page.of(links, len(links))
+
+
+@router.get("/network-links/{link_id}")
+async def network_link(
+    link_id: str, network_id: str, service: IntakeService = Depends(get_service)
+) -> NetworkLinkView:
+    """The link as `network_id` sees it; NOT_FOUND unless it is one of the link's two."""
+    return await service.network_link(link_id, network_id)

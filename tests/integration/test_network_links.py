@@ -1,0 +1,109 @@
+"""Links between regional networks through GraphQL: one operator proposes, the other accepts
+or declines, either ends it; each sees its links from its side; no one else can see or move
+them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from deploy.stack import Stack
+from tests.support.links import (
+    LINKS,
+    PROPOSE,
+    STEPS,
+    links_of,
+    network_side,
+    propose,
+    register_in,
+    step,
+)
+from tests.support.stack import Client
+
+
+def codes(errors: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in errors]
+
+
+def test_a_proposal_is_seen_from_both_sides_accepted_and_ended(stack: Stack) -> None:
+    lane = network_side(stack, "Lane Links")
+    marion = network_side(stack, "Marion Links", time_zone="America/Chicago")
+    proposed = propose(lane.operator, lane.network_id, marion.network_id, "Virtual tutoring")
+    assert proposed["status"] == "PROPOSED" and proposed["incoming"] is False
+    assert proposed["otherNetwork"] == {
+        "id": marion.network_id, "name": "Marion Links", "region": "Lane County",
+    }  # fmt: skip
+
+    [incoming] = links_of(marion.operator, marion.network_id)
+    assert (incoming["id"], incoming["incoming"], incoming["note"]) == (
+        proposed["id"], True, "Virtual tutoring",
+    )  # fmt: skip
+    assert incoming["otherNetwork"]["name"] == "Lane Links"
+
+    accepted = step(marion.operator, "accept", proposed["id"])
+    assert accepted["status"] == "ACTIVE" and accepted["acceptedAt"] is not None
+    [seen_by_lane] = links_of(lane.operator, lane.network_id)
+    assert seen_by_lane["status"] == "ACTIVE" and seen_by_lane["endedAt"] is None
+
+    ended = step(lane.operator, "end", proposed["id"])
+    assert ended["status"] == "ENDED" and ended["endedAt"] is not None
+    assert [link["status"] for link in links_of(marion.operator, marion.network_id)] == ["ENDED"]
+
+
+def test_only_the_network_asked_answers_and_each_step_only_in_its_state(stack: Stack) -> None:
+    lane, linn = network_side(stack, "Lane Answers"), network_side(stack, "Linn Answers")
+    link = propose(lane.operator, lane.network_id, linn.network_id)["id"]
+    for name in ("accept", "decline"):
+        errors = lane.operator.errors(STEPS[name], {"id": link})
+        assert codes(errors) == [("FORBIDDEN", "linkId")]
+    declined = step(linn.operator, "decline", link)
+    assert declined["status"] == "DECLINED"
+    for name in ("accept", "decline", "end"):
+        errors = linn.operator.errors(STEPS[name], {"id": link})
+        assert codes(errors) == [("CONFLICT", "linkId")]
+
+    again = propose(linn.operator, linn.network_id, lane.network_id)  # a new proposal may follow
+    errors = lane.operator.errors(PROPOSE, {"n": lane.network_id, "o": linn.network_id, "note": ""})
+    assert codes(errors) == [("CONFLICT", "otherNetworkId")]
+    assert errors[0]["extensions"]["existingId"] == again["id"]
+    assert step(linn.operator, "end", again["id"])["status"] == "ENDED"  # withdrawn
+
+    errors = lane.operator.errors(PROPOSE, {"n": lane.network_id, "o": lane.network_id, "note": ""})
+    assert codes(errors) == [("BAD_USER_INPUT", "otherNetworkId")]
+
+
+def test_members_and_other_networks_cannot_see_or_move_a_link(stack: Stack) -> None:
+    lane, benton = network_side(stack, "Lane Private"), network_side(stack, "Benton Private")
+    stranger = network_side(stack, "Stranger Network")
+    link = propose(lane.operator, lane.network_id, benton.network_id)["id"]
+    admin = lane.operator.as_(register_in(lane.operator, lane.network_id, "Lane Org")["adminToken"])
+
+    for name in ("accept", "decline", "end"):
+        assert codes(admin.errors(STEPS[name], {"id": link})) == [("FORBIDDEN", None)]
+        for caller in (stranger.operator, stranger.operator.as_("not-a-token")):
+            got = codes(caller.errors(STEPS[name], {"id": link}))
+            assert got in ([("NOT_FOUND", "linkId")], [("UNAUTHENTICATED", None)]), got
+    body = admin.execute(LINKS, {"n": lane.network_id})
+    assert body["data"]["network"]["links"] is None
+    assert codes(body["errors"]) == [("FORBIDDEN", None)]
+    errors = stranger.operator.errors(
+        PROPOSE, {"n": lane.network_id, "o": benton.network_id, "note": ""}
+    )
+    assert codes(errors)[0][0] == "NOT_FOUND"
+    assert links_of(stranger.operator, stranger.network_id) == []
+    assert [x["status"] for x in links_of(benton.operator, benton.network_id)] == ["PROPOSED"]
+
+
+def test_a_proposal_sent_again_with_its_idempotency_key_answers_the_first(stack: Stack) -> None:
+    lane, polk = network_side(stack, "Lane Retry"), network_side(stack, "Polk Retry")
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = propose(lane.operator, lane.network_id, polk.network_id, "Hi", headers=key)
+    again = propose(lane.operator, lane.network_id, polk.network_id, "Hi", headers=key)
+    assert again == first
+    assert len(links_of(polk.operator, polk.network_id)) == 1
+    accept = {"Idempotency-Key": uuid.uuid4().hex}
+    answers = [
+        Client.data(polk.operator, STEPS["accept"], {"id": first["id"]}, headers=accept)
+        for _ in range(2)
+    ]
+    assert answers[0] == answers[1]

@@ -1,0 +1,65 @@
+"""Linking networks in tests: the GraphQL documents for links, and two networks (each with
+an organization) joined by an active link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from deploy.stack import Stack
+from tests.support.stack import Client, create_network
+
+LINK = "id status incoming note proposedAt acceptedAt endedAt otherNetwork { id name region }"
+PROPOSE = f"""mutation($n: ID!, $o: ID!, $note: String!) {{
+  proposeNetworkLink(networkId: $n, otherNetworkId: $o, note: $note) {{ {LINK} }} }}"""
+STEPS = {
+    step: f"mutation($id: ID!) {{ {step}NetworkLink(linkId: $id) {{ {LINK} }} }}"
+    for step in ("accept", "decline", "end")
+}
+LINKS = f"query($n: ID!) {{ network(id: $n) {{ links {{ {LINK} }} }} }}"
+REGISTER = """mutation($i: RegisterOrganizationInput!) {
+  registerOrganization(input: $i) { organization { id name } adminToken } }"""
+
+
+def propose(operator: Client, network_id: str, other: str, note: str = "", **kw: Any) -> Any:
+    variables = {"n": network_id, "o": other, "note": note}
+    return operator.data(PROPOSE, variables, **kw)["proposeNetworkLink"]
+
+
+def step(operator: Client, name: str, link_id: str) -> Any:
+    return operator.data(STEPS[name], {"id": link_id})[f"{name}NetworkLink"]
+
+
+def links_of(operator: Client, network_id: str) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = operator.data(LINKS, {"n": network_id})["network"]["links"]
+    return links
+
+
+def register_in(operator: Client, network_id: str, name: str, **profile: Any) -> dict[str, Any]:
+    """`{organization {id name}, adminToken}` of a new organization registered by the operator."""
+    slug = name.lower().replace(" ", "-")
+    admin = {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"}
+    fields = {"networkId": network_id, "name": name, "admin": admin, **profile}
+    result: dict[str, Any] = operator.data(REGISTER, {"i": fields})["registerOrganization"]
+    return result
+
+
+@dataclass
+class Side:
+    """One network of a pair: its id, its operator and a client of the gateway."""
+
+    network_id: str
+    operator: Client
+    name: str
+
+
+def network_side(stack: Stack, name: str, time_zone: str = "America/Los_Angeles") -> Side:
+    created = create_network(stack, name=name, time_zone=time_zone)
+    return Side(created["networkId"], Client(stack.graphql_url, created["operatorToken"]), name)
+
+
+def linked(a: Side, b: Side, note: str = "") -> str:
+    """A link proposed by `a` and accepted by `b`: its id."""
+    link_id: str = propose(a.operator, a.network_id, b.network_id, note)["id"]
+    step(b.operator, "accept", link_id)
+    return link_id

@@ -1,0 +1,155 @@
+"""Links between networks: the state machine (who may take which step in which state, every
+error naming its field) and the use cases against a real document store (what each step
+stores and announces, one open link per pair of networks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.intake.domain import NetworkInput
+from services.intake.domain import links as rules
+from services.intake.service import IntakeService
+from services.intake.store import INDEXES, IntakeStore
+from shared.clock import Clock
+from shared.contracts.links import LinkStatus, NetworkLink
+from shared.errors import AppError, ErrorCode
+from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
+from tests.support.documents import outbox_events
+
+AT = datetime(2030, 3, 1, 12, tzinfo=UTC)
+LATER = datetime(2030, 3, 2, 12, tzinfo=UTC)
+
+
+def proposal() -> NetworkLink:
+    return rules.proposed("lnk_1", "net_a", "net_b", "  Virtual tutoring  ", AT)
+
+
+def refused(code: ErrorCode, field: str, step: object, *args: object) -> None:
+    with pytest.raises(AppError) as caught:
+        step(*args)  # type: ignore[operator]
+    assert (caught.value.code, caught.value.field) == (code, field)
+
+
+def test_a_proposal_waits_for_the_other_network_with_its_note_trimmed() -> None:
+    link = proposal()
+    assert (link.status, link.note, link.proposed_at) == (
+        LinkStatus.PROPOSED,
+        "Virtual tutoring",
+        AT,
+    )
+    assert link.other_than("net_a") == "net_b" and link.other_than("net_b") == "net_a"
+
+
+def test_a_network_cannot_link_to_itself_nor_send_a_long_note() -> None:
+    refused(
+        ErrorCode.BAD_USER_INPUT, "otherNetworkId", rules.proposed, "l", "net_a", "net_a", "", AT
+    )
+    refused(ErrorCode.BAD_USER_INPUT, "note", rules.proposed, "l", "net_a", "net_b", "x" * 1001, AT)
+
+
+def test_only_the_network_asked_accepts_or_declines_and_only_a_proposal() -> None:
+    link = proposal()
+    refused(ErrorCode.FORBIDDEN, "linkId", rules.accepted, link, "net_a", LATER)
+    refused(ErrorCode.FORBIDDEN, "linkId", rules.declined, link, "net_a", LATER)
+    refused(ErrorCode.NOT_FOUND, "linkId", rules.accepted, link, "net_c", LATER)
+    active = rules.accepted(link, "net_b", LATER)
+    assert (active.status, active.accepted_at, active.version) == (LinkStatus.ACTIVE, LATER, 2)
+    refused(ErrorCode.CONFLICT, "linkId", rules.accepted, active, "net_b", LATER)
+    refused(ErrorCode.CONFLICT, "linkId", rules.declined, active, "net_b", LATER)
+    declined = rules.declined(link, "net_b", LATER)
+    assert (declined.status, declined.ended_at, declined.ended_by_network_id) == (
+        LinkStatus.DECLINED, LATER, "net_b",
+    )  # fmt: skip
+    refused(ErrorCode.CONFLICT, "linkId", rules.accepted, declined, "net_b", LATER)
+
+
+def test_either_network_ends_an_active_link_or_withdraws_a_proposal_and_ended_is_final() -> None:
+    active = rules.accepted(proposal(), "net_b", LATER)
+    for network in ("net_a", "net_b"):
+        assert rules.ended(active, network, LATER).status is LinkStatus.ENDED
+    assert rules.ended(proposal(), "net_a", LATER).ended_by_network_id == "net_a"
+    refused(ErrorCode.NOT_FOUND, "linkId", rules.ended, active, "net_c", LATER)
+    ended = rules.ended(active, "net_a", LATER)
+    assert not rules.is_open(ended) and rules.is_open(active)
+    for step in (rules.ended, rules.accepted, rules.declined):
+        refused(ErrorCode.CONFLICT, "linkId", step, ended, "net_b", LATER)
+
+
+def test_a_pair_has_one_key_both_ways_and_one_open_link() -> None:
+    assert rules.pair_key("net_a", "net_b") == rules.pair_key("net_b", "net_a")
+    rules.check_no_open_link(None)
+    refused(ErrorCode.CONFLICT, "otherNetworkId", rules.check_no_open_link, "lnk_1")
+
+
+@pytest.fixture
+async def intake(mongo: AsyncMongoClient[Document], database: Database) -> IntakeService:
+    await ensure_indexes(database, INDEXES)
+    outbox = Outbox(mongo, database, source="commonweave/intake")
+    return IntakeService(IntakeStore(database), outbox, Clock())
+
+
+async def network(intake: IntakeService, name: str) -> str:
+    created = await intake.create_network(NetworkInput(name=name, region=f"{name} County"))
+    return created["networkId"]
+
+
+async def test_a_link_is_proposed_answered_and_ended_each_step_announced(
+    intake: IntakeService, database: Database
+) -> None:
+    a, b = await network(intake, "Lane"), await network(intake, "Marion")
+    proposed = await intake.propose_network_link(a, b, "Tutoring online")
+    assert (proposed.incoming, proposed.other_network.name) == (False, "Marion")
+    assert proposed.other_network.region == "Marion County"
+    seen_by_b = await intake.network_links(b)
+    assert [(v.link_id, v.incoming, v.other_network.network_id) for v in seen_by_b] == [
+        (proposed.link_id, True, a)
+    ]
+    accepted = await intake.change_network_link(proposed.link_id, b, "accept")
+    assert accepted.status is LinkStatus.ACTIVE and accepted.accepted_at is not None
+    ended = await intake.change_network_link(proposed.link_id, a, "end")
+    assert ended.status is LinkStatus.ENDED
+    events = await outbox_events(database)
+    assert [(e.type, e.data["link"]["status"]) for e in events] == [
+        ("network.link_changed", "proposed"),
+        ("network.link_changed", "active"),
+        ("network.link_changed", "ended"),
+    ]
+    assert {e.subject for e in events} == {proposed.link_id}
+
+
+async def test_one_open_link_per_pair_until_it_is_declined_or_ended(intake: IntakeService) -> None:
+    a, b = await network(intake, "Lane"), await network(intake, "Marion")
+    first = await intake.propose_network_link(a, b, "")
+    with pytest.raises(AppError) as caught:
+        await intake.propose_network_link(b, a, "")  # the other way round is the same pair
+    assert caught.value.code is ErrorCode.CONFLICT
+    assert caught.value.details == {"existingId": first.link_id}
+    await intake.change_network_link(first.link_id, b, "decline")
+    again = await intake.propose_network_link(b, a, "Now we ask")
+    assert again.incoming is False and again.link_id != first.link_id
+    assert [v.status for v in await intake.network_links(a)] == [
+        LinkStatus.PROPOSED, LinkStatus.DECLINED,
+    ]  # fmt: skip
+
+
+async def test_a_missing_network_or_a_stranger_gets_not_found_naming_the_field(
+    intake: IntakeService,
+) -> None:
+    a, b, c = [await network(intake, n) for n in ("Lane", "Marion", "Linn")]
+    with pytest.raises(AppError) as caught:
+        await intake.propose_network_link(a, "net_missing", "")
+    assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "otherNetworkId")
+    link = await intake.propose_network_link(a, b, "")
+    for attempt in (
+        intake.change_network_link(link.link_id, c, "accept"),
+        intake.network_link(link.link_id, c),
+        intake.change_network_link("lnk_missing", b, "accept"),
+    ):
+        with pytest.raises(AppError) as caught:
+            await attempt
+        assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "linkId")
+    assert await intake.network_links(c) == []
