@@ -84,6 +84,8 @@ class OrganizationProfile(Payload):
     availability: list[AvailabilityWindow] = []
     populations_served: list[str] = []
     virtual_ready: bool = False
+    # opted in to collaborations across linked networks (shared/contracts/links.py)
+    open_to_other_networks: bool = False
     archived: bool = False
 
 

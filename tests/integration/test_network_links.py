@@ -107,3 +107,17 @@ def test_a_proposal_sent_again_with_its_idempotency_key_answers_the_first(stack:
         for _ in range(2)
     ]
     assert answers[0] == answers[1]
+
+
+def test_an_organization_opts_in_to_other_networks_on_its_profile(stack: Stack) -> None:
+    lane = network_side(stack, "Lane Opt-in")
+    registered = register_in(lane.operator, lane.network_id, "Opt Pantry")
+    admin = lane.operator.as_(registered["adminToken"])
+    org_id = registered["organization"]["id"]
+    read = "query($id: ID!) { organization(id: $id) { openToOtherNetworks virtualReady } }"
+    assert admin.data(read, {"id": org_id})["organization"]["openToOtherNetworks"] is False
+    update = """mutation($id: ID!, $i: UpdateOrganizationInput!) {
+      updateOrganization(id: $id, input: $i) { openToOtherNetworks virtualReady } }"""
+    changed = admin.data(update, {"id": org_id, "i": {"openToOtherNetworks": True}})
+    assert changed["updateOrganization"] == {"openToOtherNetworks": True, "virtualReady": False}
+    assert admin.data(read, {"id": org_id})["organization"]["openToOtherNetworks"] is True

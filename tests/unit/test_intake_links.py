@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.intake.domain import NetworkInput
+from services.intake.domain import NetworkInput, OrganizationInput, OrganizationUpdate
 from services.intake.domain import links as rules
 from services.intake.service import IntakeService
 from services.intake.store import INDEXES, IntakeStore
@@ -153,3 +153,24 @@ async def test_a_missing_network_or_a_stranger_gets_not_found_naming_the_field(
             await attempt
         assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "linkId")
     assert await intake.network_links(c) == []
+
+
+async def test_an_organization_opts_in_to_other_networks_and_its_events_say_so(
+    intake: IntakeService, database: Database
+) -> None:
+    lane = await network(intake, "Lane")
+    admin = {"name": "Ada", "email": "ada@greenleaf.example.org"}
+    registered = await intake.register_organization(
+        OrganizationInput.model_validate({"network_id": lane, "name": "GreenLeaf", "admin": admin}),
+        True,
+        None,
+    )
+    organization_id = registered["organization"]["organization_id"]
+    assert registered["organization"]["open_to_other_networks"] is False  # the default
+    update = OrganizationUpdate(open_to_other_networks=True)
+    updated = await intake.update_organization(organization_id, update)
+    assert updated["organization"]["open_to_other_networks"] is True
+    renamed = await intake.update_organization(organization_id, OrganizationUpdate(name="Leaf"))
+    assert renamed["organization"]["open_to_other_networks"] is True  # unsent: unchanged
+    events = await outbox_events(database)
+    assert [e.data["profile"]["open_to_other_networks"] for e in events] == [False, True, True]

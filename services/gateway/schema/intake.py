@@ -63,6 +63,11 @@ class Organization:
     availability: list[AvailabilityWindow]
     populations_served: list[str]
     virtual_ready: bool
+    open_to_other_networks: bool = strawberry.field(
+        description="Opted in to collaborations across linked networks: suggested to their "
+        "virtual-ready organizations that opted in too, and its public profile visible to "
+        "their members while the link is active."
+    )
     archived: bool
 
     @strawberry.field(description="Suggested and accepted partners, best first (at most 20).")
@@ -172,6 +177,7 @@ class RegisterOrganizationInput:
     availability: list[AvailabilityInput] = strawberry.field(default_factory=list)
     populations_served: list[str] = strawberry.field(default_factory=list)
     virtual_ready: bool = False
+    open_to_other_networks: bool = False
     join_code: str | None = None
 
 

@@ -86,6 +86,7 @@ class UpdateOrganizationInput:
     availability: list[AvailabilityInput] | None = None
     populations_served: list[str] | None = None
     virtual_ready: bool | None = None
+    open_to_other_networks: bool | None = None
 
 
 @strawberry.input

@@ -91,6 +91,7 @@ class OrganizationInput(Input):
     availability: Annotated[list[WindowInput], Field(max_length=50)] = []
     populations_served: Annotated[list[Tag], Field(max_length=20)] = []
     virtual_ready: bool = False
+    open_to_other_networks: bool = False
     admin: AdminInput
 
     _tz = field_validator("time_zone")(check_time_zone)
@@ -142,6 +143,7 @@ class OrganizationUpdate(Input):
     availability: Annotated[list[WindowInput] | None, Field(max_length=50)] = None
     populations_served: Annotated[list[Tag] | None, Field(max_length=20)] = None
     virtual_ready: bool | None = None
+    open_to_other_networks: bool | None = None
 
     _tz = field_validator("time_zone")(_optional_time_zone)
     _windows = field_validator("availability")(_optional_windows)
