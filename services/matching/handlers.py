@@ -7,6 +7,7 @@ from shared.consumer import EventConsumer
 from shared.contracts import (
     NeedReported,
     NeedUpdated,
+    NetworkLinkChanged,
     OrganizationArchived,
     OrganizationRegistered,
     OrganizationReliabilityChanged,
@@ -36,3 +37,8 @@ def register_handlers(consumer: EventConsumer, matcher: Matcher) -> None:
     for topic in ("need.reported", "need.updated"):
         consumer.subscribe(topic, on_need)
     consumer.subscribe("organization.reliability_changed", on_reliability)
+
+    async def on_link(event: NetworkLinkChanged, _: Envelope, tx: Transaction) -> None:
+        await matcher.on_link(event.link, tx)
+
+    consumer.subscribe("network.link_changed", on_link)

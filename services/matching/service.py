@@ -25,8 +25,10 @@ from shared.contracts import (
     MatchDeclined,
     MatchSuggested,
     NeedProfile,
+    NetworkLink,
     OrganizationProfile,
 )
+from shared.contracts.links import LinkStatus
 from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import not_found
 from shared.events import utcnow
@@ -64,6 +66,8 @@ class Matcher:
             if "reliability" in d:
                 self.index.set_reliability(d["_id"], d["reliability"])
         self.index.mission.compact()
+        for link in await self.store.active_links():
+            self.index.link(*link.network_ids)
         self.ready.set()
         log.info("index of %d profiles loaded in %.2fs", len(found), time.perf_counter() - started)
 
@@ -83,6 +87,23 @@ class Matcher:
             self.index.set_reliability(organization_id, value)
             await self.refresh(organization_id, tx)
 
+    async def on_link(self, link: NetworkLink, tx: Transaction) -> None:
+        """An active link: the opted-in, virtual-ready organizations of both networks get
+        suggestions across it. A link that ends (or is declined) stops new ones, and the
+        unanswered suggestions across it are withdrawn; answered ones stay."""
+        await self.ready.wait()
+        if not await self.store.save_link(link, tx.session):
+            return
+        if link.status is LinkStatus.ACTIVE:
+            self.index.link(*link.network_ids)
+            opened = await self.store.profiles_open_across(list(link.network_ids), tx.session)
+            for organization_id in sorted(opened):
+                if organization_id in self.index.rows:
+                    await self.refresh(organization_id, tx)
+        elif link.status in (LinkStatus.ENDED, LinkStatus.DECLINED):
+            self.index.unlink(*link.network_ids)
+            await self.store.withdraw_suggestions_across(*link.network_ids, tx.session)
+
     async def on_need(self, need: NeedProfile, tx: Transaction) -> None:
         await self.ready.wait()
         if await self.store.save_need(need, tx.session):
@@ -97,9 +118,15 @@ class Matcher:
         )
         now = utcnow()
         row = self.index.rows[organization_id]
-        network_id = self.index.networks.labels[self.index.network[row]]
+        network_id = self.index.network_of(row)
         suggestions = [
-            docs.new_match(s, network_id, self._names(s.organization_id, s.partner_id), now)
+            docs.new_match(
+                s,
+                network_id,
+                self._names(s.organization_id, s.partner_id),
+                now,
+                self.index.network_of(self.index.rows[s.partner_id]),
+            )
             for s in found
         ]
         await self.suggest(suggestions, organization_id, tx)

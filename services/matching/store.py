@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
-from shared.contracts import NeedProfile, OrganizationProfile, Payload
+from shared.contracts import LinkStatus, NeedProfile, NetworkLink, OrganizationProfile, Payload
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 
@@ -18,6 +18,7 @@ INDEXES: IndexSpec = {
     "matches": [
         IndexModel([("pair_key", ASCENDING)], unique=True),
         IndexModel([("organization_ids", ASCENDING), ("score", DESCENDING)]),
+        IndexModel([("network_ids", ASCENDING)]),
     ],
     **IDEMPOTENCY_INDEXES,
 }
@@ -28,6 +29,7 @@ class MatchingStore:
         self._profiles = db["profiles"]
         self._needs = db["needs"]
         self._matches = db["matches"]
+        self._links = db["network_links"]
 
     async def _save_versioned(
         self, collection: Any, key: str, model: Payload, version: int, session: Session
@@ -51,6 +53,32 @@ class MatchingStore:
 
     async def save_need(self, need: NeedProfile, session: Session) -> bool:
         return await self._save_versioned(self._needs, need.need_id, need, need.version, session)
+
+    async def save_link(self, link: NetworkLink, session: Session) -> bool:
+        """The newest state of a link between networks; a late older event changes nothing."""
+        return await self._save_versioned(self._links, link.link_id, link, link.version, session)
+
+    async def active_links(self) -> list[NetworkLink]:
+        found = await self._links.find({"status": LinkStatus.ACTIVE.value}).to_list()
+        return [NetworkLink.model_validate(d) for d in found]
+
+    async def profiles_open_across(self, network_ids: list[str], session: Session) -> list[str]:
+        """The organizations of these networks that may be matched across a link."""
+        query = {
+            "network_id": {"$in": network_ids},
+            "open_to_other_networks": True,
+            "virtual_ready": True,
+            "archived": {"$ne": True},
+        }
+        found = await self._profiles.find(query, {"_id": 1}, session=session).to_list()
+        return [d["_id"] for d in found]
+
+    async def withdraw_suggestions_across(
+        self, network_id: str, other_network_id: str, session: Session
+    ) -> None:
+        """Every unanswered suggestion of a pair across these two networks (a link ended)."""
+        query = {"network_ids": {"$all": [network_id, other_network_id]}, "status": "SUGGESTED"}
+        await self._matches.delete_many(query, session=session)
 
     async def set_reliability(self, organization_id: str, value: float, session: Session) -> bool:
         result = await self._profiles.update_one(

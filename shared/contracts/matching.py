@@ -77,6 +77,7 @@ class MatchView(Payload):
 
     id: str
     network_id: str
+    network_ids: list[str] = []  # both parties' networks when it is across a link
     organization_ids: list[str]
     parties: list[MatchParty]
     score: float

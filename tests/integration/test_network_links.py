@@ -11,14 +11,19 @@ from deploy.stack import Stack
 from tests.support.links import (
     LINKS,
     PROPOSE,
+    RESPOND,
     STEPS,
+    linked,
     links_of,
     network_side,
+    open_profile,
+    partners_of,
     propose,
     register_in,
     step,
 )
 from tests.support.stack import Client
+from tests.support.wait import eventually
 
 
 def codes(errors: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
@@ -121,3 +126,52 @@ def test_an_organization_opts_in_to_other_networks_on_its_profile(stack: Stack) 
     changed = admin.data(update, {"id": org_id, "i": {"openToOtherNetworks": True}})
     assert changed["updateOrganization"] == {"openToOtherNetworks": True, "virtualReady": False}
     assert admin.data(read, {"id": org_id})["organization"]["openToOtherNetworks"] is True
+
+
+def test_across_a_link_only_opted_in_virtual_organizations_are_suggested(stack: Stack) -> None:
+    lane = network_side(stack, "Lane Matching")
+    marion = network_side(stack, "Marion Matching", time_zone="America/New_York")
+    tutors = register_in(
+        lane.operator, lane.network_id, "Lane Tutors",
+        **open_profile("VOLUNTEERS", "MENTORING", region="Lane County",
+                       timeZone="America/Los_Angeles"),
+    )  # fmt: skip
+    mentors = register_in(
+        marion.operator, marion.network_id, "Marion Mentors",
+        **open_profile("MENTORING", "VOLUNTEERS", region="Marion County",
+                       timeZone="America/New_York"),
+    )  # fmt: skip
+    closed = register_in(
+        marion.operator, marion.network_id, "Marion Closed",
+        **open_profile("MENTORING", "VOLUNTEERS", openToOtherNetworks=False),
+    )  # fmt: skip
+    tutors_admin = lane.operator.as_(tutors["adminToken"])
+    mentors_admin = marion.operator.as_(mentors["adminToken"])
+    tutors_id, mentors_id = tutors["organization"]["id"], mentors["organization"]["id"]
+
+    link_id = linked(lane, marion)
+    found = eventually(lambda: partners_of(tutors_admin, tutors_id).get(mentors_id), timeout=30)
+    assert (
+        "Marion Mentors is in Marion County, in a network linked with yours; you share 1 hour "
+        "a week across your time zones"
+    ) in found["reasons"]
+    assert closed["organization"]["id"] not in partners_of(tutors_admin, tutors_id)
+    seen_by_mentors = partners_of(mentors_admin, mentors_id)[tutors_id]
+    assert any(r.startswith("Lane Tutors is in Lane County") for r in seen_by_mentors["reasons"])
+
+    # both answer: the suggestion is accepted across the link
+    for admin in (tutors_admin, mentors_admin):
+        answered = admin.data(RESPOND, {"m": found["id"], "d": "ACCEPT"})["respondToMatch"]
+    assert answered["status"] == "ACCEPTED"
+
+    # once the link ends, a newly opted-in organization is suggested to no one across it
+    step(marion.operator, "end", link_id)
+    late = register_in(
+        marion.operator, marion.network_id, "Marion Late",
+        **open_profile("MENTORING", "VOLUNTEERS"),
+    )  # fmt: skip
+    late_admin = marion.operator.as_(late["adminToken"])
+    late_id = late["organization"]["id"]
+    eventually(lambda: closed["organization"]["id"] in partners_of(late_admin, late_id), 30)
+    assert tutors_id not in partners_of(late_admin, late_id)
+    assert partners_of(tutors_admin, tutors_id)[mentors_id]["status"] == "ACCEPTED"

@@ -63,3 +63,34 @@ def linked(a: Side, b: Side, note: str = "") -> str:
     link_id: str = propose(a.operator, a.network_id, b.network_id, note)["id"]
     step(b.operator, "accept", link_id)
     return link_id
+
+
+MATCHES = """query($o: ID!) { matches(organizationId: $o, first: 20) { edges { node {
+  id status reasons parties { organizationId name } } } } }"""
+RESPOND = """mutation($m: ID!, $d: MatchDecision!) {
+  respondToMatch(matchId: $m, decision: $d) { id status } }"""
+
+
+def open_profile(offers: str, needs: str, **fields: Any) -> dict[str, Any]:
+    """A virtual-ready profile open to other networks, available Tuesday evenings."""
+    return {
+        "mission": "Tutoring and mentoring for middle-school students",
+        "focusAreas": ["youth education"],
+        "offers": [{"kind": offers}],
+        "needs": [{"kind": needs}],
+        "virtualReady": True,
+        "openToOtherNetworks": True,
+        "availability": [{"day": "TUE", "start": "17:00", "end": "21:00"}],
+        **fields,
+    }
+
+
+def partners_of(admin: Client, organization_id: str) -> dict[str, dict[str, Any]]:
+    """The organization's matches by the other party's id."""
+    edges = admin.data(MATCHES, {"o": organization_id})["matches"]["edges"]
+    return {
+        p["organizationId"]: e["node"]
+        for e in edges
+        for p in e["node"]["parties"]
+        if p["organizationId"] != organization_id
+    }

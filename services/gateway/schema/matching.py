@@ -108,11 +108,20 @@ def best_first(found: list[Any]) -> list[Coalition]:
     return sorted((coalition_of(x) for x in found), key=lambda x: -x.score)
 
 
+def network_seen(caller: Caller, network_id: str, network_ids: list[str]) -> str:
+    """The match's network as the caller may see it: the caller's own when the match pairs
+    organizations across a link with it (`network_ids` names both networks), else the one it
+    was computed in."""
+    return caller.network_id if caller.network_id in network_ids else network_id
+
+
 async def fetch_match(info: Info, match_id: str) -> Match:
     caller = await info.context.caller()
     found = await info.context.clients.matching.get(f"/matches/{match_id}")
     match = c.MatchView.model_validate(found)
-    require_network(caller, match.network_id, "match", match_id)
+    require_network(
+        caller, network_seen(caller, match.network_id, match.network_ids), "match", match_id
+    )
     return match_of(match, caller.organization_id)
 
 
@@ -190,10 +199,10 @@ class MatchingMutation:
         match = c.MatchView.model_validate(
             await info.context.clients.matching.get(f"/matches/{match_id}")
         )
+        network = network_seen(caller, match.network_id, match.network_ids)
         require_party(
-            caller, match.organization_ids, match.network_id, "match", match_id,
-            operator_allowed=False,
-        )  # fmt: skip
+            caller, match.organization_ids, network, "match", match_id, operator_allowed=False
+        )
         require_role(caller, Role.ORG_ADMIN)
         answered = await info.context.clients.matching.post(
             f"/matches/{match_id}/responses",

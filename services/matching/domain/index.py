@@ -38,6 +38,10 @@ class ProfileIndex:
     region: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     offset: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     virtual: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
+    # opted in to collaborations across linked networks
+    open: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
+    # active links between networks, both ways, by network vocabulary id
+    links: dict[int, set[int]] = field(default_factory=dict)
     active: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     reliability: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     reliability_known: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
@@ -64,6 +68,7 @@ class ProfileIndex:
         self.region = widen(self.region, -1)
         self.offset = widen(self.offset, 0)
         self.virtual = widen(self.virtual, False)
+        self.open = widen(self.open, False)
         self.active = widen(self.active, False)
         self.reliability = widen(self.reliability, NEUTRAL_RELIABILITY)
         self.reliability_known = widen(self.reliability_known, False)
@@ -97,6 +102,7 @@ class ProfileIndex:
             self.region[row] = self.regions.id_of(p.region) if label(p.region) else -1
             self.offset[row] = utc_offset_hours(p.time_zone, self.monday)
             self.virtual[row] = p.virtual_ready
+            self.open[row] = p.open_to_other_networks
             self.active[row] = not p.archived
             rows.append(row)
         # a bulk load fills contiguous rows: vectorise those missions in one batch
@@ -116,6 +122,28 @@ class ProfileIndex:
             "needs": [r.kind for r in p.needs],
             "populations": p.populations_served,
         }
+
+    def link(self, network_id: str, other_network_id: str) -> None:
+        """An active link: opted-in, virtual-ready organizations of the two may be matched."""
+        a, b = self.networks.id_of(network_id), self.networks.id_of(other_network_id)
+        self.links.setdefault(a, set()).add(b)
+        self.links.setdefault(b, set()).add(a)
+
+    def unlink(self, network_id: str, other_network_id: str) -> None:
+        a, b = self.networks.id_of(network_id), self.networks.id_of(other_network_id)
+        self.links.get(a, set()).discard(b)
+        self.links.get(b, set()).discard(a)
+
+    def linked_networks(self, row: int) -> list[int]:
+        """The networks linked with `row`'s own, by vocabulary id."""
+        return sorted(self.links.get(int(self.network[row]), ()))
+
+    def across_networks(self, row: int) -> bool:
+        """May `row` be matched across its network's links: opted in and virtual-ready."""
+        return bool(self.open[row] and self.virtual[row] and self.active[row])
+
+    def network_of(self, row: int) -> str:
+        return self.networks.labels[self.network[row]]
 
     def set_reliability(self, organization_id: str, reliability: float) -> bool:
         row = self.rows.get(organization_id)

@@ -29,12 +29,21 @@ def scored(s: Suggestion) -> dict[str, Any]:
     }
 
 
-def new_match(s: Suggestion, network_id: str, names: dict[str, str], now: datetime) -> Document:
+def new_match(
+    s: Suggestion,
+    network_id: str,
+    names: dict[str, str],
+    now: datetime,
+    partner_network_id: str | None = None,
+) -> Document:
+    """A suggested pair. `network_id` is the network of the organization it was computed for;
+    `network_ids` both parties' networks (two when the pair is across a link)."""
     parties = [s.organization_id, s.partner_id]
     return {
         "_id": new_id("match"),
         "pair_key": pair_key(*parties),
         "network_id": network_id,
+        "network_ids": sorted({network_id, partner_network_id or network_id}),
         "organization_ids": parties,
         "parties": [{"organization_id": o, "name": names[o]} for o in parties],
         **scored(s),

@@ -100,8 +100,14 @@ def total(parts: dict[str, Vector], weights: Weights) -> Vector:
 
 
 def candidates(index: ProfileIndex, row: int, exclude: Iterable[str] = ()) -> NDArray[np.bool_]:
+    """Who `row` may be suggested: the active organizations of its own network, and across
+    each active link of its network the ones that, like `row`, opted in and work virtually."""
     n = len(index)
     mask = index.active[:n] & (index.network[:n] == index.network[row])
+    linked = index.linked_networks(row)
+    if linked and index.across_networks(row):
+        across = np.isin(index.network[:n], linked) & index.open[:n] & index.virtual[:n]
+        mask |= across & index.active[:n]
     mask[row] = False
     for organization_id in exclude:
         other = index.row_of(organization_id)
@@ -179,14 +185,30 @@ def reasons(index: ProfileIndex, reader: int, other: int) -> list[str]:
         out.append(f"You share the values {join(values)}")
     if populations := common("populations"):
         out.append(f"Both serve {join(populations)}")
+    shared_hours = set(index.hours.row(reader)) & set(index.hours.row(other))
     region = index.region[reader]
-    if region >= 0 and region == index.region[other]:
+    if index.network[reader] != index.network[other]:
+        out.append(across_networks(index, other, len(shared_hours)))
+    elif region >= 0 and region == index.region[other]:
         out.append(f"Both are based in {index.regions.labels[region].title()}")
     elif index.virtual[reader] and index.virtual[other]:
         out.append("Both are ready to collaborate virtually")
-    shared_hours = set(index.hours.row(reader)) & set(index.hours.row(other))
     if sentence := describe_overlap(shared_hours, index.time_zones[reader], index.monday):
         out.append(sentence)
     if index.reliability_known[other] and index.reliability[other] >= 0.7:
         out.append(f"{name} has a strong record of keeping its commitments")
     return out
+
+
+def across_networks(index: ProfileIndex, other: int, shared_hours: int) -> str:
+    """Why a partner from a linked network: where it is, and the weekly hours both are
+    available, counted in UTC so time zones are already taken into account."""
+    region = index.region[other]
+    where = index.regions.labels[region].title() if region >= 0 else "another region"
+    name = index.names[other]
+    if shared_hours == 0:
+        hours = "you share no weekly hours yet across your time zones"
+    else:
+        noun = "hour" if shared_hours == 1 else "hours"
+        hours = f"you share {shared_hours} {noun} a week across your time zones"
+    return f"{name} is in {where}, in a network linked with yours; {hours}"

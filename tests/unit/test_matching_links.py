@@ -1,0 +1,160 @@
+"""Matching across linked networks: only organizations that opted in and work virtually are
+suggested to each other, and only while their networks' link is active; the reasons name the
+other region and the weekly hours both share across time zones. Ending the link withdraws the
+unanswered suggestions across it and keeps the answered ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.matching.domain.index import ProfileIndex
+from services.matching.domain.scoring import Weights, top_partners
+from services.matching.service import Matcher
+from services.matching.store import INDEXES, MatchingStore
+from shared.contracts import AvailabilityWindow, OrganizationProfile, Resource
+from shared.contracts.links import LinkStatus, NetworkLink
+from shared.contracts.matching import MatchDecision
+from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
+from shared.settings import Settings
+from tests.support.documents import outbox_events
+
+EVENING = [AvailabilityWindow(day="tue", start="17:00", end="21:00")]  # local time
+
+
+def profile(
+    org: str, network: str, *, offers: str, needs: str, version: int = 1, **fields: Any
+) -> OrganizationProfile:
+    defaults: dict[str, Any] = {
+        "region": "Lane County" if network == "net_lane" else "Marion County",
+        "time_zone": "America/Los_Angeles" if network == "net_lane" else "America/New_York",
+        "virtual_ready": True,
+        "open_to_other_networks": True,
+        "availability": EVENING,
+    }
+    return OrganizationProfile(
+        organization_id=org,
+        network_id=network,
+        version=version,
+        name=org.removeprefix("org_").title(),
+        mission="Tutoring and mentoring for middle-school students",
+        focus_areas=["youth_education"],
+        offers=[Resource(kind=offers)],
+        needs=[Resource(kind=needs)],
+        **{**defaults, **fields},
+    )
+
+
+TUTORS = profile("org_tutors", "net_lane", offers="volunteers", needs="mentoring")
+MENTORS = profile("org_mentors", "net_marion", offers="mentoring", needs="volunteers")
+
+
+def partners(index: ProfileIndex, organization_id: str) -> list[str]:
+    return [s.partner_id for s in top_partners(index, organization_id, Weights(), limit=10)]
+
+
+def test_linked_networks_match_only_opted_in_virtual_organizations_while_linked() -> None:
+    index = ProfileIndex()
+    closed = MENTORS.model_copy(update={"organization_id": "org_closed", "name": "Closed"})
+    closed = closed.model_copy(update={"open_to_other_networks": False})
+    local = MENTORS.model_copy(update={"organization_id": "org_local", "name": "Local"})
+    local = local.model_copy(update={"virtual_ready": False})
+    index.put_many([TUTORS, MENTORS, closed, local])
+    assert partners(index, "org_tutors") == []  # not linked yet
+    index.link("net_lane", "net_marion")
+    assert partners(index, "org_tutors") == ["org_mentors"]
+    # its own network's organizations stay candidates beside the one across the link
+    assert set(partners(index, "org_mentors")) == {"org_tutors", "org_closed", "org_local"}
+    assert "org_tutors" not in partners(index, "org_closed")  # not opted in: none across
+    assert "org_tutors" not in partners(index, "org_local")  # not virtual-ready
+    index.unlink("net_marion", "net_lane")
+    assert partners(index, "org_tutors") == []
+
+
+def test_reasons_name_the_other_region_and_the_weekly_hours_shared_across_time_zones() -> None:
+    index = ProfileIndex()
+    index.put_many([TUTORS, MENTORS])
+    index.link("net_lane", "net_marion")
+    [found] = top_partners(index, "org_tutors", Weights(), limit=10)
+    # Tuesday 17-21 Pacific is 20-24 Eastern: 20-21 Eastern is the one hour both have
+    assert (
+        "Mentors is in Marion County, in a network linked with yours; you share 1 hour a week "
+        "across your time zones"
+    ) in found.reasons["org_tutors"]
+    assert any(r.startswith("Tutors is in Lane County") for r in found.reasons["org_mentors"])
+    assert "1 evening hour overlaps on Tuesdays" in found.reasons["org_tutors"]
+
+
+@pytest.fixture
+async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> Matcher:
+    await ensure_indexes(database, INDEXES)
+    outbox = Outbox(mongo, database, source="commonweave/matching")
+    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
+    await found.load()
+    return found
+
+
+def link(status: LinkStatus, version: int) -> NetworkLink:
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    return NetworkLink(
+        link_id="lnk_1",
+        proposer_network_id="net_lane",
+        recipient_network_id="net_marion",
+        status=status,
+        proposed_at=at,
+        version=version,
+    )
+
+
+async def take_in(matcher: Matcher, *items: OrganizationProfile | NetworkLink) -> None:
+    for item in items:
+        async with matcher.outbox.transaction() as tx:
+            if isinstance(item, NetworkLink):
+                await matcher.on_link(item, tx)
+            else:
+                await matcher.on_profile(item, tx)
+
+
+async def test_an_accepted_link_suggests_across_it_and_an_ended_one_withdraws_the_open_ones(
+    matcher: Matcher, database: Database
+) -> None:
+    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.PROPOSED, 1))
+    assert await outbox_events(database) == []
+    await take_in(matcher, link(LinkStatus.ACTIVE, 2))
+    [suggested] = await outbox_events(database)
+    assert suggested.type == "match.suggested"
+    match = await matcher.match(suggested.subject)
+    assert match["network_ids"] == ["net_lane", "net_marion"]
+    await take_in(matcher, link(LinkStatus.ACTIVE, 2))  # redelivered: nothing new
+    assert len(await outbox_events(database)) == 1
+
+    await take_in(matcher, link(LinkStatus.ENDED, 3))
+    assert await matcher.store.matches_of("org_tutors", 10) == []
+    later = TUTORS.model_copy(update={"version": 2, "mission": "Tutoring online"})
+    await take_in(matcher, later)  # a profile change after the end suggests no one across
+    assert len(await outbox_events(database)) == 1
+
+
+async def test_an_answered_suggestion_stays_when_the_link_ends(
+    matcher: Matcher, database: Database
+) -> None:
+    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
+    match_id = (await outbox_events(database))[0].subject
+    await matcher.respond(match_id, "org_tutors", MatchDecision.ACCEPT, "")
+    await matcher.respond(match_id, "org_mentors", MatchDecision.ACCEPT, "")
+    await take_in(matcher, link(LinkStatus.ENDED, 3))
+    assert (await matcher.match(match_id))["status"] == "ACCEPTED"
+
+
+async def test_active_links_are_loaded_again_at_start(
+    matcher: Matcher, mongo: AsyncMongoClient[Document], database: Database
+) -> None:
+    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
+    outbox = Outbox(mongo, database, source="commonweave/matching")
+    again = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
+    await again.load()
+    assert partners(again.index, "org_tutors") == ["org_mentors"]
