@@ -23,6 +23,7 @@ INDEXES: IndexSpec = {
     "partnerships": [
         IndexModel([("organization_ids", ASCENDING)]),
         IndexModel([("network_id", ASCENDING), ("formed_at", ASCENDING)]),
+        IndexModel([("network_ids", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("next_check_in_at", ASCENDING)]),
     ],
     "commitments": [
@@ -98,7 +99,8 @@ class CommitmentStore:
     async def partnerships_in(
         self, network_id: str, status: str | None, after: str | None, limit: int
     ) -> list[Document]:
-        query: dict[str, Any] = {"network_id": network_id}
+        # its own, and those formed across a link with another network
+        query: dict[str, Any] = {"$or": [{"network_id": network_id}, {"network_ids": network_id}]}
         if status:
             query["status"] = status
         if after:

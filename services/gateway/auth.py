@@ -66,3 +66,10 @@ def require_party(
         return
     if caller.organization_id not in set(organization_ids):
         raise AppError(ErrorCode.FORBIDDEN, f"only the parties of {ident} may do this")
+
+
+def network_seen(caller: Caller, network_id: str, network_ids: Iterable[str]) -> str:
+    """The network of a match or partnership as the caller may see it: the caller's own when
+    the object joins organizations across a link with it (`network_ids` names both networks,
+    and stays so after the link ends), else the one it belongs to (`network_id`)."""
+    return caller.network_id if caller.network_id in set(network_ids) else network_id

@@ -231,6 +231,7 @@ class Matcher:
                 need_id=match.get("need_id"),
                 offers={o: [r["kind"] for r in p.get("offers", [])] for o, p in profiles.items()},
                 time_zone=first.get("time_zone", "UTC"),
+                network_ids=match.get("network_ids") or [match["network_id"]],
             )
             await tx.publish("match.accepted", match["_id"], accepted)
 

@@ -59,6 +59,8 @@ class PartnershipRef(Payload):
     network_id: str
     name: str
     organization_ids: list[str]
+    # its partners' networks: two when it was formed across a link between networks
+    network_ids: list[str] = []
 
 
 class PartnershipRole(Payload):
@@ -191,6 +193,7 @@ class PartnershipHealth(Payload):
 class PartnershipView(Payload):
     id: str
     network_id: str
+    network_ids: list[str] = []  # its partners' networks when it was formed across a link
     name: str
     status: PartnershipStatus
     goals: list[str] = []

@@ -52,6 +52,8 @@ class MatchAccepted(Payload):
     # organization_id -> resource kinds it offers, for suggested roles
     offers: dict[str, list[str]] = {}
     time_zone: str = "UTC"
+    # both parties' networks when the match is across a link between networks
+    network_ids: list[str] = []
 
 
 class MatchDeclined(Payload):

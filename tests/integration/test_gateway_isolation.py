@@ -169,6 +169,12 @@ def network_b(stack: Stack) -> dict[str, Any]:
     operator = Client(stack.graphql_url, b["operatorToken"])
     org = register(operator, b["networkId"], "B Pantry")
     admin = operator.as_(org["adminToken"])
+    # open to linked networks: yet no network is linked with B, so nothing of it shows
+    admin.data(
+        "mutation($id: ID!, $i: UpdateOrganizationInput!) { updateOrganization(id: $id, "
+        "input: $i) { id } }",
+        {"id": org["organization"]["id"], "i": {"openToOtherNetworks": True, "virtualReady": True}},
+    )
     me = admin.data("{ me { memberId } }")["me"]
 
     def first_notification() -> str | None:
@@ -273,6 +279,8 @@ def test_every_operation_with_an_id_answers_not_found_across_networks(
     a = create_network(stack, name="Network A")
     operator_a = Client(stack.graphql_url, a["operatorToken"])
     admin_a = operator_a.as_(register(operator_a, a["networkId"], "A Pantry")["adminToken"])
+    # a link A proposed and B has not accepted opens nothing
+    proposed = propose(operator_a, a["networkId"], network_b["ids"]["network"])["id"]
     before = state_of(network_b)
     ids: dict[str, str] = network_b["ids"]
 
@@ -311,4 +319,6 @@ def test_every_operation_with_an_id_answers_not_found_across_networks(
     assert after == before
     assert all(inbox_after.get(i) == read for i, read in inbox_before.items())
     b_links = links_of(network_b["operator"], network_b["ids"]["network"])
-    assert [(x["id"], x["status"]) for x in b_links] == [(ids["link"], "PROPOSED")]
+    assert {(x["id"], x["status"]) for x in b_links} == {
+        (ids["link"], "PROPOSED"), (proposed, "PROPOSED"),
+    }  # fmt: skip

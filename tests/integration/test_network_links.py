@@ -5,6 +5,7 @@ them."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from deploy.stack import Stack
@@ -13,8 +14,8 @@ from tests.support.links import (
     PROPOSE,
     RESPOND,
     STEPS,
-    linked,
     links_of,
+    matched_across,
     network_side,
     open_profile,
     partners_of,
@@ -22,6 +23,7 @@ from tests.support.links import (
     register_in,
     step,
 )
+from tests.support.partnerships import COMMIT
 from tests.support.stack import Client
 from tests.support.wait import eventually
 
@@ -129,49 +131,94 @@ def test_an_organization_opts_in_to_other_networks_on_its_profile(stack: Stack) 
 
 
 def test_across_a_link_only_opted_in_virtual_organizations_are_suggested(stack: Stack) -> None:
-    lane = network_side(stack, "Lane Matching")
-    marion = network_side(stack, "Marion Matching", time_zone="America/New_York")
-    tutors = register_in(
-        lane.operator, lane.network_id, "Lane Tutors",
-        **open_profile("VOLUNTEERS", "MENTORING", region="Lane County",
-                       timeZone="America/Los_Angeles"),
-    )  # fmt: skip
-    mentors = register_in(
-        marion.operator, marion.network_id, "Marion Mentors",
-        **open_profile("MENTORING", "VOLUNTEERS", region="Marion County",
-                       timeZone="America/New_York"),
-    )  # fmt: skip
-    closed = register_in(
-        marion.operator, marion.network_id, "Marion Closed",
-        **open_profile("MENTORING", "VOLUNTEERS", openToOtherNetworks=False),
-    )  # fmt: skip
-    tutors_admin = lane.operator.as_(tutors["adminToken"])
-    mentors_admin = marion.operator.as_(mentors["adminToken"])
-    tutors_id, mentors_id = tutors["organization"]["id"], mentors["organization"]["id"]
-
-    link_id = linked(lane, marion)
-    found = eventually(lambda: partners_of(tutors_admin, tutors_id).get(mentors_id), timeout=30)
+    pair = matched_across(stack, "Suggest")
     assert (
-        "Marion Mentors is in Marion County, in a network linked with yours; you share 1 hour "
+        "Suggest Mentors is in Marion County, in a network linked with yours; you share 1 hour "
         "a week across your time zones"
-    ) in found["reasons"]
-    assert closed["organization"]["id"] not in partners_of(tutors_admin, tutors_id)
-    seen_by_mentors = partners_of(mentors_admin, mentors_id)[tutors_id]
-    assert any(r.startswith("Lane Tutors is in Lane County") for r in seen_by_mentors["reasons"])
+    ) in pair.match["reasons"]
+    assert pair.closed not in partners_of(pair.tutors_admin, pair.tutors)
+    seen_by_mentors = partners_of(pair.mentors_admin, pair.mentors)[pair.tutors]
+    assert any(r.startswith("Suggest Tutors is in Lane County") for r in seen_by_mentors["reasons"])
 
     # both answer: the suggestion is accepted across the link
-    for admin in (tutors_admin, mentors_admin):
-        answered = admin.data(RESPOND, {"m": found["id"], "d": "ACCEPT"})["respondToMatch"]
+    for admin in (pair.tutors_admin, pair.mentors_admin):
+        answered = admin.data(RESPOND, {"m": pair.match["id"], "d": "ACCEPT"})["respondToMatch"]
     assert answered["status"] == "ACCEPTED"
 
     # once the link ends, a newly opted-in organization is suggested to no one across it
-    step(marion.operator, "end", link_id)
+    step(pair.marion.operator, "end", pair.link_id)
+    marion = pair.marion
     late = register_in(
-        marion.operator, marion.network_id, "Marion Late",
+        marion.operator,
+        marion.network_id,
+        "Suggest Late",
         **open_profile("MENTORING", "VOLUNTEERS"),
-    )  # fmt: skip
+    )
     late_admin = marion.operator.as_(late["adminToken"])
     late_id = late["organization"]["id"]
-    eventually(lambda: closed["organization"]["id"] in partners_of(late_admin, late_id), 30)
-    assert tutors_id not in partners_of(late_admin, late_id)
-    assert partners_of(tutors_admin, tutors_id)[mentors_id]["status"] == "ACCEPTED"
+    eventually(lambda: pair.closed in partners_of(late_admin, late_id), 30)
+    assert pair.tutors not in partners_of(late_admin, late_id)
+    assert partners_of(pair.tutors_admin, pair.tutors)[pair.mentors]["status"] == "ACCEPTED"
+
+
+PROFILE = """query($id: ID!) { organization(id: $id) {
+  id name region reliability matches { edges { node { id } } } } }"""
+PARTNERSHIP = "query($id: ID!) { partnership(id: $id) { id organizationIds } }"
+WORK = """query($id: ID!) { partnership(id: $id) {
+  commitments { edges { node { id } } } suggestedMeetingTimes(days: 14) { start } } }"""
+PARTNERSHIPS = "query($n: ID!) { partnerships(networkId: $n) { edges { node { id } } } }"
+
+
+def test_a_partnership_across_a_link_is_seen_by_its_partners_and_both_operators_only(
+    stack: Stack,
+) -> None:
+    pair = matched_across(stack, "Seen")
+    lane, marion = pair.lane, pair.marion
+    # a Lane member sees the public profile of Marion's opted-in organization, nothing more
+    shown = pair.tutors_admin.data(PROFILE, {"id": pair.mentors})["organization"]
+    assert (shown["name"], shown["region"]) == ("Seen Mentors", "Marion County")
+    assert shown["matches"]["edges"] == [] and shown["reliability"] is None
+    errors = pair.tutors_admin.errors(PROFILE, {"id": pair.closed})
+    assert codes(errors) == [("NOT_FOUND", None)]
+
+    for admin in (pair.tutors_admin, pair.mentors_admin):
+        admin.data(RESPOND, {"m": pair.match["id"], "d": "ACCEPT"})
+
+    def formed() -> str | None:
+        query = "query($o: ID!) { organization(id: $o) { partnerships { edges { node { id } } } } }"
+        edges = pair.tutors_admin.data(query, {"o": pair.tutors})["organization"]["partnerships"]
+        return edges["edges"][0]["node"]["id"] if edges["edges"] else None
+
+    partnership = eventually(formed, timeout=30)
+    readers = [pair.tutors_admin, pair.mentors_admin, lane.operator, marion.operator]
+    for reader in readers:
+        found = reader.data(PARTNERSHIP, {"id": partnership})["partnership"]
+        assert set(found["organizationIds"]) == {pair.tutors, pair.mentors}
+    for side in (lane, marion):
+        listed = side.operator.data(PARTNERSHIPS, {"n": side.network_id})["partnerships"]
+        assert partnership in {e["node"]["id"] for e in listed["edges"]}
+    bystander = lane.operator.as_(
+        register_in(lane.operator, lane.network_id, "Seen Bystander")["adminToken"]
+    )
+    assert codes(bystander.errors(PARTNERSHIP, {"id": partnership})) == [("FORBIDDEN", None)]
+    stranger = network_side(stack, "Seen Stranger").operator
+    assert codes(stranger.errors(PARTNERSHIP, {"id": partnership}))[0][0] == "NOT_FOUND"
+    assert codes(stranger.errors(PROFILE, {"id": pair.mentors}))[0][0] == "NOT_FOUND"
+
+    # partners of both networks work in it as within one: Marion's commitment shows in Lane,
+    # and the meeting times lay both time zones' Tuesday evenings side by side
+    due = (datetime.now(UTC) + timedelta(days=20)).isoformat()
+    made = pair.mentors_admin.data(
+        COMMIT,
+        {"i": {"partnershipId": partnership, "ownerOrganizationId": pair.mentors,
+               "title": "Two mentors on Tuesdays", "dueAt": due}},
+    )["makeCommitment"]  # fmt: skip
+    work = pair.tutors_admin.data(WORK, {"id": partnership})["partnership"]
+    assert [e["node"]["id"] for e in work["commitments"]["edges"]] == [made["id"]]
+    assert work["suggestedMeetingTimes"], work
+
+    # the link ends: the profile is out of sight again, the partnership stays with its partners
+    step(lane.operator, "end", pair.link_id)
+    assert codes(pair.tutors_admin.errors(PROFILE, {"id": pair.mentors}))[0][0] == "NOT_FOUND"
+    for reader in readers:
+        assert reader.data(PARTNERSHIP, {"id": partnership})["partnership"]["id"] == partnership

@@ -8,6 +8,7 @@ from typing import Any
 
 from deploy.stack import Stack
 from tests.support.stack import Client, create_network
+from tests.support.wait import eventually
 
 LINK = "id status incoming note proposedAt acceptedAt endedAt otherNetwork { id name region }"
 PROPOSE = f"""mutation($n: ID!, $o: ID!, $note: String!) {{
@@ -94,3 +95,47 @@ def partners_of(admin: Client, organization_id: str) -> dict[str, dict[str, Any]
         for p in e["node"]["parties"]
         if p["organizationId"] != organization_id
     }
+
+
+@dataclass
+class Across:
+    """Two linked networks, each with an organization open to the other (tutors in Lane,
+    Pacific time; mentors in Marion, Eastern time), one more in Marion that did not opt in,
+    and the match suggested across the link."""
+
+    lane: Side
+    marion: Side
+    link_id: str
+    tutors: str
+    mentors: str
+    closed: str
+    tutors_admin: Client
+    mentors_admin: Client
+    match: dict[str, Any]
+
+
+def matched_across(stack: Stack, prefix: str) -> Across:
+    lane = network_side(stack, f"{prefix} Lane")
+    marion = network_side(stack, f"{prefix} Marion", time_zone="America/New_York")
+    pacific = {"region": "Lane County", "timeZone": "America/Los_Angeles"}
+    eastern = {"region": "Marion County", "timeZone": "America/New_York"}
+    tutors = register_in(
+        lane.operator, lane.network_id, f"{prefix} Tutors",
+        **open_profile("VOLUNTEERS", "MENTORING", **pacific),
+    )  # fmt: skip
+    mentors = register_in(
+        marion.operator, marion.network_id, f"{prefix} Mentors",
+        **open_profile("MENTORING", "VOLUNTEERS", **eastern),
+    )  # fmt: skip
+    closed = register_in(
+        marion.operator, marion.network_id, f"{prefix} Closed",
+        **open_profile("MENTORING", "VOLUNTEERS", openToOtherNetworks=False, **eastern),
+    )  # fmt: skip
+    tutors_admin = lane.operator.as_(tutors["adminToken"])
+    tutors_id, mentors_id = tutors["organization"]["id"], mentors["organization"]["id"]
+    link_id = linked(lane, marion)
+    match = eventually(lambda: partners_of(tutors_admin, tutors_id).get(mentors_id), timeout=30)
+    return Across(
+        lane, marion, link_id, tutors_id, mentors_id, closed["organization"]["id"],
+        tutors_admin, marion.operator.as_(mentors["adminToken"]), match,
+    )  # fmt: skip

@@ -41,6 +41,8 @@ class PartnershipInput(Strict):
     check_in_cadence: CheckInCadence = CheckInCadence.BIWEEKLY
     time_zone: str = "UTC"
     need_id: Id | None = None
+    # the partners' networks, when they are not all of `network_id` (a match across a link)
+    network_ids: Annotated[list[Id], Field(max_length=2)] = []
 
     _zone = field_validator("time_zone")(check_time_zone)
 

@@ -27,6 +27,7 @@ def ref(p: Document) -> c.PartnershipRef:
         network_id=p["network_id"],
         name=p["name"],
         organization_ids=p["organization_ids"],
+        network_ids=p.get("network_ids") or [p["network_id"]],
     )
 
 

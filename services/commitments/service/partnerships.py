@@ -60,6 +60,7 @@ class Partnerships(UseCases):
             goals=[r[:500] for r in event.reasons[:5]],
             time_zone=event.time_zone,
             need_id=event.need_id,
+            network_ids=event.network_ids,
         )
         await self.create(partnership_id, data, event.offers, event.match_id, tx)
 
@@ -76,6 +77,7 @@ class Partnerships(UseCases):
         doc: Document = {
             "_id": partnership_id,
             **data.model_dump(mode="json"),
+            "network_ids": sorted({data.network_id, *data.network_ids}),
             "match_id": match_id,
             "status": PartnershipStatus.FORMING.value,
             "roles": [r.model_dump() for r in roles],

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import strawberry
 from pydantic import BaseModel
 
-from services.gateway.auth import require_network, require_party, require_role
+from services.gateway.auth import network_seen, require_network, require_party, require_role
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import (
@@ -40,7 +40,7 @@ from services.gateway.schema.partnership_types import (
 from services.gateway.schema.relay import Connection, check_page_size, connection_of, page_by_id
 from shared import contracts as c
 from shared.contracts.page import Page
-from shared.errors import AppError, ErrorCode
+from shared.errors import AppError, ErrorCode, not_found
 
 Doc = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
@@ -52,7 +52,8 @@ async def partnership_view(info: Info, partnership_id: str) -> tuple[Caller, c.P
     # A missing partnership raises its NOT_FOUND from the loader.
     found = await info.context.loaders.each("commitments", "/partnerships/{}").load(partnership_id)
     p = c.PartnershipView.model_validate(found)
-    require_party(caller, p.organization_ids, p.network_id, "partnership", partnership_id)
+    network = network_seen(caller, p.network_id, p.network_ids)
+    require_party(caller, p.organization_ids, network, "partnership", partnership_id)
     return caller, p
 
 
@@ -62,11 +63,15 @@ async def fetch_partnership(info: Info, partnership_id: str) -> Partnership:
 
 
 async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
-    caller = await info.context.caller()
+    await info.context.caller()  # unauthenticated before anything is read
     found = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
     commitment = c.CommitmentView.model_validate(found)
-    require_network(caller, commitment.network_id, "commitment", commitment_id)
-    await partnership_view(info, commitment.partnership_id)
+    try:  # its partnership's readers (NOT_FOUND for anyone of another network)
+        await partnership_view(info, commitment.partnership_id)
+    except AppError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            raise not_found("commitment", commitment_id) from None
+        raise
     return build(Commitment, commitment)
 
 

@@ -12,7 +12,7 @@ import strawberry
 from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind, Role
-from services.gateway.schema.links import NetworkLink, links_of
+from services.gateway.schema.links import NetworkLink, linked_network_ids, links_of
 from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Match, match_connection
 from services.gateway.schema.node import register_node
@@ -25,7 +25,7 @@ from services.gateway.schema.relay import (
 )
 from shared import contracts
 from shared.contracts.page import Edge, Page
-from shared.errors import AppError, ErrorCode
+from shared.errors import AppError, ErrorCode, not_found
 
 
 @strawberry.type
@@ -69,9 +69,16 @@ class Organization:
         "their members while the link is active."
     )
     archived: bool
+    # read from a linked network: its public profile only (no matches, no reliability)
+    across_link: strawberry.Private[bool] = False
 
-    @strawberry.field(description="Suggested and accepted partners, best first (at most 20).")
+    @strawberry.field(
+        description="Suggested and accepted partners, best first (at most 20); empty when read "
+        "from a linked network."
+    )
     async def matches(self, info: Info, first: int = 10) -> Connection[Match]:
+        if self.across_link:
+            return match_connection([], self.id)
         # Batched across every organization of the response: one call to matching in all.
         loader = info.context.loaders.batch("matching", "/matches/by-organization", default=[])
         found: list[Any] = await loader.load(self.id)
@@ -88,6 +95,8 @@ class Organization:
         description="Follow-through across its partnerships (0-1); null until a commitment closes."
     )
     async def reliability(self, info: Info) -> float | None:
+        if self.across_link:
+            return None
         return await reliability_of(info, self.id)
 
 
@@ -123,10 +132,12 @@ class Network:
         return await links_of(info, self.id)
 
 
-def organization_of(answer: Any) -> Organization:
-    """An organization from intake's profile (the contract fills what an older one lacks)."""
+def organization_of(answer: Any, across_link: bool = False) -> Organization:
+    """An organization from intake's profile (the contract fills what an older one lacks);
+    `across_link` when read from a linked network (its public profile only)."""
     profile = contracts.OrganizationProfile.model_validate(answer)
-    return build(Organization, profile, id=strawberry.ID(profile.organization_id))
+    organization_id = strawberry.ID(profile.organization_id)
+    return build(Organization, profile, id=organization_id, across_link=across_link)
 
 
 def member_of(answer: Any) -> Member:
@@ -251,12 +262,18 @@ class IntakeQuery:
 
 
 async def fetch_organization(info: Info, organization_id: str) -> Organization:
-    """An organization of the caller's network (NOT_FOUND otherwise); also `node(id)`."""
+    """An organization of the caller's network, or the public profile of one that opted in
+    to other networks in a network actively linked with the caller's (NOT_FOUND otherwise);
+    also `node(id)`. Writes check the caller's own network again (`require_member_of`)."""
     caller = await info.context.caller()
     found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
     profile = contracts.OrganizationProfile.model_validate(found)
-    require_network(caller, profile.network_id, "organization", organization_id)
-    return organization_of(profile)
+    if caller.in_network(profile.network_id):
+        return organization_of(profile)
+    shown = profile.open_to_other_networks and not profile.archived
+    if shown and profile.network_id in await linked_network_ids(info, caller.network_id):
+        return organization_of(profile, across_link=True)
+    raise not_found("organization", organization_id)
 
 
 register_node("org", Organization, fetch_organization)

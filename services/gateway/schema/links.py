@@ -83,6 +83,15 @@ async def links_of(info: Info, network_id: str) -> list[NetworkLink]:
     return [NetworkLink.from_view(view) for view in page.items]
 
 
+async def linked_network_ids(info: Info, network_id: str) -> set[str]:
+    """The networks actively linked with `network_id` (read once per request)."""
+    found = await info.context.loaders.each("intake", "/networks/{}/links").load(network_id)
+    page = Page[NetworkLinkView].model_validate(found)
+    return {
+        view.other_network.network_id for view in page.items if view.status is LinkStatus.ACTIVE
+    }
+
+
 async def _step(info: Info, link_id: str, step: str) -> NetworkLink:
     """A step on a link by the operator of one of its two networks. A link of other networks
     answers NOT_FOUND whoever asks; a member of one of the two gets FORBIDDEN."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from services.gateway.auth import require_network, require_party, require_role
+from services.gateway.auth import network_seen, require_network, require_party, require_role
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import MatchDecision, MatchStatus, ResourceKind, Role
@@ -106,13 +106,6 @@ def coalition_of(answer: Any) -> Coalition:
 def best_first(found: list[Any]) -> list[Coalition]:
     """Sorted by the score they show (matching sends them so; a stable sort keeps its order)."""
     return sorted((coalition_of(x) for x in found), key=lambda x: -x.score)
-
-
-def network_seen(caller: Caller, network_id: str, network_ids: list[str]) -> str:
-    """The match's network as the caller may see it: the caller's own when the match pairs
-    organizations across a link with it (`network_ids` names both networks), else the one it
-    was computed in."""
-    return caller.network_id if caller.network_id in network_ids else network_id
 
 
 async def fetch_match(info: Info, match_id: str) -> Match:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from services.gateway.auth import network_seen
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import (
     CheckInCadence,
@@ -285,7 +286,11 @@ async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]
     caller = await info.context.caller()
     loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
     found = [c.PartnershipView.model_validate(d) for d in await loader.load(organization_id)]
-    return [build(Partnership, p) for p in found if caller.in_network(p.network_id)]
+    return [
+        build(Partnership, p)
+        for p in found
+        if caller.in_network(network_seen(caller, p.network_id, p.network_ids))
+    ]
 
 
 async def reliability_of(info: Info, organization_id: str) -> float | None:

@@ -1,0 +1,86 @@
+"""Partnerships across a link between networks: one formed from a match across a link names
+both networks, each network's listing has it, and the gateway sees it from either network (and
+from no other)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.commitments.domain.records import partnership_id_for_match
+from services.commitments.service import Tracker
+from services.commitments.store import INDEXES, CommitmentStore
+from services.gateway.auth import network_seen, require_party
+from services.gateway.context import Caller, Role
+from shared.clock import Clock
+from shared.contracts import MatchAccepted, MatchParty
+from shared.errors import AppError, ErrorCode
+from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
+from shared.settings import Settings
+from tests.support.documents import outbox_events
+
+
+@pytest.fixture
+async def tracker(mongo: AsyncMongoClient[Document], database: Database) -> Tracker:
+    await ensure_indexes(database, INDEXES)
+    clock = Clock()
+    clock.set(datetime(2030, 3, 4, 9, tzinfo=UTC))
+    outbox = Outbox(mongo, database, source="commitments")
+    return Tracker(CommitmentStore(database), outbox, clock, Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+ACROSS = MatchAccepted(
+    match_id="mat_1",
+    network_id="net_lane",
+    network_ids=["net_lane", "net_marion"],
+    parties=[
+        MatchParty(organization_id="org_tutors", name="Tutors"),
+        MatchParty(organization_id="org_mentors", name="Mentors"),
+    ],
+    score=0.7,
+)
+
+
+async def test_a_partnership_from_a_match_across_a_link_names_both_networks(
+    tracker: Tracker, database: Database
+) -> None:
+    async with tracker.outbox.transaction() as tx:
+        await tracker.form_from_match(ACROSS, tx)
+    found = await tracker.store.partnership(partnership_id_for_match("mat_1"))
+    assert found is not None and found["network_ids"] == ["net_lane", "net_marion"]
+    for network in ("net_lane", "net_marion"):
+        listed = await tracker.store.partnerships_in(network, None, None, 10)
+        assert [p["_id"] for p in listed] == [found["_id"]]
+    assert await tracker.store.partnerships_in("net_other", None, None, 10) == []
+    [formed] = await outbox_events(database)
+    assert formed.data["partnership"]["network_ids"] == ["net_lane", "net_marion"]
+
+
+def caller(network: str, organization: str | None, role: Role = Role.ORG_ADMIN) -> Caller:
+    return Caller(f"mem_{network}", network, organization, role)
+
+
+def test_the_gateway_sees_it_from_either_network_and_from_no_other() -> None:
+    networks = ["net_lane", "net_marion"]
+
+    def check(who: Caller) -> None:
+        network = network_seen(who, "net_lane", networks)
+        require_party(who, ["org_tutors", "org_mentors"], network, "partnership", "p")
+
+    check(caller("net_marion", "org_mentors"))
+    check(caller("net_lane", "org_tutors"))
+    check(caller("net_marion", None, Role.OPERATOR))
+    check(caller("net_lane", None, Role.OPERATOR))
+    for who, code in [
+        (caller("net_marion", "org_closed"), ErrorCode.FORBIDDEN),
+        (caller("net_other", None, Role.OPERATOR), ErrorCode.NOT_FOUND),
+        (caller("net_other", "org_tutors"), ErrorCode.NOT_FOUND),
+    ]:
+        with pytest.raises(AppError) as refused:
+            check(who)
+        assert refused.value.code is code
+    within = network_seen(caller("net_marion", None, Role.OPERATOR), "net_lane", ["net_lane"])
+    assert within == "net_lane"
