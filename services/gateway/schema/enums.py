@@ -18,6 +18,7 @@ from shared.contracts.commitments import (
     PartnershipStatus,
 )
 from shared.contracts.intake import MemberRole, ResourceKind, Role
+from shared.contracts.links import LinkStatus
 from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.contracts.notifications import DigestMode, NotificationChannel
 
@@ -40,6 +41,12 @@ strawberry.enum(
 strawberry.enum(
     HealthWarningReason, name="HealthWarningReason", description="Why an early warning was given."
 )
+strawberry.enum(
+    LinkStatus,
+    name="NetworkLinkStatus",
+    description="PROPOSED until the other network's operator answers; ACTIVE once accepted; "
+    "DECLINED and ENDED are final.",
+)
 
 __all__ = [
     "CheckInCadence",
@@ -48,6 +55,7 @@ __all__ = [
     "DigestMode",
     "HealthTrend",
     "HealthWarningReason",
+    "LinkStatus",
     "MatchDecision",
     "MatchStatus",
     "MemberRole",

@@ -16,15 +16,10 @@ import strawberry
 from services.gateway.auth import require_operator, require_role
 from services.gateway.context import Role
 from services.gateway.schema.context import Info
-from shared.contracts.links import LinkStatus, NetworkLinkView
+from services.gateway.schema.enums import LinkStatus
+from services.gateway.schema.mapping import build
+from shared.contracts.links import NetworkLinkView
 from shared.contracts.page import Page
-
-strawberry.enum(
-    LinkStatus,
-    name="NetworkLinkStatus",
-    description="PROPOSED until the other network's operator answers; ACTIVE once accepted; "
-    "DECLINED and ENDED are final.",
-)
 
 
 @strawberry.type(description="The public face of the network across a link.")
@@ -48,24 +43,13 @@ class NetworkLink:
     accepted_at: datetime | None
     ended_at: datetime | None = strawberry.field(description="When it was declined or ended.")
 
-    @classmethod
-    def from_view(cls, view: NetworkLinkView) -> NetworkLink:
-        other = view.other_network
-        return cls(
-            id=strawberry.ID(view.link_id),
-            other_network=LinkedNetwork(
-                id=strawberry.ID(other.network_id),
-                name=other.name,
-                region=other.region,
-                time_zone=other.time_zone,
-            ),
-            incoming=view.incoming,
-            status=view.status,
-            note=view.note,
-            proposed_at=view.proposed_at,
-            accepted_at=view.accepted_at,
-            ended_at=view.ended_at,
-        )
+
+def network_link_of(answer: Any) -> NetworkLink:
+    """A link (intake's `NetworkLinkView`) as the network it was read for sees it."""
+    view = NetworkLinkView.model_validate(answer)
+    other = view.other_network
+    linked = build(LinkedNetwork, other, id=strawberry.ID(other.network_id))
+    return build(NetworkLink, view, id=strawberry.ID(view.link_id), other_network=linked)
 
 
 async def intake_write(info: Info, path: str, body: dict[str, Any]) -> Any:
@@ -80,7 +64,7 @@ async def links_of(info: Info, network_id: str) -> list[NetworkLink]:
     require_operator(caller, network_id)
     found = await info.context.clients.intake.get(f"/networks/{network_id}/links")
     page = Page[NetworkLinkView].model_validate(found)
-    return [NetworkLink.from_view(view) for view in page.items]
+    return [network_link_of(view) for view in page.items]
 
 
 async def linked_network_ids(info: Info, network_id: str) -> set[str]:
@@ -104,7 +88,7 @@ async def _step(info: Info, link_id: str, step: str) -> NetworkLink:
     answer = await intake_write(
         info, f"/network-links/{link_id}/{step}", {"network_id": caller.network_id}
     )
-    return NetworkLink.from_view(NetworkLinkView.model_validate(answer))
+    return network_link_of(answer)
 
 
 @strawberry.type
@@ -125,7 +109,7 @@ class LinkMutation:
         require_operator(caller, network_id)
         body: dict[str, Any] = {"other_network_id": other_network_id, "note": note}
         answer = await intake_write(info, f"/networks/{network_id}/links", body)
-        return NetworkLink.from_view(NetworkLinkView.model_validate(answer))
+        return network_link_of(answer)
 
     @strawberry.mutation(description="The operator of the network asked accepts: ACTIVE.")
     async def accept_network_link(self, info: Info, link_id: strawberry.ID) -> NetworkLink:
