@@ -180,6 +180,7 @@ class Matcher:
             components=docs.components(match),
             reasons=match["reasons"][reader],
             need_id=match["need_id"],
+            network_ids=match.get("network_ids") or [match["network_id"]],
         )
 
     async def match(self, match_id: str) -> dict[str, Any]:

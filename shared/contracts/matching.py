@@ -38,6 +38,8 @@ class MatchSuggested(Payload):
     components: list[ScoreComponent] = []
     reasons: list[str] = []
     need_id: str | None = None
+    # both parties' networks when the match is across a link between networks
+    network_ids: list[str] = []
 
 
 class MatchAccepted(Payload):

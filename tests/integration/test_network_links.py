@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from deploy.stack import Stack
@@ -166,6 +167,7 @@ PROFILE = """query($id: ID!) { organization(id: $id) {
 PARTNERSHIP = "query($id: ID!) { partnership(id: $id) { id organizationIds } }"
 WORK = """query($id: ID!) { partnership(id: $id) {
   commitments { edges { node { id } } } suggestedMeetingTimes(days: 14) { start } } }"""
+INBOX = "{ notifications(first: 50) { edges { node { kind } } } }"
 PARTNERSHIPS = "query($n: ID!) { partnerships(networkId: $n) { edges { node { id } } } }"
 
 
@@ -190,6 +192,13 @@ def test_a_partnership_across_a_link_is_seen_by_its_partners_and_both_operators_
         return edges["edges"][0]["node"]["id"] if edges["edges"] else None
 
     partnership = eventually(formed, timeout=30)
+
+    def told(admin: Client) -> bool:
+        edges = admin.data(INBOX)["notifications"]["edges"]
+        return any(e["node"]["kind"] == "partnership.formed" for e in edges)
+
+    for admin in (pair.tutors_admin, pair.mentors_admin):  # notified in either network
+        eventually(partial(told, admin), timeout=30)
     readers = [pair.tutors_admin, pair.mentors_admin, lane.operator, marion.operator]
     for reader in readers:
         found = reader.data(PARTNERSHIP, {"id": partnership})["partnership"]

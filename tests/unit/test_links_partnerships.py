@@ -1,6 +1,6 @@
 """Partnerships across a link between networks: one formed from a match across a link names
-both networks, each network's listing has it, and the gateway sees it from either network (and
-from no other)."""
+both networks, each network's listing has it, the gateway sees it from either network (and
+from no other), and notifications reach its partners in both."""
 
 from __future__ import annotations
 
@@ -14,8 +14,17 @@ from services.commitments.service import Tracker
 from services.commitments.store import INDEXES, CommitmentStore
 from services.gateway.auth import network_seen, require_party
 from services.gateway.context import Caller, Role
+from services.notifications.domain.templates import TEMPLATES
 from shared.clock import Clock
-from shared.contracts import MatchAccepted, MatchParty
+from shared.contracts import (
+    HealthPart,
+    MatchAccepted,
+    MatchParty,
+    MatchSuggested,
+    PartnershipFormed,
+    PartnershipHealthWarning,
+    PartnershipRef,
+)
 from shared.errors import AppError, ErrorCode
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
@@ -84,3 +93,35 @@ def test_the_gateway_sees_it_from_either_network_and_from_no_other() -> None:
         assert refused.value.code is code
     within = network_seen(caller("net_marion", None, Role.OPERATOR), "net_lane", ["net_lane"])
     assert within == "net_lane"
+
+
+def test_notifications_reach_the_partners_in_both_networks() -> None:
+    ref = PartnershipRef(
+        partnership_id="ptn_1",
+        network_id="net_lane",
+        name="Tutors & Mentors",
+        organization_ids=["org_tutors", "org_mentors"],
+        network_ids=["net_lane", "net_marion"],
+    )
+    _, audience = TEMPLATES["partnership.formed"](PartnershipFormed(partnership=ref))
+    assert audience.networks == ["net_lane", "net_marion"]
+    suggested = MatchSuggested(
+        match_id="mat_1",
+        network_id="net_lane",
+        network_ids=["net_lane", "net_marion"],
+        parties=ACROSS.parties,
+        score=0.7,
+    )
+    _, audience = TEMPLATES["match.suggested"](suggested)
+    assert audience.networks == ["net_lane", "net_marion"]
+    _, audience = TEMPLATES["match.accepted"](ACROSS)
+    assert audience.networks == ["net_lane", "net_marion"]
+
+    part = HealthPart(name="check_in_regularity", score=0.5, weight=0.25)
+    warning = PartnershipHealthWarning(
+        partnership=ref, reason="declining", crossing="c1", score=0.4, previous_score=0.6,
+        part=part, part_previous_score=0.75, summary="2 of the last 4 check-ins missed",
+    )  # fmt: skip
+    _, audience = TEMPLATES["partnership.health_warning"](warning)
+    assert audience.networks == ["net_lane", "net_marion"]
+    assert audience.member_ids == ["operator:net_lane", "operator:net_marion"]

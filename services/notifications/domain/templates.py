@@ -24,6 +24,12 @@ class Audience:
     subject_id: str
     organization_ids: list[str] = field(default_factory=list)
     member_ids: list[str] = field(default_factory=list)
+    # more networks its organizations may be in: a match or partnership across a link
+    network_ids: list[str] = field(default_factory=list)
+
+    @property
+    def networks(self) -> list[str]:
+        return sorted({self.network_id, *self.network_ids})
 
 
 def _names(parties: list[c.MatchParty]) -> str:
@@ -31,7 +37,8 @@ def _names(parties: list[c.MatchParty]) -> str:
 
 
 def _partnership(p: c.PartnershipRef, organization_ids: list[str] | None = None) -> Audience:
-    return Audience(p.network_id, p.partnership_id, organization_ids or p.organization_ids)
+    organizations = organization_ids or p.organization_ids
+    return Audience(p.network_id, p.partnership_id, organizations, network_ids=p.network_ids)
 
 
 def welcome(e: c.OrganizationRegistered) -> tuple[Message, Audience]:
@@ -70,14 +77,24 @@ def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
     reason = e.reasons[0] if e.reasons else "your goals and strengths fit"
     return (
         Message(f"New partner suggestion: {_names(e.parties)}", f"{reason}. Score {e.score:.2f}."),
-        Audience(e.network_id, e.match_id, [p.organization_id for p in e.parties]),
+        Audience(
+            e.network_id,
+            e.match_id,
+            [p.organization_id for p in e.parties],
+            network_ids=e.network_ids,
+        ),
     )
 
 
 def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
     return (
         Message(f"{_names(e.parties)} agreed to partner", "Your partnership is being set up."),
-        Audience(e.network_id, e.match_id, [p.organization_id for p in e.parties]),
+        Audience(
+            e.network_id,
+            e.match_id,
+            [p.organization_id for p in e.parties],
+            network_ids=e.network_ids,
+        ),
     )
 
 
@@ -171,15 +188,18 @@ def health_changed(e: c.PartnershipHealthChanged) -> tuple[Message, Audience]:
 
 
 def health_warning(e: c.PartnershipHealthWarning) -> tuple[Message, Audience]:
-    """Every partner and the network's operator (inbox only: operators have no email)."""
+    """Every partner and the network's operator (inbox only: operators have no email); across
+    a link, the operators of both networks."""
     p = e.partnership
+    networks = sorted({p.network_id, *p.network_ids})
     return (
         Message(f"Early warning: {p.name}", e.summary),
         Audience(
             p.network_id,
             p.partnership_id,
             organization_ids=p.organization_ids,
-            member_ids=[c.operator_member_id(p.network_id)],
+            member_ids=[c.operator_member_id(n) for n in networks],
+            network_ids=p.network_ids,
         ),
     )
 

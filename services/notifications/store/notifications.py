@@ -71,7 +71,7 @@ class NotificationStore:
 
     async def audience(self, audience: Audience, session: Session) -> list[Document]:
         query = {
-            "network_id": audience.network_id,
+            "network_id": {"$in": audience.networks},
             "$or": [
                 {"organization_id": {"$in": audience.organization_ids}},
                 {"_id": {"$in": audience.member_ids}},
@@ -114,7 +114,7 @@ class NotificationStore:
 
     async def webhooks_for(self, audience: Audience, kind: str, session: Session) -> list[Document]:
         query = {
-            "network_id": audience.network_id,
+            "network_id": {"$in": audience.networks},
             "disabled": False,
             "organization_id": {"$in": [None, *audience.organization_ids]},
             "$or": [{"event_types": []}, {"event_types": kind}],
