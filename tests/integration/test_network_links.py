@@ -167,6 +167,7 @@ PROFILE = """query($id: ID!) { organization(id: $id) {
 PARTNERSHIP = "query($id: ID!) { partnership(id: $id) { id organizationIds } }"
 WORK = """query($id: ID!) { partnership(id: $id) {
   commitments { edges { node { id } } } suggestedMeetingTimes(days: 14) { start } } }"""
+LISTED = "query($o: ID!) { organization(id: $o) { partnerships { edges { node { id } } } } }"
 INBOX = "{ notifications(first: 50) { edges { node { kind } } } }"
 PARTNERSHIPS = "query($n: ID!) { partnerships(networkId: $n) { edges { node { id } } } }"
 
@@ -210,6 +211,11 @@ def test_a_partnership_across_a_link_is_seen_by_its_partners_and_both_operators_
         register_in(lane.operator, lane.network_id, "Seen Bystander")["adminToken"]
     )
     assert codes(bystander.errors(PARTNERSHIP, {"id": partnership})) == [("FORBIDDEN", None)]
+    listed = bystander.data(LISTED, {"o": pair.tutors})["organization"]["partnerships"]
+    assert listed["edges"] == []  # nor listed on its partner's profile
+    for reader in readers:
+        listed = reader.data(LISTED, {"o": pair.tutors})["organization"]["partnerships"]
+        assert [e["node"]["id"] for e in listed["edges"]] == [partnership]
     stranger = network_side(stack, "Seen Stranger").operator
     assert codes(stranger.errors(PARTNERSHIP, {"id": partnership}))[0][0] == "NOT_FOUND"
     assert codes(stranger.errors(PROFILE, {"id": pair.mentors}))[0][0] == "NOT_FOUND"

@@ -14,6 +14,7 @@ from services.commitments.service import Tracker
 from services.commitments.store import INDEXES, CommitmentStore
 from services.gateway.auth import network_seen, require_party
 from services.gateway.context import Caller, Role
+from services.gateway.schema.partnership_types import listed_for
 from services.notifications.domain.templates import TEMPLATES
 from shared.clock import Clock
 from shared.contracts import (
@@ -24,6 +25,7 @@ from shared.contracts import (
     PartnershipFormed,
     PartnershipHealthWarning,
     PartnershipRef,
+    PartnershipView,
 )
 from shared.errors import AppError, ErrorCode
 from shared.mongo import Database, Document, ensure_indexes
@@ -125,3 +127,23 @@ def test_notifications_reach_the_partners_in_both_networks() -> None:
     _, audience = TEMPLATES["partnership.health_warning"](warning)
     assert audience.networks == ["net_lane", "net_marion"]
     assert audience.member_ids == ["operator:net_lane", "operator:net_marion"]
+
+
+def test_a_partnership_across_a_link_is_listed_for_its_partners_and_operators_only() -> None:
+    view = PartnershipView.model_validate(
+        {"id": "ptn_1", "network_id": "net_lane", "network_ids": ["net_lane", "net_marion"],
+         "name": "T & M", "status": "forming", "check_in_cadence": "biweekly",
+         "organization_ids": ["org_tutors", "org_mentors"],
+         "health": {"score": 0.5, "label": "new", "parts": []},
+         "formed_at": "2030-03-04T09:00:00+00:00"}
+    )  # fmt: skip
+    for who in (
+        caller("net_lane", "org_tutors"),
+        caller("net_marion", "org_mentors"),
+        caller("net_marion", None, Role.OPERATOR),
+    ):
+        assert listed_for(who, view)
+    for who in (caller("net_lane", "org_bystander"), caller("net_other", None, Role.OPERATOR)):
+        assert not listed_for(who, view)
+    within = view.model_copy(update={"network_ids": ["net_lane"]})
+    assert listed_for(caller("net_lane", "org_bystander"), within)  # as before in one network

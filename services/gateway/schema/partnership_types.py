@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from services.gateway.auth import network_seen
+from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import (
     CheckInCadence,
@@ -286,11 +287,16 @@ async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]
     caller = await info.context.caller()
     loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
     found = [c.PartnershipView.model_validate(d) for d in await loader.load(organization_id)]
-    return [
-        build(Partnership, p)
-        for p in found
-        if caller.in_network(network_seen(caller, p.network_id, p.network_ids))
-    ]
+    return [build(Partnership, p) for p in found if listed_for(caller, p)]
+
+
+def listed_for(caller: Caller, p: c.PartnershipView) -> bool:
+    """A partnership of the caller's network; one formed across a link only for its partners
+    and the operators of its two networks."""
+    if not caller.in_network(network_seen(caller, p.network_id, p.network_ids)):
+        return False
+    across = len({p.network_id, *p.network_ids}) > 1
+    return not across or caller.is_operator or caller.organization_id in p.organization_ids
 
 
 async def reliability_of(info: Info, organization_id: str) -> float | None:
