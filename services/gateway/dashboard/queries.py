@@ -10,14 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import (
-    GraphQLArgument,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    Undefined,
-    get_named_type,
-    is_leaf_type,
-)
 
 from services.gateway.context import GatewayContext
 from services.gateway.schema.errors import shape_errors
@@ -44,7 +36,8 @@ PARTNERSHIPS = """query DashboardPartnerships($n: ID!, $after: String) {
       healthHistory { at score } trend healthWarnings { at reason summary }
     } }
     pageInfo { hasNextPage endCursor } } }"""
-LINKS_FIELD = "networkLinks"
+LINKS = """query DashboardLinks($n: ID!) { network(id: $n) { links {
+  id otherNetwork { id name region } incoming status proposedAt acceptedAt endedAt } } }"""
 
 
 class DashboardError(Exception):
@@ -59,7 +52,7 @@ class Snapshot:
     network: Doc
     needs: list[Doc] = field(default_factory=list)
     partnerships: list[Doc] = field(default_factory=list)
-    links: list[Doc] | None = None  # None: the API offers no cross-network links yet
+    links: list[Doc] | None = None  # None: not the caller's to see (the operator's panel)
     truncated: bool = False
 
 
@@ -92,39 +85,6 @@ class InProcessApi:
         return found, True
 
 
-def required(argument: GraphQLArgument) -> bool:
-    return isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
-
-
-def links_document(schema: strawberry.Schema) -> str | None:
-    """A query of every plain field of the network's links, once the API offers
-    `networkLinks(networkId)` (a connection or a list); None until then."""
-    query = schema._schema.query_type
-    found = query.fields.get(LINKS_FIELD) if query else None
-    if found is None or "networkId" not in found.args:
-        return None
-    node = get_named_type(found.type)
-    connection = isinstance(node, GraphQLObjectType) and "edges" in node.fields
-    if connection and isinstance(node, GraphQLObjectType):
-        node = get_named_type(get_named_type(node.fields["edges"].type).fields["node"].type)
-    if not isinstance(node, GraphQLObjectType):
-        return None
-    leaves = [
-        name
-        for name, f in node.fields.items()
-        if is_leaf_type(get_named_type(f.type)) and not any(map(required, f.args.values()))
-    ]
-    selection = " ".join(leaves)
-    body = f"edges {{ node {{ {selection} }} }}" if connection else selection
-    return f"query DashboardLinks($n: ID!) {{ {LINKS_FIELD}(networkId: $n) {{ {body} }} }}"
-
-
-def _link_nodes(answer: Any) -> list[Doc]:
-    if isinstance(answer, dict):
-        return [edge["node"] for edge in answer.get("edges", [])]
-    return list(answer or [])
-
-
 async def load(api: InProcessApi) -> Snapshot:
     """Everything the caller may see of its network, in the API's words."""
     me = (await api.data(ME))["me"]
@@ -135,13 +95,11 @@ async def load(api: InProcessApi) -> Snapshot:
     needs, more_needs = await api.pages(NEEDS, "needs", n)
     partnerships, more_partnerships = await api.pages(PARTNERSHIPS, "partnerships", n)
     snapshot = Snapshot(me, network, needs, partnerships, truncated=more_needs or more_partnerships)
-    links = links_document(api.schema)
-    if links is not None:
-        try:
-            snapshot.links = _link_nodes((await api.data(links, n))[LINKS_FIELD])
-        except DashboardError as error:  # an operator-only panel: members see none
-            if error.code != ErrorCode.FORBIDDEN.value:
-                raise
+    try:
+        snapshot.links = (await api.data(LINKS, n))["network"]["links"]
+    except DashboardError as error:  # an operator-only panel: members see none
+        if error.code != ErrorCode.FORBIDDEN.value:
+            raise
     return snapshot
 
 
