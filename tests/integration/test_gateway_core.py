@@ -10,35 +10,9 @@ from typing import Any
 import httpx
 
 from deploy.stack import Stack
+from tests.support.organizations import codes, register
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
-
-REGISTER = """
-mutation Register($input: RegisterOrganizationInput!) {
-  registerOrganization(input: $input) { organization { id name } adminToken }
-}
-"""
-
-
-def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:
-    slug = name.lower().replace(" ", "-")
-    data = operator.data(
-        REGISTER,
-        {
-            "input": {
-                "networkId": network_id,
-                "name": name,
-                "mission": "Neighbours helping neighbours",
-                "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
-            }
-        },
-    )
-    result: dict[str, Any] = data["registerOrganization"]
-    return result
-
-
-def codes(errors: list[dict[str, Any]]) -> list[str]:
-    return [e["extensions"]["code"] for e in errors]
 
 
 def assert_no_internals(body: dict[str, Any]) -> None:

@@ -12,16 +12,15 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from deploy.stack import Stack
-from tests.integration.test_gateway_core import REGISTER, codes
+from tests.support.organizations import (
+    codes,
+    matches_of,
+    outreach_and_funder,
+    register_profile,
+)
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
-EVENINGS = [{"day": "Tuesday", "start": "17:00", "end": "20:00"}]
-MATCHES = """
-query M($id: ID!) { matches(organizationId: $id, first: 10) { edges { node {
-  id score status reasons components { name score weight } parties { organizationId name answer }
-} } } }
-"""
 RESPOND = """
 mutation R($id: ID!, $d: MatchDecision!) {
   respondToMatch(matchId: $id, decision: $d, reason: "ok") {
@@ -33,37 +32,6 @@ mutation U($id: ID!, $input: UpdateOrganizationInput!) {
 """
 
 
-def register_profile(
-    operator: Client, network_id: str, name: str, **profile: Any
-) -> dict[str, Any]:
-    slug = name.lower().replace(" ", "-")
-    body = {
-        "networkId": network_id,
-        "name": name,
-        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
-        "region": "Lane County",
-        "timeZone": "America/Los_Angeles",
-        "availability": EVENINGS,
-        **profile,
-    }
-    result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
-    return result
-
-
-def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    funder = register_profile(
-        operator, network_id, "Lane Community Foundation",
-        mission="Grants for community health and family wellbeing",
-        focusAreas=["community health"], offers=[{"kind": "FUNDING"}], needs=[{"kind": "OUTREACH"}],
-    )  # fmt: skip
-    outreach = register_profile(
-        operator, network_id, "Neighbors United",
-        mission="Door-to-door outreach connecting families with community health resources",
-        focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
-    )  # fmt: skip
-    return outreach, funder
-
-
 def matching_version(stack: Stack, organization_id: str) -> int:
     """The version of an organization's profile in matching's read model (0 before any)."""
     response = httpx.get(
@@ -73,11 +41,6 @@ def matching_version(stack: Stack, organization_id: str) -> int:
     )
     version: int = response.json()["version"] if response.status_code == 200 else 0
     return version
-
-
-def matches_of(client: Client, organization_id: str) -> list[dict[str, Any]]:
-    edges = client.data(MATCHES, {"id": organization_id})["matches"]["edges"]
-    return [e["node"] for e in edges]
 
 
 async def accepted_events(stack: Stack, match_id: str) -> list[dict[str, Any]]:
