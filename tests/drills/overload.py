@@ -97,7 +97,8 @@ class Offer:
         async def client() -> None:
             nonlocal accepted
             while time.monotonic() < end:
-                accepted += await self.register(patience=0)
+                ok = await self.register(patience=0)  # awaited first: += would lose counts
+                accepted += ok
 
         began = time.monotonic()
         await asyncio.gather(*(client() for _ in range(CAPACITY_CLIENTS)))
