@@ -147,6 +147,7 @@ def twice_capacity(name: str, options: Options) -> tuple[Row, list[str]]:
             + (f", mean {statistics.mean(offer.answered):.1f} s" if offer.answered else "")
         )
         row = audit(drill, offer.outcome)
+        drill.note(f"the audit waited {drill.settled_after:.0f} s for the backlog's effects")
         return row, drill.notes
 
 
