@@ -62,6 +62,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=defaults.rate, help="registrations/s")
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="of load")
     parser.add_argument("--settle", type=float, default=defaults.settle)
+    parser.add_argument("--settle-cap", type=float, default=defaults.settle_cap)
     parser.add_argument(
         "--outage", type=float, default=defaults.outage, help="Kafka down, overload (s)"
     )
@@ -80,7 +81,7 @@ def main() -> int:
     options = Options(
         args.rate, args.seconds, args.settle, args.outage, args.fuzz_cases, args.fuzz_budget
     )
-    options.keep = args.keep
+    options.keep, options.settle_cap = args.keep, args.settle_cap
     if args.quick:
         options.outage, options.fuzz_cases = 15.0, 500
     wanted = [name for name in args.only.split(",") if name]

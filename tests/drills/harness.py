@@ -29,9 +29,8 @@ REGISTER = """mutation($i: RegisterOrganizationInput!) {
 console = Console(width=None if sys.stdout.isatty() else 200)
 RETRY_PATIENCE = 60.0  # seconds a client keeps retrying a retryable failure
 # The audit waits `settle` seconds for effects, and longer while they keep arriving (a
-# backlog after overload): until none has arrived for STALL seconds, SETTLE_CAP at most.
+# backlog after overload): until none has arrived for STALL seconds, `settle_cap` at most.
 STALL = 60.0
-SETTLE_CAP = 900.0
 
 Row = dict[str, Any]
 
@@ -44,6 +43,7 @@ class Options:
     outage: float = 60.0  # Kafka unreachable, and the overload
     fuzz_cases: int = 10_000
     fuzz_budget: float = 300.0  # seconds of fuzzing at most
+    settle_cap: float = 900.0  # seconds the audit waits for a backlog at most
     keep: bool = False  # keep each drill's data directory (logs, traces, the store)
 
 
@@ -219,7 +219,7 @@ def audit(drill: Drill, outcome: Outcome) -> Row:
         if len(lost) < fewest:  # still catching up: a backlog is not a loss
             fewest = len(lost)
             deadline = max(deadline, time.monotonic() + STALL)
-        if not lost or time.monotonic() > min(deadline, began + SETTLE_CAP):
+        if not lost or time.monotonic() > min(deadline, began + drill.options.settle_cap):
             break
         time.sleep(1.0)
     drill.settled_after = time.monotonic() - began

@@ -25,6 +25,7 @@ from tests.drills.harness import (
     registration,
     retryable,
     supervised_stack,
+    written,
 )
 from tests.support.stack import create_network
 
@@ -42,6 +43,7 @@ class Offer:
         self.refusal_codes: dict[str, int] = {}
         self.answered: list[float] = []  # seconds from first send to the final acceptance
         self.counter = 0
+        self.gave_up_on: dict[str, str] = {}  # name -> the last attempt's outcome
         self.http = httpx.AsyncClient(
             timeout=30, limits=httpx.Limits(max_connections=400, max_keepalive_connections=100)
         )
@@ -85,6 +87,8 @@ class Offer:
             )
             if not (retryable(answer) or limited) or time.monotonic() > give_up:
                 self.outcome.refused.add(body["name"])
+                last = [(e.get("extensions") or {}).get("code", "?") for e in errors]
+                self.gave_up_on[body["name"]] = ",".join(last)
                 return False
             await asyncio.sleep(1.0 if limited else 0.5)
 
@@ -147,6 +151,16 @@ def twice_capacity(name: str, options: Options) -> tuple[Row, list[str]]:
             + (f", mean {statistics.mean(offer.answered):.1f} s" if offer.answered else "")
         )
         row = audit(drill, offer.outcome)
+        stored = written(drill.stack, offer.outcome.network_ids)
+        kinds: dict[str, int] = {}
+        for name, last in offer.gave_up_on.items():
+            if name in stored:
+                kinds[last] = kinds.get(last, 0) + 1
+        drill.note(
+            f"{len(offer.gave_up_on)} clients gave up after {RETRY_PATIENCE:.0f} s of retries; "
+            f"of those written, by the last attempt's outcome (CONNECTION: no answer within "
+            f"the client's 30 s): {kinds}"
+        )
         drill.note(f"the audit waited {drill.settled_after:.0f} s for the backlog's effects")
         return row, drill.notes
 
