@@ -125,12 +125,19 @@ class Stack:
     report: Callable[[str], None] = print
     components: dict[str, Component] = field(default_factory=dict)
     start_timeout: float = 120.0
+    # Where the broker listens when its clients reach it through something in between (the
+    # drills' TCP proxy, tests/drills/proxy.py): it still advertises `kafka_bootstrap`, so
+    # every client reconnects through that address. None: it listens there itself.
+    broker_listener: str | None = None
 
     def __post_init__(self) -> None:
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         kafka_host, kafka_port = host_port(self.settings.kafka_bootstrap, 9092)
+        listen_host, listen_port = host_port(
+            self.broker_listener or f"{kafka_host}:{kafka_port}", 9092
+        )
         mongo_host, mongo_port = host_port(self.settings.mongo_url, 27017)
         self.components["broker"] = Component(
             "broker",
@@ -138,12 +145,12 @@ class Stack:
                 find_broker_binary(),
                 "broker",
                 "--listener-url",
-                f"tcp://{kafka_host}:{kafka_port}",
+                f"tcp://{listen_host}:{listen_port}",
                 "--advertised-listener-url",
                 f"tcp://{kafka_host}:{kafka_port}",
             ],
-            kafka_host,
-            kafka_port,
+            listen_host,
+            listen_port,
             logs / "broker.log",
         )
         (data / "mongo").mkdir(exist_ok=True)

@@ -1,6 +1,7 @@
 """Registering organizations and their members through the gateway, the ways the integration
-tests need them: a plain one, one offering outreach, one with a full matching profile, and
-the outreach organization and funder that matching pairs."""
+tests and the drills need them: a plain one, one offering outreach, one with a full matching
+profile, and the outreach organization and funder that matching pairs. An answer's error
+codes are `codes` in tests/support/stack.py; an organization's matches, tests/support/matches.py."""
 
 from __future__ import annotations
 

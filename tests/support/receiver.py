@@ -17,12 +17,14 @@ class Receiver:
         self.events: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self.hosts: list[str] = []
+        self.raw: list[tuple[bytes, dict[str, str]]] = []  # each delivery as it came, to replay
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 receiver.hosts.append(self.headers.get("host", ""))
+                receiver.raw.append((body, dict(self.headers.items())))
                 try:
                     event = Webhook(receiver.secret).verify(body, dict(self.headers.items()))
                 except Exception:  # a wrong or missing secret counts as a bad signature

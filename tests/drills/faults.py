@@ -1,0 +1,151 @@
+"""The faults: processes killed, paused or stopped, Kafka unreachable or muted, poison,
+duplicate deliveries, and a service killed inside a transaction before a store restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from pymongo import MongoClient
+
+from deploy.stack import Stack
+from shared.settings import SERVICES
+from tests.drills.harness import Drill, Fault
+
+
+def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
+    process = stack.components[name].process
+    assert process is not None
+    os.killpg(process.pid, sig)
+
+
+def kill(name: str, sig: signal.Signals = signal.SIGKILL) -> Fault:
+    return lambda drill: signal_component(drill.stack, name, sig)
+
+
+def pause(name: str, seconds: float) -> Fault:
+    def fault(drill: Drill) -> None:
+        signal_component(drill.stack, name, signal.SIGSTOP)
+        time.sleep(seconds)
+        signal_component(drill.stack, name, signal.SIGCONT)
+        drill.restored_at = time.monotonic()
+
+    return fault
+
+
+def poison_every_topic(drill: Drill) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    from shared.contracts import EVENT_TYPES
+
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=drill.stack.settings.kafka_bootstrap)
+        await producer.start()
+        try:
+            for topic in EVENT_TYPES:
+                await producer.send_and_wait(topic, b'{"poison": ', key=b"drill")
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+
+
+def kafka_unreachable(drill: Drill) -> None:
+    """Every connection to the broker dropped and new ones refused, for `outage` seconds."""
+    assert drill.proxy is not None
+    seconds = drill.options.outage
+    drill.proxy.cut()
+    time.sleep(seconds)
+    drill.proxy.restore()
+    drill.restored_at = time.monotonic()
+    drill.note(f"Kafka unreachable for {seconds:.0f} s (connections dropped, new ones refused)")
+
+
+def outbox_pending(stack: Stack, service: str) -> int:
+    with MongoClient[dict[str, Any]](stack.settings.mongo_url) as mongo:
+        outbox = mongo[stack.settings.database_name(service)]["outbox"]  # type: ignore[arg-type]
+        return outbox.count_documents({"sent_at": None})
+
+
+def relay_killed_before_publish(drill: Drill) -> None:
+    """Kafka muted (the broker takes the relay's produce requests but its acknowledgements
+    are held back), then intake killed with SIGKILL once events of accepted registrations wait
+    in its outbox; Kafka back once intake is dead. The runner starts intake again, and its
+    relay sends what it had not marked sent (some of it the broker already has)."""
+    assert drill.proxy is not None
+    stack = drill.stack
+    drill.proxy.mute()
+    give_up = time.monotonic() + 30
+    while (pending := outbox_pending(stack, "intake")) < 5 and time.monotonic() < give_up:
+        time.sleep(0.2)
+    signal_component(stack, "intake", signal.SIGKILL)
+    drill.note(f"intake killed with {pending} events pending in its outbox")
+    time.sleep(1.0)
+    drill.proxy.restore()
+    drill.restored_at = time.monotonic()
+
+
+def duplicate_deliveries(share: float = 0.10) -> Fault:
+    """From the fault on, one event in ten that a relay has published is marked pending
+    again, so its relay publishes it a second time: consumers get it twice, at another
+    offset, as after a producer retry or a relay that died before marking it sent."""
+
+    def fault(drill: Drill) -> None:
+        stack = drill.stack
+        seen: set[str] = set()
+        doubled = 0
+        end = time.monotonic() + drill.options.seconds + 15
+        with MongoClient[dict[str, Any]](stack.settings.mongo_url) as mongo:
+            while time.monotonic() < end:
+                for service in SERVICES:
+                    outbox = mongo[stack.settings.database_name(service)]["outbox"]
+                    for event in outbox.find({"sent_at": {"$ne": None}}, {"_id": 1}):
+                        if event["_id"] in seen:
+                            continue
+                        seen.add(event["_id"])
+                        if random.random() < share:
+                            result = outbox.update_one(
+                                {"_id": event["_id"], "sent_at": {"$ne": None}},
+                                {"$set": {"sent_at": None}},
+                            )
+                            doubled += result.modified_count
+                time.sleep(0.5)
+        drill.note(f"{doubled} of {len(seen)} published events published again ({share:.0%})")
+
+    return fault
+
+
+def killed_in_transaction_then_store_restart(drill: Drill) -> None:
+    """A writer of intake's database killed while it holds a transaction open, intake itself
+    killed with SIGKILL under load (its requests inside their transactions), then, once the
+    runner has started intake again, the document store killed and started again. Nothing
+    accepted may vanish."""
+    stack = drill.stack
+    database = stack.settings.database_name("intake")
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.replica", stack.settings.mongo_url, database, "hold"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    held = holder.stdout.readline().strip() == "holding"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    signal_component(stack, "intake", signal.SIGKILL)
+    drill.note(
+        f"a transaction holder {'killed holding' if held else 'did not hold'}; intake killed"
+    )
+    time.sleep(1.0)
+    give_up = time.monotonic() + 30
+    intake = stack.components["intake"]
+    while not (intake.running and stack._is_ready(intake)) and time.monotonic() < give_up:
+        time.sleep(0.2)
+    time.sleep(2.0)  # intake back, writing again
+    signal_component(stack, "mongo", signal.SIGKILL)
+    drill.note("document store killed and started again by the runner")
