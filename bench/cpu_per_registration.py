@@ -2,9 +2,9 @@
 closed loop (each sends the next as soon as the last is answered) against an embedded stack
 of its own; the CPU seconds of every process are read from /proc before and after, and
 divided by the registrations answered. The stack's idle CPU (its polling, measured for a few
-seconds before the load, in the same run) is taken off, and the load is followed by a few
-seconds for the events still in flight, so the figure is the work one registration causes
-whatever the throughput. The baseline is the same run's total.
+seconds before the load, in the same run) is taken off, and the load is followed by the time
+the consumers take to work off what it queued (until the CPU is back to idle), so the figure
+is the work one registration causes whatever the throughput. The baseline is the same run's total.
 
     python -m bench.cpu_per_registration [--seconds 20] [--clients 8]"""
 
@@ -24,7 +24,19 @@ from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
 
 IDLE_SECONDS = 6.0
-DRAIN_SECONDS = 4.0
+DRAIN_SECONDS = 120.0
+
+
+def drain(stack: Stack, idle_rate: float) -> None:
+    """Waits until the stack is back to its idle CPU rate (the consumers have worked off what
+    the load queued), at most DRAIN_SECONDS."""
+    last, began = sum(cpu_seconds(stack).values()), time.perf_counter()
+    while time.perf_counter() - began < DRAIN_SECONDS:
+        time.sleep(1.0)
+        now = sum(cpu_seconds(stack).values())
+        if now - last < idle_rate * 1.5 + 0.05:
+            return
+        last = now
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:
@@ -73,7 +85,7 @@ def main() -> None:
             idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
             latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
             load_elapsed = time.perf_counter() - began
-            time.sleep(DRAIN_SECONDS)  # the fan-out of the last registrations
+            drain(stack, sum(idle.values()))  # the fan-out still queued in the consumers
             elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
     done = len(latencies)
     print(
