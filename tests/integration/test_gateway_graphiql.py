@@ -8,9 +8,7 @@ and the network id it asks for."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ import httpx
 import pytest
 
 from deploy.stack import Stack
+from tests.support.browser import chromium_path
 from tests.support.gateway import lone_gateway, lone_settings
 from tests.support.stack import Client
 
@@ -27,12 +26,7 @@ OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = shutil.which("chromium")
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is missing (.ci/run installs it with apt-get)")
-    pytest.skip("chromium is not installed (apt-get install chromium)")
+    return chromium_path()
 
 
 @pytest.fixture(scope="module")
