@@ -74,7 +74,9 @@ class Notifier:
         # not arrived yet (another topic, no order between them): wait for it, don't drop.
         unheard = set(audience.organization_ids) - {r["organization_id"] for r in found}
         if unheard:
-            raise NotYetKnown(f"organization {', '.join(sorted(unheard))} not registered yet")
+            raise NotYetKnown(
+                f"organization {', '.join(sorted(unheard))} not registered yet", unheard
+            )
         known = {r["_id"] for r in found}
         # operators are not in intake's member events; they have an inbox and no email
         operators = [
