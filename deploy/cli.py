@@ -37,6 +37,9 @@ def run() -> None:
     began = time.monotonic()
 
     def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+        # once: a second SIGTERM (e.g. `timeout` passing its own on) must not cut the
+        # stopping of the stack short and leave processes behind
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)

@@ -58,9 +58,13 @@ class Component:
 
 
 def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM when the runner dies, even by SIGKILL.
+    # Linux: the child is killed when the runner dies, even by SIGKILL. SIGKILL, not SIGTERM:
+    # a service still starting (waiting for a broker that is gone) does not act on SIGTERM
+    # and outlived the runner; every process here is safe to kill (outbox, idempotent
+    # consumers, the store's journaled commits). A runner that stops normally still sends
+    # SIGTERM first (`stop_component`).
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
