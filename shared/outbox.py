@@ -329,12 +329,17 @@ class OutboxRelay:
             self._broker_checked_at = 0.0
         return taken
 
+    async def _ensure_topic(self, topic: str) -> None:
+        if topic not in self._known_topics:
+            await self._admin.ensure_topics([topic])
+            self._known_topics.add(topic)
+
     async def _send(self, event: Document) -> asyncio.Future[Any]:
+        """Hands one event to the producer, its topic made sure of first; answers Kafka's ack
+        to come."""
         token = context.attach(propagate.extract(event.get("trace") or {}))
         try:
-            if event["topic"] not in self._known_topics:
-                await self._admin.ensure_topics([event["topic"]])
-                self._known_topics.add(event["topic"])
+            await self._ensure_topic(event["topic"])
             ack: asyncio.Future[Any] = await self._broker.publish(
                 event["body"].encode(),
                 topic=event["topic"],
@@ -376,18 +381,14 @@ class OutboxRelay:
         return replayed
 
     async def _publish_once(self, event: Document) -> None:
-        if event["topic"] not in self._known_topics:
-            await self._admin.ensure_topics([event["topic"]])
-            self._known_topics.add(event["topic"])
-        await asyncio.wait_for(
-            self._broker.publish(
-                event["body"].encode(),
-                topic=event["topic"],
-                key=event["key"].encode(),
-                headers=event["headers"],
-            ),
-            self._publish_timeout,
-        )
+        """One event sent and acknowledged within the publish timeout (making sure of its
+        topic is not part of that time)."""
+        await self._ensure_topic(event["topic"])
+
+        async def sent_and_acked() -> None:
+            await (await self._send(event))
+
+        await asyncio.wait_for(sent_and_acked(), self._publish_timeout)
 
     async def _publish(self, event: Document) -> None:
         token = context.attach(propagate.extract(event.get("trace") or {}))
