@@ -1,5 +1,5 @@
 """Intake's internal HTTP routes, called by the gateway and the CLI. Thin: parse, call one
-use case of `services/intake/service.py` (reads go to the store), answer. Write routes honour
+use case of `services/intake/service/` (reads go to the store), answer. Write routes honour
 an `Idempotency-Key` header through `WriteOnce` (shared/idempotency.py)."""
 
 from __future__ import annotations

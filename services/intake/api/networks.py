@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 
 from services.intake import domain
 from services.intake.api.common import get_service, get_store
-from services.intake.service import IntakeService, network_view
+from services.intake.service import IntakeService
+from services.intake.service.networks import network_view
 from services.intake.store import IntakeStore
 from services.intake.tokens import token_hash
 from shared.contracts.intake import CreatedNetwork, NetworkView, TokenHolder
