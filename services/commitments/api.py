@@ -190,22 +190,27 @@ async def health_history(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     tracker: Tracker = Depends(get_tracker),
-) -> list[dict[str, Any]]:
+) -> list[c.HealthPoint]:
     await tracker.existing(partnership_id)
     points = await tracker.health_history(partnership_id, since, until)
-    return [{k: v for k, v in d.items() if k in ("at", "score", "label", "parts")} for d in points]
+    return [c.HealthPoint.model_validate(d) for d in points]
 
 
 @router.get("/health-trends")
-async def health_trends(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+async def health_trends(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> Batch[c.HealthTrend]:
     found = await tracker.store.partnerships_by_ids(batch_ids(ids))
-    return {"items": await tracker.trends(found)}
+    return Batch[c.HealthTrend](items=await tracker.trends(found))
 
 
 @router.get("/health-warnings")
-async def health_warnings(ids: Ids, tracker: Tracker = Depends(get_tracker)) -> dict[str, Any]:
+async def health_warnings(
+    ids: Ids, tracker: Tracker = Depends(get_tracker)
+) -> Batch[list[c.HealthWarningView]]:
     found = await tracker.store.health_warnings(batch_ids(ids))
-    return {"items": {pid: [view(w) for w in ws] for pid, ws in found.items()}}
+    views = {
+        pid: [c.HealthWarningView.model_validate(view(w)) for w in ws] for pid, ws in found.items()
+    }
+    return Batch(items=views)
 
 
 @router.post("/partnerships/{partnership_id}/check-ins", response_model=c.CheckInView)

@@ -190,6 +190,27 @@ class PartnershipHealth(Payload):
     parts: list[HealthPart] = []
 
 
+class HealthPoint(PartnershipHealth):
+    """A partnership's health from `at` until the next point (its health history)."""
+
+    at: datetime
+
+
+class HealthWarningView(Payload):
+    """An early warning as it was given (`partnership.health_warning`) and kept."""
+
+    id: str
+    partnership_id: str
+    at: datetime
+    reason: HealthWarningReason
+    crossing: str
+    score: float
+    previous_score: float
+    part: HealthPart
+    part_previous_score: float
+    summary: str
+
+
 class PartnershipView(Payload):
     id: str
     network_id: str

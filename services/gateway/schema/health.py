@@ -13,6 +13,7 @@ import strawberry
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import HealthTrend, HealthWarningReason
 from services.gateway.schema.mapping import build_all
+from shared import contracts as c
 
 if TYPE_CHECKING:
     from services.gateway.schema.partnership_types import HealthPart
@@ -70,7 +71,7 @@ class HealthOverTime:
         found = await info.context.clients.commitments.get(
             f"/partnerships/{self.id}/health-history", params
         )
-        return build_all(HealthPoint, found)
+        return build_all(HealthPoint, [c.HealthPoint.model_validate(p) for p in found])
 
     @strawberry.field(
         description="Health now against three check-in periods ago (or since formation): "
@@ -85,4 +86,4 @@ class HealthOverTime:
     async def health_warnings(self, info: Info) -> list[HealthWarning]:
         loader = info.context.loaders.batch("commitments", "/health-warnings", default=[])
         found: list[dict[str, Any]] = await loader.load(str(self.id))
-        return build_all(HealthWarning, found)
+        return build_all(HealthWarning, [c.HealthWarningView.model_validate(w) for w in found])
