@@ -1,5 +1,5 @@
 """PyMongo's async client (the successor of Motor), transactions under MongoDB's retry
-contract, and index creation at start-up."""
+contract, index creation at start-up, and the versioned write of a read model."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from tenacity import (
@@ -25,6 +26,7 @@ from shared.settings import Settings
 
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
+Collection = AsyncCollection[Document]
 Session = AsyncClientSession
 IndexSpec = Mapping[str, Sequence[IndexModel]]
 T = TypeVar("T")
@@ -46,6 +48,21 @@ async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
     for collection, models in indexes.items():
         if models:
             await db[collection].create_indexes(list(models))
+
+
+async def save_newest(collection: Collection, key: str, body: Document, session: Session) -> bool:
+    """Keeps the newest version of a document another service owns (a read model fed by its
+    events): `body`, with its `version`, replaces an older one or is inserted; an older event
+    arriving late changes nothing. Answers whether it was written."""
+    result = await collection.update_one(
+        {"_id": key, "version": {"$lt": body["version"]}}, {"$set": body}, session=session
+    )
+    if result.matched_count:
+        return True
+    if await collection.find_one({"_id": key}, {"_id": 1}, session=session):
+        return False
+    await collection.insert_one({"_id": key, **body}, session=session)
+    return True
 
 
 def has_label(exc: BaseException, label: str) -> bool:

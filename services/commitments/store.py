@@ -14,7 +14,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from services.commitments.domain.records import NOT_CLOSED
 from shared.contracts import OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
-from shared.mongo import Database, Document, IndexSpec, Session
+from shared.mongo import Database, Document, IndexSpec, Session, save_newest
 
 # Everything recorded in a partnership lives in one of these, keyed by `partnership_id`.
 CHILDREN = ("commitments", "check_ins", "milestones", "contributions", "feedback")
@@ -60,15 +60,7 @@ class CommitmentStore:
             "availability": [w.model_dump() for w in profile.availability],
             "archived": profile.archived,
         }
-        existing = await self._profiles.find_one({"_id": profile.organization_id}, session=session)
-        if existing is None:
-            await self._profiles.insert_one(
-                {"_id": profile.organization_id, **body}, session=session
-            )
-        elif existing["version"] < profile.version:
-            await self._profiles.update_one(
-                {"_id": profile.organization_id}, {"$set": body}, session=session
-            )
+        await save_newest(self._profiles, profile.organization_id, body, session)
 
     async def profiles_of(
         self, ids: list[str], session: Session | None = None

@@ -4,13 +4,11 @@ module that touches them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
-from shared.contracts import LinkStatus, NeedProfile, NetworkLink, OrganizationProfile, Payload
+from shared.contracts import LinkStatus, NeedProfile, NetworkLink, OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
-from shared.mongo import Database, Document, IndexSpec, Session
+from shared.mongo import Database, Document, IndexSpec, Session, save_newest
 
 INDEXES: IndexSpec = {
     "profiles": [IndexModel([("network_id", ASCENDING)])],
@@ -31,32 +29,18 @@ class MatchingStore:
         self._matches = db["matches"]
         self._links = db["network_links"]
 
-    async def _save_versioned(
-        self, collection: Any, key: str, model: Payload, version: int, session: Session
-    ) -> bool:
-        """Keeps the newest version; an older event arriving late changes nothing."""
-        body = model.model_dump(mode="json")
-        result = await collection.update_one(
-            {"_id": key, "version": {"$lt": version}}, {"$set": body}, session=session
-        )
-        if result.matched_count:
-            return True
-        if await collection.find_one({"_id": key}, session=session):
-            return False
-        await collection.insert_one({"_id": key, **body}, session=session)
-        return True
-
     async def save_profile(self, profile: OrganizationProfile, session: Session) -> bool:
-        return await self._save_versioned(
-            self._profiles, profile.organization_id, profile, profile.version, session
-        )
+        """Keeps the newest version; an older event arriving late changes nothing."""
+        body = profile.model_dump(mode="json")
+        return await save_newest(self._profiles, profile.organization_id, body, session)
 
     async def save_need(self, need: NeedProfile, session: Session) -> bool:
-        return await self._save_versioned(self._needs, need.need_id, need, need.version, session)
+        body = need.model_dump(mode="json")
+        return await save_newest(self._needs, need.need_id, body, session)
 
     async def save_link(self, link: NetworkLink, session: Session) -> bool:
         """The newest state of a link between networks; a late older event changes nothing."""
-        return await self._save_versioned(self._links, link.link_id, link, link.version, session)
+        return await save_newest(self._links, link.link_id, link.model_dump(mode="json"), session)
 
     async def active_links(self) -> list[NetworkLink]:
         found = await self._links.find({"status": LinkStatus.ACTIVE.value}).to_list()
