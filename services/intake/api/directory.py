@@ -10,23 +10,18 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
 
-from services.intake.api.common import get_service
+from services.intake.api.common import ImportBody, again_if_raced, get_service
 from services.intake.domain.hsds import ParsedDirectory
 from services.intake.service import IntakeService
-from services.intake.store import StaleWrite
 from shared.contracts.intake import DirectoryExport, DirectoryImport
-from shared.contracts.text import TextInput
-from shared.idempotency import ConcurrentWrite, WriteOnce
+from shared.idempotency import WriteOnce
 
 router = APIRouter()
 log = logging.getLogger(__name__)
-ATTEMPTS = 3
 
 
-class DirectoryBody(TextInput):
-    network_id: str = Field(min_length=1, max_length=200)
+class DirectoryBody(ImportBody):
     file: str
 
 
@@ -56,13 +51,9 @@ async def import_once(
     concurrent import of the same directory registered it first (ConcurrentWrite): the run
     after it finds those organizations and leaves them as they are."""
     request = {"network_id": network_id, "sha256": parsed.sha256}
-    for attempt in range(ATTEMPTS):
-        try:
-            return await once(request, lambda a: service.import_directory(network_id, parsed, a))
-        except (StaleWrite, ConcurrentWrite):
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return await again_if_raced(
+        lambda: once(request, lambda a: service.import_directory(network_id, parsed, a))
+    )
 
 
 @router.get("/directory/export", response_model=DirectoryExport)

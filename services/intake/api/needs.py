@@ -8,19 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import EdgePage, get_service, get_store, page
+from services.intake.api.common import EdgePage, again_if_raced, get_service, get_store, page
 from services.intake.service import IntakeService
-from services.intake.store import IntakeStore, StaleWrite
+from services.intake.store import IntakeStore
 from shared.contracts import NeedProfile
 from shared.contracts.intake import NeedAnswer
 from shared.contracts.page import Edge, Page
 from shared.contracts.text import TextInput
 from shared.errors import not_found
-from shared.idempotency import ConcurrentWrite, WriteOnce
+from shared.idempotency import WriteOnce
 from shared.mongo import Document
 
 router = APIRouter()
-ATTEMPTS = 3  # a concurrent report of the same need: read again and merge
 
 
 class NeedBody(TextInput):
@@ -38,12 +37,10 @@ async def report_need(
     service: IntakeService = Depends(get_service),
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    for _ in range(ATTEMPTS - 1):
-        try:
-            return await once(body, lambda a: service.report_need(body.input, body.reported_by, a))
-        except (StaleWrite, ConcurrentWrite):  # read again: now it strengthens
-            continue
-    return await once(body, lambda a: service.report_need(body.input, body.reported_by, a))
+    # a concurrent report of the same need won: read again, and now it strengthens
+    return await again_if_raced(
+        lambda: once(body, lambda a: service.report_need(body.input, body.reported_by, a))
+    )
 
 
 @router.get("/needs", response_model=Page[Edge[NeedProfile]])

@@ -9,24 +9,20 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
 
-from services.intake.api.common import get_service
+from services.intake.api.common import ImportBody, again_if_raced, get_service
 from services.intake.domain import ParsedSurvey
 from services.intake.service import IntakeService
 from services.intake.store import StaleWrite
 from shared.contracts.intake import SurveyImport
-from shared.contracts.text import TextInput
 from shared.idempotency import ConcurrentWrite, WriteOnce
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
 log = logging.getLogger(__name__)
-ATTEMPTS = 3
 
 
-class SurveyBody(TextInput):
-    network_id: str = Field(min_length=1, max_length=200)
+class SurveyBody(ImportBody):
     csv: str
 
 
@@ -55,14 +51,12 @@ async def import_once(
     """The import once; again when a need changed meanwhile (StaleWrite); the first answer
     when a concurrent import of the same file committed first."""
     request = {"network_id": network_id, "sha256": parsed.sha256}
-    for attempt in range(ATTEMPTS):
-        try:
-            return await once(request, lambda a: service.import_survey(network_id, parsed, a))
-        except StaleWrite:
-            if attempt == ATTEMPTS - 1:
-                raise
-        except ConcurrentWrite:
-            if (first := await service.first_import(network_id, parsed.sha256)) is None:
-                raise
-            return first
-    raise AssertionError("unreachable")
+    try:
+        return await again_if_raced(
+            lambda: once(request, lambda a: service.import_survey(network_id, parsed, a)),
+            (StaleWrite,),
+        )
+    except ConcurrentWrite:
+        if (first := await service.first_import(network_id, parsed.sha256)) is None:
+            raise
+        return first
