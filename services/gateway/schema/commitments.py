@@ -37,7 +37,12 @@ from services.gateway.schema.partnership_types import (
     Partnership,
     partnerships_of,
 )
-from services.gateway.schema.relay import Connection, check_page_size, connection_of, page_by_id
+from services.gateway.schema.relay import (
+    Connection,
+    connection_of,
+    network_page_params,
+    page_by_id,
+)
 from shared import contracts as c
 from shared.contracts.page import Page
 from shared.errors import AppError, ErrorCode, not_found
@@ -182,11 +187,8 @@ class CommitmentsQuery:
             mine = await partnerships_of(info, caller.organization_id or "")
             items = [p for p in mine if status is None or p.status is status]
             return page_by_id(items, first, after)
-        params: Doc = {"network_id": network_id, "first": check_page_size(first)}
-        if status is not None:
-            params["status"] = status.value
-        if after:
-            params["after"] = after
+        status_value = status.value if status else None
+        params = network_page_params(network_id, first, status=status_value, after=after)
         found = await info.context.clients.commitments.get("/partnerships", params)
         page = Page[c.PartnershipView].model_validate(found)
         return connection_of(page, lambda p: build(Partnership, p), after)

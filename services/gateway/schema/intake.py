@@ -21,6 +21,7 @@ from services.gateway.schema.relay import (
     Connection,
     check_page_size,
     connection_of,
+    network_page_params,
     page_by_id,
 )
 from shared import contracts
@@ -248,14 +249,14 @@ class IntakeQuery:
     ) -> Connection[Organization]:
         caller = await info.context.caller()
         require_network(caller, network_id, "network", network_id)
-        params = {"network_id": network_id, "first": check_page_size(first)}
-        optional = {
-            "focus_area": focus_area,
-            "resource_kind": resource_kind.value if resource_kind else None,
-            "search": search,
-            "after": after,
-        }
-        params.update({k: v for k, v in optional.items() if v})
+        params = network_page_params(
+            network_id,
+            first,
+            focus_area=focus_area,
+            resource_kind=resource_kind.value if resource_kind else None,
+            search=search,
+            after=after,
+        )
         found = await info.context.clients.intake.get("/organizations", params)
         page = Page[Edge[contracts.OrganizationProfile]].model_validate(found)
         return connection_of(page, organization_of, after)

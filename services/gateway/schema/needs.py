@@ -16,7 +16,7 @@ from services.gateway.schema.intake_mutations import intake_write, operator_impo
 from services.gateway.schema.mapping import build
 from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
-from services.gateway.schema.relay import Connection, check_page_size, connection_of
+from services.gateway.schema.relay import Connection, connection_of, network_page_params
 from shared import contracts
 from shared.contracts.page import Edge, Page
 
@@ -131,9 +131,9 @@ class NeedsQuery:
     ) -> Connection[Need]:
         caller = await info.context.caller()
         require_network(caller, network_id, "network", network_id)
-        params: dict[str, Any] = {"network_id": network_id, "first": check_page_size(first)}
-        optional = {"focus_area": focus_area, "area": area, "after": after}
-        params.update({k: v for k, v in optional.items() if v})
+        params = network_page_params(
+            network_id, first, focus_area=focus_area, area=area, after=after
+        )
         found = await info.context.clients.intake.get("/needs", params)
         page = Page[Edge[contracts.NeedProfile]].model_validate(found)
         return connection_of(page, need_of, after)
