@@ -2,7 +2,7 @@
 record was made, so `commonweave traces <id>` shows a trace's log lines beside its spans.
 
     {"time": "2026-12-02T01:52:21.123456+00:00", "level": "WARNING", "service": "intake",
-     "logger": "services.intake.service", "message": "...", "trace_id": "4bf9...",
+     "logger": "services.intake.service.surveys", "message": "...", "trace_id": "4bf9...",
      "span_id": "00f0..."}
 
 `trace_id` and `span_id` are absent outside a span; `exception` holds a traceback. Fields given
