@@ -157,12 +157,9 @@ class PartnershipHealthChanged(Payload):
     parts: list[HealthPart] = []
 
 
-class PartnershipHealthWarning(Payload):
-    """Early warning (partnership.health_warning): health fell at two check-in period ends in a
-    row (`declining`) or crossed into "at risk" (`at_risk`). One per crossing: its event id
-    follows from the partnership and the crossing's key."""
+class HealthWarningFacts(Payload):
+    """What an early warning says, in its event and as it is kept."""
 
-    partnership: PartnershipRef
     reason: str
     crossing: str
     score: float
@@ -170,6 +167,14 @@ class PartnershipHealthWarning(Payload):
     part: HealthPart
     part_previous_score: float
     summary: str
+
+
+class PartnershipHealthWarning(HealthWarningFacts):
+    """Early warning (partnership.health_warning): health fell at two check-in period ends in a
+    row (`declining`) or crossed into "at risk" (`at_risk`). One per crossing: its event id
+    follows from the partnership and the crossing's key."""
+
+    partnership: PartnershipRef
 
 
 class OrganizationReliabilityChanged(Payload):
@@ -196,19 +201,12 @@ class HealthPoint(PartnershipHealth):
     at: datetime
 
 
-class HealthWarningView(Payload):
+class HealthWarningView(HealthWarningFacts):
     """An early warning as it was given (`partnership.health_warning`) and kept."""
 
     id: str
     partnership_id: str
     at: datetime
-    reason: HealthWarningReason
-    crossing: str
-    score: float
-    previous_score: float
-    part: HealthPart
-    part_previous_score: float
-    summary: str
 
 
 class PartnershipView(Payload):
