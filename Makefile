@@ -29,7 +29,7 @@ lint: env
 	$(VENV)/bin/mypy
 
 test: lint
-	$(VENV)/bin/pytest -q --durations=15
+	$(VENV)/bin/pytest -q --durations=15 -n 2 --dist loadfile
 
 unit: env
 	$(VENV)/bin/pytest -q tests/unit

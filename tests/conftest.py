@@ -11,6 +11,29 @@ import pytest
 from deploy.stack import Stack
 from tests.support.stack import Client, create_network, stack_settings
 
+# The longest modules (most start stacks of their own) go first: `make test` runs the suite
+# on two workers (pytest-xdist, a module at a time), and a long module handed out last would
+# leave one worker running it alone. The order within a module stays as written.
+LONGEST_FIRST = (
+    "test_scale_out.py",
+    "test_process_kills.py",
+    "test_transactions.py",
+    "test_notifications_preferences.py",
+    "test_gateway_resilience.py",
+    "test_notifications_channels.py",
+    "test_outbox_fault.py",
+    "test_readiness.py",
+    "test_metrics.py",
+    "test_commitments_health_warning.py",
+    "test_commitments_quarter.py",
+    "test_stack_startup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
