@@ -19,6 +19,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http import process_result as default_process_result
 from strawberry.types import ExecutionResult
 
+from services.gateway.admission import Admission
 from services.gateway.body_limit import BodyLimit
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
@@ -95,6 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
         ),
     )
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
+    # Added last, so it runs first: a refused request's body is not even read.
+    app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

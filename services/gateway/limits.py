@@ -12,9 +12,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import BREAK, DocumentNode, FieldNode, Visitor, visit
@@ -30,7 +29,6 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.types.graphql import OperationType
 
 from shared.errors import AppError, ErrorCode
 from shared.settings import Settings
@@ -195,63 +193,6 @@ def introspection_allowed(settings: Settings) -> bool:
 ExtensionFactory = Callable[[], SchemaExtension]
 
 
-@dataclass
-class InFlight:
-    """Operations this gateway process is executing now, and how many it admits at once.
-
-    The admitted number adapts to what the stack behind can carry (additive increase,
-    multiplicative decrease, as TCP's congestion window does): an operation that took
-    longer than `target_seconds` shrinks it by a tenth, a quicker one grows it by a step
-    of 1/limit, between 1 and `ceiling`. Under overload the stack's latency rises, the
-    limit falls, and what does not fit is refused at once, long before the services'
-    deadlines, so nothing queues into a timeout and then commits unseen."""
-
-    ceiling: int
-    target_seconds: float = 1.0
-    count: int = 0
-    limit: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.limit = self.limit or float(self.ceiling)
-
-    def admit(self) -> bool:
-        if self.count >= max(1, int(self.limit)):
-            return False
-        self.count += 1
-        return True
-
-    def done(self, seconds: float) -> None:
-        self.count -= 1
-        if seconds > self.target_seconds:
-            self.limit = max(1.0, self.limit * 0.9)
-        else:
-            self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
-
-
-class LoadShedding(SchemaExtension):
-    """Under overload, refuses at once (UNAVAILABLE, retryable) rather than queueing operations
-    into timeouts, where a write may land after its caller was told it failed."""
-
-    def __init__(self, in_flight: InFlight) -> None:
-        self.in_flight = in_flight
-
-    def on_execute(self) -> Iterator[None]:
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-            yield  # long-lived by design: not what overload is made of
-            return
-        if not self.in_flight.admit():
-            raise AppError(
-                ErrorCode.UNAVAILABLE,
-                "the gateway is at capacity; retry shortly",
-                details={"retryable": True},
-            )
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.in_flight.done(time.perf_counter() - began)
-
-
 def limit_extensions(
     settings: Settings, rate_storage: Storage | None = None
 ) -> list[ExtensionFactory]:
@@ -263,7 +204,6 @@ def limit_extensions(
         settings.gateway_rate_burst,
         rate_storage if rate_storage is not None else MemoryStorage(),
     )
-    in_flight = InFlight(settings.gateway_max_in_flight, settings.gateway_target_latency_seconds)
     # The depth and alias rules are built once: a rule class made per request would make
     # every request's rules new, and the validation cache (schema/__init__.py) would miss.
     rules = [
@@ -274,7 +214,6 @@ def limit_extensions(
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.gateway_max_tokens),
         lambda: RateLimit(limiter),
-        lambda: LoadShedding(in_flight),
     ]
     if introspection_allowed(settings):
         factories.append(AuthenticatedIntrospection)

@@ -9,14 +9,15 @@ import contextvars
 import time
 from typing import Any
 
+import httpx
 import pytest
 from graphql import parse
 from limits.storage import MemoryStorage, MongoDBStorage
+from starlette.types import Receive, Scope, Send
 
+from services.gateway.admission import Admission, InFlight
 from services.gateway.limits import (
     STORE_RETRY_SECONDS,
-    InFlight,
-    LoadShedding,
     SharedRateLimiter,
     asks_for_introspection,
 )
@@ -167,19 +168,32 @@ def test_what_counts_as_introspection(query: str, introspects: bool) -> None:
     assert asks_for_introspection(parse(query)) is introspects
 
 
-async def test_operations_beyond_the_in_flight_limit_are_refused_at_once() -> None:
-    schema = build_schema(settings(gateway_max_in_flight=2))
-    extensions = [factory() for factory in schema.extensions]  # type: ignore[operator]
-    [shedding] = [e for e in extensions if isinstance(e, LoadShedding)]
-    shedding.in_flight.count = 2  # as if two operations were executing now
-    # refused before anything runs (how fast is measured by `make drills`, not timed here)
-    result = await schema.execute("{ __typename }")
-    [error] = shape_errors(result.errors) or []
-    assert error.extensions == {"code": "UNAVAILABLE", "retryable": True}
+async def test_requests_beyond_the_in_flight_limit_are_refused_before_they_are_read() -> None:
+    served: list[bytes] = []
 
-    shedding.in_flight.count = 1  # one slot free again: executed, and the slot given back
-    assert not (await schema.execute("{ __typename }")).errors
-    assert shedding.in_flight.count == 1
+    async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
+        served.append((await receive())["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    in_flight = InFlight(ceiling=2)
+    app = Admission(graphql, in_flight)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        in_flight.count = 2  # as if two requests were being served now
+        refused = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert refused.json()["errors"][0]["extensions"] == {
+            "code": "UNAVAILABLE",
+            "retryable": True,
+        }
+        assert refused.headers["retry-after"] == "1"
+        assert served == []  # refused before its body was read
+        assert (await client.get("/graphql")).status_code == 200  # GraphiQL is not counted
+
+        in_flight.count = 1  # one slot free again: served, and the slot given back
+        assert (await client.post("/graphql", json={"query": "{ a }"})).json() == {}
+        assert in_flight.count == 1
+        assert len(served) == 2
 
 
 def test_slow_operations_shrink_the_admitted_number_and_quick_ones_grow_it_back() -> None:
