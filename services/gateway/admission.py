@@ -21,19 +21,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import ErrorCode
 from shared.settings import Settings
+from shared.telemetry import current_trace_id
 
-REFUSAL = json.dumps(
-    {
-        "data": None,
-        "errors": [
-            {
-                "message": "the gateway is at capacity; retry shortly with the same "
-                "Idempotency-Key",
-                "extensions": {"code": ErrorCode.UNAVAILABLE.value, "retryable": True},
-            }
-        ],
-    }
-).encode()
+REFUSAL = {
+    "message": "the gateway is at capacity; retry shortly with the same Idempotency-Key",
+    "extensions": {"code": ErrorCode.UNAVAILABLE.value, "retryable": True},
+}
 
 
 @dataclass
@@ -93,12 +86,15 @@ class Admission:
 
 
 async def refuse(send: Send) -> None:
+    body = json.dumps(
+        {"data": None, "errors": [REFUSAL], "extensions": {"traceId": current_trace_id()}}
+    ).encode()
     # HTTP 200 like every other GraphQL error answer of this gateway, so clients read one
     # shape; `Retry-After` for those that look at headers.
     headers = [
         (b"content-type", b"application/json"),
-        (b"content-length", str(len(REFUSAL)).encode()),
+        (b"content-length", str(len(body)).encode()),
         (b"retry-after", b"1"),
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": REFUSAL})
+    await send({"type": "http.response.body", "body": body})

@@ -8,7 +8,10 @@ operator's rate limit is not what refuses them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -138,8 +141,20 @@ def twice_capacity(name: str, options: Options) -> tuple[Row, list[str]]:
         offer.counter = 1_000_000  # names apart from the capacity run's
         rate = 2 * capacity
         began = time.monotonic()
+        prober = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.drills.prober",
+                drill.stack.graphql_url,
+                str(options.outage),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         asyncio.run(run_open(offer, rate, options.outage))
         span = time.monotonic() - began
+        probed = json.loads(prober.communicate()[0])
         accepted = len(offer.outcome.accepted)
         drill.note(
             f"offered {rate:.1f}/s for {options.outage:.0f} s: {accepted} accepted "
@@ -149,6 +164,14 @@ def twice_capacity(name: str, options: Options) -> tuple[Row, list[str]]:
             f"{percentile(offer.refusals, 0.99) * 1000:.0f} ms; accepted after p50 "
             f"{percentile(offer.answered, 0.5):.1f} s, p99 {percentile(offer.answered, 0.99):.1f} s"
             + (f", mean {statistics.mean(offer.answered):.1f} s" if offer.answered else "")
+        )
+        drill.note(
+            "an observer in a process of its own (tests/drills/prober.py), one request at a "
+            f"time: {len(probed['refused'])} refused in p50 "
+            f"{percentile(probed['refused'], 0.5) * 1000:.0f} ms, p99 "
+            f"{percentile(probed['refused'], 0.99) * 1000:.0f} ms; {len(probed['served'])} "
+            f"served in p50 {percentile(probed['served'], 0.5) * 1000:.0f} ms (the load "
+            "generator's own figures above include its event loop's lag)"
         )
         row = audit(drill, offer.outcome)
         stored = written(drill.stack, offer.outcome.network_ids)
