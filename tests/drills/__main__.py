@@ -24,7 +24,7 @@ import time
 
 from rich.table import Table
 
-from tests.drills import faults, overload, replicas, security
+from tests.drills import faults, fuzzing, overload, replicas, security
 from tests.drills.harness import DrillRun, Options, console, fault_drill
 
 DRILLS: dict[str, DrillRun] = {
@@ -47,7 +47,7 @@ DRILLS: dict[str, DrillRun] = {
     "twice-capacity": overload.twice_capacity,
     "isolation-matrix": security.isolation,
     "roles-matrix": security.roles,
-    "fuzz": security.fuzz,
+    "fuzz": fuzzing.fuzz,
     "webhook-replay": security.webhook_replay,
     "rate-limit": security.rate_limit,
 }

@@ -42,7 +42,7 @@ class Options:
     settle: float = 120.0
     outage: float = 60.0  # Kafka unreachable, and the overload
     fuzz_cases: int = 10_000
-    fuzz_budget: float = 300.0  # seconds of fuzzing at most
+    fuzz_budget: float = 900.0  # seconds of fuzzing at most (room for 10,000 on a busy machine)
     settle_cap: float = 900.0  # seconds the audit waits for a backlog at most
     keep: bool = False  # keep each drill's data directory (logs, traces, the store)
 
