@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.support.stack import free_port
 
 PARTITIONS = 4  # an even count: each of two replicas gets half of every topic's partitions
 CONSUMERS = ("matching", "commitments", "notifications")
+BACK_WITHIN = 120.0  # seconds the runner has to start the killed replicas again
 SECOND = "-2"  # a second replica's component name: its service's, with this after it
 # what each replica handled, from its spans: (service, span kind, span name)
 WORK = [("intake", "SERVER", "POST /organizations")]
@@ -62,9 +64,21 @@ def second_replicas(stack: Stack) -> list[str]:
 
 
 def kill_a_replica_of_each_consumer(drill: Drill) -> None:
-    for service in CONSUMERS:
-        signal_component(drill.stack, service + SECOND, signal.SIGKILL)
+    """SIGKILL to the second replica of each consumer service; returns once the runner has
+    started them again and they are ready (their groups have them as members again), or
+    after BACK_WITHIN seconds."""
+    stack = drill.stack
+    killed = [stack.components[service + SECOND] for service in CONSUMERS]
+    for replica in killed:
+        signal_component(stack, replica.name, signal.SIGKILL)
     drill.note(f"SIGKILL to the second replica of {', '.join(CONSUMERS)}")
+    began = time.monotonic()
+    while time.monotonic() - began < BACK_WITHIN:
+        if all(replica.restarts and stack._is_ready(replica) for replica in killed):
+            drill.note(f"all three started again and ready {time.monotonic() - began:.1f} s later")
+            return
+        time.sleep(0.5)
+    drill.note(f"not all started again and ready within {BACK_WITHIN:.0f} s")
 
 
 def handled(trace_file: Path, kind: str, name: str) -> int:
@@ -94,6 +108,4 @@ def two_replicas(name: str, options: Options) -> tuple[Row, list[str]]:
             first, second = (handled(d / f"{service}.jsonl", kind, span) for d in dirs)
             shares.append(f"{service} {first} + {second}")
         drill.note(f"handled by the first + the second replica: {', '.join(shares)}")
-        again = {s: len(drill.stack.components[s + SECOND].restarts) for s in CONSUMERS}
-        drill.note(f"second replicas started again by the runner: {again}")
         return row, drill.notes
