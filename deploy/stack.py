@@ -54,6 +54,9 @@ class Component:
     nice: int = 0
     process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)  # monotonic times
+    # COMMONWEAVE_* variables over the stack's settings for this process only (another
+    # replica of a service: its port; tests/drills/replicas.py)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -210,11 +213,11 @@ class Stack:
                     "with the COMMONWEAVE_* settings"
                 )
         try:
-            # The servers first, one by one; then the services together (they only need the
-            # servers), which halves start-up time.
+            # The servers first, one by one; then the services (and any replicas added to
+            # `components`) together: they only need the servers, which halves start-up time.
             for name in ("broker", "mongo"):
                 self.start_component(name)
-            self.start_components(list(SERVICES))
+            self.start_components([n for n in self.components if n not in ("broker", "mongo")])
         except BaseException:
             self.stop()
             raise
@@ -244,7 +247,8 @@ class Stack:
 
     def _launch(self, component: Component) -> None:
         log = component.log_path.open("ab")
-        env = {**os.environ, **settings_env(self.settings), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **settings_env(self.settings), **component.env}
+        env["PYTHONUNBUFFERED"] = "1"
         argv = component.argv
         if component.name == "broker":
             # The embedded broker keeps nothing across a restart: a fresh cluster id says so,

@@ -4,6 +4,7 @@ every consumer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import suppress
 
@@ -47,21 +48,23 @@ async def ensure_topics(settings: Settings, topics: list[str]) -> None:
 
 
 class BrokerAdmin:
-    """What the outbox relay asks of the broker besides publishing, over one admin client kept
-    open (the relay asks for the cluster id every few seconds; a client per question cost a
-    connection and a metadata round trip each time). Any failure drops the client, and the
-    next question opens a new one."""
+    """What the outbox relay and the consumer ask of the broker besides publishing, over one
+    admin client kept open (both ask for the cluster id every few seconds; a client per
+    question cost a connection and a metadata round trip each time). Any failure drops the
+    client, and the next question opens a new one."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: AIOKafkaAdminClient | None = None
+        self._opening = asyncio.Lock()  # two tasks asking at once open one client
 
     async def _admin(self) -> AIOKafkaAdminClient:
-        if self._client is None:
-            client = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
-            await client.start()
-            self._client = client
-        return self._client
+        async with self._opening:
+            if self._client is None:
+                client = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+                await client.start()
+                self._client = client
+            return self._client
 
     async def _drop(self) -> None:
         client, self._client = self._client, None

@@ -9,7 +9,10 @@
   have no order between them) is parked and retried with backoff until its prerequisite has
   arrived (`NotYetKnown`), never dropped;
 - a service is one Kafka consumer group over all its topics: one join at start-up, and its
-  replicas share the partitions. `joined` is set once the group has assigned partitions.
+  replicas share the partitions. `joined` is set once the group has assigned partitions;
+- a broker that lost its log (a new cluster id: the embedded one, restarted) gets its events
+  again from the outbox relays, at new offsets: `follow_broker` then reads every assigned
+  partition from the beginning, rather than going on from positions in the old log.
 """
 
 from __future__ import annotations
@@ -132,6 +135,7 @@ class EventConsumer:
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
+        self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
 
     @property
     def topics(self) -> list[str]:
@@ -168,7 +172,43 @@ class EventConsumer:
             title=f"{self.group}:events",
         )
         subscriber(on_message)
+        self._subscriber = subscriber
         self.metrics.observe_lag(lambda: [subscriber.consumer] if subscriber.consumer else [])
+
+    async def follow_broker(
+        self, cluster_id: Callable[[], Awaitable[str]], every: float = 3.0
+    ) -> None:
+        """Asks the broker's cluster id every `every` seconds (a background task of the
+        service); when it changes, the broker lost its log, and the consumer's positions (and
+        any records fetched from them) belong to the old one. The group's rejoin would reset
+        them from the new broker's committed offsets (none: the earliest) once the broker
+        refuses the old member, but a fetch from a stale position meanwhile would skip events
+        the relays' replay put below it: every assigned partition is read from the beginning
+        now. What was processed already is dropped by its recorded id."""
+        if self._subscriber is None:  # nothing consumed here
+            return
+        known: str | None = None
+        while True:
+            try:
+                current = await cluster_id()
+                if known is not None and current != known:
+                    await self._rewind(f"cluster {current}, was {known}")
+                known = current
+            except Exception as exc:  # the broker is away: asked again, `known` kept
+                log.debug("%s: cluster id not known (%r)", self.group, exc)
+            await asyncio.sleep(every)
+
+    async def _rewind(self, why: str) -> None:
+        consumer = self._subscriber.consumer
+        assigned = consumer.assignment() if consumer is not None else set()
+        if assigned:
+            await consumer.seek_to_beginning(*assigned)
+        log.warning(
+            "%s: the broker lost its log (%s); %d assigned partitions read from the beginning",
+            self.group,
+            why,
+            len(assigned),
+        )
 
     async def process(self, delivery: Delivery, parked: Document | None = None) -> None:
         model, handler = self._routes[delivery.topic]

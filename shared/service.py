@@ -110,6 +110,9 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         tasks = [
             asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay"),
             asyncio.create_task(runtime.consumer.retry_parked(), name=f"{runtime.name}-parked"),
+            asyncio.create_task(
+                runtime.consumer.follow_broker(admin.cluster_id), name=f"{runtime.name}-broker"
+            ),
         ]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
         try:

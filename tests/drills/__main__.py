@@ -24,7 +24,7 @@ import time
 
 from rich.table import Table
 
-from tests.drills import faults, overload, security
+from tests.drills import faults, fuzzing, overload, replicas, security
 from tests.drills.harness import DrillRun, Options, console, fault_drill
 
 DRILLS: dict[str, DrillRun] = {
@@ -43,10 +43,11 @@ DRILLS: dict[str, DrillRun] = {
     "relay-killed-before-publish": fault_drill(faults.relay_killed_before_publish, proxy=True),
     "poison-every-topic": fault_drill(faults.poison_every_topic),
     "sigterm-during-load": fault_drill(faults.kill("matching", signal.SIGTERM)),
+    "two-replicas": replicas.two_replicas,
     "twice-capacity": overload.twice_capacity,
     "isolation-matrix": security.isolation,
     "roles-matrix": security.roles,
-    "fuzz": security.fuzz,
+    "fuzz": fuzzing.fuzz,
     "webhook-replay": security.webhook_replay,
     "rate-limit": security.rate_limit,
 }

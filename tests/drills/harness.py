@@ -42,7 +42,7 @@ class Options:
     settle: float = 120.0
     outage: float = 60.0  # Kafka unreachable, and the overload
     fuzz_cases: int = 10_000
-    fuzz_budget: float = 300.0  # seconds of fuzzing at most
+    fuzz_budget: float = 900.0  # seconds of fuzzing at most (room for 10,000 on a busy machine)
     settle_cap: float = 900.0  # seconds the audit waits for a backlog at most
     keep: bool = False  # keep each drill's data directory (logs, traces, the store)
 
@@ -59,6 +59,7 @@ class Drill:
     notes: list[str] = field(default_factory=list)
     restored_at: float | None = None  # monotonic: when a fault of some duration ended
     settled_after: float = 0.0  # seconds the audit waited for the effects
+    gateways: list[str] = field(default_factory=list)  # GraphQL URLs: the load takes turns
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -76,14 +77,23 @@ class Outcome:
 
 
 Fault = Callable[[Drill], None]
+# Adds components to a stack before it starts (more replicas); answers the GraphQL URLs of
+# gateways it added
+Prepare = Callable[[Stack], list[str]]
 
 
 @contextmanager
 def supervised_stack(
-    name: str, options: Options, *, proxy: bool = False, **overrides: Any
+    name: str,
+    options: Options,
+    *,
+    proxy: bool = False,
+    prepare: Prepare | None = None,
+    **overrides: Any,
 ) -> Iterator[Drill]:
     """A stack of its own under the runner's supervision (as `make run` does); with `proxy`,
-    the broker listens on a port of its own and the services reach it through the proxy."""
+    the broker listens on a port of its own and the services reach it through the proxy;
+    `prepare` adds to it before it starts."""
     with tempfile.TemporaryDirectory(prefix=f"drill-{name}-") as temporary:
         data_dir = (
             Path(tempfile.mkdtemp(prefix=f"drill-{name}-")) if options.keep else Path(temporary)
@@ -99,8 +109,10 @@ def supervised_stack(
                 host_port(settings.kafka_bootstrap, 9092), host_port(listener, 9092)
             ).start()
         try:
-            with Stack(settings, report=lambda line: None, broker_listener=listener) as stack:
-                drill = Drill(name, stack, options, front)
+            stack = Stack(settings, report=lambda line: None, broker_listener=listener)
+            gateways = [stack.graphql_url, *(prepare(stack) if prepare else [])]
+            with stack:
+                drill = Drill(name, stack, options, front, gateways=gateways)
                 stop = threading.Event()
 
                 def supervise() -> None:
@@ -164,7 +176,7 @@ def load(drill: Drill, fault: Fault | None) -> Outcome:
     fault has run its course."""
     stack, rate = drill.stack, drill.options.rate
     network = create_network(stack)
-    operator = Client(stack.graphql_url, network["operatorToken"])
+    operators = [Client(url, network["operatorToken"]) for url in drill.gateways]
     outcome = Outcome([network["networkId"]])
     count = int(rate * drill.options.seconds)
     began = time.monotonic()
@@ -180,6 +192,7 @@ def load(drill: Drill, fault: Fault | None) -> Outcome:
         sent_at = time.monotonic()
         body = registration(network["networkId"], i)
         outcome.sent += 1
+        operator = operators[i % len(operators)]  # through each gateway in turn
         answer = send_as_a_client_should(operator, body, f"{network['networkId']}-{i}")
         if answer is None:
             outcome.refused.add(body["name"])

@@ -1,5 +1,5 @@
 """The security drills, in the same table as the faults: the tenant-isolation and roles
-matrices (tests/support/isolation.py, tests/support/roles.py), fuzzing (tests/support/fuzz.py),
+matrices (tests/support/isolation.py, tests/support/roles.py), fuzzing (tests/drills/fuzzing.py),
 a replayed webhook delivery, and the rate limit. Their columns read:
 
 - sent: probes; accepted: answered with data (or, for webhooks, verified);
@@ -11,21 +11,15 @@ a replayed webhook delivery, and the rate limit. Their columns read:
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis_graphql import from_schema
-from hypothesis_graphql.strategies import Mode
 from standardwebhooks import Webhook
 
 from tests.drills.harness import Options, Row, registration, supervised_stack, written
-from tests.support.fuzz import SCALARS, SCHEMA, check
 from tests.support.isolation import make_network_b, run_matrix
 from tests.support.organizations import register
 from tests.support.partnerships import form
@@ -34,7 +28,6 @@ from tests.support.roles import CASES, OK, ROLES, answers, make_world
 from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
-FUZZ_CLIENTS = 4
 SECURE: dict[str, Any] = {"webhook_allow_loopback": True}
 
 
@@ -75,71 +68,6 @@ def roles(name: str, options: Options) -> tuple[Row, list[str]]:
             wrong += [(operation, role, got[role]) for role in ROLES if got[role] != contract[role]]
         drill.note(f"{len(CASES)} mutations x {len(ROLES)} roles; unexpected: {wrong}")
         return row(sent, accepted, expected, len(wrong)), drill.notes
-
-
-def fuzz(name: str, options: Options) -> tuple[Row, list[str]]:
-    """Up to `fuzz_cases` documents, valid and invalid in turn, within `fuzz_budget` seconds,
-    from an authenticated operator (its rate limit raised, so the limit does not answer for
-    the schema)."""
-    overrides: dict[str, Any] = {
-        **SECURE,
-        "gateway_rate_per_second": 100_000.0,
-        "gateway_rate_burst": 100_000,
-    }
-    with supervised_stack(name, options, **overrides) as drill:
-        network = create_network(drill.stack)
-        operator = Client(drill.stack.graphql_url, network["operatorToken"])
-        register(operator, network["networkId"], "Fuzz Pantry")
-        headers = {"authorization": f"Bearer {operator.token}"}
-        counts = {"sent": 0, "accepted": 0}
-        breaches: list[str] = []
-        end = time.monotonic() + options.fuzz_budget
-        with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=FUZZ_CLIENTS)) as http:
-            lock = threading.Lock()
-
-            def one(document: str) -> None:  # one fuzz case
-                with lock:
-                    counts["sent"] += 1
-                try:
-                    response = http.post(operator.url, json={"query": document}, headers=headers)
-                    check(response)
-                except (AssertionError, httpx.HTTPError, ValueError, KeyError) as error:
-                    breaches.append(f"{document[:200]!r}: {str(error)[:300]}")
-                    return
-                body = response.json()
-                with lock:
-                    counts["accepted"] += bool(body.get("data") and not body.get("errors"))
-
-            chunk = 250
-            generated: list[str] = []
-            for mode in [Mode.POSITIVE, Mode.NEGATIVE] * (options.fuzz_cases // (2 * chunk) + 1):
-                left = options.fuzz_cases - counts["sent"]
-                if left <= 0 or time.monotonic() > end:
-                    break
-
-                generated.clear()
-
-                @settings(
-                    max_examples=min(chunk, left),
-                    deadline=None,
-                    database=None,
-                    phases=[Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )
-                @given(document=from_schema(SCHEMA, custom_scalars=SCALARS, mode=mode))
-                def cases(document: str) -> None:
-                    generated.append(document)
-
-                cases()  # generated first (fast), then sent a few at a time
-                with ThreadPoolExecutor(FUZZ_CLIENTS) as pool:
-                    list(pool.map(one, list(generated)))
-        spent = options.fuzz_budget - max(0.0, end - time.monotonic())
-        drill.note(
-            f"{counts['sent']} fuzz cases in {spent:.0f} s (hypothesis-graphql, valid and "
-            f"invalid documents in turn, {FUZZ_CLIENTS} at a time); breaches: {breaches[:3]}"
-        )
-        sent = counts["sent"]
-        return row(sent, counts["accepted"], sent - len(breaches), len(breaches)), drill.notes
 
 
 class Later(datetime):

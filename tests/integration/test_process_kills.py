@@ -1,7 +1,9 @@
 """Kill anything, lose nothing: under load, the broker and then a service are killed with
 SIGKILL while the runner supervises the stack. The runner starts them again, and every
 accepted registration has exactly one effect of each kind downstream: one welcome and one
-operator note in notifications, one profile in matching and in commitments."""
+operator note in notifications, one profile in matching and in commitments. After the broker's
+restart (a new cluster id: it lost its log) every consumer has read its partitions from the
+beginning again rather than from its positions in the old log."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,10 @@ from tests.support.audit import duplicated, effects, missing
 from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
+
+CONSUMERS = ("matching", "commitments", "notifications")
+# what EventConsumer.follow_broker (shared/consumer.py) logs when the cluster id changed
+REWOUND = "assigned partitions read from the beginning"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +76,10 @@ def register_under(stack: Stack, kill: str, count: int = 40) -> list[str]:
     return accepted
 
 
+def rewound(log: Path) -> bool:
+    return REWOUND in log.read_text(errors="replace")
+
+
 def exactly_once(stack: Stack, accepted: list[str]) -> bool:
     found = effects(stack, accepted)
     return not missing(found, accepted) and not duplicated(found, accepted)
@@ -83,3 +94,7 @@ def test_a_killed_process_is_restarted_and_nothing_is_lost(supervised: Stack, ki
     assert eventually(lambda: exactly_once(supervised, accepted), timeout=90), effects(
         supervised, accepted
     )
+    if kill == "broker":
+        for consumer in CONSUMERS:
+            log = supervised.components[consumer].log_path
+            assert eventually(partial(rewound, log)), consumer
