@@ -35,8 +35,6 @@ PR_SET_PDEATHSIG = 1
 RESTART_DELAY = 0.25
 MAX_RESTARTS = 5
 CRASH_WINDOW = 60.0
-# Services no request waits for: they only work off events.
-CONSUMERS_ONLY: tuple[ServiceName, ...] = ("matching", "commitments", "notifications")
 
 
 class StackError(RuntimeError):
@@ -51,7 +49,6 @@ class Component:
     port: int
     log_path: Path
     health_url: str | None = None
-    nice: int = 0
     process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)  # monotonic times
     # COMMONWEAVE_* variables over the stack's settings for this process only (another
@@ -61,14 +58,6 @@ class Component:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
-
-
-def _child_setup(nice: int) -> Callable[[], None]:
-    def setup() -> None:
-        _die_with_parent()
-        os.nice(nice)
-
-    return setup
 
 
 def _die_with_parent() -> None:
@@ -201,7 +190,6 @@ class Stack:
                 port,
                 logs / f"{service}.log",
                 health_url=f"{self.settings.url_of(service)}/health/ready",
-                nice=self.settings.embedded_consumer_nice if service in CONSUMERS_ONLY else 0,
             )
 
     def start(self) -> None:
@@ -260,7 +248,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=_child_setup(component.nice),
+            preexec_fn=_die_with_parent,
         )
         log.close()
 

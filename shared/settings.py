@@ -48,10 +48,6 @@ class Settings(BaseSettings):
     otlp_endpoint: str = "http://127.0.0.1:4318"
     environment: str = "development"  # the deployment.environment.name resource attribute
     data_dir: Path = Path(".data")
-    # The embedded stack shares one machine: the services that only consume events run at
-    # this niceness (0-19), so under overload the front door (gateway, intake, the store)
-    # answers first and the consumers work off their backlog with what is left.
-    embedded_consumer_nice: int = Field(10, ge=0, le=19)
 
     kafka_metadata_max_age_ms: int = 10_000
     kafka_fetch_max_wait_ms: int = Field(500, ge=0)
