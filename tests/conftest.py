@@ -12,12 +12,12 @@ from deploy.stack import Stack
 from tests.support.stack import Client, create_network, stack_settings
 
 # The longest modules (most start stacks of their own) go first: `make test` runs the suite
-# on two workers (pytest-xdist, a module at a time), and a long module handed out last would
+# on several workers (pytest-xdist, a module at a time), and a long module handed out last would
 # leave one worker running it alone. The order within a module stays as written.
 LONGEST_FIRST = (
+    "test_transactions.py",
     "test_scale_out.py",
     "test_process_kills.py",
-    "test_transactions.py",
     "test_notifications_preferences.py",
     "test_gateway_resilience.py",
     "test_notifications_channels.py",
