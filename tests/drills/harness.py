@@ -8,6 +8,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ class Outcome:
     sent: int = 0
     accepted: dict[str, str] = field(default_factory=dict)  # name -> organization id
     refused: set[str] = field(default_factory=set)  # names answered with an error
+    last_errors: dict[str, str] = field(default_factory=dict)  # refused name -> its codes
     first_accepted_after_fault: float | None = None
     fault_at: float | None = None
 
@@ -153,20 +155,19 @@ def retryable(answer: dict[str, Any]) -> bool:
 
 def send_as_a_client_should(
     client: Client, body: dict[str, Any], key: str, patience: float = RETRY_PATIENCE
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """As the README tells clients: a refused connection, or an answer marked retryable, is
-    sent again with the same Idempotency-Key, for a while; answers the data or None."""
+    sent again with the same Idempotency-Key, for a while; answers the last answer."""
     give_up = time.monotonic() + patience
     while True:
         try:
             answer = client.execute(REGISTER, {"i": body}, headers={"Idempotency-Key": key})
-        except httpx.HTTPError:
-            answer = {"errors": [{"extensions": {"retryable": True}}]}
+        except httpx.HTTPError as error:
+            answer = {"errors": [{"extensions": {"retryable": True, "code": type(error).__name__}}]}
         if not answer.get("errors") and answer.get("data"):
-            data: dict[str, Any] = answer["data"]
-            return data
+            return answer
         if not retryable(answer) or time.monotonic() > give_up:
-            return None
+            return answer
         time.sleep(0.5)
 
 
@@ -194,10 +195,13 @@ def load(drill: Drill, fault: Fault | None) -> Outcome:
         outcome.sent += 1
         operator = operators[i % len(operators)]  # through each gateway in turn
         answer = send_as_a_client_should(operator, body, f"{network['networkId']}-{i}")
-        if answer is None:
+        if answer.get("errors") or not answer.get("data"):
             outcome.refused.add(body["name"])
+            codes = [(e.get("extensions") or {}).get("code", "?") for e in answer["errors"]]
+            outcome.last_errors[body["name"]] = ",".join(codes)
             return
-        outcome.accepted[body["name"]] = answer["registerOrganization"]["organization"]["id"]
+        organization = answer["data"]["registerOrganization"]["organization"]
+        outcome.accepted[body["name"]] = organization["id"]
         answered_at = time.monotonic()
         after_fault = outcome.fault_at is not None and sent_at >= outcome.fault_at
         if after_fault and outcome.first_accepted_after_fault is None:
@@ -246,6 +250,12 @@ def audit(drill: Drill, outcome: Outcome) -> Row:
         drill.note(f"lost, missing per place: {short}; e.g. {sorted(lost)[:3]}")
     twice = duplicated(found, ids)
     stored = written(stack, outcome.network_ids)
+    if outcome.refused:
+        drill.note(
+            f"{len(outcome.refused)} refused after the client's retries "
+            f"({len(outcome.refused & stored.keys())} of them written), by the last answer's "
+            f"code: {Counter(outcome.last_errors.values())}"
+        )
     vanished = set(ids) - set(stored.values())
     if vanished:
         drill.note(f"{len(vanished)} accepted organizations are gone from intake's store")
