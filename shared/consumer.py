@@ -120,10 +120,8 @@ class EventConsumer:
         fetch_max_wait_ms: int = 500,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
-        instance: str | None = None,
     ) -> None:
         self._broker = broker
-        self._instance = instance
         self._outbox = outbox
         self.group = group
         self._max_attempts = max_attempts
@@ -165,10 +163,6 @@ class EventConsumer:
         subscriber = self._broker.subscriber(
             *self._routes,
             group_id=self.group,
-            # Static membership (KIP-345): a replica started again under the same name takes
-            # its partitions back at once, instead of waiting for the broker to give up on the
-            # dead member's session (10 s) and rebalance.
-            group_instance_id=f"{self.group}@{self._instance}" if self._instance else None,
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,

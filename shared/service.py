@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -72,8 +71,6 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         max_attempts=settings.consumer_max_attempts,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
-        # stable across restarts of this replica, apart from every other replica's
-        instance=f"{socket.gethostname()}:{settings.port_of(name)}",
     )
     return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
 
