@@ -17,5 +17,7 @@ class StackStarting(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         clients = getattr(self.execution_context.context, "clients", None)
         if clients is not None and not clients.ready:
-            raise AppError(ErrorCode.UNAVAILABLE, STARTING_MESSAGE)
+            # retryable: a client that follows the README tries again (a restarted gateway
+            # says this for its first seconds; the gateway-kill drill found it unmarked)
+            raise AppError(ErrorCode.UNAVAILABLE, STARTING_MESSAGE, details={"retryable": True})
         yield

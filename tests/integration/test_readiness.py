@@ -21,6 +21,7 @@ def test_a_starting_stack_answers_unavailable_and_not_ready(tmp_path: Path) -> N
         body = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}).json()
         [error] = body["errors"]
         assert error["extensions"]["code"] == "UNAVAILABLE"
+        assert error["extensions"]["retryable"] is True
         assert "starting" in error["message"]
         assert httpx.get(f"{url}/health/ready").status_code == 503
         assert httpx.get(f"{url}/health/live").status_code == 200
