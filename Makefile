@@ -6,9 +6,10 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 # pytest-xdist workers of `make test`, a test module at a time: the integration tests mostly
-# wait for events to cross services, so three keep two cores busy (6 min 15 s of pytest; 7 min
-# 30 s with two, 13 min in one process).
-TEST_WORKERS ?= 3
+# wait for events to cross services, so two workers keep two cores busy (7 min 30 s of pytest
+# in a fresh clone, 11 min in one process). Three were faster (6 min 28 s) but starved the
+# document store enough that a client's connection handshake was cancelled once.
+TEST_WORKERS ?= 2
 
 .PHONY: run test env lint unit integration bench schema clean
 
