@@ -10,7 +10,11 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pymongo import AsyncMongoClient
 
-from shared.mongo import Database, Document
+from services.matching.service import Matcher
+from services.matching.store import INDEXES, MatchingStore
+from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
+from shared.settings import Settings
 from tests.support.documents import document_store
 
 
@@ -32,3 +36,13 @@ async def database(mongo: AsyncMongoClient[Document]) -> AsyncIterator[Database]
     db = mongo[f"test_{uuid.uuid4().hex[:12]}"]
     yield db
     await mongo.drop_database(db.name)
+
+
+@pytest.fixture
+async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> Matcher:
+    """Matching's use cases over the test's database (used by its use-case and link tests)."""
+    await ensure_indexes(database, INDEXES)
+    outbox = Outbox(mongo, database, source="commonweave/matching")
+    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
+    await found.load()
+    return found

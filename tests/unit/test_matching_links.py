@@ -8,17 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from pymongo import AsyncMongoClient
 
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import Weights, top_partners
 from services.matching.service import Matcher
-from services.matching.store import INDEXES, MatchingStore
+from services.matching.store import MatchingStore
 from shared.contracts import AvailabilityWindow, OrganizationProfile, Resource
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.contracts.matching import MatchDecision
-from shared.mongo import Database, Document, ensure_indexes
+from shared.mongo import Database, Document
 from shared.outbox import Outbox
 from shared.settings import Settings
 from tests.support.documents import outbox_events
@@ -87,15 +86,6 @@ def test_reasons_name_the_other_region_and_the_weekly_hours_shared_across_time_z
     ) in found.reasons["org_tutors"]
     assert any(r.startswith("Tutors is in Lane County") for r in found.reasons["org_mentors"])
     assert "1 evening hour overlaps on Tuesdays" in found.reasons["org_tutors"]
-
-
-@pytest.fixture
-async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> Matcher:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/matching")
-    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
-    await found.load()
-    return found
 
 
 def link(status: LinkStatus, version: int) -> NetworkLink:

@@ -6,26 +6,13 @@ introduction is a match led by its note, answered by the organizations themselve
 from __future__ import annotations
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from services.matching.service import Matcher
-from services.matching.store import INDEXES, MatchingStore
 from shared.contracts import OrganizationProfile, Resource
 from shared.contracts.matching import MatchDecision
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
-from shared.settings import Settings
+from shared.mongo import Database
 from tests.support.documents import outbox_events
-
-
-@pytest.fixture
-async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> Matcher:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/matching")
-    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
-    await found.load()
-    return found
 
 
 def profile(org: str, name: str, offers: str, needs: str, version: int = 1) -> OrganizationProfile:
