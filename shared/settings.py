@@ -92,8 +92,8 @@ class Settings(BaseSettings):
     gateway_max_aliases: int = 20
     gateway_rate_per_second: float = 50.0
     gateway_rate_burst: int = 200
-    # operations executing at once in one gateway process (the ceiling: the limit adapts
-    # below it to keep operations under the target latency); more are refused at once
+    # GraphQL requests over HTTP served at once by one gateway process (the ceiling: the limit
+    # adapts below it to keep them under the target latency); more are refused at once
     gateway_max_in_flight: int = Field(64, ge=1)
     gateway_target_latency_seconds: float = Field(1.0, gt=0)
     gateway_introspection: bool = True
