@@ -33,17 +33,16 @@ from faststream.message import StreamMessage
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pydantic import ValidationError
 from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
+from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
 
 log = logging.getLogger(__name__)
 
-PROCESSED = "processed_events"
 PARKED = "parked_events"
 P = TypeVar("P", bound=Payload)
 
@@ -65,10 +64,6 @@ async def _undecoded(message: StreamMessage[Any]) -> bytes:
     """FastStream would parse JSON before the handler runs, and a poison body would then fail
     outside our DLQ logic; `process` parses and validates the body itself."""
     return message.body
-
-
-class AlreadyProcessed(Exception):
-    pass
 
 
 class NotYetKnown(Exception):
@@ -263,27 +258,20 @@ class EventConsumer:
         handler: Handler[P],
         parked: Document | None,
     ) -> None:
-        async with self._outbox.transaction() as tx:
-            await self._record(envelope, topic, tx)
-            await handler(payload, envelope, tx)
+        uow = MongoUnitOfWork(self._outbox)
+        async with uow:
+            # the duplicate guard: the id is recorded with the work, or neither is
+            await uow.processed(f"{self.group}:{envelope.id}", topic)
+            session = uow.open_session
+            await handler(payload, envelope, Transaction(session, self._outbox))
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(
                     {"waiting_for": envelope.subject},
                     {"$set": {"next_at": utcnow()}},
-                    session=tx.session,
+                    session=session,
                 )
             if parked is not None:  # handled: out of the parking lot in the same commit
-                await self._parked.delete_one({"_id": parked["_id"]}, session=tx.session)
-
-    async def _record(self, envelope: Envelope, topic: str, tx: Transaction) -> None:
-        processed = tx.outbox.database[PROCESSED]
-        try:
-            await processed.insert_one(
-                {"_id": f"{self.group}:{envelope.id}", "topic": topic, "at": utcnow()},
-                session=tx.session,
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyProcessed from exc
+                await self._parked.delete_one({"_id": parked["_id"]}, session=session)
 
     async def _park(
         self, delivery: Delivery, envelope: Envelope, waits: NotYetKnown, parked: Document | None
