@@ -57,7 +57,9 @@ def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
     }
 
 
-Handler = Callable[[P, Envelope, Transaction], Awaitable[None]]
+# A handler takes the event, its envelope and the unit of work it runs in: the service's own
+# (`use_unit_of_work`), or, for a service that has none yet, the older `Transaction`.
+Handler = Callable[[P, Envelope, Any], Awaitable[None]]
 
 
 async def _undecoded(message: StreamMessage[Any]) -> bytes:
@@ -131,6 +133,11 @@ class EventConsumer:
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
         self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
+        self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
+
+    def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
+        """Handlers get a new unit of work of the service (its repositories) per event."""
+        self._unit_of_work = unit_of_work
 
     @property
     def topics(self) -> list[str]:
@@ -258,12 +265,13 @@ class EventConsumer:
         handler: Handler[P],
         parked: Document | None,
     ) -> None:
-        uow = MongoUnitOfWork(self._outbox)
+        uow = self._unit_of_work() if self._unit_of_work else MongoUnitOfWork(self._outbox)
         async with uow:
             # the duplicate guard: the id is recorded with the work, or neither is
             await uow.processed(f"{self.group}:{envelope.id}", topic)
             session = uow.open_session
-            await handler(payload, envelope, Transaction(session, self._outbox))
+            legacy = self._unit_of_work is None
+            await handler(payload, envelope, Transaction(session, self._outbox) if legacy else uow)
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(
                     {"waiting_for": envelope.subject},
