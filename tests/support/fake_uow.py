@@ -21,8 +21,15 @@ Table = dict[str, Document]
 
 @dataclass(frozen=True)
 class Published:
+    """An event as the outbox keeps it: its envelope and payload (`data` as its JSON)."""
+
     envelope: Envelope
-    data: Payload
+    payload: Payload
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.payload.model_dump(mode="json")
+        return data
 
     @property
     def type(self) -> str:

@@ -177,7 +177,7 @@ async def test_health_is_kept_as_points_and_two_falls_in_a_row_warn_once(
 
     [warning] = [e for e in uow.events if e.type == "partnership.health_warning"]
     assert warning.subject == pid
-    data = warning.data.model_dump()
+    data = warning.data
     assert data["reason"] == "declining"
     assert data["part"]["name"] == "check_in_regularity"
     assert data["part"]["detail"] == "1 of 3 check-ins held"

@@ -50,7 +50,7 @@ def profiles_of(uow: FakeIntakeUnitOfWork, network_id: str) -> list[dict[str, An
 
 
 def event_data(uow: FakeIntakeUnitOfWork) -> list[dict[str, Any]]:
-    return [event.data.model_dump(mode="json") for event in uow.events]
+    return [event.data for event in uow.events]
 
 
 async def test_the_sample_registers_ten_organizations_with_placeholder_admins(

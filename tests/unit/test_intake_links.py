@@ -98,7 +98,7 @@ async def network(intake: IntakeService, uow: FakeIntakeUnitOfWork, name: str) -
 
 
 def event_data(uow: FakeIntakeUnitOfWork) -> list[dict[str, Any]]:
-    return [event.data.model_dump(mode="json") for event in uow.events]
+    return [event.data for event in uow.events]
 
 
 async def test_a_link_is_proposed_answered_and_ended_each_step_announced(

@@ -87,8 +87,8 @@ async def test_registering_stores_the_organization_and_its_admin_and_announces_t
     assert (admin.role, admin.organization_id) == ("ORG_ADMIN", org_id)
     [event] = uow.events
     assert (event.type, event.subject) == ("organization.registered", org_id)
-    assert event.data.model_dump()["network_name"] == "Lane Network"
-    assert event.data.model_dump()["admin"]["email"] == "ada@leaf.org"
+    assert event.data["network_name"] == "Lane Network"
+    assert event.data["admin"]["email"] == "ada@leaf.org"
     assert uow.answers == [answer]
     assert await intake.organization(org_id, uow) == answer.organization
 
@@ -127,7 +127,7 @@ async def test_an_update_announces_the_whole_new_profile_and_refuses_a_twin_name
     assert (answer.organization.version, answer.organization.name) == (2, "Green Leaf")
     event = uow.events[-1]
     assert event.type == "organization.updated"
-    assert event.data.model_dump()["profile"]["mission"] == "Rivers"
+    assert event.data["profile"]["mission"] == "Rivers"
     with pytest.raises(AppError) as refused:
         await intake.update_organization(org_id, OrganizationUpdate(name="The Blue River"), uow)
     assert refused.value.code is ErrorCode.CONFLICT
@@ -180,7 +180,7 @@ async def test_members_join_once_per_email_and_the_last_admin_stays(
         await intake.token_holder(joined.token, uow)
     assert revoked.value.code is ErrorCode.UNAUTHENTICATED
     removed = uow.events[-1]
-    assert removed.type == "member.removed" and removed.data.model_dump()["removed_by"] == admin_id
+    assert removed.type == "member.removed" and removed.data["removed_by"] == admin_id
     assert uow.types == ["organization.registered", "member.joined", "member.removed"]
 
 

@@ -62,7 +62,7 @@ async def test_a_partnership_from_a_match_across_a_link_names_both_networks(
         assert [p.id for p in listed.items] == [found.id]
     assert (await tracker.partnerships_in("net_other", None, None, 10, uow)).items == []
     [formed] = uow.events
-    assert formed.data.model_dump()["partnership"]["network_ids"] == ["net_lane", "net_marion"]
+    assert formed.data["partnership"]["network_ids"] == ["net_lane", "net_marion"]
 
 
 def caller(network: str, organization: str | None, role: Role = Role.ORG_ADMIN) -> Caller:
