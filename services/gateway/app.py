@@ -29,6 +29,7 @@ from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry
 
@@ -52,7 +53,8 @@ class GatewayRouter(GraphQLRouter[GatewayContext, None]):
 
 
 def create_app(settings: Settings) -> FastAPI:
-    provider = setup_telemetry("gateway", settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry("gateway", settings, [scrape.reader])
     clients = ServiceClients.from_settings(settings)
     feed = EventFeed(settings)
 
@@ -95,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings, clients, token, None, request.client.host if request.client else "unknown"
         ),
     )
+    install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
     app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
@@ -133,7 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls="health,/metrics$,static/graphiql,dashboard/static",
         exclude_spans=["receive", "send"],
     )
     return app
