@@ -51,9 +51,11 @@ class PrometheusScrape:
         return encode(self.registry), content_type
 
 
-def install_metrics(app: FastAPI, scrape: PrometheusScrape) -> None:
+def install_metrics(
+    app: FastAPI, scrape: PrometheusScrape, readiness: ReadinessMetrics | None = None
+) -> None:
     """Serves `GET /metrics` and records the answers of the app's readiness probe."""
-    app.add_middleware(ReadinessProbes, metrics=ReadinessMetrics())
+    app.add_middleware(ReadinessProbes, metrics=readiness or ReadinessMetrics())
 
     @app.get(METRICS_PATH, include_in_schema=False)
     async def metrics(request: Request) -> Response:
