@@ -50,7 +50,5 @@ def dashboard_expressions() -> list[str]:
 def monitored_names() -> set[str]:
     """Every metric name the alert rules and the dashboard query."""
     return {
-        name
-        for expr in rule_expressions() + dashboard_expressions()
-        for name in metric_names(expr)
+        name for expr in rule_expressions() + dashboard_expressions() for name in metric_names(expr)
     }
