@@ -287,7 +287,13 @@ def dashboard() -> dict[str, Any]:
     y = 0
     for title, row in ROWS:
         panels.append(
-            {"type": "row", "title": title, "collapsed": False, "gridPos": _grid(0, y, 24, 1)}
+            {
+                "type": "row",
+                "title": title,
+                "collapsed": False,
+                "panels": [],  # an open row: its panels follow it at the top level
+                "gridPos": _grid(0, y, 24, 1),
+            }
         )
         y += 1
         for index, panel in enumerate(row):
