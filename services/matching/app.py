@@ -14,7 +14,7 @@ from shared.settings import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     runtime = build_runtime("matching", settings)
-    matcher = Matcher(settings)
+    matcher = Matcher(settings, runtime.clock)
 
     def unit_of_work() -> MongoMatchingUnitOfWork:
         return MongoMatchingUnitOfWork(runtime.outbox)

@@ -21,6 +21,7 @@ from services.matching.domain.scoring import (
     top_partners,
 )
 from services.matching.unit_of_work import MatchingUnitOfWork
+from shared.clock import Clock
 from shared.contracts import (
     MatchAccepted,
     MatchDeclined,
@@ -32,7 +33,6 @@ from shared.contracts import (
 from shared.contracts.links import LinkStatus
 from shared.contracts.matching import MatchDecision, MatchStatus, MatchView
 from shared.errors import not_found
-from shared.events import utcnow
 from shared.mongo import Document
 from shared.settings import Settings
 
@@ -49,7 +49,8 @@ def weights_from(settings: Settings) -> Weights:
 
 
 class Matcher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.clock = clock  # the service's (runtime.clock), as every service reads the time
         self.weights = weights_from(settings)
         self.limit = settings.match_suggestions_per_organization
         self.min_score = settings.match_min_score
@@ -117,7 +118,7 @@ class Matcher:
         found = top_partners(
             self.index, organization_id, self.weights, self.limit, declined, self.min_score
         )
-        now = utcnow()
+        now = self.clock.now()
         row = self.index.rows[organization_id]
         network_id = self.index.network_of(row)
         suggestions = [
@@ -147,7 +148,9 @@ class Matcher:
         if best is None:
             return
         reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
-        await self.suggest([docs.coalition_match(need, best, reasons, utcnow())], ids[0], uow)
+        await self.suggest(
+            [docs.coalition_match(need, best, reasons, self.clock.now())], ids[0], uow
+        )
 
     async def suggest(
         self, matches: list[dict[str, Any]], reader: str, uow: MatchingUnitOfWork
@@ -203,7 +206,7 @@ class Matcher:
             if match is None:
                 raise not_found("match", match_id)
             docs.check_answer(match, organization_id)
-            answer = {"decision": decision.value, "reason": reason, "at": utcnow()}
+            answer = {"decision": decision.value, "reason": reason, "at": self.clock.now()}
             match["answers"][organization_id] = answer
             status = docs.status_after(match, decision)
             match["status"] = status
@@ -289,7 +292,7 @@ class Matcher:
                 }
                 match = introductions.introduction(
                     self._pair(*organization_ids), network_id, organization_ids, names, note,
-                    introduced_by, utcnow(),
+                    introduced_by, self.clock.now(),
                 )  # fmt: skip
                 await uow.matches.add([match])
             else:

@@ -11,6 +11,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.matching.service import Matcher
+from shared.clock import Clock
 from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.support.documents import document_store
@@ -45,6 +46,6 @@ def matching_uow() -> FakeMatchingUnitOfWork:
 @pytest.fixture
 async def matcher(matching_uow: FakeMatchingUnitOfWork) -> Matcher:
     """Matching's use cases over the fake unit of work (its use-case and link tests)."""
-    found = Matcher(Settings(_env_file=None))
+    found = Matcher(Settings(_env_file=None), Clock())
     await found.load(matching_uow)
     return found

@@ -11,6 +11,7 @@ from typing import Any
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import Weights, top_partners
 from services.matching.service import Matcher
+from shared.clock import Clock
 from shared.contracts import AvailabilityWindow, OrganizationProfile, Resource
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.contracts.matching import MatchDecision
@@ -143,6 +144,6 @@ async def test_active_links_are_loaded_again_at_start(
     matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
     await take_in(matcher, matching_uow, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
-    again = Matcher(Settings(_env_file=None))
+    again = Matcher(Settings(_env_file=None), Clock())
     await again.load(matching_uow)
     assert partners(again.index, "org_tutors") == ["org_mentors"]

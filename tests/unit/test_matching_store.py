@@ -12,6 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.matching.service import Matcher
 from services.matching.store import INDEXES, MongoMatchingUnitOfWork
+from shared.clock import Clock
 from shared.contracts import OrganizationProfile, Resource
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
@@ -41,7 +42,7 @@ async def outbox(mongo: AsyncMongoClient[Document], database: Database) -> Outbo
 async def test_profiles_in_their_events_units_of_work_suggest_a_pair_once(
     outbox: Outbox, database: Database
 ) -> None:
-    matcher = Matcher(Settings(_env_file=None))
+    matcher = Matcher(Settings(_env_file=None), Clock())
     await matcher.load(MongoMatchingUnitOfWork(outbox))
     profiles = [profile("org_a", "outreach", "funding"), profile("org_b", "funding", "outreach")]
     for p in [*profiles, profiles[0]]:  # the first again: an older version changes nothing
