@@ -16,6 +16,7 @@ from rich.console import Console
 
 from deploy.asyncapi import asyncapi_document
 from deploy.demo import demo
+from deploy.dlq import dlq_app
 from deploy.shellenv import export_lines
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
@@ -26,6 +27,7 @@ app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=T
 admin_app = typer.Typer(help="Operator commands against the running stack.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(traces_app, name="traces")
+app.add_typer(dlq_app, name="dlq")
 app.command()(demo)
 console = Console(stderr=True, soft_wrap=True)
 

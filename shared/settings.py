@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     health_change_threshold: float = 0.01
     # Lets tests set a service's clock with PUT /clock; never on in production.
     clock_control: bool = False
+    # Lets tests make event handlers fail with PUT /faults (shared.faults); never in production.
+    fault_injection: bool = False
 
     # intake: survey imports log their progress every this many rows; the gateway waits this
     # long for an import (a large file takes longer than an ordinary call)
