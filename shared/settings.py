@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     email_max_backoff_seconds: float = 300.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_failures: int = 5
+    # attempts kept in each webhook's delivery log (`webhookDeliveries`), newest first
+    webhook_log_size: int = Field(100, ge=1)
     webhook_allow_loopback: bool = False
     digest_hour: int = Field(8, ge=0, le=23)
 

@@ -113,6 +113,9 @@ class FakeStore:
     ) -> None:
         self.attempts.append((status, error))
 
+    async def trim_webhook_log(self, webhook_id: str, keep: int) -> None:
+        pass
+
     async def webhook_succeeded(self, webhook_id: str) -> None:
         pass
 

@@ -31,6 +31,7 @@ from services.gateway.schema import (
     node,
     notifications,
     preferences,
+    webhooks,
 )
 from services.gateway.schema.errors import ContractErrors, log_unexpected
 from services.gateway.schema.subscriptions import Subscription
@@ -49,6 +50,7 @@ PARTS = (
     consent,
     notifications,
     preferences,
+    webhooks,
     node,
 )
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))

@@ -141,6 +141,15 @@ class NotificationStore:
             }
         )
 
+    async def trim_webhook_log(self, webhook_id: str, keep: int) -> None:
+        """Only the `keep` newest attempts of a webhook stay in its delivery log."""
+        cursor = self._webhook_log.find({"webhook_id": webhook_id}, {"at": 1})
+        kept = await cursor.sort("at", DESCENDING).skip(keep - 1).limit(1).to_list()
+        if kept:
+            await self._webhook_log.delete_many(
+                {"webhook_id": webhook_id, "at": {"$lt": kept[0]["at"]}}
+            )
+
     async def webhook_succeeded(self, webhook_id: str) -> None:
         await self._webhooks.update_one({"_id": webhook_id}, {"$set": {"failures": 0}})
 
