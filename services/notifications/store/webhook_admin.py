@@ -57,9 +57,14 @@ class WebhookAdminStore:
         self, webhook: Document, secret: str, now: datetime, until: datetime, session: Session
     ) -> Document | None:
         """The new secret signs from now; the current one goes on signing beside it until
-        `until` (the overlap). Rotated-out secrets whose overlap has ended are dropped. None
-        when the webhook is gone or another rotation came first."""
-        previous = [p for p in webhook.get("previous_secrets", []) if p["until"] > now]
+        `until` (the overlap), and older ones still signing stop by then too: a rotation
+        with no overlap leaves the new secret alone. None when the webhook is gone or
+        another rotation came first."""
+        previous = [
+            {"secret": p["secret"], "until": min(p["until"], until)}
+            for p in webhook.get("previous_secrets", [])
+            if p["until"] > now
+        ]
         previous.append({"secret": webhook["secret"], "until": until})
         return await self._webhooks.find_one_and_update(
             {"_id": webhook["_id"], "secret": webhook["secret"]},
