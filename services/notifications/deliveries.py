@@ -35,7 +35,7 @@ class DeliveryFailed(Exception):
 
 
 class Skipped(Exception):
-    """The delivery no longer applies (its webhook was disabled)."""
+    """The delivery no longer applies (its webhook was disabled or deleted)."""
 
 
 class DeliveryWorker:
