@@ -60,8 +60,9 @@ class HiddenSuggestions(SchemaExtension):
 
     async def _hide_in_result(self) -> None:
         result: Any = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = await self._hide(list(result.errors))
+        errors = getattr(result, "errors", None)  # a subscription's result is a stream
+        if errors:
+            result.errors = await self._hide(list(errors))
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
