@@ -337,3 +337,46 @@ def test_a_partnerships_charts_are_images_for_its_parties_only(
     assert (
         "Volunteer hours" in get(demo["PARTNERSHIP_ID"], "contributions", demo["ADMIN_TOKEN"]).text
     )
+
+
+def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
+    stack: Stack,
+    gql: Client,
+    demo: dict[str, str],
+    other_network: dict[str, str],
+    browser: Browser,
+) -> None:
+    ident = demo["PARTNERSHIP_ID"]
+    found = gql.as_(demo["ADMIN_TOKEN"]).data(
+        """query($id: ID!) { partnership(id: $id) { name health { score }
+          healthHistory { at score } healthWarnings { at } } }""",
+        {"id": ident},
+    )["partnership"]
+    dashboard = signed_in(browser, stack, demo["ADMIN_TOKEN"])
+    assert f'href="/dashboard/partnerships/{ident}"' in dashboard
+    browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
+    html = browser.html()
+    page = Elements(html).by_id("partnership")
+    assert int(page["data-points"]) == len(found["healthHistory"]) > 1
+    assert int(page["data-warnings"]) == len(found["healthWarnings"])
+    assert float(page["data-score"]) == found["health"]["score"]
+    rows = Elements(html).having("data-at")
+    assert [r["data-at"] for r in rows] == [
+        datetime.fromisoformat(p["at"]).isoformat() for p in found["healthHistory"]
+    ]
+    assert 'src="data:image/svg+xml;base64,' in html and "Chart of health over time" in html
+    # the image for any client carries its values as text
+    svg = httpx.get(
+        f"{dashboard_url(stack)}/partnerships/{ident}/health.svg",
+        headers={"authorization": f"Bearer {demo['ADMIN_TOKEN']}"},
+        timeout=30,
+    ).text
+    assert 'role="img"' in svg and f"Now {found['health']['score']:.2f}" in svg
+    # another network's operator: the same plain page as for a partnership that is not there
+    stranger = create_network(stack, name="Stranger Network")["operatorToken"]
+    signed_in(browser, stack, stranger)
+    browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
+    html = browser.html()
+    assert "Nothing to show here" in html and found["name"] not in html
+    browser.open(f"{dashboard_url(stack)}/partnerships/{other_network['partnership']}x")
+    assert "Nothing to show here" in browser.html()
