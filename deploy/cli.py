@@ -34,6 +34,10 @@ console = Console(stderr=True, soft_wrap=True)
 def run() -> None:
     """Start the broker, the document store and the five services; Ctrl-C stops them all."""
     settings = Settings()
+    if "clock_control" not in settings.model_fields_set:
+        # the development stack lets `commonweave demo` date its quarter (PUT /clock, behind
+        # the service token); COMMONWEAVE_CLOCK_CONTROL=false in .env refuses it
+        settings = settings.model_copy(update={"clock_control": True})
     began = time.monotonic()
 
     def on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -3,7 +3,8 @@ token through the form, against a demo network (`commonweave demo`'s loader), an
 shows the numbers the GraphQL API gives that same token; a second network's names and ids
 never appear. Outside CI the test skips when chromium is missing; in CI it fails instead.
 
-`COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the operator's page there."""
+`COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the operator's page there,
+`COMMONWEAVE_PARTNERSHIP_SCREENSHOT` the demo partnership's page (`make screenshots`)."""
 
 from __future__ import annotations
 
@@ -365,6 +366,8 @@ def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
         datetime.fromisoformat(p["at"]).isoformat() for p in found["healthHistory"]
     ]
     assert 'src="data:image/svg+xml;base64,' in html and "Chart of health over time" in html
+    if target := os.environ.get("COMMONWEAVE_PARTNERSHIP_SCREENSHOT"):
+        browser.screenshot(Path(target))
     # the image for any client carries its values as text
     svg = httpx.get(
         f"{dashboard_url(stack)}/partnerships/{ident}/health.svg",

@@ -214,6 +214,7 @@ def health_chart(h: HealthOverTime, width: int = 760, height: int = 340) -> str:
         truncate_legend=-1,
         print_labels=True,
         dots_size=4,
+        margin_right=72,  # room for the label of the score now, beside the last point
     )
     chart.x_labels = date_ticks(start, end)
     for name, top in BANDS:
