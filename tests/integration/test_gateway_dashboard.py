@@ -377,6 +377,7 @@ def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
     assert 'role="img"' in svg and f"Now {found['health']['score']:.2f}" in svg
     # another network's operator: the same plain page as for a partnership that is not there
     stranger = create_network(stack, name="Stranger Network")["operatorToken"]
+    browser.submit('form[action="/dashboard/sign-out"]')
     signed_in(browser, stack, stranger)
     browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
     html = browser.html()
