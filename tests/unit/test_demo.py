@@ -79,3 +79,13 @@ def test_the_quarter_is_a_timeline() -> None:
                 assert c["madeDay"] < c["closeDay"] <= c["dueDay"]
             else:
                 assert c["dueDay"] > quarter + 14
+
+
+def test_the_development_stack_lets_the_demo_set_the_clock_unless_told_not_to() -> None:
+    from deploy.cli import development_settings
+    from shared.settings import Settings
+
+    unset = Settings(_env_file=None)
+    assert not unset.clock_control and development_settings(unset).clock_control
+    refused = Settings(_env_file=None, clock_control=False)
+    assert not development_settings(refused).clock_control
