@@ -349,10 +349,19 @@ def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
 ) -> None:
     ident = demo["PARTNERSHIP_ID"]
     found = gql.as_(demo["ADMIN_TOKEN"]).data(
-        """query($id: ID!) { partnership(id: $id) { name health { score }
-          healthHistory { at score } healthWarnings { at } } }""",
+        """query($id: ID!) { partnership(id: $id) { name needId formedAt health { score }
+          trend healthHistory { at score } healthWarnings { at score } } }""",
         {"id": ident},
     )["partnership"]
+    # the demo's quarter is a timeline: the plan's name and need, points across three months
+    # from formation on, and its warning dated within them with the score it fell to
+    assert found["name"] == "Westside School Recycling" and found["needId"]
+    dates = [datetime.fromisoformat(p["at"]) for p in found["healthHistory"]]
+    assert dates[0] == datetime.fromisoformat(found["formedAt"])
+    assert dates[-1] - dates[0] > timedelta(days=80)
+    [warning] = found["healthWarnings"]
+    assert datetime.fromisoformat(warning["at"]) in dates
+    assert found["trend"] == "DECLINING" and found["health"]["score"] <= warning["score"]
     dashboard = signed_in(browser, stack, demo["ADMIN_TOKEN"])
     assert f'href="/dashboard/partnerships/{ident}"' in dashboard
     browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
