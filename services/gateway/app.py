@@ -31,6 +31,7 @@ from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared.contracts.intake import MemberRemoved
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry
 
@@ -61,7 +62,8 @@ async def forget_revoked(feed: EventFeed, callers: CallerCache) -> None:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    provider = setup_telemetry("gateway", settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry("gateway", settings, [scrape.reader])
     clients = ServiceClients.from_settings(settings)
     feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS))
     callers = CallerCache(settings.gateway_caller_cache_seconds)
@@ -113,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
             callers,
         ),
     )
+    install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
     app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
@@ -151,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls="health,/metrics$,static/graphiql,dashboard/static",
         exclude_spans=["receive", "send"],
     )
     return app
