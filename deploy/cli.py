@@ -32,10 +32,18 @@ app.command()(demo)
 console = Console(stderr=True, soft_wrap=True)
 
 
+def development_settings(settings: Settings) -> Settings:
+    """`commonweave run`'s settings: the development stack lets `commonweave demo` date its
+    quarter (PUT /clock, behind the service token) unless COMMONWEAVE_CLOCK_CONTROL says no."""
+    if "clock_control" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"clock_control": True})
+
+
 @app.command()
 def run() -> None:
     """Start the broker, the document store and the five services; Ctrl-C stops them all."""
-    settings = Settings()
+    settings = development_settings(Settings())
     began = time.monotonic()
 
     def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
