@@ -37,6 +37,7 @@ from pymongo import ASCENDING, IndexModel
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
+from shared.faults import Faults
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
 from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
@@ -117,6 +118,7 @@ class EventConsumer:
         fetch_max_wait_ms: int = 500,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -133,6 +135,7 @@ class EventConsumer:
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
         self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
+        self._faults = faults  # tests only (settings.fault_injection)
         self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
 
     def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
@@ -269,6 +272,8 @@ class EventConsumer:
         async with uow:
             # the duplicate guard: the id is recorded with the work, or neither is
             await uow.processed(f"{self.group}:{envelope.id}", topic)
+            if self._faults is not None:
+                self._faults.check(envelope)
             session = uow.open_session
             legacy = self._unit_of_work is None
             await handler(payload, envelope, Transaction(session, self._outbox) if legacy else uow)

@@ -106,6 +106,17 @@ async def one(partnership_id: str, tracker: Use, uow: Uow) -> c.PartnershipView:
     return await tracker.partnership(partnership_id, uow)
 
 
+@router.patch("/partnerships/{partnership_id}", response_model=c.PartnershipView)
+async def update(
+    partnership_id: str,
+    body: Body[m.PartnershipChanges],
+    tracker: Use,
+    uow: Uow,
+    once: WriteOnce = Depends(),
+) -> Any:
+    return await once.run(body, uow, lambda: tracker.update(partnership_id, body.input, uow))
+
+
 @router.put("/partnerships/{partnership_id}/roles", response_model=c.PartnershipView)
 async def assign_roles(
     partnership_id: str,
