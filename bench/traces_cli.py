@@ -94,7 +94,7 @@ def write_spans(directory: Path, megabytes: float, seed: int, t0: int) -> int:
     return count
 
 
-# the installed `commonweave` script's own code (`--before`: the CLI as it was, all of deploy.cli)
+# the `commonweave` script's own code; `--via-cli`: as it started before (all of deploy.cli)
 ENTRY = "from deploy.entry import main; main()"
 BEFORE = "from deploy.cli import app; app()"
 

@@ -38,7 +38,7 @@ from shared.mongo import (
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
 from shared.settings import ServiceName, Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import setup_telemetry, untraced_urls
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
@@ -170,7 +170,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health",
+        excluded_urls=untraced_urls(),
         exclude_spans=["receive", "send"],
     )
     return app

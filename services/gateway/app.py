@@ -30,7 +30,7 @@ from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared.settings import Settings
-from shared.telemetry import current_trace_id, setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
@@ -133,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls=untraced_urls(prefixes=("/static/graphiql/", "/dashboard/static/")),
         exclude_spans=["receive", "send"],
     )
     return app

@@ -473,7 +473,9 @@ def test_the_index_reads_only_what_was_appended_and_a_line_once_complete(trace_d
     assert (trace_dir / INDEX_NAME).is_file()
     with (trace_dir / "gateway.jsonl").open("a") as out:  # the rest of it arrives, then one more
         out.write(
-            'xx"}\n' + json.dumps(span(POLL_ID, "f1", None, "find", "gateway", "CLIENT", 0, 1)) + "\n"
+            'xx"}\n'
+            + json.dumps(span(POLL_ID, "f1", None, "find", "gateway", "CLIENT", 0, 1))
+            + "\n"
         )
     with SpanIndex.open(trace_dir) as index:
         assert index.trace_ids(POLL_ID[:6]) == [POLL_ID]
