@@ -17,6 +17,7 @@ from strawberry.types.base import StrawberryOptional
 
 from services.gateway.ids import WellFormedIds
 from services.gateway.limits import limit_extensions
+from services.gateway.operation_span import OperationSpan
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
@@ -88,6 +89,7 @@ def build_schema(
         subscription=Subscription,
         types=node.node_types(),
         extensions=[
+            OperationSpan,
             ContractErrors,
             StackStarting,
             WellFormedIds,
