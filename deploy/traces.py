@@ -497,18 +497,19 @@ def traces(
 
     out, err = Console(), Console(stderr=True)
     directory = directory or default_trace_dir()
+    spans: list[Span] = []  # of the trace asked for
+    outlines: list[Span] = []  # of every trace, without attributes, for the list
     with SpanIndex.open(directory) as index:
         if index.empty:
-            spans, outlines = [], []
+            pass
         elif trace_id is not None:
             try:
                 spans = index.spans_of(_one_trace(index.trace_ids(trace_id), trace_id))
             except LookupError as error:
                 err.print(f"[red]error:[/] {error} (traces read from {directory})")
                 raise typer.Exit(1) from None
-            outlines = []
         else:
-            spans, outlines = [], index.outlines()
+            outlines = index.outlines()
         skipped = index.skipped
     if not spans and not outlines:
         out.print(

@@ -13,16 +13,21 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared.kafka_telemetry import kafka_telemetry
+from shared.message_log import MessageLog
 from shared.settings import Settings
 
 
 def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> KafkaBroker:
+    logger = logging.getLogger(f"{service}.kafka")
     return KafkaBroker(
         settings.kafka_bootstrap,
         acks="all",
         client_id=f"commonweave-{service}",
-        middlewares=[kafka_telemetry(provider)],
-        logger=logging.getLogger(f"{service}.kafka"),
+        # MessageLog writes "Received"/"Processed" inside the process span (with its ids);
+        # FastStream's own copies of those lines, outside it, go to DEBUG
+        middlewares=[kafka_telemetry(provider), MessageLog(logger)],
+        logger=logger,
+        log_level=logging.DEBUG,
         graceful_timeout=10.0,
         # Refresh metadata often enough that consumers pick up partitions added to a topic
         # (by an operator, or by a restarted embedded broker auto-creating it) within seconds.

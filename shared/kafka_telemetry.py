@@ -138,6 +138,14 @@ class CreateSpans(SpanProcessor):
             span.set_attribute(MESSAGING_OPERATION_NAME, MessageAction.CREATE)
 
 
+# FastStream's `messaging.operation` values and the current operation types
+OPERATION_TYPES = {
+    MessageAction.PUBLISH: MessagingOperationTypeValues.SEND.value,
+    MessageAction.PROCESS: MessagingOperationTypeValues.PROCESS.value,
+    MessageAction.CREATE: MessagingOperationTypeValues.CREATE.value,
+}
+
+
 # Old messaging names (deprecated in the semantic conventions) and their current ones, with how
 # a value moves over; None: removed, with no successor.
 RENAMED: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
@@ -147,12 +155,6 @@ RENAMED: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
     "messaging.kafka.consumer.group": (MESSAGING_CONSUMER_GROUP_NAME, str),
     "messaging.message.payload_size_bytes": (MESSAGING_MESSAGE_BODY_SIZE, int),
     "messaging.destination_publish.name": None,
-}
-# FastStream's `messaging.operation` values and the current operation types
-OPERATION_TYPES = {
-    MessageAction.PUBLISH: MessagingOperationTypeValues.SEND.value,
-    MessageAction.PROCESS: MessagingOperationTypeValues.PROCESS.value,
-    MessageAction.CREATE: MessagingOperationTypeValues.CREATE.value,
 }
 
 

@@ -6,6 +6,7 @@ the document itself is left off (it may hold people's data)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
@@ -26,10 +27,8 @@ class OperationSpan(SchemaExtension):
         # it) is known
         span = trace.get_current_span()
         context = self.execution_context
-        try:
+        with suppress(RuntimeError):  # no operation of that name in the document
             span.set_attribute(OPERATION_TYPE, context.operation_type.value)
-        except RuntimeError:  # no operation of that name in the document
-            pass
         if name := context.operation_name:
             span.set_attribute(OPERATION_NAME, name)
         yield
