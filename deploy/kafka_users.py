@@ -5,7 +5,7 @@ gateway's event feed), the dead-letter topics of those, and its consumer group.
 
 | right | to |
 |---|---|
-| Write, Describe | topics it publishes; the DLQ of each topic it consumes (the consumer sends there) |
+| Write, Describe | topics it publishes; the DLQ of each topic it consumes (its consumer writes) |
 | Read, Describe | topics it consumes |
 | Read | its consumer group (named after the service, `shared.consumer`) |
 
