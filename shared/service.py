@@ -37,6 +37,7 @@ from shared.mongo import (
 )
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry, untraced_urls
 
@@ -53,12 +54,14 @@ class Runtime:
     outbox: Outbox
     consumer: EventConsumer
     tracer_provider: TracerProvider
+    scrape: PrometheusScrape
     clock: Clock = field(default_factory=Clock)
     background: list[BackgroundTask] = field(default_factory=list)
 
 
 def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
-    provider = setup_telemetry(name, settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry(name, settings, [scrape.reader])
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
@@ -72,7 +75,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
     )
-    return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
+    return Runtime(name, settings, client, db, broker, outbox, consumer, provider, scrape)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -161,6 +164,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    install_metrics(app, runtime.scrape)  # GET /metrics, and the readiness probe's answers
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_service_token)])
     if runtime.settings.clock_control:

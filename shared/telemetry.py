@@ -18,6 +18,7 @@ from pathlib import Path
 from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -113,10 +114,13 @@ def service_resource(service: str, settings: Settings) -> Resource:
     )
 
 
-def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
+def setup_telemetry(
+    service: str, settings: Settings, metric_readers: Sequence[MetricReader] = ()
+) -> TracerProvider:
+    """`metric_readers`: beside OTLP's, such as the one `/metrics` answers from."""
     opt_in_to_stable_semconv()
     resource = service_resource(service, settings)
-    meter_provider = setup_metrics(resource, settings)
+    meter_provider = setup_metrics(resource, settings, metric_readers)
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(CreateSpans())  # FastStream's create spans say so
     exporter: SpanExporter | None = None
@@ -137,10 +141,11 @@ def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
     return provider
 
 
-HEALTH_PATHS = ("/health", "/health/live", "/health/ready")
+# the probes' and the scraper's paths: asked every few seconds, never by a user
+PROBE_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
 
 
-def untraced_urls(paths: Sequence[str] = HEALTH_PATHS, prefixes: Sequence[str] = ()) -> str:
+def untraced_urls(paths: Sequence[str] = PROBE_PATHS, prefixes: Sequence[str] = ()) -> str:
     """The instrumentation's `excluded_urls` for exactly `paths` and whatever starts with one of
     `prefixes`. It searches each pattern anywhere in the full URL (`http://host:port/path`,
     without the query), so a bare `health` would also leave `/dashboard/.../health.svg`

@@ -184,7 +184,13 @@ def test_request_latency_is_a_metric_with_the_service_resource(fresh_semconv: No
 def test_only_the_health_paths_themselves_go_untraced(spans: Any) -> None:
     provider, exporter = spans
     app = FastAPI()
-    for path in ("/health", "/health/live", "/health/ready", "/dashboard/{n}/health.svg"):
+    for path in (
+        "/health",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/dashboard/{n}/health.svg",
+    ):
         app.get(path)(lambda: {"ok": True})
     app.get("/static/graphiql/{name}")(lambda: {"ok": True})
     FastAPIInstrumentor.instrument_app(
@@ -198,6 +204,7 @@ def test_only_the_health_paths_themselves_go_untraced(spans: Any) -> None:
             "/health",
             "/health/live",
             "/health/ready?verbose=1",
+            "/metrics",
             "/dashboard/net_1/health.svg",
             "/static/graphiql/app.js",
         ):
