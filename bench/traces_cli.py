@@ -126,14 +126,17 @@ def report(label: str, runs: list[tuple[float, float]]) -> None:
     )
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--megabytes", type=float, default=2.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--via-cli", action="store_true", help="start as deploy.cli (the entry point before)"
     )
-    options = parser.parse_args()
+    return parser
+
+
+def run(options: argparse.Namespace) -> None:
     entry = BEFORE if options.via_cli else ENTRY
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "traces"
@@ -152,6 +155,10 @@ def main() -> None:
             report(label, [timed(args, entry) for _ in range(options.runs)])
         write_spans(directory, 0.1, 2, t0 + count * 1000 * MS)
         report("list after appending 0.1 MB", [timed(base, entry)])
+
+
+def main() -> None:
+    run(arguments().parse_args())
 
 
 if __name__ == "__main__":
