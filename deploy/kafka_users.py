@@ -10,7 +10,10 @@ gateway's event feed), the dead-letter topics of those, and its consumer group.
 | Read | its consumer group (named after the service, `shared.consumer`) |
 
 The gateway reads its feed without a group (every replica sees every event), so it has none.
-`python -m deploy.k8s_render users` writes them as Strimzi KafkaUsers."""
+One more user, `operator`, is the DLQ tool's (`commonweave dlq`, deploy/dlq): Read and Describe
+on every DLQ topic (no group), Write and Describe on every event topic (a replay goes back to
+the topic a letter came from). `python -m deploy.k8s_render users` writes them as Strimzi
+KafkaUsers."""
 
 from __future__ import annotations
 
@@ -77,14 +80,27 @@ def _acl(kind: str, name: str, operations: list[str]) -> Manifest:
     }
 
 
+OPERATOR = "operator"
+
+
+def operator_acls() -> list[Manifest]:
+    """The DLQ tool's: read every dead letter, replay it to its topic."""
+    acls = [_acl("topic", dlq_topic(t), ["Read", "Describe"]) for t in sorted(PUBLISHERS)]
+    return acls + [_acl("topic", t, ["Write", "Describe"]) for t in sorted(PUBLISHERS)]
+
+
 def user_manifests() -> list[Manifest]:
     users = []
+    acls_of: dict[str, list[Manifest]] = {}
     for service, access in service_access().items():
         acls = [_acl("topic", t, ["Write", "Describe"]) for t in access.produces]
         acls += [_acl("topic", t, ["Read", "Describe"]) for t in access.consumes]
         if access.group is not None:
             acls += [_acl("topic", dlq_topic(t), ["Write", "Describe"]) for t in access.consumes]
             acls.append(_acl("group", access.group, ["Read"]))
+        acls_of[service] = acls
+    acls_of[OPERATOR] = operator_acls()
+    for service, acls in acls_of.items():
         users.append(
             {
                 "apiVersion": "kafka.strimzi.io/v1",

@@ -17,7 +17,7 @@ from pymongo.uri_parser import parse_uri
 
 from deploy.asyncapi import PUBLISHERS
 from deploy.k8s_render import K8S, Manifest, render, topic_manifests
-from deploy.kafka_users import service_access, user_manifests
+from deploy.kafka_users import OPERATOR, service_access, user_manifests
 from shared.contracts import EVENT_TYPES
 from shared.events import dlq_topic
 from shared.settings import SERVICES, Settings
@@ -103,7 +103,7 @@ def test_every_object_is_valid_kubernetes_or_valid_against_its_vendored_crd(over
             kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     assert set(custom) == CUSTOM_KINDS
     assert custom["KafkaTopic"] == 2 * len(EVENT_TYPES)
-    assert custom["KafkaUser"] == len(SERVICES)
+    assert custom["KafkaUser"] == len(SERVICES) + 1  # and the DLQ tool's
 
 
 def test_a_field_the_crd_does_not_know_fails_validation() -> None:
@@ -312,6 +312,7 @@ def acl_grants(user: Manifest) -> set[tuple[str, str, str]]:
 
 def test_each_service_may_write_what_it_publishes_and_read_what_it_consumes_only() -> None:
     users = of_kind("production", "KafkaUser")
+    operator = users.pop(OPERATOR)
     assert set(users) == set(SERVICES)
     access = service_access()
     for name, user in users.items():
@@ -332,6 +333,13 @@ def test_each_service_may_write_what_it_publishes_and_read_what_it_consumes_only
     for topic, publisher in PUBLISHERS.items():
         writers = {n for n, u in users.items() if (("topic", topic, "Write") in acl_grants(u))}
         assert writers == {publisher}, topic
+    # the DLQ tool's user: read every dead letter, replay it; nothing else
+    assert acl_grants(operator) == {
+        ("topic", name, op)
+        for topic in EVENT_TYPES
+        for name, ops in ((dlq_topic(topic), ("Read", "Describe")), (topic, ("Write", "Describe")))
+        for op in ops
+    }
     assert "organization.registered" in access["matching"].consumes  # the handlers were read
     assert access["matching"].group == "matching" and access["gateway"].group is None
 
@@ -374,7 +382,8 @@ def test_kraft_cluster_and_replica_set_sizes(overlay: str) -> None:
     assert mongo["spec"]["security"]["tls"]["enabled"]
     [user] = mongo["spec"]["users"]
     databases = {role["db"] for role in user["roles"] if role["name"] == "readWrite"}
-    assert databases == {Settings().database_name(s) for s in SERVICES}
+    # the services' and the DLQ tool's (deploy/dlq: <prefix>_operations)
+    assert databases == {Settings().database_name(s) for s in SERVICES} | {"commonweave_operations"}
     hosts = config(overlay)["MONGO_HOSTS"].split(",")
     assert len(hosts) == size
     assert all(h.startswith(f"{mongo['metadata']['name']}-") for h in hosts)
