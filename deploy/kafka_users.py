@@ -92,13 +92,13 @@ def operator_acls() -> list[Manifest]:
 def user_manifests() -> list[Manifest]:
     users = []
     acls_of: dict[str, list[Manifest]] = {}
-    for service, access in service_access().items():
+    for name, access in service_access().items():
         acls = [_acl("topic", t, ["Write", "Describe"]) for t in access.produces]
         acls += [_acl("topic", t, ["Read", "Describe"]) for t in access.consumes]
         if access.group is not None:
             acls += [_acl("topic", dlq_topic(t), ["Write", "Describe"]) for t in access.consumes]
             acls.append(_acl("group", access.group, ["Read"]))
-        acls_of[service] = acls
+        acls_of[name] = acls
     acls_of[OPERATOR] = operator_acls()
     for service, acls in acls_of.items():
         users.append(
