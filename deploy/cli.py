@@ -68,6 +68,10 @@ def create_network(
     name: Annotated[str, typer.Option(help="The network's name")],
     region: Annotated[str, typer.Option(help="Its region, e.g. 'Lane County'")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
+    operator_email: Annotated[
+        str | None,
+        typer.Option("--operator-email", help="The coordinator's email: signs in to /app by link"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only")] = False,
     as_env: Annotated[
         bool, typer.Option("--env", help='Print shell export lines: eval "$(... --env)"')
@@ -78,7 +82,12 @@ def create_network(
     try:
         response = httpx.post(
             f"{settings.url_of('intake')}/networks",
-            json={"name": name, "region": region, "time_zone": time_zone},
+            json={
+                "name": name,
+                "region": region,
+                "time_zone": time_zone,
+                "operator_email": operator_email,
+            },
             headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
             timeout=settings.http_timeout_seconds,
         )

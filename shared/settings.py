@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     survey_progress_rows: int = 10_000
     survey_import_timeout_seconds: float = 120.0
 
+    # where people open the gateway (the address of links in emails, such as /app's
+    # one-time sign-in links); its own URL when empty
+    gateway_public_url: str = ""
+
+    def public_url_of_gateway(self) -> str:
+        return self.gateway_public_url or self.url_of("gateway")
+
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")
         return port

@@ -29,6 +29,8 @@ from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from services.gateway.web.api import WebContext
+from services.gateway.web.routes import mount_workspace
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry
 
@@ -95,6 +97,14 @@ def create_app(settings: Settings) -> FastAPI:
             settings, clients, token, None, request.client.host if request.client else "unknown"
         ),
     )
+    mount_workspace(  # /app: where members and coordinators act, with the same schema
+        app,
+        schema,
+        lambda token, request: WebContext(
+            settings, clients, token, None, request.client.host if request.client else "unknown"
+        ),
+        clients,
+    )
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
     app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
@@ -133,7 +143,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls="health,static/graphiql,dashboard/static,app/static",
         exclude_spans=["receive", "send"],
     )
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.intake import session_store
 from services.intake.api import router
 from services.intake.store import INDEXES
 from shared.service import build_app, build_runtime
@@ -12,4 +13,4 @@ from shared.settings import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     runtime = build_runtime("intake", settings)
-    return build_app(runtime, [router], INDEXES)
+    return build_app(runtime, [router], {**INDEXES, **session_store.INDEXES})

@@ -16,9 +16,17 @@ from services.intake.tokens import token_hash
 from shared.contracts.intake import CreatedNetwork, NetworkView, TokenHolder
 from shared.contracts.text import TextInput
 from shared.errors import AppError, ErrorCode, not_found
+from shared.events import utcnow
 from shared.idempotency import WriteOnce
+from shared.mongo import Document
 
 router = APIRouter()
+
+
+def expired(token: Document) -> bool:
+    """A session token (from a sign-in link) past its end; API tokens do not expire."""
+    ends = token.get("expires_at")
+    return ends is not None and ends <= utcnow()
 
 
 class TokenBody(TextInput):
@@ -35,7 +43,7 @@ async def create_network(
 @router.post("/auth/resolve", response_model=TokenHolder)
 async def resolve_token(body: TokenBody, store: IntakeStore = Depends(get_store)) -> dict[str, Any]:
     found = await store.token(token_hash(body.token))
-    if found is None:
+    if found is None or expired(found):
         raise AppError(ErrorCode.UNAUTHENTICATED, "unknown or revoked token")
     return {
         "memberId": found["member_id"],
