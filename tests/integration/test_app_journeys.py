@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page
 
 from deploy.stack import Stack
-from tests.support.app import Audit, chromium, sign_in
+from tests.support.app import Audit, chromium, hidden, http_session, sign_in
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
 from tests.support.organizations import outreach_and_funder
@@ -194,3 +194,173 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
     outreach.goto(f"{url}/app/inbox")
     audit.check(outreach)
     assert audit.found == []
+
+
+def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalition(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+    browser: Browser,
+    audit: Audit,
+    tmp_path: Path,
+) -> None:
+    url = base(app_stack)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    sign_in(page, url, COORDINATOR, mailbox[0], audit)
+    audit.check(page)
+    page.get_by_role("link", name="Import a neighborhood survey").click()
+    audit.check(page)
+    page.get_by_role("button", name="Import").click()  # no file chosen
+    assert page.locator("[data-field='file'] .error-message").is_visible()
+    audit.check(page)
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "area,concern,comment\n"
+        "Westside,funding,The youth center lost its grant\n"
+        "Westside,,No concern given\n"
+        "Westside,outreach,Families never hear about the food bank\n"
+    )
+    page.get_by_label("Upload the survey file").set_input_files(str(survey))
+    page.get_by_role("button", name="Import").click()
+    assert page.locator("#survey").get_attribute("data-imported") == "2"
+    rejected = page.locator("#rejected tbody tr")
+    assert rejected.count() == 1
+    assert rejected.first.get_attribute("data-row") == "3"
+    assert "concern is empty" in rejected.first.inner_text()
+    audit.check(page)
+    shot(page, "survey")
+
+    # a need's coalitions, and introducing their members to each other
+    page.goto(f"{url}/app")
+    page.locator("#needs a").first.click()
+    audit.check(page)
+    shot(page, "need")
+    if page.locator("[data-coalition]").count():
+        page.locator("[data-coalition='0'] button").click()
+        assert "have been introduced" in page.content()
+
+    # a need reported through the form, the API's own refusal beside its field
+    page.goto(f"{url}/app/needs/new")
+    page.get_by_role("button", name="Continue").click()
+    assert page.locator(".error-summary li").count() == 4  # title, focus area, area, severity
+    audit.check(page)
+    shot(page, "need-errors")
+    page.get_by_label("What is the need?").fill("After-school space")
+    page.get_by_label("Focus area").fill("youth")
+    page.get_by_label("Where?").fill("Westside")
+    page.get_by_label("4").check()
+    page.get_by_role("button", name="Continue").click()
+    assert "The need has been reported" in page.content()
+    assert page.locator("#needs a", has_text="After-school space").count() == 1
+    assert audit.found == []
+
+
+def test_a_member_of_another_network_sees_none_of_it(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    url, box = base(app_stack), mailbox[0]
+    other = new_network(app_stack, "Zephyr Harbor Network", "coordinator@zephyr.example.org")
+    mine = http_session(url, OUTREACH, box)
+    home = mine.get("/app").text
+    partnership = home.split('data-partnership-id="', 1)[1].split('"', 1)[0]
+    match = lane["operator"].data(
+        "query($o: ID!) { matches(organizationId: $o) { edges { node { id } } } }",
+        {"o": lane["outreach"]},
+    )["matches"]["edges"][0]["node"]["id"]
+    need = lane["operator"].data(
+        "query($n: ID!) { needs(networkId: $n) { edges { node { id } } } }",
+        {"n": lane["networkId"]},
+    )["needs"]["edges"][0]["node"]["id"]
+    stranger = http_session(url, "coordinator@zephyr.example.org", box)
+    assert "Zephyr Harbor Network" in stranger.get("/app").text
+    for path in (
+        f"/app/partnerships/{partnership}",
+        f"/app/partnerships/{partnership}/commitments",
+        f"/app/partnerships/{partnership}/check-ins",
+        f"/app/suggestions/{match}",
+        f"/app/needs/{need}",
+    ):
+        answer = stranger.get(path)
+        assert answer.status_code == 404, (path, answer.status_code)
+        for secret in ("Neighbors United", "Lane Community Foundation", "Lane Network"):
+            assert secret not in answer.text, (path, secret)
+        form = hidden(stranger.get("/app/needs/new").text)
+        posted = stranger.post(path, data={**form, "title": "x", "dueAt": "2031-01-01"})
+        assert posted.status_code in (404, 405), (path, posted.status_code)
+    assert other["networkId"] not in mine.get("/app").text
+
+
+def test_forms_refuse_a_missing_csrf_token_and_a_double_submit_writes_once(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    url = base(app_stack)
+    client = http_session(url, OUTREACH, mailbox[0])
+    home = client.get("/app").text
+    ident = home.split('data-partnership-id="', 1)[1].split('"', 1)[0]
+    path = f"/app/partnerships/{ident}/milestones"
+    form = hidden(client.get(path).text)
+    assert form["csrf"] and form["idempotency_key"]
+
+    def milestones(title: str) -> int:
+        found = lane["operator"].data(PARTNERSHIP, {"id": ident})["partnership"]["milestones"]
+        return sum(e["node"]["title"] == title for e in found["edges"])
+
+    refused = client.post(path, data={"idempotency_key": "k1", "title": "Forged"})
+    assert refused.status_code == 403
+    wrong = client.post(path, data={**form, "csrf": "x" * 43, "title": "Forged"})
+    assert wrong.status_code == 403
+    assert milestones("Forged") == 0
+
+    for _ in range(2):  # the same form sent twice: one milestone
+        sent = client.post(path, data={**form, "title": "First drive done"})
+        assert sent.status_code == 303
+    assert milestones("First drive done") == 1
+
+    # the API's refusal beside its field: a negative quantity
+    path = f"/app/partnerships/{ident}/commitments"
+    form = hidden(client.get(path).text)
+    answer = client.post(
+        path,
+        data={
+            **form,
+            "title": "Lend chairs",
+            "ownerOrganizationId": lane["outreach"],
+            "dueAt": "2031-05-01",
+            "quantity": "-5",
+        },
+    )
+    assert answer.status_code == 400
+    assert 'href="#field-quantity"' in answer.text
+    field_html = answer.text.split('data-field="quantity"', 1)[1].split("</div>", 1)[0]
+    assert "error-message" in field_html
+
+
+def test_a_sign_in_link_works_once_and_sign_out_everywhere_ends_every_session(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    url, box = base(app_stack), mailbox[0]
+    first = http_session(url, FUNDER, box)
+    token = [m for m in box.messages if m["To"] == FUNDER]
+    link = token[-1].get_body(("plain",)).get_content().split("/app/sign-in/", 1)[1].split()[0]
+    again = httpx.Client(base_url=url)
+    form = hidden(again.get("/app/sign-in").text)
+    used = again.post("/app/sign-in/link", data={**form, "token": link})
+    assert used.status_code == 401 and "expired" in used.text
+    tampered = again.post("/app/sign-in/link", data={**form, "token": link[:-2] + "xx"})
+    assert tampered.status_code == 401
+
+    second = http_session(url, FUNDER, box)
+    assert second.get("/app").status_code == 200
+    out = second.post("/app/sign-out-everywhere", data=hidden(second.get("/app").text))
+    assert out.status_code == 200
+    for client in (first, second):
+        assert client.get("/app").status_code == 303  # to the sign-in page
+    # an unknown email gets the same page, and no mail
+    unknown = again.post("/app/sign-in", data={**form, "email": "nobody@example.org"})
+    assert "Check your email" in unknown.text

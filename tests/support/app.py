@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -79,3 +80,30 @@ def sign_in(page: Page, base: str, email: str, mailbox: Mailbox, audit: Audit) -
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/app")
     return link
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+def hidden(html: str) -> dict[str, str]:
+    """The CSRF token and Idempotency-Key of the first form of a page."""
+    found = {"csrf": CSRF.search(html)}
+    key = KEY.search(html)
+    return {
+        "csrf": found["csrf"].group(1) if found["csrf"] else "",
+        **({"idempotency_key": key.group(1)} if key else {}),
+    }
+
+
+def http_session(base: str, email: str, mailbox: Mailbox) -> httpx.Client:
+    """A plain HTTP client signed in by link as a browser would (cookies and forms, no
+    script): for posting forms exactly as they are, twice, or without their token."""
+    client = httpx.Client(base_url=base, timeout=30)
+    already = len([m for m in mailbox.messages if m["To"] == email])
+    form = hidden(client.get("/app/sign-in").text)
+    client.post("/app/sign-in", data={**form, "email": email})
+    token = link_in(mailbox, email, already).rsplit("/", 1)[1]
+    answer = client.post("/app/sign-in/link", data={**form, "token": token})
+    assert answer.status_code == 303, answer.text
+    return client
