@@ -230,15 +230,6 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     audit.check(page)
     shot(page, "survey")
 
-    # a need's coalitions, and introducing their members to each other
-    page.goto(f"{url}/app")
-    page.locator("#needs a").first.click()
-    audit.check(page)
-    shot(page, "need")
-    if page.locator("[data-coalition]").count():
-        page.locator("[data-coalition='0'] button").click()
-        assert "have been introduced" in page.content()
-
     # a need reported through the form, the API's own refusal beside its field
     page.goto(f"{url}/app/needs/new")
     page.get_by_role("button", name="Continue").click()
@@ -249,9 +240,25 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     page.get_by_label("Focus area").fill("youth")
     page.get_by_label("Where?").fill("Westside")
     page.get_by_label("4").check()
+    page.get_by_label("Funding").check()
+    page.get_by_label("Outreach").check()
     page.get_by_role("button", name="Continue").click()
     assert "The need has been reported" in page.content()
     assert page.locator("#needs a", has_text="After-school space").count() == 1
+
+    # its coalitions (the two organizations cover it), and introducing their members
+    page.locator("#needs a", has_text="After-school space").click()
+    need_url = page.url
+
+    def coalition() -> bool:
+        page.goto(need_url)
+        return page.locator("[data-coalition]").count() > 0
+
+    eventually(coalition, timeout=60)
+    audit.check(page)
+    shot(page, "need")
+    page.locator("[data-coalition='0'] button").click()
+    assert "have been introduced" in page.content()
     assert audit.found == []
 
 

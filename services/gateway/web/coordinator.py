@@ -35,15 +35,16 @@ RESOURCES = tuple(
     )
 )
 NEED = [
-    Field("title", "What is the need?"),
+    Field("title", "What is the need?", missing="Enter the need"),
     Field("focusArea", "Focus area", hint="For example, food security or youth mentoring"),
-    Field("area", "Where?", hint="A neighborhood, town or district"),
+    Field("area", "Where?", hint="A neighborhood, town or district", missing="Enter where it is"),
     Field(
         "severity",
         "How severe is it?",
         "radios",
         hint="1 is mild, 5 is severe",
         options=tuple((str(n), str(n)) for n in range(1, 6)),
+        missing="Select how severe the need is",
     ),
     Field("description", "Describe it (optional)", "textarea", required=False),
     Field(

@@ -30,6 +30,7 @@ class Field:
     required: bool = True
     options: tuple[tuple[str, str], ...] = ()  # (value, label)
     api: str = ""  # the input path whose errors belong here; `input.<name>` by default
+    missing: str = ""  # the error when it is left empty (a question's label reads badly)
 
     @property
     def path(self) -> str:
@@ -87,20 +88,20 @@ def parse(fields: list[Field], form: FormData) -> FormState:
             chosen = [str(v) for v in form.getlist(f.name)]
             state.values[f.name] = chosen
             if f.required and not chosen:
-                state.errors[f.name] = f"Select at least one: {f.label.lower()}"
+                state.errors[f.name] = f.missing or f"Select at least one: {f.label.lower()}"
             continue
         raw = form.get(f.name)
         if f.kind == "file":
             state.values[f.name] = raw if isinstance(raw, UploadFile) and raw.filename else None
             if f.required and state.values[f.name] is None:
-                state.errors[f.name] = f"Select {f.label.lower()}"
+                state.errors[f.name] = f.missing or f"Select {f.label.lower()}"
             continue
         text = raw.strip() if isinstance(raw, str) else ""
         state.values[f.name] = text
         if not text:
             if f.required:
                 verb = "Select" if f.kind in ("radios", "select") else "Enter"
-                state.errors[f.name] = f"{verb} {f.label[:1].lower()}{f.label[1:]}"
+                state.errors[f.name] = f.missing or f"{verb} {f.label[:1].lower()}{f.label[1:]}"
             continue
         try:
             if f.kind in ("number", "integer"):

@@ -24,6 +24,7 @@ DECISION = Field(
     "radios",
     options=(("ACCEPT", "Yes, accept"), ("DECLINE", "No, decline")),
     api="decision",
+    missing="Select yes if you want to work with them, or no",
 )
 REASON = Field("reason", "Why? (optional)", "textarea", required=False, api="reason")
 NOTE = Field("note", "A note for your partners (optional)", "textarea", required=False, api="note")
@@ -33,12 +34,14 @@ CLOSE = Field(
     "radios",
     options=(("DONE", "Kept: it was done"), ("MISSED", "Missed"), ("CANCELLED", "Cancelled")),
     api="status",
+    missing="Select how it went",
 )
 ANSWER = Field(
     "decision",
     "Will your organization take this on?",
     "radios",
     options=(("ACCEPT", "Yes, accept"), ("DECLINE", "No, decline")),
+    missing="Select yes if your organization will take this on, or no",
 )
 CHECK_IN = [
     Field("heldAt", "Date of the check-in", "date", hint="For example, 2026-03-31"),
@@ -61,6 +64,7 @@ FEEDBACK = [
         "radios",
         hint="1 is poorly, 5 is very well",
         options=tuple((str(n), str(n)) for n in range(1, 6)),
+        missing="Select how well the partnership is working",
     ),
     Field("comment", "Comment", "textarea", required=False),
     Field("participantsReached", "People reached", "integer", required=False),
@@ -74,13 +78,14 @@ def edges(connection: Doc | None) -> list[Doc]:
 def commitment_fields(partners: list[Doc], own: str | None) -> list[Field]:
     owners = tuple((p["id"], p["name"]) for p in partners)
     return [
-        Field("title", "What will be done?"),
+        Field("title", "What will be done?", missing="Enter what will be done"),
         Field(
             "ownerOrganizationId",
             "Who will do it?",
             "radios",
             options=owners,
             hint="Another partner's commitment is a proposal until they accept it",
+            missing="Select who will do it",
         ),
         Field("dueAt", "Due date", "date", hint="For example, 2026-03-31"),
         Field("quantity", "How much (optional)", "number", required=False),
@@ -95,9 +100,16 @@ def contribution_fields(partners: list[Doc]) -> list[Field]:
             "Which organization contributed?",
             "radios",
             options=tuple((p["id"], p["name"]) for p in partners),
+            missing="Select which organization contributed",
         ),
-        Field("kind", "What kind of contribution?", "radios", options=KINDS),
-        Field("quantity", "How much?", "number"),
+        Field(
+            "kind",
+            "What kind of contribution?",
+            "radios",
+            options=KINDS,
+            missing="Select the kind of contribution",
+        ),
+        Field("quantity", "How much?", "number", missing="Enter how much"),
         Field("unit", "Unit", hint="For example, hours, boxes, dollars"),
         Field("estimatedValue", "Estimated value in dollars (optional)", "number", required=False),
         Field("note", "Note", "textarea", required=False),
