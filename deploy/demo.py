@@ -252,14 +252,15 @@ def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
         how = "from an accepted match" if matched else "formed directly (no match in time)"
         console.print(f"[green]✓[/] partnership {plan['name']} {pid}: {how}, a quarter recorded")
     first = story["partnerships"][0]["organizations"][0]
-    headers = json.dumps({"Authorization": f"Bearer {api.tokens[first]}"})
     variables = json.dumps({"networkId": network_id})
     result |= {
         "ADMIN_TOKEN": api.tokens[first],
         "ORGANIZATION_ID": ids[first],
         "PARTNERSHIP_ID": partnerships[0],
-        "GRAPHIQL_URL": f"{graphql_url}?headers={quote(headers)}&variables={quote(variables)}",
+        # no token in a URL (browser history, logs, Referer): paste $ADMIN_TOKEN in Headers
+        "GRAPHIQL_URL": f"{graphql_url}?variables={quote(variables)}",
         "DASHBOARD_URL": f"{settings.url_of('gateway')}/dashboard",
+        "APP_URL": f"{settings.url_of('gateway')}/app",
     }
     result |= {f"DEMO_TOKEN_{key.upper()}": token for key, token in api.tokens.items()}
     env_file.write_text(export_lines(result), encoding="utf-8")
