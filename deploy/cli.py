@@ -50,6 +50,14 @@ def run() -> None:
                 f"\n[bold]Commonweave is up[/] in {time.monotonic() - began:.1f}s\n"
                 f"GraphQL: [cyan]{stack.graphql_url}[/]\n"
                 f"Dashboard: [cyan]{stack.settings.url_of('gateway')}/dashboard[/]\n"
+                f"Workspace: [cyan]{stack.settings.url_of('gateway')}/app[/]"
+                + (
+                    ""
+                    if settings.smtp_host
+                    else " (email off: sign-in links in "
+                    f"{settings.data_dir / 'logs' / 'notifications.log'})"
+                )
+                + "\n"
                 "Create a network: commonweave admin create-network --name N --region R "
                 "--time-zone TZ\nTraces: commonweave traces\nCtrl-C stops everything."
             )

@@ -91,6 +91,8 @@ def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
 
 def create_network(settings: Settings, network: dict[str, str]) -> dict[str, str]:
     body = {"name": network["name"], "region": network["region"], "time_zone": network["timeZone"]}
+    if network.get("operatorEmail"):  # the coordinator signs in to /app with it
+        body["operator_email"] = network["operatorEmail"]
     try:
         response = httpx.post(
             f"{settings.url_of('intake')}/networks",
