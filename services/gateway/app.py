@@ -81,7 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
     app.state.clients = clients
-    schema = build_schema(settings, rate_limit_storage(settings))
+    storage = rate_limit_storage(settings)
+    schema = build_schema(settings, storage)
     router = GatewayRouter(
         schema,
         context_getter=get_context,
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings, clients, token, None, request.client.host if request.client else "unknown"
         ),
         clients,
+        storage,
     )
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.

@@ -7,6 +7,7 @@ through the pages only. Every page visited is checked with axe-core, also at 375
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -371,3 +372,22 @@ def test_a_sign_in_link_works_once_and_sign_out_everywhere_ends_every_session(
     # an unknown email gets the same page, and no mail
     unknown = again.post("/app/sign-in", data={**form, "email": "nobody@example.org"})
     assert "Check your email" in unknown.text
+
+
+def test_links_for_one_address_are_limited_and_the_page_says_the_same(
+    app_stack: Stack, mailbox: tuple[Mailbox, int]
+) -> None:
+    url, box = base(app_stack), mailbox[0]
+    new_network(app_stack, "Often Network", "often@example.org")
+    client = httpx.Client(base_url=url, timeout=30)
+    form = hidden(client.get("/app/sign-in").text)
+    for _ in range(7):
+        answer = client.post("/app/sign-in", data={**form, "email": "often@example.org"})
+        assert answer.status_code == 200 and "Check your email" in answer.text
+
+    def sent() -> int:
+        return sum(m["To"] == "often@example.org" for m in box.messages)
+
+    eventually(lambda: sent() == 5, timeout=30)
+    time.sleep(2)
+    assert sent() == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 from fastapi import APIRouter, FastAPI, Request
+from limits.storage import Storage
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
@@ -14,7 +15,7 @@ from services.gateway.web.api import ContextFor, Doc, WebApi
 from services.gateway.web.coordinator import coordinator_router
 from services.gateway.web.member import edges, member_router
 from services.gateway.web.render import HERE, page
-from services.gateway.web.session import session_router
+from services.gateway.web.session import LinkLimits, session_router
 from services.gateway.web.workspace import Workspace
 
 DONE = {
@@ -67,12 +68,18 @@ def home_router(ws: Workspace) -> APIRouter:
 
 
 def mount_workspace(
-    app: FastAPI, schema: strawberry.Schema, context_for: ContextFor, clients: ServiceClients
+    app: FastAPI,
+    schema: strawberry.Schema,
+    context_for: ContextFor,
+    clients: ServiceClients,
+    storage: Storage,
 ) -> None:
+    """The pages, and the stylesheet (served by the gateway: no CDN). `storage` is the shared
+    rate-limit store (sign-in links are counted there)."""
     ws = Workspace(schema, context_for)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="app-static")
     for router in (
-        session_router(clients),
+        session_router(clients, LinkLimits.in_store(storage)),
         home_router(ws),
         member_router(ws),
         coordinator_router(ws),

@@ -7,14 +7,17 @@ Signing out ends the session at intake; "everywhere" ends every session of the m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
+from limits.storage import Storage
 from pydantic import EmailStr as _EmailStr
 from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from services.gateway.clients import ServiceClients
+from services.gateway.limits import SharedRateLimiter
 from services.gateway.web import SESSION_COOKIE
 from services.gateway.web.forms import Field, FormState, parse
 from services.gateway.web.render import page, see_other
@@ -47,7 +50,26 @@ def csrf_refused(request: Request) -> Response:
     return page(request, "expired.html", 403, title="This form has expired")
 
 
-def session_router(clients: ServiceClients) -> APIRouter:
+@dataclass
+class LinkLimits:
+    """Sign-in links are email sent on anyone's request: at most a few per address (beyond
+    them none is sent, and the page says the same, so it tells nothing) and per client
+    address (beyond them the page says to wait) in a quarter of an hour, counted in the
+    gateway's shared rate-limit store."""
+
+    per_email: SharedRateLimiter
+    per_client: SharedRateLimiter
+
+    @classmethod
+    def in_store(cls, storage: Storage) -> LinkLimits:
+        window = 15 * 60
+        return cls(
+            SharedRateLimiter(5 / window, 5, storage),
+            SharedRateLimiter(30 / window, 30, storage),
+        )
+
+
+def session_router(clients: ServiceClients, limits: LinkLimits) -> APIRouter:
     router = APIRouter(prefix="/app", include_in_schema=False)
 
     @router.get("/sign-in")
@@ -69,8 +91,13 @@ def session_router(clients: ServiceClients) -> APIRouter:
                 )
         if state.errors:
             return page(request, "sign_in.html", 400, form=state, title="Sign in")
+        email = str(state.values["email"]).lower()
+        host = request.client.host if request.client else "unknown"
+        if not await limits.per_client.allow(f"sign-in-host:{host}"):
+            return page(request, "too_many.html", 429, title="Too many sign-in links")
         try:
-            await clients.intake.post("/auth/sign-in-links", {"email": state.values["email"]})
+            if await limits.per_email.allow(f"sign-in-email:{email}"):
+                await clients.intake.post("/auth/sign-in-links", {"email": email})
         except AppError as error:
             if error.code is not ErrorCode.BAD_USER_INPUT:
                 return page(request, "unavailable.html", 503, title="Sorry, try again")
