@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 
 from services.gateway.admission import Admission
 from services.gateway.body_limit import BodyLimit
+from services.gateway.callers import REVOKING_TOPICS, CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard.routes import mount_dashboard
@@ -31,6 +32,7 @@ from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from services.gateway.web.api import WebContext
 from services.gateway.web.routes import mount_workspace
+from shared.contracts.intake import MemberRemoved
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry
 
@@ -53,10 +55,18 @@ class GatewayRouter(GraphQLRouter[GatewayContext, None]):
         return response
 
 
+async def forget_revoked(feed: EventFeed, callers: CallerCache) -> None:
+    """A removed member's tokens leave the cache as soon as the event arrives."""
+    async for event in feed.listen(REVOKING_TOPICS, lambda _: True):
+        if isinstance(event.payload, MemberRemoved):
+            callers.forget_member(event.payload.member.member_id)
+
+
 def create_app(settings: Settings) -> FastAPI:
     provider = setup_telemetry("gateway", settings)
     clients = ServiceClients.from_settings(settings)
-    feed = EventFeed(settings)
+    feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS))
+    callers = CallerCache(settings.gateway_caller_cache_seconds)
 
     async def get_context(connection: HTTPConnection) -> GatewayContext:
         return GatewayContext(
@@ -65,16 +75,19 @@ def create_app(settings: Settings) -> FastAPI:
             bearer_token(connection.headers.get("authorization")),
             feed,
             connection.client.host if connection.client else "unknown",
+            callers,
         )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await feed.start()
         watch = asyncio.create_task(clients.wait_until_ready(), name="gateway-readiness")
+        revocations = asyncio.create_task(forget_revoked(feed, callers), name="caller-cache")
         try:
             yield
         finally:
             watch.cancel()
+            revocations.cancel()
             await feed.stop()
             await clients.aclose()
             provider.shutdown()
@@ -95,17 +108,28 @@ def create_app(settings: Settings) -> FastAPI:
         app,
         schema,
         lambda token, request: GatewayContext(
-            settings, clients, token, None, request.client.host if request.client else "unknown"
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
         ),
     )
     mount_workspace(  # /app: where members and coordinators act, with the same schema
         app,
         schema,
         lambda token, request: WebContext(
-            settings, clients, token, None, request.client.host if request.client else "unknown"
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
         ),
         clients,
         storage,
+        callers,
     )
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.

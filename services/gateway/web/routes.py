@@ -9,6 +9,7 @@ from limits.storage import Storage
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from services.gateway.callers import CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.web import queries as q
 from services.gateway.web.api import ContextFor, Doc, WebApi
@@ -73,13 +74,14 @@ def mount_workspace(
     context_for: ContextFor,
     clients: ServiceClients,
     storage: Storage,
+    callers: CallerCache,
 ) -> None:
     """The pages, and the stylesheet (served by the gateway: no CDN). `storage` is the shared
     rate-limit store (sign-in links are counted there)."""
     ws = Workspace(schema, context_for)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="app-static")
     for router in (
-        session_router(clients, LinkLimits.in_store(storage)),
+        session_router(clients, LinkLimits.in_store(storage), callers),
         home_router(ws),
         member_router(ws),
         coordinator_router(ws),

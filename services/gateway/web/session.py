@@ -16,12 +16,14 @@ from pydantic import EmailStr as _EmailStr
 from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
+from services.gateway.callers import CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.limits import SharedRateLimiter
 from services.gateway.web import SESSION_COOKIE
 from services.gateway.web.forms import Field, FormState, parse
 from services.gateway.web.render import page, see_other
 from services.gateway.web.safety import csrf_ok
+from shared.contracts.intake import TokenHolder
 from shared.contracts.sessions import Session
 from shared.errors import AppError, ErrorCode
 
@@ -69,7 +71,7 @@ class LinkLimits:
         )
 
 
-def session_router(clients: ServiceClients, limits: LinkLimits) -> APIRouter:
+def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerCache) -> APIRouter:
     router = APIRouter(prefix="/app", include_in_schema=False)
 
     @router.get("/sign-in")
@@ -134,11 +136,18 @@ def session_router(clients: ServiceClients, limits: LinkLimits) -> APIRouter:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:
+                holder = await clients.intake.post("/auth/resolve", {"token": token})
                 await clients.intake.post(
                     "/auth/sessions/end", {"token": token, "everywhere": everywhere}
                 )
-            except AppError:
-                return page(request, "unavailable.html", 503, title="Sorry, try again")
+            except AppError as error:
+                if error.code is not ErrorCode.UNAUTHENTICATED:  # else: already ended
+                    return page(request, "unavailable.html", 503, title="Sorry, try again")
+            else:
+                # this gateway forgets the member's resolved tokens at once (API tokens are
+                # resolved again, sessions are refused); other replicas' caches expire in
+                # seconds (COMMONWEAVE_GATEWAY_CALLER_CACHE_SECONDS)
+                callers.forget_member(TokenHolder.model_validate(holder).member_id)
         response = page(request, "signed_out.html", title="You have signed out")
         forget_session(response)
         return response
