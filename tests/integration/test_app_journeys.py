@@ -194,6 +194,31 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
 
     outreach.goto(f"{url}/app/inbox")
     audit.check(outreach)
+
+    # the organization's profile, changed by its admin
+    outreach.get_by_role("link", name="Organization").click()
+    audit.check(outreach)
+    outreach.get_by_role("link", name="Change the profile").click()
+    audit.check(outreach)
+    outreach.get_by_role("group", name="What do you offer?").get_by_label("Venue").check()
+    outreach.locator("#field-virtualReady").check()  # "Yes"
+    outreach.get_by_role("button", name="Continue").click()
+    assert "The profile has been saved" in outreach.content()
+    assert "venue" in outreach.locator("#offers").inner_text()
+    assert "outreach" in outreach.locator("#offers").inner_text()  # what it had stays
+
+    # notification preferences, with the keyboard only: the first Tab reaches the skip link
+    outreach.goto(f"{url}/app/preferences")
+    outreach.keyboard.press("Tab")
+    assert outreach.evaluate("document.activeElement.className") == "skip-link"
+    outreach.get_by_label("Yes, a daily digest").focus()
+    outreach.keyboard.press("Space")
+    audit.check(outreach)
+    outreach.keyboard.press("Enter")  # submits the form
+    outreach.wait_for_url(f"{url}/app?done=preferences")
+    assert "Your choices have been saved" in outreach.content()
+    outreach.goto(f"{url}/app/preferences")
+    assert outreach.get_by_label("Yes, a daily digest").is_checked()
     assert audit.found == []
 
 

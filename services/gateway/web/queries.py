@@ -62,3 +62,11 @@ INTRODUCE = """mutation AppIntroduce($i: ProposeIntroductionInput!) {
 NETWORK = """query AppNetwork($n: ID!) { network(id: $n) { id name region joinCode }
   organizations(networkId: $n, first: 100) { edges { node { id name focusAreas } } } }"""
 ROTATE = """mutation AppRotate($n: ID!) { rotateJoinCode(networkId: $n) { joinCode } }"""
+PROFILE = """query AppProfile($o: ID!) { organization(id: $o) {
+  id name mission focusAreas values region populationsServed virtualReady openToOtherNetworks
+  offers { kind description quantity unit } needs { kind description quantity unit } } }"""
+UPDATE_PROFILE = """mutation AppUpdateProfile($o: ID!, $i: UpdateOrganizationInput!) {
+  updateOrganization(id: $o, input: $i) { id } }"""
+PREFERENCES = """query AppPreferences { notificationPreferences { defaultChannels digest } }"""
+UPDATE_PREFERENCES = """mutation AppUpdatePreferences($i: NotificationPreferencesInput!) {
+  updateNotificationPreferences(input: $i) { digest } }"""

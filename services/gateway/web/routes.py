@@ -15,6 +15,7 @@ from services.gateway.web import queries as q
 from services.gateway.web.api import ContextFor, Doc, WebApi
 from services.gateway.web.coordinator import coordinator_router
 from services.gateway.web.member import edges, member_router
+from services.gateway.web.profile import profile_router
 from services.gateway.web.render import HERE, page
 from services.gateway.web.session import LinkLimits, session_router
 from services.gateway.web.workspace import Workspace
@@ -30,6 +31,7 @@ DONE = {
     "closed": "The commitment has been closed",
     "introduced": "The organizations have been introduced to each other",
     "rotated": "The join code has been changed; the old one no longer works",
+    "preferences": "Your choices have been saved",
 }
 
 
@@ -85,5 +87,6 @@ def mount_workspace(
         home_router(ws),
         member_router(ws),
         coordinator_router(ws),
+        profile_router(ws),
     ):
         app.include_router(router)
