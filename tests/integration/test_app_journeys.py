@@ -98,6 +98,11 @@ def lane(app_stack: Stack) -> dict[str, Any]:
     operator = Client(app_stack.graphql_url).as_(created["operatorToken"])
     outreach, funder = outreach_and_funder(operator, created["networkId"])
     outreach_id = outreach["organization"]["id"]
+    operator.data(
+        "mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }",
+        {"i": {"networkId": created["networkId"], "title": "Flooded community garden",
+               "focusArea": "environment", "area": "Riverside", "severity": 3}},
+    )  # fmt: skip
     eventually(lambda: matches_of(operator, outreach_id), timeout=60)
     return {
         **created,
@@ -105,6 +110,27 @@ def lane(app_stack: Stack) -> dict[str, Any]:
         "outreach": outreach_id,
         "funder": funder["organization"]["id"],
     }
+
+
+def any_partnership(lane: dict[str, Any]) -> str:
+    """The two organizations' partnership (formed by the operator when the journey that
+    forms it through the pages has not run)."""
+    found = lane["operator"].data(
+        "query($n: ID!) { partnerships(networkId: $n) { edges { node { id } } } }",
+        {"n": lane["networkId"]},
+    )["partnerships"]["edges"]
+    if found:
+        return str(found[0]["node"]["id"])
+    formed = lane["operator"].data(
+        "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
+        {
+            "i": {
+                "name": "Outreach and funding",
+                "organizationIds": [lane["outreach"], lane["funder"]],
+            }
+        },
+    )
+    return str(formed["formPartnership"]["id"])
 
 
 def base(stack: Stack) -> str:
@@ -296,8 +322,7 @@ def test_a_member_of_another_network_sees_none_of_it(
     url, box = base(app_stack), mailbox[0]
     other = new_network(app_stack, "Zephyr Harbor Network", "coordinator@zephyr.example.org")
     mine = http_session(url, OUTREACH, box)
-    home = mine.get("/app").text
-    partnership = home.split('data-partnership-id="', 1)[1].split('"', 1)[0]
+    partnership = any_partnership(lane)
     match = lane["operator"].data(
         "query($o: ID!) { matches(organizationId: $o) { edges { node { id } } } }",
         {"o": lane["outreach"]},
@@ -323,6 +348,11 @@ def test_a_member_of_another_network_sees_none_of_it(
         posted = stranger.post(path, data={**form, "title": "x", "dueAt": "2031-01-01"})
         assert posted.status_code in (404, 405), (path, posted.status_code)
     assert other["networkId"] not in mine.get("/app").text
+    # the directory export is the coordinator's: a member is refused, Zephyr's gets its own
+    assert mine.get("/app/network/directory.zip").status_code == 403
+    download = stranger.get("/app/network/directory.zip")
+    assert download.status_code == 200 and download.content.startswith(b"PK")
+    assert b"Neighbors United" not in download.content
 
 
 def test_forms_refuse_a_missing_csrf_token_and_a_double_submit_writes_once(
@@ -332,8 +362,7 @@ def test_forms_refuse_a_missing_csrf_token_and_a_double_submit_writes_once(
 ) -> None:
     url = base(app_stack)
     client = http_session(url, OUTREACH, mailbox[0])
-    home = client.get("/app").text
-    ident = home.split('data-partnership-id="', 1)[1].split('"', 1)[0]
+    ident = any_partnership(lane)
     path = f"/app/partnerships/{ident}/milestones"
     form = hidden(client.get(path).text)
     assert form["csrf"] and form["idempotency_key"]

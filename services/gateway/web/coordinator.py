@@ -5,6 +5,7 @@ gets what the API gives a member: FORBIDDEN, a page that says nothing more."""
 
 from __future__ import annotations
 
+import base64
 from itertools import combinations
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,7 @@ from services.gateway.web.api import Doc, Refused, WebApi, not_found
 from services.gateway.web.forms import IDEMPOTENCY_FIELD, MAX_UPLOAD_BYTES, Field, FormState, parse
 from services.gateway.web.member import edges
 from services.gateway.web.render import page, refused, see_other
-from services.gateway.web.safety import csrf_ok
+from services.gateway.web.safety import HEADERS, csrf_ok
 from services.gateway.web.session import csrf_refused
 from services.gateway.web.workspace import Workspace, form_page, submit
 
@@ -207,6 +208,24 @@ def coordinator_router(ws: Workspace) -> APIRouter:
                 title="Your network",
                 key=FormState([]).key,
                 done=request.query_params.get("done", ""),
+            )
+
+        return await ws.view(request, draw)
+
+    @router.get("/network/directory.zip")
+    async def export(request: Request) -> Response:
+        """The network's organizations as an Open Referral HSDS package, a download."""
+
+        async def draw(api: WebApi, me: Doc) -> Response:
+            found = (await api.read(q.EXPORT, {"n": me["networkId"]}))["exportDirectory"]
+            if not found:
+                raise not_found()
+            body = base64.b64decode(found["dataUrl"].split(",", 1)[1])
+            disposition = f'attachment; filename="{found["fileName"]}"'
+            return Response(
+                body,
+                media_type=found["contentType"],
+                headers={**HEADERS, "Content-Disposition": disposition},
             )
 
         return await ws.view(request, draw)

@@ -70,3 +70,5 @@ UPDATE_PROFILE = """mutation AppUpdateProfile($o: ID!, $i: UpdateOrganizationInp
 PREFERENCES = """query AppPreferences { notificationPreferences { defaultChannels digest } }"""
 UPDATE_PREFERENCES = """mutation AppUpdatePreferences($i: NotificationPreferencesInput!) {
   updateNotificationPreferences(input: $i) { digest } }"""
+EXPORT = """query AppExport($n: ID!) { exportDirectory(networkId: $n) {
+  fileName contentType dataUrl } }"""
