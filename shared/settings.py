@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     email_max_backoff_seconds: float = 300.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_failures: int = 5
+    # attempts kept in each webhook's delivery log (`webhookDeliveries`), newest first
+    webhook_log_size: int = Field(100, ge=1)
     webhook_allow_loopback: bool = False
     digest_hour: int = Field(8, ge=0, le=23)
 
@@ -122,6 +124,8 @@ class Settings(BaseSettings):
     health_change_threshold: float = 0.01
     # Lets tests set a service's clock with PUT /clock; never on in production.
     clock_control: bool = False
+    # Lets tests make event handlers fail with PUT /faults (shared.faults); never in production.
+    fault_injection: bool = False
 
     # intake: survey imports log their progress every this many rows; the gateway waits this
     # long for an import (a large file takes longer than an ordinary call)
