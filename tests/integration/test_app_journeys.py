@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
 from tests.support.app import Audit, chromium, hidden, http_session, sign_in
@@ -161,14 +161,14 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
     assert outreach.locator("#components tbody tr").count() >= 3
     audit.check(outreach)
     outreach.get_by_role("button", name="Send answer").click()
-    assert outreach.locator(".error-summary").is_visible()
-    assert outreach.locator(".error-summary a[href='#field-decision']").is_visible()
+    expect(outreach.locator(".error-summary")).to_be_visible()
+    expect(outreach.locator(".error-summary a[href='#field-decision']")).to_be_visible()
     audit.check(outreach)
     shot(outreach, "suggestion-error")
     outreach.get_by_label("Yes, accept").check()
     outreach.get_by_label("Why? (optional)").fill("Their outreach reaches the families we fund")
     outreach.get_by_role("button", name="Send answer").click()
-    assert "Your answer has been sent" in outreach.content()
+    expect(outreach.locator(".banner")).to_contain_text("Your answer has been sent")
 
     sign_in(funder, url, FUNDER, box, audit)
     funder.locator("#suggestions a").first.click()
@@ -214,7 +214,7 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
     outreach.get_by_label("Wins").fill("Flyers designed")
     audit.check(outreach)
     outreach.get_by_role("button", name="Continue").click()
-    assert outreach.locator("#check-ins li").count() == 1
+    expect(outreach.locator("#check-ins li")).to_have_count(1)
     audit.check(outreach)
     shot(outreach, "partnership")
 
@@ -229,7 +229,7 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
     outreach.get_by_role("group", name="What do you offer?").get_by_label("Venue").check()
     outreach.locator("#field-virtualReady").check()  # "Yes"
     outreach.get_by_role("button", name="Continue").click()
-    assert "The profile has been saved" in outreach.content()
+    expect(outreach.locator(".banner")).to_contain_text("The profile has been saved")
     assert "venue" in outreach.locator("#offers").inner_text()
     assert "outreach" in outreach.locator("#offers").inner_text()  # what it had stays
 
@@ -242,7 +242,7 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
     audit.check(outreach)
     outreach.keyboard.press("Enter")  # submits the form
     outreach.wait_for_url(f"{url}/app?done=preferences")
-    assert "Your choices have been saved" in outreach.content()
+    expect(outreach.locator(".banner")).to_contain_text("Your choices have been saved")
     outreach.goto(f"{url}/app/preferences")
     assert outreach.get_by_label("Yes, a daily digest").is_checked()
     assert audit.found == []
@@ -263,7 +263,7 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     page.get_by_role("link", name="Import a neighborhood survey").click()
     audit.check(page)
     page.get_by_role("button", name="Import").click()  # no file chosen
-    assert page.locator("[data-field='file'] .error-message").is_visible()
+    expect(page.locator("[data-field='file'] .error-message")).to_be_visible()
     audit.check(page)
     survey = tmp_path / "survey.csv"
     survey.write_text(
@@ -285,7 +285,7 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     # a need reported through the form, the API's own refusal beside its field
     page.goto(f"{url}/app/needs/new")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".error-summary li").count() == 4  # title, focus area, area, severity
+    expect(page.locator(".error-summary li")).to_have_count(4)  # title, focus area, area, severity
     audit.check(page)
     shot(page, "need-errors")
     page.get_by_label("What is the need?").fill("After-school space")
@@ -295,8 +295,8 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     page.get_by_label("Funding").check()
     page.get_by_label("Outreach").check()
     page.get_by_role("button", name="Continue").click()
-    assert "The need has been reported" in page.content()
-    assert page.locator("#needs a", has_text="After-school space").count() == 1
+    expect(page.locator(".banner")).to_contain_text("The need has been reported")
+    expect(page.locator("#needs a", has_text="After-school space")).to_have_count(1)
 
     # its coalitions (the two organizations cover it), and introducing their members
     page.locator("#needs a", has_text="After-school space").click()
@@ -310,7 +310,7 @@ def test_a_coordinator_imports_a_survey_with_a_bad_row_and_introduces_a_coalitio
     audit.check(page)
     shot(page, "need")
     page.locator("[data-coalition='0'] button").click()
-    assert "have been introduced" in page.content()
+    expect(page.locator(".banner")).to_contain_text("have been introduced")
     assert audit.found == []
 
 
