@@ -40,7 +40,7 @@ from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import setup_telemetry, untraced_urls
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
@@ -184,7 +184,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health,/metrics$",
+        excluded_urls=untraced_urls(),
         exclude_spans=["receive", "send"],
     )
     return app

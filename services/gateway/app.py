@@ -37,7 +37,7 @@ from services.gateway.web.routes import mount_workspace
 from shared.contracts.intake import MemberRemoved
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
-from shared.telemetry import current_trace_id, setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
@@ -188,7 +188,9 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,/metrics$,static/graphiql,dashboard/static,app/static",
+        excluded_urls=untraced_urls(
+            prefixes=("/static/graphiql/", "/dashboard/static/", "/app/static/")
+        ),
         exclude_spans=["receive", "send"],
     )
     return app
