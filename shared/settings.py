@@ -146,6 +146,13 @@ class Settings(BaseSettings):
     survey_progress_rows: int = 10_000
     survey_import_timeout_seconds: float = 120.0
 
+    # where people open the gateway (the address of links in emails, such as /app's
+    # one-time sign-in links); its own URL when empty
+    gateway_public_url: str = ""
+
+    def public_url_of_gateway(self) -> str:
+        return self.gateway_public_url or self.url_of("gateway")
+
     @model_validator(mode="after")
     def _credentials_come_in_pairs(self) -> Settings:
         if self.kafka_security_protocol == "SASL_SSL" and not (

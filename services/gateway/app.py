@@ -32,6 +32,8 @@ from services.gateway.limits import rate_limit_storage
 from services.gateway.media import GRAPHQL_RESPONSE, graphql_response, prefers_graphql_response
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from services.gateway.web.api import WebContext
+from services.gateway.web.routes import mount_workspace
 from shared.contracts.intake import MemberRemoved
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
@@ -110,7 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
     app.state.clients = clients
-    schema = build_schema(settings, rate_limit_storage(settings))
+    storage = rate_limit_storage(settings)
+    schema = build_schema(settings, storage)
     router = GatewayRouter(
         schema,
         context_getter=get_context,
@@ -130,6 +133,21 @@ def create_app(settings: Settings) -> FastAPI:
             request.client.host if request.client else "unknown",
             callers,
         ),
+    )
+    mount_workspace(  # /app: where members and coordinators act, with the same schema
+        app,
+        schema,
+        lambda token, request: WebContext(
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
+        ),
+        clients,
+        storage,
+        callers,
     )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
@@ -170,7 +188,9 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls=untraced_urls(prefixes=("/static/graphiql/", "/dashboard/static/")),
+        excluded_urls=untraced_urls(
+            prefixes=("/static/graphiql/", "/dashboard/static/", "/app/static/")
+        ),
         exclude_spans=["receive", "send"],
     )
     return app

@@ -10,6 +10,7 @@ from shared.contracts.intake import *  # noqa: F403
 from shared.contracts.links import *  # noqa: F403
 from shared.contracts.matching import *  # noqa: F403
 from shared.contracts.notifications import *  # noqa: F403
+from shared.contracts.sessions import *  # noqa: F403
 
 EVENT_TYPES: dict[str, type[Payload]] = {
     **intake.EVENTS,

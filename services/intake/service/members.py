@@ -10,6 +10,8 @@ from services.intake.tokens import new_token, token_hash
 from shared.contracts import MemberJoined, MemberRef, MemberRemoved
 from shared.contracts.intake import AddedMember, MemberAnswer, TokenHolder
 from shared.errors import AppError, ErrorCode, not_found
+from shared.events import utcnow
+from shared.mongo import Document
 
 
 def email_taken() -> AppError:
@@ -18,6 +20,13 @@ def email_taken() -> AppError:
         "a member with this email already belongs to the network",
         field="input.email",
     )
+
+
+def session_ended(token: Document) -> bool:
+    """A session token (from a sign-in link) past its end, by the wall clock as its lifetime
+    is (services/intake/service/sessions.py); API tokens do not expire."""
+    ends = token.get("expires_at")
+    return ends is not None and ends <= utcnow()
 
 
 class Members(UseCases):
@@ -70,7 +79,7 @@ class Members(UseCases):
     async def token_holder(self, token: str, uow: IntakeUnitOfWork) -> TokenHolder:
         """Who holds a bearer token; UNAUTHENTICATED when it is unknown or revoked."""
         found = await uow.members.token_holder(token_hash(token))
-        if found is None:
+        if found is None or session_ended(found):
             raise AppError(ErrorCode.UNAUTHENTICATED, "unknown or revoked token")
         return TokenHolder(
             member_id=found["member_id"],
