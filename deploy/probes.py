@@ -1,0 +1,57 @@
+"""The runner's health checks, one per kind of component, each a real round trip within a
+timeout: the store writes and reads back a document (`shared.health.store_round_trip`, the
+check the services' readiness makes), the broker answers a metadata request on its own
+listener (not through anything in between, so a cut proxy is not taken for a jammed broker),
+and a service answers HTTP on `/health/live` (any answer: the process works). A process that is
+paused or jammed fails; one whose dependencies are away does not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+from aiokafka.conn import create_conn
+from aiokafka.protocol.metadata import MetadataRequest
+from pymongo import AsyncMongoClient
+
+from shared.health import check, store_round_trip
+
+
+async def broker_answers(host: str, port: int, within: float) -> None:
+    conn = await create_conn(host, port, request_timeout_ms=int(within * 1000))
+    try:
+        await conn.send(MetadataRequest[0]([]))
+    finally:
+        conn.close()
+
+
+async def store_answers(host: str, port: int, database: str, within: float) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        host,
+        port,
+        directConnection=True,
+        serverSelectionTimeoutMS=int(within * 1000),
+        connectTimeoutMS=int(within * 1000),
+    )
+    try:
+        await store_round_trip(client[database], within)
+    finally:
+        await client.close()
+
+
+async def service_answers(url: str, within: float) -> None:
+    async with httpx.AsyncClient(timeout=within) as http:
+        await http.get(url)  # any status: the process answers
+
+
+Probe = Callable[[], Awaitable[None]]
+
+
+def run_probes(probes: dict[str, Probe], within: float) -> dict[str, str]:
+    """Every probe at once, each "ok" or why not within `within` seconds (plus a margin)."""
+
+    async def all_of() -> list[str]:
+        return await asyncio.gather(*(check(probe(), within + 0.5) for probe in probes.values()))
+
+    return dict(zip(probes, asyncio.run(all_of()), strict=True))
