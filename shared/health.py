@@ -124,8 +124,8 @@ class Readiness:
 
     async def checks(self) -> dict[str, str]:
         store, broker = await asyncio.gather(
-            check(store_round_trip(self.db, self.timeout), self.timeout + 0.5),
-            check(self.broker_ping(self.timeout), self.timeout + 0.5),
+            check(store_round_trip(self.db, self.timeout), self.timeout),
+            check(self.broker_ping(self.timeout), self.timeout),
         )
         found = {
             "mongo": store,

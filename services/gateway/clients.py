@@ -38,7 +38,7 @@ class ServiceClients:
             matching=client("matching"),
             commitments=client("commitments"),
             notifications=client("notifications"),
-            health_timeout=settings.health_timeout_seconds + 1.0,
+            health_timeout=settings.health_timeout_seconds + 1.5,
         )
 
     @property
