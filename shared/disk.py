@@ -54,6 +54,8 @@ class Watermark:
                 raise ValueError(f"a percentage of free space must be below 100%, not {text}")
             return cls(free_fraction=fraction)
         try:
+            if not re.fullmatch(r"\d+(?:\.\d+)?\s*[A-Za-z]*", text):
+                raise ValueError(text)
             return cls(free_bytes=int(_BYTES.validate_python(text)))
         except ValueError:
             raise ValueError(

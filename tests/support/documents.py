@@ -20,12 +20,15 @@ from tests.support.stack import free_port
 
 
 @contextmanager
-def document_store(start_timeout: float = 30.0) -> Iterator[str]:
-    """A SecantusDB server on a free port, storing in memory; yields its URL."""
+def document_store(start_timeout: float = 30.0, pids: list[int] | None = None) -> Iterator[str]:
+    """A SecantusDB server on a free port, storing in memory; yields its URL (and appends
+    its process id to `pids`, for a test that pauses it)."""
     port = free_port()
     command = [find_document_store_binary(), "--storage-path", ":memory:"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pids is not None:
+        pids.append(process.pid)
     try:
         deadline = time.monotonic() + start_timeout
         while True:
