@@ -8,7 +8,7 @@ paused or jammed fails; one whose dependencies are away does not."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 from aiokafka.conn import create_conn
@@ -21,7 +21,7 @@ from shared.health import check, store_round_trip
 async def broker_answers(host: str, port: int, within: float) -> None:
     conn = await create_conn(host, port, request_timeout_ms=int(within * 1000))
     try:
-        await conn.send(MetadataRequest[0]([]))
+        await conn.send(MetadataRequest([]))  # the brokers, no topics
     finally:
         conn.close()
 
@@ -48,7 +48,7 @@ async def service_answers(url: str, within: float) -> None:
 Probe = Callable[[], Awaitable[None]]
 
 
-def run_probes(probes: dict[str, Probe], within: float) -> dict[str, str]:
+def run_probes(probes: Mapping[str, Probe], within: float) -> dict[str, str]:
     """Every probe at once, each "ok" or why not within `within` seconds (plus a margin)."""
 
     async def all_of() -> list[str]:

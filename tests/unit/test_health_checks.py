@@ -10,6 +10,7 @@ import io
 import logging
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from pymongo.errors import (
 
 from deploy.logfiles import LogFile
 from deploy.probes import broker_answers, run_probes, service_answers, store_answers
+from deploy.stack import find_broker_binary, port_is_open
 from services.gateway.clients import ServiceClients
 from services.gateway.readiness import gateway_readiness
 from shared.health import SCRATCH, check, store_round_trip
@@ -39,6 +41,7 @@ from shared.mongo import Database, Document, write_not_applied
 from shared.settings import Settings
 from tests.support.documents import document_store
 from tests.support.stack import free_port
+from tests.support.wait import eventually
 
 
 async def test_the_store_check_writes_and_reads_back_in_a_scratch_collection(
@@ -84,6 +87,39 @@ def test_a_paused_store_fails_the_checks_within_their_timeout(
     found = run_probes({"mongo": lambda: store_answers(host, port, "probe", 1.0)}, 1.0)
     assert found["mongo"].startswith("down"), found
     assert time.monotonic() - began < 2.5
+
+
+@pytest.fixture
+def broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The embedded broker (Tansu) on a free port."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [find_broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        eventually(lambda: port_is_open("127.0.0.1", port), timeout=30)
+        yield process, port
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_broker_probe_is_a_metadata_round_trip(
+    broker: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = broker
+    probe = {"broker": lambda: broker_answers("127.0.0.1", port, 1.0)}
+    assert eventually(lambda: run_probes(probe, 1.0)["broker"] == "ok", timeout=15)
+    process.send_signal(signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        assert run_probes(probe, 1.0)["broker"].startswith("down")
+        assert time.monotonic() - began < 2.5
+    finally:
+        process.send_signal(signal.SIGCONT)
 
 
 def test_the_runner_probes_fail_for_what_does_not_answer() -> None:
