@@ -297,8 +297,13 @@ class Stack:
         started = all(dependencies.get(name, "ok") == "ok" for name in STARTED)
         return response.status_code == 200 and started
 
+    @property
+    def probe_timeout(self) -> float:
+        # twice a readiness check's: a busy machine must not pass for a jammed process
+        return 2 * self.settings.health_timeout_seconds
+
     def _probe(self, component: Component) -> Probe:
-        within = self.settings.health_timeout_seconds
+        within = self.probe_timeout
         host, port = component.host, component.port
         if component.name == "broker":
             return lambda: broker_answers(host, port, within)
@@ -321,10 +326,9 @@ class Stack:
         self._check_disk()
         running = {name: c for name, c in self.components.items() if c.running}
         results = run_probes(
-            {name: self._probe(c) for name, c in running.items()},
-            self.settings.health_timeout_seconds,
+            {name: self._probe(c) for name, c in running.items()}, self.probe_timeout
         )
-        for name, result in results.items():
+        for name, result in (results or {}).items():
             component = running[name]
             if result == "ok":
                 component.failed_checks = 0

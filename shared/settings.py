@@ -76,8 +76,8 @@ class Settings(BaseSettings):
     # answer within health_timeout_seconds; the runner checks every component every
     # health_interval_seconds and restarts one that failed health_failures checks in a row.
     health_timeout_seconds: float = Field(2.0, gt=0)
-    health_interval_seconds: float = Field(2.0, gt=0)
-    health_failures: int = Field(4, ge=1)
+    health_interval_seconds: float = Field(3.0, gt=0)
+    health_failures: int = Field(5, ge=1)
     # Disk watermarks (shared/disk.py) on disk_path (empty: the data directory), as free bytes
     # ("500MB", "2GiB") or a percentage of the volume ("5%"): below the low one a warning,
     # below the high one writes are refused (UNAVAILABLE, retryable) until space comes back.
