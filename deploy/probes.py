@@ -43,7 +43,7 @@ async def store_answers(host: str, port: int, database: str, within: float) -> N
 
 
 async def service_answers(url: str, within: float) -> None:
-    async with httpx.AsyncClient(timeout=within) as http:
+    async with httpx.AsyncClient(timeout=within, verify=False) as http:  # plain HTTP: no CA
         await http.get(url)  # any status: the process answers
 
 
@@ -68,11 +68,16 @@ def run_probes(probes: Mapping[str, Probe], within: float) -> dict[str, str] | N
     component failed at once (the fault is on this side, or the whole machine's)."""
 
     async def all_of() -> tuple[list[str], float]:
-        lag = asyncio.create_task(loop_lag())
+        # the lag before and after the round, not during it: the probes' own work (clients
+        # made, connections opened) would count as this process waiting for CPU
+        before = await loop_lag()
         found = await asyncio.gather(*(check(probe(), within + 0.5) for probe in probes.values()))
-        return found, await lag
+        return found, max(before, await loop_lag())
 
     found, lag = asyncio.run(all_of())
-    if lag > STARVED_SECONDS or (len(found) > 1 and all(r != "ok" for r in found)):
-        return None
-    return dict(zip(probes, found, strict=True))
+    return dict(zip(probes, found, strict=True)) if proves_something(found, lag) else None
+
+
+def proves_something(found: list[str], lag: float) -> bool:
+    """Whether a round's results say anything of the components (see `run_probes`)."""
+    return lag <= STARVED_SECONDS and (len(found) < 2 or any(r == "ok" for r in found))

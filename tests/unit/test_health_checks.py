@@ -30,7 +30,14 @@ from pymongo.errors import (
 )
 
 from deploy.logfiles import LogFile
-from deploy.probes import broker_answers, run_probes, service_answers, store_answers
+from deploy.probes import (
+    broker_answers,
+    loop_lag,
+    proves_something,
+    run_probes,
+    service_answers,
+    store_answers,
+)
 from deploy.stack import find_broker_binary, port_is_open
 from services.gateway.clients import ServiceClients
 from services.gateway.readiness import gateway_readiness
@@ -149,11 +156,22 @@ def test_a_round_where_everything_fails_or_the_runner_starves_is_not_counted() -
         "intake": lambda: service_answers(f"http://127.0.0.1:{port}/health/live", 1.0),
     }
     assert run_probes(nothing, 1.0) is None
+    assert not proves_something(["down: a", "down: b"], 0.0)
+    assert proves_something(["down: a", "ok"], 0.0)
+    assert proves_something(["down: alone"], 0.0)
+    assert not proves_something(["down: a", "ok"], 1.5)  # the runner waited for CPU
 
-    async def starving() -> None:
-        time.sleep(1.5)  # noqa: ASYNC251 (holds the loop, as a process waiting for CPU)
 
-    assert run_probes({"a": starving, "b": lambda: asyncio.sleep(0)}, 3.0) is None
+async def test_the_loop_lag_is_how_late_a_short_sleep_ran() -> None:
+    assert await loop_lag() < 0.5
+
+    async def hold() -> None:
+        await asyncio.sleep(0)
+        time.sleep(0.6)  # noqa: ASYNC251 (holds the loop, as a process waiting for CPU)
+
+    holder = asyncio.create_task(hold())
+    assert await loop_lag() > 0.5
+    await holder
 
 
 @pytest.mark.parametrize(
