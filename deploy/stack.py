@@ -29,7 +29,7 @@ from deploy.logfiles import LogFile
 from deploy.probes import Probe, broker_answers, run_probes, service_answers, store_answers
 from shared.broker import ensure_topics
 from shared.contracts import EVENT_TYPES
-from shared.disk import DiskWatch
+from shared.disk import DiskWatch, mb
 from shared.events import dlq_topic
 from shared.health import STARTED
 from shared.settings import SERVICES, ServiceName, Settings
@@ -350,10 +350,12 @@ class Stack:
         state = self.disk.state()
         if state.level != self.disk_level:
             self.disk_level = state.level
-            self.report(
-                f"storage {state.summary}"
-                + ("; services refuse writes until space is freed" if state.full else "")
-            )
+            if state.full:
+                self.report(f"storage {state.summary}; services refuse writes until it is freed")
+            elif state.level == "low":
+                self.report(f"storage {state.summary}")
+            else:
+                self.report(f"storage has room again ({mb(state.free)} free)")
 
     def supervise(self) -> None:
         """Starts every component that died again, with backoff, and says so in one line.

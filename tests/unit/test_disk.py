@@ -99,3 +99,21 @@ def test_settings_watch_the_data_directory_unless_told_another_path(tmp_path: Pa
     assert DiskWatch.of(settings).path == tmp_path
     elsewhere = Settings(_env_file=None, data_dir=tmp_path, disk_path="/var")
     assert DiskWatch.of(elsewhere).path == Path("/var")
+
+
+def test_the_runner_says_when_storage_crosses_a_watermark(tmp_path: Path) -> None:
+    from deploy.stack import Stack
+
+    free = shutil.disk_usage(tmp_path).free
+    settings = Settings(_env_file=None, data_dir=tmp_path, disk_high_watermark=str(free + 10**9))
+    lines: list[str] = []
+    stack = Stack(settings, report=lines.append)
+    stack._check_disk()
+    stack._check_disk()  # said once, not at every round
+    assert len(lines) == 1
+    assert lines[0].startswith("storage full: ") and "refuse writes" in lines[0]
+    assert stack.disk is not None
+    stack.disk.high = Watermark(free_bytes=0)
+    stack.disk._every = 0
+    stack._check_disk()
+    assert lines[1].startswith("storage has room again (")
