@@ -80,6 +80,14 @@ def log_handler(service: str, log_format: str | None = None) -> logging.Handler:
     return handler
 
 
+def stamp_span_ids(fields: dict[str, Any]) -> None:
+    """Puts the current span's `trace_id` and `span_id` into `fields`, the `extra=` of log
+    calls made later outside the span (FastStream logs a message's failure from a middleware
+    around the one that holds its process span, with this dict)."""
+    if ids := span_ids():
+        fields["trace_id"], fields["span_id"] = ids
+
+
 class Repeats(logging.Filter):
     """Rate-limits a failure that repeats (a loop retrying every fraction of a second while the
     store or the broker is away): the first is logged at once, then the same message (the same

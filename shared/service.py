@@ -27,6 +27,7 @@ from shared.consumer import EventConsumer, consumer_indexes
 from shared.deadline import DEADLINE_HEADER
 from shared.disk import DiskWatch, refuse_writes_when_full
 from shared.errors import AppError, ErrorCode
+from shared.faults import Faults, faults_router
 from shared.health import Readiness
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.logs import log_handler
@@ -39,8 +40,9 @@ from shared.mongo import (
 )
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import setup_telemetry, untraced_urls
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
@@ -55,16 +57,20 @@ class Runtime:
     outbox: Outbox
     consumer: EventConsumer
     tracer_provider: TracerProvider
+    scrape: PrometheusScrape
     clock: Clock = field(default_factory=Clock)
+    faults: Faults | None = None  # settings.fault_injection: tests make handlers fail
     background: list[BackgroundTask] = field(default_factory=list)
 
 
 def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
-    provider = setup_telemetry(name, settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry(name, settings, [scrape.reader])
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
     outbox = Outbox(client, db, source=f"commonweave/{name}")
+    faults = Faults() if settings.fault_injection else None
     observe_outbox(outbox.backlog)
     consumer = EventConsumer(
         broker,
@@ -73,8 +79,11 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         max_attempts=settings.consumer_max_attempts,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
+        faults=faults,
     )
-    return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
+    return Runtime(
+        name, settings, client, db, broker, outbox, consumer, provider, scrape, faults=faults
+    )
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -162,16 +171,21 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         status, body = await readiness.answer()
         return JSONResponse(body, status_code=status)
 
+    install_metrics(app, runtime.scrape)  # GET /metrics, and the readiness probe's answers
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_service_token)])
     if runtime.settings.clock_control:
         app.include_router(
             clock_router(runtime.clock), dependencies=[Depends(require_service_token)]
         )
+    if runtime.faults is not None:
+        app.include_router(
+            faults_router(runtime.faults), dependencies=[Depends(require_service_token)]
+        )
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health",
+        excluded_urls=untraced_urls(),
         exclude_spans=["receive", "send"],
     )
     return app

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.requests import HTTPConnection, Request
 from starlette.websockets import WebSocket
@@ -17,20 +18,25 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http import process_result as default_process_result
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from services.gateway.admission import Admission
 from services.gateway.body_limit import BodyLimit
+from services.gateway.callers import REVOKING_TOPICS, CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard.routes import mount_dashboard
 from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
+from services.gateway.media import GRAPHQL_RESPONSE, graphql_response, prefers_graphql_response
 from services.gateway.readiness import gateway_readiness
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from shared.contracts.intake import MemberRemoved
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
-from shared.telemetry import current_trace_id, setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
@@ -48,13 +54,36 @@ class GatewayRouter(GraphQLRouter[GatewayContext, None]):
         extensions = dict(response.get("extensions") or {})
         extensions.setdefault("traceId", current_trace_id())
         response["extensions"] = extensions
+        if isinstance(request, Request) and prefers_graphql_response(request.headers.get("accept")):
+            request.state.graphql_status, response = graphql_response(result, response)
+        return response
+
+    async def run(
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        """`application/graphql-response+json` with its status when the client asked for it
+        (services.gateway.media); `application/json` answers as before."""
+        response = await super().run(request, context, root_value)
+        status = getattr(request.state, "graphql_status", None)
+        if isinstance(request, Request) and isinstance(response, Response) and status:
+            response.status_code = status
+            response.headers["content-type"] = GRAPHQL_RESPONSE
         return response
 
 
+async def forget_revoked(feed: EventFeed, callers: CallerCache) -> None:
+    """A removed member's tokens leave the cache as soon as the event arrives."""
+    async for event in feed.listen(REVOKING_TOPICS, lambda _: True):
+        if isinstance(event.payload, MemberRemoved):
+            callers.forget_member(event.payload.member.member_id)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    provider = setup_telemetry("gateway", settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry("gateway", settings, [scrape.reader])
     clients = ServiceClients.from_settings(settings)
-    feed = EventFeed(settings)
+    feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS))
+    callers = CallerCache(settings.gateway_caller_cache_seconds)
 
     async def get_context(connection: HTTPConnection) -> GatewayContext:
         return GatewayContext(
@@ -63,16 +92,19 @@ def create_app(settings: Settings) -> FastAPI:
             bearer_token(connection.headers.get("authorization")),
             feed,
             connection.client.host if connection.client else "unknown",
+            callers,
         )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await feed.start()
         watch = asyncio.create_task(clients.wait_until_ready(), name="gateway-readiness")
+        revocations = asyncio.create_task(forget_revoked(feed, callers), name="caller-cache")
         try:
             yield
         finally:
             watch.cancel()
+            revocations.cancel()
             await feed.stop()
             await clients.aclose()
             provider.shutdown()
@@ -92,9 +124,15 @@ def create_app(settings: Settings) -> FastAPI:
         app,
         schema,
         lambda token, request: GatewayContext(
-            settings, clients, token, None, request.client.host if request.client else "unknown"
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
         ),
     )
+    install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
     app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
@@ -116,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls=untraced_urls(prefixes=("/static/graphiql/", "/dashboard/static/")),
         exclude_spans=["receive", "send"],
     )
     return app

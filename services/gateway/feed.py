@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from shared.broker import ensure_topics
 from shared.contracts import EVENT_TYPES, Payload, commitments
 from shared.events import Envelope, utcnow
+from shared.kafka_security import kafka_client_options
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,11 @@ class _Listener:
 
 
 class EventFeed:
+    DEFAULT_TOPICS = (NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS)
+
     def __init__(self, settings: Settings, topics: tuple[str, ...] | None = None) -> None:
         self._settings = settings
-        self.topics = topics or (NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS)
+        self.topics = topics or self.DEFAULT_TOPICS
         self._listeners: set[_Listener] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -76,7 +79,7 @@ class EventFeed:
         await ensure_topics(self._settings, list(self.topics))
         self._consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self._settings.kafka_bootstrap,
+            **kafka_client_options(self._settings),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="latest",

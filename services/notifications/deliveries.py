@@ -17,7 +17,9 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from services.notifications.delivery_metrics import FAILED, SENT, SKIPPED, DeliveryMetrics
 from services.notifications.domain.templates import Message, digest
+from services.notifications.domain.webhook_secrets import signing_secrets
 from services.notifications.egress import Resolver, system_resolver, webhook_client
 from services.notifications.store import DeliveryQueue, NotificationStore
 from services.notifications.webhooks import signed_headers
@@ -35,7 +37,7 @@ class DeliveryFailed(Exception):
 
 
 class Skipped(Exception):
-    """The delivery no longer applies (its webhook was disabled)."""
+    """The delivery no longer applies (its webhook was disabled or deleted)."""
 
 
 class DeliveryWorker:
@@ -46,7 +48,9 @@ class DeliveryWorker:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         resolve: Resolver = system_resolver,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         self._store = store
         self._queue = queue
         self._settings = settings
@@ -81,13 +85,16 @@ class DeliveryWorker:
             elif delivery["channel"] == "digest":
                 await self._send_digest(delivery, now)
             else:
-                await self._post_webhook(delivery)
+                await self._post_webhook(delivery, now)
         except DeliveryFailed as failure:
+            self._metrics.attempted(delivery["channel"], FAILED)
             await self._retry_later(delivery, str(failure), now)
             return False
         except Skipped:
+            self._metrics.attempted(delivery["channel"], SKIPPED)
             await self._queue.mark_delivery(delivery["_id"], {"status": "skipped"})
             return False
+        self._metrics.attempted(delivery["channel"], SENT)
         await self._queue.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": now})
         return True
 
@@ -119,7 +126,7 @@ class DeliveryWorker:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP: {exc}") from exc
 
-    async def _post_webhook(self, delivery: Document) -> None:
+    async def _post_webhook(self, delivery: Document, now: datetime) -> None:
         webhook = await self._store.webhook(delivery["webhook_id"])
         if webhook is None or webhook["disabled"]:
             raise Skipped
@@ -128,7 +135,8 @@ class DeliveryWorker:
         # timestamp is the real time of this attempt (receivers reject old ones)
         headers = {
             "content-type": "application/cloudevents+json",
-            **signed_headers(webhook["secret"], delivery["_id"], body, utcnow()),
+            # during a secret rotation's overlap, signed with the old secret too
+            **signed_headers(signing_secrets(webhook, now), delivery["_id"], body, utcnow()),
         }
         status, error = None, None
         try:
@@ -139,12 +147,14 @@ class DeliveryWorker:
         except httpx.HTTPError as exc:
             error = f"unreachable: {type(exc).__name__} {exc}".strip()
         await self._store.log_webhook_attempt(webhook["_id"], delivery["_id"], status, error)
+        await self._store.trim_webhook_log(webhook["_id"], self._settings.webhook_log_size)
         if error is None:
             await self._store.webhook_succeeded(webhook["_id"])
             return
         failures = await self._store.webhook_failed(webhook["_id"])
         if failures >= self._settings.webhook_max_failures:
             await self._store.disable_webhook(webhook, reason=error)
+            self._metrics.webhook_disabled()
         raise DeliveryFailed(error)
 
     async def _retry_later(self, delivery: Document, reason: str, now: datetime) -> None:
