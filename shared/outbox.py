@@ -75,7 +75,7 @@ class Outbox:
         db: Database,
         source: str,
     ) -> None:
-        self._client = client
+        self.client = client
         self.database = db
         self.events = db[OUTBOX]
         self.source = source
@@ -84,7 +84,9 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with transaction(self._client) as session:
+        """The older form of a unit of work, kept while use cases move to
+        `shared.unit_of_work`."""
+        async with transaction(self.client) as session:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
 
