@@ -38,6 +38,7 @@ from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetric
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
+from shared.logs import log_repeated
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
 from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
@@ -342,7 +343,7 @@ class EventConsumer:
                     delivery = Delivery(doc["topic"], doc["body"], doc["headers"], doc["key"])
                     await self.process(delivery, doc)
             except Exception:
-                log.exception("%s: retrying parked events failed; trying again", self.group)
+                log_repeated(log, "%s: retrying parked events failed; trying again", self.group)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._parked_due.wait(), poll_seconds)
 

@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
+from shared.logs import log_repeated
 from shared.mongo import Database, Document, IndexSpec, Session, transaction
 from shared.outbox_metrics import OutboxBacklog
 
@@ -250,7 +251,7 @@ class OutboxRelay:
                 try:
                     published = await self.publish_pending()
                 except Exception:
-                    log.exception("outbox relay: reading the outbox failed; retrying")
+                    log_repeated(log, "outbox relay: reading the outbox failed; retrying")
                     published = 0
                 watcher = self._watch_while_shared(watcher)
                 if published == 0:  # wait for a commit, the poll, or the lease's renewal

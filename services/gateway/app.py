@@ -30,6 +30,7 @@ from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
 from services.gateway.media import GRAPHQL_RESPONSE, graphql_response, prefers_graphql_response
+from services.gateway.readiness import gateway_readiness
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from services.gateway.web.api import WebContext
@@ -159,31 +160,14 @@ def create_app(settings: Settings) -> FastAPI:
         return {"service": "gateway", "status": "live"}
 
     @app.get("/health/ready")
-    async def ready() -> JSONResponse:
-        """Ready once the whole stack has started, and while this gateway reaches every
-        service: a gateway that cannot (a stuck connection pool) turns red, so an
-        orchestrator restarts it."""
-        if not clients.ready:
-            return JSONResponse({"service": "gateway", "status": "starting"}, status_code=503)
-        dependencies = await clients.health()
-        healthy = all(v == "ok" for v in dependencies.values())
-        body = {
-            "service": "gateway",
-            "status": "ready" if healthy else "degraded",
-            "dependencies": dependencies,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
-
     @app.get("/health")
-    async def health() -> JSONResponse:
-        dependencies = await clients.health()
-        healthy = all(v == "ok" for v in dependencies.values())
-        body: dict[str, Any] = {
-            "service": "gateway",
-            "status": "ok" if healthy else "degraded",
-            "dependencies": dependencies,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
+    async def ready() -> JSONResponse:
+        """Ready once the whole stack has started, and while at least one service can answer
+        (services.gateway.readiness): an operation whose service is down answers UNAVAILABLE,
+        retryable, and the others go on. Every service down, or a gateway that reaches none
+        (a stuck connection pool), turns red."""
+        status, body = await gateway_readiness(clients)
+        return JSONResponse(body, status_code=status)
 
     FastAPIInstrumentor.instrument_app(
         app,
