@@ -104,7 +104,7 @@ def build_history(stack: Stack, count: int, clients: int, networks: int = 10) ->
         )
 
 
-def caught_up(settings: Settings, timeout: float = 600.0) -> float:
+def caught_up(settings: Settings, timeout: float = 1800.0) -> float:
     """Waits until no outbox has anything pending and every registration has its welcome;
     answers the seconds it took."""
     began = time.monotonic()

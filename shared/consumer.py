@@ -118,6 +118,7 @@ class EventConsumer:
         *,
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
+        max_partition_fetch_bytes: int = 16 * 1024,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
     ) -> None:
@@ -126,6 +127,7 @@ class EventConsumer:
         self.group = group
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._max_partition_fetch_bytes = max_partition_fetch_bytes
         self._park_limit = park_limit
         self._parked = outbox.database[PARKED]
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
@@ -166,6 +168,10 @@ class EventConsumer:
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            # aiokafka hands out one partition's fetched records until they are used up, then
+            # the next's: a small fetch per partition makes that a fair round of a few events
+            # each, so an urgent topic's event waits behind a few of a burst's, not a megabyte
+            max_partition_fetch_bytes=self._max_partition_fetch_bytes,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
             listener=_JoinListener(self.joined),
