@@ -128,9 +128,7 @@ def resent(stack: Stack) -> int:
     return sum(
         int(found)
         for service in SERVICES
-        for found in RESENT.findall(
-            stack.components[service].log_path.read_text(errors="replace")
-        )
+        for found in RESENT.findall(stack.components[service].log_path.read_text(errors="replace"))
     )
 
 
