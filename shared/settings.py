@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # adapts below it to keep them under the target latency); more are refused at once
     gateway_max_in_flight: int = Field(64, ge=1)
     gateway_target_latency_seconds: float = Field(1.0, gt=0)
+    # the fewest the adaptive limit admits at once, however slow the answers: kept for the
+    # front door while background work (a replay, a backlog) slows the stack
+    gateway_min_in_flight: int = Field(8, ge=1)
     gateway_introspection: bool = True
     gateway_max_body_bytes: int = Field(1_000_000, ge=1)
     gateway_max_survey_bytes: int = Field(25_000_000, ge=1)
