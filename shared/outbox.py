@@ -265,7 +265,9 @@ class BrokerAdmin(Protocol):
 
     async def cluster_id(self) -> str: ...
 
-    async def committed(self, group: str) -> dict[tuple[str, int], int]: ...
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]: ...
 
 
 class Pace:
@@ -547,22 +549,21 @@ class OutboxRelay:
         self._saved = dict(self.delivered)
 
     async def _read_positions(self, cluster: str) -> None:
-        """The offset every subscribing group has committed past, per partition, when
-        something sent is not yet known delivered: one OffsetFetch per group."""
+        """The offset every subscribing group has committed past, per partition this process
+        sent to (the mark covers what earlier processes sent there too), when something sent
+        is not yet known delivered: one OffsetFetch per group."""
         if not self._unconfirmed:
             return
-        wanted = {g for topic, _ in self._sent_top for g in self._groups.get(topic, ())}
-        if not self._sent_top:  # nothing sent by this process yet: all the groups there are
-            wanted = {g for groups in self._groups.values() for g in groups}
-        committed = {group: await self._admin.committed(group) for group in sorted(wanted)}
+        reading: dict[str, list[tuple[str, int]]] = {}  # group: the partitions it is asked of
+        for where in sorted(self._sent_top):
+            for group in self._groups.get(where[0], ()):
+                reading.setdefault(group, []).append(where)
+        committed = {g: await self._admin.committed(g, ps) for g, ps in sorted(reading.items())}
         if await self._admin.cluster_id() != cluster:  # those may be the next broker's
             return
-        partitions = {where for offsets in committed.values() for where in offsets}
-        for topic, partition in partitions | set(self._sent_top):
-            groups = self._groups.get(topic, frozenset())
-            if not groups or not groups <= wanted:
-                continue
-            passed = min(committed[g].get((topic, partition), 0) for g in groups)
+        for topic, partition in self._sent_top:
+            groups = self._groups[topic]
+            passed = min(committed[g].get((topic, partition), -1) for g in groups)
             if passed > self.delivered.get((topic, partition), 0):
                 self.delivered[(topic, partition)] = passed
         self._unconfirmed = any(

@@ -39,7 +39,9 @@ class Admin:
     async def cluster_id(self) -> str:
         return "cluster-1"
 
-    async def committed(self, group: str) -> dict[tuple[str, int], int]:
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
         return {}
 
 

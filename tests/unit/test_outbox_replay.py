@@ -54,8 +54,10 @@ class Kafka:
     async def cluster_id(self) -> str:
         return self.cluster
 
-    async def committed(self, group: str) -> dict[tuple[str, int], int]:
-        return dict(self.offsets[group])
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        return {where: self.offsets[group].get(where, -1) for where in partitions}
 
     def read(self, group: str, topic: str, upto: int) -> None:
         """`group` processed the first `upto` records of `topic` and committed."""
