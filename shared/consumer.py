@@ -10,9 +10,12 @@
   arrived (`NotYetKnown`), never dropped;
 - a service is one Kafka consumer group over all its topics: one join at start-up, and its
   replicas share the partitions. `joined` is set once the group has assigned partitions;
-- a broker that lost its log (a new cluster id: the embedded one, restarted) gets its events
-  again from the outbox relays, at new offsets: `follow_broker` then reads every assigned
-  partition from the beginning, rather than going on from positions in the old log.
+- a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
+  the outbox relays what this group (or another) had not committed past, at new offsets:
+  `follow_broker` then reads every assigned partition from the beginning, rather than going
+  on from positions in the old log;
+- a fetch takes a few events per partition (`max_partition_fetch_bytes`), so the consumer
+  goes round its partitions fairly and a backlog on one topic does not hold up another.
 """
 
 from __future__ import annotations
