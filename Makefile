@@ -60,6 +60,11 @@ schema: env
 	$(VENV)/bin/python -m services.gateway.export --print
 	$(VENV)/bin/python -m services.gateway.export --diff
 
-.PHONY: drills
+.PHONY: drills soak
 drills: env
 	$(VENV)/bin/python -m tests.drills
+
+# An hour of a realistic mix at a third of capacity, sampled every 30 s (tests/drills/soak.py);
+# the graphs go to docs/soak-*.svg
+soak: env
+	$(VENV)/bin/python -m tests.drills.soak --minutes 60 --graphs docs

@@ -27,11 +27,11 @@ IDLE_SECONDS = 6.0
 DRAIN_SECONDS = 120.0
 
 
-def drain(stack: Stack, idle_rate: float) -> None:
+def drain(stack: Stack, idle_rate: float, at_most: float) -> None:
     """Waits until the stack is back to its idle CPU rate (the consumers have worked off what
-    the load queued), at most DRAIN_SECONDS."""
+    the load queued), at most `at_most` seconds."""
     last, began = sum(cpu_seconds(stack).values()), time.perf_counter()
-    while time.perf_counter() - began < DRAIN_SECONDS:
+    while time.perf_counter() - began < at_most:
         time.sleep(1.0)
         now = sum(cpu_seconds(stack).values())
         if now - last < idle_rate * 1.5 + 0.05:
@@ -69,24 +69,25 @@ async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]
     return latencies
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = stack_settings(Path(data_dir), gateway_rate_per_second=1000.0)
-        with Stack(settings, report=lambda line: None) as stack:
-            time.sleep(3)  # past the start-up work
-            idle_before, idle_began = cpu_seconds(stack), time.perf_counter()
-            time.sleep(IDLE_SECONDS)
-            before, began = cpu_seconds(stack), time.perf_counter()
-            idle_elapsed = began - idle_began
-            idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
-            latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
-            load_elapsed = time.perf_counter() - began
-            drain(stack, sum(idle.values()))  # the fan-out still queued in the consumers
-            elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
+    parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS)
+    parser.add_argument("--drain-seconds", type=float, default=DRAIN_SECONDS)
+    return parser
+
+
+def run(stack: Stack, args: argparse.Namespace) -> None:
+    idle_before, idle_began = cpu_seconds(stack), time.perf_counter()
+    time.sleep(args.idle_seconds)
+    before, began = cpu_seconds(stack), time.perf_counter()
+    idle_elapsed = began - idle_began
+    idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
+    latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
+    load_elapsed = time.perf_counter() - began
+    drain(stack, sum(idle.values()), args.drain_seconds)  # the fan-out still queued
+    elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
     done = len(latencies)
     print(
         f"{done} registrations in {load_elapsed:.1f}s = {done / load_elapsed:.1f}/s with "
@@ -103,6 +104,15 @@ def main() -> None:
         share = seconds / total
         print(f"  {name:<14} {seconds / done * 1000:5.1f} ms CPU per registration ({share:.0%})")
     print(f"  {'total':<14} {total / done * 1000:5.1f} ms CPU per registration")
+
+
+def main() -> None:
+    args = arguments().parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = stack_settings(Path(data_dir), gateway_rate_per_second=1000.0)
+        with Stack(settings, report=lambda line: None) as stack:
+            time.sleep(3)  # past the start-up work
+            run(stack, args)
 
 
 if __name__ == "__main__":

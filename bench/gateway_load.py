@@ -76,7 +76,12 @@ async def worker(
 
 
 async def load(
-    url: str, token: str, variables: dict[str, Any], seconds: float, concurrency: int
+    url: str,
+    token: str,
+    variables: dict[str, Any],
+    seconds: float,
+    concurrency: int,
+    warm_up_seconds: float = 2.0,
 ) -> dict[str, float]:
     body = {"query": QUERY, "variables": variables}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -84,7 +89,10 @@ async def load(
     async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as http:
         warm: list[float] = []
         await asyncio.gather(
-            *(worker(http, url, body, time.perf_counter() + 2, warm) for _ in range(concurrency))
+            *(
+                worker(http, url, body, time.perf_counter() + warm_up_seconds, warm)
+                for _ in range(concurrency)
+            )
         )
         latencies: list[float] = []
         began = time.perf_counter()
@@ -102,11 +110,36 @@ async def load(
     }
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=32)
-    args = parser.parse_args()
+    parser.add_argument("--warm-up-seconds", type=float, default=2.0)
+    return parser
+
+
+def run(stack: Stack, args: argparse.Namespace) -> None:
+    token, variables = prepare(stack)
+    result = asyncio.run(
+        load(
+            stack.graphql_url,
+            token,
+            variables,
+            args.seconds,
+            args.concurrency,
+            args.warm_up_seconds,
+        )
+    )
+    print(
+        f"typical nested query, {args.concurrency} concurrent clients, {args.seconds:.0f}s: "
+        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms ({result['requests']:.0f} ok, "
+        f"{result['failures']:.0f} failed)"
+    )
+
+
+def main() -> None:
+    args = arguments().parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         settings = stack_settings(
             Path(data_dir),
@@ -115,16 +148,7 @@ def main() -> None:
             log_level="WARNING",
         ).model_copy(update={"telemetry_exporter": "off"})
         with Stack(settings, report=lambda line: None) as stack:
-            token, variables = prepare(stack)
-            result = asyncio.run(
-                load(stack.graphql_url, token, variables, args.seconds, args.concurrency)
-            )
-    print(
-        f"typical nested query, {args.concurrency} concurrent clients, {args.seconds:.0f}s: "
-        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms ({result['requests']:.0f} ok, "
-        f"{result['failures']:.0f} failed)"
-    )
+            run(stack, args)
 
 
 if __name__ == "__main__":

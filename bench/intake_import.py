@@ -49,25 +49,22 @@ def timed_import(client: Client, network_id: str, csv: str) -> tuple[float, dict
     return time.perf_counter() - began, answer
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
-    args = parser.parse_args()
+    return parser
+
+
+def run(stack: Stack, args: argparse.Namespace) -> None:
     first_file = synthetic_survey(args.rows, seed=1)
     second_file = synthetic_survey(args.rows, seed=2)
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = stack_settings(Path(data_dir), log_level="INFO")
-        with Stack(settings, report=lambda line: None) as stack:
-            network = create_network(stack, name="Bench Network")
-            operator = Client(stack.graphql_url, network["operatorToken"])
-            first, answer = timed_import(operator, network["networkId"], first_file)
-            again, repeated = timed_import(operator, network["networkId"], first_file)
-            second, strengthened = timed_import(operator, network["networkId"], second_file)
-            progress = [
-                line
-                for line in (Path(data_dir) / "logs" / "intake.log").read_text().splitlines()
-                if "survey import" in line
-            ]
+    network = create_network(stack, name="Bench Network")
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    first, answer = timed_import(operator, network["networkId"], first_file)
+    again, repeated = timed_import(operator, network["networkId"], first_file)
+    second, strengthened = timed_import(operator, network["networkId"], second_file)
+    intake_log = stack.settings.data_dir / "logs" / "intake.log"
+    progress = [line for line in intake_log.read_text().splitlines() if "survey import" in line]
     size_mb = len(first_file.encode()) / 1e6
     print(f"survey of {args.rows:,} rows ({size_mb:.1f} MB) through GraphQL:")
     print(f"  first import   {first:6.2f} s  {answer}")
@@ -75,6 +72,14 @@ def main() -> None:
     print(f"  same file      {again:6.2f} s  (answered from the first import: {same})")
     print(f"  second file    {second:6.2f} s  {strengthened}")
     print(f"  intake log: {len(progress)} survey lines, e.g. {progress[0] if progress else '-'}")
+
+
+def main() -> None:
+    args = arguments().parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = stack_settings(Path(data_dir), log_level="INFO")
+        with Stack(settings, report=lambda line: None) as stack:
+            run(stack, args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Matching at scale: 100,000 synthetic organizations in the index. Top-10 partners for a new
 organization and coalitions for a need, vectorised (numpy) against a straightforward
 pure-Python loop over every organization in the same run; memory; and the time to load the
-read model from an nx-27017 (MongoDB wire protocol) server at start-up."""
+read model from SecantusDB (the embedded MongoDB-protocol server) at start-up."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import argparse
 import asyncio
 import math
 import random
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -20,12 +18,11 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from deploy.stack import find_document_store_binary
 from services.matching.domain.coalitions import coalitions
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import Weights, top_partners
 from shared.contracts import AvailabilityWindow, NeedProfile, OrganizationProfile, Resource
-from tests.support.stack import free_port
+from tests.support.documents import document_store
 
 FOCUS = [f"focus {i}" for i in range(40)]
 VALUES = [f"value {i}" for i in range(25)]
@@ -163,48 +160,35 @@ def timed(fn: Any, *args: Any) -> float:
 
 
 async def mongo_load_seconds(profiles: list[OrganizationProfile]) -> tuple[float, float]:
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data:
-        server = subprocess.Popen(  # noqa: ASYNC220 (a benchmark: start the server and wait)
-            [find_document_store_binary(), "--data-dir", data, "--host", "127.0.0.1",
-             "-p", str(port), "--pid-file", f"{data}/mongo.pid"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                await asyncio.sleep(0.1)
-            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-                f"mongodb://127.0.0.1:{port}"
-            )
-            collection = client["bench_matching"]["profiles"]
-            docs = [{"_id": p.organization_id, **p.model_dump(mode="json")} for p in profiles]
-            for i in range(0, len(docs), 5000):
-                await collection.insert_many(docs[i : i + 5000])
-            started = time.perf_counter()
-            found = await collection.find({}).to_list()
-            fetched = time.perf_counter() - started
-            index = ProfileIndex()
-            index.put_many([OrganizationProfile.model_validate(d) for d in found])
-            index.mission.compact()
-            elapsed = time.perf_counter() - started
-            await client.close()
-            return elapsed, fetched
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    """Matching's start-up: every profile read from SecantusDB (on disk, as `make run` keeps
+    it), validated and indexed."""
+    with tempfile.TemporaryDirectory() as data, document_store(data) as url:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
+        collection = client["bench_matching"]["profiles"]
+        docs = [{"_id": p.organization_id, **p.model_dump(mode="json")} for p in profiles]
+        for i in range(0, len(docs), 5000):
+            await collection.insert_many(docs[i : i + 5000])
+        started = time.perf_counter()
+        found = await collection.find({}).to_list()
+        fetched = time.perf_counter() - started
+        index = ProfileIndex()
+        index.put_many([OrganizationProfile.model_validate(d) for d in found])
+        index.mission.compact()
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return elapsed, fetched
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--organizations", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--naive-queries", type=int, default=5)
     parser.add_argument("--skip-mongo", action="store_true")
-    args = parser.parse_args()
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
     rng = random.Random(7)
     profiles = [synthetic(i, rng) for i in range(args.organizations)]
     before = rss_mb()
@@ -245,8 +229,12 @@ def main() -> None:
           f"{statistics.median(slow_coalition):.0f} ms; ratio {coalition_ratio:.0f}x")  # fmt: skip
     if not args.skip_mongo:
         seconds, fetched = asyncio.run(mongo_load_seconds(profiles))
-        print(f"read model load from nx-27017 at start-up: {seconds:.1f}s for {len(profiles):,} "
+        print(f"read model load from SecantusDB at start-up: {seconds:.1f}s for {len(profiles):,} "
               f"(find {fetched:.1f}s, validation and index {seconds - fetched:.1f}s)")  # fmt: skip
+
+
+def main() -> None:
+    run(arguments().parse_args())
 
 
 if __name__ == "__main__":

@@ -125,18 +125,26 @@ async def measure(stack: Stack, events: int, rate: float) -> None:
     print(f"  event produced → row created_at:    {percentiles(ms(created))}")
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--fetch-wait-ms", type=int, default=500, help="consumers' fetch wait")
-    args = parser.parse_args()
+    return parser
+
+
+def run(stack: Stack, args: argparse.Namespace) -> None:
+    asyncio.run(measure(stack, args.events, args.rate))
+
+
+def main() -> None:
+    args = arguments().parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         settings = stack_settings(
             Path(data_dir), log_level="WARNING", kafka_fetch_max_wait_ms=args.fetch_wait_ms
         ).model_copy(update={"telemetry_exporter": "off"})
         with Stack(settings, report=lambda line: None) as stack:
-            asyncio.run(measure(stack, args.events, args.rate))
+            run(stack, args)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient, MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
 
 from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
@@ -151,8 +153,10 @@ async def registrations(stack: Stack, rate: float, seconds: float) -> Load:
 
 def welcome_delays(stack: Stack, answered_at: dict[str, float], wait: float = 30.0) -> list[float]:
     """Milliseconds from each registration's response to its welcome's inbox row."""
+    mongo: MongoClient[dict[str, Any]]
     with MongoClient(stack.settings.mongo_url, tz_aware=True) as mongo:
-        inbox = mongo[stack.settings.database_name("notifications")]["inbox"]
+        database: Database[dict[str, Any]] = mongo[stack.settings.database_name("notifications")]
+        inbox: Collection[dict[str, Any]] = database["inbox"]
         query = {"kind": "organization.registered", "subject_id": {"$in": list(answered_at)}}
         deadline = time.monotonic() + wait
         while True:
@@ -220,30 +224,38 @@ async def partnership_mix(stack: Stack, rate: float, seconds: float, count: int)
         return await open_loop(rate, seconds, write)
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--partnerships", type=int, default=10)
-    args = parser.parse_args()
+    return parser
+
+
+def run(stack: Stack, args: argparse.Namespace) -> None:
+    ceiling = asyncio.run(insert_ceiling(stack.settings.mongo_url))
+    print(f"store ceiling: {ceiling:.0f} plain PyMongo inserts/s (8 at once)")
+    load = asyncio.run(registrations(stack, args.rate, args.seconds))
+    load.report(f"registrations at {args.rate:.0f}/s", ceiling)
+    delays = welcome_delays(stack, load.answered_at)
+    print(
+        f"welcome in the inbox after the response: p50 {percentile(delays, 50):.0f} ms, "
+        f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
+        f"({len(delays)} welcomes)"
+    )
+    mix = asyncio.run(partnership_mix(stack, args.rate, args.seconds, args.partnerships))
+    mix.report(f"partnership writes at {args.rate:.0f}/s", ceiling)
+
+
+def main() -> None:
+    args = arguments().parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         # the load generator is one caller: its bucket must not be what limits the rate
         settings = stack_settings(Path(data_dir), gateway_rate_per_second=1000.0)
         began = time.perf_counter()
         with Stack(settings, report=lambda line: None) as stack:
             print(f"start-up: every service ready in {time.perf_counter() - began:.1f}s")
-            ceiling = asyncio.run(insert_ceiling(stack.settings.mongo_url))
-            print(f"store ceiling: {ceiling:.0f} plain PyMongo inserts/s (8 at once)")
-            load = asyncio.run(registrations(stack, args.rate, args.seconds))
-            load.report(f"registrations at {args.rate:.0f}/s", ceiling)
-            delays = welcome_delays(stack, load.answered_at)
-            print(
-                f"welcome in the inbox after the response: p50 {percentile(delays, 50):.0f} ms, "
-                f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
-                f"({len(delays)} welcomes)"
-            )
-            mix = asyncio.run(partnership_mix(stack, args.rate, args.seconds, args.partnerships))
-            mix.report(f"partnership writes at {args.rate:.0f}/s", ceiling)
+            run(stack, args)
 
 
 if __name__ == "__main__":

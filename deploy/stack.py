@@ -126,6 +126,17 @@ def find_document_store_binary() -> str:
     return found
 
 
+def document_store_command(storage: str, host: str, port: int) -> list[str]:
+    """How to start SecantusDB storing at `storage` (a directory, or ":memory:")."""
+    command = [find_document_store_binary(), "--storage-path", storage]
+    command += ["--host", host, "--port", str(port), "--log-level", "WARNING"]
+    if storage != ":memory:":
+        # An fsync of the log per commit: MongoDB's journaled writes. Without it a killed
+        # server loses its last commits.
+        command.append("--sync-on-commit")
+    return command
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -163,20 +174,7 @@ class Stack:
         (data / "mongo").mkdir(exist_ok=True)
         self.components["mongo"] = Component(
             "mongo",
-            [
-                find_document_store_binary(),
-                "--storage-path",
-                str(data / "mongo"),
-                "--host",
-                mongo_host,
-                "--port",
-                str(mongo_port),
-                # An fsync of the log per commit: MongoDB's journaled writes. Without it a killed
-                # server loses its last commits.
-                "--sync-on-commit",
-                "--log-level",
-                "WARNING",
-            ],
+            document_store_command(str(data / "mongo"), mongo_host, mongo_port),
             mongo_host,
             mongo_port,
             logs / "mongo.log",

@@ -1,12 +1,16 @@
-"""Metrics next to the traces, over OTLP (`COMMONWEAVE_TELEMETRY_EXPORTER=otlp`): one meter
-provider per process, with the same resource as its spans, made the global one so the FastAPI
+"""Metrics next to the traces: one meter provider per process, with the same resource as its
+spans, read by the readers it is given (`/metrics`'s, shared.prometheus) and, with
+`COMMONWEAVE_TELEMETRY_EXPORTER=otlp`, exported over OTLP; made the global one so the FastAPI
 and httpx instrumentations record request latency on it (`http.server.request.duration`,
 `http.client.request.duration`, in seconds, under the stable conventions), and FastStream's
 middleware its `messaging.publish.duration` and `messaging.process.duration`.
 
-Beside them, Commonweave's own (the README's table lists them all): the consumer group's
-(`shared.consumer_metrics`: messages consumed, lag, dead-lettered messages) and the outbox's
-(`shared.outbox_metrics`: backlog, age of the oldest pending event), on `meter()`.
+Beside them, Commonweave's own (the README's table lists them all), on `meter()`: the consumer
+group's (`shared.consumer_metrics`: messages consumed, lag, dead-lettered messages), the
+outbox's (`shared.outbox_metrics`: backlog, age of the oldest pending event), readiness
+(`shared.readiness_metrics`), the gateway's operations
+(`services.gateway.schema.operation_metrics`) and notifications' deliveries
+(`services.notifications.delivery_metrics`).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from shared.mongo import (
 )
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
 from shared.telemetry import setup_telemetry
 
@@ -53,12 +54,14 @@ class Runtime:
     outbox: Outbox
     consumer: EventConsumer
     tracer_provider: TracerProvider
+    scrape: PrometheusScrape
     clock: Clock = field(default_factory=Clock)
     background: list[BackgroundTask] = field(default_factory=list)
 
 
 def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
-    provider = setup_telemetry(name, settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry(name, settings, [scrape.reader])
     client = mongo_client(settings)
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
@@ -73,7 +76,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
     )
-    return Runtime(name, settings, client, db, broker, outbox, consumer, provider)
+    return Runtime(name, settings, client, db, broker, outbox, consumer, provider, scrape)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -163,6 +166,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    install_metrics(app, runtime.scrape)  # GET /metrics, and the readiness probe's answers
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_service_token)])
     if runtime.settings.clock_control:
@@ -172,7 +176,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health",
+        excluded_urls="health,/metrics$",
         exclude_spans=["receive", "send"],
     )
     return app

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     gateway_max_body_bytes: int = Field(1_000_000, ge=1)
     gateway_max_survey_bytes: int = Field(25_000_000, ge=1)
     gateway_graphiql: bool = True
+    # A resolved token is trusted this long without asking intake again; a removed member's
+    # tokens leave the cache at once through `member.removed` (this is the backstop).
+    gateway_caller_cache_seconds: float = Field(10.0, ge=0, le=30)
 
     # matching: weights of the score components (normalised by their sum), how many partners
     # each organization is suggested and the lowest score worth suggesting

@@ -17,6 +17,7 @@ from pathlib import Path
 from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -108,10 +109,13 @@ def service_resource(service: str, settings: Settings) -> Resource:
     )
 
 
-def setup_telemetry(service: str, settings: Settings) -> TracerProvider:
+def setup_telemetry(
+    service: str, settings: Settings, metric_readers: Sequence[MetricReader] = ()
+) -> TracerProvider:
+    """`metric_readers`: beside OTLP's, such as the one `/metrics` answers from."""
     opt_in_to_stable_semconv()
     resource = service_resource(service, settings)
-    meter_provider = setup_metrics(resource, settings)
+    meter_provider = setup_metrics(resource, settings, metric_readers)
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(CreateSpans())  # FastStream's create spans say so
     exporter: SpanExporter | None = None

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 
 from services.gateway.admission import Admission
 from services.gateway.body_limit import BodyLimit
+from services.gateway.callers import REVOKING_TOPICS, CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard.routes import mount_dashboard
@@ -29,6 +30,8 @@ from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from shared.contracts.intake import MemberRemoved
+from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry
 
@@ -51,10 +54,19 @@ class GatewayRouter(GraphQLRouter[GatewayContext, None]):
         return response
 
 
+async def forget_revoked(feed: EventFeed, callers: CallerCache) -> None:
+    """A removed member's tokens leave the cache as soon as the event arrives."""
+    async for event in feed.listen(REVOKING_TOPICS, lambda _: True):
+        if isinstance(event.payload, MemberRemoved):
+            callers.forget_member(event.payload.member.member_id)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    provider = setup_telemetry("gateway", settings)
+    scrape = PrometheusScrape()
+    provider = setup_telemetry("gateway", settings, [scrape.reader])
     clients = ServiceClients.from_settings(settings)
-    feed = EventFeed(settings)
+    feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS))
+    callers = CallerCache(settings.gateway_caller_cache_seconds)
 
     async def get_context(connection: HTTPConnection) -> GatewayContext:
         return GatewayContext(
@@ -63,16 +75,19 @@ def create_app(settings: Settings) -> FastAPI:
             bearer_token(connection.headers.get("authorization")),
             feed,
             connection.client.host if connection.client else "unknown",
+            callers,
         )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await feed.start()
         watch = asyncio.create_task(clients.wait_until_ready(), name="gateway-readiness")
+        revocations = asyncio.create_task(forget_revoked(feed, callers), name="caller-cache")
         try:
             yield
         finally:
             watch.cancel()
+            revocations.cancel()
             await feed.stop()
             await clients.aclose()
             provider.shutdown()
@@ -92,9 +107,15 @@ def create_app(settings: Settings) -> FastAPI:
         app,
         schema,
         lambda token, request: GatewayContext(
-            settings, clients, token, None, request.client.host if request.client else "unknown"
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
         ),
     )
+    install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
     app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))
@@ -133,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,static/graphiql,dashboard/static",
+        excluded_urls="health,/metrics$,static/graphiql,dashboard/static",
         exclude_spans=["receive", "send"],
     )
     return app

@@ -10,6 +10,7 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
+from services.gateway.callers import CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.feed import EventFeed
 from services.gateway.loaders import Loaders
@@ -42,6 +43,7 @@ class GatewayContext(BaseContext):
         bearer: str | None,
         feed: EventFeed | None = None,
         client_host: str = "unknown",
+        callers: CallerCache | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -49,6 +51,7 @@ class GatewayContext(BaseContext):
         self.feed = feed
         self.loaders = Loaders(clients)
         self._bearer = bearer
+        self._callers = callers
         self._client_host = client_host
         self._caller: Caller | None = None
         self._refused: AppError | None = None
@@ -105,6 +108,10 @@ class GatewayContext(BaseContext):
                     )
                 if self._refused is not None:
                     raise self._refused
+                cached = self._callers.get(bearer) if self._callers is not None else None
+                if cached is not None:
+                    self._caller = cached
+                    return cached
                 try:
                     found = await self.clients.intake.post("/auth/resolve", {"token": bearer})
                 except AppError as exc:
@@ -118,11 +125,20 @@ class GatewayContext(BaseContext):
                     organization_id=holder.organization_id,
                     role=holder.role,
                 )
+                if self._callers is not None:
+                    self._callers.put(bearer, self._caller)
             return self._caller
 
+    def forget_member(self, member_id: str) -> None:
+        """This replica stops trusting the member's cached tokens now (the others, when the
+        `member.removed` event reaches them)."""
+        if self._callers is not None:
+            self._callers.forget_member(member_id)
+
     async def still_authenticated(self) -> bool:
-        """For long-lived subscriptions: the token has not been revoked since it was resolved.
-        Only a definite UNAUTHENTICATED says no; intake being briefly down does not."""
+        """For long-lived subscriptions: the token has not been revoked since it was resolved
+        (asked of intake, not the cache). Only a definite UNAUTHENTICATED says no; intake being
+        briefly down does not."""
         try:
             await self.clients.intake.post("/auth/resolve", {"token": self.bearer})
         except AppError as exc:

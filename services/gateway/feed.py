@@ -55,9 +55,11 @@ class _Listener:
 
 
 class EventFeed:
+    DEFAULT_TOPICS = (NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS)
+
     def __init__(self, settings: Settings, topics: tuple[str, ...] | None = None) -> None:
         self._settings = settings
-        self.topics = topics or (NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS)
+        self.topics = topics or self.DEFAULT_TOPICS
         self._listeners: set[_Listener] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from services.notifications.delivery_metrics import FAILED, SENT, SKIPPED, DeliveryMetrics
 from services.notifications.domain.templates import Message, digest
 from services.notifications.egress import Resolver, system_resolver, webhook_client
 from services.notifications.store import DeliveryQueue, NotificationStore
@@ -45,7 +46,9 @@ class DeliveryWorker:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         resolve: Resolver = system_resolver,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or DeliveryMetrics()
         self._store = store
         self._queue = queue
         self._settings = settings
@@ -82,11 +85,14 @@ class DeliveryWorker:
             else:
                 await self._post_webhook(delivery)
         except DeliveryFailed as failure:
+            self._metrics.attempted(delivery["channel"], FAILED)
             await self._retry_later(delivery, str(failure), now)
             return False
         except Skipped:
+            self._metrics.attempted(delivery["channel"], SKIPPED)
             await self._queue.mark_delivery(delivery["_id"], {"status": "skipped"})
             return False
+        self._metrics.attempted(delivery["channel"], SENT)
         await self._queue.mark_delivery(delivery["_id"], {"status": "sent", "sent_at": now})
         return True
 
@@ -144,6 +150,7 @@ class DeliveryWorker:
         failures = await self._store.webhook_failed(webhook["_id"])
         if failures >= self._settings.webhook_max_failures:
             await self._store.disable_webhook(webhook, reason=error)
+            self._metrics.webhook_disabled()
         raise DeliveryFailed(error)
 
     async def _retry_later(self, delivery: Document, reason: str, now: datetime) -> None:

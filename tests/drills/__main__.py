@@ -24,7 +24,7 @@ import time
 
 from rich.table import Table
 
-from tests.drills import faults, fuzzing, overload, replicas, security
+from tests.drills import faults, fuzzing, overload, replicas, security, soak
 from tests.drills.harness import DrillRun, Options, console, fault_drill
 
 DRILLS: dict[str, DrillRun] = {
@@ -50,6 +50,10 @@ DRILLS: dict[str, DrillRun] = {
     "fuzz": fuzzing.fuzz,
     "webhook-replay": security.webhook_replay,
     "rate-limit": security.rate_limit,
+    "gateway-open-files-scarce": fault_drill(faults.scarce_file_descriptors("gateway")),
+    "intake-open-files-scarce": fault_drill(faults.scarce_file_descriptors("intake")),
+    "matching-memory-capped": fault_drill(faults.scarce_memory("matching")),
+    "soak-5min": soak.soak_drill,
 }
 COLUMNS = ["sent", "accepted", "effects", "lost", "duplicated", "told-failed-but-written"]
 COLUMNS += ["recovery s", "breaches"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import resource
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
@@ -149,3 +151,61 @@ def killed_in_transaction_then_store_restart(drill: Drill) -> None:
     time.sleep(2.0)  # intake back, writing again
     signal_component(stack, "mongo", signal.SIGKILL)
     drill.note("document store killed and started again by the runner")
+
+
+def open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def scarce_file_descriptors(name: str, headroom: int = 16, seconds: float = 20.0) -> Fault:
+    """The service's limit on open files lowered to what it holds plus `headroom` (as
+    `ulimit -n` would leave a busy process) for `seconds`, then given back: it must refuse
+    what it cannot serve, clearly, and serve again once descriptors are back, with no crash
+    loop."""
+
+    def fault(drill: Drill) -> None:
+        process = drill.stack.components[name].process
+        assert process is not None
+        original = resource.prlimit(process.pid, resource.RLIMIT_NOFILE)
+        held = open_files(process.pid)
+        resource.prlimit(process.pid, resource.RLIMIT_NOFILE, (held + headroom, original[1]))
+        drill.note(
+            f"{name}: open files limited to {held + headroom} (held {held}) for {seconds:.0f} s"
+        )
+        time.sleep(seconds)
+        if drill.stack.components[name].process is process and process.poll() is None:
+            resource.prlimit(process.pid, resource.RLIMIT_NOFILE, original)
+        else:
+            drill.note(f"{name} did not live through it: the runner started it again")
+        drill.note(f"{name} restarts: {len(drill.stack.components[name].restarts)}")
+        drill.restored_at = time.monotonic()
+
+    return fault
+
+
+def scarce_memory(name: str, headroom_mb: int = 4) -> Fault:
+    """The service's address space capped just above what it maps now (`prlimit --as`): its
+    next growth fails. It must fail clearly (MemoryError in its log), be started again by the
+    runner if it cannot go on, and lose nothing."""
+
+    def fault(drill: Drill) -> None:
+        process = drill.stack.components[name].process
+        assert process is not None
+        status = Path(f"/proc/{process.pid}/status").read_text().splitlines()
+        mapped_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+        cap = (mapped_kb + headroom_mb * 1024) * 1024
+        resource.prlimit(process.pid, resource.RLIMIT_AS, (cap, cap))
+        drill.note(
+            f"{name}: address space capped at {cap // 2**20} MB (mapped {mapped_kb // 1024} MB)"
+        )
+        give_up = time.monotonic() + drill.options.seconds
+        while time.monotonic() < give_up and drill.stack.components[name].process is process:
+            time.sleep(0.5)
+        log = drill.stack.components[name].log_path.read_text(errors="replace")
+        drill.note(
+            f"{name}: {log.count('MemoryError')} MemoryError lines in its log, "
+            f"{len(drill.stack.components[name].restarts)} restarts"
+        )
+        drill.restored_at = time.monotonic()
+
+    return fault

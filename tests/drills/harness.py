@@ -46,6 +46,8 @@ class Options:
     fuzz_budget: float = 900.0  # seconds of fuzzing at most (room for 10,000 on a busy machine)
     settle_cap: float = 900.0  # seconds the audit waits for a backlog at most
     keep: bool = False  # keep each drill's data directory (logs, traces, the store)
+    soak_minutes: float = 5.0  # the soak row of the drills (`make soak` runs an hour)
+    soak_rate: float = 8.0  # operations a second: about a third of capacity
 
 
 @dataclass

@@ -13,18 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from deploy.stack import find_document_store_binary
+from deploy.stack import document_store_command
 from shared.mongo import Database
 from shared.outbox import OUTBOX
 from tests.support.stack import free_port
 
 
 @contextmanager
-def document_store(start_timeout: float = 30.0) -> Iterator[str]:
-    """A SecantusDB server on a free port, storing in memory; yields its URL."""
+def document_store(storage: str = ":memory:", start_timeout: float = 30.0) -> Iterator[str]:
+    """A SecantusDB server on a free port, storing in memory (or in the directory named);
+    yields its URL."""
     port = free_port()
-    command = [find_document_store_binary(), "--storage-path", ":memory:"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
+    command = document_store_command(storage, "127.0.0.1", port)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + start_timeout

@@ -27,14 +27,20 @@ def lone_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 @contextmanager
-def lone_gateway(settings: Settings, *, services_ready: bool = False) -> Iterator[str]:
-    """The gateway's base URL. No lifespan: no event feed (Kafka), and no readiness watch:
-    the gateway stays "starting" unless `services_ready` marks the services ready, as the
-    watch would once they answer."""
+def lone_gateway(
+    settings: Settings, *, services_ready: bool = False, lifespan: bool = False
+) -> Iterator[str]:
+    """The gateway's base URL. Without `lifespan`: no event feed (Kafka), and no readiness
+    watch: the gateway stays "starting" unless `services_ready` marks the services ready, as
+    the watch would once they answer. With it, a replica beside a running stack's."""
     app = create_app(settings)
     app.state.clients.ready = services_ready
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning"
+        app,
+        host="127.0.0.1",
+        port=free_port(),
+        lifespan="on" if lifespan else "off",
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

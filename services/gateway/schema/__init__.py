@@ -33,6 +33,7 @@ from services.gateway.schema import (
     preferences,
 )
 from services.gateway.schema.errors import ContractErrors, log_unexpected
+from services.gateway.schema.operation_metrics import OperationMetrics, operation_duration
 from services.gateway.schema.subscriptions import Subscription
 from shared.settings import Settings
 
@@ -82,12 +83,14 @@ def build_schema(
     shares); without it, this process's memory."""
     settings = settings or Settings(_env_file=None)
     limits = limit_extensions(settings, rate_storage)
+    duration = operation_duration()
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=node.node_types(),
         extensions=[
+            lambda: OperationMetrics(duration),  # first: it times everything after it
             ContractErrors,
             StackStarting,
             WellFormedIds,

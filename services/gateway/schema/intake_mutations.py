@@ -175,6 +175,7 @@ class IntakeMutation:
             f"/organizations/{organization_id}/members/{member_id}/remove",
             {"removed_by": caller.member_id},
         )
+        info.context.forget_member(member_id)
         return member_of(contracts.MemberAnswer.model_validate(result).member)
 
     @strawberry.mutation(description="The operator replaces the join code; the old one stops.")

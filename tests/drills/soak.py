@@ -1,0 +1,391 @@
+"""The soak (`make soak`, and a five-minute row in `make drills`): a realistic mix at about a
+third of capacity on a supervised stack for a long while, sampled every 30 s:
+
+- each process's resident memory and open files, and the data directory's size;
+- p50 and p99 of every operation over the interval;
+- the consumer groups' lag (committed offsets against the end of each partition).
+
+It passes when memory grows at most 10 % after the warm-up (the first sixth), the
+registrations' p99 drifts at most 20 % (the last third against the first third after the
+warm-up), the lag returns to 0 once the load stops, and the audit finds every accepted
+registration's effects exactly once. With `--graphs DIR` it draws the samples as SVG.
+
+    python -m tests.drills.soak [--minutes 60] [--rate 8] [--graphs docs]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from deploy.stack import SERVICES, Stack
+from tests.drills.harness import (
+    Drill,
+    Options,
+    Outcome,
+    Row,
+    audit,
+    console,
+    registration,
+    send_as_a_client_should,
+    supervised_stack,
+)
+from tests.support.stack import Client, create_network
+
+SAMPLE_SECONDS = 30.0
+WARM_UP_SHARE = 1 / 6
+LAG_SETTLE_SECONDS = 300.0
+FORM = "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }"
+WRITES = {
+    "need": "mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }",
+    "commitment": "mutation($i: MakeCommitmentInput!) { makeCommitment(input: $i) { id } }",
+    "check-in": "mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id } }",
+    "contribution": "mutation($i: LogContributionInput!) { logContribution(input: $i) { id } }",
+    "feedback": "mutation($i: SubmitFeedbackInput!) { submitFeedback(input: $i) { id } }",
+}
+READ = (
+    """query($n: ID!) { organizations(networkId: $n, first: 20) { edges { node { id name } } } }"""
+)
+MATCHES = """query($o: ID!) { matches(organizationId: $o) { edges { node { id status } } } }"""
+ANSWER = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id } }"""
+# operation -> share of the mix
+MIX = {"register": 0.3, "read": 0.25, "need": 0.08, "commitment": 0.1, "check-in": 0.1}
+MIX |= {"contribution": 0.07, "feedback": 0.05, "match": 0.05}
+
+
+@dataclass
+class Sample:
+    at: float  # seconds since the load began
+    rss_mb: dict[str, float]
+    open_files: dict[str, int]
+    data_mb: float
+    latency_ms: dict[str, tuple[float, float]]  # operation -> (p50, p99) over the interval
+    lag: int
+
+
+@dataclass
+class Soak:
+    drill: Drill
+    seconds: float
+    rate: float
+    samples: list[Sample] = field(default_factory=list)  # under load
+    settling: list[Sample] = field(default_factory=list)  # after it, until the lag is 0
+    timings: list[tuple[float, str, float]] = field(default_factory=list)  # at, op, ms
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, operation: str, began: float, call: Callable[[], Any]) -> Any:
+        sent = time.monotonic()
+        answer = call()
+        with self.lock:
+            self.timings.append((sent - began, operation, (time.monotonic() - sent) * 1000))
+        return answer
+
+
+def process_figures(stack: Stack) -> tuple[dict[str, float], dict[str, int]]:
+    rss: dict[str, float] = {}
+    files: dict[str, int] = {}
+    for name, component in stack.components.items():
+        if component.process is None or component.process.poll() is not None:
+            continue
+        status = Path(f"/proc/{component.process.pid}/status").read_text().splitlines()
+        kb = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        rss[name] = kb / 1024
+        try:
+            files[name] = len(list(Path(f"/proc/{component.process.pid}/fd").iterdir()))
+        except OSError:
+            files[name] = -1
+    return rss, files
+
+
+def directory_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+async def consumer_lag(bootstrap: str) -> int:
+    """How many messages the services' consumer groups have not committed, in all, on the
+    partitions where a group has committed something (which topics a group reads is not
+    asked of the broker: after the warm-up, each has committed on all of its own)."""
+    total = 0
+    for group in SERVICES:
+        probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+        await probe.start()
+        try:
+            partitions = [
+                TopicPartition(topic, partition)
+                for topic in await probe.topics()
+                for partition in probe.partitions_for_topic(topic) or ()
+            ]
+            committed = {tp: await probe.committed(tp) for tp in partitions}
+            read = [tp for tp, offset in committed.items() if offset]
+            ends = await probe.end_offsets(read) if read else {}
+            total += sum(max(0, ends[tp] - (committed[tp] or 0)) for tp in read)
+        finally:
+            await probe.stop()
+    return total
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return (0.0, 0.0)
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[int(0.99 * (len(ordered) - 1))]
+
+
+def sample(soak: Soak, began: float, since: float) -> Sample:
+    stack = soak.drill.stack
+    rss, files = process_figures(stack)
+    now = time.monotonic() - began
+    with soak.lock:
+        recent = [(op, ms) for at, op, ms in soak.timings if since <= at < now]
+    latency = {op: percentiles([ms for o, ms in recent if o == op]) for op in MIX}
+    try:
+        lag = asyncio.run(consumer_lag(stack.settings.kafka_bootstrap))
+    except Exception as error:  # the broker may be busy: the sample says so
+        console.print(f"  [dim]lag not read: {error}[/]")
+        lag = -1
+    data = directory_mb(stack.settings.data_dir)
+    return Sample(now, rss, files, data, latency, lag)
+
+
+def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
+    """The mix in an open loop at `rate` operations a second, each in a thread of its own."""
+    stack, rng = soak.drill.stack, random.Random(11)
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    admins: list[tuple[str, Client]] = []  # (organization id, its admin)
+    for i in range(4):  # partnerships for the partnership writes
+        body = registration(network["networkId"], 1_000_000 + i)
+        data = operator.data(
+            "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) "
+            "{ adminToken organization { id } } }",
+            {"i": body},
+        )["registerOrganization"]
+        admins.append((data["organization"]["id"], operator.as_(data["adminToken"])))
+    partnerships = []
+    for (first, admin), (second, _) in zip(admins[::2], admins[1::2], strict=True):
+        formed = admin.data(
+            FORM, {"i": {"name": f"Soak {first}", "organizationIds": [first, second]}}
+        )
+        partnerships.append((formed["formPartnership"]["id"], first, admin))
+    operations, weights = list(MIX), list(MIX.values())
+    began = time.monotonic()
+    count = int(soak.rate * soak.seconds)
+    threads: list[threading.Thread] = []
+
+    def one(i: int, operation: str) -> None:
+        if operation == "register":
+            body = registration(network["networkId"], i)
+            outcome.sent += 1
+            key = f"{network['networkId']}-{i}"
+            answer = soak.timed(
+                operation, began, lambda: send_as_a_client_should(operator, body, key)
+            )
+            if answer.get("data"):
+                organization = answer["data"]["registerOrganization"]["organization"]
+                outcome.accepted[body["name"]] = organization["id"]
+            else:
+                outcome.refused.add(body["name"])
+            return
+        pid, org, admin = rng.choice(partnerships)
+        if operation == "read":
+            soak.timed(
+                operation, began, lambda: operator.execute(READ, {"n": network["networkId"]})
+            )
+        elif operation == "match":
+            org_id, member = rng.choice(admins)
+
+            def answer_one() -> None:
+                found = member.execute(MATCHES, {"o": org_id}).get("data") or {}
+                edges = (found.get("matches") or {}).get("edges") or []
+                open_ = [e["node"]["id"] for e in edges if e["node"]["status"] == "SUGGESTED"]
+                if open_:
+                    member.execute(ANSWER, {"m": open_[0]})
+
+            soak.timed(operation, began, answer_one)
+        else:
+            variables = write_input(operation, i, pid, org, network["networkId"])
+            client = operator if operation == "need" else admin
+            soak.timed(
+                operation, began, lambda: client.execute(WRITES[operation], {"i": variables})
+            )
+
+    for i in range(count):
+        time.sleep(max(0.0, i / soak.rate - (time.monotonic() - began)))
+        operation = rng.choices(operations, weights)[0]
+        thread = threading.Thread(target=one, args=(i, operation), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+
+
+def write_input(operation: str, i: int, pid: str, org: str, network_id: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    if operation == "need":
+        return {
+            "networkId": network_id,
+            "title": f"Soak need {i}",
+            "focusArea": "education",
+            "area": "Westside",
+            "severity": 1 + i % 5,
+        }
+    if operation == "commitment":
+        due = (now + timedelta(days=14)).isoformat()
+        return {
+            "partnershipId": pid,
+            "ownerOrganizationId": org,
+            "title": f"Task {i}",
+            "dueAt": due,
+        }
+    if operation == "check-in":
+        return {"partnershipId": pid, "heldAt": now.isoformat(), "updates": ["on track"]}
+    if operation == "contribution":
+        return {
+            "partnershipId": pid,
+            "organizationId": org,
+            "kind": "VOLUNTEER_HOURS",
+            "quantity": 2,
+            "unit": "hours",
+        }
+    return {"partnershipId": pid, "rating": 1 + i % 5, "comment": "soak"}
+
+
+def verdict(soak: Soak) -> tuple[dict[str, str], list[str]]:
+    """The pass criteria, each with what was measured."""
+    samples = [s for s in soak.samples if s.at >= soak.seconds * WARM_UP_SHARE] or soak.samples
+    first, last = samples[0], samples[-1]
+    growth = {
+        name: (last.rss_mb[name] - first.rss_mb[name]) / first.rss_mb[name]
+        for name in first.rss_mb
+        if name in last.rss_mb and first.rss_mb[name] > 0
+    }
+    worst = max(growth.items(), key=lambda item: item[1], default=("-", 0.0))
+    third = max(1, len(samples) // 3)
+
+    def p99_of(part: list[Sample]) -> float:
+        return statistics.mean(s.latency_ms["register"][1] for s in part)
+
+    early, late = p99_of(samples[:third]), p99_of(samples[-third:])
+    drift = (late - early) / early if early else 0.0
+    lags = [s.lag for s in soak.samples + soak.settling]
+    checks = {
+        "memory": f"{worst[0]} +{worst[1]:.0%} (≤ 10 %)",
+        "p99 drift": f"{early:.0f} → {late:.0f} ms ({drift:+.0%}, ≤ 20 %)",
+        "lag at the end": f"{lags[-1] if lags else '-'} (max {max(lags, default=0)})",
+        "data directory": f"{samples[0].data_mb:.0f} → {samples[-1].data_mb:.0f} MB",
+    }
+    failed = []
+    if worst[1] > 0.10:
+        failed.append("memory")
+    if drift > 0.20:
+        failed.append("p99 drift")
+    if not lags or lags[-1] != 0:
+        failed.append("lag at the end")
+    return checks, failed
+
+
+def graphs(soak: Soak, directory: Path) -> list[Path]:
+    import pygal  # the dashboard's chart library
+
+    directory.mkdir(parents=True, exist_ok=True)
+    minutes = [f"{s.at / 60:.0f}" for s in soak.samples]
+    drawn = []
+    for name, title, series in (
+        ("soak-rss.svg", "Resident memory (MB)", lambda s: s.rss_mb),
+        (
+            "soak-p99.svg",
+            "p99 per operation (ms)",
+            lambda s: {k: v[1] for k, v in s.latency_ms.items()},
+        ),
+    ):
+        chart = pygal.Line(title=title, x_title="minutes", x_labels=minutes, show_dots=False)
+        keys = sorted({k for s in soak.samples for k in series(s)})
+        for key in keys:
+            chart.add(key, [series(s).get(key) for s in soak.samples])
+        chart.render_to_file(str(directory / name))
+        drawn.append(directory / name)
+    chart = pygal.Line(title="Consumer lag and data directory", x_title="minutes", x_labels=minutes)
+    chart.add("lag (messages)", [s.lag for s in soak.samples])
+    chart.add("data (MB)", [s.data_mb for s in soak.samples], secondary=True)
+    chart.render_to_file(str(directory / "soak-lag.svg"))
+    drawn.append(directory / "soak-lag.svg")
+    return drawn
+
+
+def soak_drill(name: str, options: Options) -> tuple[Row, list[str]]:
+    row, notes, _ = run_soak(name, options)
+    return row, notes
+
+
+def run_soak(
+    name: str, options: Options, graphs_to: Path | None = None
+) -> tuple[Row, list[str], list[str]]:
+    """The audit's row, the notes (each check with its figure), and the checks that failed."""
+    with supervised_stack(name, options) as drill:
+        soak = Soak(drill, options.soak_minutes * 60, options.soak_rate)
+        network = create_network(drill.stack)
+        outcome = Outcome([network["networkId"]])
+        began = time.monotonic()
+        stop = threading.Event()
+
+        def sampler() -> None:
+            since = 0.0
+            while not stop.wait(SAMPLE_SECONDS):
+                soak.samples.append(sample(soak, began, since))
+                since = soak.samples[-1].at
+                last = soak.samples[-1]
+                console.print(
+                    f"  [dim]{name} {last.at / 60:4.1f} min: lag {last.lag}, data "
+                    f"{last.data_mb:.0f} MB, register p99 "
+                    f"{last.latency_ms['register'][1]:.0f} ms[/]"
+                )
+
+        watcher = threading.Thread(target=sampler, daemon=True)
+        watcher.start()
+        run_mix(soak, outcome, network)
+        stop.set()
+        watcher.join()
+        settle_until = time.monotonic() + LAG_SETTLE_SECONDS
+        while time.monotonic() < settle_until:  # the backlog worked off
+            soak.settling.append(sample(soak, began, time.monotonic() - began))
+            if soak.settling[-1].lag == 0:
+                break
+            time.sleep(5)
+        row = audit(drill, outcome)
+        checks, failed = verdict(soak)
+        for check, figure in checks.items():
+            drill.note(f"{check}: {figure}{'  FAILED' if check in failed else ''}")
+        if graphs_to is not None:
+            drill.note("graphs: " + ", ".join(str(p) for p in graphs(soak, graphs_to)))
+        return row, drill.notes, failed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=8.0, help="operations a second")
+    parser.add_argument("--graphs", type=Path, default=None, help="a directory for the SVGs")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    options = Options(soak_minutes=args.minutes, soak_rate=args.rate, keep=args.keep)
+    row, notes, failed = run_soak("soak", options, args.graphs)
+    console.print(row)
+    for note in notes:
+        console.print(f"  {note}")
+    exact = row["lost"] == 0 and row["duplicated"] == 0 and row["told-failed-but-written"] == 0
+    return 0 if exact and not failed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
