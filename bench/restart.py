@@ -24,14 +24,17 @@ from typing import Any
 
 import httpx
 from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from deploy.stack import Stack
-from shared.settings import SERVICES, Settings
+from shared.contracts.subscribers import SUBSCRIPTIONS
+from shared.settings import ServiceName, Settings
 from tests.support.stack import create_network, stack_settings
 
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { organization { id } } }"""
 # what OutboxRelay logs when a broker lost its log, ending in the count it sends again
+PUBLISHERS: tuple[ServiceName, ...] = ("intake", "matching", "commitments", "notifications")
 RESENT = re.compile(r"the broker lost its log.*?: (\d+) events")
 
 
@@ -105,31 +108,40 @@ def build_history(stack: Stack, count: int, clients: int, networks: int = 10) ->
 
 
 def caught_up(settings: Settings, timeout: float = 1800.0) -> float:
-    """Waits until no outbox has anything pending and every registration has its welcome;
-    answers the seconds it took."""
+    """Waits until no outbox has anything pending and every consumer has processed every
+    event of the topics it reads (its processed ids against every outbox's events); answers
+    the seconds it took."""
     began = time.monotonic()
-    with MongoClient(settings.mongo_url) as mongo:
+    mongo: MongoClient[dict[str, Any]]
+    with MongoClient(settings.mongo_url, document_class=dict) as mongo:
         while time.monotonic() - began < timeout:
-            pending = sum(
-                mongo[settings.database_name(s)]["outbox"].count_documents({"sent_at": None})
-                for s in SERVICES
-                if s != "gateway"
-            )
-            orgs = mongo[settings.database_name("intake")]["organizations"].count_documents({})
-            inbox = mongo[settings.database_name("notifications")]["inbox"]
-            welcomes = len(inbox.distinct("subject_id", {"kind": "organization.registered"}))
-            if pending == 0 and welcomes >= orgs:
+            outboxes: list[Collection[dict[str, Any]]] = [
+                mongo[settings.database_name(s)]["outbox"] for s in PUBLISHERS
+            ]
+            pending = sum(o.count_documents({"sent_at": None}) for o in outboxes)
+            behind = 0
+            for group in PUBLISHERS[1:]:  # the consumers
+                read = {"topic": {"$in": list(SUBSCRIPTIONS[group])}}
+                behind += sum(o.count_documents(read) for o in outboxes)
+                behind -= mongo[settings.database_name(group)]["processed_events"].count_documents(
+                    {}
+                )
+            if pending == 0 and behind <= 0:
                 return time.monotonic() - began
-            time.sleep(1.0)
+            time.sleep(2.0)
     raise TimeoutError("the consumers did not catch up")
 
 
-def resent(stack: Stack) -> int:
-    return sum(
-        int(found)
-        for service in SERVICES
-        for found in RESENT.findall(stack.components[service].log_path.read_text(errors="replace"))
-    )
+def resent(stack: Stack) -> dict[str, int]:
+    return {
+        service: sum(
+            int(found)
+            for found in RESENT.findall(
+                stack.components[service].log_path.read_text(errors="replace")
+            )
+        )
+        for service in PUBLISHERS
+    }
 
 
 def main() -> None:
@@ -165,7 +177,8 @@ def main() -> None:
                 f"right after up: {after:.1f} registrations/s ({after_refused} refused) = "
                 f"{after / fresh:.2f}x the fresh rate"
             )
-            print(f"events sent again by the outbox relays: {resent(stack)}", flush=True)
+            again = resent(stack)
+            print(f"events sent again by the outbox relays: {sum(again.values())} {again}")
             settled, _ = rate_of(stack, args.seconds, args.clients)
             print(f"{args.seconds:.0f}s later: {settled:.1f}/s = {settled / fresh:.2f}x fresh")
 
