@@ -93,7 +93,7 @@ def rate_of(stack: Stack, seconds: float, clients: int) -> tuple[float, int]:
 
 
 def build_history(stack: Stack, count: int, clients: int, networks: int = 10) -> None:
-    for _ in range(networks):
+    for _ in range(min(networks, count)):
         network = create_network(stack, name=f"History {uuid.uuid4().hex[:6]}")
         asyncio.run(
             register_for(
@@ -144,12 +144,16 @@ def resent(stack: Stack) -> dict[str, int]:
     }
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--history", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=16)
-    args = parser.parse_args()
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    """Two stacks one after the other on one data directory: it needs no stack given."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = stack_settings(
             Path(data_dir),
@@ -175,12 +179,19 @@ def main() -> None:
             after, after_refused = rate_of(stack, args.seconds, args.clients)
             print(
                 f"right after up: {after:.1f} registrations/s ({after_refused} refused) = "
-                f"{after / fresh:.2f}x the fresh rate"
+                f"{after / max(fresh, 1e-9):.2f}x the fresh rate"
             )
             again = resent(stack)
             print(f"events sent again by the outbox relays: {sum(again.values())} {again}")
             settled, _ = rate_of(stack, args.seconds, args.clients)
-            print(f"{args.seconds:.0f}s later: {settled:.1f}/s = {settled / fresh:.2f}x fresh")
+            print(
+                f"{args.seconds:.0f}s later: {settled:.1f}/s = "
+                f"{settled / max(fresh, 1e-9):.2f}x fresh"
+            )
+
+
+def main() -> None:
+    run(arguments().parse_args())
 
 
 if __name__ == "__main__":
