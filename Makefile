@@ -51,6 +51,15 @@ clean:
 demo: env
 	$(VENV)/bin/commonweave demo
 
+# docs/dashboard.png and docs/dashboard-partnership.png, from the demo network (`commonweave
+# demo`'s loader) in headless chromium, against a stack of the test's own.
+.PHONY: screenshots
+screenshots: env
+	COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png \
+	COMMONWEAVE_PARTNERSHIP_SCREENSHOT=docs/dashboard-partnership.png \
+	$(VENV)/bin/pytest -q tests/integration/test_gateway_dashboard.py \
+	  -k "operator or health_over_time"
+
 integration: env
 	$(VENV)/bin/pytest -q tests/integration
 

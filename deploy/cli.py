@@ -16,6 +16,7 @@ from rich.console import Console
 
 from deploy.asyncapi import asyncapi_document
 from deploy.demo import demo
+from deploy.dlq import dlq_app
 from deploy.shellenv import export_lines
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
@@ -26,14 +27,23 @@ app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=T
 admin_app = typer.Typer(help="Operator commands against the running stack.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(traces_app, name="traces")
+app.add_typer(dlq_app, name="dlq")
 app.command()(demo)
 console = Console(stderr=True, soft_wrap=True)
+
+
+def development_settings(settings: Settings) -> Settings:
+    """`commonweave run`'s settings: the development stack lets `commonweave demo` date its
+    quarter (PUT /clock, behind the service token) unless COMMONWEAVE_CLOCK_CONTROL says no."""
+    if "clock_control" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"clock_control": True})
 
 
 @app.command()
 def run() -> None:
     """Start the broker, the document store and the five services; Ctrl-C stops them all."""
-    settings = Settings()
+    settings = development_settings(Settings())
     began = time.monotonic()
 
     def on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -1,15 +1,23 @@
 """`commonweave demo`: loads the field report's story (deploy/demo/) into a running stack
 through the GraphQL API, as a newcomer's first thing to look at: organizations of every kind,
 a neighborhood survey, accepted matches and two partnerships with a quarter of commitments,
-check-ins, milestones, contributions and feedback. Every write carries an Idempotency-Key and
-every timestamp is fixed from the network's first run (`DEMO_ANCHOR`), so running it again
-reuses the network in `.demo.env` and writes nothing new."""
+check-ins, milestones, contributions and feedback.
+
+The quarter is a real timeline: it ends at the network's first run (`DEMO_ANCHOR`) and each
+record is written on its own day, with the commitments service's clock set to that day
+(`PUT /clock`, which `commonweave run` allows) and its scheduler ticked, so health changes,
+reminders and early warnings happen when they would have; partnerships form from the
+accepted matches on their first day and take the plan's name, goals, cadence and need
+(`updatePartnership`). Every write carries an Idempotency-Key and every time follows from the
+anchor, so running it again reuses the network in `.demo.env` and writes nothing new."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +34,8 @@ from shared.settings import Settings
 
 DATA = Path(__file__).with_name("demo")
 T = TypeVar("T")
+QUARTER = timedelta(days=91)
+WORKDAY = timedelta(hours=17)  # records are written at 17:00 UTC (mid-morning in Oregon)
 console = Console(stderr=True, soft_wrap=True)
 
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
@@ -38,6 +48,8 @@ PARTNERSHIPS = """query($n: ID!) { partnerships(networkId: $n, first: 50) {
 NEEDS = """query($n: ID!, $a: String) { needs(networkId: $n, area: $a, first: 50) {
   edges { node { id focusArea severity } } } }"""
 WRITES = {
+    "update": """mutation($id: ID!, $i: UpdatePartnershipInput!) {
+      updatePartnership(id: $id, input: $i) { id name } }""",
     "form": "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
     "commit": "mutation($i: MakeCommitmentInput!) { makeCommitment(input: $i) { id status } }",
     "close": """mutation($id: ID!, $s: CommitmentStatus!) {
@@ -51,6 +63,39 @@ WRITES = {
 
 class DemoError(Exception):
     pass
+
+
+@dataclass
+class ServiceClock:
+    """The commitments service's clock: set to each day of the quarter, then back to the
+    system clock; its scheduler ticked at each, so reminders and their health changes happen
+    on the days they fall due."""
+
+    settings: Settings
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        url = f"{self.settings.url_of('commitments')}{path}"
+        token = self.settings.service_token.get_secret_value()
+        try:
+            response = httpx.request(
+                method, url, json=body, headers={SERVICE_TOKEN_HEADER: token}, timeout=60
+            )
+        except httpx.HTTPError as exc:
+            raise DemoError(f"the commitments service did not answer ({exc})") from None
+        if response.status_code == 404 and path == "/clock":
+            raise DemoError(
+                "the commitments service does not let its clock be set, so the quarter cannot "
+                "be dated: start the stack with `make run` (which allows it), or set "
+                "COMMONWEAVE_CLOCK_CONTROL=true for the services"
+            )
+        response.raise_for_status()
+        return response.json()
+
+    def set(self, moment: datetime | None) -> None:
+        self._call("PUT", "/clock", {"now": moment.isoformat() if moment else None})
+
+    def tick(self) -> None:
+        self._call("POST", "/scheduler/tick")
 
 
 @dataclass
@@ -138,43 +183,105 @@ def form_partnership(
     api: Api, network_id: str, plan: dict[str, Any], ids: dict[str, str]
 ) -> tuple[str, bool]:
     """The partnership of the plan's pair: from their accepted match when matching suggests
-    them within a minute, else formed directly. Returns (id, from a match)."""
+    them within a minute (then named, given its goals, cadence and need as planned), else
+    formed directly with them. Returns (id, from a match)."""
     keys = plan["organizations"]
     pair = {ids[k] for k in keys}
-    existing = partnership_of(api, network_id, pair)
-    if existing:
-        return existing
-    match = waited(lambda: match_of(api, ids[keys[0]], ids[keys[1]]))
-    if match is not None:
-        for k in keys:
-            api.call(RESPOND, {"m": match["id"]}, api.tokens[k], f"accept:{plan['key']}:{k}")
-        formed = waited(lambda: partnership_of(api, network_id, pair))
-        if formed:
-            return formed
     needs = api.call(NEEDS, {"n": network_id, "a": plan["needArea"]}, api.operator)["needs"]
     need = max(needs["edges"], key=lambda e: e["node"]["severity"], default=None)
-    body = {
+    planned = {
         "name": plan["name"],
-        "organizationIds": [ids[k] for k in keys],
         "goals": plan["goals"],
         "checkInCadence": plan["cadence"],
-        "timeZone": "America/Los_Angeles",
         "needId": need["node"]["id"] if need else None,
     }
+    found = partnership_of(api, network_id, pair)
+    if found is None:
+        match = waited(lambda: match_of(api, ids[keys[0]], ids[keys[1]]))
+        if match is not None:
+            for k in keys:
+                api.call(RESPOND, {"m": match["id"]}, api.tokens[k], f"accept:{plan['key']}:{k}")
+            found = waited(lambda: partnership_of(api, network_id, pair))
+    if found is not None:
+        pid, matched = found
+        variables = {"id": pid, "i": planned}
+        api.call(WRITES["update"], variables, api.tokens[keys[0]], f"update:{plan['key']}")
+        return pid, matched
+    body = {**planned, "organizationIds": [ids[k] for k in keys], "timeZone": "America/Los_Angeles"}
     formed = api.call(WRITES["form"], {"i": body}, api.tokens[keys[0]], f"form:{plan['key']}")
     return formed["formPartnership"]["id"], False
 
 
-def run_partnership(
-    api: Api, plan: dict[str, Any], pid: str, ids: dict[str, str], anchor: datetime
+@dataclass
+class Timeline:
+    """Writes in date order across every partnership (the service clock is one clock): each
+    sets the clock to its moment, then writes; at each moment a reminder falls due (a
+    commitment due soon or overdue, a check-in period passing), the scheduler runs, so its
+    reminders and the health they move are dated when they happened."""
+
+    clock: ServiceClock
+    steps: list[tuple[datetime, int, Callable[[], None] | None]] = field(default_factory=list)
+    order: Iterator[int] = field(default_factory=itertools.count)  # same moment: as added
+
+    def on(self, moment: datetime, run: Callable[[], None] | None) -> None:
+        """`run` at `moment`; None: run the scheduler then."""
+        heapq.heappush(self.steps, (moment, next(self.order), run))
+
+    def run(self, until: datetime) -> None:
+        while self.steps:
+            moment, _, step = heapq.heappop(self.steps)
+            if moment > until:
+                continue
+            self.clock.set(moment)
+            if step is None:
+                self.clock.tick()
+            else:
+                step()
+
+
+CADENCE_DAYS = {"WEEKLY": 7, "BIWEEKLY": 14, "MONTHLY": 30}
+
+
+def quarter_steps(
+    api: Api,
+    timeline: Timeline,
+    plan: dict[str, Any],
+    pid: str,
+    ids: dict[str, str],
+    start: datetime,
+    formed_at: datetime,
+    due_soon: timedelta,
 ) -> None:
-    """A quarter of the partnership's life; every write keyed, every time fixed by `anchor`."""
+    """The partnership's quarter as dated writes, each keyed and each time fixed by `start`:
+    commitments made, then closed on their day (missed only after their due date), check-ins
+    held on their day, milestones, contributions and feedback; and the scheduler run when
+    each of its reminders falls due."""
     key, lead = plan["key"], api.tokens[plan["organizations"][0]]
+    minute = timedelta(minutes=1)
+    cadence = timedelta(days=CADENCE_DAYS[plan["cadence"]])
+    held = [formed_at, *(start + timedelta(days=c["day"]) + WORKDAY for c in plan["checkIns"])]
+    for since, following in zip(held, [*held[1:], start + QUARTER + QUARTER], strict=True):
+        due = since + cadence
+        while due < following:  # a check-in period passing without one
+            timeline.on(due + minute, None)
+            due += cadence
+    for c in plan["commitments"]:
+        due = start + timedelta(days=c["dueDay"]) + WORKDAY
+        timeline.on(due - due_soon + minute, None)
+        timeline.on(due + minute, None)
 
-    def write(kind: str, n: int, variables: dict[str, Any], token: str = lead) -> Any:
-        return api.call(WRITES[kind], variables, token, f"{kind}:{key}:{n}")
+    def day(n: float) -> datetime:
+        return start + timedelta(days=n) + WORKDAY
 
+    def write(when: float, kind: str, n: int, variables: dict[str, Any], token: str = lead) -> None:
+        timeline.on(
+            day(when), lambda: api.call(WRITES[kind], variables, token, f"{kind}:{key}:{n}")
+        )
+
+    made: dict[int, str] = {}  # commitment n -> its id, once made
     for n, c in enumerate(plan["commitments"]):
+        if c.get("close") == "MISSED" and c["closeDay"] <= c["dueDay"]:
+            raise DemoError(f"{key}: “{c['title']}” would be missed before it is due")
         owner = api.tokens[c["owner"]]
         body = {
             "partnershipId": pid,
@@ -183,24 +290,33 @@ def run_partnership(
             "kind": c["kind"],
             "quantity": c.get("quantity"),
             "unit": c.get("unit"),
-            "dueAt": (anchor + timedelta(weeks=c["dueWeeks"])).isoformat(),
+            "dueAt": day(c["dueDay"]).isoformat(),
         }
-        made = write("commit", n, {"i": body}, owner)["makeCommitment"]
+
+        def make(n: int = n, body: dict[str, Any] = body, owner: str = owner) -> None:
+            found = api.call(WRITES["commit"], {"i": body}, owner, f"commit:{key}:{n}")
+            made[n] = found["makeCommitment"]["id"]
+
+        def close(n: int = n, status: str = c.get("close", ""), owner: str = owner) -> None:
+            variables = {"id": made[n], "s": status}
+            api.call(WRITES["close"], variables, owner, f"close:{key}:{n}")
+
+        timeline.on(day(c["madeDay"]), make)
         if c.get("close"):
-            write("close", n, {"id": made["id"], "s": c["close"]}, owner)
+            timeline.on(day(c["closeDay"]), close)
     for n, c in enumerate(plan["checkIns"]):
-        held = (anchor - timedelta(weeks=c["weeksAgo"])).isoformat()
-        body = {"partnershipId": pid, "heldAt": held, **without(c, "weeksAgo")}
-        write("checkin", n, {"i": body})
+        body = {"partnershipId": pid, "heldAt": day(c["day"]).isoformat(), **without(c, "day")}
+        write(c["day"], "checkin", n, {"i": body})
     for n, m in enumerate(plan["milestones"]):
-        write("milestone", n, {"i": {"partnershipId": pid, **m}})
+        write(m["day"], "milestone", n, {"i": {"partnershipId": pid, **without(m, "day")}})
     for n, c in enumerate(plan["contributions"]):
         org = c["organization"]
-        body = {"partnershipId": pid, "organizationId": ids[org], **without(c, "organization")}
-        write("contribution", n, {"i": body}, api.tokens[org])
+        body = {"partnershipId": pid, "organizationId": ids[org]}
+        write(c["day"], "contribution", n, {"i": body | without(c, "organization", "day")},
+              api.tokens[org])  # fmt: skip
     for n, f in enumerate(plan["feedback"]):
-        body = {"partnershipId": pid, **without(f, "by")}
-        write("feedback", n, {"i": body}, api.tokens[f["by"]])
+        body = {"partnershipId": pid, **without(f, "by", "day")}
+        write(f["day"], "feedback", n, {"i": body}, api.tokens[f["by"]])
 
 
 def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
@@ -244,20 +360,44 @@ def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
         f"[green]✓[/] survey: {imported['rowsImported']} rows, {imported['needsCreated']} needs "
         f"({imported['rowsRejected']} row rejected on purpose)"
     )
-    partnerships = []
+    anchored = datetime.fromisoformat(anchor)
+    # the quarter's days start at midnight UTC, so records fall at WORKDAY on each
+    start = datetime(anchored.year, anchored.month, anchored.day, tzinfo=UTC) - QUARTER
+    timeline = Timeline(ServiceClock(settings))
+
+    def formed_at(plan: dict[str, Any]) -> datetime:
+        return start + timedelta(days=plan["formedDay"]) + WORKDAY - timedelta(hours=1)
+
+    partnerships: dict[str, str] = {}
+
+    def formation(plan: dict[str, Any]) -> Callable[[], None]:
+        def form() -> None:
+            pid, matched = form_partnership(api, network_id, plan, ids)
+            partnerships[plan["key"]] = pid
+            due_soon = timedelta(hours=settings.commitment_due_soon_hours)
+            quarter_steps(api, timeline, plan, pid, ids, start, formed_at(plan), due_soon)
+            how = "from an accepted match" if matched else "formed directly (no match in time)"
+            console.print(f"[green]✓[/] partnership {plan['name']} {pid}: {how}")
+
+        return form
+
     for plan in story["partnerships"]:
-        pid, matched = form_partnership(api, network_id, plan, ids)
-        run_partnership(api, plan, pid, ids, datetime.fromisoformat(anchor))
-        partnerships.append(pid)
-        how = "from an accepted match" if matched else "formed directly (no match in time)"
-        console.print(f"[green]✓[/] partnership {plan['name']} {pid}: {how}, a quarter recorded")
+        timeline.on(formed_at(plan), formation(plan))
+    try:
+        timeline.run(until=anchored)
+    finally:
+        timeline.clock.set(None)  # back to the system clock, whatever happened
+    console.print(
+        f"[green]✓[/] a quarter recorded, {start.date().isoformat()} to "
+        f"{anchored.date().isoformat()}"
+    )
     first = story["partnerships"][0]["organizations"][0]
     headers = json.dumps({"Authorization": f"Bearer {api.tokens[first]}"})
     variables = json.dumps({"networkId": network_id})
     result |= {
         "ADMIN_TOKEN": api.tokens[first],
         "ORGANIZATION_ID": ids[first],
-        "PARTNERSHIP_ID": partnerships[0],
+        "PARTNERSHIP_ID": partnerships[story["partnerships"][0]["key"]],
         "GRAPHIQL_URL": f"{graphql_url}?headers={quote(headers)}&variables={quote(variables)}",
         "DASHBOARD_URL": f"{settings.url_of('gateway')}/dashboard",
     }

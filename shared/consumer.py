@@ -41,6 +41,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
+from shared.faults import Faults
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
 
@@ -124,6 +125,7 @@ class EventConsumer:
         max_partition_fetch_bytes: int = 16 * 1024,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -141,6 +143,7 @@ class EventConsumer:
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
         self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
+        self._faults = faults  # tests only (settings.fault_injection)
 
     @property
     def topics(self) -> list[str]:
@@ -274,6 +277,8 @@ class EventConsumer:
     ) -> None:
         async with self._outbox.transaction() as tx:
             await self._record(envelope, topic, tx)
+            if self._faults is not None:
+                self._faults.check(envelope)
             await handler(payload, envelope, tx)
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(

@@ -164,6 +164,14 @@ class ServiceClient:
     ) -> Any:
         return await self._send("PUT", path, json=body, headers=headers)
 
+    async def delete(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
+        return await self._send("DELETE", path, headers=headers)
+
+    async def patch(
+        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> Any:
+        return await self._send("PATCH", path, json=body, headers=headers)
+
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         timeout = kwargs.get("timeout", self._timeout)
         headers = {**(kwargs.pop("headers", None) or {}), DEADLINE_HEADER: budget_ms(timeout)}

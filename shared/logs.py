@@ -78,3 +78,11 @@ def log_handler(service: str, log_format: str | None = None) -> logging.Handler:
     if (log_format or Settings().log_format) == "json":
         handler.setFormatter(JsonFormatter(service))
     return handler
+
+
+def stamp_span_ids(fields: dict[str, Any]) -> None:
+    """Puts the current span's `trace_id` and `span_id` into `fields`, the `extra=` of log
+    calls made later outside the span (FastStream logs a message's failure from a middleware
+    around the one that holds its process span, with this dict)."""
+    if ids := span_ids():
+        fields["trace_id"], fields["span_id"] = ids

@@ -41,7 +41,23 @@ EVENT_RETRY_SECONDS = 120.0
 
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
     # tz_aware so datetimes read back carry UTC, matching what the services write.
-    return AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, **mongo_security(settings)
+    )
+
+
+def mongo_security(settings: Settings) -> dict[str, Any]:
+    """TLS (verified against the CA file, or the system's CAs) and credentials from the
+    settings; what is not set here is left to `mongo_url` (`tls=true`, user:password@)."""
+    options: dict[str, Any] = {}
+    if settings.mongo_tls:
+        options["tls"] = True
+        if settings.mongo_ca_file:
+            options["tlsCAFile"] = settings.mongo_ca_file
+    if settings.mongo_username:
+        options["username"] = settings.mongo_username
+        options["password"] = settings.mongo_password.get_secret_value()
+    return options
 
 
 async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:

@@ -26,6 +26,7 @@ from shared.clock import Clock
 from shared.consumer import EventConsumer, consumer_indexes
 from shared.deadline import DEADLINE_HEADER
 from shared.errors import AppError, ErrorCode
+from shared.faults import Faults, faults_router
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.logs import log_handler
 from shared.mongo import (
@@ -39,7 +40,7 @@ from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import setup_telemetry, untraced_urls
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
@@ -56,6 +57,7 @@ class Runtime:
     tracer_provider: TracerProvider
     scrape: PrometheusScrape
     clock: Clock = field(default_factory=Clock)
+    faults: Faults | None = None  # settings.fault_injection: tests make handlers fail
     background: list[BackgroundTask] = field(default_factory=list)
 
 
@@ -66,6 +68,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
     db = client[settings.database_name(name)]
     broker = kafka_broker(settings, name, provider)
     outbox = Outbox(client, db, source=f"commonweave/{name}")
+    faults = Faults() if settings.fault_injection else None
     observe_outbox(outbox.backlog)
     consumer = EventConsumer(
         broker,
@@ -75,8 +78,11 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
+        faults=faults,
     )
-    return Runtime(name, settings, client, db, broker, outbox, consumer, provider, scrape)
+    return Runtime(
+        name, settings, client, db, broker, outbox, consumer, provider, scrape, faults=faults
+    )
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -173,10 +179,14 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         app.include_router(
             clock_router(runtime.clock), dependencies=[Depends(require_service_token)]
         )
+    if runtime.faults is not None:
+        app.include_router(
+            faults_router(runtime.faults), dependencies=[Depends(require_service_token)]
+        )
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health,/metrics$",
+        excluded_urls=untraced_urls(),
         exclude_spans=["receive", "send"],
     )
     return app

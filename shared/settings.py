@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["gateway", "intake", "matching", "commitments", "notifications"]
@@ -27,6 +27,20 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # Connection security (shared/kafka_security.py, shared/mongo.py). Plaintext by default, as
+    # the embedded stack runs; production (deploy/k8s/overlays/production) sets SASL_SSL with
+    # SCRAM-SHA-512 to Kafka and TLS with credentials to MongoDB. A CA file verifies the
+    # servers' certificates (empty: the system's CAs), e.g. Strimzi's cluster CA.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_ca_file: str = ""
+    mongo_tls: bool = False
+    mongo_ca_file: str = ""
+    # Given here, they win over any in `mongo_url` (a password needs no percent-encoding)
+    mongo_username: str = ""
+    mongo_password: SecretStr = SecretStr("")
     db_prefix: str = "commonweave"
 
     host: str = "127.0.0.1"
@@ -84,6 +98,8 @@ class Settings(BaseSettings):
     email_max_backoff_seconds: float = 300.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_failures: int = 5
+    # attempts kept in each webhook's delivery log (`webhookDeliveries`), newest first
+    webhook_log_size: int = Field(100, ge=1)
     webhook_allow_loopback: bool = False
     digest_hour: int = Field(8, ge=0, le=23)
 
@@ -131,11 +147,26 @@ class Settings(BaseSettings):
     health_change_threshold: float = 0.01
     # Lets tests set a service's clock with PUT /clock; never on in production.
     clock_control: bool = False
+    # Lets tests make event handlers fail with PUT /faults (shared.faults); never in production.
+    fault_injection: bool = False
 
     # intake: survey imports log their progress every this many rows; the gateway waits this
     # long for an import (a large file takes longer than an ordinary call)
     survey_progress_rows: int = 10_000
     survey_import_timeout_seconds: float = 120.0
+
+    @model_validator(mode="after")
+    def _credentials_come_in_pairs(self) -> Settings:
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_username and self.kafka_password.get_secret_value()
+        ):
+            raise ValueError(
+                "kafka_username and kafka_password are required when "
+                "kafka_security_protocol is SASL_SSL"
+            )
+        if bool(self.mongo_username) != bool(self.mongo_password.get_secret_value()):
+            raise ValueError("mongo_username and mongo_password are given together or not at all")
+        return self
 
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")

@@ -41,7 +41,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # Tests set the commitments clock and run its scheduler themselves (PUT /clock, POST
     # /scheduler/tick); its own loop waits an hour, so it never races them.
     settings = stack_settings(
-        data_dir, webhook_allow_loopback=True, clock_control=True, scheduler_interval_seconds=3600
+        data_dir,
+        webhook_allow_loopback=True,
+        clock_control=True,
+        fault_injection=True,  # PUT /faults: a test makes a handler fail (shared.faults)
+        scheduler_interval_seconds=3600,
     )
     with Stack(settings, report=lambda line: None) as running:
         yield running

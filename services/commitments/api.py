@@ -123,6 +123,16 @@ async def one(partnership_id: str, tracker: Tracker = Depends(get_tracker)) -> A
     return view(await tracker.existing(partnership_id))
 
 
+@router.patch("/partnerships/{partnership_id}", response_model=c.PartnershipView)
+async def update(
+    partnership_id: str,
+    body: Body[m.PartnershipChanges],
+    tracker: Tracker = Depends(get_tracker),
+    once: PartnershipWriteOnce = Depends(),
+) -> Any:
+    return await once(body, lambda a: tracker.update(partnership_id, body.input, a))
+
+
 @router.put("/partnerships/{partnership_id}/roles", response_model=c.PartnershipView)
 async def assign_roles(
     partnership_id: str,

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.requests import HTTPConnection, Request
 from starlette.websockets import WebSocket
@@ -18,6 +18,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http import process_result as default_process_result
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from services.gateway.admission import Admission
 from services.gateway.body_limit import BodyLimit
@@ -28,12 +29,13 @@ from services.gateway.dashboard.routes import mount_dashboard
 from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
+from services.gateway.media import GRAPHQL_RESPONSE, graphql_response, prefers_graphql_response
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from shared.contracts.intake import MemberRemoved
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
-from shared.telemetry import current_trace_id, setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
@@ -51,6 +53,20 @@ class GatewayRouter(GraphQLRouter[GatewayContext, None]):
         extensions = dict(response.get("extensions") or {})
         extensions.setdefault("traceId", current_trace_id())
         response["extensions"] = extensions
+        if isinstance(request, Request) and prefers_graphql_response(request.headers.get("accept")):
+            request.state.graphql_status, response = graphql_response(result, response)
+        return response
+
+    async def run(
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        """`application/graphql-response+json` with its status when the client asked for it
+        (services.gateway.media); `application/json` answers as before."""
+        response = await super().run(request, context, root_value)
+        status = getattr(request.state, "graphql_status", None)
+        if isinstance(request, Request) and isinstance(response, Response) and status:
+            response.status_code = status
+            response.headers["content-type"] = GRAPHQL_RESPONSE
         return response
 
 
@@ -154,7 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,/metrics$,static/graphiql,dashboard/static",
+        excluded_urls=untraced_urls(prefixes=("/static/graphiql/", "/dashboard/static/")),
         exclude_spans=["receive", "send"],
     )
     return app

@@ -19,6 +19,7 @@ import httpx
 
 from services.notifications.delivery_metrics import FAILED, SENT, SKIPPED, DeliveryMetrics
 from services.notifications.domain.templates import Message, digest
+from services.notifications.domain.webhook_secrets import signing_secrets
 from services.notifications.egress import Resolver, system_resolver, webhook_client
 from services.notifications.store import DeliveryQueue, NotificationStore
 from services.notifications.webhooks import signed_headers
@@ -35,7 +36,7 @@ class DeliveryFailed(Exception):
 
 
 class Skipped(Exception):
-    """The delivery no longer applies (its webhook was disabled)."""
+    """The delivery no longer applies (its webhook was disabled or deleted)."""
 
 
 class DeliveryWorker:
@@ -83,7 +84,7 @@ class DeliveryWorker:
             elif delivery["channel"] == "digest":
                 await self._send_digest(delivery, now)
             else:
-                await self._post_webhook(delivery)
+                await self._post_webhook(delivery, now)
         except DeliveryFailed as failure:
             self._metrics.attempted(delivery["channel"], FAILED)
             await self._retry_later(delivery, str(failure), now)
@@ -124,7 +125,7 @@ class DeliveryWorker:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP: {exc}") from exc
 
-    async def _post_webhook(self, delivery: Document) -> None:
+    async def _post_webhook(self, delivery: Document, now: datetime) -> None:
         webhook = await self._store.webhook(delivery["webhook_id"])
         if webhook is None or webhook["disabled"]:
             raise Skipped
@@ -133,7 +134,8 @@ class DeliveryWorker:
         # timestamp is the real time of this attempt (receivers reject old ones)
         headers = {
             "content-type": "application/cloudevents+json",
-            **signed_headers(webhook["secret"], delivery["_id"], body, utcnow()),
+            # during a secret rotation's overlap, signed with the old secret too
+            **signed_headers(signing_secrets(webhook, now), delivery["_id"], body, utcnow()),
         }
         status, error = None, None
         try:
@@ -144,6 +146,7 @@ class DeliveryWorker:
         except httpx.HTTPError as exc:
             error = f"unreachable: {type(exc).__name__} {exc}".strip()
         await self._store.log_webhook_attempt(webhook["_id"], delivery["_id"], status, error)
+        await self._store.trim_webhook_log(webhook["_id"], self._settings.webhook_log_size)
         if error is None:
             await self._store.webhook_succeeded(webhook["_id"])
             return

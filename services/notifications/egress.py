@@ -28,16 +28,47 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def refusal(host: str, address: str, *, allow_loopback: bool) -> str | None:
-    """Why `host` must not be reached at `address`, or None when it may."""
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits (NAT64, RFC 6052 and 8215):
+# a translator on the path would connect to that IPv4 address.
+NAT64_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address reaches: IPv4-mapped (`::ffff:a.b.c.d`), 6to4
+    (`2002::/16`) or NAT64 (`64:ff9b::/96`); None for a plain IPv6 address."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in prefix for prefix in NAT64_PREFIXES):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _reached(address: str) -> list[Address]:
+    """The address as resolved and, for IPv6 that embeds IPv4, the IPv4 address behind it."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_link_local or str(ip) in METADATA_HOSTS:
-        return f"{host} is a link-local or metadata address ({ip})"
-    private = ip.is_loopback or ip.is_private or ip.is_unspecified or ip.is_reserved
-    if (private or ip.is_multicast) and not allow_loopback:
-        return f"{host} is a loopback or private address ({ip})"
+    inner = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return [ip] if inner is None else [inner, ip]
+
+
+def refusal(host: str, address: str, *, allow_loopback: bool) -> str | None:
+    """Why `host` must not be reached at `address`, or None when it may. Only globally
+    routable addresses (`is_global`) are reached, judged for IPv4 embedded in IPv6 too, so
+    shared address space (`100.64.0.0/10`) and 6to4 or NAT64 forms of private or metadata
+    addresses are refused; `allow_loopback` (local development) admits loopback and private
+    addresses, never link-local or metadata ones."""
+    reached = _reached(address)
+    for ip in reached:
+        if ip.is_link_local or str(ip) in METADATA_HOSTS:
+            return f"{host} is a link-local or metadata address ({ip})"
+    for ip in reached:
+        if ip.is_global and not ip.is_multicast:
+            continue
+        if allow_loopback and (ip.is_loopback or ip.is_private) and not ip.is_multicast:
+            continue
+        return f"{host} is not a globally routable address ({ip})"
     return None
 
 

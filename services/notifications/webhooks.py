@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -64,13 +65,18 @@ def signer(secret: str) -> Webhook:
     return Webhook(key)
 
 
-def signed_headers(secret: str, message_id: str, body: bytes, at: datetime) -> dict[str, str]:
-    """The three Standard Webhooks headers: the signature covers `id.timestamp.body`."""
+def signed_headers(
+    secret: str | Sequence[str], message_id: str, body: bytes, at: datetime
+) -> dict[str, str]:
+    """The three Standard Webhooks headers: the signature covers `id.timestamp.body`. With
+    several secrets (a rotation's overlap), one `v1,<signature>` each, space-separated."""
     at = at.astimezone(UTC)
+    secrets_ = [secret] if isinstance(secret, str) else list(secret)
+    signatures = [signer(s).sign(message_id, at, body.decode()) for s in secrets_]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signer(secret).sign(message_id, at, body.decode()),
+        "webhook-signature": " ".join(signatures),
     }
 
 

@@ -84,4 +84,19 @@ class WebhookDelivery(CamelAnswer):
     ok: bool
 
 
+class WebhookListing(WebhookView):
+    """A webhook as its owners list it: why it was disabled, when a rotated-out secret stops
+    signing, and its latest delivery attempt."""
+
+    disabled_reason: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    last_delivery: WebhookDelivery | None = None
+
+
+class RotatedWebhookSecret(CamelAnswer):
+    webhook: WebhookListing
+    secret: str  # the new secret: shown only in this answer
+    previous_secret_expires_at: datetime | None = None
+
+
 EVENTS: dict[str, type[Payload]] = {"notification.created": NotificationCreated}

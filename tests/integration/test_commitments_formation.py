@@ -126,3 +126,48 @@ def test_bad_input_and_strangers_are_refused_and_write_nothing(stack: Stack) -> 
         "checkIns": {"edges": []},
         "feedback": {"edges": []},
     }
+
+
+UPDATE = """mutation($id: ID!, $i: UpdatePartnershipInput!) {
+  updatePartnership(id: $id, input: $i) { id name goals checkInCadence needId status } }"""
+REPORT_NEED = """mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }"""
+
+
+def need_in(operator: Client, network_id: str) -> str:
+    body = {"networkId": network_id, "title": "Creek litter", "focusArea": "environment",
+            "area": "Westside", "severity": 3}  # fmt: skip
+    found: str = operator.data(REPORT_NEED, {"i": body})["reportNeed"]["need"]["id"]
+    return found
+
+
+def test_partners_settle_a_partnerships_name_goals_cadence_and_need(stack: Stack) -> None:
+    net = create_network(stack, name="Settling Network")
+    operator = Client(stack.graphql_url, net["operatorToken"])
+    a, b, c = (register(operator, net["networkId"], n) for n in ("Oak", "Elm", "Ash"))
+    formed = form(operator, "Oak & Elm", [a["organization"]["id"], b["organization"]["id"]])
+    need = need_in(operator, net["networkId"])
+    changes = {"name": "Westside Creek Care", "goals": ["A clean creek"],
+               "checkInCadence": "MONTHLY", "needId": need}  # fmt: skip
+    admin = operator.as_(a["adminToken"])
+    updated = admin.data(UPDATE, {"id": formed["id"], "i": changes})["updatePartnership"]
+    assert updated == {"id": formed["id"], **changes, "status": "FORMING"}
+    # a field left out stays; the operator may settle it too
+    renamed = operator.data(UPDATE, {"id": formed["id"], "i": {"name": "Creek Care"}})
+    assert renamed["updatePartnership"]["goals"] == ["A clean creek"]
+    # not a partner, another network's need, a bad name: refused, nothing written
+    outsider = operator.as_(c["adminToken"])
+    assert codes(outsider.errors(UPDATE, {"id": formed["id"], "i": {"name": "Mine"}})) == [
+        "FORBIDDEN"
+    ]
+    other = create_network(stack, name="Other Settling Network")
+    foreign = need_in(Client(stack.graphql_url, other["operatorToken"]), other["networkId"])
+    assert codes(admin.errors(UPDATE, {"id": formed["id"], "i": {"needId": foreign}})) == [
+        "NOT_FOUND"
+    ]
+    assert codes(admin.errors(UPDATE, {"id": formed["id"], "i": {"name": " "}})) == [
+        "BAD_USER_INPUT"
+    ]
+    found = operator.data(PARTNERSHIPS, {"n": net["networkId"]})["partnerships"]["edges"]
+    assert [(e["node"]["name"], e["node"]["goals"]) for e in found] == [
+        ("Creek Care", ["A clean creek"])
+    ]

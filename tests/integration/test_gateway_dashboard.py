@@ -3,7 +3,8 @@ token through the form, against a demo network (`commonweave demo`'s loader), an
 shows the numbers the GraphQL API gives that same token; a second network's names and ids
 never appear. Outside CI the test skips when chromium is missing; in CI it fails instead.
 
-`COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the operator's page there."""
+`COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the operator's page there,
+`COMMONWEAVE_PARTNERSHIP_SCREENSHOT` the demo partnership's page (`make screenshots`)."""
 
 from __future__ import annotations
 
@@ -337,3 +338,58 @@ def test_a_partnerships_charts_are_images_for_its_parties_only(
     assert (
         "Volunteer hours" in get(demo["PARTNERSHIP_ID"], "contributions", demo["ADMIN_TOKEN"]).text
     )
+
+
+def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
+    stack: Stack,
+    gql: Client,
+    demo: dict[str, str],
+    other_network: dict[str, str],
+    browser: Browser,
+) -> None:
+    ident = demo["PARTNERSHIP_ID"]
+    found = gql.as_(demo["ADMIN_TOKEN"]).data(
+        """query($id: ID!) { partnership(id: $id) { name needId formedAt health { score }
+          trend healthHistory { at score } healthWarnings { at score } } }""",
+        {"id": ident},
+    )["partnership"]
+    # the demo's quarter is a timeline: the plan's name and need, points across three months
+    # from formation on, and its warning dated within them with the score it fell to
+    assert found["name"] == "Westside School Recycling" and found["needId"]
+    dates = [datetime.fromisoformat(p["at"]) for p in found["healthHistory"]]
+    assert dates[0] == datetime.fromisoformat(found["formedAt"])
+    assert dates[-1] - dates[0] > timedelta(days=80)
+    [warning] = found["healthWarnings"]
+    assert datetime.fromisoformat(warning["at"]) in dates
+    assert found["trend"] == "DECLINING" and found["health"]["score"] <= warning["score"]
+    dashboard = signed_in(browser, stack, demo["ADMIN_TOKEN"])
+    assert f'href="/dashboard/partnerships/{ident}"' in dashboard
+    browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
+    html = browser.html()
+    page = Elements(html).by_id("partnership")
+    assert int(page["data-points"]) == len(found["healthHistory"]) > 1
+    assert int(page["data-warnings"]) == len(found["healthWarnings"])
+    assert float(page["data-score"]) == found["health"]["score"]
+    rows = Elements(html).having("data-at")
+    assert [r["data-at"] for r in rows] == [
+        datetime.fromisoformat(p["at"]).isoformat() for p in found["healthHistory"]
+    ]
+    assert 'src="data:image/svg+xml;base64,' in html and "Chart of health over time" in html
+    if target := os.environ.get("COMMONWEAVE_PARTNERSHIP_SCREENSHOT"):
+        browser.screenshot(Path(target))
+    # the image for any client carries its values as text
+    svg = httpx.get(
+        f"{dashboard_url(stack)}/partnerships/{ident}/health.svg",
+        headers={"authorization": f"Bearer {demo['ADMIN_TOKEN']}"},
+        timeout=30,
+    ).text
+    assert 'role="img"' in svg and f"Now {found['health']['score']:.2f}" in svg
+    # another network's operator: the same plain page as for a partnership that is not there
+    stranger = create_network(stack, name="Stranger Network")["operatorToken"]
+    browser.submit('form[action="/dashboard/sign-out"]')
+    signed_in(browser, stack, stranger)
+    browser.open(f"{dashboard_url(stack)}/partnerships/{ident}")
+    html = browser.html()
+    assert "Nothing to show here" in html and found["name"] not in html
+    browser.open(f"{dashboard_url(stack)}/partnerships/{other_network['partnership']}x")
+    assert "Nothing to show here" in browser.html()

@@ -53,6 +53,16 @@ class World:
         made: str = self.clients["operator"].data(COMMIT, {"i": body})["makeCommitment"]["id"]
         return made
 
+    def webhook(self) -> str:
+        """A webhook of the admin's organization, registered by the operator."""
+        body = {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": self.a}}
+        made = self.clients["operator"].data(
+            "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { webhook { id } } }",
+            body,
+        )
+        webhook_id: str = made["registerWebhook"]["webhook"]["id"]
+        return webhook_id
+
     def proposal(self) -> str:
         """A commitment the partner proposes for the admin's organization."""
         due = (datetime.now(UTC) + timedelta(days=9)).isoformat()
@@ -257,6 +267,21 @@ CASES: dict[str, Case] = {
     "registerWebhook": (
         "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret } }",
         lambda w: {"i": {"url": "http://127.0.0.1:9/hook", "organizationId": w.a}},
+        only("operator", "admin"),
+    ),
+    "deleteWebhook": (
+        "mutation($id: ID!) { deleteWebhook(id: $id) { id } }",
+        lambda w: {"id": w.webhook()},
+        only("operator", "admin"),
+    ),
+    "enableWebhook": (
+        "mutation($id: ID!) { enableWebhook(id: $id) { disabled } }",
+        lambda w: {"id": w.webhook()},
+        only("operator", "admin"),
+    ),
+    "rotateWebhookSecret": (
+        "mutation($id: ID!) { rotateWebhookSecret(id: $id, overlapSeconds: 60) { secret } }",
+        lambda w: {"id": w.webhook()},
         only("operator", "admin"),
     ),
     "updateNotificationPreferences": (

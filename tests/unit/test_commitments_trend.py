@@ -11,6 +11,7 @@ from services.commitments.domain.trend import (
     period_ends,
     period_scores,
     trend,
+    trend_since_formation,
 )
 from shared.contracts import HealthPart
 from shared.contracts.commitments import HealthTrend, HealthWarningReason
@@ -53,6 +54,36 @@ def test_trend_compares_now_with_three_period_ends_ago_within_a_steady_band() ->
     assert trend([0.70, 0.9, 0.5, 0.71]) is HealthTrend.STEADY
     assert trend([0.7]) is HealthTrend.STEADY
     assert trend([]) is HealthTrend.STEADY
+
+
+def formed(*moves: tuple[float, float]) -> list[Point]:
+    """A history from the neutral point at formation, then (day, score) moves."""
+    return [Point(FORMED, 0.5, "new", []), *(point(at, score) for at, score in moves)]
+
+
+def test_in_the_first_period_the_trend_is_against_formation() -> None:
+    # 0.5 at formation, then 1.0, 0.5 and 0.33 within the first week: it fell.
+    history = formed((1, 1.0), (3, 0.5), (5, 0.33))
+    assert trend_since_formation(history, FORMED, WEEK, day(6)) is HealthTrend.DECLINING
+    assert trend_since_formation(formed((1, 0.9)), FORMED, WEEK, day(2)) is HealthTrend.IMPROVING
+    assert trend_since_formation(formed((1, 0.51)), FORMED, WEEK, day(2)) is HealthTrend.STEADY
+
+
+def test_in_the_second_and_third_periods_formation_is_still_the_reference() -> None:
+    # Second period: ended the first on 0.9, now 0.6; against formation (0.5) it rose.
+    second = formed((2, 0.9), (9, 0.6))
+    assert trend_since_formation(second, FORMED, WEEK, day(10)) is HealthTrend.IMPROVING
+    # Third period: 0.9 and 0.8 at the two ends, now 0.45, below formation's 0.5.
+    third = formed((2, 0.9), (9, 0.8), (16, 0.45))
+    assert trend_since_formation(third, FORMED, WEEK, day(17)) is HealthTrend.DECLINING
+
+
+def test_once_three_periods_have_ended_formation_no_longer_counts() -> None:
+    # Fourth period: ends on 0.9, 0.8, 0.7, now 0.6 — against the first end (0.9), not
+    # against formation's 0.5.
+    fourth = formed((2, 0.9), (9, 0.8), (16, 0.7), (22, 0.6))
+    assert trend_since_formation(fourth, FORMED, WEEK, day(23)) is HealthTrend.DECLINING
+    assert trend_since_formation([], FORMED, WEEK, day(23)) is HealthTrend.STEADY
 
 
 def test_two_falls_in_a_row_warn_once_naming_the_part_that_fell() -> None:

@@ -17,6 +17,7 @@ from services.commitments.domain.models import (
     CommitmentInput,
     CommitmentStatus,
     CommitmentUpdate,
+    PartnershipChanges,
     PartnershipInput,
     PartnershipStatus,
 )
@@ -102,6 +103,48 @@ async def test_an_accepted_match_forms_one_partnership_however_often_it_arrives(
     assert found is not None and found["name"] == "Neighbors United & Lane Foundation"
     assert found["goals"] == ["Both work on community health"] and found["match_id"] == "mat_1"
     assert [e.type for e in await outbox_events(database)] == ["partnership.formed"]
+
+
+async def test_partners_name_a_matched_partnership_and_set_its_goals_cadence_and_need(
+    tracker: Tracker, database: Database
+) -> None:
+    accepted = MatchAccepted(
+        match_id="mat_2",
+        network_id="net_1",
+        parties=[MatchParty(organization_id=o, name=o) for o in ("org_a", "org_b")],
+        score=0.8,
+        reasons=["Both work on recycling"],
+    )
+    async with tracker.outbox.transaction() as tx:
+        await tracker.form_from_match(accepted, tx)
+    pid = partnership_id_for_match("mat_2")
+    held = NOW + 10 * DAY
+    tracker.clock.set(held)
+    await tracker.record_check_in(pid, CheckInInput(held_at=held))
+    tracker.clock.set(NOW + 34 * DAY)  # biweekly, 1 of 2 periods would have a check-in
+    changes = PartnershipChanges(
+        name="Westside School Recycling",
+        goals=["Bins in every classroom"],
+        check_in_cadence=CheckInCadence.MONTHLY,
+        need_id="need_1",
+    )
+    updated = await tracker.update(pid, changes)
+    assert (updated["name"], updated["goals"], updated["need_id"]) == (
+        "Westside School Recycling",
+        ["Bins in every classroom"],
+        "need_1",
+    )
+    assert updated["check_in_cadence"] == "monthly"
+    assert updated["next_check_in_at"] == held + 30 * DAY  # from the last check-in
+    assert updated["status"] == PartnershipStatus.ACTIVE.value  # unchanged: no work done
+    # re-scored monthly: the one period so far had its check-in
+    [regularity] = updated["health"]["parts"]
+    assert (regularity["score"], regularity["detail"]) == (1.0, "1 of 1 check-ins held")
+    # a field left out stays as it was
+    renamed = await tracker.update(pid, PartnershipChanges(name="WSR"))
+    assert renamed["goals"] == ["Bins in every classroom"] and renamed["need_id"] == "need_1"
+    types = [e.type for e in await outbox_events(database)]
+    assert types.count("partnership.updated") == 2
 
 
 async def test_a_commitment_activates_the_partnership_and_closing_it_moves_reliability(

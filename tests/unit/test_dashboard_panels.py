@@ -133,6 +133,26 @@ def test_health_is_one_point_today_until_the_partnership_has_a_history() -> None
     ]
 
 
+def test_health_over_time_is_the_dated_history_and_its_warnings_oldest_first() -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    alone = panels.health_over_time(partnership("p", healthHistory=[]), now)
+    assert alone.points == ((now, 0.7, "steady"),) and alone.until == now
+    history = [
+        {"at": "2026-02-01T10:00:00+00:00", "score": 0.5, "label": "new"},
+        {"at": "2026-02-15T10:00:00+00:00", "score": 0.45, "label": "at risk"},
+    ]
+    warnings = [  # as the API gives them: newest first
+        {"at": "2026-02-20T00:00:00+00:00", "score": 0.4, "summary": "later"},
+        {"at": "2026-02-15T10:00:00+00:00", "score": 0.45, "summary": "earlier"},
+    ]
+    found = panels.health_over_time(
+        partnership("p", healthHistory=history, healthWarnings=warnings, trend="DECLINING"), now
+    )
+    assert [(at.day, score) for at, score, _ in found.points] == [(1, 0.5), (15, 0.45)]
+    assert [summary for _, _, summary in found.warnings] == ["earlier", "later"]
+    assert (found.score, found.label, found.trend, found.until) == (0.7, "steady", "DECLINING", now)
+
+
 def test_early_warnings_come_dated_weak_parts_are_to_watch_and_the_weakest_comes_first() -> None:
     parts = [
         {"name": "check_in_regularity", "score": 0.25, "detail": "1 of 4 check-ins held"},

@@ -21,6 +21,7 @@ STORY = json.loads((demo.DATA / "network.json").read_text())
 
 def test_every_document_is_valid() -> None:
     documents = [demo.REGISTER, demo.MATCHES, demo.RESPOND, demo.PARTNERSHIPS, demo.NEEDS]
+    assert "update" in demo.WRITES  # the plan applied to a partnership formed from a match
     for document in [*documents, *demo.WRITES.values()]:
         assert validate(SCHEMA, parse(document)) == [], document
 
@@ -40,6 +41,7 @@ def test_partnerships_name_demo_organizations() -> None:
         named = {*plan["organizations"], *(c["owner"] for c in plan["commitments"])}
         named |= {c["organization"] for c in plan["contributions"]}
         named |= {f["by"] for f in plan["feedback"]}
+        assert {"name", "goals", "cadence", "needArea"} <= set(plan)
         assert named <= set(plan["organizations"]) <= keys
 
 
@@ -55,3 +57,35 @@ def test_export_lines_round_trip(tmp_path: Path) -> None:
     path.write_text("# a comment\n" + export_lines(values))
     assert read_exports(path) == values
     assert read_exports(tmp_path / "absent") == {}
+
+
+def test_the_quarter_is_a_timeline() -> None:
+    """Every record falls within the quarter after its partnership formed; a commitment is
+    missed only after its due date and kept on time before it; what is still open is due
+    after the next two weeks (the dashboard's own due-soon figures stay the tests')."""
+    quarter = demo.QUARTER.days
+    for plan in STORY["partnerships"]:
+        formed = plan["formedDay"]
+        days = [c["day"] for key in ("checkIns", "milestones", "contributions", "feedback")
+                for c in plan[key]]  # fmt: skip
+        days += [c["madeDay"] for c in plan["commitments"]]
+        assert all(formed < d < quarter for d in days), plan["key"]
+        assert plan["cadence"] in demo.CADENCE_DAYS
+        for c in plan["commitments"]:
+            assert c["madeDay"] < c["dueDay"]
+            if c.get("close") == "MISSED":
+                assert c["dueDay"] < c["closeDay"] < quarter
+            elif c.get("close") == "DONE":
+                assert c["madeDay"] < c["closeDay"] <= c["dueDay"]
+            else:
+                assert c["dueDay"] > quarter + 14
+
+
+def test_the_development_stack_lets_the_demo_set_the_clock_unless_told_not_to() -> None:
+    from deploy.cli import development_settings
+    from shared.settings import Settings
+
+    unset = Settings(_env_file=None)
+    assert not unset.clock_control and development_settings(unset).clock_control
+    refused = Settings(_env_file=None, clock_control=False)
+    assert not development_settings(refused).clock_control

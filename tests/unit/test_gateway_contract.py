@@ -89,7 +89,7 @@ def test_a_coalitions_covers_are_resource_kinds_like_required_resources() -> Non
     assert kinds == [ResourceKind.COUNSELING, ResourceKind.VENUE, ResourceKind.OTHER]
 
 
-def test_coalitions_come_best_first_by_the_score_they_show() -> None:
+def test_coalitions_come_best_first_whole_covers_before_score() -> None:
     from services.matching.domain.coalitions import coalitions
 
     need = MENTAL_HEALTH_NEED.model_copy(
@@ -97,9 +97,9 @@ def test_coalitions_come_best_first_by_the_score_they_show() -> None:
     )
     found = coalitions(field_report_index(), need, alternatives=10)
     assert len(found) == 3
-    scores = [c.score for c in found]
-    assert scores == sorted(scores, reverse=True)
-    # the whole cover comes first: leaving out a kind someone offers costs its share
+    ranks = [(len(c.uncovered_resources), -c.score) for c in found]
+    assert ranks == sorted(ranks)
+    # the whole cover comes first (nobody offers interpreters, so no coalition has them)
     assert found[0].uncovered_resources == ["sign language interpreters"]
     partial = next(c for c in found if "counseling" in c.uncovered_resources)
     assert partial.score < found[0].score
@@ -107,10 +107,14 @@ def test_coalitions_come_best_first_by_the_score_they_show() -> None:
     assert coalitions(field_report_index(), need, alternatives=1) == found[:1]
 
 
-def test_the_gateway_orders_what_it_shows_by_score() -> None:
-    docs = [{"members": [], "score": score, "uncovered_resources": []} for score in (0.2, 0.9, 0.5)]
+def test_the_gateway_shows_coalitions_in_matchings_rank() -> None:
+    # matching ranks them (a whole cover before a higher-scored partial one); the gateway keeps it
+    docs = [
+        {"members": [], "score": 0.4, "uncovered_resources": []},
+        {"members": [], "score": 0.9, "uncovered_resources": ["outreach"]},
+    ]
     shown: list[Coalition] = best_first(docs)
-    assert [c.score for c in shown] == [0.9, 0.5, 0.2]
+    assert [(c.score, c.uncovered_resources) for c in shown] == [(0.4, []), (0.9, ["outreach"])]
 
 
 # reportNeed answers coalitions computed with the new need

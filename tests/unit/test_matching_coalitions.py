@@ -14,9 +14,11 @@ from services.matching.domain.coalitions import (
     coalition_reasons,
     coalitions,
     coverage,
+    rank,
 )
+from services.matching.domain.index import ProfileIndex
 from shared.contracts.matching import MatchDecision, MatchStatus
-from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index
+from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index, org
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 NEED = MENTAL_HEALTH_NEED.model_copy(
@@ -66,3 +68,35 @@ def test_the_shortlist_changes_no_greedy_choice() -> None:
                 cover[rows], fit[rows], {int(np.flatnonzero(rows == b)[0]) for b in banned}
             )
             assert full == ([(int(rows[r]), c) for r, c in short] if short else None)
+
+
+def test_a_coalition_that_covers_everything_ranks_above_any_that_leaves_a_kind_out() -> None:
+    # The hub brings counseling and a venue and fits the need well; outreach comes only from
+    # the library, which fits it poorly. Without the library the hub alone scores higher than
+    # the whole cover, yet it leaves outreach uncovered: it must come after every whole cover.
+    index = ProfileIndex()
+    index.put_many(
+        [
+            org("hub", "Eastside Wellness Hub", focus_areas=["mental health"],
+                offers=["counseling", "venue"], populations_served=["residents"]),
+            org("library", "Riverside Public Library", focus_areas=["literacy"],
+                offers=["outreach"]),
+            org("counselors", "Eastside Counseling Collective", focus_areas=["mental health"],
+                offers=["counseling"], populations_served=["residents"]),
+            org("center", "Eastside Community Center", focus_areas=["mental health"],
+                offers=["venue"], populations_served=["residents"]),
+        ]
+    )  # fmt: skip
+    need = MENTAL_HEALTH_NEED.model_copy(
+        update={"required_resources": ["counseling", "venue", "outreach"]}
+    )
+    found = coalitions(index, need, alternatives=10)
+    uncovered = [len(c.uncovered_resources) for c in found]
+    assert uncovered == sorted(uncovered) and uncovered[0] == 0 and uncovered[-1] > 0
+    partial = next(c for c in found if c.uncovered_resources)
+    assert partial.uncovered_resources == ["outreach"]
+    assert partial.score > found[0].score  # the score alone would have put it first
+    # among whole covers, the score breaks the tie
+    whole = [c.score for c in found if not c.uncovered_resources]
+    assert whole == sorted(whole, reverse=True)
+    assert rank(found[0]) < rank(partial)

@@ -28,6 +28,18 @@ from tests.support.receiver import Receiver
         "http://127.0.0.1:9000/hook",
         "http://10.0.0.5/hook",
         "http://[::ffff:10.0.0.5]/hook",
+        "http://100.64.0.1/hook",  # shared address space (carrier-grade NAT)
+        "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 of the metadata address
+        "http://[2002:0a00:0005::1]/hook",  # 6to4 of a private address
+        "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of the metadata address
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of loopback
+        "http://[::ffff:169.254.169.254]/hook",  # IPv4-mapped metadata
+        "http://192.0.0.170/hook",  # IETF protocol assignments
+        "http://198.18.0.1/hook",  # benchmarking
+        "http://240.0.0.1/hook",  # reserved
+        "http://224.0.0.1/hook",  # multicast
+        "http://[fc00::1]/hook",  # unique local
+        "http://0.0.0.0/hook",
         "not a url",
     ],
 )
@@ -41,6 +53,25 @@ async def test_loopback_is_allowed_only_when_configured() -> None:
     assert await check_url("http://127.0.0.1:9000/hook", allow_loopback=True)
     with pytest.raises(AppError):
         await check_url("http://169.254.169.254/", allow_loopback=True)
+    with pytest.raises(AppError):  # the metadata address behind 6to4, even in development
+        await check_url("http://[2002:a9fe:a9fe::1]/", allow_loopback=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://8.8.8.8/hook", "http://[2606:4700::1111]/hook", "http://[2002:0808:0808::1]/hook"],
+)
+async def test_globally_routable_addresses_are_allowed(url: str) -> None:
+    assert await check_url(url, allow_loopback=False) == url
+
+
+async def test_every_resolved_address_is_checked() -> None:
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["8.8.8.8", "64:ff9b::a00:5"]  # one public answer, one NAT64 of 10.0.0.5
+
+    with pytest.raises(AppError) as refused:
+        await check_url("http://hooks.example.org/", allow_loopback=False, resolve=resolve)
+    assert "10.0.0.5" in refused.value.message
 
 
 def test_a_secret_is_whsec_and_base64() -> None:
@@ -81,6 +112,9 @@ class FakeStore:
         self, webhook_id: str, delivery_id: str, status: int | None, error: str | None
     ) -> None:
         self.attempts.append((status, error))
+
+    async def trim_webhook_log(self, webhook_id: str, keep: int) -> None:
+        pass
 
     async def webhook_succeeded(self, webhook_id: str) -> None:
         pass
@@ -156,7 +190,7 @@ async def test_a_name_that_turns_private_after_registration_is_refused_at_send_t
         assert await deliveries.deliver_due() == 0
         assert receiver.events == [] and receiver.hosts == []
         status, error = store.attempts[0]
-        assert status is None and "loopback or private address (127.0.0.1)" in str(error)
+        assert status is None and "not a globally routable address (127.0.0.1)" in str(error)
     finally:
         receiver.close()
 

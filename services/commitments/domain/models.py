@@ -60,6 +60,17 @@ class RolesInput(Strict):
     responsibilities: Lines = []
 
 
+class PartnershipChanges(Strict):
+    """What partners may change after formation (a partnership formed from a match starts
+    with the parties' names, the match's reasons as goals and a biweekly cadence); a field
+    left out stays as it is."""
+
+    name: Title | None = None
+    goals: Lines | None = None
+    check_in_cadence: CheckInCadence | None = None
+    need_id: Id | None = None
+
+
 class StatusInput(Strict):
     status: PartnershipStatus
     note: Note = ""

@@ -2,8 +2,8 @@
 periods, and the early warnings a fall deserves. Pure: stored points in, values out.
 
 - `trend`: the score now against the score the partnership stood at `TREND_PERIODS` period
-  ends ago (or its first point): up by more than `STEADY_BAND` is improving, down by more is
-  declining, else steady.
+  ends ago, or at formation while fewer periods have ended (formation counts as period end
+  zero): up by more than `STEADY_BAND` is improving, down by more is declining, else steady.
 - `early_warnings`: health fell at two period ends in a row (each by at least `MIN_FALL`),
   or crossed into "at risk". Each warning has a key naming its crossing (the period its
   falling streak started in, or how many times health entered "at risk" before), so the same
@@ -81,6 +81,20 @@ def period_scores(
     ends = period_ends(formed_at, cadence_days, now)
     found = [(i, standing_at(points, end)) for i, end in enumerate(ends)]
     return [(i, p) for i, p in found if p is not None]
+
+
+def trend_since_formation(
+    points: Sequence[Point], formed_at: datetime, cadence_days: int, now: datetime
+) -> HealthTrend:
+    """Direction of health now against `TREND_PERIODS` period ends ago, or against formation
+    while fewer have ended: a partnership that fell within its first period is declining."""
+    if not points:
+        return HealthTrend.STEADY
+    # The point in force at formation (the neutral one written with the partnership); the
+    # first point if the clock put it a moment after `formed_at`.
+    formation = standing_at(points, formed_at) or points[0]
+    ended = [p.score for _, p in period_scores(points, formed_at, cadence_days, now)]
+    return trend([formation.score, *ended])
 
 
 def trend(scores: Sequence[float], band: float = STEADY_BAND) -> HealthTrend:

@@ -25,6 +25,8 @@ class HealthHistory(UseCases):
         answer: dict[str, str] = {}
         for p in partnerships:
             points = [point_of(d) for d in found.get(p["_id"], [])]
-            ended = over_time.period_scores(points, p["formed_at"], cadence_days(p), now)
-            answer[p["_id"]] = over_time.trend([point.score for _, point in ended]).value
+            found_trend = over_time.trend_since_formation(
+                points, p["formed_at"], cadence_days(p), now
+            )
+            answer[p["_id"]] = found_trend.value
         return answer

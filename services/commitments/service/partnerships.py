@@ -10,6 +10,8 @@ from services.commitments.domain import health as scoring
 from services.commitments.domain import rules
 from services.commitments.domain.models import (
     CADENCE_DAYS,
+    CheckInCadence,
+    PartnershipChanges,
     PartnershipInput,
     PartnershipStatus,
     RolesInput,
@@ -116,6 +118,28 @@ class Partnerships(UseCases):
             roles = sorted([*roles, role], key=lambda r: order(r["organization_id"]))
             await self._set(p, {"roles": roles}, tx)
             await self._announce_update(p, tx)
+            await answered(tx.session, p)
+            return p
+
+    async def update(
+        self, partnership_id: str, data: PartnershipChanges, answered: Answered = no_answer
+    ) -> Document:
+        """Name, goals, cadence or need, as the partners settle them. A new cadence counts the
+        next check-in from the last one (or formation) and re-scores check-in regularity."""
+        async with self.outbox.transaction() as tx:
+            p = await self._running(partnership_id, tx)
+            changes = data.model_dump(mode="json", exclude_none=True)
+            cadence = changes.get("check_in_cadence")
+            if cadence is not None and cadence != p["check_in_cadence"]:
+                since = p["last_check_in_at"] or p["formed_at"]
+                days = CADENCE_DAYS[CheckInCadence(cadence)]
+                changes["next_check_in_at"] = since + timedelta(days=days)
+            if changes:
+                p.update(changes)  # no work done: the status stays
+                await self.store.set_partnership(p["_id"], changes, tx.session)
+                if cadence is not None:
+                    await self.refresh_health(p, tx)
+                await self._announce_update(p, tx)
             await answered(tx.session, p)
             return p
 

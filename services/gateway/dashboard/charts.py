@@ -5,14 +5,15 @@ small inline config script into each chart) and the page needs no second request
 from __future__ import annotations
 
 import base64
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import pygal
 from pygal.style import Style
 
-from services.gateway.dashboard.panels import SEVERITIES, AreaRow, KindRow
+from services.gateway.dashboard.panels import SEVERITIES, AreaRow, HealthOverTime, KindRow
 
 STYLE = Style(
     background="transparent",
@@ -35,6 +36,34 @@ BAR_STYLE = Style(
     major_label_font_size=13,
     colors=("#2b6a9e",),
 )
+# Health over time: the three bands (light, so the line and the points stand out), the health
+# line and its points, then the early warnings.
+BANDS = (
+    ("thriving (0.75 and up)", 1.0),
+    ("steady (0.5 to 0.75)", 0.75),
+    ("at risk (below 0.5)", 0.5),
+)
+HEALTH_STYLE = Style(
+    background="white",
+    plot_background="white",
+    font_family=STYLE.font_family,
+    foreground="#333",
+    foreground_strong="#222",
+    foreground_subtle="#555",
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
+    title_font_size=15,
+    value_label_font_size=14,
+    colors=("#dcefd7", "#fcefc7", "#f8dcd7", "#1f4e79", "#b3261e"),
+    opacity="1",  # each band covers the one above it from 0 up to its own top
+    opacity_hover="1",
+    stroke_width="2.5",
+    stroke_width_hover="2.5",
+)
+SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 SPARK_STYLE = Style(background="transparent", plot_background="transparent", colors=("#2b6a9e",))
 
 
@@ -98,3 +127,127 @@ def _sparkline(scores: tuple[float, ...], width: int, height: int) -> str:
         width=width, height=height, show_dots=len(scores) == 1, dots_size=3
     )
     return svg.decode() if isinstance(svg, bytes) else svg
+
+
+def day_label(moment: datetime) -> str:
+    return f"{moment:%b} {moment.day}"
+
+
+def date_ticks(start: datetime, end: datetime, most: int = 8) -> list[datetime]:
+    """Midnights (UTC) between `start` and `end` for the x axis, at most `most`: every day,
+    two days, Monday or second Monday, else the first of every month or few months."""
+    first = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    if first < start:
+        first += timedelta(days=1)
+    for step in (1, 2, 7, 14):
+        at = first + timedelta(days=(-first.weekday()) % 7) if step >= 7 else first
+        ticks = []
+        while at <= end:
+            ticks.append(at)
+            at += timedelta(days=step)
+        if len(ticks) <= most:
+            return ticks
+    months = [
+        datetime(year, month, 1, tzinfo=UTC)
+        for year in range(start.year, end.year + 1)
+        for month in range(1, 13)
+        if start <= datetime(year, month, 1, tzinfo=UTC) <= end
+    ]
+    every = -(-len(months) // most)
+    return months[::every]
+
+
+def health_text(h: HealthOverTime) -> str:
+    """The chart in words, for screen readers (the SVG's <desc>, the page's table caption)."""
+    first, last = h.points[0][0], h.until
+    values = "; ".join(
+        f"{at.date().isoformat()} {score:.2f} {label}" for at, score, label in h.points
+    )
+    text = (
+        f"Health of {h.name} from {first.date().isoformat()} to {last.date().isoformat()} "
+        f"(0 to 1; thriving from 0.75, at risk below 0.5): {values}. "
+        f"Now {h.score:.2f}, {h.label}" + (f", {h.trend.lower()}" if h.trend else "") + "."
+    )
+    if h.warnings:
+        text += " Early warnings: " + "; ".join(
+            f"{at.date().isoformat()} at {score:.2f}: {summary}"
+            for at, score, summary in h.warnings
+        )
+    return text
+
+
+def health_alt(h: HealthOverTime) -> str:
+    """A short text alternative, for a page that lists the values beside the chart."""
+    warned = f", {len(h.warnings)} early warning(s)" if h.warnings else ""
+    return (
+        f"Chart of health over time: {len(h.points)} point(s) from "
+        f"{h.points[0][0].date().isoformat()} to {h.until.date().isoformat()}, now "
+        f"{h.score:.2f} ({h.label}){warned}. The values are in the table below."
+    )
+
+
+def health_chart(h: HealthOverTime, width: int = 760, height: int = 340) -> str:
+    """Health over time: a dated x axis, 0-1 up the side over the thriving, steady and at-risk
+    bands, the score as it stood between its points (a step at each change), a dot per
+    point, a red marker per early warning, and the score now labelled at the last point.
+    The SVG carries its text alternative (`health_text`) as <title> and <desc>."""
+    start = h.points[0][0]
+    end = max(h.until, start + timedelta(days=1))  # a width even on the day it formed
+    title = f"{h.name}: health now {h.score:.2f}, {h.label}"
+    chart = pygal.DateTimeLine(
+        js=[],
+        style=HEALTH_STYLE,
+        width=width,
+        height=height,
+        explicit_size=True,
+        disable_xml_declaration=True,
+        title=title,
+        range=(0, 1),
+        xrange=(start, end),
+        y_labels=[0, 0.25, 0.5, 0.75, 1],
+        x_value_formatter=day_label,
+        value_formatter=lambda score: f"{score:.2f}",
+        x_label_rotation=0,
+        show_x_guides=False,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=3,
+        truncate_legend=-1,
+        print_labels=True,
+        dots_size=4,
+        margin_right=72,  # room for the label of the score now, beside the last point
+    )
+    chart.x_labels = date_ticks(start, end)
+    for name, top in BANDS:
+        chart.add(name, [(start, top), (end, top)], fill=True, show_dots=False,
+                  stroke_style={"width": 0})  # fmt: skip
+    steps: list[object] = []
+    for i, (at, score, _) in enumerate(h.points):
+        if i:  # the score before held until this point: a corner, not a point of its own
+            steps.append({"value": (at, h.points[i - 1][1]), "node": {"r": 0}})
+        last = i == len(h.points) - 1
+        steps.append({"value": (at, score), "label": f"now {h.score:.2f}" if last else None})
+    steps.append({"value": (end, h.points[-1][1]), "node": {"r": 0}})
+    chart.add("health", steps)
+    warned = [(at, score) for at, score, _ in h.warnings]
+    chart.add("early warning", warned, stroke=False, dots_size=7)
+    return _accessible(chart.render(is_unicode=True), title, health_text(h))
+
+
+def _accessible(svg: str, title: str, description: str) -> str:
+    """The chart as an image a screen reader can read: role="img", a <title> and a <desc>
+    it is labelled by; pygal's inline script goes (it never runs where the chart is shown)."""
+    root = ET.fromstring(svg)
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag == f"{{{SVG}}}script":
+                parent.remove(child)
+    ident = root.get("id", "chart")
+    root.set("role", "img")
+    root.set("aria-labelledby", f"{ident}-title {ident}-desc")
+    desc = ET.Element(f"{{{SVG}}}desc", id=f"{ident}-desc")
+    desc.text = description
+    name = ET.Element(f"{{{SVG}}}title", id=f"{ident}-title")
+    name.text = title
+    root.insert(0, desc)
+    root.insert(0, name)
+    return ET.tostring(root, encoding="unicode")

@@ -18,11 +18,12 @@ from services.gateway.dashboard import COOKIE, charts, panels
 from services.gateway.dashboard.queries import DashboardError, InProcessApi
 
 PARTNERSHIP = """query DashboardPartnership($id: ID!) { partnership(id: $id) {
-  id name health { score } contributionTotals { kind unit quantity estimatedValue count }
-  healthHistory { at score } } }"""
+  id name health { score label } contributionTotals { kind unit quantity estimatedValue count }
+  healthHistory { at score label } trend healthWarnings { at score summary } } }"""
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 404}
 SVG_HEADERS = {
-    # pygal writes an inline <style> and a small config <script>: styles apply, scripts never run
+    # pygal writes an inline <style> (and a config <script> into other charts): styles apply,
+    # scripts never run
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "Cache-Control": "private, no-store",
     "X-Content-Type-Options": "nosniff",
@@ -54,8 +55,7 @@ def images_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRout
         found = await partnership(request, ident)
         if isinstance(found, Response):
             return found
-        points = panels.health_points(found, datetime.now(UTC).date())
-        return svg(charts.sparkline(points, width=480, height=120))
+        return svg(charts.health_chart(panels.health_over_time(found, datetime.now(UTC))))
 
     @router.get("/{ident}/contributions.svg")
     async def contributions(request: Request, ident: str) -> Response:

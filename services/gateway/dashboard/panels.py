@@ -137,6 +137,45 @@ def health_points(partnership: Doc, today: date) -> list[tuple[date, float]]:
     return [(today, partnership["health"]["score"])]
 
 
+@dataclass(frozen=True)
+class HealthOverTime:
+    """One partnership's health as a time series: what its chart and the chart's text
+    alternative show."""
+
+    name: str
+    score: float  # now
+    label: str
+    trend: str | None
+    points: tuple[tuple[datetime, float, str], ...]  # (at, score, label), oldest first
+    warnings: tuple[tuple[datetime, float, str], ...]  # (at, score then, summary), oldest first
+    until: datetime  # the last point holds until now
+
+
+def health_over_time(partnership: Doc, now: datetime) -> HealthOverTime:
+    """The partnership's `healthHistory` and `healthWarnings` as dated points (its current
+    health alone, dated now, while it has no history)."""
+    health = partnership["health"]
+    points = tuple(
+        (datetime.fromisoformat(h["at"]), h["score"], h.get("label") or "")
+        for h in partnership.get("healthHistory") or []
+    ) or ((now, health["score"], health["label"]),)
+    warnings = tuple(
+        sorted(
+            (datetime.fromisoformat(w["at"]), w["score"], w["summary"])
+            for w in partnership.get("healthWarnings") or []
+        )
+    )
+    return HealthOverTime(
+        partnership["name"],
+        health["score"],
+        health["label"],
+        partnership.get("trend"),
+        points,
+        warnings,
+        max(now, points[-1][0]),
+    )
+
+
 def health_rows(partnerships: Sequence[Doc], today: date) -> list[HealthRow]:
     """Each partnership with its health, trend and sparkline points; its early warnings
     (`healthWarnings`, newest first, with their dates); and the words of every health part

@@ -36,6 +36,10 @@ PARTNERSHIPS = """query DashboardPartnerships($n: ID!, $after: String) {
       healthHistory { at score } trend healthWarnings { at reason summary }
     } }
     pageInfo { hasNextPage endCursor } } }"""
+PARTNERSHIP = """query DashboardPartnershipView($id: ID!) { partnership(id: $id) {
+  id name status needId organizations { id name }
+  health { score label parts { name score weight detail } } trend
+  healthHistory { at score label } healthWarnings { at reason score summary } } }"""
 LINKS = """query DashboardLinks($n: ID!) { network(id: $n) { links {
   id otherNetwork { id name region } incoming status proposedAt acceptedAt endedAt } } }"""
 

@@ -25,6 +25,7 @@ from services.gateway.context import GatewayContext
 from services.gateway.dashboard import COOKIE, charts, panels
 from services.gateway.dashboard.images import images_router
 from services.gateway.dashboard.queries import (
+    PARTNERSHIP,
     DashboardError,
     InProcessApi,
     Snapshot,
@@ -33,6 +34,8 @@ from services.gateway.dashboard.queries import (
 )
 
 HERE = Path(__file__).parent
+# a partnership the caller may not see: the same plain page whether it is missing or not theirs
+HIDDEN = {"FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 404}
 SESSION_SECONDS = 8 * 3600
 STATIC_PATH = "/dashboard/static"
 HEADERS = {
@@ -87,6 +90,17 @@ def view(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
     }
 
 
+def partnership_view(found: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The partnership page's values: its health over time as a chart and in words."""
+    health = panels.health_over_time(found, now)
+    return {
+        "p": found,
+        "h": health,
+        "chart": charts.svg_data_url(charts.health_chart(health)),
+        "alt": charts.health_alt(health),
+    }
+
+
 def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -118,6 +132,24 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
         # drawing the charts takes a few milliseconds each: off the event loop
         values = await asyncio.to_thread(view, snapshot, datetime.now(UTC))
         return page(request, "dashboard.html", **values)
+
+    @router.get("/partnerships/{ident}", response_class=HTMLResponse)
+    async def partnership(request: Request, ident: str) -> Response:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return sign_in_page(request)
+        try:
+            found = (await api(token, request).data(PARTNERSHIP, {"id": ident}))["partnership"]
+        except DashboardError as error:
+            if is_signed_out(error):
+                return sign_in_page(request, "That token no longer works; sign in again.", 401)
+            if error.code in HIDDEN:
+                return page(request, "not_found.html", HIDDEN[error.code])
+            return page(request, "unavailable.html", status_of(error), error=error)
+        if not found:
+            return page(request, "not_found.html", 404)
+        values = await asyncio.to_thread(partnership_view, found, datetime.now(UTC))
+        return page(request, "partnership.html", **values)
 
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:

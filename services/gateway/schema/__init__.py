@@ -16,7 +16,8 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryOptional
 
 from services.gateway.ids import WellFormedIds
-from services.gateway.limits import limit_extensions
+from services.gateway.limits import introspection_allowed, limit_extensions
+from services.gateway.operation_span import OperationSpan
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
@@ -31,10 +32,12 @@ from services.gateway.schema import (
     node,
     notifications,
     preferences,
+    webhooks,
 )
 from services.gateway.schema.errors import ContractErrors, log_unexpected
 from services.gateway.schema.operation_metrics import OperationMetrics, operation_duration
 from services.gateway.schema.subscriptions import Subscription
+from services.gateway.suggestions import HiddenSuggestions
 from shared.settings import Settings
 
 PARTS = (
@@ -49,6 +52,7 @@ PARTS = (
     consent,
     notifications,
     preferences,
+    webhooks,
     node,
 )
 Query = merge_types("Query", tuple(t for part in PARTS for t in part.QUERIES))
@@ -91,6 +95,7 @@ def build_schema(
         types=node.node_types(),
         extensions=[
             lambda: OperationMetrics(duration),  # first: it times everything after it
+            OperationSpan,
             ContractErrors,
             StackStarting,
             WellFormedIds,
@@ -101,5 +106,7 @@ def build_schema(
             # the token limiter sets), so a stream of unique documents cannot grow memory.
             lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
             lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
+            # no "Did you mean ...?" for a caller who may not introspect the schema
+            lambda: HiddenSuggestions(introspection_allowed(settings)),
         ],
     )

@@ -112,6 +112,18 @@ class FormPartnershipInput:
     need_id: strawberry.ID | None = None
 
 
+@strawberry.input(
+    description="What the partners settle after formation; a field left out (or null) stays."
+)
+class UpdatePartnershipInput:
+    name: str | None = None
+    goals: list[str] | None = None
+    check_in_cadence: CheckInCadence | None = None
+    need_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The community need it takes up (of its network)."
+    )
+
+
 @strawberry.input
 class MakeCommitmentInput:
     partnership_id: strawberry.ID
@@ -230,6 +242,27 @@ class CommitmentsMutation:
             info, "/partnerships", {"input": body, "offers": offers}, c.PartnershipView
         )
         return build(Partnership, formed)
+
+    @strawberry.mutation(
+        description="Its parties (or the operator) name it, set its goals, check-in cadence "
+        "or the need it takes up: a partnership formed from a match starts with the parties' "
+        "names, the match's reasons as goals and a biweekly cadence. A new cadence re-scores "
+        "check-in regularity."
+    )
+    async def update_partnership(
+        self, info: Info, id: strawberry.ID, input: UpdatePartnershipInput
+    ) -> Partnership:
+        caller, _ = await partnership_view(info, id)
+        if input.need_id is not None:
+            found = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
+            need = c.NeedProfile.model_validate(found)
+            require_network(caller, need.network_id, "need", input.need_id)
+        body = {k: v for k, v in input_to_body(input).items() if v is not None}
+        client = info.context.clients.commitments
+        found = await client.patch(
+            f"/partnerships/{id}", {"input": body}, headers=info.context.idempotency_headers()
+        )
+        return build(Partnership, c.PartnershipView.model_validate(found))
 
     @strawberry.mutation(description="Pause, resume or close a partnership (its parties).")
     async def update_partnership_status(

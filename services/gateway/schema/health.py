@@ -74,8 +74,9 @@ class HealthOverTime:
         return build_all(HealthPoint, [c.HealthPoint.model_validate(p) for p in found])
 
     @strawberry.field(
-        description="Health now against three check-in periods ago (or since formation): "
-        "up or down by more than 0.02 is IMPROVING or DECLINING, else STEADY."
+        description="Health now against three check-in period ends ago, or against formation "
+        "while fewer have ended: up or down by more than 0.02 is IMPROVING or DECLINING, "
+        "else STEADY."
     )
     async def trend(self, info: Info) -> HealthTrend:
         loader = info.context.loaders.batch("commitments", "/health-trends")

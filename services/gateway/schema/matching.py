@@ -67,7 +67,8 @@ class Coalition:
     organizations: list[CoalitionMember]
     score: float = strawberry.field(
         description="0-1: its members' alignment with the need, less for more members, in "
-        "proportion to the share of the offered kinds it covers. Coalitions come best first."
+        "proportion to the share of the offered kinds it covers. Coalitions come best first: "
+        "fewer uncovered required resources always ranks higher, and the score breaks ties."
     )
     uncovered_resources: list[str] = strawberry.field(
         description="Required resources nobody in it offers, as written in the need."
@@ -104,8 +105,9 @@ def coalition_of(answer: Any) -> Coalition:
 
 
 def best_first(found: list[Any]) -> list[Coalition]:
-    """Sorted by the score they show (matching sends them so; a stable sort keeps its order)."""
-    return sorted((coalition_of(x) for x in found), key=lambda x: -x.score)
+    """In matching's order, which is the rank: complete coverage first, then score
+    (`services.matching.domain.coalitions.rank`)."""
+    return [coalition_of(x) for x in found]
 
 
 async def fetch_match(info: Info, match_id: str) -> Match:

@@ -49,6 +49,14 @@ class NotificationsQuery:
 
 
 @strawberry.type
+class WebhookDelivery:
+    at: datetime
+    status_code: int | None
+    error: str | None
+    ok: bool
+
+
+@strawberry.type
 class Webhook:
     id: strawberry.ID
     url: str
@@ -56,14 +64,13 @@ class Webhook:
     organization_id: strawberry.ID | None
     disabled: bool
     failures: int
-
-
-@strawberry.type
-class WebhookDelivery:
-    at: datetime
-    status_code: int | None
-    error: str | None
-    ok: bool
+    # filled where the lifecycle answers them (`webhooks`, services/gateway/schema/webhooks.py)
+    disabled_reason: str | None = None
+    previous_secret_expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="While a rotated-out secret still signs deliveries: until when.",
+    )
+    last_delivery: WebhookDelivery | None = None
 
 
 @strawberry.input

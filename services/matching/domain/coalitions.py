@@ -1,6 +1,6 @@
 """Coalitions for a community need: the fewest well-aligned organizations that together offer
 every required resource kind (greedy weighted set cover), a few alternatives, and the kinds
-nobody in the network offers."""
+nobody in the network offers. Ranked by coverage first (fewer uncovered kinds), then score."""
 
 from __future__ import annotations
 
@@ -74,9 +74,15 @@ def coalitions(index: ProfileIndex, need: NeedProfile, alternatives: int = 3) ->
         results.append(
             Coalition(members=members, score=score, uncovered_resources=uncovered + missing)
         )
-    # best first by the score shown (stable: the greedy's own cover first among equals)
-    results.sort(key=lambda c: -c.score)
+    # stable: the greedy's own cover first among equals
+    results.sort(key=rank)
     return results[:alternatives]
+
+
+def rank(coalition: Coalition) -> tuple[int, float]:
+    """Best first: complete coverage before score. A coordinator asks a coalition to cover the
+    need, so fewer uncovered required resources always wins; the score breaks ties."""
+    return len(coalition.uncovered_resources), -coalition.score
 
 
 def _score(alignments: list[float], covered: float) -> float:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.notifications.api import inbox, preferences, webhooks
+from services.notifications.api import inbox, preferences, webhook_lifecycle, webhooks
 
 router = APIRouter()
-for part in (inbox, preferences, webhooks):
+for part in (inbox, preferences, webhooks, webhook_lifecycle):
     router.include_router(part.router)

@@ -217,7 +217,9 @@ def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
 def webhook_disabled(url: str, reason: str) -> Message:
     """To the members of the organization whose webhook kept failing."""
     return Message(
-        "A webhook was disabled", f"{url} failed repeatedly ({reason}) and was disabled."
+        "A webhook was disabled",
+        f"{url} failed repeatedly ({reason}) and was disabled. Once the receiver answers "
+        "again, an admin can enable it (enableWebhook); webhookDeliveries shows each attempt.",
     )
 
 

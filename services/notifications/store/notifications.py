@@ -141,6 +141,14 @@ class NotificationStore:
             }
         )
 
+    async def trim_webhook_log(self, webhook_id: str, keep: int) -> None:
+        """Only the `keep` newest attempts of a webhook stay in its delivery log."""
+        newest = self._webhook_log.find({"webhook_id": webhook_id}, {"_id": 1})
+        newest = newest.sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(keep)
+        kept = [entry["_id"] for entry in await newest.to_list()]
+        if len(kept) == keep:  # attempts in the same millisecond: ids break the tie
+            await self._webhook_log.delete_many({"webhook_id": webhook_id, "_id": {"$nin": kept}})
+
     async def webhook_succeeded(self, webhook_id: str) -> None:
         await self._webhooks.update_one({"_id": webhook_id}, {"$set": {"failures": 0}})
 
