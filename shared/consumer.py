@@ -15,7 +15,8 @@
   `follow_broker` then reads every assigned partition from the beginning, rather than going
   on from positions in the old log;
 - a fetch takes a few events per partition (`max_partition_fetch_bytes`), so the consumer
-  goes round its partitions fairly and a backlog on one topic does not hold up another.
+  mostly goes round its partitions a few events at a time, and a backlog on one topic holds
+  up another less (not always: RELIABILITY.md, finding 6).
 """
 
 from __future__ import annotations
@@ -175,8 +176,9 @@ class EventConsumer:
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             # aiokafka hands out one partition's fetched records until they are used up, then
-            # the next's: a small fetch per partition makes that a fair round of a few events
-            # each, so an urgent topic's event waits behind a few of a burst's, not a megabyte
+            # the next's: a small fetch per partition makes that a round of a few events each,
+            # so an urgent topic's event mostly waits behind a few of a burst's, not a
+            # megabyte (not always: RELIABILITY.md, finding 6)
             max_partition_fetch_bytes=self._max_partition_fetch_bytes,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
