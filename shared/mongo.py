@@ -12,7 +12,12 @@ from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -83,6 +88,23 @@ async def save_newest(collection: Collection, key: str, body: Document, session:
 
 def has_label(exc: BaseException, label: str) -> bool:
     return isinstance(exc, PyMongoError) and exc.has_error_label(label)
+
+
+def write_not_applied(exc: PyMongoError) -> bool:
+    """Whether a failed call is known to have written nothing, so answering it UNAVAILABLE and
+    retryable is honest: no server was reached, the server aborted the transaction, or the
+    server answered with an error (it refused the operation: a full disk, a panicked engine,
+    a timeout). A connection lost after the request went out, or a commit whose outcome is
+    unknown, may have written: those stay INTERNAL."""
+    if exc.has_error_label("UnknownTransactionCommitResult"):
+        return False
+    if isinstance(exc, ServerSelectionTimeoutError):
+        return True
+    if exc.has_error_label("TransientTransactionError"):
+        return True
+    if isinstance(exc, BulkWriteError):  # some of an unordered batch may have gone in
+        return not (exc.details or {}).get("nInserted") and not (exc.details or {}).get("nModified")
+    return isinstance(exc, OperationFailure)
 
 
 def is_transient(exc: BaseException) -> bool:
