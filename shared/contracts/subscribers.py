@@ -26,6 +26,7 @@ NOTIFIED = (
     "match.suggested",
     "member.joined",
     "member.removed",
+    "member.sign_in_requested",
     "milestone.reached",
     "need.reported",
     "organization.registered",
