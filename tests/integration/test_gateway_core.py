@@ -86,8 +86,10 @@ def test_repeated_reads_in_one_request_are_deduplicated(
     aliases = " ".join(f'n{i}: node(id: "{org}") {{ id }}' for i in range(10))
     body = operator.execute("{ " + aliases + " }")
     assert not body.get("errors"), body
-    # one call to resolve the token, one to load the organization: not eleven
-    assert len(gateway_http_calls(stack, body["extensions"]["traceId"])) == 2
+    # one call to load the organization, not ten (and one to resolve the token, unless the
+    # gateway's cache of callers still has it)
+    calls = gateway_http_calls(stack, body["extensions"]["traceId"])
+    assert calls.count("GET") == 1 and len(calls) <= 2, calls
 
 
 def test_health_reports_each_dependency(stack: Stack) -> None:

@@ -221,7 +221,7 @@ def processed(replica: Replica, service: ServiceName, keys: set[str]) -> Process
             attributes = span["attributes"]
             key = _text(attributes.get("messaging.kafka.message.key"))
             if key in keys:
-                found.add((key, int(attributes["messaging.kafka.destination.partition"])))
+                found.add((key, int(attributes["messaging.destination.partition.id"])))
     return found
 
 

@@ -212,6 +212,11 @@ CASES: dict[str, Case] = {
         lambda w: {"i": {"name": f"F{next(counter)}", "organizationIds": [w.a, w.b]}},
         only("operator", "admin"),
     ),
+    "updatePartnership": (
+        "mutation($id: ID!) { updatePartnership(id: $id, input: {goals: [\"Meals\"]}) { id } }",
+        lambda w: {"id": w.partnership()},
+        everyone_but_outsider(),
+    ),
     "updatePartnershipStatus": (
         "mutation($id: ID!) { updatePartnershipStatus(id: $id, status: CLOSED) { status } }",
         lambda w: {"id": w.partnership()},
