@@ -1,0 +1,219 @@
+"""Clock steps: one service's wall clock stepped back 10 minutes or forward a day while the
+rest of the stack keeps the true time, then set right again.
+
+The service runs under libfaketime (Debian's `faketime`), preloaded into that one process,
+reading its offset from a file on every call (`FAKETIME_NO_CACHE`), so the drill steps the
+clock at run time by rewriting the file; the monotonic clock is left alone
+(`FAKETIME_DONT_FAKE_MONOTONIC`), as on a host whose NTP stepped the wall clock. The runner
+and every other process keep the real time.
+
+Besides the registration load and its audit, the commitments drills keep partnerships with
+commitments and check-ins, the scheduler ticking every second, and check:
+- no reminder twice: due-soon, overdue and check-in-due events per item in the outbox;
+- the relay's lease: every event of the outbox published by the end, and the lease's expiry
+  not stamped beyond the real time;
+- no health point (nor a reminder's record) stamped later than the real time + SKEW."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pymongo import MongoClient
+
+from deploy.stack import Stack
+from shared.settings import ServiceName
+from tests.drills.harness import (
+    Drill,
+    DrillRun,
+    Options,
+    Row,
+    audit,
+    load,
+    supervised_stack,
+)
+from tests.support.partnerships import CHECK_IN, COMMIT, form
+from tests.support.stack import Client, create_network
+
+LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+SKEW = timedelta(seconds=5)  # what a stamp may be ahead of the real time
+REMINDERS = ("commitment.due_soon", "commitment.overdue", "checkin.due")
+# Due dates, hours ahead: due soon now (12, 30), overdue a day on (12), due soon only a day
+# on (60), never reminded (80).
+DUE_IN_HOURS = (12, 30, 60, 80)
+REGISTER = """mutation($i: RegisterOrganizationInput!) {
+  registerOrganization(input: $i) { adminToken organization { id } } }"""
+
+
+def faked_clock(stack: Stack, service: str) -> Path:
+    """Preloads libfaketime into `service` (before the stack starts); answers the file whose
+    offset ("+0", "-10m", "+1d") it reads on every call."""
+    if not LIBFAKETIME.exists():
+        raise RuntimeError(f"{LIBFAKETIME} is missing: apt-get install faketime")
+    offset = stack.settings.data_dir / f"{service}.faketime"
+    offset.write_text("+0\n")
+    stack.components[service].env.update(
+        {
+            "LD_PRELOAD": str(LIBFAKETIME),
+            "FAKETIME_TIMESTAMP_FILE": str(offset),
+            "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        }
+    )
+    return offset
+
+
+def partnerships(stack: Stack, pairs: int = 3) -> list[tuple[str, str, Client]]:
+    """Partnerships (id, an organization in it, its admin), each with commitments due at
+    DUE_IN_HOURS."""
+    network = create_network(stack, name="Clock Network")
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    made: list[tuple[str, str, Client]] = []
+    for i in range(pairs):
+        orgs = []
+        for j in range(2):
+            body = {
+                "networkId": network["networkId"],
+                "name": f"Clock org {i}-{j}",
+                "mission": "Food pantry and tutoring",
+                "admin": {"name": "Clock Admin", "email": f"clock{i}{j}@example.org"},
+            }
+            answer = operator.data(REGISTER, {"i": body})["registerOrganization"]
+            orgs.append((answer["organization"]["id"], operator.as_(answer["adminToken"])))
+        (first, admin), (second, _) = orgs
+        pid = form(admin, f"Clock partnership {i}", [first, second])["id"]
+        made.append((pid, first, admin))
+        for hours in DUE_IN_HOURS:
+            commit(admin, pid, first, hours)
+    return made
+
+
+def commit(admin: Client, pid: str, org: str, hours: float) -> None:
+    due = datetime.now(UTC) + timedelta(hours=hours)
+    body = {"partnershipId": pid, "ownerOrganizationId": org, "title": f"Due in {hours} h"}
+    admin.data(COMMIT, {"i": {**body, "dueAt": due.isoformat()}})
+
+
+def partnership_writes(drill: Drill, made: list[tuple[str, str, Client]], tag: str) -> None:
+    """A check-in (held an hour ago by the true clock) and a commitment per partnership: each
+    changes its health, so the service stamps health points by its own clock."""
+    for pid, org, admin in made:
+        held = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        answer = admin.execute(
+            CHECK_IN, {"i": {"partnershipId": pid, "heldAt": held, "updates": [tag]}}
+        )
+        if answer.get("errors"):
+            drill.note(f"check-in {tag} refused: {answer['errors'][0].get('message')}")
+        commit(admin, pid, org, 40)
+
+
+def step_clock(offset: Path, steps: list[tuple[str, float]], made: list[Any]) -> Any:
+    """The fault: each (offset, seconds) in turn, writing partnerships meanwhile; then the
+    true time again."""
+
+    def fault(drill: Drill) -> None:
+        for spec, seconds in steps:
+            offset.write_text(f"{spec}\n")
+            drill.note(f"clock {spec} for {seconds:.0f} s")
+            time.sleep(1.0)
+            partnership_writes(drill, made, f"clock {spec}")
+            time.sleep(max(0.0, seconds - 1.0))
+        offset.write_text("+0\n")
+        drill.restored_at = time.monotonic()
+        time.sleep(3.0)
+        partnership_writes(drill, made, "clock +0 again")
+
+    return fault
+
+
+def inspect_commitments(drill: Drill, ids: list[str]) -> dict[str, int]:
+    """Duplicate reminders, future stamps and the relay's state in commitments' database."""
+    settings = drill.stack.settings
+    real = datetime.now(UTC).replace(tzinfo=None) + SKEW  # the store keeps naive UTC
+    with MongoClient[dict[str, Any]](settings.mongo_url) as mongo:
+        db = mongo[settings.database_name("commitments")]
+        events = list(
+            db["outbox"].find({"topic": {"$in": list(REMINDERS)}}, {"topic": 1, "key": 1})
+        )
+        per_item = Counter((e["topic"], e["key"]) for e in events)
+        future_points = db["health_history"].count_documents(
+            {"partnership_id": {"$in": ids}, "at": {"$gt": real}}
+        )
+        points = db["health_history"].count_documents({"partnership_id": {"$in": ids}})
+        future_claims = db["reminders"].count_documents({"sent_at": {"$gt": real}})
+        pending = db["outbox"].count_documents({"sent_at": None})
+        lease = db["outbox_lease"].find_one({"_id": "relay"}) or {}
+    lease_ahead = float(lease.get("until", 0)) - time.time()
+    found = {
+        "reminders": len(events),
+        "duplicate reminders": sum(n - 1 for n in per_item.values() if n > 1),
+        "health points": points,
+        "health points in the future": future_points,
+        "reminder records in the future": future_claims,
+        "events never published": pending,
+    }
+    drill.note(
+        "commitments: "
+        + ", ".join(f"{k} {v}" for k, v in found.items())
+        + f"; by kind {dict(Counter(t for t, _ in per_item.elements()))}"
+        + f"; relay lease expires {lease_ahead:+.0f} s from the real time"
+    )
+    found["lease ahead s"] = round(lease_ahead)
+    return found
+
+
+def wait_published(drill: Drill, service: ServiceName, seconds: float = 60.0) -> None:
+    settings = drill.stack.settings
+    give_up = time.monotonic() + seconds
+    with MongoClient[dict[str, Any]](settings.mongo_url) as mongo:
+        outbox = mongo[settings.database_name(service)]["outbox"]
+        while outbox.count_documents({"sent_at": None}) and time.monotonic() < give_up:
+            time.sleep(0.5)
+
+
+def clock_drill(service: ServiceName, steps: list[tuple[str, float]]) -> DrillRun:
+    def run(name: str, options: Options) -> tuple[Row, list[str]]:
+        offsets: list[Path] = []
+
+        def prepare(stack: Stack) -> list[str]:
+            offsets.append(faked_clock(stack, service))
+            return []
+
+        with supervised_stack(
+            name, options, prepare=prepare, scheduler_interval_seconds=1.0
+        ) as drill:
+            made = partnerships(drill.stack) if service == "commitments" else []
+            outcome = load(drill, step_clock(offsets[0], steps, made))
+            row = audit(drill, outcome)
+            restarts = len(drill.stack.components[service].restarts)
+            drill.note(f"{service} restarts: {restarts}")
+            if service == "commitments":
+                wait_published(drill, service)
+                found = inspect_commitments(drill, [pid for pid, _, _ in made])
+                bad = found["duplicate reminders"] + found["health points in the future"]
+                bad += found["reminder records in the future"] + found["events never published"]
+                row["duplicated"] = row["duplicated"] + found["duplicate reminders"]
+                row["clock faults"] = bad
+            else:
+                wait_published(drill, service)
+                with MongoClient[dict[str, Any]](drill.stack.settings.mongo_url) as mongo:
+                    db = mongo[drill.stack.settings.database_name(service)]
+                    pending = db["outbox"].count_documents({"sent_at": None})
+                drill.note(f"{service}: {pending} events never published")
+                row["clock faults"] = pending
+            return row, drill.notes
+
+    return run
+
+
+# Intake's and commitments' clocks; the load runs 18 s, the fault a third of the way in.
+BACK = [("-10m", 10.0)]
+FORWARD = [("+1d", 10.0)]
+DRILLS: dict[str, DrillRun] = {
+    "commitments-clock-back-10min": clock_drill("commitments", BACK),
+    "commitments-clock-forward-1day": clock_drill("commitments", FORWARD),
+    "intake-clock-back-10min": clock_drill("intake", BACK),
+}
