@@ -16,6 +16,7 @@ commitments and check-ins, the scheduler ticking every second, and check:
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from collections import Counter
@@ -27,6 +28,7 @@ from pymongo import MongoClient
 
 from deploy.stack import Stack
 from shared.settings import ServiceName
+from tests.drills.faults import signal_component
 from tests.drills.harness import (
     Drill,
     DrillRun,
@@ -122,17 +124,19 @@ def partnership_writes(drill: Drill, made: list[tuple[str, str, Client]], tag: s
     changes its health, so the service stamps health points by its own clock."""
     for pid, org, admin in made:
         held = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-        answer = admin.execute(
-            CHECK_IN, {"i": {"partnershipId": pid, "heldAt": held, "updates": [tag]}}
-        )
-        if answer.get("errors"):
-            drill.note(f"check-in {tag} refused: {answer['errors'][0].get('message')}")
+        try:
+            patiently(admin, CHECK_IN, {"partnershipId": pid, "heldAt": held, "updates": [tag]})
+        except GraphQLError as error:
+            drill.note(f"check-in {tag} refused: {error}")
         commit(admin, pid, org, 40)
 
 
-def step_clock(offset: Path, steps: list[tuple[str, float]], made: list[Any]) -> Any:
+def step_clock(
+    service: ServiceName, offset: Path, steps: list[tuple[str, float]], made: list[Any]
+) -> Any:
     """The fault: each (offset, seconds) in turn, writing partnerships meanwhile; then the
-    true time again."""
+    true time again, and the service killed and started again by the runner (a new relay
+    must take the lease over), and partnerships written once more."""
 
     def fault(drill: Drill) -> None:
         for spec, seconds in steps:
@@ -145,6 +149,10 @@ def step_clock(offset: Path, steps: list[tuple[str, float]], made: list[Any]) ->
         drill.restored_at = time.monotonic()
         time.sleep(3.0)
         partnership_writes(drill, made, "clock +0 again")
+        signal_component(drill.stack, service, signal.SIGKILL)
+        drill.note(f"{service} killed after the clock came back")
+        time.sleep(2.0)
+        partnership_writes(drill, made, "after the restart")
 
     return fault
 
@@ -206,7 +214,7 @@ def clock_drill(service: ServiceName, steps: list[tuple[str, float]]) -> DrillRu
             name, options, prepare=prepare, scheduler_interval_seconds=1.0
         ) as drill:
             made = partnerships(drill.stack) if service == "commitments" else []
-            outcome = load(drill, step_clock(offsets[0], steps, made))
+            outcome = load(drill, step_clock(service, offsets[0], steps, made))
             row = audit(drill, outcome)
             restarts = len(drill.stack.components[service].restarts)
             drill.note(f"{service} restarts: {restarts}")
