@@ -39,7 +39,7 @@ from tests.drills.harness import (
     retryable,
     supervised_stack,
 )
-from tests.support.partnerships import CHECK_IN, COMMIT, FORM
+from tests.support.partnerships import CHECK_IN, COMMIT, FORM, UPDATE
 from tests.support.stack import Client, GraphQLError, create_network
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
@@ -113,22 +113,26 @@ def patiently(client: Client, document: str, body: dict[str, Any]) -> dict[str, 
     return data
 
 
-def commit(admin: Client, pid: str, org: str, hours: float) -> None:
+def commit(admin: Client, pid: str, org: str, hours: float) -> str:
     due = datetime.now(UTC) + timedelta(hours=hours)
     body = {"partnershipId": pid, "ownerOrganizationId": org, "title": f"Due in {hours} h"}
-    patiently(admin, COMMIT, {**body, "dueAt": due.isoformat()})
+    made: str = patiently(admin, COMMIT, {**body, "dueAt": due.isoformat()})["makeCommitment"]["id"]
+    return made
 
 
 def partnership_writes(drill: Drill, made: list[tuple[str, str, Client]], tag: str) -> None:
-    """A check-in (held an hour ago by the true clock) and a commitment per partnership: each
-    changes its health, so the service stamps health points by its own clock."""
+    """A check-in (held an hour ago by the true clock), and a commitment made and done, per
+    partnership: these move its health, so the service stamps health points by its clock."""
     for pid, org, admin in made:
         held = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
         try:
             patiently(admin, CHECK_IN, {"partnershipId": pid, "heldAt": held, "updates": [tag]})
         except GraphQLError as error:
             drill.note(f"check-in {tag} refused: {error}")
-        commit(admin, pid, org, 40)
+        done = commit(admin, pid, org, 40)
+        answer = admin.execute(UPDATE, {"id": done, "s": "DONE"})
+        if answer.get("errors"):
+            drill.note(f"commitment done {tag} refused: {answer['errors'][0].get('message')}")
 
 
 def step_clock(
@@ -174,7 +178,8 @@ def inspect_commitments(drill: Drill, ids: list[str]) -> dict[str, int]:
         future_claims = db["reminders"].count_documents({"sent_at": {"$gt": real}})
         pending = db["outbox"].count_documents({"sent_at": None})
         lease = db["outbox_lease"].find_one({"_id": "relay"}) or {}
-    lease_ahead = float(lease.get("until", 0)) - time.time()
+    until = float(lease.get("until", 0))
+    lease_ahead = (until / 1000 if until > 1e11 else until) - time.time()  # ms, or s before
     found = {
         "reminders": len(events),
         "duplicate reminders": sum(n - 1 for n in per_item.values() if n > 1),
