@@ -175,6 +175,8 @@ def inspect_commitments(drill: Drill, ids: list[str]) -> dict[str, int]:
             {"partnership_id": {"$in": ids}, "at": {"$gt": real}}
         )
         points = db["health_history"].count_documents({"partnership_id": {"$in": ids}})
+        stored = db["health_history"].find({"partnership_id": {"$in": ids}}).sort("$natural", 1)
+        out_of_order = disordered([(d["partnership_id"], d["at"]) for d in stored])
         future_claims = db["reminders"].count_documents({"sent_at": {"$gt": real}})
         pending = db["outbox"].count_documents({"sent_at": None})
         lease = db["outbox_lease"].find_one({"_id": "relay"}) or {}
@@ -185,6 +187,7 @@ def inspect_commitments(drill: Drill, ids: list[str]) -> dict[str, int]:
         "duplicate reminders": sum(n - 1 for n in per_item.values() if n > 1),
         "health points": points,
         "health points in the future": future_points,
+        "health points dated before an earlier one": out_of_order,
         "reminder records in the future": future_claims,
         "events never published": pending,
     }
@@ -195,6 +198,18 @@ def inspect_commitments(drill: Drill, ids: list[str]) -> dict[str, int]:
         + f"; relay lease expires {lease_ahead:+.0f} s from the real time"
     )
     found["lease ahead s"] = round(lease_ahead)
+    return found
+
+
+def disordered(points: list[tuple[str, datetime]]) -> int:
+    """Points (in the order they were stored) dated before a point stored earlier for the same
+    partnership: a history that runs backwards."""
+    latest: dict[str, datetime] = {}
+    found = 0
+    for pid, at in points:
+        if pid in latest and at < latest[pid]:
+            found += 1
+        latest[pid] = max(at, latest.get(pid, at))
     return found
 
 
@@ -227,6 +242,7 @@ def clock_drill(service: ServiceName, steps: list[tuple[str, float]]) -> DrillRu
                 wait_published(drill, service)
                 found = inspect_commitments(drill, [pid for pid, _, _ in made])
                 bad = found["duplicate reminders"] + found["health points in the future"]
+                bad += found["health points dated before an earlier one"]
                 bad += found["reminder records in the future"] + found["events never published"]
                 row["duplicated"] = row["duplicated"] + found["duplicate reminders"]
                 row["clock faults"] = bad
