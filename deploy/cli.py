@@ -60,6 +60,14 @@ def run() -> None:
                 f"\n[bold]Commonweave is up[/] in {time.monotonic() - began:.1f}s\n"
                 f"GraphQL: [cyan]{stack.graphql_url}[/]\n"
                 f"Dashboard: [cyan]{stack.settings.url_of('gateway')}/dashboard[/]\n"
+                f"Workspace: [cyan]{stack.settings.url_of('gateway')}/app[/]"
+                + (
+                    ""
+                    if settings.smtp_host
+                    else " (email off: sign-in links in "
+                    f"{settings.data_dir / 'logs' / 'notifications.log'})"
+                )
+                + "\n"
                 "Create a network: commonweave admin create-network --name N --region R "
                 "--time-zone TZ\nTraces: commonweave traces\nCtrl-C stops everything."
             )
@@ -78,6 +86,10 @@ def create_network(
     name: Annotated[str, typer.Option(help="The network's name")],
     region: Annotated[str, typer.Option(help="Its region, e.g. 'Lane County'")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone")] = "UTC",
+    operator_email: Annotated[
+        str | None,
+        typer.Option("--operator-email", help="The coordinator's email: signs in to /app by link"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only")] = False,
     as_env: Annotated[
         bool, typer.Option("--env", help='Print shell export lines: eval "$(... --env)"')
@@ -88,7 +100,12 @@ def create_network(
     try:
         response = httpx.post(
             f"{settings.url_of('intake')}/networks",
-            json={"name": name, "region": region, "time_zone": time_zone},
+            json={
+                "name": name,
+                "region": region,
+                "time_zone": time_zone,
+                "operator_email": operator_email,
+            },
             headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
             timeout=settings.http_timeout_seconds,
         )

@@ -136,6 +136,8 @@ def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
 
 def create_network(settings: Settings, network: dict[str, str]) -> dict[str, str]:
     body = {"name": network["name"], "region": network["region"], "time_zone": network["timeZone"]}
+    if network.get("operatorEmail"):  # the coordinator signs in to /app with it
+        body["operator_email"] = network["operatorEmail"]
     try:
         response = httpx.post(
             f"{settings.url_of('intake')}/networks",
@@ -392,14 +394,15 @@ def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
         f"{anchored.date().isoformat()}"
     )
     first = story["partnerships"][0]["organizations"][0]
-    headers = json.dumps({"Authorization": f"Bearer {api.tokens[first]}"})
     variables = json.dumps({"networkId": network_id})
     result |= {
         "ADMIN_TOKEN": api.tokens[first],
         "ORGANIZATION_ID": ids[first],
         "PARTNERSHIP_ID": partnerships[story["partnerships"][0]["key"]],
-        "GRAPHIQL_URL": f"{graphql_url}?headers={quote(headers)}&variables={quote(variables)}",
+        # no token in a URL (browser history, logs, Referer): paste $ADMIN_TOKEN in Headers
+        "GRAPHIQL_URL": f"{graphql_url}?variables={quote(variables)}",
         "DASHBOARD_URL": f"{settings.url_of('gateway')}/dashboard",
+        "APP_URL": f"{settings.url_of('gateway')}/app",
     }
     result |= {f"DEMO_TOKEN_{key.upper()}": token for key, token in api.tokens.items()}
     env_file.write_text(export_lines(result), encoding="utf-8")

@@ -8,6 +8,7 @@ process group and is told to die with this process, so nothing is left behind.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import shutil
@@ -24,9 +25,13 @@ from urllib.parse import urlparse
 
 import httpx
 
+from deploy.logfiles import LogFile
+from deploy.probes import Probe, broker_answers, run_probes, service_answers, store_answers
 from shared.broker import ensure_topics
 from shared.contracts import EVENT_TYPES
+from shared.disk import DiskWatch, mb
 from shared.events import dlq_topic
+from shared.health import STARTED
 from shared.settings import SERVICES, ServiceName, Settings
 
 PR_SET_PDEATHSIG = 1
@@ -51,6 +56,8 @@ class Component:
     health_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)  # monotonic times
+    failed_checks: int = 0  # health checks failed in a row (deploy/probes.py)
+    log: LogFile | None = None
     # COMMONWEAVE_* variables over the stack's settings for this process only (another
     # replica of a service: its port; tests/drills/replicas.py)
     env: dict[str, str] = field(default_factory=dict)
@@ -147,8 +154,12 @@ class Stack:
     # drills' TCP proxy, tests/drills/proxy.py): it still advertises `kafka_bootstrap`, so
     # every client reconnects through that address. None: it listens there itself.
     broker_listener: str | None = None
+    checked_at: float = 0.0  # monotonic time of the last round of health checks
+    disk: DiskWatch | None = None
+    disk_level: str = "ok"
 
     def __post_init__(self) -> None:
+        self.disk = DiskWatch.of(self.settings)
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -232,7 +243,9 @@ class Stack:
             )
 
     def _launch(self, component: Component) -> None:
-        log = component.log_path.open("ab")
+        if component.log is None:
+            s = self.settings
+            component.log = LogFile(component.log_path, s.log_max_bytes, s.log_backups)
         env = {**os.environ, **settings_env(self.settings), **component.env}
         env["PYTHONUNBUFFERED"] = "1"
         argv = component.argv
@@ -240,15 +253,17 @@ class Stack:
             # The embedded broker keeps nothing across a restart: a fresh cluster id says so,
             # and the outbox relays then send their replay window again (shared/outbox.py).
             argv = [*argv, "--cluster-id", f"commonweave-{uuid.uuid4().hex[:12]}"]
+        component.failed_checks = 0
         component.process = subprocess.Popen(
             argv,
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        log.close()
+        assert component.process.stdout is not None
+        component.log.follow(component.process.stdout)  # rotated by size (deploy/logfiles.py)
 
     def _wait_ready(self, component: Component) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -271,14 +286,81 @@ class Stack:
         if component.health_url is None:
             return port_is_open(component.host, component.port)
         try:
-            return httpx.get(component.health_url, timeout=1.0).status_code == 200
-        except httpx.HTTPError:
+            response = httpx.get(component.health_url, timeout=5.0)
+            # ready, and started: store, broker and consumer group all there (a service is
+            # ready, degraded, without them; "up" means the whole stack works)
+            dependencies = response.json().get("dependencies", {})
+        except (httpx.HTTPError, ValueError):
             return False
+        started = all(dependencies.get(name, "ok") == "ok" for name in STARTED)
+        return response.status_code == 200 and started
+
+    @property
+    def probe_timeout(self) -> float:
+        # twice a readiness check's: a busy machine must not pass for a jammed process
+        return 2 * self.settings.health_timeout_seconds
+
+    def _probe(self, component: Component) -> Probe:
+        within = self.probe_timeout
+        host, port = component.host, component.port
+        if component.name == "broker":
+            return lambda: broker_answers(host, port, within)
+        if component.name == "mongo":
+            database = f"{self.settings.db_prefix}_runner"
+            return lambda: store_answers(host, port, database, within)
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/health/live"
+        return lambda: service_answers(url, within)
+
+    def check_health(self) -> None:
+        """Health-checks every running component (at most every `health_interval_seconds`);
+        one that failed `health_failures` checks in a row is jammed (paused, deadlocked, an
+        engine that panicked) and is killed, so `supervise` restarts it like a dead one, with
+        the same backoff and crash-loop stop. Also says when the data directory's free space
+        crosses a watermark."""
+        now = time.monotonic()
+        if now - self.checked_at < self.settings.health_interval_seconds:
+            return
+        self.checked_at = now
+        self._check_disk()
+        running = {name: c for name, c in self.components.items() if c.running}
+        results = run_probes(
+            {name: self._probe(c) for name, c in running.items()}, self.probe_timeout
+        )
+        for name, result in (results or {}).items():
+            component = running[name]
+            if result == "ok":
+                component.failed_checks = 0
+                continue
+            component.failed_checks += 1
+            if component.failed_checks < self.settings.health_failures:
+                continue
+            self.report(
+                f"{name} failed its health check {component.failed_checks} times in a row "
+                f"({result}); restarting it  log: {component.log_path}"
+            )
+            assert component.process is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(component.process.pid, signal.SIGKILL)  # a paused one dies too
+            component.process.wait()
+
+    def _check_disk(self) -> None:
+        assert self.disk is not None
+        state = self.disk.state()
+        if state.level != self.disk_level:
+            self.disk_level = state.level
+            if state.full:
+                self.report(f"storage {state.summary}; services refuse writes until it is freed")
+            elif state.level == "low":
+                self.report(f"storage {state.summary}")
+            else:
+                self.report(f"storage has room again ({mb(state.free)} free)")
 
     def supervise(self) -> None:
         """Starts every component that died again, with backoff, and says so in one line.
         Those that died together start together: a restart takes seconds (a consumer group
-        join alone takes six on the embedded broker), and one must not wait behind another."""
+        join alone takes six on the embedded broker), and one must not wait behind another.
+        A component that stopped answering its health check counts as dead."""
+        self.check_health()
         dead: list[str] = []
         delay = 0.0
         for component in self.components.values():
@@ -325,6 +407,9 @@ class Stack:
     def stop(self) -> None:
         for name in reversed(list(self.components)):
             self.stop_component(name)
+        for component in self.components.values():
+            if component.log is not None:
+                component.log.close()
 
     def __enter__(self) -> Stack:
         self.start()

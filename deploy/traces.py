@@ -292,12 +292,17 @@ def find_trace(spans: Iterable[Span], prefix: str) -> list[Span]:
     for span in spans:
         if span.trace_id.startswith(wanted):
             matches.setdefault(span.trace_id, []).append(span)
-    if len(matches) == 1:
-        return next(iter(matches.values()))
-    if not matches:
+    return matches[_one_trace(sorted(matches), prefix)]
+
+
+def _one_trace(trace_ids: Sequence[str], prefix: str) -> str:
+    """The one id of `trace_ids` (those starting with `prefix`); `LookupError` otherwise."""
+    if len(trace_ids) == 1:
+        return trace_ids[0]
+    if not trace_ids:
         raise LookupError(f"no trace id starts with {prefix!r}")
-    ids = ", ".join(sorted(matches)[:3]) + (", ..." if len(matches) > 3 else "")
-    raise LookupError(f"{prefix!r} matches {len(matches)} traces ({ids}); give more characters")
+    ids = ", ".join(trace_ids[:3]) + (", ..." if len(trace_ids) > 3 else "")
+    raise LookupError(f"{prefix!r} matches {len(trace_ids)} traces ({ids}); give more characters")
 
 
 def _colours(services: Iterable[str]) -> dict[str, str]:
@@ -488,26 +493,35 @@ def traces(
     logs_dir: LogsDir = None,
 ) -> None:
     """List the most recent traces, or draw the one whose id starts with TRACE_ID."""
+    from deploy.trace_index import SpanIndex  # it imports Span from here
+
     out, err = Console(), Console(stderr=True)
     directory = directory or default_trace_dir()
-    files = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
-    loaded = scan_spans(directory, trace_id or "")
-    if not any(f.stat().st_size for f in files) or (trace_id is None and not loaded.spans):
+    spans: list[Span] = []  # of the trace asked for
+    outlines: list[Span] = []  # of every trace, without attributes, for the list
+    with SpanIndex.open(directory) as index:
+        if index.empty:
+            pass
+        elif trace_id is not None:
+            try:
+                spans = index.spans_of(_one_trace(index.trace_ids(trace_id), trace_id))
+            except LookupError as error:
+                err.print(f"[red]error:[/] {error} (traces read from {directory})")
+                raise typer.Exit(1) from None
+        else:
+            outlines = index.outlines()
+        skipped = index.skipped
+    if not spans and not outlines:
         out.print(
             f"no traces yet in {directory} — run the stack with COMMONWEAVE_TELEMETRY_EXPORTER=file"
         )
         return
     if trace_id is not None:
-        try:
-            spans = find_trace(loaded.spans, trace_id)
-        except LookupError as error:
-            err.print(f"[red]error:[/] {error} (traces read from {directory})")
-            raise typer.Exit(1) from None
         lines = scan_logs(logs_dir or directory.parent / "logs", spans[0].trace_id) if logs else []
         render_waterfall(spans, out, logs=lines)
     else:
         wanted = TraceFilter(operation, service, min_ms, errors, show_all)
-        summaries = group_traces(loaded.spans)
+        summaries = group_traces(outlines)
         shown = filter_traces(summaries, wanted)
         if shown:
             render_trace_list(shown[:limit], out)
@@ -518,5 +532,5 @@ def traces(
         hidden = sum(1 for t in summaries if t.background and not wanted.background)
         if hidden:
             out.print(f"[dim]{hidden} background single-span trace(s) hidden; --all shows them[/]")
-    if loaded.skipped:
-        out.print(f"[dim]{loaded.skipped} unreadable line(s) skipped[/]")
+    if skipped:
+        out.print(f"[dim]{skipped} unreadable line(s) skipped[/]")

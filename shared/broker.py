@@ -12,17 +12,24 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
 
+from shared.kafka_security import kafka_client_options, kafka_security
 from shared.kafka_telemetry import kafka_telemetry
+from shared.message_log import MessageLog
 from shared.settings import Settings
 
 
 def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> KafkaBroker:
+    logger = logging.getLogger(f"{service}.kafka")
     return KafkaBroker(
         settings.kafka_bootstrap,
+        security=kafka_security(settings),
         acks="all",
         client_id=f"commonweave-{service}",
-        middlewares=[kafka_telemetry(provider)],
-        logger=logging.getLogger(f"{service}.kafka"),
+        # MessageLog writes "Received"/"Processed" inside the process span (with its ids);
+        # FastStream's own copies of those lines, outside it, go to DEBUG
+        middlewares=[kafka_telemetry(provider), MessageLog(logger)],
+        logger=logger,
+        log_level=logging.DEBUG,
         graceful_timeout=10.0,
         # Refresh metadata often enough that consumers pick up partitions added to a topic
         # (by an operator, or by a restarted embedded broker auto-creating it) within seconds.
@@ -61,7 +68,7 @@ class BrokerAdmin:
     async def _admin(self) -> AIOKafkaAdminClient:
         async with self._opening:
             if self._client is None:
-                client = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+                client = AIOKafkaAdminClient(**kafka_client_options(self.settings))
                 await client.start()
                 self._client = client
             return self._client

@@ -33,18 +33,18 @@ from faststream.message import StreamMessage
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pydantic import ValidationError
 from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
+from shared.logs import log_repeated
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox, Transaction
+from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
 
 log = logging.getLogger(__name__)
 
-PROCESSED = "processed_events"
 PARKED = "parked_events"
 P = TypeVar("P", bound=Payload)
 
@@ -59,17 +59,15 @@ def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
     }
 
 
-Handler = Callable[[P, Envelope, Transaction], Awaitable[None]]
+# A handler takes the event, its envelope and the unit of work it runs in: the service's own
+# (`use_unit_of_work`), or, for a service that has none yet, the older `Transaction`.
+Handler = Callable[[P, Envelope, Any], Awaitable[None]]
 
 
 async def _undecoded(message: StreamMessage[Any]) -> bytes:
     """FastStream would parse JSON before the handler runs, and a poison body would then fail
     outside our DLQ logic; `process` parses and validates the body itself."""
     return message.body
-
-
-class AlreadyProcessed(Exception):
-    pass
 
 
 class NotYetKnown(Exception):
@@ -139,6 +137,11 @@ class EventConsumer:
         self.metrics = consumer_metrics or ConsumerMetrics(group)
         self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
         self._faults = faults  # tests only (settings.fault_injection)
+        self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
+
+    def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
+        """Handlers get a new unit of work of the service (its repositories) per event."""
+        self._unit_of_work = unit_of_work
 
     @property
     def topics(self) -> list[str]:
@@ -266,29 +269,23 @@ class EventConsumer:
         handler: Handler[P],
         parked: Document | None,
     ) -> None:
-        async with self._outbox.transaction() as tx:
-            await self._record(envelope, topic, tx)
+        uow = self._unit_of_work() if self._unit_of_work else MongoUnitOfWork(self._outbox)
+        async with uow:
+            # the duplicate guard: the id is recorded with the work, or neither is
+            await uow.processed(f"{self.group}:{envelope.id}", topic)
             if self._faults is not None:
                 self._faults.check(envelope)
-            await handler(payload, envelope, tx)
+            session = uow.open_session
+            legacy = self._unit_of_work is None
+            await handler(payload, envelope, Transaction(session, self._outbox) if legacy else uow)
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(
                     {"waiting_for": envelope.subject},
                     {"$set": {"next_at": utcnow()}},
-                    session=tx.session,
+                    session=session,
                 )
             if parked is not None:  # handled: out of the parking lot in the same commit
-                await self._parked.delete_one({"_id": parked["_id"]}, session=tx.session)
-
-    async def _record(self, envelope: Envelope, topic: str, tx: Transaction) -> None:
-        processed = tx.outbox.database[PROCESSED]
-        try:
-            await processed.insert_one(
-                {"_id": f"{self.group}:{envelope.id}", "topic": topic, "at": utcnow()},
-                session=tx.session,
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyProcessed from exc
+                await self._parked.delete_one({"_id": parked["_id"]}, session=session)
 
     async def _park(
         self, delivery: Delivery, envelope: Envelope, waits: NotYetKnown, parked: Document | None
@@ -346,7 +343,7 @@ class EventConsumer:
                     delivery = Delivery(doc["topic"], doc["body"], doc["headers"], doc["key"])
                     await self.process(delivery, doc)
             except Exception:
-                log.exception("%s: retrying parked events failed; trying again", self.group)
+                log_repeated(log, "%s: retrying parked events failed; trying again", self.group)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._parked_due.wait(), poll_seconds)
 

@@ -73,6 +73,15 @@ class AppError(Exception):
         )
 
 
+def retry_later(message: str) -> AppError:
+    """UNAVAILABLE, `retryable: true`: for a failure that left nothing written, so the same
+    call (with the same Idempotency-Key) is safe to send again."""
+    return AppError(ErrorCode.UNAVAILABLE, message, details={"retryable": True})
+
+
+STORE_UNAVAILABLE = "the document store did not take this call and nothing was written; retry"
+
+
 def bad_input(field: str, message: str) -> AppError:
     return AppError(ErrorCode.BAD_USER_INPUT, message, field=field)
 

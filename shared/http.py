@@ -4,6 +4,7 @@ model on the wire, and a client that maps failures back to `AppError`."""
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 import httpcore
@@ -11,6 +12,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -19,8 +21,10 @@ from tenacity import (
 )
 
 from shared.deadline import DEADLINE_HEADER, budget_ms
-from shared.errors import AppError, ErrorCode, field_path
+from shared.errors import STORE_UNAVAILABLE, AppError, ErrorCode, field_path, retry_later
+from shared.mongo import write_not_applied
 
+log = logging.getLogger(__name__)
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -61,8 +65,21 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(error.to_body(), status_code=error.http_status)
 
+    async def on_store_error(request: Request, exc: Exception) -> JSONResponse:
+        # A store failure that wrote nothing (or a read) is UNAVAILABLE and retryable, not
+        # INTERNAL: the caller's retry with the same Idempotency-Key is safe.
+        assert isinstance(exc, PyMongoError)
+        if request.method not in ("GET", "HEAD") and not write_not_applied(exc):
+            log.error("%s %s: the store failed", request.method, request.url.path, exc_info=exc)
+            error = AppError(ErrorCode.INTERNAL, "the store failed; the outcome is unknown")
+        else:
+            log.warning("%s %s: the store failed (%r)", request.method, request.url.path, exc)
+            error = retry_later(STORE_UNAVAILABLE)
+        return JSONResponse(error.to_body(), status_code=error.http_status)
+
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(PyMongoError, on_store_error)
 
 
 class _ReclaimingPool(httpcore.AsyncConnectionPool):

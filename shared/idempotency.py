@@ -30,6 +30,7 @@ from shared.events import utcnow
 from shared.http import IDEMPOTENCY_HEADER
 from shared.mongo import Document, IndexSpec, Session, retry_transient
 from shared.service import Runtime, get_runtime
+from shared.unit_of_work import MongoUnitOfWork
 
 Answer = dict[str, Any]
 IDEMPOTENCY = "idempotency"
@@ -126,9 +127,10 @@ async def no_answer(session: Session, result: Any) -> None:
 
 
 class WriteOnce:
-    """A FastAPI dependency for routes over a use case that takes an `answered` callback:
-    runs it at most once per Idempotency-Key and answers what it wrote, shaped by `shape`
-    and encoded as JSON, which is also what a repeat answers."""
+    """A FastAPI dependency for write routes: runs a use case at most once per
+    Idempotency-Key and answers what it wrote, shaped by `shape` and encoded as JSON, which is
+    also what a repeat answers. The use case keeps that answer with its write by calling
+    `uow.answer(result)` inside its unit of work."""
 
     def __init__(self, idempotency: Idempotency = Depends(get_idempotency)) -> None:
         self._idempotency = idempotency
@@ -136,15 +138,32 @@ class WriteOnce:
     def shape(self, result: Any) -> Any:
         return result
 
-    async def __call__(self, request: Any, write: Callable[[Answered], Awaitable[Any]]) -> Answer:
-        def answer_of(result: Any) -> Answer:
-            answer: Answer = jsonable_encoder(self.shape(result))
-            return answer
+    def _answer_of(self, result: Any) -> Answer:
+        answer: Answer = jsonable_encoder(self.shape(result))
+        return answer
+
+    async def run(
+        self, request: Any, uow: MongoUnitOfWork, write: Callable[[], Awaitable[Any]]
+    ) -> Answer:
+        """`write()` (a use case over `uow`) once, again while its transaction collides."""
 
         async def remember(session: Session, result: Any) -> None:
-            await self._idempotency.remember(session, request, answer_of(result))
+            await self._idempotency.remember(session, request, self._answer_of(result))
+
+        uow.remember = remember
 
         async def work() -> Answer:
-            return answer_of(await write(remember))
+            return self._answer_of(await write())
+
+        return await self._idempotency.once(request, work)
+
+    async def __call__(self, request: Any, write: Callable[[Answered], Awaitable[Any]]) -> Answer:
+        """The older form, for use cases that still take an `answered` callback."""
+
+        async def remember(session: Session, result: Any) -> None:
+            await self._idempotency.remember(session, request, self._answer_of(result))
+
+        async def work() -> Answer:
+            return self._answer_of(await write(remember))
 
         return await self._idempotency.once(request, work)

@@ -78,3 +78,52 @@ def log_handler(service: str, log_format: str | None = None) -> logging.Handler:
     if (log_format or Settings().log_format) == "json":
         handler.setFormatter(JsonFormatter(service))
     return handler
+
+
+def stamp_span_ids(fields: dict[str, Any]) -> None:
+    """Puts the current span's `trace_id` and `span_id` into `fields`, the `extra=` of log
+    calls made later outside the span (FastStream logs a message's failure from a middleware
+    around the one that holds its process span, with this dict)."""
+    if ids := span_ids():
+        fields["trace_id"], fields["span_id"] = ids
+
+
+class Repeats(logging.Filter):
+    """Rate-limits a failure that repeats (a loop retrying every fraction of a second while the
+    store or the broker is away): the first is logged at once, then the same message (the same
+    template from the same logger) at most once per interval, the interval doubling up to
+    `longest`, each with how many happened since ("failed 240 times in the last 60 s"). After
+    `longest` without one it is logged at once again. Only records marked by `log_repeated`
+    are limited; installed on their logger by it."""
+
+    def __init__(self, first: float = 1.0, longest: float = 60.0) -> None:
+        super().__init__()
+        self.first, self.longest = first, longest
+        # template -> [next time it may be logged, interval, count since last logged, since]
+        self._seen: dict[str, list[float]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "repeating", False):
+            return True
+        now, key = record.created, str(record.msg)
+        seen = self._seen.get(key)
+        if seen is None or now - seen[0] > self.longest:  # new, or quiet for long: log it
+            self._seen[key] = [now + self.first, self.first, 0, now]
+            return True
+        seen[2] += 1
+        if now < seen[0]:
+            return False
+        count, since = int(seen[2]), now - seen[3]
+        seen[1] = min(seen[1] * 2, self.longest)
+        self._seen[key] = [now + seen[1], seen[1], 0, now]
+        record.repeats = count
+        record.msg = f"{record.msg} (failed {count} times in the last {since:.0f} s)"
+        return True
+
+
+def log_repeated(logger: logging.Logger, message: str, *args: object) -> None:
+    """`logger.exception(message, *args)` for a failure in a loop that retries: rate-limited
+    with exponential backoff and a count (`Repeats`), the traceback kept on what is logged."""
+    if not any(isinstance(f, Repeats) for f in logger.filters):
+        logger.addFilter(Repeats())
+    logger.error(message, *args, exc_info=True, extra={"repeating": True}, stacklevel=2)

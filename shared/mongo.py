@@ -12,7 +12,12 @@ from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -41,7 +46,23 @@ EVENT_RETRY_SECONDS = 120.0
 
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
     # tz_aware so datetimes read back carry UTC, matching what the services write.
-    return AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, **mongo_security(settings)
+    )
+
+
+def mongo_security(settings: Settings) -> dict[str, Any]:
+    """TLS (verified against the CA file, or the system's CAs) and credentials from the
+    settings; what is not set here is left to `mongo_url` (`tls=true`, user:password@)."""
+    options: dict[str, Any] = {}
+    if settings.mongo_tls:
+        options["tls"] = True
+        if settings.mongo_ca_file:
+            options["tlsCAFile"] = settings.mongo_ca_file
+    if settings.mongo_username:
+        options["username"] = settings.mongo_username
+        options["password"] = settings.mongo_password.get_secret_value()
+    return options
 
 
 async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
@@ -67,6 +88,23 @@ async def save_newest(collection: Collection, key: str, body: Document, session:
 
 def has_label(exc: BaseException, label: str) -> bool:
     return isinstance(exc, PyMongoError) and exc.has_error_label(label)
+
+
+def write_not_applied(exc: PyMongoError) -> bool:
+    """Whether a failed call is known to have written nothing, so answering it UNAVAILABLE and
+    retryable is honest: no server was reached, the server aborted the transaction, or the
+    server answered with an error (it refused the operation: a full disk, a panicked engine,
+    a timeout). A connection lost after the request went out, or a commit whose outcome is
+    unknown, may have written: those stay INTERNAL."""
+    if exc.has_error_label("UnknownTransactionCommitResult"):
+        return False
+    if isinstance(exc, ServerSelectionTimeoutError):
+        return True
+    if exc.has_error_label("TransientTransactionError"):
+        return True
+    if isinstance(exc, BulkWriteError):  # some of an unordered batch may have gone in
+        return not (exc.details or {}).get("nInserted") and not (exc.details or {}).get("nModified")
+    return isinstance(exc, OperationFailure)
 
 
 def is_transient(exc: BaseException) -> bool:

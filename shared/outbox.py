@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
+from shared.logs import log_repeated
 from shared.mongo import Database, Document, IndexSpec, Session, transaction
 from shared.outbox_metrics import OutboxBacklog
 
@@ -74,7 +75,7 @@ class Outbox:
         db: Database,
         source: str,
     ) -> None:
-        self._client = client
+        self.client = client
         self.database = db
         self.events = db[OUTBOX]
         self.source = source
@@ -83,7 +84,9 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with transaction(self._client) as session:
+        """The older form of a unit of work, kept while use cases move to
+        `shared.unit_of_work`."""
+        async with transaction(self.client) as session:
             yield Transaction(session, self)
         self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
 
@@ -266,7 +269,7 @@ class OutboxRelay:
                 try:
                     published = await self.publish_pending()
                 except Exception:
-                    log.exception("outbox relay: reading the outbox failed; retrying")
+                    log_repeated(log, "outbox relay: reading the outbox failed; retrying")
                     published = 0
                 watcher = self._watch_while_shared(watcher)
                 if published == 0:  # wait for a commit, the poll, or the lease's renewal

@@ -25,8 +25,10 @@ from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.clock import Clock
 from shared.consumer import EventConsumer, consumer_indexes
 from shared.deadline import DEADLINE_HEADER
+from shared.disk import DiskWatch, refuse_writes_when_full
 from shared.errors import AppError, ErrorCode
 from shared.faults import Faults, faults_router
+from shared.health import Readiness
 from shared.http import SERVICE_TOKEN_HEADER, install_error_handlers, token_matches
 from shared.logs import log_handler
 from shared.mongo import (
@@ -40,7 +42,7 @@ from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 from shared.outbox_metrics import observe_outbox
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import ServiceName, Settings
-from shared.telemetry import setup_telemetry
+from shared.telemetry import setup_telemetry, untraced_urls
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
@@ -125,6 +127,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
             asyncio.create_task(runtime.clock.follow(runtime.client), name=f"{runtime.name}-clock"),
         ]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
+        tasks.append(asyncio.create_task(readiness.watch(), name=f"{runtime.name}-health"))
         try:
             yield
         finally:
@@ -139,6 +142,16 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     app = FastAPI(title=f"commonweave-{runtime.name}", lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    disk = DiskWatch.of(runtime.settings)
+    app.middleware("http")(refuse_writes_when_full(disk))  # reads go on when storage is full
+    readiness = Readiness(
+        runtime.name,
+        runtime.db,
+        runtime.broker.ping,
+        runtime.consumer.joined,
+        disk,
+        runtime.settings.health_timeout_seconds,
+    )
 
     @app.middleware("http")
     async def caller_deadline(
@@ -154,22 +167,10 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     @app.get("/health/ready")
     @app.get("/health")
     async def ready() -> JSONResponse:
-        """Ready when the store and the broker answer and the consumer group has joined."""
-        checks: dict[str, str] = {}
-        try:
-            await runtime.db.command("ping")
-            checks["mongo"] = "ok"
-        except Exception as exc:
-            checks["mongo"] = f"down: {exc}"
-        checks["kafka"] = "ok" if await runtime.broker.ping(timeout=2.0) else "down"
-        checks["consumers"] = "ok" if runtime.consumer.joined.is_set() else "joining"
-        healthy = all(v == "ok" for v in checks.values())
-        body: dict[str, Any] = {
-            "service": runtime.name,
-            "status": "ok" if healthy else "degraded",
-            "dependencies": checks,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
+        """Ready while the service can answer its own API: its store's real round trip
+        (shared/health.py); a broker outage or a group still joining shows as degraded."""
+        status, body = await readiness.answer()
+        return JSONResponse(body, status_code=status)
 
     install_metrics(app, runtime.scrape)  # GET /metrics, and the readiness probe's answers
     for router in routers:
@@ -185,7 +186,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=runtime.tracer_provider,
-        excluded_urls="health,/metrics$",
+        excluded_urls=untraced_urls(),
         exclude_spans=["receive", "send"],
     )
     return app

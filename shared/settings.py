@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.disk import Watermark
 
 ServiceName = Literal["gateway", "intake", "matching", "commitments", "notifications"]
 SERVICES: tuple[ServiceName, ...] = (
@@ -27,6 +29,20 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # Connection security (shared/kafka_security.py, shared/mongo.py). Plaintext by default, as
+    # the embedded stack runs; production (deploy/k8s/overlays/production) sets SASL_SSL with
+    # SCRAM-SHA-512 to Kafka and TLS with credentials to MongoDB. A CA file verifies the
+    # servers' certificates (empty: the system's CAs), e.g. Strimzi's cluster CA.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_ca_file: str = ""
+    mongo_tls: bool = False
+    mongo_ca_file: str = ""
+    # Given here, they win over any in `mongo_url` (a password needs no percent-encoding)
+    mongo_username: str = ""
+    mongo_password: SecretStr = SecretStr("")
     db_prefix: str = "commonweave"
 
     host: str = "127.0.0.1"
@@ -66,6 +82,22 @@ class Settings(BaseSettings):
     # json: one JSON object per line with the current trace and span ids (shared/logs.py),
     # which `commonweave traces <id>` shows beside the spans; text: one human line
     log_format: Literal["json", "text"] = "json"
+    # The runner's log files (.data/logs/*.log) rotate at this size, this many kept beside
+    log_max_bytes: int = Field(20_000_000, ge=10_000)
+    log_backups: int = Field(3, ge=1)
+
+    # Health (shared/health.py): a readiness probe's store round trip and broker check each
+    # answer within health_timeout_seconds; the runner checks every component every
+    # health_interval_seconds and restarts one that failed health_failures checks in a row.
+    health_timeout_seconds: float = Field(2.0, gt=0)
+    health_interval_seconds: float = Field(3.0, gt=0)
+    health_failures: int = Field(5, ge=1)
+    # Disk watermarks (shared/disk.py) on disk_path (empty: the data directory), as free bytes
+    # ("500MB", "2GiB") or a percentage of the volume ("5%"): below the low one a warning,
+    # below the high one writes are refused (UNAVAILABLE, retryable) until space comes back.
+    disk_path: str = ""
+    disk_low_watermark: str = "2GB"
+    disk_high_watermark: str = "500MB"
 
     # notifications: email is off while smtp_host is empty
     smtp_host: str = ""
@@ -131,6 +163,36 @@ class Settings(BaseSettings):
     # long for an import (a large file takes longer than an ordinary call)
     survey_progress_rows: int = 10_000
     survey_import_timeout_seconds: float = 120.0
+
+    # where people open the gateway (the address of links in emails, such as /app's
+    # one-time sign-in links); its own URL when empty
+    gateway_public_url: str = ""
+
+    def public_url_of_gateway(self) -> str:
+        return self.gateway_public_url or self.url_of("gateway")
+
+    @field_validator("disk_low_watermark", "disk_high_watermark")
+    @classmethod
+    def _watermark(cls, value: str) -> str:
+        Watermark.parse(value)  # a ValueError names the field
+        return value
+
+    @property
+    def disk_watch_path(self) -> Path:
+        return Path(self.disk_path) if self.disk_path else self.data_dir
+
+    @model_validator(mode="after")
+    def _credentials_come_in_pairs(self) -> Settings:
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_username and self.kafka_password.get_secret_value()
+        ):
+            raise ValueError(
+                "kafka_username and kafka_password are required when "
+                "kafka_security_protocol is SASL_SSL"
+            )
+        if bool(self.mongo_username) != bool(self.mongo_password.get_secret_value()):
+            raise ValueError("mongo_username and mongo_password are given together or not at all")
+        return self
 
     def port_of(self, service: ServiceName) -> int:
         port: int = getattr(self, f"{service}_port")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import uuid
 from collections.abc import Sequence
@@ -21,8 +22,12 @@ from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.semconv.attributes.db_attributes import DB_OPERATION_NAME
+from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
+from opentelemetry.trace import Span
+from pymongo.monitoring import CommandStartedEvent
 
-from shared.kafka_telemetry import CreateSpans
+from shared.kafka_telemetry import CreateSpans, CurrentMessagingNames
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 
@@ -126,13 +131,53 @@ def setup_telemetry(
 
         exporter = OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint.rstrip('/')}/v1/traces")
     if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+        batch = BatchSpanProcessor(exporter, schedule_delay_millis=500)
+        provider.add_span_processor(CurrentMessagingNames(batch))
     # One process runs one service, so the global provider is this service's provider; the
     # instrumentations below and FastStream's middleware receive it explicitly anyway.
     trace.set_tracer_provider(provider)
-    PymongoInstrumentor().instrument(tracer_provider=provider)
+    instrument_database(provider)
     HTTPXClientInstrumentor().instrument(tracer_provider=provider, meter_provider=meter_provider)
     return provider
+
+
+# the probes' and the scraper's paths: asked every few seconds, never by a user
+PROBE_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
+
+
+def untraced_urls(paths: Sequence[str] = PROBE_PATHS, prefixes: Sequence[str] = ()) -> str:
+    """The instrumentation's `excluded_urls` for exactly `paths` and whatever starts with one of
+    `prefixes`. It searches each pattern anywhere in the full URL (`http://host:port/path`,
+    without the query), so a bare `health` would also leave `/dashboard/.../health.svg`
+    untraced: every pattern here is anchored after the host."""
+    at_path = r"^[a-z]+://[^/]+"
+    exact = [f"{at_path}{re.escape(path)}$" for path in paths]
+    starts = [f"{at_path}{re.escape(prefix)}" for prefix in prefixes]
+    if any("," in pattern for pattern in exact + starts):  # the setting is split on commas
+        raise ValueError(f"a path to leave untraced holds a comma: {[*paths, *prefixes]}")
+    return ",".join(exact + starts)
+
+
+def instrument_database(provider: TracerProvider) -> None:
+    """PyMongo's commands as client spans, with `db.operation.name` and the server apart."""
+    PymongoInstrumentor().instrument(tracer_provider=provider, request_hook=database_span_details)
+
+
+def database_span_details(span: Span, event: CommandStartedEvent) -> None:
+    """What the PyMongo instrumentation leaves out: the command as `db.operation.name`, and
+    the server's host in `server.address` with its port apart in `server.port` (a host given
+    as `host:port` is split; an IPv6 address keeps its colons)."""
+    if not span.is_recording():
+        return
+    span.set_attribute(DB_OPERATION_NAME, event.command_name)
+    host, port = event.connection_id
+    if port is None and host.count(":") == 1:  # "mongo:27017"
+        name, _, number = host.partition(":")
+        if number.isdigit():
+            host, port = name, int(number)
+    span.set_attribute(SERVER_ADDRESS, host)
+    if port is not None:
+        span.set_attribute(SERVER_PORT, int(port))
 
 
 def current_trace_id() -> str | None:

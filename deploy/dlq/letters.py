@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from shared.kafka_security import kafka_client_options
 from shared.settings import Settings
 
 DLQ_SUFFIX = ".dlq"
@@ -120,7 +121,7 @@ async def read_letters(settings: Settings, topics: Iterable[str] = ()) -> list[D
     per partition."""
     wanted = {dlq_name(t) for t in topics}
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -174,7 +175,7 @@ async def find_letters(settings: Settings, ids: Iterable[str]) -> list[DeadLette
 async def publish_again(settings: Settings, letters: list[DeadLetter]) -> None:
     """Each letter to the topic it came from, with its key, body and original headers; acks
     from every in-sync replica before it counts as sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
     await producer.start()
     try:
         for letter in letters:

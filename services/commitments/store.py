@@ -1,7 +1,8 @@
 """Commitments' collections: partnerships and what happens in them, a read model of
 organization profiles (names, offers, availability) built from intake events, reliability
 per organization, the scheduler's claimed reminders, and each partnership's health history (a
-dated point per change) and early warnings. The only module that touches them."""
+dated point per change) and early warnings. Its repositories are the only code that touches
+them, through the unit of work's session."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from services.commitments.domain.records import NOT_CLOSED
+from services.commitments.service.unit_of_work import (
+    CHILDREN,
+    CommitmentsUnitOfWork,
+    HealthRepository,
+    PartnershipRepository,
+    ProfileRepository,
+    RecordRepository,
+    ReliabilityRepository,
+    ReminderRepository,
+)
 from shared.contracts import OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
-from shared.mongo import Database, Document, IndexSpec, Session, save_newest
-
-# Everything recorded in a partnership lives in one of these, keyed by `partnership_id`.
-CHILDREN = ("commitments", "check_ins", "milestones", "contributions", "feedback")
+from shared.mongo import Collection, Document, IndexSpec, save_newest
+from shared.outbox import Outbox
+from shared.unit_of_work import MongoUnitOfWork, Repository
 
 INDEXES: IndexSpec = {
     "partnerships": [
@@ -38,19 +48,8 @@ INDEXES: IndexSpec = {
 }
 
 
-class CommitmentStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._profiles = db["profiles"]
-        self._partnerships = db["partnerships"]
-        self._commitments = db["commitments"]
-        self._reminders = db["reminders"]
-        self._reliability = db["reliability"]
-        self._health_history = db["health_history"]
-        self._health_warnings = db["health_warnings"]
-
-    async def save_profile(self, profile: OrganizationProfile, session: Session) -> None:
-        """Keeps the newest version; an older event arriving late changes nothing."""
+class MongoProfiles(Repository, ProfileRepository):
+    async def save(self, profile: OrganizationProfile) -> None:
         body = {
             "network_id": profile.network_id,
             "version": profile.version,
@@ -60,152 +59,170 @@ class CommitmentStore:
             "availability": [w.model_dump() for w in profile.availability],
             "archived": profile.archived,
         }
-        await save_newest(self._profiles, profile.organization_id, body, session)
+        await save_newest(self._db["profiles"], profile.organization_id, body, self._writing)
 
-    async def profiles_of(
-        self, ids: list[str], session: Session | None = None
-    ) -> dict[str, Document]:
-        cursor = self._profiles.find({"_id": {"$in": ids}}, session=session)
+    async def of(self, ids: list[str]) -> dict[str, Document]:
+        cursor = self._db["profiles"].find({"_id": {"$in": ids}}, session=self._session)
         return {p["_id"]: p async for p in cursor}
 
-    async def partnership(
-        self, partnership_id: str, session: Session | None = None
-    ) -> Document | None:
-        return await self._partnerships.find_one({"_id": partnership_id}, session=session)
 
-    async def add_partnership(self, doc: Document, session: Session) -> None:
-        await self._partnerships.insert_one(doc, session=session)
+class MongoPartnerships(Repository, PartnershipRepository):
+    @property
+    def _partnerships(self) -> Collection:
+        return self._db["partnerships"]
 
-    async def partnerships_by_ids(self, ids: list[str]) -> list[Document]:
-        return await self._partnerships.find({"_id": {"$in": ids}}).to_list()
+    async def get(self, partnership_id: str) -> Document | None:
+        return await self._partnerships.find_one({"_id": partnership_id}, session=self._session)
 
-    async def partnerships_of(self, organization_ids: list[str]) -> dict[str, list[Document]]:
+    async def add(self, doc: Document) -> None:
+        await self._partnerships.insert_one(doc, session=self._writing)
+
+    async def set(self, partnership_id: str, changes: Document) -> None:
+        await self._partnerships.update_one(
+            {"_id": partnership_id}, {"$set": changes}, session=self._writing
+        )
+
+    async def by_ids(self, ids: list[str]) -> list[Document]:
+        cursor = self._partnerships.find({"_id": {"$in": ids}}, session=self._session)
+        found: list[Document] = await cursor.to_list()
+        return found
+
+    async def of_organizations(self, organization_ids: list[str]) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
         wanted = set(organization_ids)
-        cursor = self._partnerships.find({"organization_ids": {"$in": organization_ids}})
+        query = {"organization_ids": {"$in": organization_ids}}
+        cursor = self._partnerships.find(query, session=self._session)
         async for doc in cursor.sort("formed_at", ASCENDING):
             for org in wanted.intersection(doc["organization_ids"]):
                 found[org].append(doc)
         return found
 
-    async def partnerships_in(
+    async def in_network(
         self, network_id: str, status: str | None, after: str | None, limit: int
     ) -> list[Document]:
-        # its own, and those formed across a link with another network
         query: dict[str, Any] = {"$or": [{"network_id": network_id}, {"network_ids": network_id}]}
         if status:
             query["status"] = status
         if after:
             query["_id"] = {"$gt": after}
-        return await self._partnerships.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+        cursor = self._partnerships.find(query, session=self._session)
+        found: list[Document] = await cursor.sort("_id", ASCENDING).limit(limit).to_list()
+        return found
 
-    async def set_partnership(
-        self, partnership_id: str, changes: Document, session: Session
-    ) -> None:
-        await self._partnerships.update_one(
-            {"_id": partnership_id}, {"$set": changes}, session=session
+    async def due_check_in(self, moment: datetime, limit: int) -> list[Document]:
+        query = {"status": {"$in": ["forming", "active"]}, "next_check_in_at": {"$lte": moment}}
+        cursor = self._partnerships.find(query, session=self._session)
+        found: list[Document] = (
+            await cursor.sort("next_check_in_at", ASCENDING).limit(limit).to_list()
         )
+        return found
 
-    async def set_commitment(self, commitment_id: str, changes: Document, session: Session) -> None:
-        await self._commitments.update_one(
-            {"_id": commitment_id}, {"$set": changes}, session=session
-        )
 
-    async def count_children(self, collection: str, partnership_id: str, session: Session) -> int:
+class MongoRecords(Repository, RecordRepository):
+    async def add(self, kind: str, doc: Document) -> None:
+        await self._db[kind].insert_one(doc, session=self._writing)
+
+    async def count(self, kind: str, partnership_id: str) -> int:
         query = {"partnership_id": partnership_id}
-        return await self._db[collection].count_documents(query, session=session)
+        return await self._db[kind].count_documents(query, session=self._session)
 
-    async def children(
-        self, collection: str, partnership_ids: list[str], session: Session | None = None
-    ) -> dict[str, list[Document]]:
+    async def of(self, kind: str, partnership_ids: list[str]) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
         query = {"partnership_id": {"$in": partnership_ids}}
-        cursor = self._db[collection].find(query, session=session)
+        cursor = self._db[kind].find(query, session=self._session)
         async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found
 
-    async def insert_child(self, collection: str, doc: Document, session: Session) -> None:
-        await self._db[collection].insert_one(doc, session=session)
+    async def commitment(self, commitment_id: str) -> Document | None:
+        return await self._db["commitments"].find_one({"_id": commitment_id}, session=self._session)
 
-    async def commitment(
-        self, commitment_id: str, session: Session | None = None
-    ) -> Document | None:
-        return await self._commitments.find_one({"_id": commitment_id}, session=session)
+    async def set_commitment(self, commitment_id: str, changes: Document) -> None:
+        await self._db["commitments"].update_one(
+            {"_id": commitment_id}, {"$set": changes}, session=self._writing
+        )
 
-    async def closed_commitments_owned_by(
-        self, organization_id: str, session: Session
-    ) -> list[Document]:
-        query = {
-            "owner_organization_id": organization_id,
-            "status": {"$nin": list(NOT_CLOSED)},
-        }
-        return await self._commitments.find(query, session=session).to_list()
+    async def closed_commitments_owned_by(self, organization_id: str) -> list[Document]:
+        query = {"owner_organization_id": organization_id, "status": {"$nin": list(NOT_CLOSED)}}
+        found: list[Document] = (
+            await self._db["commitments"].find(query, session=self._session).to_list()
+        )
+        return found
 
     async def open_commitments_due_by(self, moment: datetime, limit: int) -> list[Document]:
         query = {"status": "open", "due_at": {"$lte": moment}}
-        return await self._commitments.find(query).sort("due_at", ASCENDING).limit(limit).to_list()
+        cursor = self._db["commitments"].find(query, session=self._session)
+        found: list[Document] = await cursor.sort("due_at", ASCENDING).limit(limit).to_list()
+        return found
 
-    async def partnerships_due_check_in(self, moment: datetime, limit: int) -> list[Document]:
-        query = {"status": {"$in": ["forming", "active"]}, "next_check_in_at": {"$lte": moment}}
-        cursor = self._partnerships.find(query).sort("next_check_in_at", ASCENDING).limit(limit)
-        return await cursor.to_list()
 
+class MongoReminders(Repository, ReminderRepository):
     async def claimed(self, key: str) -> bool:
-        return await self._reminders.find_one({"_id": key}) is not None
+        return await self._db["reminders"].find_one({"_id": key}, session=self._session) is not None
 
-    async def claim(self, key: str, at: datetime, session: Session) -> None:
-        """Raises DuplicateKeyError when another run already sent this reminder."""
-        await self._reminders.insert_one({"_id": key, "sent_at": at}, session=session)
+    async def claim(self, key: str, at: datetime) -> None:
+        await self._db["reminders"].insert_one({"_id": key, "sent_at": at}, session=self._writing)
 
-    async def reliability_of(self, organization_ids: list[str]) -> dict[str, Document]:
-        cursor = self._reliability.find({"_id": {"$in": organization_ids}})
+
+class MongoReliability(Repository, ReliabilityRepository):
+    async def of(self, organization_ids: list[str]) -> dict[str, Document]:
+        query = {"_id": {"$in": organization_ids}}
+        cursor = self._db["reliability"].find(query, session=self._session)
         return {r["_id"]: r async for r in cursor}
 
-    async def save_reliability(
-        self, organization_id: str, score: float, closed: int, session: Session
-    ) -> float | None:
-        """Stores the new score; answers the previous one."""
-        previous = await self._reliability.find_one({"_id": organization_id}, session=session)
+    async def save(self, organization_id: str, score: float, closed: int) -> float | None:
+        reliability, session = self._db["reliability"], self._writing
+        previous = await reliability.find_one({"_id": organization_id}, session=session)
         body = {"score": score, "closed_commitments": closed}
         if previous is None:
-            await self._reliability.insert_one({"_id": organization_id, **body}, session=session)
+            await reliability.insert_one({"_id": organization_id, **body}, session=session)
             return None
-        await self._reliability.update_one(
-            {"_id": organization_id}, {"$set": body}, session=session
-        )
+        await reliability.update_one({"_id": organization_id}, {"$set": body}, session=session)
         old: float = previous["score"]
         return old
 
-    async def add_health_point(self, point: Document, session: Session) -> None:
-        await self._health_history.insert_one(point, session=session)
 
-    async def health_points(
+class MongoHealth(Repository, HealthRepository):
+    async def add_point(self, point: Document) -> None:
+        await self._db["health_history"].insert_one(point, session=self._writing)
+
+    async def points(
         self,
         partnership_ids: list[str],
         since: datetime | None = None,
         until: datetime | None = None,
-        session: Session | None = None,
     ) -> dict[str, list[Document]]:
-        """Each partnership's points, oldest first, between `since` and `until` (inclusive)."""
         query: dict[str, Any] = {"partnership_id": {"$in": partnership_ids}}
         window = {k: v for k, v in (("$gte", since), ("$lte", until)) if v is not None}
         if window:
             query["at"] = window
         found: dict[str, list[Document]] = defaultdict(list)
-        cursor = self._health_history.find(query, session=session)
+        cursor = self._db["health_history"].find(query, session=self._session)
         async for doc in cursor.sort([("at", ASCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found
 
-    async def add_health_warning(self, warning: Document, session: Session) -> None:
-        """`_id` is the warning's event id: one per crossing."""
-        await self._health_warnings.insert_one(warning, session=session)
+    async def add_warning(self, warning: Document) -> None:
+        await self._db["health_warnings"].insert_one(warning, session=self._writing)
 
-    async def health_warnings(self, partnership_ids: list[str]) -> dict[str, list[Document]]:
-        """Each partnership's early warnings, newest first."""
+    async def warnings(self, partnership_ids: list[str]) -> dict[str, list[Document]]:
         found: dict[str, list[Document]] = defaultdict(list)
-        cursor = self._health_warnings.find({"partnership_id": {"$in": partnership_ids}})
+        query = {"partnership_id": {"$in": partnership_ids}}
+        cursor = self._db["health_warnings"].find(query, session=self._session)
         async for doc in cursor.sort([("at", DESCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found
+
+
+class MongoCommitmentsUnitOfWork(MongoUnitOfWork, CommitmentsUnitOfWork):
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__(outbox)
+        self.profiles = MongoProfiles(self)
+        self.partnerships = MongoPartnerships(self)
+        self.records = MongoRecords(self)
+        self.reminders = MongoReminders(self)
+        self.reliability = MongoReliability(self)
+        self.health = MongoHealth(self)
+
+
+__all__ = ["CHILDREN", "INDEXES", "MongoCommitmentsUnitOfWork"]

@@ -30,12 +30,15 @@ from services.gateway.feed import EventFeed
 from services.gateway.graphiql import graphiql_html, mount_graphiql_assets
 from services.gateway.limits import rate_limit_storage
 from services.gateway.media import GRAPHQL_RESPONSE, graphql_response, prefers_graphql_response
+from services.gateway.readiness import gateway_readiness
 from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
+from services.gateway.web.api import WebContext
+from services.gateway.web.routes import mount_workspace
 from shared.contracts.intake import MemberRemoved
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
-from shared.telemetry import current_trace_id, setup_telemetry
+from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
 
 
 class GatewayRouter(GraphQLRouter[GatewayContext, None]):
@@ -110,7 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="commonweave-gateway", lifespan=lifespan)
     app.state.clients = clients
-    schema = build_schema(settings, rate_limit_storage(settings))
+    storage = rate_limit_storage(settings)
+    schema = build_schema(settings, storage)
     router = GatewayRouter(
         schema,
         context_getter=get_context,
@@ -131,6 +135,21 @@ def create_app(settings: Settings) -> FastAPI:
             callers,
         ),
     )
+    mount_workspace(  # /app: where members and coordinators act, with the same schema
+        app,
+        schema,
+        lambda token, request: WebContext(
+            settings,
+            clients,
+            token,
+            None,
+            request.client.host if request.client else "unknown",
+            callers,
+        ),
+        clients,
+        storage,
+        callers,
+    )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
     # Added last, so it runs first: a refused request's body is not even read.
@@ -141,36 +160,21 @@ def create_app(settings: Settings) -> FastAPI:
         return {"service": "gateway", "status": "live"}
 
     @app.get("/health/ready")
-    async def ready() -> JSONResponse:
-        """Ready once the whole stack has started, and while this gateway reaches every
-        service: a gateway that cannot (a stuck connection pool) turns red, so an
-        orchestrator restarts it."""
-        if not clients.ready:
-            return JSONResponse({"service": "gateway", "status": "starting"}, status_code=503)
-        dependencies = await clients.health()
-        healthy = all(v == "ok" for v in dependencies.values())
-        body = {
-            "service": "gateway",
-            "status": "ready" if healthy else "degraded",
-            "dependencies": dependencies,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
-
     @app.get("/health")
-    async def health() -> JSONResponse:
-        dependencies = await clients.health()
-        healthy = all(v == "ok" for v in dependencies.values())
-        body: dict[str, Any] = {
-            "service": "gateway",
-            "status": "ok" if healthy else "degraded",
-            "dependencies": dependencies,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
+    async def ready() -> JSONResponse:
+        """Ready once the whole stack has started, and while at least one service can answer
+        (services.gateway.readiness): an operation whose service is down answers UNAVAILABLE,
+        retryable, and the others go on. Every service down, or a gateway that reaches none
+        (a stuck connection pool), turns red."""
+        status, body = await gateway_readiness(clients)
+        return JSONResponse(body, status_code=status)
 
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls="health,/metrics$,static/graphiql,dashboard/static",
+        excluded_urls=untraced_urls(
+            prefixes=("/static/graphiql/", "/dashboard/static/", "/app/static/")
+        ),
         exclude_spans=["receive", "send"],
     )
     return app

@@ -21,6 +21,9 @@ class ServiceClients:
     # Latched once every service has answered ready: until then the gateway answers every
     # operation UNAVAILABLE rather than half-started (services.gateway.readiness).
     ready: bool = False
+    # How long a health check waits for a service's answer: a probe must not hang on a
+    # paused service or store (each service bounds its own checks below this).
+    health_timeout: float = 3.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceClients:
@@ -35,6 +38,7 @@ class ServiceClients:
             matching=client("matching"),
             commitments=client("commitments"),
             notifications=client("notifications"),
+            health_timeout=settings.health_timeout_seconds + 1.5,
         )
 
     @property
@@ -50,21 +54,27 @@ class ServiceClients:
     async def wait_until_ready(self, interval: float = 0.2) -> None:
         while not self.ready:
             health = await self.health()
-            if all(state == "ok" for state in health.values()):
+            if not any(state.startswith("down") for state in health.values()):
                 self.ready = True
                 log.info("every service is ready")
             else:
                 await asyncio.sleep(interval)
 
     async def health(self) -> dict[str, str]:
-        """Each service's own readiness, asked concurrently: "ok" or why not."""
+        """Each service's own readiness, asked concurrently, each within `health_timeout`:
+        "ok", "degraded: ..." (it serves its API, without its broker) or "down: ..."."""
 
         async def check(client: ServiceClient) -> str:
             try:
-                await client.get("/health/ready")
-                return "ok"
+                body = await asyncio.wait_for(client.get("/health/ready"), self.health_timeout)
+            except TimeoutError:
+                return f"down: no answer within {self.health_timeout:g}s"
             except Exception as exc:
                 return f"down: {exc}"
+            if isinstance(body, dict) and body.get("status", "ok") != "ok":
+                failing = {k: v for k, v in body.get("dependencies", {}).items() if v != "ok"}
+                return f"degraded: {failing}"
+            return "ok"
 
         results = await asyncio.gather(*(check(c) for c in self.all))
         return {c.service: r for c, r in zip(self.all, results, strict=True)}

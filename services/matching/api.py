@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain import matches as docs
 from services.matching.service import Matcher
+from services.matching.store import MongoMatchingUnitOfWork
 from shared.contracts import NeedProfile
 from shared.contracts.matching import (
     Coalitions,
@@ -17,7 +18,6 @@ from shared.contracts.matching import (
 )
 from shared.contracts.page import Batch
 from shared.contracts.text import TextInput
-from shared.errors import not_found
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 from shared.mongo import Document
@@ -31,6 +31,15 @@ def get_matcher(request: Request) -> Matcher:
     return matcher
 
 
+def get_uow(request: Request) -> MongoMatchingUnitOfWork:
+    uow: MongoMatchingUnitOfWork = request.app.state.unit_of_work()
+    return uow
+
+
+Use = Annotated[Matcher, Depends(get_matcher)]
+Uow = Annotated[MongoMatchingUnitOfWork, Depends(get_uow)]
+
+
 class ResponseBody(TextInput):
     model_config = ConfigDict(extra="forbid")
     organization_id: str = Field(min_length=1, max_length=100)
@@ -39,49 +48,46 @@ class ResponseBody(TextInput):
 
 
 @router.get("/profiles/{organization_id}")
-async def get_profile(organization_id: str, matcher: Matcher = Depends(get_matcher)) -> Any:
-    found = await matcher.store.profile(organization_id)
-    if found is None:
-        raise not_found("organization", organization_id)
-    return found
+async def get_profile(organization_id: str, matcher: Use, uow: Uow) -> Any:
+    return await matcher.profile(organization_id, uow)
 
 
 @router.get("/matches/by-organization")
 async def matches_of_many(
     ids: Annotated[str, Query(min_length=1, max_length=10_000)],
+    matcher: Use,
+    uow: Uow,
     first: PageSize = 20,
-    matcher: Matcher = Depends(get_matcher),
 ) -> Batch[list[MatchView]]:
     """The batch form the gateway's DataLoader uses: `{"items": {organization_id: [...]}}`."""
-    wanted = batch_ids(ids)
-    found = await matcher.store.matches_of_many(wanted, first)
+    found = await matcher.matches_of_many(batch_ids(ids), first, uow)
     return Batch(items={org: [match_view(m) for m in ms] for org, ms in found.items()})
 
 
 @router.get("/organizations/{organization_id}/matches")
 async def matches_of(
-    organization_id: str, first: PageSize = 10, matcher: Matcher = Depends(get_matcher)
+    organization_id: str, matcher: Use, uow: Uow, first: PageSize = 10
 ) -> list[MatchView]:
-    return [match_view(m) for m in await matcher.store.matches_of(organization_id, first)]
+    return [match_view(m) for m in await matcher.matches_of(organization_id, first, uow)]
 
 
 @router.get("/matches/{match_id}")
-async def get_match(match_id: str, matcher: Matcher = Depends(get_matcher)) -> MatchView:
-    return match_view(await matcher.match(match_id))
+async def get_match(match_id: str, matcher: Use, uow: Uow) -> MatchView:
+    return match_view(await matcher.match(match_id, uow))
 
 
 @router.post("/matches/{match_id}/responses", response_model=MatchView)
 async def respond(
     match_id: str,
     body: ResponseBody,
-    matcher: Matcher = Depends(get_matcher),
+    matcher: Use,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    return await once(
+    return await once.run(
         body,
-        lambda answered: matcher.respond(
-            match_id, body.organization_id, body.decision, body.reason, answered
-        ),
+        uow,
+        lambda: matcher.respond(match_id, body.organization_id, body.decision, body.reason, uow),
     )
 
 
@@ -100,17 +106,13 @@ class IntroductionBody(TextInput):
 
 @router.post("/introductions", response_model=MatchView)
 async def introduce(
-    body: IntroductionBody, matcher: Matcher = Depends(get_matcher), once: WriteOnce = Depends()
+    body: IntroductionBody, matcher: Use, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
-    return await once(
+    return await once.run(
         body,
-        lambda answered: matcher.introduce(
-            body.network_id,
-            body.organization_ids,
-            body.note,
-            body.introduced_by,
-            body.names,
-            answered,
+        uow,
+        lambda: matcher.introduce(
+            body.network_id, body.organization_ids, body.note, body.introduced_by, body.names, uow
         ),
     )
 
@@ -133,10 +135,11 @@ async def coalitions_for(
 @router.get("/needs/{need_id}/coalitions")
 async def coalitions(
     need_id: str,
+    matcher: Use,
+    uow: Uow,
     first: Annotated[int, Query(ge=1, le=10)] = 3,
-    matcher: Matcher = Depends(get_matcher),
 ) -> Coalitions:
-    need, found = await matcher.coalitions(need_id, first)
+    need, found = await matcher.coalitions(need_id, first, uow)
     return Coalitions(need_id=need_id, network_id=need["network_id"], coalitions=found)
 
 

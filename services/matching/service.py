@@ -1,5 +1,6 @@
 """The service layer of matching: the in-memory profile index (loaded from MongoDB at start-up,
-kept current by the handlers) and the use cases that read or change matches."""
+kept current by the handlers) and the use cases that read or change matches, each taking its
+inputs and a `MatchingUnitOfWork` (the handlers' is open already: the event's)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from services.matching.domain.scoring import (
     suggestion,
     top_partners,
 )
-from services.matching.store import MatchingStore
+from services.matching.unit_of_work import MatchingUnitOfWork
+from shared.clock import Clock
 from shared.contracts import (
     MatchAccepted,
     MatchDeclined,
@@ -29,11 +31,9 @@ from shared.contracts import (
     OrganizationProfile,
 )
 from shared.contracts.links import LinkStatus
-from shared.contracts.matching import MatchDecision, MatchStatus
+from shared.contracts.matching import MatchDecision, MatchStatus, MatchView
 from shared.errors import not_found
-from shared.events import utcnow
-from shared.idempotency import Answered, no_answer
-from shared.outbox import Outbox, Transaction
+from shared.mongo import Document
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,74 +49,76 @@ def weights_from(settings: Settings) -> Weights:
 
 
 class Matcher:
-    def __init__(self, store: MatchingStore, outbox: Outbox, settings: Settings) -> None:
-        self.store, self.outbox = store, outbox
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.clock = clock  # the service's (runtime.clock), as every service reads the time
         self.weights = weights_from(settings)
         self.limit = settings.match_suggestions_per_organization
         self.min_score = settings.match_min_score
         self.index = ProfileIndex()
         self.ready = asyncio.Event()
 
-    async def load(self) -> None:
+    async def load(self, uow: MatchingUnitOfWork) -> None:
         """Builds the index from the read model; handlers and routes wait for it."""
         started = time.perf_counter()
-        found = await self.store.all_profiles()
+        found = await uow.profiles.all()
         self.index.put_many([OrganizationProfile.model_validate(d) for d in found])
         for d in found:
             if "reliability" in d:
                 self.index.set_reliability(d["_id"], d["reliability"])
         self.index.mission.compact()
-        for link in await self.store.active_links():
+        for link in await uow.links.active():
             self.index.link(*link.network_ids)
         self.ready.set()
         log.info("index of %d profiles loaded in %.2fs", len(found), time.perf_counter() - started)
 
-    async def on_profile(self, profile: OrganizationProfile, tx: Transaction) -> None:
+    async def on_profile(self, profile: OrganizationProfile, uow: MatchingUnitOfWork) -> None:
         await self.ready.wait()
-        if not await self.store.save_profile(profile, tx.session):
+        if not await uow.profiles.save(profile):
             return
         self.index.put(profile)
         if profile.archived:
-            await self.store.withdraw_suggestions_of(profile.organization_id, tx.session)
+            await uow.matches.withdraw_of(profile.organization_id)
             return
-        await self.refresh(profile.organization_id, tx)
+        await self.refresh(profile.organization_id, uow)
 
-    async def on_reliability(self, organization_id: str, value: float, tx: Transaction) -> None:
+    async def on_reliability(
+        self, organization_id: str, value: float, uow: MatchingUnitOfWork
+    ) -> None:
         await self.ready.wait()
-        if await self.store.set_reliability(organization_id, value, tx.session):
+        if await uow.profiles.set_reliability(organization_id, value):
             self.index.set_reliability(organization_id, value)
-            await self.refresh(organization_id, tx)
+            await self.refresh(organization_id, uow)
 
-    async def on_link(self, link: NetworkLink, tx: Transaction) -> None:
+    async def on_link(self, link: NetworkLink, uow: MatchingUnitOfWork) -> None:
         """An active link: the opted-in, virtual-ready organizations of both networks get
         suggestions across it. A link that ends (or is declined) stops new ones, and the
         unanswered suggestions across it are withdrawn; answered ones stay."""
         await self.ready.wait()
-        if not await self.store.save_link(link, tx.session):
+        if not await uow.links.save(link):
             return
         if link.status is LinkStatus.ACTIVE:
             self.index.link(*link.network_ids)
-            opened = await self.store.profiles_open_across(list(link.network_ids), tx.session)
+            opened = await uow.profiles.open_across(list(link.network_ids))
             for organization_id in sorted(opened):
                 if organization_id in self.index.rows:
-                    await self.refresh(organization_id, tx)
+                    await self.refresh(organization_id, uow)
         elif link.status in (LinkStatus.ENDED, LinkStatus.DECLINED):
             self.index.unlink(*link.network_ids)
-            await self.store.withdraw_suggestions_across(*link.network_ids, tx.session)
+            await uow.matches.withdraw_across(*link.network_ids)
 
-    async def on_need(self, need: NeedProfile, tx: Transaction) -> None:
+    async def on_need(self, need: NeedProfile, uow: MatchingUnitOfWork) -> None:
         await self.ready.wait()
-        if await self.store.save_need(need, tx.session):
-            await self.suggest_coalition(need, tx)
+        if await uow.needs.save(need):
+            await self.suggest_coalition(need, uow)
 
-    async def refresh(self, organization_id: str, tx: Transaction) -> None:
+    async def refresh(self, organization_id: str, uow: MatchingUnitOfWork) -> None:
         """Top partners for this organization only; each pair is one document, so the
         organization appears in its partners' lists without recomputing theirs."""
-        declined = await self.store.declined_partners(organization_id, tx.session)
+        declined = await uow.matches.declined_partners(organization_id)
         found = top_partners(
             self.index, organization_id, self.weights, self.limit, declined, self.min_score
         )
-        now = utcnow()
+        now = self.clock.now()
         row = self.index.rows[organization_id]
         network_id = self.index.network_of(row)
         suggestions = [
@@ -129,32 +131,36 @@ class Matcher:
             )
             for s in found
         ]
-        await self.suggest(suggestions, organization_id, tx)
+        await self.suggest(suggestions, organization_id, uow)
 
     def _names(self, *organization_ids: str) -> dict[str, str]:
         return {o: self.index.names[self.index.rows[o]] for o in organization_ids}
 
-    async def suggest_coalition(self, need: NeedProfile, tx: Transaction) -> None:
+    async def suggest_coalition(self, need: NeedProfile, uow: MatchingUnitOfWork) -> None:
         """Only this need's best coalition is recomputed; an unanswered stale one is withdrawn."""
         found = coalitions(self.index, need, alternatives=1)
         best = found[0] if found and len(found[0].members) > 1 else None
         ids = [m.organization_id for m in best.members] if best else []
         key = docs.coalition_key(need.need_id, ids) if best else None
-        open_ = await self.store.open_suggestions_for_need(need.need_id, tx.session)
+        open_ = await uow.matches.open_for_need(need.need_id)
         stale = [m["_id"] for m in open_ if m["pair_key"] != key and not m["answers"]]
-        await self.store.withdraw_suggestions(stale, tx.session)
+        await uow.matches.withdraw(stale)
         if best is None:
             return
         reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
-        await self.suggest([docs.coalition_match(need, best, reasons, utcnow())], ids[0], tx)
+        await self.suggest(
+            [docs.coalition_match(need, best, reasons, self.clock.now())], ids[0], uow
+        )
 
-    async def suggest(self, matches: list[dict[str, Any]], reader: str, tx: Transaction) -> None:
+    async def suggest(
+        self, matches: list[dict[str, Any]], reader: str, uow: MatchingUnitOfWork
+    ) -> None:
         """Stores suggestions and announces each once; a pair or coalition already suggested
         gets fresh scores, and one already answered is left alone. A few writes for the
         whole list, however long: one registration suggests up to ten partners."""
         if not matches:
             return
-        existing = await self.store.matches_of_pairs([m["pair_key"] for m in matches], tx.session)
+        existing = await uow.matches.of_pairs([m["pair_key"] for m in matches])
         suggested = {k: m for k, m in existing.items() if m["status"] == MatchStatus.SUGGESTED}
         fresh = {
             suggested[m["pair_key"]]["_id"]: introductions.keep_note(
@@ -163,12 +169,10 @@ class Matcher:
             for m in matches
             if m["pair_key"] in suggested
         }
-        await self.store.refresh_matches(fresh, tx.session)
+        await uow.matches.refresh(fresh)
         new = [m for m in matches if m["pair_key"] not in existing]
-        await self.store.add_matches(new, tx.session)
-        await tx.publish_many(
-            [("match.suggested", m["_id"], self._suggested(m, reader)) for m in new]
-        )
+        await uow.matches.add(new)
+        await uow.publish_many([(self._suggested(m, reader), m["_id"]) for m in new])
 
     @staticmethod
     def _suggested(match: dict[str, Any], reader: str) -> MatchSuggested:
@@ -183,8 +187,8 @@ class Matcher:
             network_ids=match.get("network_ids") or [match["network_id"]],
         )
 
-    async def match(self, match_id: str) -> dict[str, Any]:
-        found = await self.store.match(match_id)
+    async def match(self, match_id: str, uow: MatchingUnitOfWork) -> dict[str, Any]:
+        found = await uow.matches.get(match_id)
         if found is None:
             raise not_found("match", match_id)
         return found
@@ -195,34 +199,39 @@ class Matcher:
         organization_id: str,
         decision: MatchDecision,
         reason: str,
-        answered: Answered = no_answer,
-    ) -> dict[str, Any]:
-        async with self.outbox.transaction() as tx:
-            match = await self.store.match(match_id, tx.session)
+        uow: MatchingUnitOfWork,
+    ) -> MatchView:
+        async with uow:
+            match = await uow.matches.get(match_id)
             if match is None:
                 raise not_found("match", match_id)
             docs.check_answer(match, organization_id)
-            answer = {"decision": decision.value, "reason": reason, "at": utcnow()}
+            answer = {"decision": decision.value, "reason": reason, "at": self.clock.now()}
             match["answers"][organization_id] = answer
             status = docs.status_after(match, decision)
             match["status"] = status
-            await self.store.record_answer(match_id, organization_id, answer, status, tx.session)
-            await self._announce(match, organization_id, status, reason, tx)
-            view = docs.view(match)
-            await answered(tx.session, view)
+            await uow.matches.record_answer(match_id, organization_id, answer, status)
+            await self._announce(match, organization_id, status, reason, uow)
+            view = MatchView.model_validate(docs.view(match))
+            await uow.answer(view)
         return view
 
     async def _announce(
-        self, match: dict[str, Any], by: str, status: MatchStatus, reason: str, tx: Transaction
+        self,
+        match: dict[str, Any],
+        by: str,
+        status: MatchStatus,
+        reason: str,
+        uow: MatchingUnitOfWork,
     ) -> None:
         common = {"match_id": match["_id"], "network_id": match["network_id"]}
         if status is MatchStatus.DECLINED:
             event = MatchDeclined(
                 **common, parties=docs.parties(match), declined_by=by, reason=reason
             )
-            await tx.publish("match.declined", match["_id"], event)
+            await uow.publish(event, match["_id"])
         elif status is MatchStatus.ACCEPTED:
-            profiles = await self.store.profiles_by_ids(match["organization_ids"], tx.session)
+            profiles = await uow.profiles.by_ids(match["organization_ids"])
             first = profiles.get(match["organization_ids"][0], {})
             accepted = MatchAccepted(
                 **common,
@@ -234,11 +243,13 @@ class Matcher:
                 time_zone=first.get("time_zone", "UTC"),
                 network_ids=match.get("network_ids") or [match["network_id"]],
             )
-            await tx.publish("match.accepted", match["_id"], accepted)
+            await uow.publish(accepted, match["_id"])
 
-    async def coalitions(self, need_id: str, first: int) -> tuple[dict[str, Any], list[Coalition]]:
+    async def coalitions(
+        self, need_id: str, first: int, uow: MatchingUnitOfWork
+    ) -> tuple[dict[str, Any], list[Coalition]]:
         await self.ready.wait()
-        found = await self.store.need(need_id)
+        found = await uow.needs.get(need_id)
         if found is None:
             raise not_found("need", need_id)
         need = NeedProfile.model_validate(found)
@@ -263,33 +274,50 @@ class Matcher:
         note: str,
         introduced_by: str,
         names: dict[str, str],
-        answered: Answered = no_answer,
-    ) -> dict[str, Any]:
+        uow: MatchingUnitOfWork,
+    ) -> MatchView:
         """The operator introduces two organizations: a match led by the operator's note (a
         pair already suggested and unanswered takes the note), announced as a suggestion; the
         organizations answer it with `respond`. `names`: the organizations' names as the caller
         read them, for one whose registration has not reached matching yet."""
         await self.ready.wait()
-        async with self.outbox.transaction() as tx:
-            profiles = await self.store.profiles_by_ids(organization_ids, tx.session)
+        async with uow:
+            profiles = await uow.profiles.by_ids(organization_ids)
             introductions.check_parties(organization_ids, profiles, network_id)
             key = docs.pair_key(*organization_ids)
-            existing = (await self.store.matches_of_pairs([key], tx.session)).get(key)
+            existing = (await uow.matches.of_pairs([key])).get(key)
             if existing is None:
                 names = {
                     o: profiles.get(o, {}).get("name", names.get(o, o)) for o in organization_ids
                 }
                 match = introductions.introduction(
                     self._pair(*organization_ids), network_id, organization_ids, names, note,
-                    introduced_by, utcnow(),
+                    introduced_by, self.clock.now(),
                 )  # fmt: skip
-                await self.store.add_matches([match], tx.session)
+                await uow.matches.add([match])
             else:
                 changes = introductions.introduce_existing(existing, note, introduced_by)
-                await self.store.refresh_matches({existing["_id"]: changes}, tx.session)
+                await uow.matches.refresh({existing["_id"]: changes})
                 match = {**existing, **changes}
             reader = organization_ids[0]
-            await tx.publish("match.suggested", match["_id"], self._suggested(match, reader))
-            view = docs.view(match)
-            await answered(tx.session, view)
+            await uow.publish(self._suggested(match, reader), match["_id"])
+            view = MatchView.model_validate(docs.view(match))
+            await uow.answer(view)
         return view
+
+    async def profile(self, organization_id: str, uow: MatchingUnitOfWork) -> Document:
+        """The read model's profile of an organization, with its reliability."""
+        found = await uow.profiles.get(organization_id)
+        if found is None:
+            raise not_found("organization", organization_id)
+        return found
+
+    async def matches_of(
+        self, organization_id: str, first: int, uow: MatchingUnitOfWork
+    ) -> list[Document]:
+        return await uow.matches.of(organization_id, first)
+
+    async def matches_of_many(
+        self, organization_ids: list[str], first: int, uow: MatchingUnitOfWork
+    ) -> dict[str, list[Document]]:
+        return await uow.matches.of_many(organization_ids, first)

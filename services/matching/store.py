@@ -1,14 +1,23 @@
-"""Matching's collections: the read model (profiles with reliability, needs), built only from
-intake and commitments events, and the matches (one document per unordered pair). The only
-module that touches them."""
+"""Matching's collections: the read model (profiles with reliability, needs, links), built
+only from intake and commitments events, and the matches (one document per unordered pair).
+Its repositories are the only code that touches them, through the unit of work's session."""
 
 from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
+from services.matching.unit_of_work import (
+    LinkRepository,
+    MatchingUnitOfWork,
+    MatchRepository,
+    NeedRepository,
+    ProfileRepository,
+)
 from shared.contracts import LinkStatus, NeedProfile, NetworkLink, OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
-from shared.mongo import Database, Document, IndexSpec, Session, save_newest
+from shared.mongo import Collection, Document, IndexSpec, save_newest
+from shared.outbox import Outbox
+from shared.unit_of_work import MongoUnitOfWork, Repository
 
 INDEXES: IndexSpec = {
     "profiles": [IndexModel([("network_id", ASCENDING)])],
@@ -22,140 +31,138 @@ INDEXES: IndexSpec = {
 }
 
 
-class MatchingStore:
-    def __init__(self, db: Database) -> None:
-        self._profiles = db["profiles"]
-        self._needs = db["needs"]
-        self._matches = db["matches"]
-        self._links = db["network_links"]
+class MongoProfiles(Repository, ProfileRepository):
+    @property
+    def _profiles(self) -> Collection:
+        return self._db["profiles"]
 
-    async def save_profile(self, profile: OrganizationProfile, session: Session) -> bool:
-        """Keeps the newest version; an older event arriving late changes nothing."""
+    async def save(self, profile: OrganizationProfile) -> bool:
         body = profile.model_dump(mode="json")
-        return await save_newest(self._profiles, profile.organization_id, body, session)
+        return await save_newest(self._profiles, profile.organization_id, body, self._writing)
 
-    async def save_need(self, need: NeedProfile, session: Session) -> bool:
-        body = need.model_dump(mode="json")
-        return await save_newest(self._needs, need.need_id, body, session)
+    async def set_reliability(self, organization_id: str, value: float) -> bool:
+        result = await self._profiles.update_one(
+            {"_id": organization_id}, {"$set": {"reliability": value}}, session=self._writing
+        )
+        return result.matched_count > 0
 
-    async def save_link(self, link: NetworkLink, session: Session) -> bool:
-        """The newest state of a link between networks; a late older event changes nothing."""
-        return await save_newest(self._links, link.link_id, link.model_dump(mode="json"), session)
+    async def get(self, organization_id: str) -> Document | None:
+        return await self._profiles.find_one({"_id": organization_id}, session=self._session)
 
-    async def active_links(self) -> list[NetworkLink]:
-        found = await self._links.find({"status": LinkStatus.ACTIVE.value}).to_list()
-        return [NetworkLink.model_validate(d) for d in found]
+    async def by_ids(self, ids: list[str]) -> dict[str, Document]:
+        cursor = self._profiles.find({"_id": {"$in": ids}}, session=self._session)
+        return {p["_id"]: p async for p in cursor}
 
-    async def profiles_open_across(self, network_ids: list[str], session: Session) -> list[str]:
-        """The organizations of these networks that may be matched across a link."""
+    async def all(self) -> list[Document]:
+        found: list[Document] = await self._profiles.find({}, session=self._session).to_list()
+        return found
+
+    async def open_across(self, network_ids: list[str]) -> list[str]:
         query = {
             "network_id": {"$in": network_ids},
             "open_to_other_networks": True,
             "virtual_ready": True,
             "archived": {"$ne": True},
         }
-        found = await self._profiles.find(query, {"_id": 1}, session=session).to_list()
-        return [d["_id"] for d in found]
+        cursor = self._profiles.find(query, {"_id": 1}, session=self._session)
+        return [d["_id"] async for d in cursor]
 
-    async def withdraw_suggestions_across(
-        self, network_id: str, other_network_id: str, session: Session
-    ) -> None:
-        """Every unanswered suggestion of a pair across these two networks (a link ended)."""
-        query = {"network_ids": {"$all": [network_id, other_network_id]}, "status": "SUGGESTED"}
-        await self._matches.delete_many(query, session=session)
 
-    async def set_reliability(self, organization_id: str, value: float, session: Session) -> bool:
-        result = await self._profiles.update_one(
-            {"_id": organization_id}, {"$set": {"reliability": value}}, session=session
-        )
-        return result.matched_count > 0
+class MongoNeeds(Repository, NeedRepository):
+    async def save(self, need: NeedProfile) -> bool:
+        body = need.model_dump(mode="json")
+        return await save_newest(self._db["needs"], need.need_id, body, self._writing)
 
-    async def profile(self, organization_id: str) -> Document | None:
-        return await self._profiles.find_one({"_id": organization_id})
+    async def get(self, need_id: str) -> Document | None:
+        return await self._db["needs"].find_one({"_id": need_id}, session=self._session)
 
-    async def profiles_by_ids(self, ids: list[str], session: Session) -> dict[str, Document]:
-        found = await self._profiles.find({"_id": {"$in": ids}}, session=session).to_list()
-        return {p["_id"]: p for p in found}
 
-    async def need(self, need_id: str) -> Document | None:
-        return await self._needs.find_one({"_id": need_id})
+class MongoLinks(Repository, LinkRepository):
+    async def save(self, link: NetworkLink) -> bool:
+        body = link.model_dump(mode="json")
+        return await save_newest(self._db["network_links"], link.link_id, body, self._writing)
 
-    async def all_profiles(self) -> list[Document]:
-        return await self._profiles.find({}).to_list()
+    async def active(self) -> list[NetworkLink]:
+        query = {"status": LinkStatus.ACTIVE.value}
+        cursor = self._db["network_links"].find(query, session=self._session)
+        return [NetworkLink.model_validate(d) async for d in cursor]
 
-    async def declined_partners(self, organization_id: str, session: Session) -> list[str]:
-        """Partners of declined pairs (declining a coalition for a need bans no pair)."""
-        found = await self._matches.find(
-            {"organization_ids": organization_id, "status": "DECLINED", "need_id": None},
-            session=session,
-        ).to_list()
-        return [o for m in found for o in m["organization_ids"] if o != organization_id]
 
-    async def matches_of_many(
-        self, organization_ids: list[str], first: int
-    ) -> dict[str, list[Document]]:
-        """The best `first` matches of each organization, from one query."""
-        cursor = self._matches.find(
-            {"organization_ids": {"$in": organization_ids}, "status": {"$ne": "DECLINED"}}
-        )
+class MongoMatches(Repository, MatchRepository):
+    @property
+    def _matches(self) -> Collection:
+        return self._db["matches"]
+
+    async def get(self, match_id: str) -> Document | None:
+        return await self._matches.find_one({"_id": match_id}, session=self._session)
+
+    async def of_pairs(self, keys: list[str]) -> dict[str, Document]:
+        cursor = self._matches.find({"pair_key": {"$in": keys}}, session=self._session)
+        return {m["pair_key"]: m async for m in cursor}
+
+    async def of(self, organization_id: str, first: int) -> list[Document]:
+        query = {"organization_ids": organization_id, "status": {"$ne": "DECLINED"}}
+        cursor = self._matches.find(query, session=self._session)
+        found: list[Document] = await cursor.sort("score", DESCENDING).limit(first).to_list()
+        return found
+
+    async def of_many(self, organization_ids: list[str], first: int) -> dict[str, list[Document]]:
+        """From one query."""
+        query = {"organization_ids": {"$in": organization_ids}, "status": {"$ne": "DECLINED"}}
         found: dict[str, list[Document]] = {org: [] for org in organization_ids}
+        cursor = self._matches.find(query, session=self._session)
         async for match in cursor.sort("score", DESCENDING):
             for org in match["organization_ids"]:
                 if org in found and len(found[org]) < first:
                     found[org].append(match)
         return found
 
-    async def matches_of(self, organization_id: str, first: int) -> list[Document]:
-        cursor = self._matches.find(
-            {"organization_ids": organization_id, "status": {"$ne": "DECLINED"}}
-        )
-        return await cursor.sort("score", DESCENDING).limit(first).to_list()
+    async def declined_partners(self, organization_id: str) -> list[str]:
+        query = {"organization_ids": organization_id, "status": "DECLINED", "need_id": None}
+        cursor = self._matches.find(query, session=self._session)
+        return [o async for m in cursor for o in m["organization_ids"] if o != organization_id]
 
-    async def match(self, match_id: str, session: Session | None = None) -> Document | None:
-        return await self._matches.find_one({"_id": match_id}, session=session)
+    async def open_for_need(self, need_id: str) -> list[Document]:
+        query = {"need_id": need_id, "status": "SUGGESTED"}
+        found: list[Document] = await self._matches.find(query, session=self._session).to_list()
+        return found
 
-    async def match_of_pair(self, key: str, session: Session) -> Document | None:
-        """The match of a pair or coalition (its `pair_key`), whatever its status."""
-        return await self._matches.find_one({"pair_key": key}, session=session)
-
-    async def matches_of_pairs(self, keys: list[str], session: Session) -> dict[str, Document]:
-        """The matches of these pairs or coalitions that exist, by `pair_key`."""
-        found = await self._matches.find({"pair_key": {"$in": keys}}, session=session).to_list()
-        return {m["pair_key"]: m for m in found}
-
-    async def add_matches(self, matches: list[Document], session: Session) -> None:
-        """New suggestions in one write; a concurrent one for the same pair fails (a unique
-        index)."""
+    async def add(self, matches: list[Document]) -> None:
         if matches:
-            await self._matches.insert_many(matches, ordered=True, session=session)
+            await self._matches.insert_many(matches, ordered=True, session=self._writing)
 
-    async def refresh_matches(self, fresh: dict[str, Document], session: Session) -> None:
-        """New scores and reasons for suggestions nobody answered yet, by match id."""
+    async def refresh(self, fresh: dict[str, Document]) -> None:
         updates = [UpdateOne({"_id": i}, {"$set": f}) for i, f in fresh.items()]
         if updates:
-            await self._matches.bulk_write(updates, ordered=True, session=session)
+            await self._matches.bulk_write(updates, ordered=True, session=self._writing)
 
     async def record_answer(
-        self, match_id: str, organization_id: str, answer: Document, status: str, session: Session
+        self, match_id: str, organization_id: str, answer: Document, status: str
     ) -> None:
-        """One organization's answer to a match, and the match's status after it."""
         await self._matches.update_one(
             {"_id": match_id},
             {"$set": {f"answers.{organization_id}": answer, "status": status}},
-            session=session,
+            session=self._writing,
         )
 
-    async def open_suggestions_for_need(self, need_id: str, session: Session) -> list[Document]:
-        return await self._matches.find(
-            {"need_id": need_id, "status": "SUGGESTED"}, session=session
-        ).to_list()
-
-    async def withdraw_suggestions(self, match_ids: list[str], session: Session) -> None:
+    async def withdraw(self, match_ids: list[str]) -> None:
         if match_ids:
-            await self._matches.delete_many({"_id": {"$in": match_ids}}, session=session)
+            query = {"_id": {"$in": match_ids}}
+            await self._matches.delete_many(query, session=self._writing)
 
-    async def withdraw_suggestions_of(self, organization_id: str, session: Session) -> None:
-        """Every unanswered suggestion an (archived) organization is part of."""
-        await self._matches.delete_many(
-            {"organization_ids": organization_id, "status": "SUGGESTED"}, session=session
-        )
+    async def withdraw_of(self, organization_id: str) -> None:
+        query = {"organization_ids": organization_id, "status": "SUGGESTED"}
+        await self._matches.delete_many(query, session=self._writing)
+
+    async def withdraw_across(self, network_id: str, other_network_id: str) -> None:
+        query = {"network_ids": {"$all": [network_id, other_network_id]}, "status": "SUGGESTED"}
+        await self._matches.delete_many(query, session=self._writing)
+
+
+class MongoMatchingUnitOfWork(MongoUnitOfWork, MatchingUnitOfWork):
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__(outbox)
+        self.profiles = MongoProfiles(self)
+        self.needs = MongoNeeds(self)
+        self.links = MongoLinks(self)
+        self.matches = MongoMatches(self)

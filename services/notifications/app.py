@@ -9,6 +9,7 @@ from services.notifications.api import router
 from services.notifications.deliveries import DeliveryWorker
 from services.notifications.handlers import register_handlers
 from services.notifications.service import Notifier
+from services.notifications.service.sign_in import SignInMailer
 from services.notifications.store import (
     INDEXES,
     DeliveryQueue,
@@ -32,6 +33,8 @@ def create_app(settings: Settings) -> FastAPI:
         clock=utcnow,
     )
     register_handlers(runtime.consumer, notifier)
+    mailer = SignInMailer(queue, bool(settings.smtp_host), settings.public_url_of_gateway())
+    runtime.consumer.subscribe("member.sign_in_requested", mailer)
     worker = DeliveryWorker(store, queue, settings, clock=utcnow)
     runtime.background.append(worker.run)
     app = build_app(runtime, [router], INDEXES)

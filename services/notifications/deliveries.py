@@ -24,6 +24,7 @@ from services.notifications.egress import Resolver, system_resolver, webhook_cli
 from services.notifications.store import DeliveryQueue, NotificationStore
 from services.notifications.webhooks import signed_headers
 from shared.events import utcnow
+from shared.logs import log_repeated
 from shared.mongo import Document
 from shared.settings import Settings
 
@@ -65,7 +66,7 @@ class DeliveryWorker:
             try:
                 await self.deliver_due()
             except Exception:
-                log.exception("deliveries: reading the queue failed; retrying")
+                log_repeated(log, "deliveries: reading the queue failed; retrying")
             await asyncio.sleep(self._settings.email_poll_seconds)
 
     async def deliver_due(self, now: datetime | None = None) -> int:

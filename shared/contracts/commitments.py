@@ -102,6 +102,40 @@ class CommitmentEvent(Payload):
     status: str
 
 
+# One class per topic, so an event names its own topic (shared.contracts.event_type_of); their
+# fields are CommitmentEvent's.
+class CommitmentMade(CommitmentEvent):
+    pass
+
+
+class CommitmentFulfilled(CommitmentEvent):
+    pass
+
+
+class CommitmentMissed(CommitmentEvent):
+    pass
+
+
+class CommitmentCancelled(CommitmentEvent):
+    pass
+
+
+class CommitmentAccepted(CommitmentEvent):
+    pass
+
+
+class CommitmentDeclined(CommitmentEvent):
+    pass
+
+
+class CommitmentDueSoon(CommitmentEvent):
+    pass
+
+
+class CommitmentOverdue(CommitmentEvent):
+    pass
+
+
 class CheckInRecorded(Payload):
     partnership: PartnershipRef
     check_in_id: str
@@ -360,14 +394,14 @@ REPORT_CSV_COLUMNS: dict[str, str] = {
 EVENTS: dict[str, type[Payload]] = {
     "partnership.formed": PartnershipFormed,
     "partnership.updated": PartnershipUpdated,
-    "commitment.made": CommitmentEvent,
-    "commitment.fulfilled": CommitmentEvent,
-    "commitment.missed": CommitmentEvent,
-    "commitment.cancelled": CommitmentEvent,
-    "commitment.accepted": CommitmentEvent,
-    "commitment.declined": CommitmentEvent,
-    "commitment.due_soon": CommitmentEvent,
-    "commitment.overdue": CommitmentEvent,
+    "commitment.made": CommitmentMade,
+    "commitment.fulfilled": CommitmentFulfilled,
+    "commitment.missed": CommitmentMissed,
+    "commitment.cancelled": CommitmentCancelled,
+    "commitment.accepted": CommitmentAccepted,
+    "commitment.declined": CommitmentDeclined,
+    "commitment.due_soon": CommitmentDueSoon,
+    "commitment.overdue": CommitmentOverdue,
     "checkin.recorded": CheckInRecorded,
     "checkin.due": CheckInDue,
     "milestone.reached": MilestoneReached,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from shared.contracts import links
+from shared.contracts import links, sessions
 from shared.contracts.base import CamelAnswer, Payload
 
 
@@ -255,4 +255,5 @@ EVENTS: dict[str, type[Payload]] = {
     "need.updated": NeedUpdated,
     "survey.imported": SurveyImported,
     **links.EVENTS,  # intake publishes them too
+    **sessions.EVENTS,
 }

@@ -37,7 +37,10 @@ DRILLS: dict[str, DrillRun] = {
     "killed-in-transaction-then-store-restart": fault_drill(
         faults.killed_in_transaction_then_store_restart
     ),
-    "consumer-sigstop-30s": fault_drill(faults.pause("notifications", 30.0)),
+    "consumer-sigstop-30s": fault_drill(faults.pause("notifications", 30.0), health_failures=1000),
+    # the broker stopped for the outage (60 s) with restarts held off: readiness must hold
+    "broker-sigstop-ready": fault_drill(faults.broker_stopped_while_ready, health_failures=1000),
+    "store-jammed": fault_drill(faults.jammed("mongo", 60.0)),
     "kafka-unreachable": fault_drill(faults.kafka_unreachable, proxy=True),
     "duplicate-deliveries-10pct": fault_drill(faults.duplicate_deliveries(0.10)),
     "relay-killed-before-publish": fault_drill(faults.relay_killed_before_publish, proxy=True),

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pymongo import MongoClient
 
 from deploy.stack import Stack
@@ -206,6 +208,50 @@ def scarce_memory(name: str, headroom_mb: int = 4) -> Fault:
             f"{name}: {log.count('MemoryError')} MemoryError lines in its log, "
             f"{len(drill.stack.components[name].restarts)} restarts"
         )
+
+
+def ready_status(stack: Stack, service: str) -> int:
+    try:
+        url = f"{stack.settings.url_of(service)}/health/ready"  # type: ignore[arg-type]
+        return httpx.get(url, timeout=10).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def broker_stopped_while_ready(drill: Drill) -> None:
+    """The broker stopped (SIGSTOP) for `outage` seconds, the gateway's and intake's readiness
+    asked every second meanwhile: both must stay ready (intake's writes wait in its outbox).
+    Run with the runner's health restarts held off, so the broker stays stopped that long."""
+    stack, seconds = drill.stack, drill.options.outage
+    answers: Counter[str] = Counter()
+    signal_component(stack, "broker", signal.SIGSTOP)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for service in ("gateway", "intake"):
+            answers[f"{service} {ready_status(stack, service)}"] += 1
+        time.sleep(1.0)
+    signal_component(stack, "broker", signal.SIGCONT)
+    drill.restored_at = time.monotonic()
+    drill.note(f"broker stopped {seconds:.0f} s; readiness answers meanwhile: {dict(answers)}")
+
+
+def jammed(name: str, seconds: float) -> Fault:
+    """`name` stopped with SIGSTOP (a jammed process: its port still accepts connections) for
+    up to `seconds`: the runner's health check must find it and restart it, with no person."""
+
+    def fault(drill: Drill) -> None:
+        component = drill.stack.components[name]
+        restarts = len(component.restarts)
+        signal_component(drill.stack, name, signal.SIGSTOP)
+        began = time.monotonic()
+        while len(component.restarts) == restarts and time.monotonic() - began < seconds:
+            time.sleep(0.2)
+        took = time.monotonic() - began
+        if len(component.restarts) == restarts:
+            signal_component(drill.stack, name, signal.SIGCONT)
+            drill.note(f"{name} stopped {seconds:.0f} s and NOT restarted by the runner")
+        else:
+            drill.note(f"{name} stopped; the runner restarted it after {took:.1f} s")
         drill.restored_at = time.monotonic()
 
     return fault

@@ -51,8 +51,9 @@ def start_replica(stack: Stack, log_path: Path) -> tuple[subprocess.Popen[bytes]
 
     def healthy() -> bool:
         try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
+            response = httpx.get(f"{url}/health", timeout=5)  # its consumer group joined too
+            return response.status_code == 200 and response.json()["status"] == "ok"
+        except (httpx.HTTPError, ValueError):
             return False
 
     eventually(healthy, timeout=60)

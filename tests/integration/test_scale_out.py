@@ -110,8 +110,10 @@ def launch_replica(stack: Stack, service: ServiceName, data_dir: Path) -> tuple[
 
 def ready(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
-    except httpx.HTTPError:
+        # started, not only ready: its consumer group joined too (shared/health.py)
+        response = httpx.get(f"{url}/health/ready", timeout=5)
+        return response.status_code == 200 and response.json()["status"] == "ok"
+    except (httpx.HTTPError, ValueError):
         return False
 
 

@@ -3,6 +3,7 @@ reaches intake, Kafka, matching and notifications, and all of it is one trace.""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -76,6 +77,63 @@ def test_registration_reaches_the_admin_inbox_in_one_trace(
         producer = parent(consumer)
         assert producer["service"] == "intake" and producer["kind"] == "PRODUCER"
     assert any(s["service"] == "matching" and s["kind"] == "CLIENT" for s in spans), "mongo span"
+
+
+def test_the_trace_can_be_sliced_by_operation_and_its_log_lines_found(
+    stack: Stack, operator: Client, network: dict[str, str]
+) -> None:
+    """What an operator filters on, from the real processes' span files and logs: the GraphQL
+    operation on the gateway's span, current messaging names only, the database operation and
+    server apart from its port, and the consumers' Received/Processed lines in the trace."""
+    body = operator.execute(
+        REGISTER, {"input": registration(network["networkId"], "Slice", "s@slice.org")}
+    )
+    assert "errors" not in body, body
+    trace_id = body["extensions"]["traceId"]
+    spans = eventually(
+        lambda: (
+            (s := spans_of(stack.settings.trace_dir, trace_id))
+            and any(x["parent_id"] is None for x in s)
+            and {"matching", "notifications"}
+            <= {x["service"] for x in s if x["kind"] == "CONSUMER"}
+            and s
+        ),
+        timeout=30,
+    )
+    [root] = [s for s in spans if s["parent_id"] is None]
+    assert root["attributes"]["graphql.operation.name"] == "Register"
+    assert root["attributes"]["graphql.operation.type"] == "mutation"
+    old = {"messaging.operation", "messaging.kafka.message.offset"}
+    old |= {"messaging.destination_publish.name", "messaging.kafka.destination.partition"}
+    for span in spans:
+        assert not old & set(span["attributes"]), span["name"]
+    processed = [s for s in spans if s["kind"] == "CONSUMER" and s["name"].endswith(" process")]
+    assert all(s["attributes"]["messaging.operation.type"] == "process" for s in processed)
+    database = [s for s in spans if "db.system.name" in s["attributes"]]
+    assert database
+    for span in database:
+        assert span["attributes"]["db.operation.name"]
+        assert ":" not in span["attributes"]["server.address"]
+        assert span["attributes"]["server.port"] > 0
+
+    logs = stack.settings.data_dir / "logs"
+
+    def lines_of(service: str) -> list[dict[str, Any]]:
+        text = (logs / f"{service}.log").read_text(errors="replace")
+        return [json.loads(x) for x in text.splitlines() if trace_id in x and x.startswith("{")]
+
+    process_spans = {s["span_id"] for s in processed}
+    for service in ("matching", "notifications"):
+        found = eventually(
+            lambda service=service: (
+                (lines := lines_of(service))
+                and {"Received", "Processed"} <= {x["message"] for x in lines}
+                and lines
+            )
+        )
+        for line in found:
+            if line["message"] in ("Received", "Processed"):
+                assert line["span_id"] in process_spans, line
 
 
 def test_matching_read_model_holds_the_profile(

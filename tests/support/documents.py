@@ -20,12 +20,16 @@ from tests.support.stack import free_port
 
 
 @contextmanager
-def document_store(storage: str = ":memory:", start_timeout: float = 30.0) -> Iterator[str]:
+def document_store(
+    storage: str = ":memory:", start_timeout: float = 30.0, pids: list[int] | None = None
+) -> Iterator[str]:
     """A SecantusDB server on a free port, storing in memory (or in the directory named);
-    yields its URL."""
+    yields its URL (and appends its process id to `pids`, for a test that pauses it)."""
     port = free_port()
     command = document_store_command(storage, "127.0.0.1", port)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pids is not None:
+        pids.append(process.pid)
     try:
         deadline = time.monotonic() + start_timeout
         while True:

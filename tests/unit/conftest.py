@@ -1,6 +1,6 @@
-"""Fixtures for fast tests of the use cases: a real document store in memory (started once,
-only when a test asks for it), a fresh database per test, no broker (the outbox is only
-written to MongoDB; tests read the events it holds)."""
+"""Fixtures for the unit tests: a real document store in memory (started once, only when a
+test asks for it: the store and transaction tests), a fresh database per test, no broker; and
+matching's use cases over its fake unit of work."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.matching.service import Matcher
-from services.matching.store import INDEXES, MatchingStore
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
+from shared.clock import Clock
+from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.support.documents import document_store
+from tests.support.fake_matching import FakeMatchingUnitOfWork
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +39,13 @@ async def database(mongo: AsyncMongoClient[Document]) -> AsyncIterator[Database]
 
 
 @pytest.fixture
-async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> Matcher:
-    """Matching's use cases over the test's database (used by its use-case and link tests)."""
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/matching")
-    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
-    await found.load()
+def matching_uow() -> FakeMatchingUnitOfWork:
+    return FakeMatchingUnitOfWork()
+
+
+@pytest.fixture
+async def matcher(matching_uow: FakeMatchingUnitOfWork) -> Matcher:
+    """Matching's use cases over the fake unit of work (its use-case and link tests)."""
+    found = Matcher(Settings(_env_file=None), Clock())
+    await found.load(matching_uow)
     return found

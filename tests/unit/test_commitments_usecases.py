@@ -1,4 +1,4 @@
-"""Commitments' use cases against a real document store, without the stack: forming a
+"""Commitments' use cases against the fake unit of work (milliseconds, no database): forming a
 partnership, the first real work making it active, closing a commitment moving health
 and reliability in the same transaction, health kept over time with its early warnings, and
 a commitment made for another organization counting only once that organization accepts it."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from services.commitments.domain.models import (
     CheckInCadence,
@@ -23,14 +22,11 @@ from services.commitments.domain.models import (
 )
 from services.commitments.domain.records import partnership_id_for_match
 from services.commitments.service import Scheduler, Tracker
-from services.commitments.store import INDEXES, CommitmentStore
 from shared.clock import Clock
 from shared.contracts import MatchAccepted, MatchParty, OrganizationProfile
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
 from shared.settings import Settings
-from tests.support.documents import outbox_events
+from tests.support.fake_commitments import FakeCommitmentsUnitOfWork
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DONE, MISSED = CommitmentStatus.DONE, CommitmentStatus.MISSED
@@ -38,13 +34,15 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
-async def tracker(mongo: AsyncMongoClient[Document], database: Database) -> Tracker:
-    await ensure_indexes(database, INDEXES)
+def tracker() -> Tracker:
     clock = Clock()
     clock.set(NOW)
-    outbox = Outbox(mongo, database, source="commonweave/commitments")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    return Tracker(CommitmentStore(database), outbox, clock, settings)
+    return Tracker(clock, Settings(_env_file=None))
+
+
+@pytest.fixture
+def uow() -> FakeCommitmentsUnitOfWork:
+    return FakeCommitmentsUnitOfWork()
 
 
 def partnership(*organization_ids: str) -> PartnershipInput:
@@ -53,37 +51,38 @@ def partnership(*organization_ids: str) -> PartnershipInput:
 
 
 async def test_a_partnership_forms_with_roles_from_what_each_partner_offers(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
-    formed = await tracker.form(partnership(), {"org_a": ["outreach"], "org_b": ["funding"]})
-    assert formed["status"] == PartnershipStatus.FORMING.value
-    assert [r["title"] for r in formed["roles"]] == ["Outreach lead", "Funding lead"]
-    assert formed["next_check_in_at"] == NOW + timedelta(days=14)
-    [event] = await outbox_events(database)
-    assert (event.type, event.subject) == ("partnership.formed", formed["_id"])
-    stored = await tracker.store.partnership(formed["_id"])
-    assert stored is not None and stored["name"] == "Lane Health"
+    offers = {"org_a": ["outreach"], "org_b": ["funding"]}
+    formed = await tracker.form(partnership(), offers, uow)
+    assert formed.status is PartnershipStatus.FORMING
+    assert [r.title for r in formed.roles] == ["Outreach lead", "Funding lead"]
+    assert formed.next_check_in_at == NOW + timedelta(days=14)
+    [event] = uow.events
+    assert (event.type, event.subject) == ("partnership.formed", formed.id)
+    assert await tracker.partnership(formed.id, uow) == formed
+    assert uow.answers == [formed]
 
 
 async def test_an_archived_or_foreign_organization_cannot_join(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
-    async with tracker.outbox.transaction() as tx:
-        for org, network, archived in [("org_b", "net_1", True), ("org_c", "net_2", False)]:
-            profile = OrganizationProfile(
-                organization_id=org, network_id=network, version=1, name=org, archived=archived
-            )
-            await tracker.store.save_profile(profile, tx.session)
+    for org, network, archived in [("org_b", "net_1", True), ("org_c", "net_2", False)]:
+        profile = OrganizationProfile(
+            organization_id=org, network_id=network, version=1, name=org, archived=archived
+        )
+        async with uow:
+            await tracker.keep_profile(profile, uow)
     for ids, field in [(("org_a", "org_b"), 1), (("org_c", "org_a"), 0)]:
         with pytest.raises(AppError) as refused:
-            await tracker.form(partnership(*ids), {})
+            await tracker.form(partnership(*ids), {}, uow)
         assert refused.value.code is ErrorCode.BAD_USER_INPUT
         assert refused.value.field == f"input.organization_ids[{field}]"
-    assert await outbox_events(database) == []
+    assert uow.events == [] and uow.tables["partnerships"] == {}
 
 
 async def test_an_accepted_match_forms_one_partnership_however_often_it_arrives(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
     accepted = MatchAccepted(
         match_id="mat_1",
@@ -97,16 +96,16 @@ async def test_an_accepted_match_forms_one_partnership_however_often_it_arrives(
         offers={"org_b": ["funding"]},
     )
     for _ in range(2):
-        async with tracker.outbox.transaction() as tx:
-            await tracker.form_from_match(accepted, tx)
-    found = await tracker.store.partnership(partnership_id_for_match("mat_1"))
-    assert found is not None and found["name"] == "Neighbors United & Lane Foundation"
-    assert found["goals"] == ["Both work on community health"] and found["match_id"] == "mat_1"
-    assert [e.type for e in await outbox_events(database)] == ["partnership.formed"]
+        async with uow:
+            await tracker.form_from_match(accepted, uow)
+    found = await tracker.partnership(partnership_id_for_match("mat_1"), uow)
+    assert found.name == "Neighbors United & Lane Foundation"
+    assert found.goals == ["Both work on community health"] and found.match_id == "mat_1"
+    assert uow.types == ["partnership.formed"]
 
 
 async def test_partners_name_a_matched_partnership_and_set_its_goals_cadence_and_need(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
     accepted = MatchAccepted(
         match_id="mat_2",
@@ -115,12 +114,12 @@ async def test_partners_name_a_matched_partnership_and_set_its_goals_cadence_and
         score=0.8,
         reasons=["Both work on recycling"],
     )
-    async with tracker.outbox.transaction() as tx:
-        await tracker.form_from_match(accepted, tx)
+    async with uow:
+        await tracker.form_from_match(accepted, uow)
     pid = partnership_id_for_match("mat_2")
     held = NOW + 10 * DAY
     tracker.clock.set(held)
-    await tracker.record_check_in(pid, CheckInInput(held_at=held))
+    await tracker.record_check_in(pid, CheckInInput(held_at=held), uow)
     tracker.clock.set(NOW + 34 * DAY)  # biweekly, 1 of 2 periods would have a check-in
     changes = PartnershipChanges(
         name="Westside School Recycling",
@@ -128,49 +127,51 @@ async def test_partners_name_a_matched_partnership_and_set_its_goals_cadence_and
         check_in_cadence=CheckInCadence.MONTHLY,
         need_id="need_1",
     )
-    updated = await tracker.update(pid, changes)
-    assert (updated["name"], updated["goals"], updated["need_id"]) == (
+    updated = await tracker.update(pid, changes, uow)
+    assert (updated.name, updated.goals, updated.need_id) == (
         "Westside School Recycling",
         ["Bins in every classroom"],
         "need_1",
     )
-    assert updated["check_in_cadence"] == "monthly"
-    assert updated["next_check_in_at"] == held + 30 * DAY  # from the last check-in
-    assert updated["status"] == PartnershipStatus.ACTIVE.value  # unchanged: no work done
+    assert updated.check_in_cadence == "monthly"
+    assert updated.next_check_in_at == held + 30 * DAY  # from the last check-in
+    assert updated.status is PartnershipStatus.ACTIVE  # unchanged: no work done
     # re-scored monthly: the one period so far had its check-in
-    [regularity] = updated["health"]["parts"]
-    assert (regularity["score"], regularity["detail"]) == (1.0, "1 of 1 check-ins held")
+    [regularity] = updated.health.parts
+    assert (regularity.score, regularity.detail) == (1.0, "1 of 1 check-ins held")
     # a field left out stays as it was
-    renamed = await tracker.update(pid, PartnershipChanges(name="WSR"))
-    assert renamed["goals"] == ["Bins in every classroom"] and renamed["need_id"] == "need_1"
-    types = [e.type for e in await outbox_events(database)]
-    assert types.count("partnership.updated") == 2
+    renamed = await tracker.update(pid, PartnershipChanges(name="WSR"), uow)
+    assert renamed.goals == ["Bins in every classroom"] and renamed.need_id == "need_1"
+    assert uow.types.count("partnership.updated") == 2
 
 
 async def test_a_commitment_activates_the_partnership_and_closing_it_moves_reliability(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
-    formed = await tracker.form(partnership(), {})
+    formed = await tracker.form(partnership(), {}, uow)
     with pytest.raises(AppError) as past:
         due = NOW - timedelta(days=1)
         await tracker.make_commitment(
-            formed["_id"], CommitmentInput(owner_organization_id="org_a", title="x", due_at=due)
+            formed.id, CommitmentInput(owner_organization_id="org_a", title="x", due_at=due), uow
         )
     assert past.value.code is ErrorCode.BAD_USER_INPUT
     made = await tracker.make_commitment(
-        formed["_id"],
+        formed.id,
         CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + timedelta(7)),
+        uow,
     )
-    active = await tracker.store.partnership(formed["_id"])
-    assert active is not None and active["status"] == PartnershipStatus.ACTIVE.value
+    active = await tracker.partnership(formed.id, uow)
+    assert active.status is PartnershipStatus.ACTIVE
 
-    done = await tracker.update_commitment(made["_id"], CommitmentUpdate(status=DONE))
-    assert done["status"] == CommitmentStatus.DONE.value and done["closed_at"] == NOW
-    types = [e.type for e in await outbox_events(database)]
-    assert types[:3] == ["partnership.formed", "commitment.made", "commitment.fulfilled"]
-    assert "organization.reliability_changed" in types
+    done = await tracker.update_commitment(made.id, CommitmentUpdate(status=DONE), uow)
+    assert done.status is CommitmentStatus.DONE and done.closed_at == NOW
+    assert await tracker.commitment(made.id, uow) == done
+    assert uow.types[:3] == ["partnership.formed", "commitment.made", "commitment.fulfilled"]
+    assert "organization.reliability_changed" in uow.types
+    reliability = await tracker.reliability(["org_a"], uow)
+    assert reliability["org_a"].closed_commitments == 1
     with pytest.raises(AppError) as again:
-        await tracker.update_commitment(made["_id"], CommitmentUpdate(status=MISSED))
+        await tracker.update_commitment(made.id, CommitmentUpdate(status=MISSED), uow)
     assert again.value.code is ErrorCode.CONFLICT
 
 
@@ -184,24 +185,26 @@ def weekly() -> PartnershipInput:
 
 
 async def test_health_is_kept_as_points_and_two_falls_in_a_row_warn_once(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
-    formed = await tracker.form(weekly(), {})
-    pid = formed["_id"]
+    formed = await tracker.form(weekly(), {}, uow)
+    pid = formed.id
     held = CheckInInput(held_at=NOW + timedelta(days=1))
     tracker.clock.set(NOW + timedelta(days=1))
-    await tracker.record_check_in(pid, held)
+    await tracker.record_check_in(pid, held, uow)
     made = await tracker.make_commitment(
-        pid, CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + DAY * 3)
+        pid,
+        CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + DAY * 3),
+        uow,
     )
     tracker.clock.set(NOW + timedelta(days=2))
-    await tracker.update_commitment(made["_id"], CommitmentUpdate(status=DONE))
-    scheduler = Scheduler(tracker)
+    await tracker.update_commitment(made.id, CommitmentUpdate(status=DONE), uow)
+    scheduler = Scheduler(tracker, lambda: uow)
     # No check-in after the first: regularity 1/1, then 1/2, then 1/3.
     for days in (8, 15, 22, 22.5):
         await scheduler.tick(NOW + timedelta(days=days))
 
-    points = await tracker.health_history(pid, None, None)
+    points = await tracker.health_history(pid, None, None, uow)
     assert [(p["at"] - NOW, p["score"]) for p in points] == [
         (timedelta(0), 0.5),
         (DAY * 2, 1.0),
@@ -209,72 +212,71 @@ async def test_health_is_kept_as_points_and_two_falls_in_a_row_warn_once(
         (DAY * 15, pytest.approx(0.7917, abs=1e-4)),
         (DAY * 22, pytest.approx(0.7222, abs=1e-4)),
     ]
-    window = await tracker.health_history(pid, NOW + DAY * 8, NOW + DAY * 15)
+    window = await tracker.health_history(pid, NOW + DAY * 8, NOW + DAY * 15, uow)
     assert [p["at"] - NOW for p in window] == [DAY * 8, DAY * 15]
     tracker.clock.set(NOW + DAY * 23)
-    stored = await tracker.store.partnership(pid)
-    assert stored is not None
-    assert await tracker.trends([stored]) == {pid: "declining"}
+    assert await tracker.health_trends([pid], uow) == {pid: "declining"}
 
-    warnings = [e for e in await outbox_events(database) if e.type == "partnership.health_warning"]
-    [warning] = warnings
+    [warning] = [e for e in uow.events if e.type == "partnership.health_warning"]
     assert warning.subject == pid
-    assert warning.data["reason"] == "declining"
-    assert warning.data["part"]["name"] == "check_in_regularity"
-    assert warning.data["part"]["detail"] == "1 of 3 check-ins held"
-    assert "Check-in regularity fell from 1.00 to 0.33" in warning.data["summary"]
-    kept = (await tracker.store.health_warnings([pid]))[pid]
-    assert [(w["at"], w["reason"], w["summary"]) for w in kept] == [
-        (NOW + DAY * 22, "declining", warning.data["summary"])
+    data = warning.data
+    assert data["reason"] == "declining"
+    assert data["part"]["name"] == "check_in_regularity"
+    assert data["part"]["detail"] == "1 of 3 check-ins held"
+    assert "Check-in regularity fell from 1.00 to 0.33" in data["summary"]
+    kept = (await tracker.health_warnings([pid], uow))[pid]
+    assert [(w.at, w.reason, w.summary) for w in kept] == [
+        (NOW + DAY * 22, "declining", data["summary"])
     ]
+    # a reminder is sent once: the next tick at the same time sends nothing
+    assert await scheduler.tick(NOW + timedelta(days=22.5)) == 0
 
 
 async def test_a_commitment_for_another_organization_counts_only_once_it_accepts(
-    tracker: Tracker, database: Database
+    tracker: Tracker, uow: FakeCommitmentsUnitOfWork
 ) -> None:
-    formed = await tracker.form(partnership(), {})
-    pid = formed["_id"]
+    formed = await tracker.form(partnership(), {}, uow)
+    pid = formed.id
 
     def asked(title: str) -> CommitmentInput:
         return CommitmentInput(owner_organization_id="org_b", title=title, due_at=NOW + DAY * 7)
 
-    proposed = await tracker.make_commitment(pid, asked("Hall"), by_organization_id="org_a")
+    proposed = await tracker.make_commitment(pid, asked("Hall"), uow, "org_a")
     own = await tracker.make_commitment(
         pid,
         CommitmentInput(owner_organization_id="org_a", title="Flyers", due_at=NOW + DAY * 7),
-        by_organization_id="org_a",
+        uow,
+        "org_a",
     )
-    assert (proposed["status"], own["status"]) == ("proposed", "open")
+    assert (proposed.status, own.status) == ("proposed", "open")
     with pytest.raises(AppError) as unanswered:
-        await tracker.update_commitment(proposed["_id"], CommitmentUpdate(status=MISSED))
+        await tracker.update_commitment(proposed.id, CommitmentUpdate(status=MISSED), uow)
     assert unanswered.value.code is ErrorCode.CONFLICT
     with pytest.raises(AppError) as not_theirs:
         await tracker.answer_commitment(
-            proposed["_id"], CommitmentAnswer(accept=True, organization_id="org_a")
+            proposed.id, CommitmentAnswer(accept=True, organization_id="org_a"), uow
         )
     assert not_theirs.value.code is ErrorCode.FORBIDDEN
     # Nothing proposed counts: no health, no reliability.
-    assert (await tracker.store.reliability_of(["org_b"])) == {}
+    assert (await tracker.reliability(["org_b"], uow)) == {}
 
     accepted = await tracker.answer_commitment(
-        proposed["_id"], CommitmentAnswer(accept=True, organization_id="org_b")
+        proposed.id, CommitmentAnswer(accept=True, organization_id="org_b"), uow
     )
-    assert accepted["status"] == "open"
+    assert accepted.status == "open"
     with pytest.raises(AppError) as twice:
         await tracker.answer_commitment(
-            proposed["_id"], CommitmentAnswer(accept=False, organization_id="org_b")
+            proposed.id, CommitmentAnswer(accept=False, organization_id="org_b"), uow
         )
     assert twice.value.code is ErrorCode.CONFLICT
-    await tracker.update_commitment(proposed["_id"], CommitmentUpdate(status=MISSED))
-    assert (await tracker.store.reliability_of(["org_b"]))["org_b"]["closed_commitments"] == 1
+    await tracker.update_commitment(proposed.id, CommitmentUpdate(status=MISSED), uow)
+    assert (await tracker.reliability(["org_b"], uow))["org_b"].closed_commitments == 1
 
-    declined = await tracker.make_commitment(pid, asked("Van"), by_organization_id="org_a")
+    declined = await tracker.make_commitment(pid, asked("Van"), uow, "org_a")
     answer = CommitmentAnswer(accept=False, organization_id="org_b", note="No van")
-    assert (await tracker.answer_commitment(declined["_id"], answer))["status"] == "declined"
-    async with tracker.outbox.transaction() as tx:
-        stored = await tracker.store.partnership(pid, tx.session)
-        assert stored is not None
-        record = await tracker.record_of(stored, tx, NOW)
+    assert (await tracker.answer_commitment(declined.id, answer, uow)).status == "declined"
+    stored = uow.tables["partnerships"][pid]
+    record = await tracker.record_of(stored, uow, NOW)
     assert [c.status for c in record.commitments] == ["missed"]
-    types = [e.type for e in await outbox_events(database)]
+    types = uow.types
     assert types.count("commitment.accepted") == 1 and types.count("commitment.declined") == 1

@@ -53,3 +53,14 @@ def test_the_production_requirements_leave_the_embedded_servers_out() -> None:
         [*export, "--group", "embedded"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert {line.split("==")[0] for line in with_group.stdout.splitlines()} >= EMBEDDED
+
+
+def test_the_image_is_built_in_two_stages_and_the_last_holds_no_uv() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", dockerfile, flags=re.MULTILINE)[1:]
+    assert len(stages) == 2 and stages[0].split()[2] == "build"
+    final = stages[1]
+    assert "uv" not in re.sub(r"#.*", "", final).replace("/app/.venv", "")
+    copied = re.findall(r"^COPY --from=build (\S+)", final, flags=re.MULTILINE)
+    assert copied == ["/app/.venv", "/app/shared", "/app/services", "/app/deploy"]
+    assert "pip install" not in final and re.search(r"^USER commonweave$", final, re.MULTILINE)

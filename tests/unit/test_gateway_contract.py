@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 
 from services.commitments.domain.health import Health, HealthPart
 from services.commitments.domain.report import build_report, report_csv
@@ -25,13 +22,11 @@ from services.gateway.schema.matching import Coalition, best_first
 from services.gateway.schema.relay import connection, page_of
 from services.matching.api import router as matching_router
 from services.matching.service import Matcher
-from services.matching.store import INDEXES, MatchingStore
 from shared.contracts import NeedProfile, OrganizationProfile, Resource
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
 from shared.contracts.intake import ResourceKind
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
 from shared.settings import Settings
+from tests.support.fake_matching import FakeMatchingUnitOfWork
 from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index
 
 SDL = build_schema(Settings(_env_file=None)).as_str()  # type: ignore[call-arg]
@@ -166,15 +161,6 @@ class Clients:
     ready: bool = True  # every service has answered ready (services/gateway/readiness.py)
 
 
-@pytest.fixture
-async def matcher(mongo: AsyncMongoClient[Document], database: Database) -> AsyncIterator[Matcher]:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/matching")
-    found = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
-    await found.load()
-    yield found
-
-
 def org(key: str, name: str, offers: str) -> OrganizationProfile:
     return OrganizationProfile(
         organization_id=f"org_{key}",
@@ -194,24 +180,26 @@ mutation R($input: ReportNeedInput!) { reportNeed(input: $input) {
 
 
 async def test_report_need_answers_coalitions_computed_with_the_need_it_reports(
-    matcher: Matcher,
+    matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
+    uow = matching_uow
     for profile in (org("counselors", "Counselors", "counseling"), org("center", "Hub", "venue")):
-        async with matcher.outbox.transaction() as tx:
-            await matcher.on_profile(profile, tx)
+        async with uow:
+            await matcher.on_profile(profile, uow)
     before = NeedProfile(
         need_id="need_1", network_id="net_eval", version=1, title="Support",
         focus_area="mental health", area="Eastside", severity=3, required_resources=["venue"],
     )  # fmt: skip
-    async with matcher.outbox.transaction() as tx:
-        await matcher.on_need(before, tx)  # what matching holds: the need before this report
+    async with uow:
+        await matcher.on_need(before, uow)  # what matching holds: the need before this report
     after = before.model_copy(
         update={"version": 2, "required_resources": ["venue", "counseling"]}
     ).model_dump(mode="json")
     app = FastAPI()
     app.include_router(matching_router)
     app.state.matcher = matcher
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    app.state.unit_of_work = lambda: uow
+    settings = Settings(_env_file=None)
     clients: Any = Clients(Intake(after), AsgiClient(app))
     context = GatewayContext(settings, clients, bearer="member-token")
     body = {
@@ -231,7 +219,7 @@ async def test_report_need_answers_coalitions_computed_with_the_need_it_reports(
     }
     assert best["uncoveredResources"] == []
     # matching's own copy is still version 1: the answer did not come from it
-    _, stored = await matcher.coalitions("need_1", 3)
+    _, stored = await matcher.coalitions("need_1", 3, uow)
     assert [[m.organization_id for m in c.members] for c in stored] == [["org_center"]]
 
 

@@ -1,4 +1,4 @@
-"""Directory imports and exports, the use cases against a real document store: what an import
+"""Directory imports and exports, the use cases against the fake unit of work: what an import
 stores and announces, that importing again changes nothing, that a changed directory updates
 only what changed, that nothing is half-written, and that an export imports into another
 network as the same profiles."""
@@ -8,74 +8,81 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from services.intake.domain import NetworkInput, OrganizationInput
 from services.intake.service import IntakeService
-from services.intake.store import INDEXES, IntakeStore
 from shared.clock import Clock
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox, Transaction
-from tests.support.documents import outbox_events
+from shared.contracts.intake import DirectoryImport
+from tests.support.fake_intake import FakeIntakeUnitOfWork
 from tests.support.hsds import data_url, sample_files, sample_zip, unzip_data_url, zipped
 
 
 @pytest.fixture
-async def intake(mongo: AsyncMongoClient[Document], database: Database) -> IntakeService:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/intake")
-    return IntakeService(IntakeStore(database), outbox, Clock())
+def uow() -> FakeIntakeUnitOfWork:
+    return FakeIntakeUnitOfWork()
 
 
-async def new_network(intake: IntakeService, name: str = "Lane Network") -> str:
+@pytest.fixture
+def intake() -> IntakeService:
+    return IntakeService(Clock())
+
+
+async def new_network(
+    intake: IntakeService, uow: FakeIntakeUnitOfWork, name: str = "Lane Network"
+) -> str:
     network = NetworkInput(name=name, region="Lane County", time_zone="America/Los_Angeles")
-    created = await intake.create_network(network)
-    network_id: str = created["networkId"]
-    return network_id
+    return (await intake.create_network(network, uow)).network_id
 
 
-async def import_file(intake: IntakeService, network_id: str, file: str) -> dict[str, Any]:
-    parsed = await intake.parse_directory(network_id, file)
-    return await intake.import_directory(network_id, parsed)
+async def import_file(
+    intake: IntakeService, uow: FakeIntakeUnitOfWork, network_id: str, file: str
+) -> dict[str, Any]:
+    parsed = await intake.parse_directory(network_id, file, uow)
+    answer: DirectoryImport = await intake.import_directory(network_id, parsed, uow)
+    return answer.model_dump(mode="json")
 
 
-async def profiles_of(intake: IntakeService, network_id: str) -> list[dict[str, Any]]:
+def profiles_of(uow: FakeIntakeUnitOfWork, network_id: str) -> list[dict[str, Any]]:
     """The network's profiles by name, without what differs between networks."""
-    docs = await intake.store.network_organizations(network_id)
+    docs = [d for d in uow.tables["organizations"].values() if d["network_id"] == network_id]
     keep = {"_id", "organization_id", "network_id", "normalized_name"}
     return sorted(({k: v for k, v in d.items() if k not in keep} for d in docs), key=str)
 
 
+def event_data(uow: FakeIntakeUnitOfWork) -> list[dict[str, Any]]:
+    return [event.data for event in uow.events]
+
+
 async def test_the_sample_registers_ten_organizations_with_placeholder_admins(
-    intake: IntakeService, database: Database
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    network_id = await new_network(intake)
-    answer = await import_file(intake, network_id, sample_zip())
+    network_id = await new_network(intake, uow)
+    answer = await import_file(intake, uow, network_id, sample_zip())
     assert answer["organizationsCreated"] == 10 and answer["rowsRejected"] == 0
     assert (answer["organizationsUpdated"], answer["organizationsUnchanged"]) == (0, 0)
     assert answer["offers"] == 10 and answer["rowsRead"] == 48
-    events = await outbox_events(database)
-    assert [e.type for e in events] == ["organization.registered"] * 10
-    sanctuary = next(e for e in events if e.data["profile"]["name"] == "Sanctuary Example City")
-    assert sanctuary.data["profile"]["time_zone"] == "America/Los_Angeles"
-    assert sanctuary.data["network_name"] == "Lane Network"
-    admin = sanctuary.data["admin"]
+    assert uow.types == ["organization.registered"] * 10
+    sanctuary = next(d for d in event_data(uow) if d["profile"]["name"] == "Sanctuary Example City")
+    assert sanctuary["profile"]["time_zone"] == "America/Los_Angeles"
+    assert sanctuary["network_name"] == "Lane Network"
+    admin = sanctuary["admin"]
     assert admin["role"] == "ORG_ADMIN" and admin["email"].endswith("@directory.invalid")
-    assert await database["tokens"].count_documents({"member_id": admin["member_id"]}) == 0
-    stored = await intake.store.organization(sanctuary.subject)
-    assert stored is not None and stored["hsds_id"] == "1899600a-649c-11e6-8b77-86f30ca893d3"
+    assert admin["member_id"] in uow.tables["members"]
+    assert all(t["member_id"] != admin["member_id"] for t in uow.tables["tokens"].values())
+    stored = uow.tables["organizations"][sanctuary["profile"]["organization_id"]]
+    assert stored["hsds_id"] == "1899600a-649c-11e6-8b77-86f30ca893d3"
 
 
 async def test_importing_again_changes_nothing_and_a_changed_row_updates_only_its_profile(
-    intake: IntakeService, database: Database
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    network_id = await new_network(intake)
-    await import_file(intake, network_id, sample_zip())
-    before = await profiles_of(intake, network_id)
-    again = await import_file(intake, network_id, sample_zip())
+    network_id = await new_network(intake, uow)
+    await import_file(intake, uow, network_id, sample_zip())
+    before = profiles_of(uow, network_id)
+    again = await import_file(intake, uow, network_id, sample_zip())
     assert (again["organizationsCreated"], again["organizationsUnchanged"]) == (0, 10)
-    assert await profiles_of(intake, network_id) == before
-    assert len(await outbox_events(database)) == 10
+    assert profiles_of(uow, network_id) == before
+    assert len(uow.events) == 10
 
     files = sample_files()
     organizations = files["organizations.csv"]
@@ -83,31 +90,32 @@ async def test_importing_again_changes_nothing_and_a_changed_row_updates_only_it
     files["organizations.csv"] = organizations.replace(
         b"Sanctuary assists homeless", b"Sanctuary helps homeless"
     )
-    changed = await import_file(intake, network_id, data_url(zipped(files)))
+    changed = await import_file(intake, uow, network_id, data_url(zipped(files)))
     assert (changed["organizationsUpdated"], changed["organizationsUnchanged"]) == (1, 9)
-    last = (await outbox_events(database))[-1]
-    assert last.type == "organization.updated"
-    assert last.data["profile"]["mission"].startswith("Sanctuary helps homeless")
-    assert last.data["profile"]["version"] == 2
+    assert uow.types[-1] == "organization.updated"
+    last = event_data(uow)[-1]
+    assert last["profile"]["mission"].startswith("Sanctuary helps homeless")
+    assert last["profile"]["version"] == 2
 
 
 async def test_a_failed_import_writes_nothing(
-    intake: IntakeService, database: Database, monkeypatch: pytest.MonkeyPatch
+    intake: IntakeService, uow: FakeIntakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    network_id = await new_network(intake)
+    network_id = await new_network(intake, uow)
 
-    async def broken(self: Transaction, events: list[Any]) -> None:
+    async def broken(*args: Any) -> None:
         raise RuntimeError("the outbox write failed")
 
-    monkeypatch.setattr(Transaction, "publish_many", broken)
+    monkeypatch.setattr(uow, "publish_many", broken)
     with pytest.raises(RuntimeError):
-        await import_file(intake, network_id, sample_zip())
-    assert await database["organizations"].count_documents({}) == 0
-    assert await database["members"].count_documents({}) == 0
+        await import_file(intake, uow, network_id, sample_zip())
+    assert uow.tables["organizations"] == {} and uow.tables["members"] == {}
 
 
-async def test_a_name_already_registered_is_a_rejected_row(intake: IntakeService) -> None:
-    network_id = await new_network(intake)
+async def test_a_name_already_registered_is_a_rejected_row(
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
+) -> None:
+    network_id = await new_network(intake, uow)
     own = OrganizationInput.model_validate(
         {
             "network_id": network_id,
@@ -115,24 +123,24 @@ async def test_a_name_already_registered_is_a_rejected_row(intake: IntakeService
             "admin": {"name": "Ada", "email": "ada@example.org"},
         }
     )
-    registered = await intake.register_organization(own, True, None)
-    answer = await import_file(intake, network_id, sample_zip())
+    registered = await intake.register_organization(own, True, None, uow)
+    answer = await import_file(intake, uow, network_id, sample_zip())
     [rejected] = answer["rejectedRows"]
     assert (rejected["file"], rejected["row"], rejected["field"]) == (
         "organizations.csv",
         2,
         "name",
     )
-    assert registered["organization"]["organization_id"] in rejected["message"]
+    assert registered.organization.organization_id in rejected["message"]
     assert answer["organizationsCreated"] == 9
 
 
 async def test_an_export_imports_into_another_network_as_the_same_profiles(
-    intake: IntakeService,
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    first = await new_network(intake)
-    await import_file(intake, first, sample_zip())
-    exported = await intake.export_directory(first)
+    first = await new_network(intake, uow)
+    await import_file(intake, uow, first, sample_zip())
+    exported = (await intake.export_directory(first, uow)).model_dump(mode="json")
     assert (exported["organizations"], exported["contentType"]) == (10, "application/zip")
     files = unzip_data_url(exported["dataUrl"])
     assert list(files) == [
@@ -144,20 +152,20 @@ async def test_an_export_imports_into_another_network_as_the_same_profiles(
         "services_taxonomy.csv",
     ]
 
-    second = await new_network(intake)
-    answer = await import_file(intake, second, exported["dataUrl"])
+    second = await new_network(intake, uow)
+    answer = await import_file(intake, uow, second, exported["dataUrl"])
     assert (answer["organizationsCreated"], answer["rowsRejected"]) == (10, 0)
-    assert await profiles_of(intake, second) == await profiles_of(intake, first)
-    assert (await intake.export_directory(second))["dataUrl"] == exported["dataUrl"]
+    assert profiles_of(uow, second) == profiles_of(uow, first)
+    assert (await intake.export_directory(second, uow)).data_url == exported["dataUrl"]
     # and into the network it came from: nothing changes
-    back = await import_file(intake, first, exported["dataUrl"])
+    back = await import_file(intake, uow, first, exported["dataUrl"])
     assert back["organizationsUnchanged"] == 10
 
 
 async def test_organizations_registered_by_hand_keep_their_identity_through_an_export(
-    intake: IntakeService,
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    network_id = await new_network(intake)
+    network_id = await new_network(intake, uow)
     own = OrganizationInput.model_validate(
         {
             "network_id": network_id,
@@ -168,7 +176,7 @@ async def test_organizations_registered_by_hand_keep_their_identity_through_an_e
             "admin": {"name": "Ann", "email": "ann@greenleaf.org"},
         }
     )
-    await intake.register_organization(own, True, None)
-    exported = await intake.export_directory(network_id)
-    answer = await import_file(intake, network_id, exported["dataUrl"])
+    await intake.register_organization(own, True, None, uow)
+    exported = (await intake.export_directory(network_id, uow)).model_dump(mode="json")
+    answer = await import_file(intake, uow, network_id, exported["dataUrl"])
     assert (answer["organizationsCreated"], answer["organizationsUnchanged"]) == (0, 1)

@@ -1,24 +1,21 @@
 """Links between networks: the state machine (who may take which step in which state, every
-error naming its field) and the use cases against a real document store (what each step
+error naming its field) and the use cases against the fake unit of work (what each step
 stores and announces, one open link per pair of networks)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from services.intake.domain import NetworkInput, OrganizationInput, OrganizationUpdate
 from services.intake.domain import links as rules
 from services.intake.service import IntakeService
-from services.intake.store import INDEXES, IntakeStore
 from shared.clock import Clock
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
-from tests.support.documents import outbox_events
+from tests.support.fake_intake import FakeIntakeUnitOfWork
 
 AT = datetime(2030, 3, 1, 12, tzinfo=UTC)
 LATER = datetime(2030, 3, 2, 12, tzinfo=UTC)
@@ -86,91 +83,98 @@ def test_a_pair_has_one_key_both_ways_and_one_open_link() -> None:
 
 
 @pytest.fixture
-async def intake(mongo: AsyncMongoClient[Document], database: Database) -> IntakeService:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/intake")
-    return IntakeService(IntakeStore(database), outbox, Clock())
+def uow() -> FakeIntakeUnitOfWork:
+    return FakeIntakeUnitOfWork()
 
 
-async def network(intake: IntakeService, name: str) -> str:
-    created = await intake.create_network(NetworkInput(name=name, region=f"{name} County"))
-    return created["networkId"]
+@pytest.fixture
+def intake() -> IntakeService:
+    return IntakeService(Clock())
+
+
+async def network(intake: IntakeService, uow: FakeIntakeUnitOfWork, name: str) -> str:
+    created = await intake.create_network(NetworkInput(name=name, region=f"{name} County"), uow)
+    return created.network_id
+
+
+def event_data(uow: FakeIntakeUnitOfWork) -> list[dict[str, Any]]:
+    return [event.data for event in uow.events]
 
 
 async def test_a_link_is_proposed_answered_and_ended_each_step_announced(
-    intake: IntakeService, database: Database
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    a, b = await network(intake, "Lane"), await network(intake, "Marion")
-    proposed = await intake.propose_network_link(a, b, "Tutoring online")
+    a, b = await network(intake, uow, "Lane"), await network(intake, uow, "Marion")
+    proposed = await intake.propose_network_link(a, b, "Tutoring online", uow)
     assert (proposed.incoming, proposed.other_network.name) == (False, "Marion")
     assert proposed.other_network.region == "Marion County"
-    seen_by_b = await intake.network_links(b)
+    seen_by_b = await intake.network_links(b, uow)
     assert [(v.link_id, v.incoming, v.other_network.network_id) for v in seen_by_b] == [
         (proposed.link_id, True, a)
     ]
-    accepted = await intake.change_network_link(proposed.link_id, b, "accept")
+    accepted = await intake.change_network_link(proposed.link_id, b, "accept", uow)
     assert accepted.status is LinkStatus.ACTIVE and accepted.accepted_at is not None
-    ended = await intake.change_network_link(proposed.link_id, a, "end")
+    ended = await intake.change_network_link(proposed.link_id, a, "end", uow)
     assert ended.status is LinkStatus.ENDED
-    events = await outbox_events(database)
-    assert [(e.type, e.data["link"]["status"]) for e in events] == [
-        ("network.link_changed", "proposed"),
-        ("network.link_changed", "active"),
-        ("network.link_changed", "ended"),
-    ]
-    assert {e.subject for e in events} == {proposed.link_id}
+    assert [d["link"]["status"] for d in event_data(uow)] == ["proposed", "active", "ended"]
+    assert uow.types == ["network.link_changed"] * 3
+    assert {e.subject for e in uow.events} == {proposed.link_id}
 
 
-async def test_one_open_link_per_pair_until_it_is_declined_or_ended(intake: IntakeService) -> None:
-    a, b = await network(intake, "Lane"), await network(intake, "Marion")
-    first = await intake.propose_network_link(a, b, "")
+async def test_one_open_link_per_pair_until_it_is_declined_or_ended(
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
+) -> None:
+    a, b = await network(intake, uow, "Lane"), await network(intake, uow, "Marion")
+    first = await intake.propose_network_link(a, b, "", uow)
     with pytest.raises(AppError) as caught:
-        await intake.propose_network_link(b, a, "")  # the other way round is the same pair
+        await intake.propose_network_link(b, a, "", uow)  # the other way round is the same pair
     assert caught.value.code is ErrorCode.CONFLICT
     assert caught.value.details == {"existingId": first.link_id}
-    await intake.change_network_link(first.link_id, b, "decline")
-    again = await intake.propose_network_link(b, a, "Now we ask")
+    await intake.change_network_link(first.link_id, b, "decline", uow)
+    again = await intake.propose_network_link(b, a, "Now we ask", uow)
     assert again.incoming is False and again.link_id != first.link_id
-    assert [v.status for v in await intake.network_links(a)] == [
+    assert [v.status for v in await intake.network_links(a, uow)] == [
         LinkStatus.PROPOSED, LinkStatus.DECLINED,
     ]  # fmt: skip
 
 
 async def test_a_missing_network_or_a_stranger_gets_not_found_naming_the_field(
-    intake: IntakeService,
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    a, b, c = [await network(intake, n) for n in ("Lane", "Marion", "Linn")]
+    a, b, c = [await network(intake, uow, n) for n in ("Lane", "Marion", "Linn")]
     with pytest.raises(AppError) as caught:
-        await intake.propose_network_link(a, "net_missing", "")
+        await intake.propose_network_link(a, "net_missing", "", uow)
     assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "otherNetworkId")
-    link = await intake.propose_network_link(a, b, "")
+    link = await intake.propose_network_link(a, b, "", uow)
     for attempt in (
-        intake.change_network_link(link.link_id, c, "accept"),
-        intake.network_link(link.link_id, c),
-        intake.change_network_link("lnk_missing", b, "accept"),
+        intake.change_network_link(link.link_id, c, "accept", uow),
+        intake.network_link(link.link_id, c, uow),
+        intake.change_network_link("lnk_missing", b, "accept", uow),
     ):
         with pytest.raises(AppError) as caught:
             await attempt
         assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, "linkId")
-    assert await intake.network_links(c) == []
+    assert await intake.network_links(c, uow) == []
 
 
 async def test_an_organization_opts_in_to_other_networks_and_its_events_say_so(
-    intake: IntakeService, database: Database
+    intake: IntakeService, uow: FakeIntakeUnitOfWork
 ) -> None:
-    lane = await network(intake, "Lane")
+    lane = await network(intake, uow, "Lane")
     admin = {"name": "Ada", "email": "ada@greenleaf.example.org"}
     registered = await intake.register_organization(
         OrganizationInput.model_validate({"network_id": lane, "name": "GreenLeaf", "admin": admin}),
         True,
         None,
+        uow,
     )
-    organization_id = registered["organization"]["organization_id"]
-    assert registered["organization"]["open_to_other_networks"] is False  # the default
+    organization_id = registered.organization.organization_id
+    assert registered.organization.open_to_other_networks is False  # the default
     update = OrganizationUpdate(open_to_other_networks=True)
-    updated = await intake.update_organization(organization_id, update)
-    assert updated["organization"]["open_to_other_networks"] is True
-    renamed = await intake.update_organization(organization_id, OrganizationUpdate(name="Leaf"))
-    assert renamed["organization"]["open_to_other_networks"] is True  # unsent: unchanged
-    events = await outbox_events(database)
-    assert [e.data["profile"]["open_to_other_networks"] for e in events] == [False, True, True]
+    updated = await intake.update_organization(organization_id, update, uow)
+    assert updated.organization.open_to_other_networks is True
+    renamed = await intake.update_organization(
+        organization_id, OrganizationUpdate(name="Leaf"), uow
+    )
+    assert renamed.organization.open_to_other_networks is True  # unsent: unchanged
+    assert [d["profile"]["open_to_other_networks"] for d in event_data(uow)] == [False, True, True]

@@ -1,6 +1,7 @@
 """deploy/k8s, checked offline: both overlays render (without the kustomize binary), every
-object is valid Kubernetes 1.32 (KafkaTopics: Strimzi's CRD schema), and the manifests agree
-with the code and docker-compose.yml on topics, ports, settings and secrets."""
+object is valid Kubernetes 1.32 and every custom resource valid against its operator's CRD
+(vendored: Strimzi, the MongoDB Community Operator, KEDA), and the manifests agree with the
+code and docker-compose.yml on topics, Kafka users and ACLs, ports, settings and secrets."""
 
 from __future__ import annotations
 
@@ -14,13 +15,23 @@ import pytest
 import yaml
 from pymongo.uri_parser import parse_uri
 
+from deploy.asyncapi import PUBLISHERS
 from deploy.k8s_render import K8S, Manifest, render, topic_manifests
+from deploy.kafka_users import OPERATOR, service_access, user_manifests
 from shared.contracts import EVENT_TYPES
 from shared.events import dlq_topic
 from shared.settings import SERVICES, Settings
 
 KUBERNETES_VERSION = "1.32.0"
-STRIMZI_CRD = K8S / "vendor" / "strimzi-1.0.0" / "043-Crd-kafkatopic.yaml"
+CUSTOM_KINDS = {
+    "KafkaTopic",
+    "KafkaUser",
+    "Kafka",
+    "KafkaNodePool",
+    "MongoDBCommunity",
+    "ScaledObject",
+    "TriggerAuthentication",
+}
 COMPOSE: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "docker-compose.yml").read_text()
 )
@@ -56,28 +67,64 @@ def strict(schema: Any) -> Any:
     return schema
 
 
+def vendored_crds() -> dict[tuple[str, str], jsonschema.Draft202012Validator]:
+    """(apiVersion, kind) -> a validator of the served version's schema, for every CRD under
+    deploy/k8s/vendor."""
+    validators = {}
+    for path in sorted((K8S / "vendor").glob("*/*.yaml")):
+        crd = yaml.safe_load(path.read_text())
+        assert crd["kind"] == "CustomResourceDefinition", path
+        for version in crd["spec"]["versions"]:
+            if version["served"]:
+                api_version = f"{crd['spec']['group']}/{version['name']}"
+                schema = strict(version["schema"]["openAPIV3Schema"])
+                key = (api_version, crd["spec"]["names"]["kind"])
+                validators[key] = jsonschema.Draft202012Validator(schema)
+    return validators
+
+
+CRDS = vendored_crds()
+
+
 @overlays
-def test_every_object_is_valid_kubernetes(overlay: str) -> None:
+def test_every_object_is_valid_kubernetes_or_valid_against_its_vendored_crd(overlay: str) -> None:
     keys = [
         (o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"])
         for o in RENDERED[overlay]
     ]
     assert len(keys) == len(set(keys)), "an object is declared twice"
+    custom: dict[str, int] = {}
     for obj in RENDERED[overlay]:
-        if obj["kind"] != "KafkaTopic":
+        if validator := CRDS.get((obj["apiVersion"], obj["kind"])):
+            validator.validate(obj)  # raises with the path of the offending field
+            assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", obj["metadata"]["name"])
+            custom[obj["kind"]] = custom.get(obj["kind"], 0) + 1
+        else:  # a kind Kubernetes 1.32 does not know fails here: none is skipped
             kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    assert set(custom) == CUSTOM_KINDS
+    assert custom["KafkaTopic"] == 2 * len(EVENT_TYPES)
+    assert custom["KafkaUser"] == len(SERVICES) + 1  # and the DLQ tool's
+
+
+def test_a_field_the_crd_does_not_know_fails_validation() -> None:
+    [user] = [
+        u
+        for u in of_kind("production", "KafkaUser").values()
+        if u["metadata"]["name"] == "matching"
+    ]
+    wrong = {**user, "spec": {**user["spec"], "quotas": {"producerByteRate": "fast"}}}
+    with pytest.raises(jsonschema.ValidationError):
+        CRDS[("kafka.strimzi.io/v1", "KafkaUser")].validate(wrong)
+    unknown = {**user, "spec": {**user["spec"], "acl": []}}
+    with pytest.raises(jsonschema.ValidationError):
+        CRDS[("kafka.strimzi.io/v1", "KafkaUser")].validate(unknown)
 
 
 @overlays
-def test_kafka_topics_follow_the_vendored_strimzi_crd(overlay: str) -> None:
-    crd = yaml.safe_load(STRIMZI_CRD.read_text())
-    [version] = [v for v in crd["spec"]["versions"] if v["served"] and v["storage"]]
-    validator = jsonschema.Draft202012Validator(strict(version["schema"]["openAPIV3Schema"]))
-    for topic in of_kind(overlay, "KafkaTopic").values():
-        assert topic["apiVersion"] == f"{crd['spec']['group']}/{version['name']}"
-        assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", topic["metadata"]["name"])
-        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "commonweave"
-        validator.validate(topic)
+def test_strimzi_resources_belong_to_the_cluster(overlay: str) -> None:
+    for kind in ("KafkaTopic", "KafkaUser", "KafkaNodePool"):
+        for obj in of_kind(overlay, kind).values():
+            assert obj["metadata"]["labels"]["strimzi.io/cluster"] == "commonweave"
 
 
 @overlays
@@ -130,10 +177,16 @@ def test_ports_agree_with_settings_and_compose(overlay: str) -> None:
 def test_variables_are_settings_and_references_resolve(overlay: str) -> None:
     data = config(overlay)
     secrets = of_kind(overlay, "Secret")
-    for name, value in data.items():
-        if name.startswith("COMMONWEAVE_"):
-            assert name.removeprefix("COMMONWEAVE_").lower() in Settings.model_fields, name
-            Settings.model_validate({name.removeprefix("COMMONWEAVE_").lower(): value})
+    fields = {
+        name.removeprefix("COMMONWEAVE_").lower(): value
+        for name, value in data.items()
+        if name.startswith("COMMONWEAVE_")
+    }
+    assert set(fields) <= set(Settings.model_fields), set(fields) - set(Settings.model_fields)
+    # as a Deployment has them: the ConfigMap, and the credentials from the Secret
+    from_secret = {"kafka_username": "matching", "kafka_password": "p"}
+    from_secret |= {"mongo_username": "commonweave", "mongo_password": "p"}
+    Settings.model_validate(fields | from_secret)
     for deployment in of_kind(overlay, "Deployment").values():
         defined = set(data)
         for variable in container(deployment)["env"]:
@@ -242,3 +295,145 @@ def test_the_gateway_reaches_mongodb_where_its_replicas_share_the_rate_limit(ove
         for value in term["values"]
     }
     assert selected == set(SERVICES)
+
+
+def test_kafka_users_file_is_what_the_generator_writes() -> None:
+    written = list(yaml.safe_load_all((K8S / "base" / "kafka-users.yaml").read_text()))
+    assert written == user_manifests(), "run: python -m deploy.k8s_render users"
+
+
+def acl_grants(user: Manifest) -> set[tuple[str, str, str]]:
+    return {
+        (acl["resource"]["type"], acl["resource"]["name"], operation)
+        for acl in user["spec"]["authorization"]["acls"]
+        for operation in acl["operations"]
+    }
+
+
+def test_each_service_may_write_what_it_publishes_and_read_what_it_consumes_only() -> None:
+    users = of_kind("production", "KafkaUser")
+    operator = users.pop(OPERATOR)
+    assert set(users) == set(SERVICES)
+    access = service_access()
+    for name, user in users.items():
+        assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        grants = acl_grants(user)
+        writes = {n for kind, n, op in grants if kind == "topic" and op == "Write"}
+        reads = {n for kind, n, op in grants if kind == "topic" and op == "Read"}
+        described = {n for kind, n, op in grants if kind == "topic" and op == "Describe"}
+        mine = access[name]
+        dlqs = {dlq_topic(t) for t in mine.consumes} if mine.group else set()
+        assert writes == set(mine.produces) | dlqs
+        assert reads == set(mine.consumes)
+        assert described == writes | reads
+        groups = {n for kind, n, _ in grants if kind == "group"}
+        assert groups == ({name} if mine.group else set())
+        assert {op for _, _, op in grants} <= {"Read", "Write", "Describe"}  # no Create, no All
+    # every event type has exactly one writer, and the publisher is the AsyncAPI document's
+    for topic, publisher in PUBLISHERS.items():
+        writers = {n for n, u in users.items() if (("topic", topic, "Write") in acl_grants(u))}
+        assert writers == {publisher}, topic
+    # the DLQ tool's user: read every dead letter, replay it; nothing else
+    assert acl_grants(operator) == {
+        ("topic", name, op)
+        for topic in EVENT_TYPES
+        for name, ops in ((dlq_topic(topic), ("Read", "Describe")), (topic, ("Write", "Describe")))
+        for op in ops
+    }
+    assert "organization.registered" in access["matching"].consumes  # the handlers were read
+    assert access["matching"].group == "matching" and access["gateway"].group is None
+
+
+@overlays
+def test_each_deployment_connects_as_its_own_kafka_user_over_tls(overlay: str) -> None:
+    data = config(overlay)
+    assert data["COMMONWEAVE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert data["COMMONWEAVE_MONGO_TLS"] == "true"
+    [kafka] = of_kind(overlay, "Kafka").values()
+    [listener] = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] and listener["authentication"]["type"] == "scram-sha-512"
+    assert data["COMMONWEAVE_KAFKA_BOOTSTRAP"].endswith(f":{listener['port']}")
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert kafka["spec"]["entityOperator"]["userOperator"]["watchedNamespace"] == "commonweave"
+    users = of_kind(overlay, "KafkaUser")
+    for name, deployment in of_kind(overlay, "Deployment").items():
+        main = container(deployment)
+        env = {v["name"]: v for v in main["env"]}
+        assert env["COMMONWEAVE_KAFKA_USERNAME"]["value"] == name
+        key = env["COMMONWEAVE_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"]
+        password_ref = users[name]["spec"]["authentication"]["password"]["valueFrom"]
+        assert password_ref["secretKeyRef"] == {"name": "commonweave-secrets", "key": key}
+        mounts = {m["mountPath"] for m in main["volumeMounts"]}
+        for variable in ("COMMONWEAVE_KAFKA_CA_FILE", "COMMONWEAVE_MONGO_CA_FILE"):
+            assert str(Path(data[variable]).parent) in mounts
+        assert "MONGO_PASSWORD" not in env["COMMONWEAVE_MONGO_URL"]["value"]
+
+
+@overlays
+def test_kraft_cluster_and_replica_set_sizes(overlay: str) -> None:
+    [pool] = of_kind(overlay, "KafkaNodePool").values()
+    [mongo] = of_kind(overlay, "MongoDBCommunity").values()
+    size = 3 if overlay == "production" else 1
+    assert sorted(pool["spec"]["roles"]) == ["broker", "controller"]  # KRaft, no ZooKeeper
+    assert pool["spec"]["replicas"] == mongo["spec"]["members"] == size
+    [kafka] = of_kind(overlay, "Kafka").values()
+    replication = kafka["spec"]["kafka"]["config"]["default.replication.factor"]
+    assert replication == int(config(overlay)["COMMONWEAVE_TOPIC_REPLICATION"]) == size
+    assert mongo["spec"]["security"]["tls"]["enabled"]
+    [user] = mongo["spec"]["users"]
+    databases = {role["db"] for role in user["roles"] if role["name"] == "readWrite"}
+    # the services' and the DLQ tool's (deploy/dlq: <prefix>_operations)
+    assert databases == {Settings().database_name(s) for s in SERVICES} | {"commonweave_operations"}
+    hosts = config(overlay)["MONGO_HOSTS"].split(",")
+    assert len(hosts) == size
+    assert all(h.startswith(f"{mongo['metadata']['name']}-") for h in hosts)
+
+
+@overlays
+def test_consumers_scale_on_their_groups_lag(overlay: str) -> None:
+    scaled = of_kind(overlay, "ScaledObject")
+    assert set(scaled) == {"matching", "commitments", "notifications"}
+    auths = of_kind(overlay, "TriggerAuthentication")
+    secrets = of_kind(overlay, "Secret")
+    deployments = of_kind(overlay, "Deployment")
+    for name, obj in scaled.items():
+        assert obj["spec"]["scaleTargetRef"]["name"] == name
+        assert "replicas" not in deployments[name]["spec"]  # KEDA's HPA owns it
+        [trigger] = obj["spec"]["triggers"]
+        assert trigger["type"] == "kafka"
+        assert trigger["metadata"]["consumerGroup"] == name  # the group id is the service name
+        assert trigger["metadata"]["sasl"] == "scram_sha512"
+        assert (
+            trigger["metadata"]["bootstrapServers"]
+            == config(overlay)["COMMONWEAVE_KAFKA_BOOTSTRAP"]
+        )
+        auth = auths[trigger["authenticationRef"]["name"]]["spec"]
+        [username] = auth["env"]
+        assert (username["name"], username["containerName"]) == ("COMMONWEAVE_KAFKA_USERNAME", name)
+        for ref in auth["secretTargetRef"]:
+            if ref["name"] == "commonweave-secrets" and overlay == "dev":
+                assert ref["key"] in secrets["commonweave-secrets"]["stringData"]
+        partitions = int(config(overlay)["COMMONWEAVE_TOPIC_PARTITIONS"])
+        assert obj["spec"]["maxReplicaCount"] <= partitions
+
+
+@overlays
+def test_the_ingress_lets_a_survey_of_the_gateways_limit_through(overlay: str) -> None:
+    [ingress] = of_kind(overlay, "Ingress").values()
+    size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert int(size) == Settings().gateway_max_survey_bytes
+
+
+def test_the_monitoring_resources_follow_the_prometheus_operators_crds() -> None:
+    """deploy/monitoring (applied apart from the base): its custom resources, validated like
+    the base's (its dashboard ConfigMap is generated by kustomize, checked in test_monitoring)."""
+    monitoring = K8S.parent / "monitoring"
+    listed = yaml.safe_load((monitoring / "kustomization.yaml").read_text())["resources"]
+    kinds = set()
+    for name in listed:
+        for obj in yaml.safe_load_all((monitoring / name).read_text()):
+            validator = CRDS.get((obj["apiVersion"], obj["kind"]))
+            assert validator is not None, f"{name}: no vendored CRD for {obj['kind']}"
+            validator.validate(obj)
+            kinds.add(obj["kind"])
+    assert kinds == {"PodMonitor", "PrometheusRule"}

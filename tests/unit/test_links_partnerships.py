@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from services.commitments.domain.records import partnership_id_for_match
 from services.commitments.service import Tracker
-from services.commitments.store import INDEXES, CommitmentStore
 from services.gateway.auth import network_seen, require_party
 from services.gateway.context import Caller, Role
 from services.gateway.schema.partnership_types import listed_for
@@ -28,19 +26,15 @@ from shared.contracts import (
     PartnershipView,
 )
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
 from shared.settings import Settings
-from tests.support.documents import outbox_events
+from tests.support.fake_commitments import FakeCommitmentsUnitOfWork
 
 
 @pytest.fixture
-async def tracker(mongo: AsyncMongoClient[Document], database: Database) -> Tracker:
-    await ensure_indexes(database, INDEXES)
+def tracker() -> Tracker:
     clock = Clock()
     clock.set(datetime(2030, 3, 4, 9, tzinfo=UTC))
-    outbox = Outbox(mongo, database, source="commitments")
-    return Tracker(CommitmentStore(database), outbox, clock, Settings(_env_file=None))  # type: ignore[call-arg]
+    return Tracker(clock, Settings(_env_file=None))
 
 
 ACROSS = MatchAccepted(
@@ -56,17 +50,18 @@ ACROSS = MatchAccepted(
 
 
 async def test_a_partnership_from_a_match_across_a_link_names_both_networks(
-    tracker: Tracker, database: Database
+    tracker: Tracker,
 ) -> None:
-    async with tracker.outbox.transaction() as tx:
-        await tracker.form_from_match(ACROSS, tx)
-    found = await tracker.store.partnership(partnership_id_for_match("mat_1"))
-    assert found is not None and found["network_ids"] == ["net_lane", "net_marion"]
+    uow = FakeCommitmentsUnitOfWork()
+    async with uow:
+        await tracker.form_from_match(ACROSS, uow)
+    found = await tracker.partnership(partnership_id_for_match("mat_1"), uow)
+    assert found.network_ids == ["net_lane", "net_marion"]
     for network in ("net_lane", "net_marion"):
-        listed = await tracker.store.partnerships_in(network, None, None, 10)
-        assert [p["_id"] for p in listed] == [found["_id"]]
-    assert await tracker.store.partnerships_in("net_other", None, None, 10) == []
-    [formed] = await outbox_events(database)
+        listed = await tracker.partnerships_in(network, None, None, 10, uow)
+        assert [p.id for p in listed.items] == [found.id]
+    assert (await tracker.partnerships_in("net_other", None, None, 10, uow)).items == []
+    [formed] = uow.events
     assert formed.data["partnership"]["network_ids"] == ["net_lane", "net_marion"]
 
 

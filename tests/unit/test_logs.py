@@ -8,13 +8,17 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from faststream.kafka import TestKafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
 from deploy.traces import LogLine, Span, key_attributes, scan_logs
+from shared.broker import kafka_broker
 from shared.logs import JsonFormatter, log_handler
 from shared.settings import Settings
 from shared.telemetry import JsonlSpanExporter
@@ -120,3 +124,64 @@ def test_span_files_keep_kafka_keys_as_text_and_errors(tmp_path: Path) -> None:
     assert second["status_message"] == "handler failed"
     assert key_attributes(Span.model_validate(first)) == [("org", "org_1")]
     assert key_attributes(Span.model_validate(second)) == [("error", "ValueError: no such need")]
+
+
+@pytest.fixture
+def service_logs() -> Iterator[io.StringIO]:
+    """The JSON lines of every `matching.*` logger (the broker's is `matching.kafka`)."""
+    out = io.StringIO()
+    handler = log_handler("matching", "json")
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(out)
+    logger = logging.getLogger("matching")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield out
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+async def test_a_consumers_lines_carry_the_process_spans_ids(service_logs: io.StringIO) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    broker = kafka_broker(Settings(), "matching", provider)
+    work = logging.getLogger("matching.handlers")
+
+    @broker.subscriber("ping.sent", group_id="matching")
+    async def ping(body: dict[str, Any]) -> None:
+        work.info("handling %s", body["n"])
+        if body["n"] == 2:
+            raise ValueError("no second ping")
+
+    async with TestKafkaBroker(broker) as test_broker:
+        # the test broker hands FastStream's own lines to a mock instead of the logger
+        faststream_lines = cast(Any, broker.config.logger.logger).logger.log
+        await test_broker.publish({"n": 1}, topic="ping.sent")
+        with pytest.raises(ValueError, match="no second ping"):
+            await test_broker.publish({"n": 2}, topic="ping.sent")
+
+    processes = [s for s in exporter.get_finished_spans() if s.name == "ping.sent process"]
+    assert len(processes) == 2
+    ids = [(f"{s.context.trace_id:032x}", f"{s.context.span_id:016x}") for s in processes]
+    written = lines(service_logs)
+    assert [(line["message"], line["level"]) for line in written] == [
+        ("Received", "INFO"),
+        ("handling 1", "INFO"),
+        ("Processed", "INFO"),
+        ("Received", "INFO"),
+        ("handling 2", "INFO"),
+        ("Processed", "INFO"),
+    ]
+    for line, (trace_id, span_id) in zip(written, [ids[0]] * 3 + [ids[1]] * 3, strict=True):
+        assert (line["trace_id"], line["span_id"]) == (trace_id, span_id), line
+    assert written[0]["topic"] == "ping.sent"
+    # FastStream's copies: "Received"/"Processed" at DEBUG; the failure, logged outside the
+    # span, at ERROR with the span's ids in its fields
+    calls = [(c.args[0], c.args[1], c.kwargs["extra"]) for c in faststream_lines.call_args_list]
+    assert {(level, message) for level, message, _ in calls if message != "Processed"} >= {
+        (logging.DEBUG, "Received"),
+        (logging.ERROR, "ValueError: no second ping"),
+    }
+    [failure] = [extra for level, _, extra in calls if level == logging.ERROR]
+    assert (failure["trace_id"], failure["span_id"]) == ids[1]

@@ -8,19 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient
-
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.scoring import Weights, top_partners
 from services.matching.service import Matcher
-from services.matching.store import MatchingStore
+from shared.clock import Clock
 from shared.contracts import AvailabilityWindow, OrganizationProfile, Resource
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.contracts.matching import MatchDecision
-from shared.mongo import Database, Document
-from shared.outbox import Outbox
 from shared.settings import Settings
-from tests.support.documents import outbox_events
+from tests.support.fake_matching import FakeMatchingUnitOfWork
 
 EVENING = [AvailabilityWindow(day="tue", start="17:00", end="21:00")]  # local time
 
@@ -100,51 +96,54 @@ def link(status: LinkStatus, version: int) -> NetworkLink:
     )
 
 
-async def take_in(matcher: Matcher, *items: OrganizationProfile | NetworkLink) -> None:
+async def take_in(
+    matcher: Matcher, uow: FakeMatchingUnitOfWork, *items: OrganizationProfile | NetworkLink
+) -> None:
     for item in items:
-        async with matcher.outbox.transaction() as tx:
+        async with uow:
             if isinstance(item, NetworkLink):
-                await matcher.on_link(item, tx)
+                await matcher.on_link(item, uow)
             else:
-                await matcher.on_profile(item, tx)
+                await matcher.on_profile(item, uow)
 
 
 async def test_an_accepted_link_suggests_across_it_and_an_ended_one_withdraws_the_open_ones(
-    matcher: Matcher, database: Database
+    matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
-    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.PROPOSED, 1))
-    assert await outbox_events(database) == []
-    await take_in(matcher, link(LinkStatus.ACTIVE, 2))
-    [suggested] = await outbox_events(database)
+    await take_in(matcher, matching_uow, TUTORS, MENTORS, link(LinkStatus.PROPOSED, 1))
+    assert matching_uow.events == []
+    await take_in(matcher, matching_uow, link(LinkStatus.ACTIVE, 2))
+    [suggested] = matching_uow.events
     assert suggested.type == "match.suggested"
-    match = await matcher.match(suggested.subject)
+    match = await matcher.match(suggested.subject, matching_uow)
     assert match["network_ids"] == ["net_lane", "net_marion"]
-    await take_in(matcher, link(LinkStatus.ACTIVE, 2))  # redelivered: nothing new
-    assert len(await outbox_events(database)) == 1
+    await take_in(matcher, matching_uow, link(LinkStatus.ACTIVE, 2))  # redelivered: nothing new
+    assert len(matching_uow.events) == 1
 
-    await take_in(matcher, link(LinkStatus.ENDED, 3))
-    assert await matcher.store.matches_of("org_tutors", 10) == []
+    await take_in(matcher, matching_uow, link(LinkStatus.ENDED, 3))
+    assert await matcher.matches_of("org_tutors", 10, matching_uow) == []
     later = TUTORS.model_copy(update={"version": 2, "mission": "Tutoring online"})
-    await take_in(matcher, later)  # a profile change after the end suggests no one across
-    assert len(await outbox_events(database)) == 1
+    await take_in(
+        matcher, matching_uow, later
+    )  # a profile change after the end suggests no one across
+    assert len(matching_uow.events) == 1
 
 
 async def test_an_answered_suggestion_stays_when_the_link_ends(
-    matcher: Matcher, database: Database
+    matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
-    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
-    match_id = (await outbox_events(database))[0].subject
-    await matcher.respond(match_id, "org_tutors", MatchDecision.ACCEPT, "")
-    await matcher.respond(match_id, "org_mentors", MatchDecision.ACCEPT, "")
-    await take_in(matcher, link(LinkStatus.ENDED, 3))
-    assert (await matcher.match(match_id))["status"] == "ACCEPTED"
+    await take_in(matcher, matching_uow, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
+    match_id = (matching_uow.events)[0].subject
+    await matcher.respond(match_id, "org_tutors", MatchDecision.ACCEPT, "", matching_uow)
+    await matcher.respond(match_id, "org_mentors", MatchDecision.ACCEPT, "", matching_uow)
+    await take_in(matcher, matching_uow, link(LinkStatus.ENDED, 3))
+    assert (await matcher.match(match_id, matching_uow))["status"] == "ACCEPTED"
 
 
 async def test_active_links_are_loaded_again_at_start(
-    matcher: Matcher, mongo: AsyncMongoClient[Document], database: Database
+    matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
-    await take_in(matcher, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
-    outbox = Outbox(mongo, database, source="commonweave/matching")
-    again = Matcher(MatchingStore(database), outbox, Settings(_env_file=None))  # type: ignore[call-arg]
-    await again.load()
+    await take_in(matcher, matching_uow, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
+    again = Matcher(Settings(_env_file=None), Clock())
+    await again.load(matching_uow)
     assert partners(again.index, "org_tutors") == ["org_mentors"]

@@ -26,7 +26,14 @@ from pymongo import monitoring
 
 from shared.metrics import setup_metrics
 from shared.settings import Settings
-from shared.telemetry import SEMCONV_OPT_IN, opt_in_to_stable_semconv, service_resource
+from shared.telemetry import (
+    SEMCONV_OPT_IN,
+    database_span_details,
+    instrument_database,
+    opt_in_to_stable_semconv,
+    service_resource,
+    untraced_urls,
+)
 
 Stability = _semconv._OpenTelemetrySemanticConventionStability
 
@@ -91,7 +98,7 @@ def test_database_spans_use_the_stable_conventions(spans: Any, fresh_semconv: No
     # an earlier instrumentation's listener keeps its tracer provider: take a fresh one
     earlier = instrumentor._commandtracer_instance
     instrumentor._commandtracer_instance = None
-    instrumentor.instrument(tracer_provider=provider)
+    instrument_database(provider)
     try:
         # the command events PyMongo's monitoring hands the instrumentation's listener
         listener = instrumentor._commandtracer_instance
@@ -121,6 +128,32 @@ def test_database_spans_use_the_stable_conventions(spans: Any, fresh_semconv: No
     assert attributes["db.namespace"] == "commonweave_intake"
     assert attributes["db.collection.name"] == "organizations"
     assert "db.system" not in attributes and "db.name" not in attributes
+    assert attributes["db.operation.name"] == "find"
+    assert (attributes["server.address"], attributes["server.port"]) == ("mongo", 27017)
+
+
+@pytest.mark.parametrize(
+    ("address", "host", "port"),
+    [
+        (("mongo-0.mongo", 27017), "mongo-0.mongo", 27017),
+        (("mongo:27018", None), "mongo", 27018),
+        (("::1", 27017), "::1", 27017),
+        (("/tmp/mongodb-27017.sock", None), "/tmp/mongodb-27017.sock", None),
+    ],
+)
+def test_database_spans_name_the_operation_and_keep_the_port_apart(
+    spans: Any, address: tuple[str, int | None], host: str, port: int | None
+) -> None:
+    provider, exporter = spans
+    event = monitoring.CommandStartedEvent(
+        {"aggregate": "needs", "pipeline": []}, "commonweave_matching", 1, address, 1
+    )
+    with provider.get_tracer("test").start_as_current_span("db") as span:
+        database_span_details(span, event)
+    attributes = exporter.get_finished_spans()[0].attributes
+    assert attributes["db.operation.name"] == "aggregate"
+    assert attributes["server.address"] == host
+    assert attributes.get("server.port") == port
 
 
 def test_an_operators_own_opt_in_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,3 +179,35 @@ def test_request_latency_is_a_metric_with_the_service_resource(fresh_semconv: No
     names = {m.name for scope in resource_metrics.scope_metrics for m in scope.metrics}
     assert "http.server.request.duration" in names
     provider.shutdown()
+
+
+def test_only_the_health_paths_themselves_go_untraced(spans: Any) -> None:
+    provider, exporter = spans
+    app = FastAPI()
+    for path in (
+        "/health",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/dashboard/{n}/health.svg",
+    ):
+        app.get(path)(lambda: {"ok": True})
+    app.get("/static/graphiql/{name}")(lambda: {"ok": True})
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=untraced_urls(prefixes=("/static/graphiql/",)),
+        exclude_spans=["receive", "send"],
+    )
+    with TestClient(app) as client:
+        for path in (
+            "/health",
+            "/health/live",
+            "/health/ready?verbose=1",
+            "/metrics",
+            "/dashboard/net_1/health.svg",
+            "/static/graphiql/app.js",
+        ):
+            assert client.get(path).status_code == 200
+    traced = [span.attributes["url.path"] for span in exporter.get_finished_spans()]
+    assert traced == ["/dashboard/net_1/health.svg"]

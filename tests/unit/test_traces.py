@@ -457,3 +457,76 @@ def test_the_waterfall_shows_key_attributes_and_the_traces_logs(
     assert "logs of this trace" not in hidden.output and "logs=" not in hidden.output
     elsewhere = invoke("ab12", "--dir", str(trace_dir), "--logs-dir", str(trace_dir))
     assert "logs of this trace" not in elsewhere.output
+
+
+# The SQLite index beside the span files (deploy/trace_index.py).
+
+
+def test_the_index_reads_only_what_was_appended_and_a_line_once_complete(trace_dir: Path) -> None:
+    from deploy.trace_index import INDEX_NAME, SpanIndex
+
+    with SpanIndex.open(trace_dir) as index:
+        assert sorted(s.span_id for s in index.outlines()) == sorted(
+            s.span_id for s in load_spans(trace_dir)
+        )
+        assert index.skipped == 1  # the half-written last line of gateway.jsonl
+    assert (trace_dir / INDEX_NAME).is_file()
+    with (trace_dir / "gateway.jsonl").open("a") as out:  # the rest of it arrives, then one more
+        out.write(
+            'xx"}\n'
+            + json.dumps(span(POLL_ID, "f1", None, "find", "gateway", "CLIENT", 0, 1))
+            + "\n"
+        )
+    with SpanIndex.open(trace_dir) as index:
+        assert index.trace_ids(POLL_ID[:6]) == [POLL_ID]
+        [polled] = index.spans_of(POLL_ID)
+        assert polled.name == "find" and polled.attributes == {"demo": True}
+        assert index.skipped == 1  # the completed line is not a span: counted once, not twice
+        assert len(index.outlines()) == len(REQUEST_SPANS) + len(OLDER_SPANS) + 1
+
+
+def test_the_index_follows_a_replaced_file_and_a_place_it_cannot_write(
+    trace_dir: Path, tmp_path: Path
+) -> None:
+    from deploy.trace_index import INDEX_NAME, SpanIndex
+
+    with SpanIndex.open(trace_dir) as index:
+        assert index.trace_ids("ab12") == [REQUEST]
+    replaced = trace_dir / "matching.jsonl"
+    replaced.unlink()  # rotated away: a new, shorter file under the same name
+    replaced.write_text(json.dumps(span(POLL_ID, "m1", None, "x", "matching", "CLIENT", 0, 1)))
+    replaced.write_text(replaced.read_text() + "\n")
+    (trace_dir / "intake.jsonl").unlink()
+    with SpanIndex.open(trace_dir) as index:
+        services = {s.service for s in index.outlines()}
+        assert "intake" not in services
+        assert [s.name for s in index.outlines() if s.service == "matching"] == ["x"]
+    blocked = tmp_path / "blocked"  # the index's path taken (as a read-only mount would)
+    (blocked / INDEX_NAME).mkdir(parents=True)
+    (blocked / "gateway.jsonl").write_text((trace_dir / "gateway.jsonl").read_text())
+    with SpanIndex.open(blocked) as index:  # built in memory for this call
+        assert index.trace_ids("ab12") == [REQUEST]
+
+
+POLL_ID = "ef78" + "0" * 27 + "4"
+
+
+def test_the_command_reads_traces_without_importing_the_stack(trace_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from deploy.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('loaded:', sorted(m for m in ('deploy.cli', 'fastapi', 'faststream') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "traces", "--dir", str(trace_dir)],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": ""},
+        timeout=60,
+    )
+    assert REQUEST[:16] in done.stdout, done.stderr
+    assert "loaded: []" in done.stdout

@@ -40,8 +40,12 @@ def partnership_id_for_match(match_id: str) -> str:
     return "ptn_" + hashlib.sha256(match_id.encode()).hexdigest()[:32]
 
 
-def commitment_event(p: Document, doc: Document) -> c.CommitmentEvent:
-    return c.CommitmentEvent(
+def commitment_event(event_type: str, p: Document, doc: Document) -> c.CommitmentEvent:
+    """The event of `event_type` (`commitment.made`, ...) about a commitment: each type has its
+    own class, which names its topic."""
+    model = c.EVENT_TYPES[event_type]
+    assert issubclass(model, c.CommitmentEvent), event_type
+    return model(
         partnership=ref(p),
         commitment_id=doc["_id"],
         owner_organization_id=doc["owner_organization_id"],

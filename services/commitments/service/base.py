@@ -6,21 +6,36 @@ record that moves them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from services.commitments.domain import health as scoring
 from services.commitments.domain import rules
 from services.commitments.domain.models import CADENCE_DAYS, CheckInCadence, PartnershipStatus
 from services.commitments.domain.records import closed, is_closed, ref
 from services.commitments.service.health_points import keep_point
-from services.commitments.store import CommitmentStore
+from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
 from shared import contracts as c
 from shared.clock import Clock
 from shared.errors import not_found
 from shared.events import new_id
 from shared.mongo import Document
-from shared.outbox import Outbox, Transaction
 from shared.settings import Settings
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def view(doc: Document) -> dict[str, Any]:
+    """A stored document as the gateway reads it: `id` instead of `_id`."""
+    body = {k: v for k, v in doc.items() if k != "_id"}
+    return {"id": doc["_id"], **body}
+
+
+def view_as(model: type[V], doc: Document) -> V:
+    """A stored document as its typed answer (`PartnershipView`, `CommitmentView`, ...)."""
+    return model.model_validate(view(doc))
+
 
 RECORD_ID_PREFIX = {
     "commitments": "cmt",
@@ -32,32 +47,33 @@ RECORD_ID_PREFIX = {
 
 
 class UseCases:
-    def __init__(
-        self, store: CommitmentStore, outbox: Outbox, clock: Clock, settings: Settings
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
+    def __init__(self, clock: Clock, settings: Settings) -> None:
         self.clock = clock
         self.settings = settings
 
-    async def _running(self, partnership_id: str, tx: Transaction) -> Document:
-        p = await self.store.partnership(partnership_id, tx.session)
+    async def _running(self, partnership_id: str, uow: CommitmentsUnitOfWork) -> Document:
+        p = await uow.partnerships.get(partnership_id)
         if p is None:
             raise not_found("partnership", partnership_id)
         rules.check_open(PartnershipStatus(p["status"]))
         return p
 
-    async def _set(self, p: Document, changes: dict[str, Any], tx: Transaction) -> None:
+    async def _set(self, p: Document, changes: dict[str, Any], uow: CommitmentsUnitOfWork) -> None:
         """Saves changes to a partnership; the first piece of real work makes it active."""
         if "status" not in changes:
             after = rules.status_after_work(PartnershipStatus(p["status"]))
             if after.value != p["status"]:
                 changes["status"] = after.value
         p.update(changes)
-        await self.store.set_partnership(p["_id"], changes, tx.session)
+        await uow.partnerships.set(p["_id"], changes)
 
     async def _add_record(
-        self, p: Document, collection: str, fields: dict[str, Any], tx: Transaction, now: datetime
+        self,
+        p: Document,
+        collection: str,
+        fields: dict[str, Any],
+        uow: CommitmentsUnitOfWork,
+        now: datetime,
     ) -> Document:
         """A new record of the partnership `p` in `collection`, its id prefixed by kind."""
         doc = {
@@ -66,26 +82,25 @@ class UseCases:
             **fields,
             "created_at": now,
         }
-        await self.store.insert_child(collection, doc, tx.session)
+        await uow.records.add(collection, doc)
         return doc
 
-    async def _announce_update(self, p: Document, tx: Transaction) -> None:
+    async def _announce_update(self, p: Document, uow: CommitmentsUnitOfWork) -> None:
         roles = [c.PartnershipRole(**r) for r in p["roles"]]
-        await tx.publish(
-            "partnership.updated",
-            p["_id"],
-            c.PartnershipUpdated(partnership=ref(p), status=p["status"], roles=roles),
-        )
+        updated = c.PartnershipUpdated(partnership=ref(p), status=p["status"], roles=roles)
+        await uow.publish(updated, p["_id"])
 
-    async def record_of(self, p: Document, tx: Transaction, now: datetime) -> scoring.Record:
+    async def record_of(
+        self, p: Document, uow: CommitmentsUnitOfWork, now: datetime
+    ) -> scoring.Record:
         def of(records: dict[str, list[Document]]) -> list[Document]:
             return records.get(p["_id"], [])
 
-        pid, session = [p["_id"]], tx.session
-        commitments = of(await self.store.children("commitments", pid, session))
-        check_ins = of(await self.store.children("check_ins", pid, session))
-        feedback = of(await self.store.children("feedback", pid, session))
-        contributions = await self.store.count_children("contributions", p["_id"], session)
+        pid = [p["_id"]]
+        commitments = of(await uow.records.of("commitments", pid))
+        check_ins = of(await uow.records.of("check_ins", pid))
+        feedback = of(await uow.records.of("feedback", pid))
+        contributions = await uow.records.count("contributions", p["_id"])
         return scoring.Record(
             formed_at=p["formed_at"],
             cadence_days=CADENCE_DAYS[CheckInCadence(p["check_in_cadence"])],
@@ -98,10 +113,10 @@ class UseCases:
         )
 
     async def refresh_health(
-        self, p: Document, tx: Transaction, now: datetime | None = None
+        self, p: Document, uow: CommitmentsUnitOfWork, now: datetime | None = None
     ) -> None:
         at = now or self.clock.now()
-        result = scoring.health(await self.record_of(p, tx, at))
+        result = scoring.health(await self.record_of(p, uow, at))
         previous: float = p["health"]["score"]
         body = {
             "score": result.score,
@@ -111,35 +126,26 @@ class UseCases:
         if body == p["health"]:
             return
         p["health"] = body
-        await self.store.set_partnership(p["_id"], {"health": body}, tx.session)
-        await keep_point(self.store, p, body, at, tx)
+        await uow.partnerships.set(p["_id"], {"health": body})
+        await keep_point(uow, p, body, at)
         if abs(result.score - previous) >= self.settings.health_change_threshold:
-            await tx.publish(
-                "partnership.health_changed",
-                p["_id"],
-                c.PartnershipHealthChanged(
-                    partnership=ref(p),
-                    score=result.score,
-                    previous_score=previous,
-                    parts=result.parts,
-                ),
+            changed = c.PartnershipHealthChanged(
+                partnership=ref(p), score=result.score, previous_score=previous, parts=result.parts
             )
+            await uow.publish(changed, p["_id"])
 
     async def refresh_reliability(
-        self, organization_id: str, network_id: str, tx: Transaction
+        self, organization_id: str, network_id: str, uow: CommitmentsUnitOfWork
     ) -> None:
-        owned = await self.store.closed_commitments_owned_by(organization_id, tx.session)
+        owned = await uow.records.closed_commitments_owned_by(organization_id)
         score, count = scoring.reliability([closed(x) for x in owned])
-        previous = await self.store.save_reliability(organization_id, score, count, tx.session)
+        previous = await uow.reliability.save(organization_id, score, count)
         if previous is None or abs(score - previous) >= self.settings.health_change_threshold:
-            await tx.publish(
-                "organization.reliability_changed",
-                organization_id,
-                c.OrganizationReliabilityChanged(
-                    organization_id=organization_id,
-                    network_id=network_id,
-                    reliability=score,
-                    previous=previous,
-                    closed_commitments=count,
-                ),
+            changed = c.OrganizationReliabilityChanged(
+                organization_id=organization_id,
+                network_id=network_id,
+                reliability=score,
+                previous=previous,
+                closed_commitments=count,
             )
+            await uow.publish(changed, organization_id)

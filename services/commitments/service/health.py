@@ -8,20 +8,32 @@ from datetime import datetime
 from services.commitments.domain import trend as over_time
 from services.commitments.service.base import UseCases
 from services.commitments.service.health_points import cadence_days, point_of
+from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
 from shared.mongo import Document
 
 
 class HealthHistory(UseCases):
     async def health_history(
-        self, partnership_id: str, since: datetime | None, until: datetime | None
+        self,
+        partnership_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        uow: CommitmentsUnitOfWork,
     ) -> list[Document]:
-        found = await self.store.health_points([partnership_id], since, until)
+        found = await uow.health.points([partnership_id], since, until)
         return found.get(partnership_id, [])
 
-    async def trends(self, partnerships: list[Document]) -> dict[str, str]:
+    async def health_trends(
+        self, partnership_ids: list[str], uow: CommitmentsUnitOfWork
+    ) -> dict[str, str]:
+        return await self.trends(await uow.partnerships.by_ids(partnership_ids), uow)
+
+    async def trends(
+        self, partnerships: list[Document], uow: CommitmentsUnitOfWork
+    ) -> dict[str, str]:
         """Each partnership's direction over its last check-in periods."""
         now = self.clock.now()
-        found = await self.store.health_points([p["_id"] for p in partnerships])
+        found = await uow.health.points([p["_id"] for p in partnerships])
         answer: dict[str, str] = {}
         for p in partnerships:
             points = [point_of(d) for d in found.get(p["_id"], [])]

@@ -10,10 +10,9 @@ from datetime import datetime
 from services.commitments.domain import trend as over_time
 from services.commitments.domain.models import CADENCE_DAYS, CheckInCadence
 from services.commitments.domain.records import ref
-from services.commitments.store import CommitmentStore
+from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
 from shared import contracts as c
 from shared.mongo import Document
-from shared.outbox import Transaction
 
 
 def point_of(doc: Document) -> over_time.Point:
@@ -34,14 +33,12 @@ def cadence_days(p: Document) -> int:
     return CADENCE_DAYS[CheckInCadence(p["check_in_cadence"])]
 
 
-async def keep_point(
-    store: CommitmentStore, p: Document, body: Document, at: datetime, tx: Transaction
-) -> None:
+async def keep_point(uow: CommitmentsUnitOfWork, p: Document, body: Document, at: datetime) -> None:
     """Stores the new health as a point, then publishes what its change warns of."""
-    found = await store.health_points([p["_id"]], session=tx.session)
+    found = await uow.health.points([p["_id"]])
     history = [point_of(d) for d in found.get(p["_id"], [])]
     point = {"partnership_id": p["_id"], "at": at, **body}
-    await store.add_health_point(point, tx.session)
+    await uow.health.add_point(point)
     current = point_of(point)
     sent: list[str] = list(p.get("health_warnings", []))
     warnings = over_time.early_warnings(history, current, p["formed_at"], cadence_days(p))
@@ -60,10 +57,10 @@ async def keep_point(
             summary=w.summary,
         )
         event_id = warning_event_id(p["_id"], w.key)
-        await tx.publish("partnership.health_warning", p["_id"], event, event_id)
+        await uow.publish(event, p["_id"], event_id)
         body = event.model_dump(exclude={"partnership"})
-        await store.add_health_warning(
-            {"_id": event_id, "partnership_id": p["_id"], "at": at, **body}, tx.session
+        await uow.health.add_warning(
+            {"_id": event_id, "partnership_id": p["_id"], "at": at, **body}
         )
     p["health_warnings"] = [*sent, *(w.key for w in fresh)]
-    await store.set_partnership(p["_id"], {"health_warnings": p["health_warnings"]}, tx.session)
+    await uow.partnerships.set(p["_id"], {"health_warnings": p["health_warnings"]})

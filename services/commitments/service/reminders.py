@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -21,17 +22,20 @@ from services.commitments.domain.reminders import (
     commitment_reminder,
 )
 from services.commitments.service.base import UseCases
+from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
 from shared import contracts as c
-from shared.mongo import Document, Session
+from shared.mongo import Document
 
 log = logging.getLogger(__name__)
 BATCH = 500
 
 
 class Scheduler:
-    def __init__(self, tracker: UseCases) -> None:
+    def __init__(
+        self, tracker: UseCases, unit_of_work: Callable[[], CommitmentsUnitOfWork]
+    ) -> None:
         self.tracker = tracker
-        self.store = tracker.store
+        self.unit_of_work = unit_of_work  # a new one per reminder
         settings = tracker.settings
         self.due_soon = timedelta(hours=settings.commitment_due_soon_hours)
         self.interval = settings.scheduler_interval_seconds
@@ -48,11 +52,12 @@ class Scheduler:
         """Sends what is owed at `now` (the service clock by default); answers how many."""
         now = now or self.tracker.clock.now()
         sent = 0
-        for doc in await self.store.open_commitments_due_by(now + self.due_soon, BATCH):
+        reads = self.unit_of_work()
+        for doc in await reads.records.open_commitments_due_by(now + self.due_soon, BATCH):
             reminder = commitment_reminder(doc["_id"], doc["due_at"], now, self.due_soon)
             if reminder is not None and await self._send(reminder, now):
                 sent += 1
-        for p in await self.store.partnerships_due_check_in(now, BATCH):
+        for p in await reads.partnerships.due_check_in(now, BATCH):
             since = p["last_check_in_at"] or p["formed_at"]
             reminder = check_in_reminder(p["_id"], since, cadence_of(p), now)
             if reminder is not None and await self._send(reminder, now):
@@ -62,35 +67,31 @@ class Scheduler:
         return sent
 
     async def _send(self, reminder: Reminder, now: datetime) -> bool:
-        if await self.store.claimed(reminder.key):
+        uow = self.unit_of_work()
+        if await uow.reminders.claimed(reminder.key):
             return False
         try:
-            async with self.tracker.outbox.transaction() as tx:
+            async with uow:
                 if reminder.kind == "checkin.due":
-                    p = await self._partnership(reminder.item_id, tx.session)
-                    await tx.publish(
-                        reminder.kind,
-                        p["_id"],
-                        c.CheckInDue(
-                            partnership=ref(p),
-                            due_at=reminder.due_at,
-                            last_check_in_at=p["last_check_in_at"],
-                        ),
-                        reminder.event_id,
+                    p = await self._partnership(reminder.item_id, uow)
+                    due = c.CheckInDue(
+                        partnership=ref(p),
+                        due_at=reminder.due_at,
+                        last_check_in_at=p["last_check_in_at"],
                     )
+                    await uow.publish(due, p["_id"], reminder.event_id)
                     p["next_check_in_at"] = reminder.due_at + cadence_of(p)
-                    await self.store.set_partnership(
-                        p["_id"], {"next_check_in_at": p["next_check_in_at"]}, tx.session
+                    await uow.partnerships.set(
+                        p["_id"], {"next_check_in_at": p["next_check_in_at"]}
                     )
-                    await self.tracker.refresh_health(p, tx, now)
+                    await self.tracker.refresh_health(p, uow, now)
                 else:
-                    doc = await self.store.commitment(reminder.item_id, tx.session)
+                    doc = await uow.records.commitment(reminder.item_id)
                     assert doc is not None
-                    p = await self._partnership(doc["partnership_id"], tx.session)
-                    await tx.publish(
-                        reminder.kind, doc["_id"], commitment_event(p, doc), reminder.event_id
-                    )
-                await self.store.claim(reminder.key, now, tx.session)
+                    p = await self._partnership(doc["partnership_id"], uow)
+                    event = commitment_event(reminder.kind, p, doc)
+                    await uow.publish(event, doc["_id"], reminder.event_id)
+                await uow.reminders.claim(reminder.key, now)
         except (DuplicateKeyError, OperationFailure) as exc:
             # Another replica claimed it first (or our transaction collided with its): sent
             # once, by it; or not yet, and the next tick tries again.
@@ -98,7 +99,7 @@ class Scheduler:
             return False
         return True
 
-    async def _partnership(self, partnership_id: str, session: Session) -> Document:
-        p = await self.store.partnership(partnership_id, session)
+    async def _partnership(self, partnership_id: str, uow: CommitmentsUnitOfWork) -> Document:
+        p = await uow.partnerships.get(partnership_id)
         assert p is not None
         return p

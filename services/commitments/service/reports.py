@@ -10,24 +10,29 @@ from services.commitments.domain.health import Health
 from services.commitments.domain.meetings import Schedule, meeting_slots
 from services.commitments.domain.report import build_report
 from services.commitments.service.base import UseCases
-from services.commitments.store import CHILDREN
+from services.commitments.service.unit_of_work import CHILDREN, CommitmentsUnitOfWork
 from shared.contracts import HealthPart
 from shared.errors import not_found
 from shared.mongo import Document
 
 
 class Reports(UseCases):
-    async def existing(self, partnership_id: str) -> Document:
-        found = await self.store.partnership(partnership_id)
+    async def existing(self, partnership_id: str, uow: CommitmentsUnitOfWork) -> Document:
+        found = await uow.partnerships.get(partnership_id)
         if found is None:
             raise not_found("partnership", partnership_id)
         return found
 
     async def meeting_times(
-        self, partnership_id: str, first: int, days: int, duration: timedelta
+        self,
+        partnership_id: str,
+        first: int,
+        days: int,
+        duration: timedelta,
+        uow: CommitmentsUnitOfWork,
     ) -> list[dict[str, Any]]:
-        p = await self.existing(partnership_id)
-        profiles = await self.store.profiles_of(p["organization_ids"])
+        p = await self.existing(partnership_id, uow)
+        profiles = await uow.profiles.of(p["organization_ids"])
         schedules = [
             Schedule(
                 org,
@@ -52,14 +57,15 @@ class Reports(UseCases):
             for s in slots
         ]
 
-    async def report(self, partnership_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    async def report(
+        self, partnership_id: str, uow: CommitmentsUnitOfWork
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         """The report, and the organizations' names (its CSV form needs them)."""
-        p = await self.existing(partnership_id)
-        store = self.store
+        p = await self.existing(partnership_id, uow)
         records = {
-            name: (await store.children(name, [p["_id"]])).get(p["_id"], []) for name in CHILDREN
+            name: (await uow.records.of(name, [p["_id"]])).get(p["_id"], []) for name in CHILDREN
         }
-        profiles = await store.profiles_of(p["organization_ids"])
+        profiles = await uow.profiles.of(p["organization_ids"])
         names = {org: doc["name"] for org, doc in profiles.items()}
         stored = p["health"]
         health = Health(stored["score"], [HealthPart(**x) for x in stored["parts"]])

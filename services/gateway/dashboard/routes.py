@@ -32,6 +32,7 @@ from services.gateway.dashboard.queries import (
     is_signed_out,
     load,
 )
+from services.gateway.web import SESSION_COOKIE
 
 HERE = Path(__file__).parent
 # a partnership the caller may not see: the same plain page whether it is missing or not theirs
@@ -120,7 +121,8 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
 
     @router.get("", response_class=HTMLResponse)
     async def dashboard(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
+        # a pasted token, else the session of /app's sign-in link (the same rights)
+        token = request.cookies.get(COOKIE) or request.cookies.get(SESSION_COOKIE)
         if not token:
             return sign_in_page(request)
         try:

@@ -17,6 +17,7 @@ from strawberry.types.base import StrawberryOptional
 
 from services.gateway.ids import WellFormedIds
 from services.gateway.limits import introspection_allowed, limit_extensions
+from services.gateway.operation_span import OperationSpan
 from services.gateway.readiness import StackStarting
 from services.gateway.schema import (
     commitments,
@@ -94,6 +95,7 @@ def build_schema(
         types=node.node_types(),
         extensions=[
             lambda: OperationMetrics(duration),  # first: it times everything after it
+            OperationSpan,
             ContractErrors,
             StackStarting,
             WellFormedIds,

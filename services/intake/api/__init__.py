@@ -13,9 +13,10 @@ from services.intake.api import (
     needs,
     networks,
     organizations,
+    sessions,
     surveys,
 )
 
 router = APIRouter()
-for part in (networks, links, organizations, members, needs, surveys, directory):
+for part in (networks, links, organizations, members, needs, surveys, directory, sessions):
     router.include_router(part.router)

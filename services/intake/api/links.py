@@ -10,8 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from services.intake.api.common import get_service
-from services.intake.service import IntakeService
+from services.intake.api.common import Service, Uow
 from shared.contracts import NetworkLinkView
 from shared.contracts.page import Page
 from shared.contracts.text import TextInput
@@ -33,12 +32,14 @@ class StepBody(TextInput):
 async def propose_network_link(
     network_id: str,
     body: ProposeBody,
-    service: IntakeService = Depends(get_service),
+    service: Service,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> object:
-    return await once(
+    return await once.run(
         body,
-        lambda a: service.propose_network_link(network_id, body.other_network_id, body.note, a),
+        uow,
+        lambda: service.propose_network_link(network_id, body.other_network_id, body.note, uow),
     )
 
 
@@ -47,25 +48,24 @@ async def change_network_link(
     link_id: str,
     step: Literal["accept", "decline", "end"],
     body: StepBody,
-    service: IntakeService = Depends(get_service),
+    service: Service,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> object:
-    return await once(
-        body, lambda a: service.change_network_link(link_id, body.network_id, step, a)
+    return await once.run(
+        body, uow, lambda: service.change_network_link(link_id, body.network_id, step, uow)
     )
 
 
 @router.get("/networks/{network_id}/links")
-async def network_links(
-    network_id: str, service: IntakeService = Depends(get_service)
-) -> Page[NetworkLinkView]:
-    links = await service.network_links(network_id)
+async def network_links(network_id: str, service: Service, uow: Uow) -> Page[NetworkLinkView]:
+    links = await service.network_links(network_id, uow)
     return Page.of(links, len(links))
 
 
 @router.get("/network-links/{link_id}")
 async def network_link(
-    link_id: str, network_id: str, service: IntakeService = Depends(get_service)
+    link_id: str, network_id: str, service: Service, uow: Uow
 ) -> NetworkLinkView:
     """The link as `network_id` sees it; NOT_FOUND unless it is one of the link's two."""
-    return await service.network_link(link_id, network_id)
+    return await service.network_link(link_id, network_id, uow)

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from services.intake import domain
-from services.intake.api.common import get_service
-from services.intake.service import IntakeService
+from services.intake.api.common import Service, Uow
 from shared.contracts.intake import AddedMember, MemberAnswer
 from shared.contracts.text import TextInput
 from shared.idempotency import WriteOnce
@@ -25,10 +24,11 @@ class MemberBody(TextInput):
 async def add_member(
     organization_id: str,
     body: MemberBody,
-    service: IntakeService = Depends(get_service),
+    service: Service,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    return await once(body, lambda a: service.add_member(organization_id, body.input, a))
+    return await once.run(body, uow, lambda: service.add_member(organization_id, body.input, uow))
 
 
 class RemoveBody(TextInput):
@@ -42,9 +42,12 @@ async def remove_member(
     organization_id: str,
     member_id: str,
     body: RemoveBody,
-    service: IntakeService = Depends(get_service),
+    service: Service,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
-    return await once(
-        body, lambda a: service.remove_member(organization_id, member_id, body.removed_by, a)
+    return await once.run(
+        body,
+        uow,
+        lambda: service.remove_member(organization_id, member_id, body.removed_by, uow),
     )

@@ -1,5 +1,5 @@
 """Organizations: register (operator or join code), read, list, update (org admin), archive
-(org admin or operator). The gateway has checked who may call; these routes check the data."""
+(org admin or operator). The gateway has checked who may call; the use cases check the data."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.intake import domain
-from services.intake.api.common import EdgePage, get_service, get_store, page, public
-from services.intake.service import IntakeService
-from services.intake.store import IntakeStore
+from services.intake.api.common import Service, Uow
 from shared.contracts.intake import (
     OrganizationAnswer,
     OrganizationProfile,
     RegisteredOrganization,
 )
-from shared.contracts.page import Batch, Edge, Page
+from shared.contracts.page import Batch, Edge, EdgePage, Page
 from shared.contracts.text import TextInput
-from shared.errors import not_found
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
-PRIVATE = ("normalized_name", "member_writes", "hsds_id")
 
 
 class RegisterBody(TextInput):
@@ -39,15 +35,14 @@ class UpdateBody(TextInput):
 
 @router.post("/organizations", response_model=RegisteredOrganization)
 async def register_organization(
-    body: RegisterBody,
-    service: IntakeService = Depends(get_service),
-    once: WriteOnce = Depends(),
+    body: RegisterBody, service: Service, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     # a concurrent registration that won the race ends as CONFLICT (or its answer, same key)
-    return await once(
+    return await once.run(
         body,
-        lambda a: service.register_organization(
-            body.input, body.authorized_as_operator, body.join_code, a
+        uow,
+        lambda: service.register_organization(
+            body.input, body.authorized_as_operator, body.join_code, uow
         ),
     )
 
@@ -55,66 +50,56 @@ async def register_organization(
 @router.get("/organizations", response_model=Page[Edge[OrganizationProfile]])
 async def list_organizations(
     network_id: str,
-    store: IntakeStore = Depends(get_store),
+    service: Service,
+    uow: Uow,
     focus_area: str | None = None,
     resource_kind: str | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
     after: str | None = None,
 ) -> EdgePage:
-    focus = None
-    if focus_area:
-        code = domain.focus_code(focus_area)
-        focus = {"focus_areas": code} if code else {"free_tags": domain.need_focus(focus_area)}
-    docs = await store.organizations_page(
+    return await service.organizations_page(
         network_id,
-        focus=focus,
+        uow,
+        focus_area=focus_area,
         resource_kind=resource_kind,
-        search=search.strip() if search else None,
+        search=search,
         first=first,
         after=after,
     )
-    return page(docs, first, lambda doc: public(doc, *PRIVATE))
 
 
 @router.get("/organizations/by-ids", response_model=Batch[OrganizationProfile])
 async def organizations_by_ids(
-    ids: Annotated[str, Query(min_length=1, max_length=10_000)],
-    store: IntakeStore = Depends(get_store),
-) -> dict[str, Any]:
+    ids: Annotated[str, Query(min_length=1, max_length=10_000)], service: Service, uow: Uow
+) -> Batch[OrganizationProfile]:
     """The batch form the gateway's DataLoader uses: `{"items": {id: profile}}`."""
-    wanted = batch_ids(ids)
-    found = await store.organizations_by_ids(wanted)
-    return {"items": {doc["_id"]: public(doc, *PRIVATE) for doc in found}}
+    return Batch(items=await service.organizations_by_ids(batch_ids(ids), uow))
 
 
 @router.get("/organizations/{organization_id}", response_model=OrganizationProfile)
-async def get_organization(
-    organization_id: str, store: IntakeStore = Depends(get_store)
-) -> dict[str, Any]:
-    found = await store.organization(organization_id)
-    if found is None:
-        raise not_found("organization", organization_id)
-    return public(found, *PRIVATE)
+async def get_organization(organization_id: str, service: Service, uow: Uow) -> OrganizationProfile:
+    return await service.organization(organization_id, uow)
 
 
 @router.post("/organizations/{organization_id}/profile", response_model=OrganizationAnswer)
 async def update_organization(
     organization_id: str,
     body: UpdateBody,
-    service: IntakeService = Depends(get_service),
+    service: Service,
+    uow: Uow,
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
     """A partial update: the fields sent replace the stored ones."""
-    return await once(body, lambda a: service.update_organization(organization_id, body.input, a))
+    return await once.run(
+        body, uow, lambda: service.update_organization(organization_id, body.input, uow)
+    )
 
 
 @router.post("/organizations/{organization_id}/archive", response_model=OrganizationAnswer)
 async def archive_organization(
-    organization_id: str,
-    service: IntakeService = Depends(get_service),
-    once: WriteOnce = Depends(),
+    organization_id: str, service: Service, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     """Archived organizations leave listings and matching; archiving twice changes nothing."""
     request = {"organization_id": organization_id}
-    return await once(request, lambda a: service.archive_organization(organization_id, a))
+    return await once.run(request, uow, lambda: service.archive_organization(organization_id, uow))

@@ -28,8 +28,15 @@ class NetworkInput(Input):
     name: ShortText
     region: ShortText
     time_zone: str = "UTC"
+    # the coordinator's email: they sign in to /app with a one-time link sent there
+    operator_email: EmailStr | None = None
 
     _tz = field_validator("time_zone")(check_time_zone)
+
+    @field_validator("operator_email")
+    @classmethod
+    def _lower(cls, email: str | None) -> str | None:
+        return email.lower() if email else None
 
 
 class AdminInput(Input):

@@ -1,11 +1,11 @@
-"""Intake's use cases, each a method taking its input (and, for a write, an `answered`
-callback) and running in one `Outbox.transaction()`, the unit of work: networks and their join
+"""Intake's use cases, each a method taking its inputs and an `IntakeUnitOfWork`
+(service/unit_of_work.py), writing in one `async with uow:`: networks and their join
 codes (`networks`), the links between networks (`links`), organizations (`organizations`) and
 their members (`members`), community needs (`needs`), survey imports (`surveys`) and Open
 Referral HSDS directories (`directory`). Each write checks its input against the store, asks
-the domain for the new state, and stores and announces it in that one transaction; calling
-`answered` inside it keeps an Idempotency-Key's answer and the write together
-(shared/idempotency.py's `WriteOnce`)."""
+the domain for the new state, and stores (`uow.<repository>`) and announces (`uow.publish`) it
+in that one transaction; `uow.answer` inside it keeps an Idempotency-Key's answer and the write
+together (shared/idempotency.py's `WriteOnce`). Each answers a typed result."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from services.intake.service.surveys import Surveys
 
 
 class IntakeService(Networks, Links, Organizations, Members, Needs, Surveys, Directory):
-    """Every use case of intake, over one store, outbox and clock."""
+    """Every use case of intake, on one clock."""
 
 
 __all__ = ["IntakeService"]

@@ -1,19 +1,25 @@
-"""What every use case of intake shares: its dependencies, reading a network or an
-organization that must exist, and the answers and refusals more than one area gives."""
+"""What every use case of intake shares: its clock, reading a network or an organization that
+must exist, and the refusals more than one area gives."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from services.intake.store import IntakeStore
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.service.unit_of_work import IntakeUnitOfWork, StaleWrite
 from shared.clock import Clock
 from shared.contracts import OrganizationProfile
+from shared.contracts.page import Edge, EdgePage
 from shared.errors import AppError, ErrorCode, not_found
 from shared.mongo import Document
-from shared.outbox import Outbox
 
-Answer = dict[str, Any]
 MAX_REJECTED_LISTED = 1000  # an import's rowsRejected counts them all
+ATTEMPTS = 3
+# lost races: a document changed since it was read, or a concurrent twin inserted it first
+RACES: tuple[type[Exception], ...] = (StaleWrite, DuplicateKeyError)
+T = TypeVar("T")
 
 
 def archived(organization_id: str) -> AppError:
@@ -21,19 +27,38 @@ def archived(organization_id: str) -> AppError:
 
 
 class UseCases:
-    def __init__(self, store: IntakeStore, outbox: Outbox, clock: Clock) -> None:
-        self.store = store
-        self.outbox = outbox
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    async def _network(self, network_id: str) -> Document:
-        found = await self.store.network(network_id)
-        if found is None:
-            raise not_found("network", network_id)
-        return found
 
-    async def _profile(self, organization_id: str) -> OrganizationProfile:
-        found = await self.store.organization(organization_id)
-        if found is None:
-            raise not_found("organization", organization_id)
-        return OrganizationProfile(**found)
+async def network_of(uow: IntakeUnitOfWork, network_id: str) -> Document:
+    found = await uow.networks.get(network_id)
+    if found is None:
+        raise not_found("network", network_id)
+    return found
+
+
+async def profile_of(uow: IntakeUnitOfWork, organization_id: str) -> OrganizationProfile:
+    found = await uow.organizations.get(organization_id)
+    if found is None:
+        raise not_found("organization", organization_id)
+    return OrganizationProfile(**found)
+
+
+def edge_page(docs: list[Document], first: int, render: Callable[[Document], Any]) -> EdgePage:
+    """A page of `{"cursor", "node"}` items from `first` + 1 fetched documents; the cursor
+    is the `_id` (pages are in `_id` order)."""
+    return EdgePage.of([Edge(cursor=d["_id"], node=render(d)) for d in docs], first)
+
+
+async def again_if_raced(
+    write: Callable[[], Awaitable[T]], races: tuple[type[Exception], ...] = RACES
+) -> T:
+    """`write`, run again (`ATTEMPTS` runs in all) while it loses a race. Each run reads
+    anew, so the next one builds on what won."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return await write()
+        except races:
+            continue
+    return await write()

@@ -6,22 +6,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+
+from pymongo.errors import DuplicateKeyError
 
 from services.intake import domain
-from services.intake.service.base import MAX_REJECTED_LISTED, Answer, UseCases
-from shared.contracts import NeedProfile, NeedReported, NeedUpdated, SurveyImported
+from services.intake.service.base import (
+    MAX_REJECTED_LISTED,
+    UseCases,
+    again_if_raced,
+    network_of,
+)
+from services.intake.service.unit_of_work import IntakeUnitOfWork, StaleWrite
+from shared.contracts import NeedProfile, NeedReported, NeedUpdated, Payload, SurveyImported
+from shared.contracts.intake import RejectedRow, SurveyImport
 from shared.events import new_id
-from shared.idempotency import Answered, no_answer
 
 log = logging.getLogger(__name__)
 
 
 class Surveys(UseCases):
     async def parse_survey(
-        self, network_id: str, csv: str, progress_every: int
+        self, network_id: str, csv: str, progress_every: int, uow: IntakeUnitOfWork
     ) -> domain.ParsedSurvey:
         """Every row validated (off the event loop: a file can hold 200,000 rows)."""
-        await self._network(network_id)
+        await network_of(uow, network_id)
 
         def progress(rows: int) -> None:
             log.info("survey import for %s: %d rows validated", network_id, rows)
@@ -33,21 +42,43 @@ class Surveys(UseCases):
         )  # fmt: skip
         return parsed
 
-    async def first_import(self, network_id: str, sha256: str) -> Answer | None:
+    async def first_import(
+        self, network_id: str, sha256: str, uow: IntakeUnitOfWork
+    ) -> SurveyImport | None:
         """The answer of the first import of this file into this network, if any."""
-        first = await self.store.survey_import(network_id, sha256)
-        return None if first is None else dict(first["answer"])
+        first = await uow.surveys.get(network_id, sha256)
+        return None if first is None else SurveyImport.model_validate(first["answer"])
 
     async def import_survey(
-        self, network_id: str, parsed: domain.ParsedSurvey, answered: Answered = no_answer
-    ) -> Answer:
+        self, network_id: str, parsed: domain.ParsedSurvey, uow: IntakeUnitOfWork
+    ) -> SurveyImport:
         """Good rows grouped by (area, focus area) create or strengthen needs in one bulk
-        write with their events. The same file again changes nothing and answers the first
-        answer; StaleWrite when a need changed meanwhile (the caller runs it again)."""
-        if (first := await self.first_import(network_id, parsed.sha256)) is not None:
+        write with their events, run again when a need changed meanwhile. The same file again
+        changes nothing and answers the first answer, also when a concurrent import of it
+        committed first."""
+        started = time.monotonic()
+        try:
+            answer = await again_if_raced(
+                lambda: self._import_survey(network_id, parsed, uow), (StaleWrite,)
+            )
+        except DuplicateKeyError:
+            if (first := await self.first_import(network_id, parsed.sha256, uow)) is None:
+                raise
+            return first
+        log.info(
+            "survey import for %s done in %.2f s: %d needs created, %d strengthened",
+            network_id, time.monotonic() - started, answer.needs_created,
+            answer.needs_strengthened,
+        )  # fmt: skip
+        return answer
+
+    async def _import_survey(
+        self, network_id: str, parsed: domain.ParsedSurvey, uow: IntakeUnitOfWork
+    ) -> SurveyImport:
+        if (first := await self.first_import(network_id, parsed.sha256, uow)) is not None:
             return first
         reports = domain.need_reports(parsed.rows)
-        known = await self.store.needs_by_keys(network_id, [r.key for r in reports])
+        known = await uow.needs.by_keys(network_id, [r.key for r in reports])
         now = self.clock.now()
         created: list[NeedProfile] = []
         updated: list[tuple[NeedProfile, int]] = []
@@ -59,37 +90,32 @@ class Surveys(UseCases):
                 updated.append(
                     (domain.strengthened(NeedProfile(**existing), report), existing["version"])
                 )
-        survey_id = new_id("srv")
-        answer = {
-            "surveyId": survey_id,
-            "needsCreated": len(created),
-            "needsStrengthened": len(updated),
-            "rowsImported": len(parsed.rows),
-            "rowsRejected": len(parsed.rejected),
-            "rejectedRows": [
-                {"row": r.row, "field": r.field, "message": r.message}
+        answer = SurveyImport(
+            survey_id=new_id("srv"),
+            needs_created=len(created),
+            needs_strengthened=len(updated),
+            rows_imported=len(parsed.rows),
+            rows_rejected=len(parsed.rejected),
+            rejected_rows=[
+                RejectedRow(row=r.row, field=r.field, message=r.message)
                 for r in parsed.rejected[:MAX_REJECTED_LISTED]
             ],
-        }
+        )
         imported = SurveyImported(
             network_id=network_id,
-            survey_id=survey_id,
+            survey_id=answer.survey_id,
             rows_imported=len(parsed.rows),
             rows_rejected=len(parsed.rejected),
             needs_created=len(created),
             needs_strengthened=len(updated),
         )
-        async with self.outbox.transaction() as tx:
-            await self.store.save_needs(
-                created, updated, tx.session, reported_by=f"survey:{survey_id}"
-            )
-            await tx.publish_many(
-                [("need.reported", n.need_id, NeedReported(need=n)) for n in created]
-                + [("need.updated", n.need_id, NeedUpdated(need=n)) for n, _ in updated]
-                + [("survey.imported", survey_id, imported)]
-            )
-            await self.store.record_survey_import(
-                network_id, parsed.sha256, survey_id, now, answer, tx.session
-            )
-            await answered(tx.session, answer)
+        events: list[tuple[Payload, str]] = [(NeedReported(need=n), n.need_id) for n in created]
+        events += [(NeedUpdated(need=n), n.need_id) for n, _ in updated]
+        events.append((imported, answer.survey_id))
+        async with uow:
+            await uow.needs.save(created, updated, reported_by=f"survey:{answer.survey_id}")
+            await uow.publish_many(events)
+            stored = answer.model_dump(mode="json")
+            await uow.surveys.add(network_id, parsed.sha256, answer.survey_id, now, stored)
+            await uow.answer(answer)
         return answer

@@ -1,0 +1,100 @@
+"""Community needs and the survey imports that reported them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, InsertOne, UpdateOne
+
+from services.intake.domain.needs import area_key
+from services.intake.service.unit_of_work import (
+    NeedRepository,
+    StaleWrite,
+    SurveyImportRepository,
+)
+from shared.contracts import NeedProfile
+from shared.mongo import Document
+from shared.unit_of_work import Repository
+
+
+def need_doc(need: NeedProfile, **extra: Any) -> Document:
+    return {"_id": need.need_id, **need.model_dump(), "area_key": area_key(need.area), **extra}
+
+
+class MongoNeeds(Repository, NeedRepository):
+    async def get(self, need_id: str) -> Document | None:
+        return await self._db["needs"].find_one({"_id": need_id}, session=self._session)
+
+    async def by_keys(
+        self, network_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Document]:
+        """One query for them all."""
+        areas = sorted({area for area, _ in keys})
+        wanted = set(keys)
+        found: dict[tuple[str, str], Document] = {}
+        query = {"network_id": network_id, "area_key": {"$in": areas}}
+        async for doc in self._db["needs"].find(query, session=self._session):
+            key = (doc["area_key"], doc["focus_area"])
+            if key in wanted:
+                found[key] = doc
+        return found
+
+    async def page(
+        self,
+        network_id: str,
+        *,
+        focus_area: str | None,
+        area_key: str | None,
+        first: int,
+        after: str | None,
+    ) -> list[Document]:
+        query: dict[str, Any] = {"network_id": network_id}
+        if focus_area:
+            query["focus_area"] = focus_area
+        if area_key:
+            query["area_key"] = area_key
+        if after:
+            query["_id"] = {"$gt": after}
+        cursor = self._db["needs"].find(query, session=self._session)
+        found: list[Document] = await cursor.sort("_id", ASCENDING).limit(first + 1).to_list()
+        return found
+
+    async def save(
+        self,
+        created: list[NeedProfile],
+        updated: list[tuple[NeedProfile, int]],
+        reported_by: str = "",
+    ) -> None:
+        """In one bulk write (the transaction aborts on StaleWrite)."""
+        ops: list[InsertOne[Document] | UpdateOne] = [
+            InsertOne(need_doc(need, reported_by=reported_by)) for need in created
+        ]
+        ops += [
+            UpdateOne({"_id": need.need_id, "version": version}, {"$set": need_doc(need)})
+            for need, version in updated
+        ]
+        if not ops:
+            return
+        result = await self._db["needs"].bulk_write(ops, ordered=True, session=self._writing)
+        if result.matched_count != len(updated):
+            raise StaleWrite("a need changed while it was being strengthened")
+
+
+class MongoSurveyImports(Repository, SurveyImportRepository):
+    async def get(self, network_id: str, sha256: str) -> Document | None:
+        query = {"_id": f"{network_id}:{sha256}"}
+        return await self._db["survey_imports"].find_one(query, session=self._session)
+
+    async def add(
+        self, network_id: str, sha256: str, survey_id: str, at: datetime, answer: Document
+    ) -> None:
+        doc = {
+            "_id": f"{network_id}:{sha256}",
+            "survey_id": survey_id,
+            "network_id": network_id,
+            "sha256": sha256,
+            "imported_at": at,
+            "answer": answer,
+        }
+        await self._db["survey_imports"].insert_one(doc, session=self._writing)
