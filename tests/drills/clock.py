@@ -138,11 +138,13 @@ def partnership_writes(drill: Drill, made: list[tuple[str, str, Client]], tag: s
 def step_clock(
     service: ServiceName, offset: Path, steps: list[tuple[str, float]], made: list[Any]
 ) -> Any:
-    """The fault: each (offset, seconds) in turn, writing partnerships meanwhile; then the
+    """The fault: partnerships written, then each (offset, seconds) in turn, writing them
+    meanwhile; then the
     true time again, and the service killed and started again by the runner (a new relay
     must take the lease over), and partnerships written once more."""
 
     def fault(drill: Drill) -> None:
+        partnership_writes(drill, made, "before the step")
         for spec, seconds in steps:
             offset.write_text(f"{spec}\n")
             drill.note(f"clock {spec} for {seconds:.0f} s")
