@@ -139,9 +139,8 @@ def step_clock(
     service: ServiceName, offset: Path, steps: list[tuple[str, float]], made: list[Any]
 ) -> Any:
     """The fault: partnerships written, then each (offset, seconds) in turn, writing them
-    meanwhile; then the
-    true time again, and the service killed and started again by the runner (a new relay
-    must take the lease over), and partnerships written once more."""
+    meanwhile; then the true time again, and the service killed and started again by the
+    runner (a new relay must take the lease over), and partnerships written once more."""
 
     def fault(drill: Drill) -> None:
         partnership_writes(drill, made, "before the step")
