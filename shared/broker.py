@@ -8,6 +8,7 @@ import asyncio
 import logging
 from contextlib import suppress
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
@@ -93,6 +94,23 @@ class BrokerAdmin:
         except BaseException:
             await self._drop()
             raise
+
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        """The offsets `group` has committed on `partitions` (topic, partition): the next
+        record it reads there, everything below it processed; -1 where it committed none.
+        One OffsetFetch, naming the partitions (the embedded broker cannot answer the
+        form that asks for all of a group's)."""
+        wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
+        try:
+            found = await (await self._admin()).list_consumer_group_offsets(
+                group, partitions=wanted
+            )
+        except BaseException:
+            await self._drop()
+            raise
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in found.items()}
 
     async def close(self) -> None:
         await self._drop()

@@ -10,9 +10,13 @@
   arrived (`NotYetKnown`), never dropped;
 - a service is one Kafka consumer group over all its topics: one join at start-up, and its
   replicas share the partitions. `joined` is set once the group has assigned partitions;
-- a broker that lost its log (a new cluster id: the embedded one, restarted) gets its events
-  again from the outbox relays, at new offsets: `follow_broker` then reads every assigned
-  partition from the beginning, rather than going on from positions in the old log.
+- a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
+  the outbox relays what this group (or another) had not committed past, at new offsets:
+  `follow_broker` then reads every assigned partition from the beginning, rather than going
+  on from positions in the old log;
+- a fetch takes a few events per partition (`max_partition_fetch_bytes`), so the consumer
+  mostly goes round its partitions a few events at a time, and a backlog on one topic holds
+  up another less (not always: RELIABILITY.md, finding 6).
 """
 
 from __future__ import annotations
@@ -117,6 +121,7 @@ class EventConsumer:
         *,
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
+        max_partition_fetch_bytes: int = 16 * 1024,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
@@ -126,6 +131,7 @@ class EventConsumer:
         self.group = group
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._max_partition_fetch_bytes = max_partition_fetch_bytes
         self._park_limit = park_limit
         self._parked = outbox.database[PARKED]
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
@@ -172,6 +178,11 @@ class EventConsumer:
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            # aiokafka hands out one partition's fetched records until they are used up, then
+            # the next's: a small fetch per partition makes that a round of a few events each,
+            # so an urgent topic's event mostly waits behind a few of a burst's, not a
+            # megabyte (not always: RELIABILITY.md, finding 6)
+            max_partition_fetch_bytes=self._max_partition_fetch_bytes,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
             listener=_JoinListener(self.joined),

@@ -1,6 +1,13 @@
 """The transactional outbox: an event is stored in the same MongoDB transaction as the state
 change it announces, and a relay publishes it to Kafka (acks=all) until Kafka takes it.
-Nothing is lost while Kafka is down; consumers are idempotent, so a re-publish is harmless."""
+Nothing is lost while Kafka is down; consumers are idempotent, so a re-publish is harmless.
+
+A broker that loses its log (the embedded in-memory one, restarted) gets again only what some
+consumer group may still need: each sent event keeps where Kafka put it (the broker's cluster
+id, partition and offset, from its ack), the relay reads the committed offsets of the groups
+that subscribe to its topics (shared/contracts/subscribers.py) every few seconds, and what
+every subscribing group has committed past is delivered. The rest of the replay window is sent
+again, paced, so that new events are not starved."""
 
 from __future__ import annotations
 
@@ -8,7 +15,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,11 +25,12 @@ from typing import Any, Protocol
 from faststream.kafka import KafkaBroker
 from opentelemetry import context, propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from shared.contracts import Payload
+from shared.contracts.subscribers import subscribers
 from shared.events import Envelope, utcnow
 from shared.logs import log_repeated
 from shared.mongo import Database, Document, IndexSpec, Session, transaction
@@ -36,7 +45,9 @@ CHANGE_STREAMS_UNSUPPORTED = {40573, 40324, 136}
 
 
 def outbox_indexes(replay_window: timedelta) -> IndexSpec:
-    """Pending events are read in order; sent ones expire once past the replay window."""
+    """Pending events are read in order; sent ones expire once past the replay window; those
+    to send again to a broker that lost its log are read in order too (only they are in that
+    index: it costs an ordinary write nothing)."""
     return {
         OUTBOX: [
             IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)]),
@@ -44,6 +55,11 @@ def outbox_indexes(replay_window: timedelta) -> IndexSpec:
                 [("sent_at", ASCENDING)],
                 name="sent_at_ttl",
                 expireAfterSeconds=int(replay_window.total_seconds()),
+            ),
+            IndexModel(
+                [("seq", ASCENDING)],
+                name="replay_by_seq",
+                partialFilterExpression={"replay": True},
             ),
         ]
     }
@@ -143,11 +159,46 @@ class Outbox:
             await self.backlog.saw(self.events, found, limit)
             return found
 
-    async def mark_sent(self, event_ids: list[str]) -> None:
+    async def replay_aggregates(self) -> Counter[tuple[str, str]]:
+        """How many events are marked to send again, per aggregate (topic and key)."""
         with suppress_instrumentation():
-            await self.events.update_many(
-                {"_id": {"$in": event_ids}}, {"$set": {"sent_at": utcnow()}}
+            cursor = self.events.find({"replay": True}, {"topic": 1, "key": 1}).sort("seq", 1)
+            return Counter([(event["topic"], event["key"]) for event in await cursor.to_list()])
+
+    async def to_replay(self, limit: int, aggregates: Sequence[Document] = ()) -> list[Document]:
+        """Events marked to send again, oldest first: the first `limit`, or (with
+        `aggregates`, each a topic and key) all of those aggregates'."""
+        query: Document = {"replay": True}
+        if aggregates:
+            query["$or"] = list(aggregates)
+        elif limit <= 0:
+            return []
+        with suppress_instrumentation():
+            cursor = self.events.find(query).sort("seq", ASCENDING)
+            return await (cursor.limit(limit) if not aggregates else cursor).to_list()
+
+    async def mark_sent(self, sent: Sequence[tuple[str, Any]], broker: str | None) -> None:
+        """`sent`: each event's id and Kafka's ack (its record metadata), kept with the broker's
+        cluster id: where Kafka put the event, for the relay to know later whether every
+        subscribing group has read past it."""
+        now = utcnow()
+        writes = [
+            UpdateOne(
+                {"_id": event_id},
+                {
+                    "$set": {
+                        "sent_at": now,
+                        "broker": broker,
+                        "partition": getattr(ack, "partition", None),
+                        "offset": getattr(ack, "offset", None),
+                    },
+                    "$unset": {"replay": ""},
+                },
             )
+            for event_id, ack in sent
+        ]
+        with suppress_instrumentation():
+            await self.events.bulk_write(writes, ordered=False)
 
 
 # The store's clock, in epoch milliseconds: a lease is judged by the one clock every replica
@@ -204,6 +255,13 @@ class RelayLease:
         self._renew_at = time.monotonic() + self._seconds / 2
         return True
 
+    async def release(self) -> None:
+        """On a clean stop: the next relay (a restarted process) need not wait for it to lapse."""
+        if self._renew_at:
+            with suppress_instrumentation():
+                await self._leases.delete_one({"_id": "relay", "holder": self.holder})
+            self._renew_at = 0.0
+
     async def _stand_by(self) -> None:
         self._renew_at, self.shared = 0.0, False
         if time.monotonic() < self._standby_renew_at:
@@ -228,15 +286,49 @@ class BrokerAdmin(Protocol):
 
     async def cluster_id(self) -> str: ...
 
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]: ...
+
+
+class Pace:
+    """A token bucket: at most `per_second` on average, a second's worth (or one) at once."""
+
+    def __init__(self, per_second: float) -> None:
+        self._rate = per_second
+        self._tokens = self._most = max(1.0, per_second)
+        self._at = time.monotonic()
+
+    def take(self, wanted: int) -> int:
+        now = time.monotonic()
+        self._tokens = min(self._most, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        given = max(0, min(wanted, int(self._tokens)))
+        self._tokens -= given
+        return given
+
+    def give_back(self, unused: int) -> None:
+        self._tokens += unused
+
 
 class OutboxRelay:
     """Publishes pending events in order. Before publishing to a topic it makes sure the topic
-    exists (again after any failure): a broker that lost its topics (the embedded in-memory
-    one, after a restart) would otherwise acknowledge events into a topic nobody reads.
+    exists (again after any failure): a broker that lost its log (the embedded in-memory one,
+    after a restart) would otherwise acknowledge events into a topic nobody reads.
 
-    It also notices a broker that lost its log (a new cluster id, checked every few seconds
-    and after any failure) and then sends every event of the replay window again, in order;
-    consumers drop what they have already processed."""
+    Every few seconds (and after any failure) it asks the broker's cluster id. While it is
+    the same, it reads the committed offsets of the groups that subscribe to the topics it has
+    sent to (one OffsetFetch per group, only while something sent is not yet confirmed) and
+    keeps, per partition, the offset every subscribing group has passed: the events below it
+    are delivered. A new cluster id means the broker lost its log; the relay then marks for
+    sending again, within the replay window, only what is not known delivered:
+    - an event of a subscribed topic at or above its partition's delivered offset;
+    - one sent after the last look that found the old broker (its ack may be the new one's);
+    - one with no recorded position (sent before positions were kept).
+    Not: events of topics no group reads, and events already judged at an earlier loss.
+    Those marked go out paced (`replay_per_second`), oldest first, beside new events; a new
+    event's own aggregate's marked events go just before it, so per-key order holds. The
+    consumers drop what they processed already (their processed ids)."""
 
     def __init__(
         self,
@@ -248,6 +340,8 @@ class OutboxRelay:
         publish_timeout: float = 5.0,
         lease: RelayLease | None = None,
         broker_check_seconds: float = 3.0,
+        replay_per_second: float = 200.0,
+        groups: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self._lease = lease or RelayLease(outbox.database)
         self._outbox = outbox
@@ -260,6 +354,19 @@ class OutboxRelay:
         self._broker_check_seconds = broker_check_seconds
         self._broker_checked_at = 0.0  # monotonic; 0 = check before the next publish
         self._idle_wait = min(poll_seconds, self._lease.seconds / 2)
+        self._groups = subscribers() if groups is None else groups
+        self._pace = Pace(replay_per_second)
+        self._replaying = True  # marked events may be left from an earlier process: look
+        self._marked: Counter[tuple[str, str]] | None = None  # marked events per aggregate
+        self.cluster: str | None = None  # the broker last found, whose acks are recorded
+        # per (topic, partition) of `cluster`: the offset every subscribing group has passed,
+        # and the highest this process sent
+        self.delivered: dict[tuple[str, int], int] = {}
+        self._sent_top: dict[tuple[str, int], int] = {}
+        self._unconfirmed = True  # a look at the groups' positions is due
+        self._confirmed_at: Any = None  # when the broker was last found to be `cluster`
+        self._saved: dict[tuple[str, int], int] = {}  # `delivered` as last written
+        self._sent_since_saved = True
 
     async def run(self) -> None:
         watcher: asyncio.Task[None] | None = None
@@ -278,6 +385,19 @@ class OutboxRelay:
         finally:
             if watcher is not None:
                 await _cancelled(watcher)
+            await self._last_look()
+            with suppress(Exception):
+                await asyncio.wait_for(self._lease.release(), 2.0)
+
+    async def _last_look(self) -> None:
+        """On a clean stop, one more look at the groups' positions: a start on a broker that
+        forgot everything (`make run` again) then sends again only what was still unread."""
+        if self.cluster is None:  # never held the lease, or never reached the broker
+            return
+        try:
+            await asyncio.wait_for(self.replay_if_broker_lost(), 2.0)
+        except Exception as exc:
+            log.info("outbox relay: no last look at the consumers' positions (%r)", exc)
 
     def _watch_while_shared(self, watcher: asyncio.Task[None] | None) -> asyncio.Task[None] | None:
         """This process's own commits wake the relay in-process; another replica's commits
@@ -317,19 +437,54 @@ class OutboxRelay:
         if time.monotonic() - self._broker_checked_at > self._broker_check_seconds:
             await self.replay_if_broker_lost()
             self._broker_checked_at = time.monotonic()
-        events = await self._outbox.pending(limit)
-        taken = await self._publish_pipelined(events)
-        if taken < len(events):  # Kafka refused one: it, alone and with retries, then the rest
-            await self._publish(events[taken])
-            taken += 1
-        if taken:  # one write for the batch; a crash before it re-publishes (harmless)
-            await self._outbox.mark_sent([event["_id"] for event in events[:taken]])
-        return taken
+        events = await self._with_replay(await self._outbox.pending(limit), limit)
+        acks = await self._publish_pipelined(events)
+        if len(acks) < len(events):  # Kafka refused one: it, alone and with retries, then the rest
+            acks.append(await self._publish(events[len(acks)]))
+            self._replaying, self._marked = True, None  # any marked after it are still marked
+        if acks:  # one write for the batch; a crash before it re-publishes (harmless)
+            taken = events[: len(acks)]
+            await self._outbox.mark_sent(
+                [(event["_id"], ack) for event, ack in zip(taken, acks, strict=True)],
+                self.cluster,
+            )
+            self._sent(taken, acks)
+        return len(acks)
 
-    async def _publish_pipelined(self, events: list[Document]) -> int:
+    async def _with_replay(self, fresh: list[Document], limit: int) -> list[Document]:
+        """The new events, the marked ones of the same aggregates (they go first), and as many
+        other marked ones as the pace allows, in the order they were written."""
+        if not self._replaying:
+            return fresh
+        if self._marked is None:
+            self._marked = await self._outbox.replay_aggregates()
+        aggregates = {(e["topic"], e["key"]) for e in fresh} & set(+self._marked)
+        ahead = await self._outbox.to_replay(
+            0, [{"topic": topic, "key": key} for topic, key in sorted(aggregates)]
+        )
+        budget = self._pace.take(limit)
+        due = await self._outbox.to_replay(budget) if budget else []
+        if budget and len(due) < budget:
+            self._replaying = False  # none left after these
+            self._pace.give_back(budget - len(due))
+        batch = {event["_id"]: event for event in [*ahead, *due, *fresh]}
+        return sorted(batch.values(), key=lambda event: event["seq"])
+
+    def _sent(self, events: list[Document], acks: list[Any]) -> None:
+        self._sent_since_saved = True
+        for event, ack in zip(events, acks, strict=True):
+            if event.get("replay") and self._marked is not None:
+                self._marked[(event["topic"], event["key"])] -= 1
+            partition = getattr(ack, "partition", None)
+            if partition is not None and self._groups.get(event["topic"]):
+                where = (event["topic"], partition)
+                self._sent_top[where] = max(self._sent_top.get(where, -1), ack.offset)
+                self._unconfirmed = True
+
+    async def _publish_pipelined(self, events: list[Document]) -> list[Any]:
         """Hands every event to the producer in order, then waits for Kafka's acks together
         (one round trip per batch, not per event: the producer keeps each partition's order);
-        answers how many from the first were taken."""
+        answers the acks (record metadata) of those taken, from the first on."""
         acks: list[asyncio.Future[Any]] = []
         try:
             for event in events:
@@ -337,7 +492,7 @@ class OutboxRelay:
         except Exception as exc:
             log.warning("outbox relay: the producer refused %s (%s)", events[len(acks)], exc)
         if not acks:
-            return 0
+            return []
         try:
             done: list[Any] = await asyncio.wait_for(
                 asyncio.gather(*acks, return_exceptions=True), self._publish_timeout
@@ -348,7 +503,7 @@ class OutboxRelay:
         if taken < len(events):
             self._known_topics.clear()
             self._broker_checked_at = 0.0
-        return taken
+        return done[:taken]
 
     async def _ensure_topic(self, topic: str) -> None:
         if topic not in self._known_topics:
@@ -373,45 +528,125 @@ class OutboxRelay:
             context.detach(token)
 
     async def replay_if_broker_lost(self) -> int:
-        """Marks the window's sent events pending again when the broker is not the one they
-        were sent to; answers how many."""
+        """Marks for sending again the window's events not known delivered when the broker is
+        not the one they were sent to, and answers how many; while it is the same, reads the
+        subscribing groups' positions."""
+        looked_at = utcnow()  # an ack before this came from the broker found now
         current = await self._admin.cluster_id()
         state = self._outbox.database[RELAY_STATE]
         with suppress_instrumentation():
             known = await state.find_one({"_id": "broker"})
+            if known is not None and known["cluster_id"] == current:
+                if self.cluster != current:  # this process's first look: what was known
+                    self._adopt(known)
+                self._confirmed_at = looked_at
+                await self._read_positions(current)
+                await self._save(state, current)
+                return 0
             replayed = 0
-            if known is not None and known["cluster_id"] != current:
-                since = utcnow() - self._replay_window
-                result = await self._outbox.events.update_many(
-                    {"sent_at": {"$gte": since}}, {"$set": {"sent_at": None}}
-                )
-                replayed = result.modified_count
+            if known is not None:
+                replayed = await self._mark_for_replay(known)
                 log.warning(
-                    "outbox relay: the broker lost its log (cluster %s, was %s); "
-                    "sending the last %s again: %d events",
+                    "outbox relay: the broker lost its log (cluster %s, was %s); sending "
+                    "again what no subscribing group is known to have read, within the last %s,"
+                    " paced at %.0f/s: %d events",
                     current,
                     known["cluster_id"],
                     self._replay_window,
+                    self._pace._rate,
                     replayed,
                 )
                 self._known_topics.clear()
-            if known is None or replayed or known["cluster_id"] != current:
-                await state.update_one(
-                    {"_id": "broker"}, {"$set": {"cluster_id": current}}, upsert=True
-                )
+                self._replaying, self._marked = True, None
+            self.cluster, self.delivered, self._sent_top = current, {}, {}
+            self._confirmed_at, self._unconfirmed = looked_at, True
+            self._sent_since_saved = True
+            await self._save(state, current)
         return replayed
 
-    async def _publish_once(self, event: Document) -> None:
+    def _adopt(self, known: Document) -> None:
+        self.cluster = known["cluster_id"]
+        self.delivered = {(t, p): o for t, p, o in known.get("delivered", [])}
+        self._saved = dict(self.delivered)
+
+    async def _read_positions(self, cluster: str) -> None:
+        """The offset every subscribing group has committed past, per partition this process
+        sent to (the mark covers what earlier processes sent there too), when something sent
+        is not yet known delivered: one OffsetFetch per group."""
+        if not self._unconfirmed:
+            return
+        reading: dict[str, list[tuple[str, int]]] = {}  # group: the partitions it is asked of
+        for where in sorted(self._sent_top):
+            for group in self._groups.get(where[0], ()):
+                reading.setdefault(group, []).append(where)
+        committed = {g: await self._admin.committed(g, ps) for g, ps in sorted(reading.items())}
+        if await self._admin.cluster_id() != cluster:  # those may be the next broker's
+            return
+        for topic, partition in self._sent_top:
+            groups = self._groups[topic]
+            passed = min(committed[g].get((topic, partition), -1) for g in groups)
+            if passed > self.delivered.get((topic, partition), 0):
+                self.delivered[(topic, partition)] = passed
+        self._unconfirmed = any(
+            top >= self.delivered.get(where, 0) for where, top in self._sent_top.items()
+        )
+
+    async def _save(self, state: Any, cluster: str) -> None:
+        """Keeps what is known delivered and when the broker was last found, if either moved
+        on (a write every few seconds while events are sent)."""
+        if self._saved == self.delivered and not self._sent_since_saved:
+            return
+        await state.update_one(
+            {"_id": "broker"},
+            {
+                "$set": {
+                    "cluster_id": cluster,
+                    "confirmed_at": self._confirmed_at,
+                    "delivered": [[t, p, o] for (t, p), o in sorted(self.delivered.items())],
+                }
+            },
+            upsert=True,
+        )
+        self._saved, self._sent_since_saved = dict(self.delivered), False
+
+    async def _mark_for_replay(self, known: Document) -> int:
+        """Marks the window's events that some subscribing group may not have read from the
+        lost broker; answers how many."""
+        cluster, confirmed_at = known["cluster_id"], known.get("confirmed_at")
+        unread = sorted(topic for topic, groups in self._groups.items() if not groups)
+        delivered: list[Document] = [
+            {"topic": {"$in": unread}},  # no group reads it from the log
+            {"broker": {"$nin": [None, cluster]}},  # judged when an earlier broker was lost
+        ]
+        if confirmed_at is not None:
+            delivered += [
+                {
+                    "broker": cluster,
+                    "sent_at": {"$lte": confirmed_at},
+                    "topic": topic,
+                    "partition": partition,
+                    "offset": {"$lt": offset},
+                }
+                for topic, partition, offset in known.get("delivered", [])
+            ]
+        since = utcnow() - self._replay_window
+        result = await self._outbox.events.update_many(
+            {"sent_at": {"$gte": since}, "replay": {"$ne": True}, "$nor": delivered},
+            {"$set": {"replay": True}},
+        )
+        return result.modified_count
+
+    async def _publish_once(self, event: Document) -> Any:
         """One event sent and acknowledged within the publish timeout (making sure of its
-        topic is not part of that time)."""
+        topic is not part of that time); answers Kafka's ack."""
         await self._ensure_topic(event["topic"])
 
-        async def sent_and_acked() -> None:
-            await (await self._send(event))
+        async def sent_and_acked() -> Any:
+            return await (await self._send(event))
 
-        await asyncio.wait_for(sent_and_acked(), self._publish_timeout)
+        return await asyncio.wait_for(sent_and_acked(), self._publish_timeout)
 
-    async def _publish(self, event: Document) -> None:
+    async def _publish(self, event: Document) -> Any:
         token = context.attach(propagate.extract(event.get("trace") or {}))
         try:
             async for attempt in AsyncRetrying(
@@ -425,10 +660,11 @@ class OutboxRelay:
             ):
                 with attempt:
                     try:
-                        await self._publish_once(event)
+                        return await self._publish_once(event)
                     except Exception:
                         self._known_topics.clear()
                         self._broker_checked_at = 0.0
                         raise
         finally:
             context.detach(token)
+        raise AssertionError("unreachable: retried until taken")

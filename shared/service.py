@@ -78,6 +78,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         name,
         max_attempts=settings.consumer_max_attempts,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
         faults=faults,
     )
@@ -117,6 +118,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
             admin,
             runtime.settings.outbox_poll_seconds,
             window,
+            replay_per_second=runtime.settings.outbox_replay_per_second,
         )
         tasks = [
             asyncio.create_task(relay.run(), name=f"{runtime.name}-outbox-relay"),

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
 
     kafka_metadata_max_age_ms: int = 10_000
     kafka_fetch_max_wait_ms: int = Field(500, ge=0)
+    # What one fetch takes from one partition: small, so a consumer goes round its partitions
+    # a few events at a time and a backlog on one topic does not hold up another.
+    kafka_max_partition_fetch_bytes: int = Field(16 * 1024, ge=1024)
     topic_partitions: int = 3
     topic_replication: int = 1
 
@@ -75,6 +78,9 @@ class Settings(BaseSettings):
     # that lost its log (the embedded one, restarted); consumers keep processed ids twice as
     # long. A Kafka cluster that keeps its log never needs the replay.
     outbox_replay_window_seconds: float = Field(24 * 3600, gt=0)
+    # How fast a relay sends again what a lost broker's consumers had not read (beside new
+    # events), so that the consumers keep time for the events of people waiting now.
+    outbox_replay_per_second: float = Field(25.0, gt=0)
     consumer_max_attempts: int = 5
     # how long an event about something not yet known waits for it before the DLQ
     consumer_park_limit_seconds: float = Field(24 * 3600, gt=0)
@@ -130,6 +136,9 @@ class Settings(BaseSettings):
     # adapts below it to keep them under the target latency); more are refused at once
     gateway_max_in_flight: int = Field(64, ge=1)
     gateway_target_latency_seconds: float = Field(1.0, gt=0)
+    # the fewest the adaptive limit admits at once, however slow the answers: kept for the
+    # front door while background work (a replay, a backlog) slows the stack
+    gateway_min_in_flight: int = Field(8, ge=1)
     gateway_introspection: bool = True
     gateway_max_body_bytes: int = Field(1_000_000, ge=1)
     gateway_max_survey_bytes: int = Field(25_000_000, ge=1)

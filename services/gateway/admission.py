@@ -4,12 +4,19 @@ middleware in front of everything else.
 The admitted number adapts to what the stack behind can carry (additive increase,
 multiplicative decrease, as TCP's congestion window does): a request that took longer than
 the target latency shrinks it by a tenth, a quicker one grows it by a step of 1/limit, between
-1 and the ceiling. Under overload the stack's latency rises, the limit falls, and what does not
-fit is refused before its body is read, parsed or traced: UNAVAILABLE with
+a floor and the ceiling. Under overload the stack's latency rises, the limit falls, and what
+does not fit is refused before its body is read, parsed or traced: UNAVAILABLE with
 `extensions.retryable`, in one turn of the event loop. Nothing queues into the services'
 deadlines (where a write may land after its caller was told it failed), and a refusal costs
 the busy process next to nothing. Subscriptions (websockets) are long-lived by design and not
-counted."""
+counted.
+
+Background work also makes answers slow (consumers working off a backlog, a replay after a
+broker restart), and refusing callers does not make that work go faster. So a slow answer
+shrinks the limit only if it was admitted into a crowded gateway, more than half the limit in
+flight (the overload is then this gateway's own queue; TCP likewise leaves a window it does
+not use alone, RFC 7661); and the limit never falls below `floor`, the capacity kept for the
+front door whatever the latency."""
 
 from __future__ import annotations
 
@@ -35,11 +42,13 @@ class InFlight:
 
     ceiling: int
     target_seconds: float = 1.0
+    floor: int = 1
     count: int = 0
     limit: float = 0.0
 
     def __post_init__(self) -> None:
         self.limit = self.limit or float(self.ceiling)
+        self.floor = min(self.floor, self.ceiling)
 
     def admit(self) -> bool:
         if self.count >= max(1, int(self.limit)):
@@ -47,12 +56,18 @@ class InFlight:
         self.count += 1
         return True
 
-    def done(self, seconds: float) -> None:
+    def crowded(self) -> bool:
+        """More than half the admitted number in flight (asked right after an admission)."""
+        return self.count > self.limit / 2
+
+    def done(self, seconds: float, crowded: bool = True) -> None:
+        """`crowded`: whether the gateway was crowded when this request was admitted."""
         self.count -= 1
-        if seconds > self.target_seconds:
-            self.limit = max(1.0, self.limit * 0.9)
-        else:
+        if seconds <= self.target_seconds:
             self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        elif crowded:
+            self.limit = max(float(self.floor), self.limit * 0.9)
+        # slow though few were in flight: the latency is not this gateway's doing; kept
 
 
 class Admission:
@@ -64,7 +79,11 @@ class Admission:
     @staticmethod
     def in_flight_of(settings: Settings) -> InFlight:
         """`app.add_middleware(Admission, in_flight=Admission.in_flight_of(settings))`"""
-        return InFlight(settings.gateway_max_in_flight, settings.gateway_target_latency_seconds)
+        return InFlight(
+            settings.gateway_max_in_flight,
+            settings.gateway_target_latency_seconds,
+            settings.gateway_min_in_flight,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         counted = (
@@ -78,11 +97,11 @@ class Admission:
         if not self.in_flight.admit():
             await refuse(send)
             return
-        began = time.perf_counter()
+        began, crowded = time.perf_counter(), self.in_flight.crowded()
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight.done(time.perf_counter() - began)
+            self.in_flight.done(time.perf_counter() - began, crowded)
 
 
 async def refuse(send: Send) -> None:

@@ -3,8 +3,9 @@ consumer has no consumer group (it reads all partitions from the end, commits no
 event is fanned out to the in-process queues of the subscriptions that match it.
 
 An event the feed has seen, or one from before the feed started, is not pushed again: the
-outbox relays send their replay window again to a broker that lost its log (the embedded
-one, restarted), and a live subscriber wants news, not a replay."""
+outbox relays send events again to a broker that lost its log (the embedded one,
+restarted), and a live subscriber wants news, not a replay. (No consumer group: the relays
+count nothing on this feed, and send `notification.created` again to no one.)"""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         ["--organizations", "300", "--queries", "5", "--naive-queries", "2"],
         "read model load from SecantusDB",
     ),
+    "restart": (["--history", "4", "--seconds", "1", "--clients", "2"], "sent again"),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 

@@ -212,6 +212,28 @@ def test_slow_operations_shrink_the_admitted_number_and_quick_ones_grow_it_back(
     assert in_flight.limit <= 20
 
 
+def test_slow_answers_to_an_uncrowded_gateway_keep_the_limit() -> None:
+    """Background work (a replay) slows every answer: with few in flight the slowness is not
+    the gateway's queue, and refusing callers would not speed it up."""
+    in_flight = InFlight(ceiling=64, target_seconds=1.0, floor=8)
+    for _ in range(100):  # 16 callers, one after another, each answer 2 s
+        assert in_flight.admit()
+        assert not in_flight.crowded()
+        in_flight.done(2.0, crowded=False)
+    assert in_flight.limit == 64
+
+
+def test_the_limit_keeps_a_floor_for_the_front_door() -> None:
+    in_flight = InFlight(ceiling=64, target_seconds=1.0, floor=8)
+    for _ in range(100):  # crowded and slow: shrinks, but not below the floor
+        in_flight.count = 60
+        in_flight.done(3.0, crowded=True)
+    assert in_flight.limit == 8
+    in_flight.count = 0
+    assert all(in_flight.admit() for _ in range(8))
+    assert not in_flight.admit()
+
+
 def test_a_service_commits_nothing_after_its_callers_deadline() -> None:
     # In a context of its own: the expired deadline set below must not outlive the test (the
     # session's event loop would hand it to every later async test, which could commit nothing).

@@ -41,6 +41,11 @@ class Admin:
     async def cluster_id(self) -> str:
         return "cluster-1"
 
+    async def committed(
+        self, group: str, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        return {}
+
 
 async def test_the_holder_learns_of_a_standby_replica(database: Database) -> None:
     holder, other = RelayLease(database, seconds=0.4), RelayLease(database, seconds=0.4)
