@@ -201,6 +201,22 @@ class Outbox:
             await self.events.bulk_write(writes, ordered=False)
 
 
+# The store's clock, in epoch milliseconds: a lease is judged by the one clock every replica
+# shares, so a replica whose wall clock is stepped (back, or a day ahead and then back) neither
+# takes a lease that is held nor leaves one that looks held for a day. (Numbers, not dates:
+# SecantusDB compares dates in `$expr` wrongly; a lease of epoch seconds from an older
+# version is below any of these, so it counts as lapsed.)
+STORE_NOW_MS = {"$toLong": "$$NOW"}
+
+
+def _store_now_plus(seconds: float) -> dict[str, Any]:
+    return {"$add": [STORE_NOW_MS, int(seconds * 1000)]}
+
+
+LIVE = {"$expr": {"$gte": ["$until", STORE_NOW_MS]}}
+LAPSED = {"$expr": {"$lt": ["$until", STORE_NOW_MS]}}
+
+
 class RelayLease:
     """One relay per service publishes at a time, however many replicas run, so events keep
     their order and are not sent twice by two relays racing. The holder renews its lease once
@@ -208,53 +224,55 @@ class RelayLease:
     another replica takes over once the lease lapses.
 
     A replica that does not hold it says it is there (`standby:<holder>`, renewed as often),
-    so the holder knows whether anyone else writes to this outbox (`shared`)."""
+    so the holder knows whether anyone else writes to this outbox (`shared`).
+
+    Expiries are set and compared by the document store's clock; when to renew is timed by
+    this process's monotonic clock. The wall clock of a replica plays no part."""
 
     def __init__(self, db: Database, seconds: float = 5.0) -> None:
         self._leases = db["outbox_lease"]
         self._seconds = self.seconds = seconds
-        self._held_until = 0.0
-        self._standby_until = 0.0
+        self._renew_at = 0.0  # monotonic
+        self._standby_renew_at = 0.0  # monotonic
         self.holder = uuid.uuid4().hex
         self.shared = False
 
     async def hold(self) -> bool:
-        now = time.time()  # epoch seconds: compared as numbers by every document store
-        if now < self._held_until - self._seconds / 2:
+        if time.monotonic() < self._renew_at:
             return True
         try:
             with suppress_instrumentation():
                 await self._leases.update_one(
-                    {"_id": "relay", "$or": [{"holder": self.holder}, {"until": {"$lt": now}}]},
-                    {"$set": {"holder": self.holder, "until": now + self._seconds}},
+                    {"_id": "relay", "$or": [{"holder": self.holder}, LAPSED]},
+                    [{"$set": {"holder": self.holder, "until": _store_now_plus(self._seconds)}}],
                     upsert=True,
                 )
-                standby = {"_id": {"$regex": "^standby:"}, "until": {"$gte": now}}
+                standby = {"_id": {"$regex": "^standby:"}, **LIVE}
                 self.shared = await self._leases.find_one(standby) is not None
         except DuplicateKeyError:  # held by another replica: the upsert found no match
-            await self._stand_by(now)
+            await self._stand_by()
             return False
-        self._held_until = now + self._seconds
+        self._renew_at = time.monotonic() + self._seconds / 2
         return True
 
     async def release(self) -> None:
         """On a clean stop: the next relay (a restarted process) need not wait for it to lapse."""
-        if self._held_until:
+        if self._renew_at:
             with suppress_instrumentation():
                 await self._leases.delete_one({"_id": "relay", "holder": self.holder})
-            self._held_until = 0.0
+            self._renew_at = 0.0
 
-    async def _stand_by(self, now: float) -> None:
-        self._held_until, self.shared = 0.0, False
-        if now < self._standby_until - self._seconds / 2:
+    async def _stand_by(self) -> None:
+        self._renew_at, self.shared = 0.0, False
+        if time.monotonic() < self._standby_renew_at:
             return
         with suppress_instrumentation():
             await self._leases.update_one(
                 {"_id": f"standby:{self.holder}"},
-                {"$set": {"until": now + self._seconds}},
+                [{"$set": {"until": _store_now_plus(self._seconds)}}],
                 upsert=True,
             )
-        self._standby_until = now + self._seconds
+        self._standby_renew_at = time.monotonic() + self._seconds / 2
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:

@@ -126,6 +126,7 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
             asyncio.create_task(
                 runtime.consumer.follow_broker(admin.cluster_id), name=f"{runtime.name}-broker"
             ),
+            asyncio.create_task(runtime.clock.follow(runtime.client), name=f"{runtime.name}-clock"),
         ]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
         tasks.append(asyncio.create_task(readiness.watch(), name=f"{runtime.name}-health"))

@@ -24,7 +24,7 @@ import time
 
 from rich.table import Table
 
-from tests.drills import faults, fuzzing, overload, replicas, security, soak
+from tests.drills import clock, faults, fuzzing, overload, replicas, security, soak
 from tests.drills.harness import DrillRun, Options, console, fault_drill
 
 DRILLS: dict[str, DrillRun] = {
@@ -56,10 +56,11 @@ DRILLS: dict[str, DrillRun] = {
     "gateway-open-files-scarce": fault_drill(faults.scarce_file_descriptors("gateway")),
     "intake-open-files-scarce": fault_drill(faults.scarce_file_descriptors("intake")),
     "matching-memory-capped": fault_drill(faults.scarce_memory("matching")),
+    **clock.DRILLS,
     "soak-5min": soak.soak_drill,
 }
 COLUMNS = ["sent", "accepted", "effects", "lost", "duplicated", "told-failed-but-written"]
-COLUMNS += ["recovery s", "breaches"]
+COLUMNS += ["recovery s", "breaches", "clock faults"]
 
 
 def main() -> int:
@@ -116,7 +117,7 @@ def main() -> int:
         values = [str(row.get(column, "-")) for column in COLUMNS]
         bad = any(
             str(row.get(c, "0")) not in ("0", "-")
-            for c in ("lost", "duplicated", "told-failed-but-written", "breaches")
+            for c in ("lost", "duplicated", "told-failed-but-written", "breaches", "clock faults")
         )
         failed |= bad
         table.add_row(name, *values, style="red" if bad else None)

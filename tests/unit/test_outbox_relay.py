@@ -5,9 +5,11 @@ there, and pipelined publishes that keep their order when Kafka refuses one."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any, cast
 
+import pytest
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Payload
@@ -150,3 +152,54 @@ async def test_a_refused_event_is_sent_again_before_the_ones_after_it(
     # whatever Kafka took after the refused one is sent again after it: the last copies are
     # in order, and the consumers' processed ids drop the earlier ones
     assert numbers == [0, 2, 3, 1, 2, 3]
+
+
+class SteppedClock:
+    """The `time` module as a process whose wall clock was stepped sees it: `time()` off by
+    `offset` seconds, the monotonic clock untouched."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time_ns(self) -> int:
+        return int(self.time() * 1e9)
+
+
+async def test_a_holder_whose_clock_went_a_day_ahead_and_back_leaves_no_lease_behind(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It renewed while a day ahead, then died: the next replica takes over once the lease
+    lapses, not a day later."""
+    clock = SteppedClock(86_400.0)
+    monkeypatch.setattr("shared.outbox.time", clock)
+    first, second = RelayLease(database, seconds=0.4), RelayLease(database, seconds=0.4)
+    assert await first.hold()
+    await asyncio.sleep(0.25)
+    assert await first.hold()  # renewed a day ahead
+    clock.offset = 0.0  # the clock comes back, and the holder dies
+    assert not await second.hold()
+    await asyncio.sleep(0.5)
+    assert await second.hold()
+
+
+async def test_a_holder_whose_clock_stepped_back_keeps_renewing_its_lease(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten minutes back, it still renews on time: another replica never takes the lease from
+    a live holder (two relays would publish at once)."""
+    clock = SteppedClock(0.0)
+    monkeypatch.setattr("shared.outbox.time", clock)
+    holder, other = RelayLease(database, seconds=0.4), RelayLease(database, seconds=0.4)
+    assert await holder.hold()
+    for _ in range(6):  # 1.2 s: three lease lengths
+        await asyncio.sleep(0.2)
+        clock.offset = -600.0  # the holder's clock is 10 minutes back
+        assert await holder.hold()
+        clock.offset = 0.0  # the other replica's is right
+        assert not await other.hold()
