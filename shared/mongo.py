@@ -13,6 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
+    AutoReconnect,
     BulkWriteError,
     OperationFailure,
     PyMongoError,
@@ -21,7 +22,10 @@ from pymongo.errors import (
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
     stop_after_delay,
+    wait_exponential_jitter,
     wait_random_exponential,
 )
 
@@ -66,9 +70,19 @@ def mongo_security(settings: Settings) -> dict[str, Any]:
 
 
 async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
-    for collection, models in indexes.items():
-        if models:
-            await db[collection].create_indexes(list(models))
+    """Creates the indexes (at start-up). Creating one that exists does nothing, so a
+    connection lost or cancelled on the way (a store restarting, a handshake cut short under
+    load) is simply tried again, a few times, before the error is let through."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(AutoReconnect),
+        stop=stop_after_attempt(5),
+        wait=wait_exponential_jitter(initial=0.1, max=2.0),
+        reraise=True,
+    ):
+        with attempt:
+            for collection, models in indexes.items():
+                if models:
+                    await db[collection].create_indexes(list(models))
 
 
 async def save_newest(collection: Collection, key: str, body: Document, session: Session) -> bool:

@@ -3,11 +3,14 @@ whose documents stay busy is answered UNAVAILABLE and retryable, not as an inter
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from pymongo.errors import OperationFailure
+from pymongo import IndexModel
+from pymongo.errors import AutoReconnect, OperationFailure
 
 from shared.errors import AppError, ErrorCode
-from shared.mongo import retry_transient
+from shared.mongo import ensure_indexes, retry_transient
 
 
 def write_conflict() -> OperationFailure:
@@ -52,3 +55,31 @@ async def test_other_failures_are_not_retried() -> None:
     with pytest.raises(OperationFailure):
         await retry_transient(work, within=5)
     assert tries == 1
+
+
+class FlakyCollection:
+    """Its first index creation loses the connection, as a handshake cut short does."""
+
+    def __init__(self, created: list[list[object]], failures: int) -> None:
+        self._created = created
+        self._failures = failures
+
+    async def create_indexes(self, models: list[object]) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise AutoReconnect("operation cancelled")
+        self._created.append(models)
+
+
+async def test_index_creation_is_tried_again_after_a_lost_connection() -> None:
+    created: list[list[object]] = []
+    collection = FlakyCollection(created, failures=2)
+    database: Any = {"outbox": collection}
+    await ensure_indexes(database, {"outbox": [IndexModel([("seq", 1)])]})
+    assert len(created) == 1
+
+
+async def test_index_creation_gives_up_after_a_few_tries() -> None:
+    database: Any = {"outbox": FlakyCollection([], failures=99)}
+    with pytest.raises(AutoReconnect):
+        await ensure_indexes(database, {"outbox": [IndexModel([("seq", 1)])]})
