@@ -25,7 +25,6 @@ from tenacity import (
     retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
     wait_random_exponential,
 )
 
@@ -76,7 +75,7 @@ async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(AutoReconnect),
         stop=stop_after_attempt(5),
-        wait=wait_exponential_jitter(initial=0.1, max=2.0),
+        wait=wait_random_exponential(multiplier=0.1, max=2.0),
         reraise=True,
     ):
         with attempt:
