@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
 from pymongo.errors import PyMongoError
 from tenacity import (
     AsyncRetrying,
@@ -27,6 +29,11 @@ from shared.mongo import write_not_applied
 log = logging.getLogger(__name__)
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+A = TypeVar("A")
+M = TypeVar("M", bound=BaseModel)
+# A query string's values, and the headers of one call (the caller's idempotency key).
+Params = Mapping[str, str | int | float | bool | None]
+Headers = Mapping[str, str] | None
 
 
 MAX_BATCH_IDS = 100
@@ -35,6 +42,34 @@ MAX_BATCH_IDS = 100
 def batch_ids(ids: str) -> list[str]:
     """The ids of a batch route's `?ids=a,b,c` (what the gateway's DataLoaders send)."""
     return [i for i in ids.split(",") if i][:MAX_BATCH_IDS]
+
+
+def bad_input_of(errors: Sequence[Mapping[str, Any]], sources: tuple[str, ...] = ()) -> AppError:
+    """BAD_USER_INPUT naming the first failing field (`input.offers[2].quantity`), every
+    failure in `details.errors`. `sources` are location prefixes that name where the value
+    came from (FastAPI's "body", "query"), not a field."""
+    first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
+    loc = [p for p in first["loc"] if p not in sources]
+    return AppError(
+        ErrorCode.BAD_USER_INPUT,
+        str(first["msg"]),
+        field=field_path(loc) or None,
+        details={
+            "errors": [
+                {"field": field_path([p for p in e["loc"] if p != "body"]), "message": e["msg"]}
+                for e in errors
+            ]
+        },
+    )
+
+
+def validated(model: type[M], data: Mapping[str, object]) -> M:
+    """A request model built on the calling side: BAD_USER_INPUT naming the field when `data`
+    does not fit, as the service itself would answer."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise bad_input_of(exc.errors()) from None
 
 
 def token_matches(presented: str | None, expected: str) -> bool:
@@ -48,21 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
-        # FastAPI prefixes locations with where the value came from ("body", "query").
-        loc = [p for p in first["loc"] if p not in ("body", "query", "path")]
-        error = AppError(
-            ErrorCode.BAD_USER_INPUT,
-            str(first["msg"]),
-            field=field_path(loc) or None,
-            details={
-                "errors": [
-                    {"field": field_path([p for p in e["loc"] if p != "body"]), "message": e["msg"]}
-                    for e in errors
-                ]
-            },
-        )
+        error = bad_input_of(exc.errors(), ("body", "query", "path"))
         return JSONResponse(error.to_body(), status_code=error.http_status)
 
     async def on_store_error(request: Request, exc: Exception) -> JSONResponse:
@@ -136,7 +157,9 @@ class ServiceClient:
         *,
         max_connections: int = 100,
         max_keepalive_connections: int = 20,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`transport` replaces the pooled one (a service's routes in process, in tests)."""
         self.service = service
         self._timeout = timeout
         limits = httpx.Limits(
@@ -147,13 +170,13 @@ class ServiceClient:
             base_url=base_url,
             headers={SERVICE_TOKEN_HEADER: token},
             timeout=httpx.Timeout(timeout),
-            transport=service_transport(limits),
+            transport=transport or service_transport(limits),
         )
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def get(self, path: str, answer: type[A], params: Params | None = None) -> A:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(3),
             wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
@@ -161,35 +184,38 @@ class ServiceClient:
             reraise=True,
         ):
             with attempt:
-                return await self._send("GET", path, params=params)
+                query = {k: v for k, v in (params or {}).items() if v is not None}
+                return _read(answer, await self._send("GET", path, params=query))
         raise AssertionError("unreachable")
 
     async def post(
         self,
         path: str,
-        body: Any = None,
+        answer: type[A],
+        body: BaseModel | None = None,
         *,
-        headers: dict[str, str] | None = None,
+        headers: Headers = None,
         time_limit: float | None = None,
-    ) -> Any:
+    ) -> A:
         """`time_limit` (seconds) overrides the client's for one long call (a survey import)."""
-        extra: dict[str, Any] = {"timeout": time_limit} if time_limit is not None else {}
-        return await self._send("POST", path, json=body, headers=headers, **extra)
+        extra: dict[str, float] = {"timeout": time_limit} if time_limit is not None else {}
+        found = await self._send("POST", path, json=_json(body), headers=headers, **extra)
+        return _read(answer, found)
 
     async def put(
-        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
-    ) -> Any:
-        return await self._send("PUT", path, json=body, headers=headers)
+        self, path: str, answer: type[A], body: BaseModel | None = None, *, headers: Headers = None
+    ) -> A:
+        return _read(answer, await self._send("PUT", path, json=_json(body), headers=headers))
 
-    async def delete(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
-        return await self._send("DELETE", path, headers=headers)
+    async def delete(self, path: str, answer: type[A], *, headers: Headers = None) -> A:
+        return _read(answer, await self._send("DELETE", path, headers=headers))
 
     async def patch(
-        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
-    ) -> Any:
-        return await self._send("PATCH", path, json=body, headers=headers)
+        self, path: str, answer: type[A], body: BaseModel | None = None, *, headers: Headers = None
+    ) -> A:
+        return _read(answer, await self._send("PATCH", path, json=_json(body), headers=headers))
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str, **kwargs: Any) -> JsonValue:
         timeout = kwargs.get("timeout", self._timeout)
         headers = {**(kwargs.pop("headers", None) or {}), DEADLINE_HEADER: budget_ms(timeout)}
         try:
@@ -218,5 +244,35 @@ class ServiceClient:
         if not response.content:
             return None
         if "json" in response.headers.get("content-type", ""):
-            return response.json()
+            found: JsonValue = response.json()
+            return found
         return response.text  # CSV and other plain bodies
+
+
+def _json(body: BaseModel | None) -> JsonValue:
+    """A request model as the JSON the route reads (by field name, or by alias where the
+    model's config says so). Only the fields set are sent: the route applies the same
+    defaults, and a partial update (preferences) tells a field left out from a null."""
+    return None if body is None else body.model_dump(mode="json", exclude_unset=True)
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(answer: type[A]) -> TypeAdapter[A]:
+    """One adapter per answer type (building one costs more than a call's validation)."""
+    if answer not in _ADAPTERS:
+        _ADAPTERS[answer] = TypeAdapter(answer)
+    adapter: TypeAdapter[A] = _ADAPTERS[answer]
+    return adapter
+
+
+def _read(answer: type[A], found: JsonValue) -> A:
+    """The service's answer as its contract type. An answer that does not fit is the
+    service's fault, not the caller's: INTERNAL, never a validation error of the caller's
+    input."""
+    try:
+        return _adapter(answer).validate_python(found)
+    except ValidationError as exc:
+        log.error("an internal answer does not fit %s: %s", answer, exc)
+        raise AppError(ErrorCode.INTERNAL, "a service answered out of contract") from exc

@@ -1,4 +1,4 @@
-"""One internal HTTP client per service, built once per gateway process."""
+"""One typed client per service (`shared.clients`), built once per gateway process."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from shared.clients import CommitmentsClient, IntakeClient, MatchingClient, NotificationsClient
+from shared.contracts.health import Readiness
 from shared.http import ServiceClient
 from shared.settings import Settings
 
@@ -14,10 +16,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ServiceClients:
-    intake: ServiceClient
-    matching: ServiceClient
-    commitments: ServiceClient
-    notifications: ServiceClient
+    intake: IntakeClient
+    matching: MatchingClient
+    commitments: CommitmentsClient
+    notifications: NotificationsClient
     # Latched once every service has answered ready: until then the gateway answers every
     # operation UNAVAILABLE rather than half-started (services.gateway.readiness).
     ready: bool = False
@@ -34,16 +36,22 @@ class ServiceClients:
             return ServiceClient(name, url, token, settings.http_timeout_seconds)
 
         return cls(
-            intake=client("intake"),
-            matching=client("matching"),
-            commitments=client("commitments"),
-            notifications=client("notifications"),
+            intake=IntakeClient(client("intake")),
+            matching=MatchingClient(client("matching")),
+            commitments=CommitmentsClient(client("commitments")),
+            notifications=NotificationsClient(client("notifications")),
             health_timeout=settings.health_timeout_seconds + 1.5,
         )
 
     @property
     def all(self) -> tuple[ServiceClient, ...]:
-        return (self.intake, self.matching, self.commitments, self.notifications)
+        """The HTTP client under each typed one (health, shutdown)."""
+        return (
+            self.intake.http,
+            self.matching.http,
+            self.commitments.http,
+            self.notifications.http,
+        )
 
     def by_name(self, service: str) -> ServiceClient:
         for client in self.all:
@@ -66,13 +74,15 @@ class ServiceClients:
 
         async def check(client: ServiceClient) -> str:
             try:
-                body = await asyncio.wait_for(client.get("/health/ready"), self.health_timeout)
+                body = await asyncio.wait_for(
+                    client.get("/health/ready", Readiness), self.health_timeout
+                )
             except TimeoutError:
                 return f"down: no answer within {self.health_timeout:g}s"
             except Exception as exc:
                 return f"down: {exc}"
-            if isinstance(body, dict) and body.get("status", "ok") != "ok":
-                failing = {k: v for k, v in body.get("dependencies", {}).items() if v != "ok"}
+            if body.status != "ok":
+                failing = {k: v for k, v in body.dependencies.items() if v != "ok"}
                 return f"degraded: {failing}"
             return "ok"
 

@@ -47,12 +47,6 @@ def check_page_size(first: int) -> int:
     return first
 
 
-def network_page_params(network_id: str, first: int, **filters: Any) -> dict[str, Any]:
-    """The query of a page of a network's list: `first` checked, each filter that is set."""
-    params = {"network_id": network_id, "first": check_page_size(first)}
-    return params | {name: value for name, value in filters.items() if value}
-
-
 def connection(
     nodes: list[T], cursors: list[str], has_next_page: bool, after: str | None = None
 ) -> Connection[T]:
