@@ -1,50 +1,29 @@
 """Commitments' internal HTTP routes, called by the gateway: thin over the use cases
-(services/commitments/service/), each given the request's unit of work. Bodies wrap the input as
-`{"input": ...}` so validation errors name `input.<field>`, as the GraphQL contract does."""
+(services/commitments/service/), each given the request's unit of work. The request models
+are the contract's (`shared.contracts.requests.commitments`), the answers too
+(`shared.contracts.commitments`); `shared.clients.CommitmentsClient` calls these routes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime
 
-from services.commitments.domain import models as m
 from services.commitments.domain.report import report_csv
 from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import CHILDREN, MongoCommitmentsUnitOfWork
 from shared import contracts as c
 from shared.contracts.page import Batch, Page
-from shared.contracts.text import TextInput
+from shared.contracts.requests import commitments as rq
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
-T = TypeVar("T", bound=BaseModel)
 Ids = Annotated[str, Query(min_length=1, max_length=10_000)]
 COLLECTION_OF_PATH = {name.replace("_", "-"): name for name in CHILDREN}
-
-
-class Body(TextInput, Generic[T]):
-    model_config = ConfigDict(extra="forbid")
-    input: T
-
-
-class FeedbackBody(Body[m.FeedbackInput]):
-    member_id: str
-
-
-class CommitmentBody(Body[m.CommitmentInput]):
-    # The maker's organization (none for the operator): one made for another is proposed.
-    by_organization_id: str | None = None
-
-
-class FormBody(Body[m.PartnershipInput]):
-    # What each organization offers, as the caller read it from intake: the roles suggested
-    # at formation need not wait for this service's read model to catch up.
-    offers: dict[str, list[str]] = {}
 
 
 def get_tracker(request: Request) -> Tracker:
@@ -74,7 +53,9 @@ async def records_of(
 
 
 @router.post("/partnerships", response_model=c.PartnershipView)
-async def form(body: FormBody, tracker: Use, uow: Uow, once: WriteOnce = Depends()) -> Any:
+async def form(
+    body: rq.FormPartnership, tracker: Use, uow: Uow, once: WriteOnce = Depends()
+) -> Any:
     return await once.run(body, uow, lambda: tracker.form(body.input, body.offers, uow))
 
 
@@ -83,7 +64,7 @@ async def in_network(
     network_id: str,
     tracker: Use,
     uow: Uow,
-    status: m.PartnershipStatus | None = None,
+    status: c.PartnershipStatus | None = None,
     after: str | None = None,
     first: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[c.PartnershipView]:
@@ -109,7 +90,7 @@ async def one(partnership_id: str, tracker: Use, uow: Uow) -> c.PartnershipView:
 @router.patch("/partnerships/{partnership_id}", response_model=c.PartnershipView)
 async def update(
     partnership_id: str,
-    body: Body[m.PartnershipChanges],
+    body: rq.UpdatePartnership,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -120,7 +101,7 @@ async def update(
 @router.put("/partnerships/{partnership_id}/roles", response_model=c.PartnershipView)
 async def assign_roles(
     partnership_id: str,
-    body: Body[m.RolesInput],
+    body: rq.AssignRole,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -131,7 +112,7 @@ async def assign_roles(
 @router.post("/partnerships/{partnership_id}/status", response_model=c.PartnershipView)
 async def set_status(
     partnership_id: str,
-    body: Body[m.StatusInput],
+    body: rq.SetPartnershipStatus,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -142,7 +123,7 @@ async def set_status(
 @router.post("/partnerships/{partnership_id}/commitments", response_model=c.CommitmentView)
 async def make_commitment(
     partnership_id: str,
-    body: CommitmentBody,
+    body: rq.MakeCommitment,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -162,7 +143,7 @@ async def commitment(commitment_id: str, tracker: Use, uow: Uow) -> c.Commitment
 @router.post("/commitments/{commitment_id}/status", response_model=c.CommitmentView)
 async def update_commitment(
     commitment_id: str,
-    body: m.CommitmentUpdate,
+    body: rq.CommitmentUpdate,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -173,7 +154,7 @@ async def update_commitment(
 @router.post("/commitments/{commitment_id}/answer", response_model=c.CommitmentView)
 async def answer_commitment(
     commitment_id: str,
-    body: m.CommitmentAnswer,
+    body: rq.CommitmentAnswer,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -207,7 +188,7 @@ async def health_warnings(ids: Ids, tracker: Use, uow: Uow) -> Batch[list[c.Heal
 @router.post("/partnerships/{partnership_id}/check-ins", response_model=c.CheckInView)
 async def record_check_in(
     partnership_id: str,
-    body: Body[m.CheckInInput],
+    body: rq.RecordCheckIn,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -220,7 +201,7 @@ async def record_check_in(
 @router.post("/partnerships/{partnership_id}/milestones", response_model=c.MilestoneView)
 async def reach_milestone(
     partnership_id: str,
-    body: Body[m.MilestoneInput],
+    body: rq.ReachMilestone,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -233,7 +214,7 @@ async def reach_milestone(
 @router.post("/partnerships/{partnership_id}/contributions", response_model=c.ContributionView)
 async def log_contribution(
     partnership_id: str,
-    body: Body[m.ContributionInput],
+    body: rq.LogContribution,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -246,7 +227,7 @@ async def log_contribution(
 @router.post("/partnerships/{partnership_id}/feedback", response_model=c.FeedbackView)
 async def submit_feedback(
     partnership_id: str,
-    body: FeedbackBody,
+    body: rq.SubmitFeedback,
     tracker: Use,
     uow: Uow,
     once: WriteOnce = Depends(),

@@ -345,6 +345,12 @@ class Reliability(Payload):
     closed_commitments: int = 0
 
 
+class SchedulerTicked(Payload):
+    """The answer of `POST /scheduler/tick`: how many reminders and warnings it sent."""
+
+    sent: int
+
+
 class ContributionTotal(Payload):
     """One organization's contributions of one kind and unit, summed."""
 

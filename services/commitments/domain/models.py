@@ -1,19 +1,25 @@
-"""What callers may send, validated field by field (the error names the input path)."""
+"""What callers may send is the contract (`shared.contracts.requests.commitments`), named here
+for the use cases; the rule below is the domain's own."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
-
-from shared.contracts.commitments import (
-    CheckInCadence,
+from shared.contracts.commitments import CheckInCadence
+from shared.contracts.requests.commitments import (
+    CheckInInput,
+    CommitmentAnswer,
+    CommitmentInput,
     CommitmentStatus,
-    ContributionKind,
+    CommitmentUpdate,
+    ContributionInput,
+    FeedbackInput,
+    MilestoneInput,
+    PartnershipChanges,
+    PartnershipInput,
     PartnershipStatus,
+    RolesInput,
+    StatusInput,
+    Strict,
 )
-from shared.contracts.text import TextInput
-from shared.zones import check_time_zone
 
 CADENCE_DAYS: dict[CheckInCadence, int] = {
     CheckInCadence.WEEKLY: 7,
@@ -21,107 +27,21 @@ CADENCE_DAYS: dict[CheckInCadence, int] = {
     CheckInCadence.MONTHLY: 30,
 }
 
-
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Lines = Annotated[list[Line], Field(max_length=50)]
-
-
-class Strict(TextInput):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PartnershipInput(Strict):
-    network_id: Id
-    name: Title
-    organization_ids: Annotated[list[Id], Field(min_length=2, max_length=20)]
-    goals: Lines = []
-    check_in_cadence: CheckInCadence = CheckInCadence.BIWEEKLY
-    time_zone: str = "UTC"
-    need_id: Id | None = None
-    # the partners' networks, when they are not all of `network_id` (a match across a link)
-    network_ids: Annotated[list[Id], Field(max_length=2)] = []
-
-    _zone = field_validator("time_zone")(check_time_zone)
-
-    @field_validator("organization_ids")
-    @classmethod
-    def _distinct(cls, ids: list[str]) -> list[str]:
-        if len(set(ids)) != len(ids):
-            raise ValueError("each organization may be listed once")
-        return ids
-
-
-class RolesInput(Strict):
-    organization_id: Id
-    title: Title
-    responsibilities: Lines = []
-
-
-class PartnershipChanges(Strict):
-    """What partners may change after formation (a partnership formed from a match starts
-    with the parties' names, the match's reasons as goals and a biweekly cadence); a field
-    left out stays as it is."""
-
-    name: Title | None = None
-    goals: Lines | None = None
-    check_in_cadence: CheckInCadence | None = None
-    need_id: Id | None = None
-
-
-class StatusInput(Strict):
-    status: PartnershipStatus
-    note: Note = ""
-
-
-class CommitmentInput(Strict):
-    owner_organization_id: Id
-    title: Title
-    kind: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    quantity: Annotated[float, Field(ge=0, le=1e9)] | None = None
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    due_at: AwareDatetime
-
-
-class CommitmentAnswer(Strict):
-    """The owner organization's answer to a proposed commitment."""
-
-    accept: bool
-    organization_id: Id
-    note: Note = ""
-
-
-class CommitmentUpdate(Strict):
-    status: CommitmentStatus
-    note: Note = ""
-
-
-class CheckInInput(Strict):
-    held_at: AwareDatetime
-    attendees: Lines = []
-    updates: Lines = []
-    wins: Lines = []
-    blockers: Lines = []
-
-
-class MilestoneInput(Strict):
-    title: Title
-    note: Note = ""
-
-
-class ContributionInput(Strict):
-    organization_id: Id
-    kind: ContributionKind
-    quantity: Annotated[float, Field(gt=0, le=1e9)]
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    estimated_value: Annotated[float, Field(ge=0, le=1e12)] = 0.0
-    note: Note = ""
-
-
-class FeedbackInput(Strict):
-    rating: Annotated[int, Field(ge=1, le=5)]
-    comment: Note = ""
-    participants_reached: Annotated[int, Field(ge=0, le=10_000_000)] = 0
-    from_organization_id: Id | None = None
+__all__ = [
+    "CADENCE_DAYS",
+    "CheckInCadence",
+    "CheckInInput",
+    "CommitmentAnswer",
+    "CommitmentInput",
+    "CommitmentStatus",
+    "CommitmentUpdate",
+    "ContributionInput",
+    "FeedbackInput",
+    "MilestoneInput",
+    "PartnershipChanges",
+    "PartnershipInput",
+    "PartnershipStatus",
+    "RolesInput",
+    "StatusInput",
+    "Strict",
+]

@@ -8,10 +8,8 @@ write passes the client's `Idempotency-Key` on, as intake's do: a retry records 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
-from pydantic import BaseModel
 
 from services.gateway.auth import network_seen, require_network, require_party, require_role
 from services.gateway.context import Caller
@@ -23,12 +21,10 @@ from services.gateway.schema.enums import (
     PartnershipStatus,
     Role,
 )
-from services.gateway.schema.intake import input_to_body
-from services.gateway.schema.mapping import build
+from services.gateway.schema.mapping import build, including, request
 from services.gateway.schema.matching import require_organization_in_network
 from services.gateway.schema.node import register_node
 from services.gateway.schema.partnership_types import (
-    RECORD_VIEWS,
     CheckIn,
     Commitment,
     Contribution,
@@ -39,24 +35,22 @@ from services.gateway.schema.partnership_types import (
 )
 from services.gateway.schema.relay import (
     Connection,
+    check_page_size,
     connection_of,
-    network_page_params,
     page_by_id,
 )
 from shared import contracts as c
-from shared.contracts.page import Page
+from shared.contracts.requests import commitments as rq
 from shared.errors import AppError, ErrorCode, not_found
-
-Doc = dict[str, Any]
-M = TypeVar("M", bound=BaseModel)
 
 
 async def partnership_view(info: Info, partnership_id: str) -> tuple[Caller, c.PartnershipView]:
     """The partnership, if the caller is one of its parties or the network's operator."""
     caller = await info.context.caller()
     # A missing partnership raises its NOT_FOUND from the loader.
-    found = await info.context.loaders.each("commitments", "/partnerships/{}").load(partnership_id)
-    p = c.PartnershipView.model_validate(found)
+    p = await info.context.loaders.each(info.context.clients.commitments.partnership).load(
+        partnership_id
+    )
     network = network_seen(caller, p.network_id, p.network_ids)
     require_party(caller, p.organization_ids, network, "partnership", partnership_id)
     return caller, p
@@ -69,8 +63,7 @@ async def fetch_partnership(info: Info, partnership_id: str) -> Partnership:
 
 async def fetch_commitment(info: Info, commitment_id: str) -> Commitment:
     await info.context.caller()  # unauthenticated before anything is read
-    found = await info.context.clients.commitments.get(f"/commitments/{commitment_id}")
-    commitment = c.CommitmentView.model_validate(found)
+    commitment = await info.context.clients.commitments.commitment(commitment_id)
     try:  # its partnership's readers (NOT_FOUND for anyone of another network)
         await partnership_view(info, commitment.partnership_id)
     except AppError as exc:
@@ -84,22 +77,10 @@ register_node("ptn", Partnership, fetch_partnership)
 register_node("cmt", Commitment, fetch_commitment)
 
 
-async def commitments_write(
-    info: Info, path: str, body: Doc, answer: type[M], method: str = "post"
-) -> M:
-    """A write to commitments carrying the caller's idempotency header; its answer read as
-    `answer`."""
-    client = info.context.clients.commitments
-    send = client.put if method == "put" else client.post
-    found = await send(path, body, headers=info.context.idempotency_headers())
-    return answer.model_validate(found)
-
-
-async def record(info: Info, partnership_id: str, kind: str, body: Doc) -> Any:
-    """A record (or, for `status`, a change) of a partnership the caller is part of."""
-    await partnership_view(info, partnership_id)
-    answer = c.PartnershipView if kind == "status" else RECORD_VIEWS[kind]
-    return await commitments_write(info, f"/partnerships/{partnership_id}/{kind}", body, answer)
+async def need_in_network(info: Info, caller: Caller, need_id: str) -> None:
+    """NOT_FOUND unless the need is one of the caller's network's."""
+    need = await info.context.loaders.each(info.context.clients.intake.need).load(need_id)
+    require_network(caller, need.network_id, "need", need_id)
 
 
 @strawberry.input
@@ -171,11 +152,6 @@ class SubmitFeedbackInput:
     participants_reached: int = 0
 
 
-def split_input(value: Any) -> tuple[str, Doc]:
-    body: Doc = input_to_body(value)
-    return str(body.pop("partnership_id")), body
-
-
 @strawberry.type
 class CommitmentsQuery:
     @strawberry.field(description="A partnership the caller is part of (operators: any).")
@@ -199,10 +175,9 @@ class CommitmentsQuery:
             mine = await partnerships_of(info, caller.organization_id or "")
             items = [p for p in mine if status is None or p.status is status]
             return page_by_id(items, first, after)
-        status_value = status.value if status else None
-        params = network_page_params(network_id, first, status=status_value, after=after)
-        found = await info.context.clients.commitments.get("/partnerships", params)
-        page = Page[c.PartnershipView].model_validate(found)
+        page = await info.context.clients.commitments.partnerships(
+            network_id, check_page_size(first), status=status, after=after
+        )
         return connection_of(page, lambda p: build(Partnership, p), after)
 
     @strawberry.field
@@ -218,16 +193,10 @@ class CommitmentsMutation:
         for organization_id in input.organization_ids:
             await require_organization_in_network(info, caller, organization_id)
         if input.need_id is not None:
-            found = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
-            need = c.NeedProfile.model_validate(found)
-            require_network(caller, need.network_id, "need", input.need_id)
-        profiles = await info.context.loaders.each("intake", "/organizations/{}").load_many(
-            list(input.organization_ids)
-        )
-        offers = {
-            p.organization_id: [r.kind for r in p.offers]
-            for p in map(c.OrganizationProfile.model_validate, profiles)
-        }
+            await need_in_network(info, caller, input.need_id)
+        loader = info.context.loaders.each(info.context.clients.intake.organization)
+        profiles = await loader.load_many(list(input.organization_ids))
+        offers = {p.organization_id: [r.kind for r in p.offers] for p in profiles}
         if not caller.is_operator:
             require_role(caller, Role.ORG_ADMIN)
             if caller.organization_id not in input.organization_ids:
@@ -236,11 +205,13 @@ class CommitmentsMutation:
                     "an admin forms partnerships that include their own organization",
                     field="input.organizationIds",
                 )
-        body = input_to_body(input)
-        body["network_id"] = caller.network_id
-        formed = await commitments_write(
-            info, "/partnerships", {"input": body, "offers": offers}, c.PartnershipView
+        form = request(
+            rq.FormPartnership,
+            input=including(input, network_id=caller.network_id),
+            offers=offers,
         )
+        commitments = info.context.clients.commitments
+        formed = await commitments.form_partnership(form, headers=writing(info))
         return build(Partnership, formed)
 
     @strawberry.mutation(
@@ -254,22 +225,20 @@ class CommitmentsMutation:
     ) -> Partnership:
         caller, _ = await partnership_view(info, id)
         if input.need_id is not None:
-            found = await info.context.loaders.each("intake", "/needs/{}").load(input.need_id)
-            need = c.NeedProfile.model_validate(found)
-            require_network(caller, need.network_id, "need", input.need_id)
-        body = {k: v for k, v in input_to_body(input).items() if v is not None}
-        client = info.context.clients.commitments
-        found = await client.patch(
-            f"/partnerships/{id}", {"input": body}, headers=info.context.idempotency_headers()
-        )
-        return build(Partnership, c.PartnershipView.model_validate(found))
+            await need_in_network(info, caller, input.need_id)
+        changes = request(rq.UpdatePartnership, input=input)
+        commitments = info.context.clients.commitments
+        found = await commitments.update_partnership(id, changes, headers=writing(info))
+        return build(Partnership, found)
 
     @strawberry.mutation(description="Pause, resume or close a partnership (its parties).")
     async def update_partnership_status(
         self, info: Info, id: strawberry.ID, status: PartnershipStatus, note: str = ""
     ) -> Partnership:
-        body = {"status": status.value, "note": note}
-        return build(Partnership, await record(info, id, "status", {"input": body}))
+        await partnership_view(info, id)
+        change = request(rq.SetPartnershipStatus, input={"status": status, "note": note})
+        commitments = info.context.clients.commitments
+        return build(Partnership, await commitments.set_status(id, change, headers=writing(info)))
 
     @strawberry.mutation(description="Set one partner's role and responsibilities.")
     async def assign_roles(
@@ -282,13 +251,15 @@ class CommitmentsMutation:
     ) -> Partnership:
         _, p = await partnership_view(info, partnership_id)
         current = next((r for r in p.roles if r.organization_id == organization_id), None)
-        body = {
+        role = {
             "organization_id": organization_id,
             "title": title or (current.title if current else "Partner"),
             "responsibilities": responsibilities,
         }
-        path = f"/partnerships/{partnership_id}/roles"
-        found = await commitments_write(info, path, {"input": body}, c.PartnershipView, "put")
+        commitments = info.context.clients.commitments
+        found = await commitments.assign_role(
+            partnership_id, request(rq.AssignRole, input=role), headers=writing(info)
+        )
         return build(Partnership, found)
 
     @strawberry.mutation(
@@ -297,10 +268,12 @@ class CommitmentsMutation:
         "acceptCommitment, declineCommitment); the operator's are OPEN."
     )
     async def make_commitment(self, info: Info, input: MakeCommitmentInput) -> Commitment:
-        partnership_id, body = split_input(input)
         caller = await info.context.caller()
-        payload = {"input": body, "by_organization_id": caller.organization_id}
-        return build(Commitment, await record(info, partnership_id, "commitments", payload))
+        await partnership_view(info, input.partnership_id)
+        made = request(rq.MakeCommitment, input=input, by_organization_id=caller.organization_id)
+        commitments = info.context.clients.commitments
+        found = await commitments.make_commitment(input.partnership_id, made, headers=writing(info))
+        return build(Commitment, found)
 
     @strawberry.mutation(description="The owner organization closes a commitment.")
     async def update_commitment(
@@ -310,34 +283,58 @@ class CommitmentsMutation:
         caller = await info.context.caller()
         if not caller.is_operator and caller.organization_id != current.owner_organization_id:
             raise AppError(ErrorCode.FORBIDDEN, "only the owner organization updates it")
-        body = {"status": status.value, "note": note}
-        found = await commitments_write(info, f"/commitments/{id}/status", body, c.CommitmentView)
-        return build(Commitment, found)
-
-    @strawberry.mutation
-    async def record_check_in(self, info: Info, input: RecordCheckInInput) -> CheckIn:
-        partnership_id, body = split_input(input)
-        return build(CheckIn, await record(info, partnership_id, "check-ins", {"input": body}))
-
-    @strawberry.mutation(description="Celebrate a win; every partner is told.")
-    async def reach_milestone(self, info: Info, input: ReachMilestoneInput) -> Milestone:
-        partnership_id, body = split_input(input)
-        return build(Milestone, await record(info, partnership_id, "milestones", {"input": body}))
-
-    @strawberry.mutation(description="In-kind or money contributions, with estimated value.")
-    async def log_contribution(self, info: Info, input: LogContributionInput) -> Contribution:
-        partnership_id, body = split_input(input)
+        update = request(rq.CommitmentUpdate, status=status, note=note)
+        commitments = info.context.clients.commitments
         return build(
-            Contribution, await record(info, partnership_id, "contributions", {"input": body})
+            Commitment, await commitments.update_commitment(id, update, headers=writing(info))
         )
 
     @strawberry.mutation
+    async def record_check_in(self, info: Info, input: RecordCheckInInput) -> CheckIn:
+        await partnership_view(info, input.partnership_id)
+        commitments = info.context.clients.commitments
+        found = await commitments.record_check_in(
+            input.partnership_id, request(rq.RecordCheckIn, input=input), headers=writing(info)
+        )
+        return build(CheckIn, found)
+
+    @strawberry.mutation(description="Celebrate a win; every partner is told.")
+    async def reach_milestone(self, info: Info, input: ReachMilestoneInput) -> Milestone:
+        await partnership_view(info, input.partnership_id)
+        commitments = info.context.clients.commitments
+        found = await commitments.reach_milestone(
+            input.partnership_id, request(rq.ReachMilestone, input=input), headers=writing(info)
+        )
+        return build(Milestone, found)
+
+    @strawberry.mutation(description="In-kind or money contributions, with estimated value.")
+    async def log_contribution(self, info: Info, input: LogContributionInput) -> Contribution:
+        await partnership_view(info, input.partnership_id)
+        commitments = info.context.clients.commitments
+        found = await commitments.log_contribution(
+            input.partnership_id, request(rq.LogContribution, input=input), headers=writing(info)
+        )
+        return build(Contribution, found)
+
+    @strawberry.mutation
     async def submit_feedback(self, info: Info, input: SubmitFeedbackInput) -> Feedback:
-        partnership_id, body = split_input(input)
         caller = await info.context.caller()
-        body["from_organization_id"] = caller.organization_id
-        payload = {"input": body, "member_id": caller.member_id}
-        return build(Feedback, await record(info, partnership_id, "feedback", payload))
+        await partnership_view(info, input.partnership_id)
+        feedback = request(
+            rq.SubmitFeedback,
+            input=including(input, from_organization_id=caller.organization_id),
+            member_id=caller.member_id,
+        )
+        commitments = info.context.clients.commitments
+        found = await commitments.submit_feedback(
+            input.partnership_id, feedback, headers=writing(info)
+        )
+        return build(Feedback, found)
+
+
+def writing(info: Info) -> dict[str, str]:
+    """The caller's idempotency header, for a write."""
+    return info.context.idempotency_headers()
 
 
 QUERIES: list[type] = [CommitmentsQuery]

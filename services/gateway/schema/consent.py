@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import strawberry
 
-from services.gateway.schema.commitments import commitments_write, fetch_commitment
+from services.gateway.schema.commitments import fetch_commitment, writing
 from services.gateway.schema.context import Info
-from services.gateway.schema.mapping import build
+from services.gateway.schema.mapping import build, request
 from services.gateway.schema.partnership_types import Commitment
-from shared import contracts as c
+from shared.contracts.requests import commitments as rq
 from shared.errors import AppError, ErrorCode
 
 
@@ -22,9 +22,14 @@ async def answer(info: Info, commitment_id: str, accept: bool, note: str) -> Com
         raise AppError(
             ErrorCode.FORBIDDEN, "only a member of the owner organization answers a proposal"
         )
-    body = {"accept": accept, "organization_id": caller.organization_id, "note": note}
-    path = f"/commitments/{commitment_id}/answer"
-    return build(Commitment, await commitments_write(info, path, body, c.CommitmentView))
+    answered = request(
+        rq.CommitmentAnswer, accept=accept, organization_id=caller.organization_id, note=note
+    )
+    commitments = info.context.clients.commitments
+    return build(
+        Commitment,
+        await commitments.answer_commitment(commitment_id, answered, headers=writing(info)),
+    )
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ fields live here and `Partnership` inherits them, so its own module stays as it 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -63,15 +63,12 @@ class HealthOverTime:
         to: datetime | None = None,
     ) -> list[HealthPoint]:
         # A time without an offset is read as UTC.
-        params = {
-            name: (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-            for name, value in (("since", from_), ("until", to))
-            if value is not None
-        }
-        found = await info.context.clients.commitments.get(
-            f"/partnerships/{self.id}/health-history", params
+        since, until = (
+            None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
+            for value in (from_, to)
         )
-        return build_all(HealthPoint, [c.HealthPoint.model_validate(p) for p in found])
+        commitments = info.context.clients.commitments
+        return build_all(HealthPoint, await commitments.health_history(self.id, since, until))
 
     @strawberry.field(
         description="Health now against three check-in period ends ago, or against formation "
@@ -79,12 +76,11 @@ class HealthOverTime:
         "else STEADY."
     )
     async def trend(self, info: Info) -> HealthTrend:
-        loader = info.context.loaders.batch("commitments", "/health-trends")
-        found: str | None = await loader.load(str(self.id))
-        return HealthTrend(found or HealthTrend.STEADY)
+        loader = info.context.loaders.batch(info.context.clients.commitments.health_trends, None)
+        return await loader.load(str(self.id)) or HealthTrend.STEADY
 
     @strawberry.field(description="Its early warnings, newest first.")
     async def health_warnings(self, info: Info) -> list[HealthWarning]:
-        loader = info.context.loaders.batch("commitments", "/health-warnings", default=[])
-        found: list[dict[str, Any]] = await loader.load(str(self.id))
-        return build_all(HealthWarning, [c.HealthWarningView.model_validate(w) for w in found])
+        none: list[c.HealthWarningView] = []
+        fetch = info.context.clients.commitments.health_warnings
+        return build_all(HealthWarning, await info.context.loaders.batch(fetch, none).load(self.id))

@@ -4,8 +4,9 @@ partnerships with their commitments costs one call per kind of record, not one p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -23,13 +24,12 @@ from services.gateway.schema.health import HealthOverTime
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_by_id
 from shared import contracts as c
-from shared.contracts.base import Payload
 from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
 
 if TYPE_CHECKING:
     from services.gateway.schema.intake import Organization
 
-Doc = dict[str, Any]
+R = TypeVar("R")
 # Organization's module uses these types, so this side refers to it lazily.
 LazyOrganization = Annotated["Organization", strawberry.lazy("services.gateway.schema.intake")]
 
@@ -148,8 +148,7 @@ class PartnershipReport:
 
     @strawberry.field(description="The report as a JSON document.")
     async def data(self, info: Info) -> JSON:
-        path = f"/partnerships/{self.partnership_id}/report"
-        return cast(JSON, await info.context.clients.commitments.get(path))
+        return cast(JSON, await info.context.clients.commitments.report(self.partnership_id))
 
     @strawberry.field(
         description="The report as CSV, one row per figure or comment, with a header row and "
@@ -158,9 +157,7 @@ class PartnershipReport:
         + "."
     )
     async def csv(self, info: Info) -> str:
-        path = f"/partnerships/{self.partnership_id}/report"
-        text: str = await info.context.clients.commitments.get(path, {"format": "csv"})
-        return text
+        return await info.context.clients.commitments.report_csv(self.partnership_id)
 
     @strawberry.field(
         description="The partnership's health over time as an SVG image: a path on this "
@@ -177,21 +174,15 @@ class PartnershipReport:
         return f"/dashboard/partnerships/{self.partnership_id}/contributions.svg"
 
 
-# What each kind of record is, as commitments answers it (`/{kind}/by-partnership`, and a
-# record just made: `POST /partnerships/{id}/{kind}`).
-RECORD_VIEWS: dict[str, type[Payload]] = {
-    "commitments": c.CommitmentView,
-    "check-ins": c.CheckInView,
-    "milestones": c.MilestoneView,
-    "contributions": c.ContributionView,
-    "feedback": c.FeedbackView,
-}
-
-
-async def records(info: Info, kind: str, partnership_id: str) -> list[Any]:
-    """A partnership's records of one kind; batched across partnerships in one request."""
-    loader = info.context.loaders.batch("commitments", f"/{kind}/by-partnership", default=[])
-    return [RECORD_VIEWS[kind].model_validate(d) for d in await loader.load(partnership_id)]
+async def records_of(
+    info: Info,
+    fetch: Callable[[list[str]], Awaitable[Mapping[str, list[R]]]],
+    partnership_id: str,
+) -> list[R]:
+    """A partnership's records of one kind (`fetch`: `commitments_of`, `check_ins_of`...);
+    batched across partnerships in one request."""
+    none: list[R] = []
+    return await info.context.loaders.batch(fetch, none).load(partnership_id)
 
 
 @strawberry.type
@@ -216,7 +207,7 @@ class Partnership(HealthOverTime):
     async def organizations(self, info: Info) -> list[LazyOrganization]:
         from services.gateway.schema.intake import organization_of
 
-        loader = info.context.loaders.batch("intake", "/organizations/by-ids")
+        loader = info.context.loaders.batch(info.context.clients.intake.organizations_by_ids, None)
         found = await loader.load_many(list(self.organization_ids))
         return [organization_of(p) for p in found if p is not None]
 
@@ -228,7 +219,10 @@ class Partnership(HealthOverTime):
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Commitment]:
-        items = build_all(Commitment, await records(info, "commitments", self.id))
+        items = build_all(
+            Commitment,
+            await records_of(info, info.context.clients.commitments.commitments_of, self.id),
+        )
         items = [c for c in items if status is None or c.status is status]
         return page_by_id(items, first, after)
 
@@ -236,33 +230,47 @@ class Partnership(HealthOverTime):
     async def check_ins(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[CheckIn]:
-        items = build_all(CheckIn, await records(info, "check-ins", self.id))
+        items = build_all(
+            CheckIn,
+            await records_of(info, info.context.clients.commitments.check_ins_of, self.id),
+        )
         return page_by_id(items, first, after)
 
     @strawberry.field
     async def milestones(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Milestone]:
-        items = build_all(Milestone, await records(info, "milestones", self.id))
+        items = build_all(
+            Milestone,
+            await records_of(info, info.context.clients.commitments.milestones_of, self.id),
+        )
         return page_by_id(items, first, after)
 
     @strawberry.field
     async def contributions(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Contribution]:
-        items = build_all(Contribution, await records(info, "contributions", self.id))
+        items = build_all(
+            Contribution,
+            await records_of(info, info.context.clients.commitments.contributions_of, self.id),
+        )
         return page_by_id(items, first, after)
 
     @strawberry.field(description="Per organization, kind and unit, summed.")
     async def contribution_totals(self, info: Info) -> list[ContributionTotal]:
-        totals = contribution_totals(await records(info, "contributions", self.id))
+        commitments = info.context.clients.commitments
+        found = await records_of(info, commitments.contributions_of, self.id)
+        totals = contribution_totals(found)
         return build_all(ContributionTotal, totals)
 
     @strawberry.field
     async def feedback(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Feedback]:
-        items = build_all(Feedback, await records(info, "feedback", self.id))
+        items = build_all(
+            Feedback,
+            await records_of(info, info.context.clients.commitments.feedback_of, self.id),
+        )
         return page_by_id(items, first, after)
 
     @strawberry.field(
@@ -271,11 +279,9 @@ class Partnership(HealthOverTime):
     async def suggested_meeting_times(
         self, info: Info, first: int = 5, days: int = 14, duration_minutes: int = 60
     ) -> list[MeetingSlot]:
-        found = await info.context.clients.commitments.get(
-            f"/partnerships/{self.id}/meeting-times",
-            {"first": first, "days": days, "duration_minutes": duration_minutes},
-        )
-        return build_all(MeetingSlot, [c.MeetingSlot.model_validate(s) for s in found])
+        commitments = info.context.clients.commitments
+        found = await commitments.meeting_times(self.id, first, days, duration_minutes)
+        return build_all(MeetingSlot, found)
 
     @strawberry.field
     def report(self) -> PartnershipReport:
@@ -285,8 +291,9 @@ class Partnership(HealthOverTime):
 async def partnerships_of(info: Info, organization_id: str) -> list[Partnership]:
     """An organization's partnerships; batched across organizations in one request."""
     caller = await info.context.caller()
-    loader = info.context.loaders.batch("commitments", "/partnerships/by-organization", default=[])
-    found = [c.PartnershipView.model_validate(d) for d in await loader.load(organization_id)]
+    none: list[c.PartnershipView] = []
+    fetch = info.context.clients.commitments.partnerships_by_organization
+    found = await info.context.loaders.batch(fetch, none).load(organization_id)
     return [build(Partnership, p) for p in found if listed_for(caller, p)]
 
 
@@ -301,6 +308,6 @@ def listed_for(caller: Caller, p: c.PartnershipView) -> bool:
 
 async def reliability_of(info: Info, organization_id: str) -> float | None:
     """Follow-through across its partnerships, 0-1; null until a commitment closes."""
-    loader = info.context.loaders.batch("commitments", "/reliability/by-organization")
+    loader = info.context.loaders.batch(info.context.clients.commitments.reliability, None)
     found = await loader.load(organization_id)
-    return None if found is None else c.Reliability.model_validate(found).score
+    return None if found is None else found.score
