@@ -14,7 +14,7 @@ from services.gateway.callers import CallerCache
 from services.gateway.clients import ServiceClients
 from services.gateway.feed import EventFeed
 from services.gateway.loaders import Loaders
-from shared.contracts.intake import Role, TokenHolder
+from shared.contracts.intake import Role
 from shared.errors import AppError, ErrorCode
 from shared.http import IDEMPOTENCY_HEADER
 from shared.settings import Settings
@@ -49,7 +49,7 @@ class GatewayContext(BaseContext):
         self.settings = settings
         self.clients = clients
         self.feed = feed
-        self.loaders = Loaders(clients)
+        self.loaders = Loaders()
         self._bearer = bearer
         self._callers = callers
         self._client_host = client_host
@@ -113,12 +113,11 @@ class GatewayContext(BaseContext):
                     self._caller = cached
                     return cached
                 try:
-                    found = await self.clients.intake.post("/auth/resolve", {"token": bearer})
+                    holder = await self.clients.intake.resolve_token(bearer)
                 except AppError as exc:
                     if exc.code is ErrorCode.UNAUTHENTICATED:
                         self._refused = exc
                     raise
-                holder = TokenHolder.model_validate(found)
                 self._caller = Caller(
                     member_id=holder.member_id,
                     network_id=holder.network_id,
@@ -140,7 +139,7 @@ class GatewayContext(BaseContext):
         (asked of intake, not the cache). Only a definite UNAUTHENTICATED says no; intake being
         briefly down does not."""
         try:
-            await self.clients.intake.post("/auth/resolve", {"token": self.bearer})
+            await self.clients.intake.resolve_token(self.bearer or "")
         except AppError as exc:
             return exc.code is not ErrorCode.UNAUTHENTICATED
         return True

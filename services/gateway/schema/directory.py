@@ -9,8 +9,8 @@ import strawberry
 from services.gateway.auth import require_operator
 from services.gateway.schema.context import Info
 from services.gateway.schema.intake_mutations import operator_import
-from services.gateway.schema.mapping import build
-from shared import contracts
+from services.gateway.schema.mapping import build, request
+from shared.contracts.requests import intake as rq
 
 
 @strawberry.type
@@ -66,10 +66,9 @@ class DirectoryQuery:
     async def export_directory(self, info: Info, network_id: strawberry.ID) -> DirectoryExport:
         caller = await info.context.caller()
         require_operator(caller, network_id)
-        found = await info.context.clients.intake.get(
-            "/directory/export", {"network_id": network_id}
+        return build(
+            DirectoryExport, await info.context.clients.intake.export_directory(network_id)
         )
-        return build(DirectoryExport, contracts.DirectoryExport.model_validate(found))
 
 
 @strawberry.type
@@ -89,9 +88,10 @@ class DirectoryMutation:
     async def import_directory(
         self, info: Info, network_id: strawberry.ID, file: str
     ) -> ImportDirectoryPayload:
-        body = {"network_id": network_id, "file": file}
-        result = await operator_import(info, network_id, "/directory/import", body)
-        return build(ImportDirectoryPayload, contracts.DirectoryImport.model_validate(result))
+        sending = await operator_import(info, network_id)
+        directory = request(rq.ImportDirectory, network_id=network_id, file=file)
+        result = await info.context.clients.intake.import_directory(directory, **sending)
+        return build(ImportDirectoryPayload, result)
 
 
 QUERIES: list[type] = [DirectoryQuery]

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import Enum
-from typing import Any
-
 import strawberry
 
 from services.gateway.auth import require_network
@@ -21,11 +17,9 @@ from services.gateway.schema.relay import (
     Connection,
     check_page_size,
     connection_of,
-    network_page_params,
     page_by_id,
 )
 from shared import contracts
-from shared.contracts.page import Edge, Page
 from shared.errors import AppError, ErrorCode, not_found
 
 
@@ -81,8 +75,9 @@ class Organization:
         if self.across_link:
             return match_connection([], self.id)
         # Batched across every organization of the response: one call to matching in all.
-        loader = info.context.loaders.batch("matching", "/matches/by-organization", default=[])
-        found: list[Any] = await loader.load(self.id)
+        none: list[contracts.MatchView] = []
+        fetch = info.context.clients.matching.matches_by_organization
+        found = await info.context.loaders.batch(fetch, none).load(self.id)
         return match_connection(found[: check_page_size(first)], self.id)
 
     @strawberry.field(description="The partnerships it is part of, oldest first.")
@@ -133,22 +128,21 @@ class Network:
         return await links_of(info, self.id)
 
 
-def organization_of(answer: Any, across_link: bool = False) -> Organization:
+def organization_of(
+    profile: contracts.OrganizationProfile, across_link: bool = False
+) -> Organization:
     """An organization from intake's profile (the contract fills what an older one lacks);
     `across_link` when read from a linked network (its public profile only)."""
-    profile = contracts.OrganizationProfile.model_validate(answer)
     organization_id = strawberry.ID(profile.organization_id)
     return build(Organization, profile, id=organization_id, across_link=across_link)
 
 
-def member_of(answer: Any) -> Member:
-    member = contracts.MemberRef.model_validate(answer)
+def member_of(member: contracts.MemberRef) -> Member:
     return build(Member, member, id=strawberry.ID(member.member_id))
 
 
-def network_of(answer: Any, show_join_code: bool) -> Network:
+def network_of(network: contracts.NetworkView, show_join_code: bool) -> Network:
     """Intake's network; the join code only for its operator."""
-    network = contracts.NetworkView.model_validate(answer)
     join_code = network.join_code if show_join_code else None
     return build(Network, network, id=strawberry.ID(network.network_id), join_code=join_code)
 
@@ -193,19 +187,6 @@ class RegisterOrganizationInput:
     join_code: str | None = None
 
 
-def input_to_body(value: Any) -> Any:
-    """Strawberry input objects to the snake_case JSON the services take."""
-    if isinstance(value, list):
-        return [input_to_body(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "__strawberry_definition__"):
-        return {k: input_to_body(v) for k, v in vars(value).items()}
-    return value
-
-
 @strawberry.type
 class IntakeQuery:
     @strawberry.field
@@ -225,7 +206,7 @@ class IntakeQuery:
         caller = await info.context.caller()
         if not caller.in_network(id):
             raise AppError(ErrorCode.NOT_FOUND, f"network {id} not found")
-        found = await info.context.clients.intake.get(f"/networks/{id}")
+        found = await info.context.clients.intake.network(id)
         return network_of(found, show_join_code=caller.role is Role.OPERATOR)
 
     @strawberry.field
@@ -249,16 +230,14 @@ class IntakeQuery:
     ) -> Connection[Organization]:
         caller = await info.context.caller()
         require_network(caller, network_id, "network", network_id)
-        params = network_page_params(
+        page = await info.context.clients.intake.organizations(
             network_id,
-            first,
-            focus_area=focus_area,
+            check_page_size(first),
+            focus_area=focus_area or None,
             resource_kind=resource_kind.value if resource_kind else None,
-            search=search,
+            search=search or None,
             after=after,
         )
-        found = await info.context.clients.intake.get("/organizations", params)
-        page = Page[Edge[contracts.OrganizationProfile]].model_validate(found)
         return connection_of(page, organization_of, after)
 
 
@@ -267,8 +246,8 @@ async def fetch_organization(info: Info, organization_id: str) -> Organization:
     to other networks in a network actively linked with the caller's (NOT_FOUND otherwise);
     also `node(id)`. Writes check the caller's own network again (`require_member_of`)."""
     caller = await info.context.caller()
-    found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
-    profile = contracts.OrganizationProfile.model_validate(found)
+    loader = info.context.loaders.each(info.context.clients.intake.organization)
+    profile = await loader.load(organization_id)
     if caller.in_network(profile.network_id):
         return organization_of(profile)
     shown = profile.open_to_other_networks and not profile.archived

@@ -22,37 +22,24 @@ from services.gateway.schema.intake import (
     RegisterOrganizationInput,
     ResourceInput,
     fetch_organization,
-    input_to_body,
     member_of,
     network_of,
     organization_of,
 )
-from shared import contracts
+from services.gateway.schema.mapping import request
+from shared.contracts.requests import intake as rq
 from shared.errors import AppError, ErrorCode
 
 
-async def intake_write(
-    info: Info,
-    path: str,
-    body: Any,
-    *,
-    credential: str | None = None,
-    time_limit: float | None = None,
-) -> Any:
-    """A POST to intake carrying the caller's idempotency header."""
-    headers = info.context.idempotency_headers(credential)
-    return await info.context.clients.intake.post(
-        path, body, headers=headers, time_limit=time_limit
-    )
-
-
-async def operator_import(info: Info, network_id: str, path: str, body: dict[str, Any]) -> Any:
-    """An import the network's operator runs (a survey, a directory): a write to intake with
-    the imports' longer time limit."""
+async def operator_import(info: Info, network_id: str) -> dict[str, Any]:
+    """What an import the network's operator runs (a survey, a directory) is sent with: the
+    caller's idempotency header and the imports' longer time limit."""
     caller = await info.context.caller()
     require_operator(caller, network_id)
-    time_limit = info.context.settings.survey_import_timeout_seconds
-    return await intake_write(info, path, body, time_limit=time_limit)
+    return {
+        "headers": info.context.idempotency_headers(),
+        "time_limit": info.context.settings.survey_import_timeout_seconds,
+    }
 
 
 async def require_org_admin(
@@ -67,10 +54,6 @@ async def require_org_admin(
         operator_allowed=operator_allowed,
     )  # fmt: skip
     return caller
-
-
-def without_nulls(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if v is not None}
 
 
 @strawberry.input(description="Only the fields sent change; a list sent replaces the list.")
@@ -114,8 +97,7 @@ class IntakeMutation:
     async def register_organization(
         self, info: Info, input: RegisterOrganizationInput
     ) -> RegisterOrganizationPayload:
-        body = input_to_body(input)
-        join_code = body.pop("join_code")
+        join_code = input.join_code
         as_operator = False
         if info.context.has_token:
             caller = await info.context.caller()
@@ -124,13 +106,16 @@ class IntakeMutation:
             raise AppError(
                 ErrorCode.UNAUTHENTICATED, "an operator token or the network's joinCode is required"
             )
-        result = await intake_write(
-            info,
-            "/organizations",
-            {"input": body, "authorized_as_operator": as_operator, "join_code": join_code},
-            credential=None if info.context.has_token else f"join:{join_code}",
+        registration = request(
+            rq.RegisterOrganization,
+            input=input,
+            authorized_as_operator=as_operator,
+            join_code=join_code,
         )
-        registered = contracts.RegisteredOrganization.model_validate(result)
+        credential = None if info.context.has_token else f"join:{join_code}"
+        registered = await info.context.clients.intake.register_organization(
+            registration, headers=info.context.idempotency_headers(credential)
+        )
         return RegisterOrganizationPayload(
             organization=organization_of(registered.organization),
             admin_token=registered.admin_token,
@@ -141,25 +126,30 @@ class IntakeMutation:
         self, info: Info, id: strawberry.ID, input: UpdateOrganizationInput
     ) -> Organization:
         await require_org_admin(info, id)
-        body = without_nulls(input_to_body(input))
-        result = await intake_write(info, f"/organizations/{id}/profile", {"input": body})
-        return organization_of(contracts.OrganizationAnswer.model_validate(result).organization)
+        changes = request(rq.UpdateOrganization, input=input)
+        result = await info.context.clients.intake.update_organization(
+            id, changes, headers=info.context.idempotency_headers()
+        )
+        return organization_of(result.organization)
 
     @strawberry.mutation(description="Its org admin or the network's operator archives it.")
     async def archive_organization(self, info: Info, id: strawberry.ID) -> Organization:
         await require_org_admin(info, id, operator_allowed=True)
-        result = await intake_write(info, f"/organizations/{id}/archive", {})
-        return organization_of(contracts.OrganizationAnswer.model_validate(result).organization)
+        result = await info.context.clients.intake.archive_organization(
+            id, headers=info.context.idempotency_headers()
+        )
+        return organization_of(result.organization)
 
     @strawberry.mutation(description="Its org admin adds a member; the token is shown once.")
     async def add_member(
         self, info: Info, organization_id: strawberry.ID, input: AddMemberInput
     ) -> AddMemberPayload:
         await require_org_admin(info, organization_id)
-        result = await intake_write(
-            info, f"/organizations/{organization_id}/members", {"input": input_to_body(input)}
+        added = await info.context.clients.intake.add_member(
+            organization_id,
+            request(rq.AddMember, input=input),
+            headers=info.context.idempotency_headers(),
         )
-        added = contracts.AddedMember.model_validate(result)
         return AddMemberPayload(member=member_of(added.member), token=added.token)
 
     @strawberry.mutation(
@@ -170,19 +160,22 @@ class IntakeMutation:
         self, info: Info, organization_id: strawberry.ID, member_id: strawberry.ID
     ) -> Member:
         caller = await require_org_admin(info, organization_id, operator_allowed=True)
-        result = await intake_write(
-            info,
-            f"/organizations/{organization_id}/members/{member_id}/remove",
-            {"removed_by": caller.member_id},
+        result = await info.context.clients.intake.remove_member(
+            organization_id,
+            member_id,
+            rq.RemoveMember(removed_by=caller.member_id),
+            headers=info.context.idempotency_headers(),
         )
         info.context.forget_member(member_id)
-        return member_of(contracts.MemberAnswer.model_validate(result).member)
+        return member_of(result.member)
 
     @strawberry.mutation(description="The operator replaces the join code; the old one stops.")
     async def rotate_join_code(self, info: Info, network_id: strawberry.ID) -> Network:
         caller = await info.context.caller()
         require_operator(caller, network_id)
-        rotated = await intake_write(info, f"/networks/{network_id}/join-code", {})
+        rotated = await info.context.clients.intake.rotate_join_code(
+            network_id, headers=info.context.idempotency_headers()
+        )
         return network_of(rotated, show_join_code=True)
 
 

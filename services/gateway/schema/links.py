@@ -9,7 +9,6 @@ NOT_FOUND, as a missing id does; a member of one of the two networks gets FORBID
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -17,9 +16,9 @@ from services.gateway.auth import require_operator, require_role
 from services.gateway.context import Role
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import LinkStatus
-from services.gateway.schema.mapping import build
+from services.gateway.schema.mapping import build, request
 from shared.contracts.links import NetworkLinkView
-from shared.contracts.page import Page
+from shared.contracts.requests import intake as rq
 
 
 @strawberry.type(description="The public face of the network across a link.")
@@ -44,33 +43,25 @@ class NetworkLink:
     ended_at: datetime | None = strawberry.field(description="When it was declined or ended.")
 
 
-def network_link_of(answer: Any) -> NetworkLink:
+def network_link_of(view: NetworkLinkView) -> NetworkLink:
     """A link (intake's `NetworkLinkView`) as the network it was read for sees it."""
-    view = NetworkLinkView.model_validate(answer)
     other = view.other_network
     linked = build(LinkedNetwork, other, id=strawberry.ID(other.network_id))
     return build(NetworkLink, view, id=strawberry.ID(view.link_id), other_network=linked)
-
-
-async def intake_write(info: Info, path: str, body: dict[str, Any]) -> Any:
-    """A POST to intake with the caller's idempotency header (as intake_mutations' writes)."""
-    headers = info.context.idempotency_headers()
-    return await info.context.clients.intake.post(path, body, headers=headers)
 
 
 async def links_of(info: Info, network_id: str) -> list[NetworkLink]:
     """The network's links, newest proposal first: for its operator only."""
     caller = await info.context.caller()
     require_operator(caller, network_id)
-    found = await info.context.clients.intake.get(f"/networks/{network_id}/links")
-    page = Page[NetworkLinkView].model_validate(found)
+    page = await info.context.clients.intake.network_links(network_id)
     return [network_link_of(view) for view in page.items]
 
 
 async def linked_network_ids(info: Info, network_id: str) -> set[str]:
     """The networks actively linked with `network_id` (read once per request)."""
-    found = await info.context.loaders.each("intake", "/networks/{}/links").load(network_id)
-    page = Page[NetworkLinkView].model_validate(found)
+    loader = info.context.loaders.each(info.context.clients.intake.network_links)
+    page = await loader.load(network_id)
     return {
         view.other_network.network_id for view in page.items if view.status is LinkStatus.ACTIVE
     }
@@ -81,12 +72,14 @@ async def _step(info: Info, link_id: str, step: str) -> NetworkLink:
     answers NOT_FOUND whoever asks; a member of one of the two gets FORBIDDEN."""
     caller = await info.context.caller()
     # Seen from the caller's network: NOT_FOUND unless it is one of the two.
-    await info.context.clients.intake.get(
-        f"/network-links/{link_id}", {"network_id": caller.network_id}
-    )
+    intake = info.context.clients.intake
+    await intake.network_link(link_id, caller.network_id)
     require_role(caller, Role.OPERATOR)
-    answer = await intake_write(
-        info, f"/network-links/{link_id}/{step}", {"network_id": caller.network_id}
+    answer = await intake.change_network_link(
+        link_id,
+        step,
+        rq.NetworkLinkStep(network_id=caller.network_id),
+        headers=info.context.idempotency_headers(),
     )
     return network_link_of(answer)
 
@@ -107,8 +100,10 @@ class LinkMutation:
     ) -> NetworkLink:
         caller = await info.context.caller()
         require_operator(caller, network_id)
-        body: dict[str, Any] = {"other_network_id": other_network_id, "note": note}
-        answer = await intake_write(info, f"/networks/{network_id}/links", body)
+        proposal = request(rq.ProposeNetworkLink, other_network_id=other_network_id, note=note)
+        answer = await info.context.clients.intake.propose_network_link(
+            network_id, proposal, headers=info.context.idempotency_headers()
+        )
         return network_link_of(answer)
 
     @strawberry.mutation(description="The operator of the network asked accepts: ACTIVE.")

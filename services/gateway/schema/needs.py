@@ -4,21 +4,20 @@ a need's `coalitions` come from matching."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
+from strawberry.types.unset import UNSET
 
 from services.gateway.auth import require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind
-from services.gateway.schema.intake import input_to_body
-from services.gateway.schema.intake_mutations import intake_write, operator_import
-from services.gateway.schema.mapping import build
+from services.gateway.schema.intake_mutations import operator_import
+from services.gateway.schema.mapping import build, including, request
 from services.gateway.schema.matching import Coalition, coalitions_for
 from services.gateway.schema.node import register_node
-from services.gateway.schema.relay import Connection, connection_of, network_page_params
+from services.gateway.schema.relay import Connection, check_page_size, connection_of
 from shared import contracts
-from shared.contracts.page import Edge, Page
+from shared.contracts.requests import intake as rq
 
 
 @strawberry.type
@@ -41,7 +40,7 @@ class Need:
     evidence: list[Evidence]
     version: int
     created_at: datetime | None
-    profile: strawberry.Private[dict[str, Any]]
+    profile: strawberry.Private[contracts.NeedProfile]
 
     @strawberry.field(
         description="The fewest aligned organizations that cover this need as shown here (at "
@@ -51,16 +50,14 @@ class Need:
         return await coalitions_for(info, self.profile, first)
 
 
-def need_of(answer: Any) -> Need:
+def need_of(need: contracts.NeedProfile) -> Need:
     """A need from intake's profile, which goes along for its coalitions."""
-    need = contracts.NeedProfile.model_validate(answer)
-    profile = need.model_dump(mode="json")
-    return build(Need, need, id=strawberry.ID(need.need_id), profile=profile)
+    return build(Need, need, id=strawberry.ID(need.need_id), profile=need)
 
 
 async def fetch_need(info: Info, need_id: str) -> Need:
     caller = await info.context.caller()
-    found = await info.context.loaders.each("intake", "/needs/{}").load(need_id)
+    found = await info.context.loaders.each(info.context.clients.intake.need).load(need_id)
     need = need_of(found)
     require_network(caller, need.network_id, "need", need_id)
     return need
@@ -131,11 +128,10 @@ class NeedsQuery:
     ) -> Connection[Need]:
         caller = await info.context.caller()
         require_network(caller, network_id, "network", network_id)
-        params = network_page_params(
-            network_id, first, focus_area=focus_area, area=area, after=after
-        )
-        found = await info.context.clients.intake.get("/needs", params)
-        page = Page[Edge[contracts.NeedProfile]].model_validate(found)
+        page = await info.context.clients.intake.needs(
+            network_id, check_page_size(first), focus_area=focus_area or None, area=area or None,
+            after=after,
+        )  # fmt: skip
         return connection_of(page, need_of, after)
 
 
@@ -148,14 +144,13 @@ class NeedsMutation:
     async def report_need(self, info: Info, input: ReportNeedInput) -> ReportNeedPayload:
         caller = await info.context.caller()
         require_network(caller, input.network_id, "network", input.network_id)
-        body = input_to_body(input)
-        if body.get("evidence") is None:
-            body.pop("evidence", None)
-        result = await intake_write(
-            info, "/needs", {"input": body, "reported_by": caller.member_id}
+        # a need without evidence is one report
+        need = input if input.evidence is not None else including(input, evidence=UNSET)
+        report = request(rq.ReportNeed, input=need, reported_by=caller.member_id)
+        reported = await info.context.clients.intake.report_need(
+            report, headers=info.context.idempotency_headers()
         )
-        reported = contracts.NeedAnswer.model_validate(result)
-        return build(ReportNeedPayload, reported, need=need_of(result["need"]))
+        return build(ReportNeedPayload, reported, need=need_of(reported.need))
 
     @strawberry.mutation(
         description="The operator imports a neighborhood survey (CSV text, or a "
@@ -165,9 +160,10 @@ class NeedsMutation:
     async def import_survey(
         self, info: Info, network_id: strawberry.ID, csv: str
     ) -> ImportSurveyPayload:
-        body = {"network_id": network_id, "csv": csv}
-        result = await operator_import(info, network_id, "/surveys", body)
-        return build(ImportSurveyPayload, contracts.SurveyImport.model_validate(result))
+        sending = await operator_import(info, network_id)
+        survey = request(rq.ImportSurvey, network_id=network_id, csv=csv)
+        result = await info.context.clients.intake.import_survey(survey, **sending)
+        return build(ImportSurveyPayload, result)
 
 
 QUERIES: list[type] = [NeedsQuery]

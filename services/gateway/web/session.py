@@ -23,7 +23,6 @@ from services.gateway.web import SESSION_COOKIE
 from services.gateway.web.forms import Field, FormState, parse
 from services.gateway.web.render import page, see_other
 from services.gateway.web.safety import csrf_ok
-from shared.contracts.intake import TokenHolder
 from shared.contracts.sessions import Session
 from shared.errors import AppError, ErrorCode
 
@@ -99,7 +98,7 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
             return page(request, "too_many.html", 429, title="Too many sign-in links")
         try:
             if await limits.per_email.allow(f"sign-in-email:{email}"):
-                await clients.intake.post("/auth/sign-in-links", {"email": email})
+                await clients.intake.request_sign_in_links(email)
         except AppError as error:
             if error.code is not ErrorCode.BAD_USER_INPUT:
                 return page(request, "unavailable.html", 503, title="Sorry, try again")
@@ -118,15 +117,13 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
         if not csrf_ok(request, form):
             return csrf_refused(request)
         try:
-            found = await clients.intake.post(
-                "/auth/sign-in-links/redeem", {"token": str(form.get("token") or "")}
-            )
+            found = await clients.intake.redeem_sign_in_link(str(form.get("token") or ""))
         except AppError as error:
             if error.code in (ErrorCode.UNAUTHENTICATED, ErrorCode.BAD_USER_INPUT):
                 return page(request, "link_used.html", 401, title="That sign-in link has expired")
             return page(request, "unavailable.html", 503, title="Sorry, try again")
         response = see_other("/app")
-        set_session(request, response, Session.model_validate(found))
+        set_session(request, response, found)
         return response
 
     async def end(request: Request, everywhere: bool) -> Response:
@@ -136,10 +133,8 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:
-                holder = await clients.intake.post("/auth/resolve", {"token": token})
-                await clients.intake.post(
-                    "/auth/sessions/end", {"token": token, "everywhere": everywhere}
-                )
+                holder = await clients.intake.resolve_token(token)
+                await clients.intake.end_sessions(token, everywhere)
             except AppError as error:
                 if error.code is not ErrorCode.UNAUTHENTICATED:  # else: already ended
                     return page(request, "unavailable.html", 503, title="Sorry, try again")
@@ -147,7 +142,7 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
                 # this gateway forgets the member's resolved tokens at once (API tokens are
                 # resolved again, sessions are refused); other replicas' caches expire in
                 # seconds (COMMONWEAVE_GATEWAY_CALLER_CACHE_SECONDS)
-                callers.forget_member(TokenHolder.model_validate(holder).member_id)
+                callers.forget_member(holder.member_id)
         response = page(request, "signed_out.html", title="You have signed out")
         forget_session(response)
         return response

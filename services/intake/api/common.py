@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import Field
 
 from services.intake.service import IntakeService
 from services.intake.store import MongoIntakeUnitOfWork
-from shared.contracts.text import TextInput
 from shared.service import Runtime, get_runtime
 
 
@@ -25,9 +23,3 @@ def get_uow(runtime: Runtime = Depends(get_runtime)) -> MongoIntakeUnitOfWork:
 
 Service = Annotated[IntakeService, Depends(get_service)]
 Uow = Annotated[MongoIntakeUnitOfWork, Depends(get_uow)]
-
-
-class ImportBody(TextInput):
-    """A file imported into a network (a survey, a directory)."""
-
-    network_id: str = Field(min_length=1, max_length=200)

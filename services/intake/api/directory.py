@@ -9,20 +9,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.intake.api.common import ImportBody, Service, Uow
+from services.intake.api.common import Service, Uow
 from shared.contracts.intake import DirectoryExport, DirectoryImport
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 
 
-class DirectoryBody(ImportBody):
-    file: str
-
-
 @router.post("/directory/import", response_model=DirectoryImport)
 async def import_directory(
-    body: DirectoryBody, service: Service, uow: Uow, once: WriteOnce = Depends()
+    body: rq.ImportDirectory, service: Service, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     parsed = await service.parse_directory(body.network_id, body.file, uow)
     request = {"network_id": body.network_id, "sha256": parsed.sha256}

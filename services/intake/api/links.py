@@ -8,30 +8,20 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
 
 from services.intake.api.common import Service, Uow
 from shared.contracts import NetworkLinkView
 from shared.contracts.page import Page
-from shared.contracts.text import TextInput
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 
 
-class ProposeBody(TextInput):
-    other_network_id: str = Field(min_length=1, max_length=200)
-    note: str = ""
-
-
-class StepBody(TextInput):
-    network_id: str = Field(min_length=1, max_length=200)  # the network whose operator acts
-
-
 @router.post("/networks/{network_id}/links", response_model=NetworkLinkView)
 async def propose_network_link(
     network_id: str,
-    body: ProposeBody,
+    body: rq.ProposeNetworkLink,
     service: Service,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -47,7 +37,7 @@ async def propose_network_link(
 async def change_network_link(
     link_id: str,
     step: Literal["accept", "decline", "end"],
-    body: StepBody,
+    body: rq.NetworkLinkStep,
     service: Service,
     uow: Uow,
     once: WriteOnce = Depends(),

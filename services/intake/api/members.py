@@ -7,32 +7,23 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from services.intake import domain
 from services.intake.api.common import Service, Uow
 from shared.contracts.intake import AddedMember, MemberAnswer
-from shared.contracts.text import TextInput
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 
 
-class MemberBody(TextInput):
-    input: domain.MemberInput
-
-
 @router.post("/organizations/{organization_id}/members", response_model=AddedMember)
 async def add_member(
     organization_id: str,
-    body: MemberBody,
+    body: rq.AddMember,
     service: Service,
     uow: Uow,
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
     return await once.run(body, uow, lambda: service.add_member(organization_id, body.input, uow))
-
-
-class RemoveBody(TextInput):
-    removed_by: str  # who asks: the gateway has checked they may
 
 
 @router.post(
@@ -41,7 +32,7 @@ class RemoveBody(TextInput):
 async def remove_member(
     organization_id: str,
     member_id: str,
-    body: RemoveBody,
+    body: rq.RemoveMember,
     service: Service,
     uow: Uow,
     once: WriteOnce = Depends(),

@@ -7,25 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.intake import domain
 from services.intake.api.common import Service, Uow
 from shared.contracts import NeedProfile
 from shared.contracts.intake import NeedAnswer
 from shared.contracts.page import Edge, EdgePage, Page
-from shared.contracts.text import TextInput
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 
 
-class NeedBody(TextInput):
-    input: domain.NeedInput
-    reported_by: str = ""
-
-
 @router.post("/needs", response_model=NeedAnswer)
 async def report_need(
-    body: NeedBody, service: Service, uow: Uow, once: WriteOnce = Depends()
+    body: rq.ReportNeed, service: Service, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     return await once.run(body, uow, lambda: service.report_need(body.input, body.reported_by, uow))
 

@@ -7,27 +7,22 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from services.intake import domain
 from services.intake.api.common import Service, Uow
 from shared.contracts.intake import CreatedNetwork, NetworkView, TokenHolder
-from shared.contracts.text import TextInput
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 from shared.mongo import retry_transient
 
 router = APIRouter()
 
 
-class TokenBody(TextInput):
-    token: str
-
-
 @router.post("/networks", response_model=CreatedNetwork)
-async def create_network(body: domain.NetworkInput, service: Service, uow: Uow) -> CreatedNetwork:
+async def create_network(body: rq.NetworkInput, service: Service, uow: Uow) -> CreatedNetwork:
     return await retry_transient(lambda: service.create_network(body, uow))
 
 
 @router.post("/auth/resolve", response_model=TokenHolder)
-async def resolve_token(body: TokenBody, service: Service, uow: Uow) -> TokenHolder:
+async def resolve_token(body: rq.ResolveToken, service: Service, uow: Uow) -> TokenHolder:
     return await service.token_holder(body.token, uow)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.intake import domain
 from services.intake.api.common import Service, Uow
 from shared.contracts.intake import (
     OrganizationAnswer,
@@ -15,27 +14,16 @@ from shared.contracts.intake import (
     RegisteredOrganization,
 )
 from shared.contracts.page import Batch, Edge, EdgePage, Page
-from shared.contracts.text import TextInput
+from shared.contracts.requests import intake as rq
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
 
 
-class RegisterBody(TextInput):
-    input: domain.OrganizationInput
-    # The gateway has checked the caller is this network's operator, or passes the join code.
-    authorized_as_operator: bool = False
-    join_code: str | None = None
-
-
-class UpdateBody(TextInput):
-    input: domain.OrganizationUpdate
-
-
 @router.post("/organizations", response_model=RegisteredOrganization)
 async def register_organization(
-    body: RegisterBody, service: Service, uow: Uow, once: WriteOnce = Depends()
+    body: rq.RegisterOrganization, service: Service, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     # a concurrent registration that won the race ends as CONFLICT (or its answer, same key)
     return await once.run(
@@ -85,7 +73,7 @@ async def get_organization(organization_id: str, service: Service, uow: Uow) -> 
 @router.post("/organizations/{organization_id}/profile", response_model=OrganizationAnswer)
 async def update_organization(
     organization_id: str,
-    body: UpdateBody,
+    body: rq.UpdateOrganization,
     service: Service,
     uow: Uow,
     once: WriteOnce = Depends(),

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import EmailStr, Field
 
 from services.intake.service.sessions import Sessions
 from services.intake.store.sessions import SessionStore
+from shared.contracts.requests import intake as rq
 from shared.contracts.sessions import Session, SessionsEnded, SignInLinks
-from shared.contracts.text import TextInput
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
@@ -22,31 +21,20 @@ def get_sessions(runtime: Runtime = Depends(get_runtime)) -> Sessions:
     return Sessions(SessionStore(runtime.db), runtime.outbox, secret)
 
 
-class LinkRequest(TextInput):
-    email: EmailStr
-
-
-class LinkToken(TextInput):
-    token: str = Field(min_length=1, max_length=500)
-
-
-class EndRequest(TextInput):
-    token: str = Field(min_length=1, max_length=500)
-    everywhere: bool = False
-
-
 @router.post("/auth/sign-in-links", response_model=SignInLinks)
 async def request_links(
-    body: LinkRequest, sessions: Sessions = Depends(get_sessions)
+    body: rq.RequestSignInLinks, sessions: Sessions = Depends(get_sessions)
 ) -> dict[str, Any]:
     return await sessions.request_links(body.email)
 
 
 @router.post("/auth/sign-in-links/redeem", response_model=Session)
-async def redeem(body: LinkToken, sessions: Sessions = Depends(get_sessions)) -> dict[str, Any]:
+async def redeem(
+    body: rq.RedeemSignInLink, sessions: Sessions = Depends(get_sessions)
+) -> dict[str, Any]:
     return await sessions.redeem(body.token)
 
 
 @router.post("/auth/sessions/end", response_model=SessionsEnded)
-async def end(body: EndRequest, sessions: Sessions = Depends(get_sessions)) -> dict[str, Any]:
+async def end(body: rq.EndSessions, sessions: Sessions = Depends(get_sessions)) -> dict[str, Any]:
     return await sessions.end(body.token, body.everywhere)

@@ -8,21 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from services.intake.api.common import ImportBody, Service, Uow
+from services.intake.api.common import Service, Uow
 from shared.contracts.intake import SurveyImport
+from shared.contracts.requests import intake as rq
 from shared.idempotency import WriteOnce
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
 
 
-class SurveyBody(ImportBody):
-    csv: str
-
-
 @router.post("/surveys", response_model=SurveyImport)
 async def import_survey(
-    body: SurveyBody,
+    body: rq.ImportSurvey,
     service: Service,
     uow: Uow,
     runtime: Runtime = Depends(get_runtime),

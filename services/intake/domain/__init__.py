@@ -2,8 +2,6 @@
 strengthening, survey files, and the documents and events made from them. No I/O here."""
 
 from services.intake.domain.needs import (
-    EvidenceInput,
-    NeedInput,
     NeedReport,
     area_key,
     new_need,
@@ -37,6 +35,7 @@ from services.intake.domain.survey import (
 )
 from services.intake.domain.vocabulary import FocusTerms, classify, focus_code, need_focus
 from shared import contracts
+from shared.contracts.requests.intake import EvidenceInput, NeedInput
 
 __all__ = [
     "AdminInput",

@@ -5,31 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import Field
-
-from services.intake.domain.profiles import Input, LongText, ShortText, Tag
 from services.intake.domain.vocabulary import need_focus, normalize_term
-from shared.contracts.intake import Evidence, NeedProfile, ResourceKind
+from shared.contracts.intake import Evidence, NeedProfile
+from shared.contracts.requests.intake import NeedInput
 from shared.events import new_id
-
-
-class EvidenceInput(Input):
-    source: Annotated[str, Field(min_length=1, max_length=80)] = "report"
-    responses: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-
-
-class NeedInput(Input):
-    network_id: ShortText
-    title: ShortText
-    description: LongText = ""
-    focus_area: Tag
-    area: ShortText
-    severity: Annotated[int, Field(ge=1, le=5)]
-    required_resources: Annotated[list[ResourceKind], Field(max_length=10)] = []
-    affected_populations: Annotated[list[Tag], Field(max_length=20)] = []
-    evidence: EvidenceInput = EvidenceInput()
 
 
 @dataclass(frozen=True)
