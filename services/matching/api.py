@@ -1,23 +1,19 @@
-"""Matching's internal HTTP routes, called by the gateway: thin over the matcher."""
+"""Matching's internal HTTP routes, called by the gateway (`shared.clients.MatchingClient`):
+thin over the matcher. The request models are the contract's
+(`shared.contracts.requests.matching`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain import matches as docs
 from services.matching.service import Matcher
 from services.matching.store import MongoMatchingUnitOfWork
-from shared.contracts import NeedProfile
-from shared.contracts.matching import (
-    Coalitions,
-    MatchDecision,
-    MatchView,
-)
+from shared.contracts.matching import Coalitions, MatchView
 from shared.contracts.page import Batch
-from shared.contracts.text import TextInput
+from shared.contracts.requests import matching as rq
 from shared.http import batch_ids
 from shared.idempotency import WriteOnce
 from shared.mongo import Document
@@ -38,13 +34,6 @@ def get_uow(request: Request) -> MongoMatchingUnitOfWork:
 
 Use = Annotated[Matcher, Depends(get_matcher)]
 Uow = Annotated[MongoMatchingUnitOfWork, Depends(get_uow)]
-
-
-class ResponseBody(TextInput):
-    model_config = ConfigDict(extra="forbid")
-    organization_id: str = Field(min_length=1, max_length=100)
-    decision: MatchDecision
-    reason: str = Field("", max_length=2000)
 
 
 @router.get("/profiles/{organization_id}")
@@ -79,7 +68,7 @@ async def get_match(match_id: str, matcher: Use, uow: Uow) -> MatchView:
 @router.post("/matches/{match_id}/responses", response_model=MatchView)
 async def respond(
     match_id: str,
-    body: ResponseBody,
+    body: rq.RespondToMatch,
     matcher: Use,
     uow: Uow,
     once: WriteOnce = Depends(),
@@ -91,22 +80,9 @@ async def respond(
     )
 
 
-class IntroductionBody(TextInput):
-    model_config = ConfigDict(extra="forbid")
-    network_id: str = Field(min_length=1, max_length=100)
-    organization_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        max_length=10
-    )
-    note: str = Field(min_length=1, max_length=2000)
-    introduced_by: str = Field(min_length=1, max_length=200)
-    # The organizations' names as the gateway read them in intake: matching may not have
-    # heard of a registration yet.
-    names: dict[str, str] = {}
-
-
 @router.post("/introductions", response_model=MatchView)
 async def introduce(
-    body: IntroductionBody, matcher: Use, uow: Uow, once: WriteOnce = Depends()
+    body: rq.Introduce, matcher: Use, uow: Uow, once: WriteOnce = Depends()
 ) -> dict[str, Any]:
     return await once.run(
         body,
@@ -117,15 +93,9 @@ async def introduce(
     )
 
 
-class CoalitionsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    need: NeedProfile
-    first: int = Field(3, ge=1, le=10)
-
-
 @router.post("/coalitions")
 async def coalitions_for(
-    body: CoalitionsBody, matcher: Matcher = Depends(get_matcher)
+    body: rq.CoalitionsFor, matcher: Matcher = Depends(get_matcher)
 ) -> Coalitions:
     """A read (POST for its body): coalitions for a need's profile as the gateway holds it."""
     found = await matcher.coalitions_for(body.need, body.first)

@@ -22,9 +22,12 @@ from services.gateway.schema.matching import Coalition, best_first
 from services.gateway.schema.relay import connection, page_of
 from services.matching.api import router as matching_router
 from services.matching.service import Matcher
+from shared.clients import MatchingClient
 from shared.contracts import NeedProfile, OrganizationProfile, Resource
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
-from shared.contracts.intake import ResourceKind
+from shared.contracts.intake import NeedAnswer, ResourceKind, TokenHolder
+from shared.contracts.requests.intake import ReportNeed
+from shared.http import ServiceClient
 from shared.settings import Settings
 from tests.support.fake_matching import FakeMatchingUnitOfWork
 from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index
@@ -115,24 +118,12 @@ def test_the_gateway_shows_coalitions_in_matchings_rank() -> None:
 # reportNeed answers coalitions computed with the new need
 
 
-@dataclass
-class AsgiClient:
-    """The gateway's service client's surface, over a service's real routes in process."""
-
-    app: FastAPI
-
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://matching") as http:
-            response = await http.request(method, path, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return await self._send("GET", path, params=params)
-
-    async def post(self, path: str, body: Any = None, **_: Any) -> Any:
-        return await self._send("POST", path, json=body)
+def in_process(app: FastAPI) -> MatchingClient:
+    """The gateway's matching client, over matching's real routes in process."""
+    transport = httpx.ASGITransport(app=app)
+    return MatchingClient(
+        ServiceClient("matching", "http://matching", "t", 5.0, transport=transport)
+    )
 
 
 @dataclass
@@ -140,24 +131,21 @@ class Intake:
     """Intake as the gateway sees it: a member's token, and a need reported (version 2: it
     strengthened one matching has read at version 1)."""
 
-    need: dict[str, Any]
+    need: NeedProfile
 
-    async def post(self, path: str, body: Any = None, **_: Any) -> Any:
-        if path == "/auth/resolve":
-            return {
-                "memberId": "mem_1",
-                "networkId": "net_eval",
-                "organizationId": "org_center",
-                "role": "MEMBER",
-            }
-        assert path == "/needs"
-        return {"need": self.need, "strengthened": True}
+    async def resolve_token(self, token: str) -> TokenHolder:
+        return TokenHolder(
+            member_id="mem_1", network_id="net_eval", organization_id="org_center", role="MEMBER"
+        )
+
+    async def report_need(self, request: ReportNeed, **_: Any) -> NeedAnswer:
+        return NeedAnswer(need=self.need, strengthened=True)
 
 
 @dataclass
 class Clients:
     intake: Intake
-    matching: AsgiClient
+    matching: MatchingClient
     ready: bool = True  # every service has answered ready (services/gateway/readiness.py)
 
 
@@ -192,15 +180,13 @@ async def test_report_need_answers_coalitions_computed_with_the_need_it_reports(
     )  # fmt: skip
     async with uow:
         await matcher.on_need(before, uow)  # what matching holds: the need before this report
-    after = before.model_copy(
-        update={"version": 2, "required_resources": ["venue", "counseling"]}
-    ).model_dump(mode="json")
+    after = before.model_copy(update={"version": 2, "required_resources": ["venue", "counseling"]})
     app = FastAPI()
     app.include_router(matching_router)
     app.state.matcher = matcher
     app.state.unit_of_work = lambda: uow
     settings = Settings(_env_file=None)
-    clients: Any = Clients(Intake(after), AsgiClient(app))
+    clients: Any = Clients(Intake(after), in_process(app))
     context = GatewayContext(settings, clients, bearer="member-token")
     body = {
         "networkId": "net_eval", "title": "Support", "focusArea": "mental health",

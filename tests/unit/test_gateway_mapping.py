@@ -13,6 +13,8 @@ from services.gateway.schema.matching import match_of
 from services.gateway.schema.notifications import Notification
 from services.gateway.schema.partnership_types import Commitment, ContributionTotal, Partnership
 from shared.contracts.commitments import ContributionView, contribution_totals
+from shared.contracts.intake import OrganizationProfile
+from shared.contracts.matching import MatchView
 from shared.contracts.notifications import NotificationView
 
 NOW = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -72,13 +74,15 @@ def test_contract_models_are_read_by_field_name_whatever_their_json_keys() -> No
     n = build(Notification, NotificationView.model_validate(answer))
     assert n.subject_id == "mat_1" and n.created_at.year == 2026
     org = organization_of(
-        {
-            "organization_id": "org_a",
-            "network_id": "net_1",
-            "version": 1,
-            "name": "GreenLeaf",
-            "offers": [{"kind": "outreach"}],
-        }
+        OrganizationProfile.model_validate(
+            {
+                "organization_id": "org_a",
+                "network_id": "net_1",
+                "version": 1,
+                "name": "GreenLeaf",
+                "offers": [{"kind": "outreach"}],
+            }
+        )
     )
     assert org.id == "org_a" and org.offers[0].kind.name == "OUTREACH" and org.time_zone == "UTC"
 
@@ -99,9 +103,10 @@ def test_a_match_shows_the_readers_reasons_and_each_answer() -> None:
         "answers": {"org_b": {"decision": "ACCEPT"}},
         "created_at": "2026-01-05T10:00:00+00:00",
     }
-    assert match_of(doc, "org_b").reasons == ["for b"]
-    assert match_of(doc, None).reasons == ["for a"]
-    assert [p.answer for p in match_of(doc, "org_a").parties] == [None, "ACCEPT"]
+    match = MatchView.model_validate(doc)
+    assert match_of(match, "org_b").reasons == ["for b"]
+    assert match_of(match, None).reasons == ["for a"]
+    assert [p.answer for p in match_of(match, "org_a").parties] == [None, "ACCEPT"]
 
 
 def test_contribution_totals_sum_per_organization_kind_and_unit_in_first_seen_order() -> None:

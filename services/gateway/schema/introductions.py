@@ -10,8 +10,9 @@ import strawberry
 from services.gateway.auth import require_role
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import Role
+from services.gateway.schema.mapping import request
 from services.gateway.schema.matching import Match, match_of, require_organization_in_network
-from shared import contracts as c
+from shared.contracts.requests import matching as rq
 
 
 @strawberry.input
@@ -36,22 +37,17 @@ class IntroductionsMutation:
         for organization_id in input.organization_ids:
             await require_organization_in_network(info, caller, organization_id)
         require_role(caller, Role.OPERATOR)
-        profiles = await info.context.loaders.each("intake", "/organizations/{}").load_many(
-            list(input.organization_ids)
+        loader = info.context.loaders.each(info.context.clients.intake.organization)
+        profiles = await loader.load_many(list(input.organization_ids))
+        introduction = request(
+            rq.Introduce,
+            input,
+            network_id=caller.network_id,
+            introduced_by=caller.member_id,
+            names={p.organization_id: p.name for p in profiles},
         )
-        found = await info.context.clients.matching.post(
-            "/introductions",
-            {
-                "network_id": caller.network_id,
-                "organization_ids": [str(o) for o in input.organization_ids],
-                "note": input.note,
-                "introduced_by": caller.member_id,
-                "names": {
-                    p.organization_id: p.name
-                    for p in map(c.OrganizationProfile.model_validate, profiles)
-                },
-            },
-            headers=info.context.idempotency_headers(),
+        found = await info.context.clients.matching.introduce(
+            introduction, headers=info.context.idempotency_headers()
         )
         return match_of(found, None)
 

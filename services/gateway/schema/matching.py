@@ -12,10 +12,12 @@ from services.gateway.auth import network_seen, require_network, require_party, 
 from services.gateway.context import Caller
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import MatchDecision, MatchStatus, ResourceKind, Role
-from services.gateway.schema.mapping import build
+from services.gateway.schema.mapping import build, request
 from services.gateway.schema.node import register_node
 from services.gateway.schema.relay import Connection, check_page_size, connection
 from shared import contracts as c
+from shared.contracts.requests import matching as rq
+from shared.http import validated
 
 
 @strawberry.type
@@ -75,10 +77,9 @@ class Coalition:
     )
 
 
-def match_of(answer: Any, reader: str | None) -> Match:
+def match_of(match: c.MatchView, reader: str | None) -> Match:
     """A match (matching's `MatchView`) as `reader` (an organization id) sees it: the reasons
     written for it (for anyone else, the first party's), and each party's answer."""
-    match = c.MatchView.model_validate(answer)
     ids = match.organization_ids
     decisions = {organization: a.decision for organization, a in match.answers.items()}
     parties = [build(MatchParty, p, answer=decisions.get(p.organization_id)) for p in match.parties]
@@ -112,8 +113,7 @@ def best_first(found: list[Any]) -> list[Coalition]:
 
 async def fetch_match(info: Info, match_id: str) -> Match:
     caller = await info.context.caller()
-    found = await info.context.clients.matching.get(f"/matches/{match_id}")
-    match = c.MatchView.model_validate(found)
+    match = await info.context.clients.matching.match(match_id)
     require_network(
         caller, network_seen(caller, match.network_id, match.network_ids), "match", match_id
     )
@@ -124,8 +124,8 @@ register_node("match", Match, fetch_match)
 
 
 async def require_organization_in_network(info: Info, caller: Caller, organization_id: str) -> None:
-    found = await info.context.loaders.each("intake", "/organizations/{}").load(organization_id)
-    profile = c.OrganizationProfile.model_validate(found)
+    loader = info.context.loaders.each(info.context.clients.intake.organization)
+    profile = await loader.load(organization_id)
     require_network(caller, profile.network_id, "organization", organization_id)
 
 
@@ -133,38 +133,33 @@ async def matches_of(info: Info, organization_id: str, first: int = 10) -> Conne
     """`matches` for one organization; reusable as a field of Organization."""
     caller = await info.context.caller()
     await require_organization_in_network(info, caller, organization_id)
-    found = await info.context.clients.matching.get(
-        f"/organizations/{organization_id}/matches", {"first": check_page_size(first)}
-    )
+    matching = info.context.clients.matching
+    found = await matching.matches_of(organization_id, check_page_size(first))
     return match_connection(found, organization_id)
 
 
-def match_connection(found: list[Any], reader: str) -> Connection[Match]:
+def match_connection(matches: list[c.MatchView], reader: str) -> Connection[Match]:
     """Matches as one page (matching answers at most `first`)."""
-    matches = [c.MatchView.model_validate(m) for m in found]
     return connection([match_of(m, reader) for m in matches], [m.id for m in matches], False)
 
 
 async def coalitions_of(info: Info, need_id: str, first: int = 3) -> list[Coalition]:
     """`coalitions` for one need; reusable as a field of Need."""
     caller = await info.context.caller()
-    found = await info.context.clients.matching.get(
-        f"/needs/{need_id}/coalitions", {"first": min(check_page_size(first), 10)}
-    )
-    coalitions = c.Coalitions.model_validate(found)
+    matching = info.context.clients.matching
+    coalitions = await matching.coalitions(need_id, min(check_page_size(first), 10))
     require_network(caller, coalitions.network_id or "", "need", need_id)
     return best_first(coalitions.coalitions)
 
 
-async def coalitions_for(info: Info, need: dict[str, Any], first: int = 3) -> list[Coalition]:
+async def coalitions_for(info: Info, need: c.NeedProfile, first: int = 3) -> list[Coalition]:
     """Coalitions for the need exactly as the caller sees it (a need just reported or
     strengthened, before matching has read its event): the gateway sends the need's profile,
     already checked against the caller's network, and matching answers from its current
     organizations."""
-    found = await info.context.clients.matching.post(
-        "/coalitions", {"need": need, "first": min(check_page_size(first), 10)}
-    )
-    return best_first(c.Coalitions.model_validate(found).coalitions)
+    asked = validated(rq.CoalitionsFor, {"need": need, "first": min(check_page_size(first), 10)})
+    found = await info.context.clients.matching.coalitions_for(asked)
+    return best_first(found.coalitions)
 
 
 @strawberry.type
@@ -191,22 +186,20 @@ class MatchingMutation:
         self, info: Info, match_id: strawberry.ID, decision: MatchDecision, reason: str = ""
     ) -> Match:
         caller = await info.context.caller()
-        match = c.MatchView.model_validate(
-            await info.context.clients.matching.get(f"/matches/{match_id}")
-        )
+        match = await info.context.clients.matching.match(match_id)
         network = network_seen(caller, match.network_id, match.network_ids)
         require_party(
             caller, match.organization_ids, network, "match", match_id, operator_allowed=False
         )
         require_role(caller, Role.ORG_ADMIN)
-        answered = await info.context.clients.matching.post(
-            f"/matches/{match_id}/responses",
-            {
-                "organization_id": caller.organization_id,
-                "decision": decision.value,
-                "reason": reason,
-            },
-            headers=info.context.idempotency_headers(),
+        response = request(
+            rq.RespondToMatch,
+            organization_id=caller.organization_id,
+            decision=decision,
+            reason=reason,
+        )
+        answered = await info.context.clients.matching.respond(
+            match_id, response, headers=info.context.idempotency_headers()
         )
         return match_of(answered, caller.organization_id)
 
