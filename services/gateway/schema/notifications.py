@@ -8,10 +8,9 @@ import strawberry
 
 from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
-from services.gateway.schema.mapping import build, build_all
+from services.gateway.schema.mapping import build, build_all, request
 from services.gateway.schema.relay import Connection, check_page_size, connection_of
-from shared import contracts as c
-from shared.contracts.page import Page
+from shared.contracts.requests import notifications as rq
 
 
 @strawberry.type
@@ -32,20 +31,15 @@ class NotificationsQuery:
         self, info: Info, unread_only: bool = False, first: int = 20, after: str | None = None
     ) -> Connection[Notification]:
         caller = await info.context.caller()
-        answer = await info.context.clients.notifications.get(
-            f"/inbox/{caller.member_id}",
-            {"unread_only": unread_only, "first": check_page_size(first), "after": after},
+        page = await info.context.clients.notifications.inbox(
+            caller.member_id, check_page_size(first), unread_only=unread_only, after=after
         )
-        page = Page[c.NotificationView].model_validate(answer)
         return connection_of(page, lambda item: build(Notification, item), after)
 
     @strawberry.field
     async def unread_notification_count(self, info: Info) -> int:
         caller = await info.context.caller()
-        count: int = await info.context.clients.notifications.get(
-            f"/inbox/{caller.member_id}/unread-count"
-        )
-        return count
+        return await info.context.clients.notifications.unread_count(caller.member_id)
 
 
 @strawberry.type
@@ -92,8 +86,8 @@ async def _authorize_webhook_owner(info: Info, organization_id: str | None) -> s
     if organization_id is None:
         require_operator(caller, caller.network_id)
         return caller.network_id
-    found = await info.context.clients.intake.get(f"/organizations/{organization_id}")
-    network_id = c.OrganizationProfile.model_validate(found).network_id
+    found = await info.context.clients.intake.organization(organization_id)
+    network_id = found.network_id
     require_member_of(caller, organization_id, network_id, admin=True, operator_allowed=True)
     return caller.network_id
 
@@ -106,17 +100,12 @@ class NotificationsMutation:
     ) -> RegisterWebhookPayload:
         organization_id = str(input.organization_id) if input.organization_id else None
         network_id = await _authorize_webhook_owner(info, organization_id)
-        created = await info.context.clients.notifications.post(
-            "/webhooks",
-            {
-                "network_id": network_id,
-                "organization_id": organization_id,
-                "url": input.url,
-                "event_types": input.event_types,
-            },
-            headers=info.context.idempotency_headers(),
+        webhook = request(
+            rq.RegisterWebhook, input, network_id=network_id, organization_id=organization_id
         )
-        registered = c.RegisteredWebhook.model_validate(created)
+        registered = await info.context.clients.notifications.register_webhook(
+            webhook, headers=info.context.idempotency_headers()
+        )
         return build(RegisterWebhookPayload, registered, webhook=registered)
 
     @strawberry.mutation
@@ -124,10 +113,8 @@ class NotificationsMutation:
         """Marks the caller's own notifications read; returns how many changed. An id that is
         not the caller's answers NOT_FOUND and nothing is marked."""
         caller = await info.context.caller()
-        changed: int = await info.context.clients.notifications.post(
-            f"/inbox/{caller.member_id}/read", {"ids": [str(i) for i in ids]}
-        )
-        return changed
+        read = request(rq.MarkRead, ids=ids)
+        return await info.context.clients.notifications.mark_read(caller.member_id, read)
 
 
 @strawberry.type
@@ -137,16 +124,14 @@ class WebhookQuery:
         self, info: Info, webhook_id: strawberry.ID, first: int = 20
     ) -> list[WebhookDelivery]:
         """The delivery log of a webhook, newest first."""
-        found = await info.context.clients.notifications.get(f"/webhooks/{webhook_id}")
-        webhook = c.WebhookView.model_validate(found)
+        notifications = info.context.clients.notifications
+        webhook = await notifications.webhook(webhook_id)
         caller = await info.context.caller()
         require_network(caller, webhook.network_id, "webhook", str(webhook_id))
         if not caller.is_operator:
             require_member_of(caller, webhook.organization_id or "", webhook.network_id)
-        entries = await info.context.clients.notifications.get(
-            f"/webhooks/{webhook_id}/deliveries", {"first": check_page_size(first)}
-        )
-        return build_all(WebhookDelivery, [c.WebhookDelivery.model_validate(e) for e in entries])
+        entries = await notifications.webhook_deliveries(webhook_id, check_page_size(first))
+        return build_all(WebhookDelivery, entries)
 
 
 QUERIES: list[type] = [NotificationsQuery, WebhookQuery]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import DigestMode, NotificationChannel
-from services.gateway.schema.intake import input_to_body
-from services.gateway.schema.mapping import build
-from shared import contracts as c
+from services.gateway.schema.mapping import build, request
+from shared.contracts.requests import notifications as rq
 
 
 @strawberry.type
@@ -70,19 +67,14 @@ class NotificationPreferencesInput:
     )
 
 
-def _patch(i: NotificationPreferencesInput) -> dict[str, Any]:
-    """The fields the caller gave, as the notifications service reads them."""
-    return {k: input_to_body(v) for k, v in vars(i).items() if v is not strawberry.UNSET}
-
-
 @strawberry.type
 class PreferencesQuery:
     @strawberry.field
     async def notification_preferences(self, info: Info) -> NotificationPreferences:
         """The caller's own notification preferences."""
         caller = await info.context.caller()
-        body = await info.context.clients.notifications.get(f"/preferences/{caller.member_id}")
-        return build(NotificationPreferences, c.PreferencesView.model_validate(body))
+        found = await info.context.clients.notifications.preferences(caller.member_id)
+        return build(NotificationPreferences, found)
 
 
 @strawberry.type
@@ -93,10 +85,10 @@ class PreferencesMutation:
     ) -> NotificationPreferences:
         """Changes the caller's own notification preferences."""
         caller = await info.context.caller()
-        body = await info.context.clients.notifications.post(
-            f"/preferences/{caller.member_id}", {"input": _patch(input)}
-        )
-        return build(NotificationPreferences, c.PreferencesView.model_validate(body))
+        # only the fields the caller gave are sent (a null clears quiet hours, digest hour)
+        patch = request(rq.UpdatePreferences, input=input)
+        found = await info.context.clients.notifications.update_preferences(caller.member_id, patch)
+        return build(NotificationPreferences, found)
 
 
 QUERIES: list[type] = [PreferencesQuery]

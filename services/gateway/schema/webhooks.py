@@ -11,9 +11,10 @@ import strawberry
 
 from services.gateway.auth import require_member_of, require_network, require_operator
 from services.gateway.schema.context import Info
-from services.gateway.schema.mapping import build, build_all
+from services.gateway.schema.mapping import build, build_all, request
 from services.gateway.schema.notifications import Webhook
 from shared import contracts as c
+from shared.contracts.requests import notifications as rq
 
 DAY = 24 * 3600
 
@@ -28,8 +29,7 @@ class RotateWebhookSecretPayload:
 
 
 async def _manageable(info: Info, webhook_id: str) -> c.WebhookView:
-    found = await info.context.clients.notifications.get(f"/webhooks/{webhook_id}")
-    webhook = c.WebhookView.model_validate(found)
+    webhook = await info.context.clients.notifications.webhook(webhook_id)
     caller = await info.context.caller()
     require_network(caller, webhook.network_id, "webhook", webhook_id)
     if webhook.organization_id is None:
@@ -52,14 +52,11 @@ class WebhooksQuery:
         caller = await info.context.caller()
         organization = str(organization_id) if organization_id else caller.organization_id
         if organization is not None and (organization_id or not caller.is_operator):
-            found = await info.context.clients.intake.get(f"/organizations/{organization}")
-            network_id = c.OrganizationProfile.model_validate(found).network_id
+            found = await info.context.clients.intake.organization(organization)
+            network_id = found.network_id
             require_member_of(caller, organization, network_id, operator_allowed=True)
-        query = {"network_id": caller.network_id}
-        if organization is not None:
-            query["organization_id"] = organization
-        answer = await info.context.clients.notifications.get("/webhooks", query)
-        return build_all(Webhook, [c.WebhookListing.model_validate(w) for w in answer])
+        notifications = info.context.clients.notifications
+        return build_all(Webhook, await notifications.webhooks(caller.network_id, organization))
 
 
 @strawberry.type
@@ -69,16 +66,14 @@ class WebhooksMutation:
         """Deletes the webhook and its delivery log; deliveries still queued are not sent.
         Answers it as it was."""
         await _manageable(info, str(id))
-        deleted = await info.context.clients.notifications.delete(f"/webhooks/{id}")
-        return build(Webhook, c.WebhookListing.model_validate(deleted))
+        return build(Webhook, await info.context.clients.notifications.delete_webhook(id))
 
     @strawberry.mutation
     async def enable_webhook(self, info: Info, id: strawberry.ID) -> Webhook:
         """Enables a webhook again (after repeated failures disabled it), its failure count
         back to zero; new events reach it, the ones missed meanwhile do not."""
         await _manageable(info, str(id))
-        enabled = await info.context.clients.notifications.post(f"/webhooks/{id}/enable", {})
-        return build(Webhook, c.WebhookListing.model_validate(enabled))
+        return build(Webhook, await info.context.clients.notifications.enable_webhook(id))
 
     @strawberry.mutation
     async def rotate_webhook_secret(
@@ -88,12 +83,10 @@ class WebhooksMutation:
         once) each delivery carries two signatures, one with each secret, so the receiver can
         switch whenever it is ready."""
         await _manageable(info, str(id))
-        rotated = await info.context.clients.notifications.post(
-            f"/webhooks/{id}/rotate-secret",
-            {"overlap_seconds": overlap_seconds},
-            headers=info.context.idempotency_headers(),
+        rotation = request(rq.RotateWebhookSecret, overlap_seconds=overlap_seconds)
+        answer = await info.context.clients.notifications.rotate_webhook_secret(
+            id, rotation, headers=info.context.idempotency_headers()
         )
-        answer = c.RotatedWebhookSecret.model_validate(rotated)
         return build(RotateWebhookSecretPayload, answer, webhook=answer.webhook)
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
 
 from services.notifications.api.common import get_inbox
 from services.notifications.service import InboxService
 from shared.contracts.notifications import NotificationView
 from shared.contracts.page import DocPage, Page
-from shared.contracts.text import TextInput
+from shared.contracts.requests import notifications as rq
 
 router = APIRouter()
 
@@ -25,13 +24,9 @@ async def inbox(
     return await service.inbox(member_id, unread_only, first, after)
 
 
-class ReadBody(TextInput):
-    ids: list[str] = Field(max_length=500)
-
-
 @router.post("/inbox/{member_id}/read")
 async def mark_read(
-    member_id: str, body: ReadBody, service: InboxService = Depends(get_inbox)
+    member_id: str, body: rq.MarkRead, service: InboxService = Depends(get_inbox)
 ) -> int:
     return await service.mark_read(member_id, body.ids)
 

@@ -9,17 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.notifications.api.common import get_inbox
 from services.notifications.deliveries import DeliveryWorker
-from services.notifications.domain.preferences import PreferencesPatch
 from services.notifications.service import InboxService
 from shared.contracts.notifications import PreferencesView
-from shared.contracts.text import TextInput
+from shared.contracts.requests import notifications as rq
 from shared.errors import bad_input
 
 router = APIRouter()
-
-
-class PreferencesBody(TextInput):
-    input: PreferencesPatch
 
 
 @router.get("/preferences/{member_id}", response_model=PreferencesView)
@@ -31,7 +26,7 @@ async def preferences_of(
 
 @router.post("/preferences/{member_id}", response_model=PreferencesView)
 async def update_preferences(
-    member_id: str, body: PreferencesBody, service: InboxService = Depends(get_inbox)
+    member_id: str, body: rq.UpdatePreferences, service: InboxService = Depends(get_inbox)
 ) -> dict[str, Any]:
     return await service.update_preferences(member_id, body.input)
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.notifications.service.webhook_lifecycle import RotateSecretInput, WebhookLifecycle
+from services.notifications.service.webhook_lifecycle import WebhookLifecycle
 from services.notifications.store import NotificationStore
 from services.notifications.store.webhook_admin import WebhookAdminStore
 from shared.contracts.notifications import RotatedWebhookSecret, WebhookListing
+from shared.contracts.requests import notifications as rq
 from shared.events import utcnow
 from shared.idempotency import WriteOnce
 from shared.service import Runtime, get_runtime
@@ -49,7 +50,7 @@ async def enable_webhook(
 @router.post("/webhooks/{webhook_id}/rotate-secret", response_model=RotatedWebhookSecret)
 async def rotate_secret(
     webhook_id: str,
-    body: RotateSecretInput,
+    body: rq.RotateWebhookSecret,
     lifecycle: WebhookLifecycle = Depends(get_lifecycle),
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:

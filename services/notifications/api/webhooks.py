@@ -7,17 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from services.notifications.api.common import get_webhooks
-from services.notifications.service import WebhookInput, WebhookService
+from services.notifications.service import WebhookService
 from shared.contracts.notifications import RegisteredWebhook, WebhookDelivery, WebhookView
+from shared.contracts.requests import notifications as rq
 from shared.idempotency import WriteOnce
 
 router = APIRouter()
-WebhookBody = WebhookInput
 
 
 @router.post("/webhooks", response_model=RegisteredWebhook)
 async def register_webhook(
-    body: WebhookBody,
+    body: rq.RegisterWebhook,
     service: WebhookService = Depends(get_webhooks),
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:

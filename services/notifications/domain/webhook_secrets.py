@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-MAX_OVERLAP_SECONDS = 7 * 24 * 3600
-
 
 def signing_secrets(webhook: dict[str, Any], now: datetime) -> list[str]:
     """The current secret first, then the rotated-out ones whose overlap lasts past `now`."""

@@ -8,27 +8,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from services.notifications.domain.webhook_secrets import (
-    MAX_OVERLAP_SECONDS,
-    previous_secret_expires_at,
-)
+from services.notifications.domain.webhook_secrets import previous_secret_expires_at
 from services.notifications.service.webhooks import delivery_view, webhook_view
 from services.notifications.store import NotificationStore
 from services.notifications.store.webhook_admin import WebhookAdminStore
 from services.notifications.webhooks import new_secret
+from shared.contracts.requests.notifications import RotateWebhookSecret as RotateSecretInput
 from shared.errors import AppError, ErrorCode, not_found
 from shared.idempotency import Answered, no_answer
 from shared.mongo import Document
 from shared.outbox import Outbox
 
 Answer = dict[str, Any]
-DEFAULT_OVERLAP_SECONDS = 24 * 3600
-
-
-class RotateSecretInput(BaseModel):
-    overlap_seconds: int = Field(DEFAULT_OVERLAP_SECONDS, ge=0, le=MAX_OVERLAP_SECONDS)
 
 
 def listing_view(webhook: Document, last: Document | None, now: datetime) -> Answer:

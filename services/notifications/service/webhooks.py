@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from services.notifications.domain import unknown_kinds
 from services.notifications.store import NotificationStore
 from services.notifications.webhooks import check_url, new_secret
-from shared.contracts.text import TextInput
+from shared.contracts.requests.notifications import RegisterWebhook as WebhookInput
 from shared.errors import bad_input, not_found
 from shared.events import new_id, utcnow
 from shared.idempotency import Answered, no_answer
@@ -18,13 +16,6 @@ from shared.mongo import Document
 from shared.outbox import Outbox
 
 Answer = dict[str, Any]
-
-
-class WebhookInput(TextInput):
-    network_id: str
-    organization_id: str | None = None
-    url: str = Field(max_length=2000)
-    event_types: list[str] = Field(default=[], max_length=50)
 
 
 def webhook_view(webhook: Document) -> Answer:
