@@ -10,7 +10,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -20,7 +19,12 @@ from deploy.dlq import dlq_app
 from deploy.shellenv import export_lines
 from deploy.stack import Stack, StackError
 from deploy.traces import traces_app
-from shared.http import SERVICE_TOKEN_HEADER
+from shared.clients import IntakeClient
+from shared.clients.once import call_once
+from shared.contracts.intake import CreatedNetwork
+from shared.contracts.requests.intake import NetworkInput
+from shared.errors import AppError, ErrorCode
+from shared.http import ServiceClient, validated
 from shared.settings import Settings
 
 app = typer.Typer(help="Commonweave: community partnerships.", no_args_is_help=True)
@@ -97,30 +101,29 @@ def create_network(
 ) -> None:
     """Create a network and print its first operator token (shown only this once)."""
     settings = Settings()
+
+    async def create(http: ServiceClient) -> CreatedNetwork:
+        network = {
+            "name": name,
+            "region": region,
+            "time_zone": time_zone,
+            "operator_email": operator_email,
+        }
+        return await IntakeClient(http).create_network(validated(NetworkInput, network))
+
     try:
-        response = httpx.post(
-            f"{settings.url_of('intake')}/networks",
-            json={
-                "name": name,
-                "region": region,
-                "time_zone": time_zone,
-                "operator_email": operator_email,
-            },
-            headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
-            timeout=settings.http_timeout_seconds,
-        )
-    except httpx.TransportError as exc:
-        console.print(
-            f"[red]error:[/] intake is not reachable at {settings.url_of('intake')} "
-            f"({exc}); start the stack with `make run`"
-        )
+        created = call_once(settings, "intake", create)
+    except AppError as error:
+        if error.code is ErrorCode.UNAVAILABLE:
+            console.print(
+                f"[red]error:[/] intake is not reachable at {settings.url_of('intake')} "
+                f"({error.message}); start the stack with `make run`"
+            )
+            raise typer.Exit(1) from None
+        field = f" ({error.field})" if error.field else ""
+        console.print(f"[red]error:[/] {error.code}: {error.message}{field}")
         raise typer.Exit(1) from None
-    body = response.json()
-    if response.status_code >= 400:
-        error = body.get("error", {})
-        field = f" ({error['field']})" if error.get("field") else ""
-        console.print(f"[red]error:[/] {error.get('code')}: {error.get('message')}{field}")
-        raise typer.Exit(1)
+    body = created.model_dump(mode="json")
     if as_json:
         print(json.dumps(body))
     elif as_env:
@@ -129,17 +132,17 @@ def create_network(
             export_lines(
                 {
                     "GRAPHQL_URL": f"{settings.url_of('gateway')}/graphql",
-                    "NETWORK_ID": body["networkId"],
-                    "OPERATOR_TOKEN": body["operatorToken"],
-                    "JOIN_CODE": body["joinCode"],
+                    "NETWORK_ID": created.network_id,
+                    "OPERATOR_TOKEN": created.operator_token,
+                    "JOIN_CODE": created.join_code,
                 }
             ),
             end="",
         )
     else:
         console.print(
-            f"network    {body['networkId']}\noperator   {body['operatorToken']}  "
-            f"(keep it: it is not shown again)\njoin code  {body['joinCode']}"
+            f"network    {created.network_id}\noperator   {created.operator_token}  "
+            f"(keep it: it is not shown again)\njoin code  {created.join_code}"
         )
 
 

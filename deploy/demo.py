@@ -17,7 +17,7 @@ import heapq
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +29,12 @@ import typer
 from rich.console import Console
 
 from deploy.shellenv import export_lines, read_exports
-from shared.http import SERVICE_TOKEN_HEADER
+from shared.clients import CommitmentsClient, IntakeClient
+from shared.clients.once import call_once
+from shared.contracts.intake import CreatedNetwork
+from shared.contracts.requests.intake import NetworkInput
+from shared.errors import AppError, ErrorCode
+from shared.http import ServiceClient, validated
 from shared.settings import Settings
 
 DATA = Path(__file__).with_name("demo")
@@ -73,29 +78,26 @@ class ServiceClock:
 
     settings: Settings
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        url = f"{self.settings.url_of('commitments')}{path}"
-        token = self.settings.service_token.get_secret_value()
-        try:
-            response = httpx.request(
-                method, url, json=body, headers={SERVICE_TOKEN_HEADER: token}, timeout=60
-            )
-        except httpx.HTTPError as exc:
-            raise DemoError(f"the commitments service did not answer ({exc})") from None
-        if response.status_code == 404 and path == "/clock":
-            raise DemoError(
-                "the commitments service does not let its clock be set, so the quarter cannot "
-                "be dated: start the stack with `make run` (which allows it), or set "
-                "COMMONWEAVE_CLOCK_CONTROL=true for the services"
-            )
-        response.raise_for_status()
-        return response.json()
-
     def set(self, moment: datetime | None) -> None:
-        self._call("PUT", "/clock", {"now": moment.isoformat() if moment else None})
+        try:
+            self._call(lambda commitments: commitments.set_clock(moment))
+        except AppError as error:
+            if error.code is ErrorCode.NOT_FOUND:
+                raise DemoError(
+                    "the commitments service does not let its clock be set, so the quarter "
+                    "cannot be dated: start the stack with `make run` (which allows it), or set "
+                    "COMMONWEAVE_CLOCK_CONTROL=true for the services"
+                ) from None
+            raise DemoError(f"the commitments service did not answer ({error})") from None
 
     def tick(self) -> None:
-        self._call("POST", "/scheduler/tick")
+        try:
+            self._call(lambda commitments: commitments.tick(time_limit=60))
+        except AppError as error:
+            raise DemoError(f"the commitments service did not answer ({error})") from None
+
+    def _call(self, call: Callable[[CommitmentsClient], Awaitable[T]]) -> T:
+        return call_once(self.settings, "commitments", lambda http: call(CommitmentsClient(http)))
 
 
 @dataclass
@@ -134,22 +136,18 @@ def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in names}
 
 
-def create_network(settings: Settings, network: dict[str, str]) -> dict[str, str]:
+def create_network(settings: Settings, network: dict[str, str]) -> CreatedNetwork:
     body = {"name": network["name"], "region": network["region"], "time_zone": network["timeZone"]}
     if network.get("operatorEmail"):  # the coordinator signs in to /app with it
         body["operator_email"] = network["operatorEmail"]
+
+    async def create(http: ServiceClient) -> CreatedNetwork:
+        return await IntakeClient(http).create_network(validated(NetworkInput, body))
+
     try:
-        response = httpx.post(
-            f"{settings.url_of('intake')}/networks",
-            json=body,
-            headers={SERVICE_TOKEN_HEADER: settings.service_token.get_secret_value()},
-            timeout=settings.http_timeout_seconds,
-        )
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
+        return call_once(settings, "intake", create)
+    except AppError as exc:
         raise DemoError(f"intake did not create the network ({exc}); is `make run` up?") from None
-    created: dict[str, str] = response.json()
-    return created
 
 
 def reusable(api: Api, saved: dict[str, str]) -> bool:
@@ -332,8 +330,8 @@ def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:
         anchor = saved["DEMO_ANCHOR"]
     else:
         created = create_network(settings, story["network"])
-        network_id, join_code = created["networkId"], created["joinCode"]
-        api.operator = created["operatorToken"]
+        network_id, join_code = created.network_id, created.join_code
+        api.operator = created.operator_token
         anchor = datetime.now(UTC).replace(microsecond=0).isoformat()
         console.print(f"[green]✓[/] network {network_id} ({story['network']['name']})")
     result = {

@@ -239,8 +239,15 @@ class ServiceClient:
             try:
                 body = response.json()
             except ValueError:
-                body = {"error": {"code": "INTERNAL", "message": response.text[:200]}}
-            raise AppError.from_body(body)
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                raise AppError.from_body(body)
+            # Not the error model: a route this service does not have (the clock, where
+            # clock control is off) or a proxy's page.
+            code = ErrorCode.NOT_FOUND if response.status_code == 404 else ErrorCode.INTERNAL
+            raise AppError(
+                code, f"{method} {path}: HTTP {response.status_code} from {self.service}"
+            )
         if not response.content:
             return None
         if "json" in response.headers.get("content-type", ""):

@@ -17,13 +17,14 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from pydantic import AwareDatetime, BaseModel
 from pymongo import AsyncMongoClient
 
 from shared import deadline
 from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.clock import Clock
 from shared.consumer import EventConsumer, consumer_indexes
+from shared.contracts.operations import ClockSet
+from shared.contracts.requests.operations import SetClock
 from shared.deadline import DEADLINE_HEADER
 from shared.disk import DiskWatch, refuse_writes_when_full
 from shared.errors import AppError, ErrorCode
@@ -194,19 +195,15 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     return app
 
 
-class ClockBody(BaseModel):
-    now: AwareDatetime | None = None
-
-
 def clock_router(clock: Clock) -> APIRouter:
     """`PUT /clock {"now": ...}` sets the service's clock (null: back to the system clock);
     mounted only with `clock_control`, which production leaves off."""
     router = APIRouter()
 
     @router.put("/clock")
-    async def set_clock(body: ClockBody) -> dict[str, str]:
+    async def set_clock(body: SetClock) -> ClockSet:
         clock.set(body.now)
-        return {"now": clock.now().isoformat()}
+        return ClockSet(now=clock.now())
 
     return router
 

@@ -269,8 +269,8 @@ async def reliability(ids: Ids, tracker: Use, uow: Uow) -> Batch[c.Reliability]:
 
 
 @router.post("/scheduler/tick")
-async def tick(request: Request) -> dict[str, int]:
+async def tick(request: Request) -> c.SchedulerTicked:
     """Runs the scheduler now, on the service clock (tests and operators; it also runs on
     its own every `scheduler_interval_seconds`)."""
     scheduler: Scheduler = request.app.state.scheduler
-    return {"sent": await scheduler.tick()}
+    return c.SchedulerTicked(sent=await scheduler.tick())

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.clients import CommitmentsClient, IntakeClient, MatchingClient, NotificationsClient
-from shared.contracts.health import Readiness
+from shared.contracts.operations import ReadinessView
 from shared.http import ServiceClient
 from shared.settings import Settings
 
@@ -75,7 +75,7 @@ class ServiceClients:
         async def check(client: ServiceClient) -> str:
             try:
                 body = await asyncio.wait_for(
-                    client.get("/health/ready", Readiness), self.health_timeout
+                    client.get("/health/ready", ReadinessView), self.health_timeout
                 )
             except TimeoutError:
                 return f"down: no answer within {self.health_timeout:g}s"

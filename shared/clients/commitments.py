@@ -9,8 +9,10 @@ from typing import TypeVar
 from pydantic import BaseModel, JsonValue
 
 from shared import contracts as c
+from shared.contracts.operations import ClockSet
 from shared.contracts.page import Batch, Page
 from shared.contracts.requests import commitments as rq
+from shared.contracts.requests.operations import SetClock
 from shared.http import Headers, Params, ServiceClient
 
 B = TypeVar("B", bound=BaseModel)
@@ -176,9 +178,15 @@ class CommitmentsClient:
         path = f"/partnerships/{partnership_id}/report"
         return await self.http.get(path, str, {"format": "csv"})
 
-    async def tick(self) -> c.SchedulerTicked:
-        """Runs the scheduler now, on the service's clock (the demo and operators)."""
-        return await self.http.post("/scheduler/tick", c.SchedulerTicked)
+    async def set_clock(self, moment: datetime | None) -> ClockSet:
+        """The service's time from now on (None: back to the system clock); NOT_FOUND where
+        clock control is off."""
+        return await self.http.put("/clock", ClockSet, SetClock(now=moment))
+
+    async def tick(self, time_limit: float | None = None) -> c.SchedulerTicked:
+        """Runs the scheduler now, on the service's clock (the demo and operators); a long
+        pass may take `time_limit` seconds."""
+        return await self.http.post("/scheduler/tick", c.SchedulerTicked, time_limit=time_limit)
 
     async def _batch(self, path: str, answer: type[B], ids: list[str]) -> B:
         return await self.http.get(path, answer, {"ids": ",".join(ids)})
