@@ -26,6 +26,7 @@ from shared.clients import MatchingClient
 from shared.contracts import NeedProfile, OrganizationProfile, Resource
 from shared.contracts.commitments import REPORT_CSV_COLUMNS
 from shared.contracts.intake import NeedAnswer, ResourceKind, TokenHolder
+from shared.contracts.matching import Coalition as CoalitionView
 from shared.contracts.requests.intake import ReportNeed
 from shared.http import ServiceClient
 from shared.settings import Settings
@@ -69,18 +70,20 @@ def test_a_coalitions_covers_are_resource_kinds_like_required_resources() -> Non
     assert "requiredResources: [ResourceKind!]!" in SDL.split("type Need ")[1].split("}")[0]
     [coalition] = best_first(
         [
-            {
-                "members": [
-                    {
-                        "organization_id": "org_a",
-                        "name": "A",
-                        "covers": ["counseling", "venue", "sign language"],
-                        "alignment": 0.5,
-                    }
-                ],
-                "score": 0.5,
-                "uncovered_resources": [],
-            }
+            CoalitionView.model_validate(
+                {
+                    "members": [
+                        {
+                            "organization_id": "org_a",
+                            "name": "A",
+                            "covers": ["counseling", "venue", "sign language"],
+                            "alignment": 0.5,
+                        }
+                    ],
+                    "score": 0.5,
+                    "uncovered_resources": [],
+                }
+            )
         ]
     )
     kinds = coalition.organizations[0].covers
@@ -111,7 +114,7 @@ def test_the_gateway_shows_coalitions_in_matchings_rank() -> None:
         {"members": [], "score": 0.4, "uncovered_resources": []},
         {"members": [], "score": 0.9, "uncovered_resources": ["outreach"]},
     ]
-    shown: list[Coalition] = best_first(docs)
+    shown: list[Coalition] = best_first([CoalitionView.model_validate(d) for d in docs])
     assert [(c.score, c.uncovered_resources) for c in shown] == [(0.4, []), (0.9, ["outreach"])]
 
 

@@ -4,7 +4,6 @@ suggestions, answers to them, and coalitions that cover a need."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -96,8 +95,7 @@ def resource_kind(label: str) -> ResourceKind:
         return ResourceKind.OTHER
 
 
-def coalition_of(answer: Any) -> Coalition:
-    coalition = c.Coalition.model_validate(answer)
+def coalition_of(coalition: c.Coalition) -> Coalition:
     members = [
         build(CoalitionMember, m, covers=[resource_kind(k) for k in m.covers])
         for m in coalition.members
@@ -105,7 +103,7 @@ def coalition_of(answer: Any) -> Coalition:
     return build(Coalition, coalition, organizations=members)
 
 
-def best_first(found: list[Any]) -> list[Coalition]:
+def best_first(found: list[c.Coalition]) -> list[Coalition]:
     """In matching's order, which is the rank: complete coverage first, then score
     (`services.matching.domain.coalitions.rank`)."""
     return [coalition_of(x) for x in found]
