@@ -24,9 +24,7 @@ class NeedResponseBody(Body[m.CommunityResponseInput]):
     network_id: str  # the need's network, as intake knows it (the gateway read it)
 
 
-@voice_router.post(
-    "/partnerships/{partnership_id}/updates", response_model=c.PartnershipUpdateView
-)
+@voice_router.post("/partnerships/{partnership_id}/updates", response_model=c.PartnershipUpdateView)
 async def post_update(
     partnership_id: str, body: UpdateBody, tracker: Use, uow: Uow, once: WriteOnce = Depends()
 ) -> Any:

@@ -126,7 +126,9 @@ class UseCases:
             "score": result.score,
             "label": result.label,
             # a part without sources is stored as it was before sources existed
-            "parts": [x.model_dump(exclude=None if x.sources else {"sources"}) for x in result.parts],
+            "parts": [
+                x.model_dump(exclude=None if x.sources else {"sources"}) for x in result.parts
+            ],
         }
         if body == p["health"]:
             return
