@@ -22,7 +22,7 @@ from services.commitments.domain.records import (
     commitment_event,
     ref,
 )
-from services.commitments.service.base import UseCases, view_as
+from services.commitments.service.base import view_as
 from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
 from services.commitments.service.voice import Voice
 from shared import contracts as c
