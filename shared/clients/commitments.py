@@ -121,6 +121,25 @@ class CommitmentsClient:
         path = f"/partnerships/{partnership_id}/feedback"
         return await self.http.post(path, c.FeedbackView, request, headers=headers)
 
+    # The updates log and the community's voice
+    async def post_update(
+        self, partnership_id: str, request: rq.PostUpdate, *, headers: Headers = None
+    ) -> c.PartnershipUpdateView:
+        path = f"/partnerships/{partnership_id}/updates"
+        return await self.http.post(path, c.PartnershipUpdateView, request, headers=headers)
+
+    async def respond_to_partnership(
+        self, partnership_id: str, request: rq.RespondToPartnership, *, headers: Headers = None
+    ) -> c.CommunityReceipt:
+        path = f"/partnerships/{partnership_id}/community-responses"
+        return await self.http.post(path, c.CommunityReceipt, request, headers=headers)
+
+    async def respond_to_need(
+        self, need_id: str, request: rq.RespondToNeed, *, headers: Headers = None
+    ) -> c.CommunityReceipt:
+        path = f"/needs/{need_id}/community-responses"
+        return await self.http.post(path, c.CommunityReceipt, request, headers=headers)
+
     async def commitments_of(self, ids: list[str]) -> dict[str, list[c.CommitmentView]]:
         path = "/commitments/by-partnership"
         return (await self._batch(path, Batch[list[c.CommitmentView]], ids)).items
@@ -140,6 +159,16 @@ class CommitmentsClient:
     async def feedback_of(self, ids: list[str]) -> dict[str, list[c.FeedbackView]]:
         path = "/feedback/by-partnership"
         return (await self._batch(path, Batch[list[c.FeedbackView]], ids)).items
+
+    async def updates_of(self, ids: list[str]) -> dict[str, list[c.PartnershipUpdateView]]:
+        path = "/updates/by-partnership"
+        return (await self._batch(path, Batch[list[c.PartnershipUpdateView]], ids)).items
+
+    async def community_responses_of(
+        self, ids: list[str]
+    ) -> dict[str, list[c.CommunityResponseView]]:
+        path = "/community-responses/by-partnership"
+        return (await self._batch(path, Batch[list[c.CommunityResponseView]], ids)).items
 
     # Health, reliability, reports
     async def health_history(

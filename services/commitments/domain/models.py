@@ -10,6 +10,7 @@ from shared.contracts.requests.commitments import (
     CommitmentInput,
     CommitmentStatus,
     CommitmentUpdate,
+    CommunityResponseInput,
     ContributionInput,
     FeedbackInput,
     MilestoneInput,
@@ -19,6 +20,8 @@ from shared.contracts.requests.commitments import (
     RolesInput,
     StatusInput,
     Strict,
+    UpdateInput,
+    UpdateKind,
 )
 
 CADENCE_DAYS: dict[CheckInCadence, int] = {
@@ -35,6 +38,7 @@ __all__ = [
     "CommitmentInput",
     "CommitmentStatus",
     "CommitmentUpdate",
+    "CommunityResponseInput",
     "ContributionInput",
     "FeedbackInput",
     "MilestoneInput",
@@ -44,4 +48,6 @@ __all__ = [
     "RolesInput",
     "StatusInput",
     "Strict",
+    "UpdateInput",
+    "UpdateKind",
 ]
