@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.clients import CommitmentsClient, IntakeClient, MatchingClient, NotificationsClient
+from shared.clients.once import service_http
 from shared.contracts.operations import ReadinessView
 from shared.http import ServiceClient
 from shared.settings import Settings
@@ -29,17 +30,11 @@ class ServiceClients:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceClients:
-        token = settings.service_token.get_secret_value()
-
-        def client(name: str) -> ServiceClient:
-            url = settings.url_of(name)  # type: ignore[arg-type]
-            return ServiceClient(name, url, token, settings.http_timeout_seconds)
-
         return cls(
-            intake=IntakeClient(client("intake")),
-            matching=MatchingClient(client("matching")),
-            commitments=CommitmentsClient(client("commitments")),
-            notifications=NotificationsClient(client("notifications")),
+            intake=IntakeClient(service_http(settings, "intake")),
+            matching=MatchingClient(service_http(settings, "matching")),
+            commitments=CommitmentsClient(service_http(settings, "commitments")),
+            notifications=NotificationsClient(service_http(settings, "notifications")),
             health_timeout=settings.health_timeout_seconds + 1.5,
         )
 
