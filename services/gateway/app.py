@@ -36,6 +36,7 @@ from services.gateway.schema.errors import shape_errors
 from services.gateway.web.api import WebContext
 from services.gateway.web.routes import mount_workspace
 from shared.contracts.intake import MemberRemoved
+from shared.i18n import Catalogs
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
@@ -149,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         clients,
         storage,
         callers,
+        Catalogs.load(),
     )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))
