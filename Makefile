@@ -89,7 +89,7 @@ BABEL_EXTRACT := $(VENV)/bin/pybabel extract -F shared/locale/babel.cfg -k Text 
 	--no-location --omit-header -o shared/locale/messages.pot .
 messages: env
 	$(BABEL_EXTRACT)
-	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale --no-location \
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale \
 	  --no-fuzzy-matching --ignore-obsolete
 
 language: env

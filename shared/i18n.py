@@ -94,6 +94,21 @@ class When:
     day: str = "yMMMd"
 
 
+class Sentences:
+    """Sentences drawn one after another, the empty ones left out ("Partners met. Wins: …")."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: Localizable) -> None:
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sentences) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+
 @dataclass(frozen=True)
 class LowerFirst:
     """A label inside a sentence: its first letter in lower case ("Enter due date")."""
@@ -101,7 +116,7 @@ class LowerFirst:
     value: Localizable
 
 
-Localizable = str | Text | Decimal | When | LowerFirst | int | float
+Localizable = str | Text | Decimal | When | LowerFirst | Sentences | int | float
 
 
 @dataclass(frozen=True)
@@ -149,6 +164,8 @@ class Language:
             return self.number(value.value, value.pattern)
         if isinstance(value, When):
             return self.moment(value.at, value.day)
+        if isinstance(value, Sentences):
+            return " ".join(drawn for drawn in map(self, value.parts) if drawn)
         if isinstance(value, LowerFirst):
             drawn = self(value.value)
             return drawn[:1].lower() + drawn[1:]
@@ -175,6 +192,11 @@ def check_language(code: str) -> str:
             f"{code!r} is not a language Commonweave speaks ({', '.join(available())})"
         )
     return code
+
+
+@cache
+def _load(directory: Path) -> Catalogs:
+    return Catalogs.read(directory)
 
 
 def catalog_path(code: str, directory: Path = LOCALE_DIR) -> Path:
@@ -219,6 +241,12 @@ class Catalogs:
 
     @classmethod
     def load(cls, directory: Path = LOCALE_DIR) -> Catalogs:
+        """Every catalog of the folder, read once per process (they are files shipped with the
+        code and never change while it runs)."""
+        return _load(directory)
+
+    @classmethod
+    def read(cls, directory: Path) -> Catalogs:
         found: dict[str, Language] = {
             SOURCE: Language(SOURCE, "English", gettext.NullTranslations(), Locale.parse(SOURCE))
         }

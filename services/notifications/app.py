@@ -33,7 +33,12 @@ def create_app(settings: Settings) -> FastAPI:
         clock=utcnow,
     )
     register_handlers(runtime.consumer, notifier)
-    mailer = SignInMailer(queue, bool(settings.smtp_host), settings.public_url_of_gateway())
+    mailer = SignInMailer(
+        queue,
+        bool(settings.smtp_host),
+        settings.public_url_of_gateway(),
+        PreferenceStore(runtime.db),
+    )
     runtime.consumer.subscribe("member.sign_in_requested", mailer)
     worker = DeliveryWorker(store, queue, settings, clock=utcnow)
     runtime.background.append(worker.run)

@@ -24,6 +24,7 @@ from services.notifications.egress import Resolver, system_resolver, webhook_cli
 from services.notifications.store import DeliveryQueue, NotificationStore
 from services.notifications.webhooks import signed_headers
 from shared.events import utcnow
+from shared.i18n import Catalogs
 from shared.logs import log_repeated
 from shared.mongo import Document
 from shared.settings import Settings
@@ -102,8 +103,9 @@ class DeliveryWorker:
         items = await self._queue.unsent_digest_items(delivery["member_id"], now)
         if not items:
             raise Skipped
-        message = digest([Message(item["title"], item["body"]) for item in items])
-        await self._send_email(delivery["to"], message.title, message.body)
+        language = Catalogs.load().get(delivery.get("language"))
+        message = digest([Message(item["title"], item["body"]) for item in items]).drawn(language)
+        await self._send_email(delivery["to"], str(message.title), str(message.body))
         await self._queue.mark_digest_items_sent([item["_id"] for item in items], delivery["_id"])
 
     async def _send_email(self, to: str, subject: str, body: str) -> None:

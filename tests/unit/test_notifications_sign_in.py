@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 
+from services.notifications.domain.preferences import Preferences
 from services.notifications.service.sign_in import SignInMailer
 from services.notifications.store import DeliveryQueue
 from shared.contracts import SignInRequested
@@ -40,9 +41,23 @@ class Tx:
     session = None
 
 
+class Chosen:
+    """The preferences store, as the mailer reads it: the members who chose something."""
+
+    def __init__(self, **chosen: Preferences) -> None:
+        self.chosen = chosen
+
+    async def of(self, member_ids: list[str], session: Any) -> dict[str, Preferences]:
+        return {m: self.chosen[m] for m in member_ids if m in self.chosen}
+
+
+def mailer_of(queue: Queue, email_on: bool, url: str, **chosen: Preferences) -> SignInMailer:
+    return SignInMailer(cast(DeliveryQueue, queue), email_on, url, cast(Any, Chosen(**chosen)))
+
+
 async def test_the_link_is_queued_as_an_email_to_the_address_at_once() -> None:
     queue = Queue()
-    mailer = SignInMailer(cast(DeliveryQueue, queue), True, "https://cw.example.org/")
+    mailer = mailer_of(queue, True, "https://cw.example.org/")
     await mailer(EVENT, ENVELOPE, cast(Transaction, Tx()))
     [delivery] = queue.queued
     assert delivery["to"] == "ann@greenleaf.example"
@@ -54,8 +69,19 @@ async def test_the_link_is_queued_as_an_email_to_the_address_at_once() -> None:
 
 async def test_with_email_off_the_link_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     queue = Queue()
-    mailer = SignInMailer(cast(DeliveryQueue, queue), False, "http://127.0.0.1:8000")
+    mailer = mailer_of(queue, False, "http://127.0.0.1:8000")
     with caplog.at_level(logging.WARNING):
         await mailer(EVENT, ENVELOPE, cast(Transaction, Tx()))
     assert queue.queued == []
     assert "http://127.0.0.1:8000/app/sign-in/signed.token" in caplog.text
+
+
+async def test_a_member_who_reads_spanish_gets_the_link_in_spanish() -> None:
+    queue = Queue()
+    mailer = mailer_of(queue, True, "https://cw.example.org", mem_1=Preferences(language="es"))
+    await mailer(EVENT, ENVELOPE, cast(Transaction, Tx()))
+    [delivery] = queue.queued
+    assert delivery["subject"] == "Su enlace para iniciar sesión en Lane Network"
+    assert delivery["body"].startswith("Hola, Ann:")
+    assert "https://cw.example.org/app/sign-in/signed.token" in delivery["body"]
+    assert "12:15 UTC" in delivery["body"]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 
 from services.notifications.domain.preferences import PreferencesPatch, QuietHours
@@ -147,6 +148,32 @@ async def test_no_email_is_queued_for_an_address_that_cannot_receive_one(
     await service.hear("match.suggested", "mat_1", suggestion("org_a", "org_b"))
     assert (await titles(service, "mem_a"))[0].startswith("New partner suggestion")
     assert {d.get("to") for d in await service.deliveries()} == {"b@example.org"}
+
+
+async def test_each_member_reads_the_notification_in_their_own_language(
+    service: Notifications,
+) -> None:
+    """One event, two partners: the one who chose Spanish gets the Spanish template in the inbox,
+    in the email and in the digest; the other, English."""
+    await service.register("org_a", "mem_a", email="a@example.org")
+    await service.register("org_b", "mem_b", email="b@example.org")
+    chosen = await service.inbox.update_preferences("mem_a", PreferencesPatch(language="es"))
+    assert chosen["language"] == "es"
+    await service.hear("match.suggested", "mat_1", suggestion("org_a", "org_b"))
+    assert "Nueva sugerencia de socios: Org org_a y Org org_b" in await titles(service, "mem_a")
+    assert "New partner suggestion: Org org_a and Org org_b" in await titles(service, "mem_b")
+    emails = {d["to"]: d for d in await service.deliveries() if d.get("channel") == "email"}
+    spanish = emails["a@example.org"]
+    assert spanish["subject"] == "Nueva sugerencia de socios: Org org_a y Org org_b"
+    assert spanish["body"] == "Sus objetivos y fortalezas encajan. Puntuación: 0,80."
+    assert emails["b@example.org"]["body"] == "Your goals and strengths fit. Score 0.80."
+
+
+async def test_a_language_the_product_does_not_speak_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError) as refused:
+        PreferencesPatch.model_validate({"language": "xx"})
+    assert refused.value.errors()[0]["loc"] == ("language",)
+    assert "is not a language Commonweave speaks (en, es)" in str(refused.value)
 
 
 async def test_preferences_name_only_kinds_that_are_notified(service: Notifications) -> None:

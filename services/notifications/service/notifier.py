@@ -6,7 +6,7 @@ whatever the redelivery."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
@@ -25,6 +25,7 @@ from shared.contracts import (
     Payload,
 )
 from shared.events import Envelope
+from shared.i18n import Catalogs
 from shared.mongo import Document
 from shared.outbox import Transaction
 from shared.sortable_id import sortable_id
@@ -54,6 +55,7 @@ class Notifier:
     email_on: bool
     digest_hour: int
     clock: Clock
+    catalogs: Catalogs = field(default_factory=Catalogs.load)
 
     async def __call__(self, payload: Payload, envelope: Envelope, tx: Transaction) -> None:
         await keep_read_models(self.store, payload, tx)
@@ -89,14 +91,18 @@ class Notifier:
     ) -> None:
         now = self.clock()
         recipients = await self.recipients(audience, tx)
+        chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
+        # each recipient reads the message in their own language (English if not chosen)
+        language = {r["_id"]: chosen.get(r["_id"], Preferences()).language for r in recipients}
+        drawn = {code: message.drawn(self.catalogs.get(code)) for code in set(language.values())}
         created = [
             NotificationCreated(
                 notification_id=sortable_id(),
                 network_id=audience.network_id,
                 member_id=recipient["_id"],
                 kind=envelope.type,
-                title=message.title,
-                body=message.body,
+                title=str(drawn[language[recipient["_id"]]].title),
+                body=str(drawn[language[recipient["_id"]]].body),
                 subject_id=audience.subject_id,
                 created_at=now,
             )
@@ -117,11 +123,11 @@ class Notifier:
         await tx.publish_many([("notification.created", c.member_id, c) for c in created])
         if not self.email_on:
             return
-        chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
         for recipient in recipients:
             if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
-                await self.queue_email(recipient, preferences, message, envelope, now, tx)
+                mine = drawn[preferences.language]
+                await self.queue_email(recipient, preferences, mine, envelope, now, tx)
 
     async def queue_email(
         self,
@@ -174,6 +180,7 @@ class Notifier:
                 "status": "pending",
                 "attempts": 0,
                 "next_at": plan.send_at,
+                "language": preferences.language,  # the digest's own words are drawn in it
             },
             tx.session,
         )

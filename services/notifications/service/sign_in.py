@@ -6,27 +6,36 @@ request, not a notification; no inbox entry, no digest, no quiet hours). With em
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from services.notifications.store import DeliveryQueue
+from services.notifications.store import DeliveryQueue, PreferenceStore
 from shared.contracts import SignInRequested
 from shared.events import Envelope, utcnow
+from shared.i18n import Catalogs, Language, Text
 from shared.outbox import Transaction
 
 log = logging.getLogger(__name__)
 PATH = "/app/sign-in/"
 
 
-def sign_in_email(event: SignInRequested, link: str) -> tuple[str, str]:
+def sign_in_email(
+    event: SignInRequested, link: str, language: Language | None = None
+) -> tuple[str, str]:
+    """The email in the member's language (English when none is given)."""
+    draw = language or Catalogs.load().get(None)
     where = event.network_name or "Commonweave"
-    greeting = f"Hello {event.name}," if event.name else "Hello,"
-    body = (
-        f"{greeting}\n\nSomeone (we hope you) asked to sign in to {where} on Commonweave.\n"
-        f"Open this link to sign in:\n\n{link}\n\n"
-        f"It works once, until {event.expires_at:%H:%M} UTC. "
-        "If you did not ask, ignore this email: nobody can sign in without the link.\n"
+    greeting = Text("Hello %(name)s,", name=event.name) if event.name else Text("Hello,")
+    body = Text(
+        "%(greeting)s\n\nSomeone (we hope you) asked to sign in to %(where)s on Commonweave.\n"
+        "Open this link to sign in:\n\n%(link)s\n\n"
+        "It works once, until %(until)s UTC. "
+        "If you did not ask, ignore this email: nobody can sign in without the link.\n",
+        greeting=greeting,
+        where=where,
+        link=link,
+        until=f"{event.expires_at:%H:%M}",
     )
-    return f"Your sign-in link for {where}", body
+    return draw(Text("Your sign-in link for %(where)s", where=where)), draw(body)
 
 
 @dataclass
@@ -34,13 +43,17 @@ class SignInMailer:
     queue: DeliveryQueue
     email_on: bool
     public_url: str  # where people open the gateway: the link's address
+    preferences: PreferenceStore  # the language the member reads
+    catalogs: Catalogs = field(default_factory=Catalogs.load)
 
     async def __call__(self, event: SignInRequested, envelope: Envelope, tx: Transaction) -> None:
         link = f"{self.public_url.rstrip('/')}{PATH}{event.token}"
         if not self.email_on:
             log.warning("email is off: the sign-in link for %s is %s", event.email, link)
             return
-        subject, body = sign_in_email(event, link)
+        chosen = await self.preferences.of([event.member_id], tx.session)
+        language = chosen[event.member_id].language if event.member_id in chosen else None
+        subject, body = sign_in_email(event, link, self.catalogs.get(language))
         delivery = {
             "_id": f"{envelope.id}:email",
             "channel": "email",

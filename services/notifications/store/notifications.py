@@ -11,6 +11,7 @@ from services.notifications.domain.templates import Audience, webhook_disabled
 from shared.contracts import MemberRef
 from shared.errors import not_found
 from shared.events import utcnow
+from shared.i18n import Catalogs
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import Database, Document, IndexSpec, Session
 from shared.sortable_id import sortable_id
@@ -37,6 +38,7 @@ class NotificationStore:
         self._inbox = db["inbox"]
         self._webhooks = db["webhooks"]
         self._webhook_log = db["webhook_log"]
+        self._preferences = db["preferences"]  # read only: an owner's language
 
     async def remove_recipient(self, member_id: str, session: Session) -> None:
         await self._recipients.delete_one({"_id": member_id}, session=session)
@@ -167,7 +169,14 @@ class NotificationStore:
             {"organization_id": webhook.get("organization_id"), "network_id": webhook["network_id"]}
         ).to_list()
         message = webhook_disabled(webhook["url"], reason)
+        chosen = {  # each owner reads it in their language
+            doc["_id"]: doc["preferences"].get("language")
+            for doc in await self._preferences.find(
+                {"_id": {"$in": [o["_id"] for o in owners]}}
+            ).to_list()
+        }
         for owner in owners:
+            drawn = message.drawn(Catalogs.load().get(chosen.get(owner["_id"])))
             await self._inbox.update_one(
                 {
                     "event_id": f"webhook-disabled:{webhook['_id']}",
@@ -179,8 +188,8 @@ class NotificationStore:
                         "_id": sortable_id(),
                         "network_id": webhook["network_id"],
                         "kind": "webhook.disabled",
-                        "title": message.title,
-                        "body": message.body,
+                        "title": drawn.title,
+                        "body": drawn.body,
                         "subject_id": webhook["_id"],
                         "read": False,
                         "created_at": utcnow(),
