@@ -159,10 +159,10 @@ async def test_each_member_reads_the_notification_in_their_own_language(
     await service.register("org_b", "mem_b", email="b@example.org")
     chosen = await service.inbox.update_preferences("mem_a", PreferencesPatch(language="es"))
     assert chosen["language"] == "es"
-    await service.hear("match.suggested", "mat_1", suggestion("org_a", "org_b"))
+    heard = await service.hear("match.suggested", "mat_1", suggestion("org_a", "org_b"))
     assert "Nueva sugerencia de socios: Org org_a y Org org_b" in await titles(service, "mem_a")
     assert "New partner suggestion: Org org_a and Org org_b" in await titles(service, "mem_b")
-    emails = {d["to"]: d for d in await service.deliveries() if d.get("channel") == "email"}
+    emails = {d["to"]: d for d in await service.deliveries() if d["_id"].startswith(heard.id)}
     spanish = emails["a@example.org"]
     assert spanish["subject"] == "Nueva sugerencia de socios: Org org_a y Org org_b"
     assert spanish["body"] == "Sus objetivos y fortalezas encajan. Puntuación: 0,80."
