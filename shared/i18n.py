@@ -199,6 +199,11 @@ def _load(directory: Path) -> Catalogs:
     return Catalogs.read(directory)
 
 
+def english() -> Language:
+    """The source language, for code that draws words without a reader (a default)."""
+    return Catalogs.load().get(SOURCE)
+
+
 def catalog_path(code: str, directory: Path = LOCALE_DIR) -> Path:
     return directory / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -124,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     if settings.gateway_graphiql:
         mount_graphiql_assets(app)
+    catalogs = Catalogs.load()
     mount_dashboard(  # GET /dashboard: the same schema, run in-process with the caller's token
         app,
         schema,
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
             request.client.host if request.client else "unknown",
             callers,
         ),
+        catalogs,
     )
     mount_workspace(  # /app: where members and coordinators act, with the same schema
         app,
@@ -150,7 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
         clients,
         storage,
         callers,
-        Catalogs.load(),
+        catalogs,
     )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))

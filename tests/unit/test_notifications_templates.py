@@ -15,6 +15,7 @@ def in_english(rendered: tuple[Message, Audience]) -> tuple[Message, Audience]:
     message, audience = rendered
     return message.drawn(ENGLISH), audience
 
+
 PARTNERSHIP = c.PartnershipRef(
     partnership_id="prt_1",
     network_id="net_1",

@@ -26,15 +26,15 @@ class Field:
     may be data (a partner's name: a str, shown as it is)."""
 
     name: str
-    label: Text
+    label: Text | str
     kind: str = (
         "text"  # text, textarea, lines, number, integer, date, radios, checkboxes, select, file
     )
-    hint: Text | None = None
+    hint: Text | str | None = None
     required: bool = True
     options: tuple[tuple[str, Text | str], ...] = ()  # (value, label)
     api: str = ""  # the input path whose errors belong here; `input.<name>` by default
-    missing: Text | None = None  # the error when it is left empty (a label reads badly)
+    missing: Text | str | None = None  # the error when left empty (a label reads badly)
 
     @property
     def path(self) -> str:

@@ -21,6 +21,16 @@ WORDS: dict[str, Text] = {
     # matches
     "SUGGESTED": Text("suggested"),
     "ACCEPTED": Text("accepted"),
+    # a trend of health
+    "IMPROVING": Text("improving"),
+    "STEADY": Text("steady"),
+    "DECLINING": Text("declining"),
+    # who is signed in
+    "OPERATOR": Text("operator"),
+    "ORG_ADMIN": Text("org admin"),
+    "MEMBER": Text("member"),
+    # a link between networks
+    "ENDED": Text("ended"),
     # health (the commitments service's labels)
     "thriving": Text("thriving"),
     "steady": Text("steady"),
