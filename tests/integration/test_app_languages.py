@@ -5,7 +5,8 @@ the member's preference, so their notifications (the inbox, the sign-in email) c
 the language switch is a plain form whose choice a cookie remembers before sign-in and the
 preference after.
 
-`COMMONWEAVE_APP_SCREENSHOTS=docs` also writes docs/app-es.png."""
+`COMMONWEAVE_APP_SCREENSHOTS=docs` also writes docs/app-es.png (a partnership) and
+docs/app-es-inbox.png."""
 
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ def lane(stack: Stack) -> dict[str, Any]:
         "operator": operator,
         "outreach": outreach["organization"]["id"],
         "funder": funder["organization"]["id"],
+        "funder_admin": Client(stack.graphql_url).as_(funder["adminToken"]),
     }
 
 
@@ -128,8 +130,6 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     score = page.locator("#suggestions td.num").first.inner_text()
     assert "," in score and "." not in score, score
     audit.check(page)
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / "app-es.png"), full_page=True)
 
     # signing in kept Spanish as the member's preference: notifications speak it
     lane["operator"].data(
@@ -149,6 +149,13 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     audit.check(page)
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "app-es-inbox.png"), full_page=True)
+    page.goto(f"{base}/app")
+    page.locator("#partnerships a").first.click()
+    expect(page.get_by_role("heading", name="Compromisos")).to_be_visible()
+    expect(page.locator("#health")).to_contain_text("Cumplimiento")
+    audit.check(page)
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "app-es.png"), full_page=True)
     client = httpx.Client(base_url=base, timeout=30)  # a second link, asked in English
     before = len(box.subjects_to(OUTREACH))
     client.post("/app/sign-in", data={**hidden(client.get("/app/sign-in").text), "email": OUTREACH})
@@ -166,6 +173,21 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     expect(page.get_by_label("Español")).to_be_checked()
     assert audit.found == [], audit.found
     assert audit.pages >= 5
+
+
+def test_the_language_preference_through_graphql_names_a_bad_language(
+    lane: dict[str, Any],
+) -> None:
+    admin = lane["funder_admin"]
+    update = """mutation($i: NotificationPreferencesInput!) {
+      updateNotificationPreferences(input: $i) { language } }"""
+    [error] = admin.errors(update, {"i": {"language": "xx"}})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "input.language"
+    chosen = admin.data(update, {"i": {"language": "es"}})
+    assert chosen["updateNotificationPreferences"]["language"] == "es"
+    read = admin.data("{ notificationPreferences { language digest } }")
+    assert read["notificationPreferences"] == {"language": "es", "digest": "OFF"}
 
 
 def test_before_sign_in_the_chosen_language_is_remembered_over_the_browsers(
