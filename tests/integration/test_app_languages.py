@@ -132,27 +132,37 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     audit.check(page)
 
     # signing in kept Spanish as the member's preference: notifications speak it
-    lane["operator"].data(
+    formed = lane["operator"].data(
         "mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }",
         {"i": {"name": "Volantes para las familias",
                "organizationIds": [lane["outreach"], lane["funder"]]}},
+    )["formPartnership"]["id"]  # fmt: skip
+    lane["funder_admin"].data(
+        "mutation($i: MakeCommitmentInput!) { makeCommitment(input: $i) { id } }",
+        {"i": {"partnershipId": formed, "title": "Imprimir 200 volantes",
+               "ownerOrganizationId": lane["funder"], "dueAt": "2031-04-30T23:59:00+00:00"}},
+    )  # fmt: skip
+    lane["funder_admin"].data(
+        "mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id } }",
+        {"i": {"partnershipId": formed, "heldAt": "2026-01-15T12:00:00+00:00",
+               "attendees": ["Ana", "Beto"], "wins": ["Volantes diseñados"]}},
     )  # fmt: skip
 
-    def formed() -> bool:
+    def announced() -> bool:
         page.goto(f"{base}/app/inbox")
         return (
             "Alianza formada: Volantes para las familias"
             in page.locator("#notifications").inner_text()
         )
 
-    eventually(formed, timeout=30, interval=0.5)
+    eventually(announced, timeout=30, interval=0.5)
     audit.check(page)
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "app-es-inbox.png"), full_page=True)
-    page.goto(f"{base}/app")
-    page.locator("#partnerships a").first.click()
+    page.goto(f"{base}/app/partnerships/{formed}")
     expect(page.get_by_role("heading", name="Compromisos")).to_be_visible()
-    expect(page.locator("#health")).to_contain_text("Cumplimiento")
+    expect(page.locator("#commitments")).to_contain_text("Imprimir 200 volantes")
+    expect(page.locator("#check-ins")).to_contain_text("Logros: Volantes diseñados")
     audit.check(page)
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "app-es.png"), full_page=True)
@@ -163,9 +173,9 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     assert box.subjects_to(OUTREACH)[-1] == "Su enlace para iniciar sesión en Lane Network"
 
     # the switch: English on every page from now on, and in the preference
-    page.get_by_role("button", name="English").click()
-    expect(page.locator("h1")).to_have_text("Inbox")
-    assert lang_of(page) == "en"
+    page.get_by_role("button", name="English").click()  # back to the same page, in English
+    expect(page.get_by_role("heading", name="Commitments")).to_be_visible()
+    assert lang_of(page) == "en" and page.url == f"{base}/app/partnerships/{formed}"
     page.goto(f"{base}/app/preferences")
     expect(page.get_by_label("English")).to_be_checked()
     page.get_by_role("button", name="Español").click()

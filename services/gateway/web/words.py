@@ -35,6 +35,7 @@ WORDS: dict[str, Text] = {
     "thriving": Text("thriving"),
     "steady": Text("steady"),
     "at risk": Text("at risk"),
+    "new": Text("new"),
     # contributions
     "VOLUNTEER_HOURS": Text("volunteer hours"),
     "MATERIALS": Text("goods and materials"),
