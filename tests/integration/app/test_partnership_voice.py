@@ -16,7 +16,7 @@ from gql import Client as GqlClient
 from gql import gql
 
 from deploy.stack import Stack
-from tests.integration.test_commitments_live import websocket
+from tests.integration.commitments.test_live import websocket
 from tests.support.app import hidden
 from tests.support.organizations import register
 from tests.support.partnerships import form

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from shared.settings import Settings
 
-README = (Path(__file__).parents[2] / "README.md").read_text()
+README = (Path(__file__).parents[3] / "README.md").read_text()
 
 
 def test_every_setting_is_in_the_configuration_table() -> None:

@@ -1,7 +1,7 @@
 """Intake's repositories and unit of work against a real document store: a write and its
 events and answer commit together or not at all, an Idempotency-Key writes once, the unique
 indexes refuse what a race would duplicate, and a write outside `async with uow:` is refused.
-What the use cases decide is tested against the fake (test_intake_usecases.py)."""
+What the use cases decide is tested against the fake (tests/unit/intake/test_usecases.py)."""
 
 from __future__ import annotations
 

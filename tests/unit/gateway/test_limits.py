@@ -1,5 +1,5 @@
 """Limits without a stack: the rate limit's moving window (in memory; two gateway replicas
-sharing it in MongoDB: tests/integration/test_gateway_replicas.py), and the schema refusing
+sharing it in MongoDB: tests/integration/gateway/test_replicas.py), and the schema refusing
 deep, alias-heavy and over-long documents with LIMIT_EXCEEDED before any service is called."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ CUSTOM_KINDS = {
     "TriggerAuthentication",
 }
 COMPOSE: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).parents[2] / "docker-compose.yml").read_text()
+    (Path(__file__).parents[3] / "docker-compose.yml").read_text()
 )
 CONSUMER_DRAIN_SECONDS = 10  # FastStream's graceful_timeout in shared/broker.py
 OVERLAYS = ("dev", "production")
@@ -249,7 +249,7 @@ def test_only_the_gateway_is_reachable_and_the_services_only_from_it(overlay: st
     internal = {n for n in SERVICES if n != "gateway"}
     for name, policy in policies.items():
         if name == "metrics-from-prometheus":
-            continue  # Prometheus's scrapes: tests/unit/test_monitoring.py
+            continue  # Prometheus's scrapes: tests/unit/deploy/test_monitoring.py
         spec = policy["spec"]
         selector = spec["podSelector"]
         selected = set(selector.get("matchLabels", {}).values()) or {

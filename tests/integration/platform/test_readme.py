@@ -24,7 +24,7 @@ import pytest
 from deploy.stack import Stack
 from shared.settings import SERVICES
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 README = ROOT / "README.md"
 SECTION = "## Two commands"
 SKIP = re.compile(r"^\s*make (run|test)\b", re.MULTILINE)

@@ -170,7 +170,9 @@ def test_below_the_high_watermark_writes_are_refused_reads_go_on_and_writes_resu
     supervised: Supervisor, disk: Path | None
 ) -> None:
     if disk is None:
-        pytest.skip("no tmpfs could be mounted here; tests/unit/test_disk.py drives the check")
+        pytest.skip(
+            "no tmpfs could be mounted here; tests/unit/shared/test_disk.py drives the check"
+        )
     stack = supervised.stack
     network = create_network(stack, "Full Disk Network")
     operator = Client(stack.graphql_url, network["operatorToken"])

@@ -2,7 +2,7 @@
 keeps the newest version, suggestions are stored and announced in the event's transaction,
 a pair is suggested once (a unique index), and the queries the fake imitates (best first,
 withdrawing across a link) answer the same. The use cases are tested over the fake
-(test_matching_usecases.py, test_matching_links.py)."""
+(tests/unit/matching/test_usecases.py, tests/unit/matching/test_links.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from deploy.asyncapi import asyncapi_document
 from deploy.cli import app
 
-VALIDATOR = Path(__file__).parents[2] / "deploy" / "asyncapi-validate"
+VALIDATOR = Path(__file__).parents[3] / "deploy" / "asyncapi-validate"
 
 
 def refs(node: Any) -> Iterator[str]:

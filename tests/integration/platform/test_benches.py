@@ -11,7 +11,7 @@ import pytest
 
 from deploy.stack import Stack
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+BENCH = Path(__file__).resolve().parents[3] / "bench"
 # module -> (tiny arguments, a phrase its figures print)
 TINY: dict[str, tuple[list[str], str]] = {
     "cpu_per_registration": (

@@ -1,6 +1,6 @@
 """Intake's use cases against the fake unit of work (milliseconds, no database): what each
 write stores and announces, what it refuses, that a refused write leaves nothing, and what
-the read use cases answer. tests/unit/test_intake_store.py keeps the real store's side."""
+the read use cases answer. tests/unit/intake/test_store.py keeps the real store's side."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def test_two_replicas_send_each_reminder_once(
     # A replica stopped while its tick may be running: what it committed counts, the rest is
     # sent by the survivor, nothing twice. SIGTERM, not SIGKILL: a transaction of a killed
     # client holds its documents until the store aborts it a minute later (as mongod does),
-    # longer than this test waits; tests/integration/test_transactions.py covers that case.
+    # longer than this test waits; tests/faults/test_transactions.py covers that case.
     moment = T0 + timedelta(days=15)  # the next weekly check-in period
     for url in replicas:
         set_clock(stack, moment, url)

@@ -10,7 +10,7 @@ import yaml
 
 from shared.settings import SERVICES, Settings
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES_OF_COMPOSE: dict[str, Any] = COMPOSE["services"]
 

@@ -1,7 +1,8 @@
 """deploy/monitoring, checked offline: promtool accepts the rules and passes their unit tests,
 every alert has a test and a runbook section, the PrometheusRule and dashboard are what the
 generator writes from rules.yml, and the pods are scraped where they serve /metrics.
-(tests/integration/test_prometheus.py checks that every metric queried here is in a scrape.)"""
+(tests/integration/platform/test_prometheus.py checks that every metric queried here is in a
+scrape.)"""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.support.monitoring import (
     rule_expressions,
 )
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 OPERATIONS = ROOT / "docs" / "operations.md"
 RUNBOOK = "docs/operations.md#"
 GROUPS: list[dict[str, Any]] = yaml.safe_load(RULES.read_text())["groups"]

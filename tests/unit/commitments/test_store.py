@@ -1,7 +1,8 @@
 """Commitments' repositories and unit of work against a real document store: a write, its
 events and its Idempotency-Key's answer commit together, once; two schedulers racing send a
 reminder once (its event id is unique in the outbox); what the repositories read back is in
-the order the fake keeps (test_commitments_usecases.py tests the use cases over the fake)."""
+the order the fake keeps (tests/unit/commitments/test_usecases.py tests the use cases over
+the fake)."""
 
 from __future__ import annotations
 
