@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
+from services.notifications.store.webhook_admin import WebhookAdminStore
+from services.notifications.webhooks import signed_headers
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.notifications.domain.webhook_secrets import signing_secrets
 from services.notifications.service import WebhookInput, WebhookService
 from services.notifications.service.webhook_lifecycle import RotateSecretInput, WebhookLifecycle
 from services.notifications.store import INDEXES, NotificationStore
-from services.notifications.store.webhook_admin import WebhookAdminStore
-from services.notifications.webhooks import signed_headers
 from shared.errors import AppError, ErrorCode
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox

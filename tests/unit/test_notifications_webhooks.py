@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from standardwebhooks import Webhook, WebhookVerificationError
-
 from services.notifications.deliveries import DeliveryWorker
 from services.notifications.webhooks import check_url, new_secret, signed_headers
+from standardwebhooks import Webhook, WebhookVerificationError
+
 from shared.errors import AppError
 from shared.settings import Settings
 from tests.support.receiver import Receiver
