@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import DESCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifications.service.unit_of_work import InboxRepository
 from shared.contracts import NotificationCreated
 from shared.mongo import Collection, Document
 from shared.unit_of_work import Repository
+
+DUPLICATE_KEY = 11000
 
 
 def inbox_row(created: NotificationCreated, event_id: str) -> Document:
@@ -40,9 +43,16 @@ class MongoInbox(Repository, InboxRepository):
         return self._db["inbox"]
 
     async def add(self, created: list[NotificationCreated], event_id: str) -> None:
-        if created:
-            rows = [inbox_row(c, event_id) for c in created]
+        if not created:
+            return
+        rows = [inbox_row(c, event_id) for c in created]
+        try:
             await self._inbox.insert_many(rows, ordered=True, session=self._writing)
+        except BulkWriteError as exc:  # as the repository says: a duplicate is DuplicateKeyError
+            first = exc.details["writeErrors"][0]
+            if first["code"] != DUPLICATE_KEY:
+                raise
+            raise DuplicateKeyError(first["errmsg"], DUPLICATE_KEY, first) from exc
 
     async def page(
         self, member_id: str, unread_only: bool, limit: int, before: str | None
