@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from services.matching.domain.coalitions import coalitions
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.scoring import Weights, top_partners
+from services.matching.domain.scoring import top_partners
+from services.matching.service import weights_from
+from shared.settings import Settings
 from tests.support.field_report import (
     MENTAL_HEALTH_NEED,
     ORGANIZATIONS,
     field_report_index,
 )
+
+WEIGHTS = weights_from(Settings(_env_file=None))  # the defaults
 
 EXPECTED = [
     ("outreach", "funder"),
@@ -22,7 +26,7 @@ EXPECTED = [
 
 
 def rank_of(index: ProfileIndex, seeker: str, partner: str) -> int | None:
-    found = top_partners(index, f"org_{seeker}", Weights(), limit=len(ORGANIZATIONS))
+    found = top_partners(index, f"org_{seeker}", WEIGHTS, limit=len(ORGANIZATIONS))
     ids = [s.partner_id for s in found]
     return ids.index(f"org_{partner}") + 1 if f"org_{partner}" in ids else None
 
@@ -42,7 +46,7 @@ def test_each_expected_partner_ranks_in_the_top_3_both_ways() -> None:
 
 
 def test_suggestions_explain_themselves_in_plain_sentences() -> None:
-    best = top_partners(field_report_index(), "org_outreach", Weights(), limit=1)[0]
+    best = top_partners(field_report_index(), "org_outreach", WEIGHTS, limit=1)[0]
     assert best.partner_id == "org_funder"
     said = best.reasons["org_outreach"]
     assert "Both work on community health" in said

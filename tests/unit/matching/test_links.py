@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.scoring import Weights, top_partners
-from services.matching.service import Matcher
+from services.matching.domain.scoring import top_partners
+from services.matching.service import Matcher, weights_from
 from shared.clock import Clock
 from shared.contracts import AvailabilityWindow, OrganizationProfile, Resource
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.contracts.matching import MatchDecision
 from shared.settings import Settings
 from tests.support.fake_matching import FakeMatchingUnitOfWork
+
+WEIGHTS = weights_from(Settings(_env_file=None))  # the defaults
 
 EVENING = [AvailabilityWindow(day="tue", start="17:00", end="21:00")]  # local time
 
@@ -49,7 +51,7 @@ MENTORS = profile("org_mentors", "net_marion", offers="mentoring", needs="volunt
 
 
 def partners(index: ProfileIndex, organization_id: str) -> list[str]:
-    return [s.partner_id for s in top_partners(index, organization_id, Weights(), limit=10)]
+    return [s.partner_id for s in top_partners(index, organization_id, WEIGHTS, limit=10)]
 
 
 def test_linked_networks_match_only_opted_in_virtual_organizations_while_linked() -> None:
@@ -74,7 +76,7 @@ def test_reasons_name_the_other_region_and_the_weekly_hours_shared_across_time_z
     index = ProfileIndex()
     index.put_many([TUTORS, MENTORS])
     index.link("net_lane", "net_marion")
-    [found] = top_partners(index, "org_tutors", Weights(), limit=10)
+    [found] = top_partners(index, "org_tutors", WEIGHTS, limit=10)
     # Tuesday 17-21 Pacific is 20-24 Eastern: 20-21 Eastern is the one hour both have
     assert (
         "Mentors is in Marion County, in a network linked with yours; you share 1 hour a week "

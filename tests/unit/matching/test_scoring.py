@@ -10,11 +10,15 @@ import pytest
 from services.matching.domain import matches as docs
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.schedule import describe_overlap, utc_hours
-from services.matching.domain.scoring import Weights, top_partners
+from services.matching.domain.scoring import top_partners
+from services.matching.service import weights_from
 from shared.contracts import AvailabilityWindow
 from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import AppError, ErrorCode
+from shared.settings import Settings
 from tests.support.field_report import ORGANIZATIONS, org
+
+WEIGHTS = weights_from(Settings(_env_file=None))  # the defaults
 
 MONDAY = date(2025, 1, 6)
 
@@ -37,10 +41,10 @@ def test_evening_hours_overlap_across_time_zones() -> None:
 def test_scores_are_in_range_and_declined_partners_are_left_out() -> None:
     index = ProfileIndex()
     index.put_many(ORGANIZATIONS)
-    found = top_partners(index, "org_outreach", Weights(), limit=20)
+    found = top_partners(index, "org_outreach", WEIGHTS, limit=20)
     assert all(0 <= s.score <= 1 for s in found)
-    assert {c.name for c in found[0].components} == {n for n, _ in Weights().items()}
-    without = top_partners(index, "org_outreach", Weights(), limit=20, exclude=["org_funder"])
+    assert {c.name for c in found[0].components} == {n for n, _ in WEIGHTS.items()}
+    without = top_partners(index, "org_outreach", WEIGHTS, limit=20, exclude=["org_funder"])
     assert "org_funder" not in {s.partner_id for s in without}
 
 
@@ -54,7 +58,7 @@ def test_reliability_moves_a_partner_up() -> None:
         ]
     )
     index.set_reliability("org_c", 1.0)
-    best = top_partners(index, "org_a", Weights(), limit=1)[0]
+    best = top_partners(index, "org_a", WEIGHTS, limit=1)[0]
     assert best.partner_id == "org_c"
     assert "C has a strong record of keeping its commitments" in best.reasons["org_a"]
 
@@ -64,7 +68,7 @@ def test_archived_organizations_are_not_suggested() -> None:
     index.put_many(ORGANIZATIONS)
     index.put(ORGANIZATIONS[1].model_copy(update={"archived": True}))
     assert "org_funder" not in {
-        s.partner_id for s in top_partners(index, "org_outreach", Weights(), 20)
+        s.partner_id for s in top_partners(index, "org_outreach", WEIGHTS, 20)
     }
 
 

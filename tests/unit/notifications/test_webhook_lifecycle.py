@@ -1,46 +1,43 @@
-"""The webhook lifecycle's use cases against a real document store, without the stack: a
-rotation signs with both secrets during its overlap and with the new one alone after it
-(verified with the `standardwebhooks` library, as a receiver would); a webhook is listed with
-its latest attempt, enabled again after it was disabled, deleted; the log keeps N attempts."""
+"""The webhook lifecycle's use cases against the fake unit of work: a rotation signs with both
+secrets during its overlap and with the new one alone after it (verified with the
+`standardwebhooks` library, as a receiver would); a webhook is listed with its latest attempt,
+enabled again after it was disabled, deleted with its log."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from services.notifications.domain.standard_webhooks import signed_headers
 from services.notifications.domain.webhook_secrets import signing_secrets
-from services.notifications.service import WebhookInput, WebhookService
-from services.notifications.service.webhook_lifecycle import RotateSecretInput, WebhookLifecycle
-from services.notifications.store import INDEXES, NotificationStore
-from services.notifications.store.webhook_admin import WebhookAdminStore
-from services.notifications.webhooks import signed_headers
+from services.notifications.service import WebhookInput, WebhookLifecycle, WebhookService
+from services.notifications.service.webhook_lifecycle import RotateSecretInput
+from shared.clock import Clock
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import Outbox
+from tests.support.fake_notifications import FakeNotificationsUnitOfWork
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-class Clock:
+class Webhooks:
     def __init__(self) -> None:
-        self.now = NOW
+        self.clock = Clock()
+        self.clock.set(NOW)
+        self.uow = FakeNotificationsUnitOfWork()
+        self.service = WebhookService(allow_loopback=True, clock=self.clock)
+        self.lifecycle = WebhookLifecycle(self.clock)
 
-    def __call__(self) -> datetime:
-        return self.now
+    async def register(self, network: str, organization: str | None, url: str) -> str:
+        data = WebhookInput(network_id=network, organization_id=organization, url=url)
+        registered = await self.service.register(data, self.uow)
+        return str(registered["id"])
 
 
 @pytest.fixture
-async def webhooks(
-    mongo: AsyncMongoClient[Document], database: Database
-) -> tuple[WebhookService, WebhookLifecycle, NotificationStore, Clock]:
-    await ensure_indexes(database, INDEXES)
-    outbox = Outbox(mongo, database, source="commonweave/notifications")
-    store, clock = NotificationStore(database), Clock()
-    lifecycle = WebhookLifecycle(store, WebhookAdminStore(database), outbox, clock)
-    return WebhookService(store, outbox, allow_loopback=True), lifecycle, store, clock
+def webhooks() -> Webhooks:
+    return Webhooks()
 
 
 def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -52,24 +49,22 @@ def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 
 async def test_a_rotation_signs_with_both_secrets_during_its_overlap_then_the_new_alone(
-    webhooks: tuple[WebhookService, WebhookLifecycle, NotificationStore, Clock],
+    webhooks: Webhooks,
 ) -> None:
-    service, lifecycle, store, clock = webhooks
-    hook = WebhookInput(network_id="net_1", organization_id="org_1", url="http://127.0.0.1/h")
-    old = (await service.register(hook))["secret"]
-    rotated = await lifecycle.rotate_secret(
-        (await lifecycle.webhooks("net_1", None))[0]["id"], RotateSecretInput(overlap_seconds=3600)
-    )
+    uow, lifecycle = webhooks.uow, webhooks.lifecycle
+    hook = await webhooks.register("net_1", "org_1", "http://127.0.0.1/h")
+    old = uow.tables["webhooks"][hook]["secret"]
+    rotated = await lifecycle.rotate_secret(hook, RotateSecretInput(overlap_seconds=3600), uow)
     new = rotated["secret"]
     assert new != old and rotated["previousSecretExpiresAt"] == NOW + timedelta(hours=1)
+    assert uow.answers[-1] == rotated  # kept for a repeated Idempotency-Key
     body = b'{"specversion":"1.0"}'
 
     async def headers_at(moment: datetime) -> dict[str, str]:
         """What the delivery worker sends at `moment` (signed at the real time)."""
-        webhook = await store.webhook(rotated["webhook"]["id"])
+        webhook = await uow.webhooks.get(hook)
         assert webhook is not None
-        secrets = signing_secrets(webhook, moment)
-        return signed_headers(secrets, "msg_1", body, datetime.now(UTC))
+        return signed_headers(signing_secrets(webhook, moment), "msg_1", body, datetime.now(UTC))
 
     during = await headers_at(NOW + timedelta(minutes=59))
     assert len(during["webhook-signature"].split(" ")) == 2
@@ -78,65 +73,50 @@ async def test_a_rotation_signs_with_both_secrets_during_its_overlap_then_the_ne
     assert verifies(new, after, body) and not verifies(old, after, body)
 
     # a second rotation without overlap ends the first one's too
-    clock.now = NOW + timedelta(minutes=10)
-    newest = await lifecycle.rotate_secret(
-        rotated["webhook"]["id"], RotateSecretInput(overlap_seconds=0)
-    )
-    alone = await headers_at(clock.now)
+    webhooks.clock.set(NOW + timedelta(minutes=10))
+    newest = await lifecycle.rotate_secret(hook, RotateSecretInput(overlap_seconds=0), uow)
+    alone = await headers_at(NOW + timedelta(minutes=10))
     assert verifies(newest["secret"], alone, body)
     assert not verifies(new, alone, body) and not verifies(old, alone, body)
     assert newest["previousSecretExpiresAt"] is None
 
 
-async def test_list_enable_and_delete(
-    webhooks: tuple[WebhookService, WebhookLifecycle, NotificationStore, Clock],
-) -> None:
-    service, lifecycle, store, _ = webhooks
-    ours = await service.register(
-        WebhookInput(network_id="net_1", organization_id="org_1", url="http://127.0.0.1/a")
-    )
-    await service.register(
-        WebhookInput(network_id="net_1", organization_id="org_2", url="http://127.0.0.1/b")
-    )
-    await service.register(
-        WebhookInput(network_id="net_2", organization_id="org_3", url="http://127.0.0.1/c")
-    )
-    await store.log_webhook_attempt(ours["id"], "d1", 500, "HTTP 500")
-    await store.log_webhook_attempt(ours["id"], "d2", 204, None)
-    for _ in range(5):
-        await store.webhook_failed(ours["id"])
-    webhook = await store.webhook(ours["id"])
-    assert webhook is not None
-    await store.disable_webhook(webhook, reason="HTTP 500")
+async def test_list_enable_and_delete(webhooks: Webhooks) -> None:
+    uow, lifecycle = webhooks.uow, webhooks.lifecycle
+    ours = await webhooks.register("net_1", "org_1", "http://127.0.0.1/a")
+    await webhooks.register("net_1", "org_2", "http://127.0.0.1/b")
+    await webhooks.register("net_2", "org_3", "http://127.0.0.1/c")
+    async with uow:
+        await uow.attempts.add(ours, "d1", 500, "HTTP 500", NOW)
+        await uow.attempts.add(ours, "d2", 204, None, NOW + timedelta(seconds=1))
+        await uow.webhooks.failed(ours)
+        await uow.webhooks.disable(ours, "HTTP 500")
 
-    listed = await lifecycle.webhooks("net_1", "org_1")
-    assert [w["id"] for w in listed] == [ours["id"]]
+    listed = await lifecycle.webhooks("net_1", "org_1", uow)
+    assert [w["id"] for w in listed] == [ours]
     assert listed[0]["disabled"] and listed[0]["disabledReason"] == "HTTP 500"
     assert listed[0]["lastDelivery"]["statusCode"] == 204
-    assert len(await lifecycle.webhooks("net_1", None)) == 2
+    assert len(await lifecycle.webhooks("net_1", None, uow)) == 2
 
-    enabled = await lifecycle.enable(ours["id"])
+    enabled = await lifecycle.enable(ours, uow)
     assert (enabled["disabled"], enabled["failures"], enabled["disabledReason"]) == (False, 0, None)
 
-    deleted = await lifecycle.delete(ours["id"])
-    assert deleted["id"] == ours["id"]
-    assert await store.webhook(ours["id"]) is None
-    assert await store.webhook_deliveries(ours["id"], 10) == []
-    with pytest.raises(AppError) as missing:
-        await lifecycle.enable(ours["id"])
-    assert missing.value.code is ErrorCode.NOT_FOUND
+    deleted = await lifecycle.delete(ours, uow)
+    assert deleted["id"] == ours
+    assert await uow.webhooks.get(ours) is None
+    assert await webhooks.service.deliveries(ours, 10, uow) == []
+    for gone in (lifecycle.enable, lifecycle.delete):
+        with pytest.raises(AppError) as missing:
+            await gone(ours, uow)
+        assert missing.value.code is ErrorCode.NOT_FOUND
 
 
-async def test_the_delivery_log_keeps_the_newest_attempts(
-    webhooks: tuple[WebhookService, WebhookLifecycle, NotificationStore, Clock],
+async def test_a_rotation_of_a_missing_webhook_is_not_found_and_writes_nothing(
+    webhooks: Webhooks,
 ) -> None:
-    service, _, store, _ = webhooks
-    hook = await service.register(WebhookInput(network_id="n", url="http://127.0.0.1/a"))
-    for n in range(7):
-        await store.log_webhook_attempt(hook["id"], f"d{n}", 200 + n, None)
-        await store.trim_webhook_log(hook["id"], keep=3)
-    kept = await store.webhook_deliveries(hook["id"], 10)
-    assert [entry["status_code"] for entry in kept] == [206, 205, 204]
+    with pytest.raises(AppError) as missing:
+        await webhooks.lifecycle.rotate_secret("whk_x", RotateSecretInput(), webhooks.uow)
+    assert missing.value.code is ErrorCode.NOT_FOUND and webhooks.uow.answers == []
 
 
 def test_an_overlap_longer_than_a_week_is_refused_naming_the_field() -> None:

@@ -1,21 +1,30 @@
 """Webhooks: URL checks, Standard Webhooks secrets and signatures (verified with the
-`standardwebhooks` library, as a receiver would), and the address check at each send."""
+`standardwebhooks` library, as a receiver would), and the delivery worker over the fake unit
+of work: the address check at each send, and a webhook that keeps failing disabled once, its
+owners told as of any notification."""
 
 from __future__ import annotations
 
 import base64
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from services.notifications.deliveries import DeliveryWorker
-from services.notifications.webhooks import check_url, new_secret, signed_headers
+from services.notifications.domain.standard_webhooks import new_secret, signed_headers
+from services.notifications.service import DeliveryWorker
+from services.notifications.service.egress import check_url
+from services.notifications.store.queue import webhook_post_doc
+from services.notifications.store.recipients import recipient_doc
+from shared.clock import Clock
+from shared.contracts import MemberRef
 from shared.errors import AppError
 from shared.settings import Settings
+from tests.support.fake_notifications import FakeNotificationsUnitOfWork
 from tests.support.receiver import Receiver
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -100,44 +109,6 @@ def test_a_secret_issued_before_standard_webhooks_still_signs() -> None:
     assert Webhook(standard).verify(b"{}", headers) == {}
 
 
-class FakeStore:
-    def __init__(self, webhook: dict[str, Any]) -> None:
-        self.hook = webhook
-        self.attempts: list[tuple[int | None, str | None]] = []
-
-    async def webhook(self, webhook_id: str) -> dict[str, Any]:
-        return self.hook
-
-    async def log_webhook_attempt(
-        self, webhook_id: str, delivery_id: str, status: int | None, error: str | None
-    ) -> None:
-        self.attempts.append((status, error))
-
-    async def trim_webhook_log(self, webhook_id: str, keep: int) -> None:
-        pass
-
-    async def webhook_succeeded(self, webhook_id: str) -> None:
-        pass
-
-    async def webhook_failed(self, webhook_id: str) -> int:
-        return 1
-
-
-class FakeQueue:
-    def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
-
-    async def due_deliveries(self, now: datetime) -> list[dict[str, Any]]:
-        due, self.pending = self.pending, []
-        return due
-
-    async def claim(self, delivery: dict[str, Any], now: datetime, lease: timedelta) -> bool:
-        return True
-
-    async def mark_delivery(self, delivery_id: str, update: dict[str, Any]) -> None:
-        pass
-
-
 class ChangingResolver:
     """A name whose answer changes between lookups, as under DNS rebinding."""
 
@@ -150,29 +121,54 @@ class ChangingResolver:
         return [self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]]
 
 
-def worker(receiver: Receiver, resolve: ChangingResolver, *, allow_loopback: bool) -> Any:
+def worker(
+    receiver: Receiver, resolve: ChangingResolver, *, allow_loopback: bool, failures: int = 5
+) -> tuple[DeliveryWorker, FakeNotificationsUnitOfWork]:
+    """The delivery worker over a fake unit of work that holds one webhook, whose host name
+    `resolve` answers."""
     secret = new_secret()
     receiver.secret = secret
     url = receiver.url.replace("127.0.0.1", "hooks.example.org")
-    store = FakeStore({"_id": "whk_1", "url": url, "secret": secret, "disabled": False})
-    settings = Settings(webhook_allow_loopback=allow_loopback, webhook_timeout_seconds=5)
-    deliveries = DeliveryWorker(store, FakeQueue(), settings, resolve=resolve)  # type: ignore[arg-type]
-    return deliveries, store
+    uow = FakeNotificationsUnitOfWork()
+    uow.tables["webhooks"]["whk_1"] = {
+        "_id": "whk_1",
+        "network_id": "net_1",
+        "organization_id": "org_1",
+        "url": url,
+        "secret": secret,
+        "disabled": False,
+        "failures": 0,
+    }
+    settings = Settings(
+        webhook_allow_loopback=allow_loopback,
+        webhook_timeout_seconds=5,
+        webhook_max_failures=failures,
+        _env_file=None,
+    )
+    clock = Clock()
+    clock.set(NOW)
+    return DeliveryWorker(lambda: uow, settings, clock, resolve=resolve), uow
 
 
-def delivery(n: int) -> dict[str, Any]:
+def queue(uow: FakeNotificationsUnitOfWork, n: int) -> None:
     body = json.dumps({"specversion": "1.0", "id": f"evt_{n}", "data": {"n": n}})
-    return {"_id": f"evt_{n}:whk_1:webhook", "channel": "webhook", "webhook_id": "whk_1",
-            "body": body, "attempts": 0}  # fmt: skip
+    delivery = webhook_post_doc(f"evt_{n}:whk_1:webhook", "whk_1", body, NOW)
+    uow.tables["deliveries"][delivery["_id"]] = delivery
+
+
+def attempts(uow: FakeNotificationsUnitOfWork) -> list[tuple[int | None, str | None]]:
+    logged = sorted(uow.tables["webhook_log"].values(), key=lambda a: a["_id"])
+    return [(a["status_code"], a["error"]) for a in logged]
 
 
 async def test_a_delivery_verifies_with_the_library_and_keeps_its_host_name() -> None:
     receiver = Receiver()
     try:
         resolve = ChangingResolver("127.0.0.1")
-        deliveries, _ = worker(receiver, resolve, allow_loopback=True)
-        deliveries._queue.pending = [delivery(1)]
+        deliveries, uow = worker(receiver, resolve, allow_loopback=True)
+        queue(uow, 1)
         assert await deliveries.deliver_due() == 1
+        assert uow.tables["deliveries"]["evt_1:whk_1:webhook"]["status"] == "sent"
         assert receiver.events[0]["data"] == {"n": 1} and receiver.bad_signatures == 0
         assert receiver.hosts[0].startswith("hooks.example.org:")  # connected to the IP
     finally:
@@ -183,13 +179,13 @@ async def test_a_name_that_turns_private_after_registration_is_refused_at_send_t
     receiver = Receiver()  # really listening on loopback: without the check it would receive
     try:
         resolve = ChangingResolver("93.184.216.34", "127.0.0.1")
-        deliveries, store = worker(receiver, resolve, allow_loopback=False)
-        url = store.hook["url"]
+        deliveries, uow = worker(receiver, resolve, allow_loopback=False)
+        url = uow.tables["webhooks"]["whk_1"]["url"]
         assert await check_url(url, allow_loopback=False, resolve=resolve) == url
-        deliveries._queue.pending = [delivery(1)]
+        queue(uow, 1)
         assert await deliveries.deliver_due() == 0
         assert receiver.events == [] and receiver.hosts == []
-        status, error = store.attempts[0]
+        [(status, error)] = attempts(uow)
         assert status is None and "not a globally routable address (127.0.0.1)" in str(error)
     finally:
         receiver.close()
@@ -199,12 +195,47 @@ async def test_each_delivery_resolves_again_and_metadata_is_never_reached() -> N
     receiver = Receiver()
     try:
         resolve = ChangingResolver("127.0.0.1", "169.254.169.254")
-        deliveries, store = worker(receiver, resolve, allow_loopback=True)
-        deliveries._queue.pending = [delivery(1)]
+        deliveries, uow = worker(receiver, resolve, allow_loopback=True)
+        queue(uow, 1)
         assert await deliveries.deliver_due() == 1
-        deliveries._queue.pending = [delivery(2)]
+        queue(uow, 2)
         assert await deliveries.deliver_due() == 0
         assert len(receiver.events) == 1 and len(resolve.asked) == 2
-        assert "metadata address (169.254.169.254)" in str(store.attempts[1][1])
+        assert "metadata address (169.254.169.254)" in str(attempts(uow)[1][1])
+    finally:
+        receiver.close()
+
+
+async def test_a_webhook_that_keeps_failing_is_disabled_once_and_its_owners_told() -> None:
+    receiver = Receiver(status=500)
+    try:
+        deliveries, uow = worker(receiver, ChangingResolver("127.0.0.1"), allow_loopback=True,
+                                 failures=2)  # fmt: skip
+        uow.tables["recipients"]["mem_1"] = recipient_doc(
+            MemberRef(member_id="mem_1", name="Ann", email="", role="ADMIN"), "net_1", "org_1", None
+        )
+        for n in range(2):
+            queue(uow, n)
+            assert await deliveries.deliver_due() == 0
+        webhook = uow.tables["webhooks"]["whk_1"]
+        assert (webhook["disabled"], webhook["disabled_reason"]) == (True, "HTTP 500")
+        [told] = uow.events  # the inbox row and its event, as for any notification
+        assert (told.type, told.subject, told.data["kind"]) == (
+            "notification.created",
+            "mem_1",
+            "webhook.disabled",
+        )
+        [row] = uow.tables["inbox"].values()
+        assert row["_id"] == told.data["notification_id"] and row["subject_id"] == "whk_1"
+        retry = uow.tables["deliveries"]["evt_1:whk_1:webhook"]
+        assert (retry["status"], retry["attempts"], retry["last_error"]) == (
+            "pending",
+            1,
+            "HTTP 500",
+        )
+        queue(uow, 2)  # disabled: skipped, not sent, and nobody told again
+        assert await deliveries.deliver_due() == 0
+        assert uow.tables["deliveries"]["evt_2:whk_1:webhook"]["status"] == "skipped"
+        assert len(uow.events) == 1 and len(receiver.raw) == 2
     finally:
         receiver.close()

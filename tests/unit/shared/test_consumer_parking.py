@@ -13,7 +13,8 @@ from shared.consumer import PARKED, Delivery, EventConsumer, NotYetKnown
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
 from shared.mongo import Database, Document
-from shared.outbox import Outbox, Transaction
+from shared.outbox import Outbox
+from shared.unit_of_work import UnitOfWork
 
 REGISTERED, SUGGESTED = "organization.registered", "match.suggested"
 
@@ -34,10 +35,10 @@ async def test_a_parked_event_is_tried_again_when_what_it_waits_for_arrives(
     notified: list[str] = []
     events = EventConsumer(cast(Any, None), Outbox(mongo, database, "test"), "notifications")
 
-    async def registered(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def registered(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         known.add(envelope.subject)
 
-    async def suggested(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def suggested(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         if "org_new" not in known:
             raise NotYetKnown("organization org_new not registered yet", ["org_new"])
         notified.append(envelope.id)

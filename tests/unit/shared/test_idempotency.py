@@ -4,7 +4,7 @@ same key with another request, and never stored in clear (they can hold a token)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pymongo.errors import DuplicateKeyError
@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.domain import OrganizationUpdate, updated_organization
 from shared.contracts import OrganizationProfile, Resource
 from shared.errors import AppError, ErrorCode
-from shared.idempotency import Answered, ConcurrentWrite, Idempotency, WriteOnce
+from shared.idempotency import ConcurrentWrite, Idempotency, WriteOnce
 
 
 class FakeCollection:
@@ -98,15 +98,20 @@ async def test_write_once_stores_the_shaped_answer_in_the_write_and_replays_it()
         def shape(self, result: Any) -> Any:
             return {"id": result["_id"], "at": result["at"]}
 
-    async def write(answered: Answered) -> dict[str, Any]:
+    class Uow:  # what `run` needs of a unit of work: where to keep the answer
+        remember: Any = None
+
+    uow = Uow()
+
+    async def write() -> dict[str, Any]:
         doc = {"_id": f"chk_{len(written)}", "at": datetime(2026, 3, 8, 10, 0, tzinfo=UTC)}
         written.append(doc)
-        await answered(None, doc)  # inside the write's transaction
+        await uow.remember(None, doc)  # `uow.answer(doc)`, inside the write's transaction
         return doc
 
-    first = await Shaped(idempotency(stored, "k"))({"r": 1}, write)
+    first = await Shaped(idempotency(stored, "k")).run({"r": 1}, cast(Any, uow), write)
     assert first == {"id": "chk_0", "at": "2026-03-08T10:00:00+00:00"}
-    assert await Shaped(idempotency(stored, "k"))({"r": 1}, write) == first
+    assert await Shaped(idempotency(stored, "k")).run({"r": 1}, cast(Any, uow), write) == first
     assert len(written) == 1
 
 

@@ -25,8 +25,9 @@ from shared.contracts import Payload
 from shared.events import Envelope
 from shared.kafka_telemetry import CreateSpans, CurrentMessagingNames, current_names
 from shared.metrics import meter
-from shared.outbox import Outbox, Transaction
+from shared.outbox import Outbox
 from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 TOPIC = "ping.sent"
 
@@ -63,7 +64,7 @@ async def test_publish_and_process_spans_carry_the_messaging_conventions(spans: 
         consumer_metrics=ConsumerMetrics("matching", meter(MeterProvider())),
     )
 
-    async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def handle(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         raise AssertionError("a poison message never reaches the handler")
 
     consumer.subscribe(TOPIC, handle, Ping)
@@ -123,7 +124,7 @@ async def test_messaging_spans_carry_no_deprecated_name(spans: Any) -> None:
         consumer_metrics=ConsumerMetrics("matching", meter(MeterProvider())),
     )
 
-    async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def handle(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         return None
 
     consumer.subscribe(TOPIC, handle, Ping)

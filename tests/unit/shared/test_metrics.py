@@ -22,8 +22,9 @@ from shared.consumer import Delivery, EventConsumer, NotYetKnown
 from shared.contracts import Payload
 from shared.events import Envelope, utcnow
 from shared.metrics import meter
-from shared.mongo import Database, Document
-from shared.outbox import Outbox, OutboxRelay, RelayLease, Transaction
+from shared.mongo import Database, Document, transaction
+from shared.outbox import Outbox, OutboxRelay, RelayLease
+from shared.unit_of_work import UnitOfWork
 
 TOPIC = "ping.sent"
 
@@ -94,7 +95,7 @@ def consumer(recorded: Metrics, broker: FakeBroker, outbox: Any = None) -> Event
         consumer_metrics=consumer_metrics.ConsumerMetrics("matching", recorded.meter),
     )
 
-    async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def handle(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         raise RuntimeError("the handler broke")
 
     events.subscribe(TOPIC, handle, Ping)
@@ -151,7 +152,7 @@ async def test_an_event_parked_past_the_limit_counts_as_expired(
         consumer_metrics=consumer_metrics.ConsumerMetrics("notifications", recorded.meter),
     )
 
-    async def handle(payload: Ping, envelope: Envelope, tx: Transaction) -> None:
+    async def handle(payload: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
         raise NotYetKnown("organization org_1 not heard of yet")
 
     events.subscribe(TOPIC, handle, Ping)
@@ -245,8 +246,8 @@ async def test_the_outbox_gauges_report_what_the_relay_saw_pending(
     outbox = Outbox(mongo, database, source="commonweave/test")
     outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
     assert recorded.points(outbox_metrics.OUTBOX_BACKLOG) == []  # the relay has not read yet
-    async with outbox.transaction() as tx:
-        await tx.publish_many([(TOPIC, f"org_{n}", Ping(n=n)) for n in range(3)])
+    async with transaction(outbox.client) as session:
+        await outbox.add_many(session, [(TOPIC, f"org_{n}", Ping(n=n)) for n in range(3)])
     await asyncio.sleep(0.05)
     assert len(await outbox.pending(limit=200)) == 3  # what the relay reads every poll
 
@@ -269,8 +270,8 @@ async def test_a_full_batch_counts_the_whole_backlog(
 ) -> None:
     outbox = Outbox(mongo, database, source="commonweave/test")
     outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
-    async with outbox.transaction() as tx:
-        await tx.publish_many([(TOPIC, f"org_{n}", Ping(n=n)) for n in range(5)])
+    async with transaction(outbox.client) as session:
+        await outbox.add_many(session, [(TOPIC, f"org_{n}", Ping(n=n)) for n in range(5)])
     assert len(await outbox.pending(limit=2)) == 2
     [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
     assert backlog.value == 5
@@ -281,8 +282,8 @@ async def test_a_replica_whose_relay_does_not_hold_the_lease_reports_nothing(
 ) -> None:
     outbox = Outbox(mongo, database, source="commonweave/test")
     outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
-    async with outbox.transaction() as tx:
-        await tx.publish(TOPIC, "org_1", Ping(n=1))
+    async with transaction(outbox.client) as session:
+        await outbox.add(session, TOPIC, "org_1", Ping(n=1))
     holder = OutboxRelay(outbox, cast(Any, FakeBroker()), FakeAdmin(), 0.1, timedelta(minutes=5))
     assert await holder.publish_pending() == 1
     other = OutboxRelay(

@@ -13,7 +13,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Payload
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, transaction
 from shared.outbox import Outbox, OutboxRelay, RelayLease
 
 TOPIC = "organization.registered"
@@ -83,8 +83,8 @@ async def test_another_replicas_commit_wakes_the_relay_before_its_poll(
     try:
         await asyncio.sleep(1.0)  # the relay takes the lease, sees the standby, opens a stream
         assert lease.shared
-        async with theirs.transaction() as tx:  # not this process: no in-process wake-up
-            await tx.publish(TOPIC, "org_1", Ping(n=1))
+        async with transaction(mongo) as session:  # not this process: no in-process wake-up
+            await theirs.add(session, TOPIC, "org_1", Ping(n=1))
         for _ in range(100):
             if broker.sent:
                 break
@@ -142,8 +142,8 @@ async def test_a_refused_event_is_sent_again_before_the_ones_after_it(
     mongo: AsyncMongoClient[Document], database: Database
 ) -> None:
     outbox, broker = Outbox(mongo, database, "test"), RefusesOnce()
-    async with outbox.transaction() as tx:
-        await tx.publish_many([(TOPIC, "org_1", Ping(n=n)) for n in range(4)])
+    async with transaction(mongo) as session:
+        await outbox.add_many(session, [(TOPIC, "org_1", Ping(n=n)) for n in range(4)])
     relay = OutboxRelay(outbox, cast(Any, broker), Admin(), 30.0, timedelta(minutes=5))
     assert await relay.publish_pending() == 2  # the first, then the refused one on its own
     assert await relay.publish_pending() == 2  # the rest, once more (consumers drop repeats)

@@ -16,7 +16,7 @@ from typing import Any, cast
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Payload
-from shared.mongo import Database, Document, ensure_indexes
+from shared.mongo import Database, Document, ensure_indexes, transaction
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 
 REGISTERED = "organization.registered"  # read by matching, commitments and notifications
@@ -70,8 +70,8 @@ class Kafka:
 
 
 async def write(outbox: Outbox, events: list[tuple[str, str, int]]) -> None:
-    async with outbox.transaction() as tx:
-        await tx.publish_many([(topic, key, Ping(n=n)) for topic, key, n in events])
+    async with transaction(outbox.client) as session:
+        await outbox.add_many(session, [(topic, key, Ping(n=n)) for topic, key, n in events])
 
 
 def relay_of(outbox: Outbox, kafka: Kafka, per_second: float = 1000.0) -> OutboxRelay:

@@ -1,6 +1,7 @@
-"""Webhooks after the Standard Webhooks specification (standardwebhooks.com): which URLs may be
-called, the `whsec_` secret, the `webhook-id`/`webhook-timestamp`/`webhook-signature` headers,
-and the CloudEvent a delivery carries. The delivery worker does the I/O."""
+"""Webhooks after the Standard Webhooks specification (standardwebhooks.com): the `whsec_`
+secret, the `webhook-id`/`webhook-timestamp`/`webhook-signature` headers, and the CloudEvent a
+delivery carries. No I/O: which URLs may be called is `service/egress.py`'s, the sending is
+the delivery worker's."""
 
 from __future__ import annotations
 
@@ -11,17 +12,9 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from standardwebhooks import Webhook
 
-from services.notifications.egress import (
-    RefusedAddress,
-    Resolver,
-    allowed_addresses,
-    system_resolver,
-)
-from shared.errors import bad_input
 from shared.events import Envelope
 
 
@@ -29,29 +22,6 @@ def new_secret() -> str:
     """24 random bytes, base64, after the `whsec_` prefix: what every Standard Webhooks library
     takes as a secret."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-async def check_url(
-    url: str,
-    *,
-    allow_loopback: bool,
-    field: str = "input.url",
-    resolve: Resolver = system_resolver,
-) -> str:
-    """Refuses what a webhook must never reach: other schemes, cloud metadata, link-local
-    addresses, and (unless allowed, for local development) loopback and private hosts. The
-    delivery worker checks again at each send (services.notifications.egress)."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise bad_input(field, "a webhook URL must be http:// or https:// with a host")
-    try:
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        await allowed_addresses(
-            parsed.hostname, port, allow_loopback=allow_loopback, resolve=resolve
-        )
-    except (RefusedAddress, ValueError) as exc:
-        raise bad_input(field, str(exc)) from exc
-    return url
 
 
 def signer(secret: str) -> Webhook:

@@ -10,9 +10,12 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import urlparse
 
 import httpcore
 import httpx
+
+from shared.errors import bad_input
 
 METADATA_HOSTS = {"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"}
 
@@ -172,3 +175,26 @@ def webhook_client(
     transport = GuardedTransport(allow_loopback=allow_loopback, resolve=resolve)
     # trust_env off: proxy variables would mount transports that bypass the guard
     return httpx.AsyncClient(timeout=timeout, transport=transport, trust_env=False)
+
+
+async def check_url(
+    url: str,
+    *,
+    allow_loopback: bool,
+    field: str = "input.url",
+    resolve: Resolver = system_resolver,
+) -> str:
+    """Refuses what a webhook must never reach: other schemes, cloud metadata, link-local
+    addresses, and (unless allowed, for local development) loopback and private hosts. The
+    delivery worker checks again at each send (`GuardedBackend`)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise bad_input(field, "a webhook URL must be http:// or https:// with a host")
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        await allowed_addresses(
+            parsed.hostname, port, allow_loopback=allow_loopback, resolve=resolve
+        )
+    except (RefusedAddress, ValueError) as exc:
+        raise bad_input(field, str(exc)) from exc
+    return url
