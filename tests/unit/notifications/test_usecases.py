@@ -3,7 +3,7 @@ event fills the inboxes of its audience (and the operator's) and announces each 
 an event about an organization not heard of yet waits for it and writes nothing; email follows
 each member's preferences; a sign-in link is emailed at once; a webhook registers once with a
 secret shown once and hears what it asked for; the inbox pages and marks read all or nothing.
-tests/unit/test_notifications_store.py keeps the real store's side."""
+tests/unit/notifications/test_store.py keeps the real store's side."""
 
 from __future__ import annotations
 
