@@ -44,7 +44,7 @@ from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
-from shared.outbox import Outbox, Transaction
+from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
 
 
 # A handler takes the event, its envelope and the unit of work it runs in: the service's own
-# (`use_unit_of_work`), or, for a service that has none yet, the older `Transaction`.
+# (`use_unit_of_work`), or a plain `MongoUnitOfWork` (the outbox and the duplicate guard only).
 Handler = Callable[[P, Envelope, Any], Awaitable[None]]
 
 
@@ -122,6 +122,7 @@ class EventConsumer:
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
         max_partition_fetch_bytes: int = 16 * 1024,
+        session_timeout_ms: int = 10_000,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
@@ -132,6 +133,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._max_partition_fetch_bytes = max_partition_fetch_bytes
+        self._session_timeout_ms = session_timeout_ms
         self._park_limit = park_limit
         self._parked = outbox.database[PARKED]
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
@@ -183,6 +185,8 @@ class EventConsumer:
             # so an urgent topic's event mostly waits behind a few of a burst's, not a
             # megabyte (not always: RELIABILITY.md, finding 6)
             max_partition_fetch_bytes=self._max_partition_fetch_bytes,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._session_timeout_ms // 3,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
             listener=_JoinListener(self.joined),
@@ -286,9 +290,8 @@ class EventConsumer:
             await uow.processed(f"{self.group}:{envelope.id}", topic)
             if self._faults is not None:
                 self._faults.check(envelope)
+            await handler(payload, envelope, uow)
             session = uow.open_session
-            legacy = self._unit_of_work is None
-            await handler(payload, envelope, Transaction(session, self._outbox) if legacy else uow)
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(
                     {"waiting_for": envelope.subject},

@@ -3,7 +3,8 @@ relay counts an event delivered once every group here has committed past it, and
 after a broker lost its log only what some group has not (shared/outbox.py). A topic no group
 reads (`notification.created`: the gateway's feed reads it without a group, for news only)
 needs nothing sent again. A service subscribing to a topic must be named here:
-tests/unit/test_subscribers.py compares this with what every service's consumer subscribes to.
+tests/unit/shared/test_subscribers.py compares this with what every service's consumer
+subscribes to.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ NOTIFIED = (
     "commitment.fulfilled",
     "commitment.made",
     "commitment.overdue",
+    "community.response_received",
     "contribution.logged",
     "feedback.received",
     "match.accepted",
@@ -33,6 +35,7 @@ NOTIFIED = (
     "partnership.formed",
     "partnership.health_changed",
     "partnership.health_warning",
+    "partnership.update_posted",
     "survey.imported",
 )
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {

@@ -20,6 +20,8 @@ from services.gateway.web.profile import profile_router
 from services.gateway.web.render import HERE, page
 from services.gateway.web.session import LinkLimits, session_router
 from services.gateway.web.switch import language_router
+from services.gateway.web.updates import updates_router
+from services.gateway.web.voice import VoiceLimits, voice_router
 from services.gateway.web.words import DONE
 from services.gateway.web.workspace import Workspace
 from shared.i18n import Catalogs, Text
@@ -85,5 +87,7 @@ def mount_workspace(
         coordinator_router(ws),
         profile_router(ws),
         language_router(ws),
+        updates_router(ws),
+        voice_router(clients, VoiceLimits.in_store(storage)),
     ):
         app.include_router(router)

@@ -6,23 +6,21 @@ request, not a notification; no inbox entry, no digest, no quiet hours). With em
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from services.notifications.store import DeliveryQueue, PreferenceStore
+from services.notifications.domain.templates import Message
+from services.notifications.service.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.contracts import SignInRequested
-from shared.events import Envelope, utcnow
-from shared.i18n import Catalogs, Language, Text
-from shared.outbox import Transaction
+from shared.events import Envelope
+from shared.i18n import Catalogs, Text
 
 log = logging.getLogger(__name__)
 PATH = "/app/sign-in/"
 
 
-def sign_in_email(
-    event: SignInRequested, link: str, language: Language | None = None
-) -> tuple[str, str]:
-    """The email in the member's language (English when none is given)."""
-    draw = language or Catalogs.load().get(None)
+def sign_in_email(event: SignInRequested, link: str) -> Message:
+    """The email, to be drawn in the member's language."""
     where = event.network_name or "Commonweave"
     greeting = Text("Hello %(name)s,", name=event.name) if event.name else Text("Hello,")
     body = Text(
@@ -35,34 +33,27 @@ def sign_in_email(
         link=link,
         until=f"{event.expires_at:%H:%M}",
     )
-    return draw(Text("Your sign-in link for %(where)s", where=where)), draw(body)
+    return Message(Text("Your sign-in link for %(where)s", where=where), body)
 
 
 @dataclass
 class SignInMailer:
-    queue: DeliveryQueue
     email_on: bool
     public_url: str  # where people open the gateway: the link's address
-    preferences: PreferenceStore  # the language the member reads
-    catalogs: Catalogs = field(default_factory=Catalogs.load)
+    clock: Clock
 
-    async def __call__(self, event: SignInRequested, envelope: Envelope, tx: Transaction) -> None:
+    async def send(
+        self, event: SignInRequested, envelope: Envelope, uow: NotificationsUnitOfWork
+    ) -> None:
+        """The link emailed at once (in the consumer's unit of work), or logged with email
+        off."""
         link = f"{self.public_url.rstrip('/')}{PATH}{event.token}"
         if not self.email_on:
             log.warning("email is off: the sign-in link for %s is %s", event.email, link)
             return
-        chosen = await self.preferences.of([event.member_id], tx.session)
-        language = chosen[event.member_id].language if event.member_id in chosen else None
-        subject, body = sign_in_email(event, link, self.catalogs.get(language))
-        delivery = {
-            "_id": f"{envelope.id}:email",
-            "channel": "email",
-            "to": event.email,
-            "subject": subject,
-            "body": body,
-            "status": "pending",
-            "attempts": 0,
-            "next_at": utcnow(),
-            "held": False,
-        }
-        await self.queue.enqueue(delivery, tx.session)
+        chosen = (await uow.preferences.of([event.member_id])).get(event.member_id)
+        language = Catalogs.load().get(chosen.language if chosen else None)
+        message = sign_in_email(event, link).drawn(language)  # in the member's language
+        await uow.deliveries.add_email(
+            f"{envelope.id}:email", event.email, message, self.clock.now()
+        )
