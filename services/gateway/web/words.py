@@ -90,4 +90,5 @@ DONE: dict[str, Text] = {
     "preferences": Text("Your choices have been saved"),
     "saved": Text("The profile has been saved"),
     "language": Text("Your language has been saved"),
+    "updates": Text("Your update has been posted"),
 }

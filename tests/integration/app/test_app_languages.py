@@ -166,6 +166,13 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     audit.check(page)
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "app-es.png"), full_page=True)
+    # the partnership's public community voice page, for its residents, in Spanish too
+    page.goto(f"{base}/app/voice/partnerships/{formed}")
+    assert lang_of(page) == "es"
+    expect(page.locator("h1")).to_have_text("¿Cómo le está yendo con «Volantes para las familias»?")
+    expect(page.get_by_role("button", name="Enviar su respuesta")).to_be_visible()
+    audit.check(page)
+    page.goto(f"{base}/app/partnerships/{formed}")
     client = httpx.Client(base_url=base, timeout=30)  # a second link, asked in English
     before = len(box.subjects_to(OUTREACH))
     client.post("/app/sign-in", data={**hidden(client.get("/app/sign-in").text), "email": OUTREACH})
@@ -182,7 +189,7 @@ def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
     expect(page.locator("h1")).to_have_text("¿Cómo quiere que le avisemos?")
     expect(page.get_by_label("Español")).to_be_checked()
     assert audit.found == [], audit.found
-    assert audit.pages >= 5
+    assert audit.pages >= 7
 
 
 def test_the_language_preference_through_graphql_names_a_bad_language(
