@@ -15,7 +15,7 @@ from services.gateway.web import queries as q
 from services.gateway.web.api import Doc, Refused, WebApi, not_found
 from services.gateway.web.forms import IDEMPOTENCY_FIELD, MAX_UPLOAD_BYTES, Field, FormState, parse
 from services.gateway.web.member import edges
-from services.gateway.web.render import page, refused, see_other
+from services.gateway.web.render import page, pages_of, refused, see_other
 from services.gateway.web.safety import HEADERS, csrf_ok
 from services.gateway.web.session import csrf_refused
 from services.gateway.web.workspace import Workspace, form_page, submit
@@ -149,8 +149,14 @@ def coordinator_router(ws: Workspace) -> APIRouter:
             except (ValueError, IndexError):
                 raise not_found() from None
             members = [m["organizationId"] for m in coalition["organizations"]]
-            # the partners read it in their own words (a note is stored as it is written)
-            note = f"Together you could meet this need: {found['title']} ({found['area']})."
+            # the coordinator's note, in the coordinator's language (stored as it is written)
+            note = pages_of(request).language(request)(
+                Text(
+                    "Together you could meet this need: %(title)s (%(area)s).",
+                    title=found["title"],
+                    area=found["area"],
+                )
+            )
             key = str(form.get(IDEMPOTENCY_FIELD) or "")
             for a, b in combinations(members, 2):
                 outcome = await api.run(
