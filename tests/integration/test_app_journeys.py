@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
 from tests.support.app import Audit, chromium, hidden, http_session, sign_in
+from tests.support.links import PROPOSE
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
 from tests.support.organizations import ADD_MEMBER, outreach_and_funder, register_admin
@@ -630,8 +631,15 @@ def test_coordinators_link_their_networks_end_the_link_and_remove_a_member(
     assert link_row(marion_page, "Lane Network").get_attribute("data-status") == "ACTIVE"
     audit.check(marion_page)
 
-    # Lane's coordinator ends it; both sides see it ended
-    lane_page.reload()
+    # Lane's coordinator ends it (Benton's proposal waits beside it); both sides see it ended
+    benton = new_network(app_stack, "Benton Network", "coordinator@benton.example.org")
+    Client(app_stack.graphql_url).as_(benton["operatorToken"]).data(
+        PROPOSE, {"n": benton["networkId"], "o": lane["networkId"], "note": "Shared food drives"}
+    )
+    lane_page.goto(f"{url}/app/network/links")
+    expect(link_row(lane_page, "Benton Network").get_by_role("button")).to_have_text(
+        ["Accept: Benton Network", "Decline: Benton Network"]
+    )
     row = link_row(lane_page, "Marion Network")
     assert row.get_attribute("data-status") == "ACTIVE"
     if SHOTS:
@@ -641,7 +649,7 @@ def test_coordinators_link_their_networks_end_the_link_and_remove_a_member(
     assert link_row(lane_page, "Marion Network").get_attribute("data-status") == "ENDED"
     assert link_row(lane_page, "Marion Network").get_by_role("button").count() == 0
     audit.check(lane_page)
-    marion_page.reload()
+    marion_page.goto(f"{url}/app/network/links")
     assert link_row(marion_page, "Lane Network").get_attribute("data-status") == "ENDED"
 
     # an organization's members: a member removed, the only admin kept with the reason shown
