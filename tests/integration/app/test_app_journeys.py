@@ -409,8 +409,10 @@ def test_a_sign_in_link_works_once_and_sign_out_everywhere_ends_every_session(
 ) -> None:
     url, box = base(app_stack), mailbox[0]
     first = http_session(url, FUNDER, box)
-    token = [m for m in box.messages if m["To"] == FUNDER]
-    link = token[-1].get_body(("plain",)).get_content().split("/app/sign-in/", 1)[1].split()[0]
+    # the last sign-in link (other notices, such as a milestone's, may arrive after it)
+    bodies = [m.get_body(("plain",)).get_content() for m in box.messages if m["To"] == FUNDER]
+    token = [b for b in bodies if "/app/sign-in/" in b]
+    link = token[-1].split("/app/sign-in/", 1)[1].split()[0]
     again = httpx.Client(base_url=url)
     form = hidden(again.get("/app/sign-in").text)
     used = again.post("/app/sign-in/link", data={**form, "token": link})
@@ -699,9 +701,10 @@ def test_coordinators_link_their_networks_end_the_link_and_remove_a_member(
             assert secret not in answer.text, (path, secret)
     assert "Lane Network" not in stranger.get("/app/network/links").text
     assert "Riverside" not in stranger.get("/app/introductions").text
-    member = http_session(url, OUTREACH, box)
+    # (Riverside's admin: the journeys have used Neighbors United's five links a quarter hour)
+    member = http_session(url, "admin@riverside-tenants.example.org", box)
     assert member.get("/app/network/links").status_code == 403
-    assert member.get(f"/app/network/organizations/{org}").status_code == 403
+    assert member.get(f"/app/network/organizations/{lane['outreach']}").status_code == 403
     assert audit.found == []
 
 
