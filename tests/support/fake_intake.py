@@ -146,6 +146,10 @@ class FakeMembers(FakeRepository, MemberRepository):
             None,
         )
 
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        mine = [d for d in self._all() if d["organization_id"] == organization_id]
+        return sorted(mine, key=lambda d: str(d["name"]))
+
     async def add(
         self, member: MemberRef, network_id: str, organization_id: str, token: str | None
     ) -> None:

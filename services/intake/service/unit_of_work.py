@@ -116,6 +116,10 @@ class MemberRepository(abc.ABC):
     async def admins_in(self, organization_id: str) -> int: ...
 
     @abc.abstractmethod
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        """The organization's members, by name."""
+
+    @abc.abstractmethod
     async def remove(self, member: Document) -> None:
         """Deletes the member and revokes every token of theirs. Also touches the organization,
         so two removals racing in one organization collide (a write conflict, retried)

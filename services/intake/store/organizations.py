@@ -177,6 +177,13 @@ class MongoMembers(Repository, MemberRepository):
         query = {"organization_id": organization_id, "role": "ORG_ADMIN"}
         return await self._db["members"].count_documents(query, session=self._session)
 
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        cursor = self._db["members"].find(
+            {"organization_id": organization_id}, session=self._session
+        )
+        found: list[Document] = await cursor.sort("name", ASCENDING).to_list()
+        return found
+
     async def remove(self, member: Document) -> None:
         session = self._writing
         await self._db["members"].delete_one({"_id": member["_id"]}, session=session)

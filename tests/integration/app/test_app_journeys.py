@@ -19,9 +19,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
 from tests.support.app import Audit, chromium, hidden, http_session, sign_in
+from tests.support.links import PROPOSE
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
-from tests.support.organizations import outreach_and_funder
+from tests.support.organizations import ADD_MEMBER, outreach_and_funder, register_admin
 from tests.support.stack import Client, free_port, stack_settings
 from tests.support.wait import eventually
 
@@ -408,8 +409,10 @@ def test_a_sign_in_link_works_once_and_sign_out_everywhere_ends_every_session(
 ) -> None:
     url, box = base(app_stack), mailbox[0]
     first = http_session(url, FUNDER, box)
-    token = [m for m in box.messages if m["To"] == FUNDER]
-    link = token[-1].get_body(("plain",)).get_content().split("/app/sign-in/", 1)[1].split()[0]
+    # the last sign-in link (other notices, such as a milestone's, may arrive after it)
+    bodies = [m.get_body(("plain",)).get_content() for m in box.messages if m["To"] == FUNDER]
+    token = [b for b in bodies if "/app/sign-in/" in b]
+    link = token[-1].split("/app/sign-in/", 1)[1].split()[0]
     again = httpx.Client(base_url=url)
     form = hidden(again.get("/app/sign-in").text)
     used = again.post("/app/sign-in/link", data={**form, "token": link})
@@ -570,3 +573,143 @@ def test_a_honeypot_filled_post_is_refused_and_writes_nothing(
     time.sleep(1)
     assert voices(lane, ident) == before
     assert audit.found == []
+
+
+# --- the coordinator's network: links, members, introductions (issue 25, item 1) ---------
+MARION = "coordinator@marion.example.org"
+INTRODUCE = """mutation($i: ProposeIntroductionInput!) { proposeIntroduction(input: $i) { id } }"""
+
+
+def link_row(page: Page, network: str) -> Any:
+    return page.locator("#links tbody tr", has_text=network)
+
+
+def test_coordinators_link_their_networks_end_the_link_and_remove_a_member(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+    browser: Browser,
+    audit: Audit,
+) -> None:
+    url, box = base(app_stack), mailbox[0]
+    marion = new_network(app_stack, "Marion Network", MARION)
+    lane_page = browser.new_page(viewport={"width": 1100, "height": 900})
+    sign_in(lane_page, url, COORDINATOR, box, audit)
+
+    # Lane's coordinator proposes a link; an empty ID is said beside the field, then a typo
+    lane_page.get_by_role("link", name="Links with other networks").click()
+    expect(lane_page.locator("#network-id")).to_have_text(lane["networkId"])
+    audit.check(lane_page)
+    lane_page.get_by_role("link", name="Propose a link to another network").click()
+    audit.check(lane_page)
+    lane_page.get_by_role("button", name="Continue").click()
+    expect(lane_page.locator(".error-summary a[href='#field-otherNetworkId']")).to_be_visible()
+    lane_page.get_by_label("The other network's ID").fill("net_nobody")
+    lane_page.get_by_role("button", name="Continue").click()
+    expect(lane_page.locator("[data-field='otherNetworkId'] .error-message")).to_contain_text(
+        "not found"
+    )
+    audit.check(lane_page)
+    lane_page.get_by_label("The other network's ID").fill(marion["networkId"])
+    lane_page.get_by_label("A note for their coordinator (optional)").fill("Virtual tutoring")
+    lane_page.get_by_role("button", name="Continue").click()
+    expect(lane_page.locator(".banner")).to_contain_text("Your proposal has been sent")
+    row = link_row(lane_page, "Marion Network")
+    assert row.get_attribute("data-status") == "PROPOSED"
+    expect(row.get_by_role("button")).to_have_text(["Withdraw: Marion Network"])
+    link_id = row.get_attribute("data-link-id")
+    audit.check(lane_page)
+
+    # Marion's coordinator accepts it
+    marion_page = browser.new_page(viewport={"width": 375, "height": 800})  # a phone
+    sign_in(marion_page, url, MARION, box, audit)
+    marion_page.get_by_role("link", name="Links with other networks").click()
+    row = link_row(marion_page, "Lane Network")
+    assert row.get_attribute("data-status") == "PROPOSED"
+    assert "Virtual tutoring" in row.inner_text()
+    audit.check(marion_page)
+    row.get_by_role("button", name="Accept").click()
+    expect(marion_page.locator(".banner")).to_contain_text("The link is active")
+    assert link_row(marion_page, "Lane Network").get_attribute("data-status") == "ACTIVE"
+    audit.check(marion_page)
+
+    # Lane's coordinator ends it (Benton's proposal waits beside it); both sides see it ended
+    benton = new_network(app_stack, "Benton Network", "coordinator@benton.example.org")
+    Client(app_stack.graphql_url).as_(benton["operatorToken"]).data(
+        PROPOSE, {"n": benton["networkId"], "o": lane["networkId"], "note": "Shared food drives"}
+    )
+    lane_page.goto(f"{url}/app/network/links")
+    expect(link_row(lane_page, "Benton Network").get_by_role("button")).to_have_text(
+        ["Accept: Benton Network", "Decline: Benton Network"]
+    )
+    row = link_row(lane_page, "Marion Network")
+    assert row.get_attribute("data-status") == "ACTIVE"
+    if SHOTS:
+        lane_page.screenshot(path=str(Path(SHOTS) / "app-links.png"), full_page=True)
+    row.get_by_role("button", name="End the link").click()
+    expect(lane_page.locator(".banner")).to_contain_text("The link has ended")
+    assert link_row(lane_page, "Marion Network").get_attribute("data-status") == "ENDED"
+    assert link_row(lane_page, "Marion Network").get_by_role("button").count() == 0
+    audit.check(lane_page)
+    marion_page.goto(f"{url}/app/network/links")
+    assert link_row(marion_page, "Lane Network").get_attribute("data-status") == "ENDED"
+
+    # an organization's members: a member removed, the only admin kept with the reason shown
+    org, admin = register_admin(lane["operator"], lane["networkId"], "Riverside Tenants")
+    admin.data(ADD_MEMBER, {"org": org, "input": {"name": "Sam Reyes", "email": "sam@rt.org"}})
+    lane_page.goto(f"{url}/app/network")
+    lane_page.get_by_role("link", name="Riverside Tenants").click()
+    members = lane_page.locator("#members tbody tr")
+    expect(members).to_have_count(2)
+    audit.check(lane_page)
+    members.filter(has_text="Sam Reyes").get_by_role("button").click()
+    expect(lane_page.locator(".banner")).to_contain_text("The member has been removed")
+    expect(members).to_have_count(1)
+    members.first.get_by_role("button").click()  # the last admin
+    expect(lane_page.locator(".error-summary")).to_contain_text("admin")
+    expect(members).to_have_count(1)
+    audit.check(lane_page)
+    assert "Sam Reyes" not in [m["name"] for m in members_of(lane, org)]
+
+    # the introductions made, with their state
+    note = "You both work with Riverside families"
+    lane["operator"].data(
+        INTRODUCE, {"i": {"organizationIds": [lane["outreach"], org], "note": note}}
+    )
+    lane_page.goto(f"{url}/app")
+    lane_page.get_by_role("link", name="Introductions you made").click()
+    made = lane_page.locator("#introductions tbody tr", has_text=note)
+    expect(made).to_have_count(1)
+    assert made.get_attribute("data-status") == "SUGGESTED"
+    assert "Riverside Tenants" in made.inner_text()
+    audit.check(lane_page)
+
+    # another network's coordinator, and a member, get plain pages that reveal nothing
+    new_network(app_stack, "Yonder Network", "coordinator@yonder.example.org")
+    stranger = http_session(url, "coordinator@yonder.example.org", box)
+    form = hidden(stranger.get("/app/network/links").text)
+    for path, method in (
+        (f"/app/network/organizations/{org}", "get"),
+        (f"/app/network/organizations/{lane['outreach']}", "get"),
+        (f"/app/network/organizations/{org}/members/x/remove", "post"),
+        (f"/app/network/links/{link_id}/end", "post"),
+        (f"/app/network/links/{link_id}/accept", "post"),
+    ):
+        answer = getattr(stranger, method)(path, **({"data": form} if method == "post" else {}))
+        assert answer.status_code == 404, (path, answer.status_code)
+        for secret in ("Riverside Tenants", "Sam Reyes", "Lane Network", "Marion Network"):
+            assert secret not in answer.text, (path, secret)
+    assert "Lane Network" not in stranger.get("/app/network/links").text
+    assert "Riverside" not in stranger.get("/app/introductions").text
+    # (Riverside's admin: the journeys have used Neighbors United's five links a quarter hour)
+    member = http_session(url, "admin@riverside-tenants.example.org", box)
+    assert member.get("/app/network/links").status_code == 403
+    assert member.get(f"/app/network/organizations/{lane['outreach']}").status_code == 403
+    assert audit.found == []
+
+
+def members_of(lane: dict[str, Any], org: str) -> list[dict[str, Any]]:
+    found = lane["operator"].data(
+        "query($o: ID!) { organization(id: $o) { members { name role } } }", {"o": org}
+    )
+    return list(found["organization"]["members"])

@@ -393,3 +393,21 @@ def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
     assert "Nothing to show here" in html and found["name"] not in html
     browser.open(f"{dashboard_url(stack)}/partnerships/{other_network['partnership']}x")
     assert "Nothing to show here" in browser.html()
+
+
+DEMO_VOICES = """query($id: ID!) { partnership(id: $id) {
+  updates(first: 20) { edges { node { kind text postedAt } } }
+  communityResponses(first: 20) { edges { node { rating story submittedAt } } } } }"""
+
+
+def test_the_demo_posts_partners_updates_and_a_residents_answer_within_its_quarter(
+    gql: Client, demo: dict[str, str]
+) -> None:
+    found = gql.as_(demo["OPERATOR_TOKEN"]).data(DEMO_VOICES, {"id": demo["PARTNERSHIP_ID"]})
+    updates = [e["node"] for e in found["partnership"]["updates"]["edges"]]
+    assert sorted(u["kind"] for u in updates) == ["PROGRESS", "SETBACK", "WIN"]
+    [answer] = [e["node"] for e in found["partnership"]["communityResponses"]["edges"]]
+    assert answer["rating"] == 5 and "sort our recycling" in answer["story"]
+    anchor = datetime.fromisoformat(demo["DEMO_ANCHOR"])
+    for when in [u["postedAt"] for u in updates] + [answer["submittedAt"]]:
+        assert anchor - timedelta(days=91) < datetime.fromisoformat(when) < anchor

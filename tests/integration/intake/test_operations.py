@@ -26,6 +26,7 @@ mutation U($id: ID!, $input: UpdateOrganizationInput!) {{
   updateOrganization(id: $id, input: $input) {{ {ORG_FIELDS} }} }}"""
 ARCHIVE = "mutation A($id: ID!) { archiveOrganization(id: $id) { id archived } }"
 ROTATE = "mutation R($id: ID!) { rotateJoinCode(networkId: $id) { id joinCode } }"
+MEMBERS = "query M($o: ID!) { organization(id: $o) { members { id name role } } }"
 ORGANIZATIONS = """
 query O($net: ID!, $focus: String, $kind: ResourceKind, $search: String, $first: Int,
         $after: String) {
@@ -174,6 +175,13 @@ async def test_removing_a_member_revokes_their_tokens_at_once(
     flo = operator.as_(added["token"])
     assert flo.data(ME)["me"]["memberId"] == added["member"]["id"]
 
+    # the members by name, for the admin and the operator; a plain member may not list them
+    listed = [("Ann Lee", "ORG_ADMIN"), ("Flo", "MEMBER")]
+    for reader in (admin, operator):
+        found = reader.data(MEMBERS, {"o": org_id})["organization"]["members"]
+        assert [(m["name"], m["role"]) for m in found] == listed
+    assert codes(flo.errors(MEMBERS, {"o": org_id})) == ["FORBIDDEN"]
+
     # a plain member may not remove anyone; the admin may, and the token stops at once
     remove = {"org": org_id, "member": added["member"]["id"]}
     assert codes(flo.errors(REMOVE_MEMBER, {"org": org_id, "member": admin_id})) == ["FORBIDDEN"]
@@ -181,6 +189,9 @@ async def test_removing_a_member_revokes_their_tokens_at_once(
     assert removed == {"id": added["member"]["id"], "email": "flo@tools.org", "role": "MEMBER"}
     assert codes(flo.errors(ME)) == ["UNAUTHENTICATED"]
     assert codes(admin.errors(REMOVE_MEMBER, remove)) == ["NOT_FOUND"]  # gone already
+    assert [m["name"] for m in admin.data(MEMBERS, {"o": org_id})["organization"]["members"]] == [
+        "Ann Lee"
+    ]
 
     # the last admin stays; the email can join again, with a new token
     last = admin.errors(REMOVE_MEMBER, {"org": org_id, "member": admin_id})

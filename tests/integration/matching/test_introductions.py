@@ -13,7 +13,8 @@ from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
 INTRODUCE = """mutation($i: ProposeIntroductionInput!) {
-  proposeIntroduction(input: $i) { id status reasons parties { organizationId name } } }"""
+  proposeIntroduction(input: $i) {
+    id status reasons introducedBy note parties { organizationId name } } }"""
 RESPOND = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id status } }"""
 PARTNERSHIPS = """query($o: ID!) { organization(id: $o) {
   partnerships { edges { node { matchId name } } } } }"""
@@ -40,6 +41,8 @@ def test_an_operator_introduces_two_organizations_who_answer_it_themselves(
     assert match["status"] == "SUGGESTED"
     assert match["reasons"][0] == f"Introduced by your network's coordinator: {NOTE}"
     assert [p["name"] for p in match["parties"]] == ["Libraryi", "Schooli"]
+    operator_id = operator.data("{ me { memberId } }")["me"]["memberId"]
+    assert (match["introducedBy"], match["note"]) == (operator_id, NOTE)
 
     def told(admin: Client) -> bool:
         edges = admin.data(INBOX)["notifications"]["edges"]

@@ -41,8 +41,17 @@ def test_partnerships_name_demo_organizations() -> None:
         named = {*plan["organizations"], *(c["owner"] for c in plan["commitments"])}
         named |= {c["organization"] for c in plan["contributions"]}
         named |= {f["by"] for f in plan["feedback"]}
+        named |= {u["by"] for u in plan.get("updates", [])}
         assert {"name", "goals", "cadence", "needArea"} <= set(plan)
         assert named <= set(plan["organizations"]) <= keys
+
+
+def test_partners_post_updates_and_a_resident_answers_on_the_community_voice_page() -> None:
+    """What /app's updates log and the partnership's community responses show after the demo."""
+    updates = [u for plan in STORY["partnerships"] for u in plan.get("updates", [])]
+    assert {u["kind"] for u in updates} == {"PROGRESS", "SETBACK", "WIN"}
+    [answer] = [v for plan in STORY["partnerships"] for v in plan.get("communityVoice", [])]
+    assert 1 <= answer["rating"] <= 5 and answer["story"]
 
 
 def test_the_survey_rejects_only_the_row_meant_to_fail() -> None:
@@ -66,8 +75,8 @@ def test_the_quarter_is_a_timeline() -> None:
     quarter = demo.QUARTER.days
     for plan in STORY["partnerships"]:
         formed = plan["formedDay"]
-        days = [c["day"] for key in ("checkIns", "milestones", "contributions", "feedback")
-                for c in plan[key]]  # fmt: skip
+        kinds = ("checkIns", "milestones", "contributions", "feedback", "updates", "communityVoice")
+        days = [c["day"] for key in kinds for c in plan.get(key, [])]
         days += [c["madeDay"] for c in plan["commitments"]]
         assert all(formed < d < quarter for d in days), plan["key"]
         assert plan["cadence"] in demo.CADENCE_DAYS

@@ -184,6 +184,21 @@ async def test_members_join_once_per_email_and_the_last_admin_stays(
     assert uow.types == ["organization.registered", "member.joined", "member.removed"]
 
 
+async def test_an_organizations_members_are_listed_by_name_and_a_removed_one_leaves(
+    intake: IntakeService, uow: FakeIntakeUnitOfWork, network: CreatedNetwork
+) -> None:
+    registered = await register(intake, uow, network.network_id, "Green Leaf")
+    org_id = registered.organization.organization_id
+    joined = await intake.add_member(org_id, MemberInput(name="Al", email="al@x.org"), uow)
+    listed = await intake.members(org_id, uow)
+    assert [(m.name, m.role) for m in listed] == [("Ada", "ORG_ADMIN"), ("Al", "MEMBER")]
+    await intake.remove_member(org_id, joined.member.member_id, "op", uow)
+    assert [m.member_id for m in await intake.members(org_id, uow)] == [registered.admin.member_id]
+    with pytest.raises(AppError) as missing:
+        await intake.members("org_nowhere", uow)
+    assert missing.value.code is ErrorCode.NOT_FOUND
+
+
 async def test_a_need_reported_again_for_the_same_area_and_focus_is_strengthened(
     intake: IntakeService, uow: FakeIntakeUnitOfWork, network: CreatedNetwork
 ) -> None:
