@@ -83,6 +83,10 @@ class IntakeClient:
         path = f"/organizations/{organization_id}/members"
         return await self.http.post(path, c.AddedMember, request, headers=headers)
 
+    async def members(self, organization_id: str) -> Page[c.MemberRef]:
+        path = f"/organizations/{organization_id}/members"
+        return await self.http.get(path, Page[c.MemberRef])
+
     async def remove_member(
         self,
         organization_id: str,

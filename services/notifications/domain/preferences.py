@@ -1,5 +1,5 @@
 """Members' notification preferences: the channels of each event kind, quiet hours in the
-member's time zone, and the daily digest. The input models are the contract's
+member's time zone, the daily digest and the language. The input models are the contract's
 (`shared.contracts.requests.notifications`; a bad value names its field); `channels_for` is
 pure."""
 
@@ -15,6 +15,7 @@ from shared.contracts.requests.notifications import (
     DigestHour,
     KindChannels,
     KindList,
+    LanguageCode,
     Model,
     PreferencesPatch,
     QuietHours,
@@ -40,6 +41,8 @@ class Preferences(Model):
     time_zone: TimeZone = "UTC"
     digest: DigestMode = DigestMode.OFF
     digest_hour: DigestHour | None = None  # None: the service's configured hour
+    # what the member reads notifications in (a catalog's code); None: not chosen, English
+    language: LanguageCode | None = None
 
     def channels_for(self, kind: str) -> list[NotificationChannel]:
         for entry in self.channels:

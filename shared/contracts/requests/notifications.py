@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from shared.contracts.notifications import DigestMode, NotificationChannel
 from shared.contracts.text import TextInput
+from shared.i18n import check_language
 from shared.zones import check_time_zone
 
 INBOX = NotificationChannel.INBOX
@@ -36,6 +37,7 @@ def with_inbox(channels: list[NotificationChannel]) -> list[NotificationChannel]
 
 
 TimeZone = Annotated[str, AfterValidator(check_time_zone)]
+LanguageCode = Annotated[str, AfterValidator(check_language)]
 TimeOfDay = Annotated[str, AfterValidator(check_hh_mm)]
 Channels = Annotated[list[NotificationChannel], Field(max_length=10), AfterValidator(with_inbox)]
 
@@ -93,6 +95,7 @@ class PreferencesPatch(Model):
     time_zone: TimeZone | None = None
     digest: DigestMode | None = None
     digest_hour: DigestHour | None = None
+    language: LanguageCode | None = None
 
     def unknown_kind(self, known: set[str]) -> tuple[int, str] | None:
         for index, entry in enumerate(self.channels or []):
