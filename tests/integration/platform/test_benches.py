@@ -20,7 +20,7 @@ TINY: dict[str, tuple[list[str], str]] = {
     ),
     "gateway_load": (
         ["--seconds", "1", "--concurrency", "2", "--warm-up-seconds", "0.2"],
-        "req/s",
+        "the time of bare strawberry",
     ),
     "intake_import": (["--rows", "50"], "first import"),
     "notify_latency": (["--events", "3", "--rate", "10"], "reached the inbox"),
