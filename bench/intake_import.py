@@ -1,6 +1,6 @@
 """Survey import at scale: a 50,000-row synthetic neighborhood survey (200 areas, concerns
 from the vocabulary and outside it, demographic columns, 1 % bad rows) imported through
-GraphQL (gateway -> intake -> nx-27017, one transaction) against an embedded stack of its own;
+GraphQL (gateway -> intake -> the document store, one transaction) against an embedded stack of its own;
 then the same file again (answered from the first import), then a second file that
 strengthens the needs the first one created.
 
