@@ -6,7 +6,10 @@ in-memory dicts holding the gateway's own answer, FastAPI and uvicorn as the gat
 the ratio of their mean times per request: the gateway's own overhead (auth, DataLoaders over
 internal HTTP, tracing, admission, the services behind it).
 
-    python -m bench.gateway_load [--seconds 15] [--concurrency 32]
+    python -m bench.gateway_load [--seconds 15] [--concurrency 32] [--profile docs/profiles]
+
+With `--profile DIR`, py-spy records the gateway and the document store while the gateway is
+under load (bench._spy).
 
 The load generator shares the machine with the gateway and the services it calls, so the
 numbers are a floor for the gateway, not a ceiling."""
@@ -23,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench import _bare_schema
+from bench import _bare_schema, _spy
 from deploy.stack import Stack
 from tests.support.stack import Client, create_network, stack_settings
 
@@ -121,6 +124,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warm-up-seconds", type=float, default=2.0)
+    parser.add_argument("--profile", type=Path, help="py-spy flame graphs into this folder")
     return parser
 
 
@@ -156,7 +160,8 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
             load(url, token, variables, args.seconds, args.concurrency, args.warm_up_seconds)
         )
 
-    gateway = measure(stack.graphql_url)
+    with _spy.spying(stack, ["gateway", "mongo"], args.profile, "gateway-load"):
+        gateway = measure(stack.graphql_url)
     report("gateway", args, gateway)
     data = answer(stack.graphql_url, token, variables)
     with _bare_schema.serving(data, variables["network"]) as bare_url:
