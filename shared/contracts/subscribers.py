@@ -24,6 +24,7 @@ NOTIFIED = (
     "feedback.received",
     "match.accepted",
     "match.suggested",
+    "matches.suggested",
     "member.joined",
     "member.removed",
     "member.sign_in_requested",

@@ -27,6 +27,7 @@ from services.notifications.store import (
 )
 from shared.consumer import NotYetKnown
 from shared.contracts import (
+    MatchesSuggested,
     MatchParty,
     MatchSuggested,
     MemberJoined,
@@ -34,6 +35,7 @@ from shared.contracts import (
     OrganizationProfile,
     OrganizationRegistered,
     Payload,
+    SuggestedPartner,
     operator_member_id,
 )
 from shared.errors import AppError, ErrorCode
@@ -136,6 +138,52 @@ async def test_email_follows_each_members_preferences(service: Notifications) ->
     assert held["next_at"] == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     digest = by_id["digest:mem_b:2026-03-03"]
     assert digest["next_at"] == datetime(2026, 3, 3, DIGEST_HOUR, 0, tzinfo=UTC)
+
+
+def newcomer_suggested(**ranks: int) -> MatchesSuggested:
+    partners = [
+        SuggestedPartner(
+            match_id=f"mat_{org}",
+            organization_id=org,
+            name=f"Org {org}",
+            network_id="net_1",
+            score=0.8,
+            reasons=[f"Org {org} offers meals, which you need"],
+            partner_reasons=["Org org_new offers outreach, which you need"],
+            partner_rank=rank,
+        )
+        for org, rank in ranks.items()
+    ]
+    return MatchesSuggested(
+        organization_id="org_new", name="Org org_new", network_id="net_1", suggestions=partners
+    )
+
+
+async def test_a_newcomer_gets_one_message_and_a_partner_hears_at_once_only_from_its_top_3(
+    service: Notifications,
+) -> None:
+    await service.register("org_new", "mem_new", email="new@example.org")
+    for org in ("org_a", "org_b", "org_c"):
+        await service.register(org, f"mem_{org[-1]}", email=f"{org}@example.org")
+    for member in ("mem_b", "mem_c"):  # b takes the daily digest, c single emails
+        digest = PreferencesPatch(digest="DAILY") if member == "mem_b" else PreferencesPatch()
+        await service.inbox.update_preferences(member, digest)
+    envelope = await service.hear(
+        "matches.suggested", "org_new", newcomer_suggested(org_a=2, org_b=4, org_c=9)
+    )
+    assert (await titles(service, "mem_new"))[0] == "3 partner suggestions for Org org_new"
+    assert (await titles(service, "mem_a"))[0] == "New partner suggestion: Org org_new"
+    assert await titles(service, "mem_b") == ["Welcome to Lane, Org org_b"]
+    assert await titles(service, "mem_c") == ["Welcome to Lane, Org org_c"]
+    announced = [e for e in await outbox_events(service.db) if e.data["kind"] == envelope.type]
+    assert sorted(e.subject for e in announced) == ["mem_a", "mem_new"]
+    # the suggestion waits for b's digest; c, without one, finds it in its matches list
+    items = await service.db["digest_items"].find({"_id": {"$regex": envelope.id}}).to_list()
+    assert [(i["member_id"], i["title"]) for i in items] == [
+        ("mem_b", "New partner suggestion: Org org_new")
+    ]
+    emails = {d["to"] for d in await service.deliveries() if envelope.id in d["_id"]}
+    assert emails == {"new@example.org", "org_a@example.org"}
 
 
 async def test_no_email_is_queued_for_an_address_that_cannot_receive_one(

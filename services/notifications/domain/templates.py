@@ -26,6 +26,9 @@ class Audience:
     member_ids: list[str] = field(default_factory=list)
     # more networks its organizations may be in: a match or partnership across a link
     network_ids: list[str] = field(default_factory=list)
+    # False: no inbox entry and no single email, only a line in the daily digest of the
+    # members who take one (news that can wait, such as a lower-ranked partner suggestion)
+    at_once: bool = True
 
     @property
     def networks(self) -> list[str]:
@@ -84,6 +87,52 @@ def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
             network_ids=e.network_ids,
         ),
     )
+
+
+# An organization hears at once of a newcomer suggested to it only when the newcomer is among
+# its best this many open suggestions; otherwise it waits in its matches list and digest.
+TOLD_AT_ONCE = 3
+
+
+def _first(reasons: list[str]) -> str:
+    return reasons[0] if reasons else "your goals and strengths fit"
+
+
+def matches_suggested(e: c.MatchesSuggested) -> list[tuple[Message, Audience]]:
+    """One message for the organization listing its new partners, each with its first reason;
+    one for each partner: at once if the organization entered its top 3, else for the digest."""
+    count = len(e.suggestions)
+    lines = "\n".join(f"• {p.name}: {_first(p.reasons)}." for p in e.suggestions)
+    noun = "suggestion" if count == 1 else "suggestions"
+    networks = sorted({p.network_id for p in e.suggestions} - {e.network_id})
+    out = [
+        (
+            Message(
+                f"{count} partner {noun} for {e.name}",
+                f"{lines}\nAccept or decline each in your matches.",
+            ),
+            Audience(e.network_id, e.organization_id, [e.organization_id], network_ids=networks),
+        )
+    ]
+    for p in e.suggestions:
+        at_once = p.partner_rank <= TOLD_AT_ONCE
+        ranked = f" {e.name} is now among your top {TOLD_AT_ONCE} suggestions." if at_once else ""
+        out.append(
+            (
+                Message(
+                    f"New partner suggestion: {e.name}",
+                    f"{_first(p.partner_reasons)}. Score {p.score:.2f}.{ranked}",
+                ),
+                Audience(
+                    p.network_id,
+                    p.match_id,
+                    [p.organization_id],
+                    network_ids=[e.network_id],
+                    at_once=at_once,
+                ),
+            )
+        )
+    return out
 
 
 def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
@@ -228,6 +277,19 @@ def digest(items: list[Message]) -> Message:
     count = f"{len(items)} update" + ("s" if len(items) != 1 else "")
     lines = [f"• {item.title}\n  {item.body}" for item in items]
     return Message(f"Your Commonweave digest: {count}", "\n\n".join(lines))
+
+
+# Kinds that tell several audiences different things: a message for each.
+MANY: dict[str, Callable[[Any], list[tuple[Message, Audience]]]] = {
+    "matches.suggested": matches_suggested,
+}
+
+
+def messages(kind: str, payload: Any) -> list[tuple[Message, Audience]]:
+    """Every message an event of `kind` sends, each with its audience (none if not notified)."""
+    if kind in MANY:
+        return MANY[kind](payload)
+    return [TEMPLATES[kind](payload)] if kind in TEMPLATES else []
 
 
 # Each renderer takes the payload model of its own kind (see shared.contracts.EVENT_TYPES).

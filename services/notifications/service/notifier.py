@@ -11,8 +11,8 @@ from datetime import datetime
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
 from services.notifications.domain.preferences import Preferences
-from services.notifications.domain.schedule import deliverable, plan_email
-from services.notifications.domain.templates import TEMPLATES, Audience, Message
+from services.notifications.domain.schedule import EmailPlan, deliverable, plan_email
+from services.notifications.domain.templates import Audience, Message, messages
 from services.notifications.store import DeliveryQueue, NotificationStore, PreferenceStore
 from services.notifications.webhooks import cloudevent_json
 from shared.consumer import NotYetKnown
@@ -58,9 +58,9 @@ class Notifier:
     async def __call__(self, payload: Payload, envelope: Envelope, tx: Transaction) -> None:
         await keep_read_models(self.store, payload, tx)
         audience: Audience | None = None
-        if envelope.type in TEMPLATES:
-            message, audience = TEMPLATES[envelope.type](payload)
-            await self.notify(message, audience, envelope, tx)
+        for message, to in messages(envelope.type, payload):
+            await self.notify(message, to, envelope, tx)
+            audience = audience or to  # webhooks: of the organizations the event is about
         if envelope.type in OPERATOR_TEMPLATES:
             message, to_operator = OPERATOR_TEMPLATES[envelope.type](payload)
             await self.notify(message, to_operator, envelope, tx)
@@ -87,8 +87,11 @@ class Notifier:
     async def notify(
         self, message: Message, audience: Audience, envelope: Envelope, tx: Transaction
     ) -> None:
+        if not (audience.at_once or self.email_on):
+            return  # for the digest only, and there is no email
         now = self.clock()
         recipients = await self.recipients(audience, tx)
+        told = recipients if audience.at_once else []  # digest only: no inbox entry
         created = [
             NotificationCreated(
                 notification_id=sortable_id(),
@@ -100,7 +103,7 @@ class Notifier:
                 subject_id=audience.subject_id,
                 created_at=now,
             )
-            for recipient in recipients
+            for recipient in told
         ]
         # the inbox is mandatory; the unique (event, member, channel) index backs it up
         rows = [
@@ -121,20 +124,19 @@ class Notifier:
         for recipient in recipients:
             if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
-                await self.queue_email(recipient, preferences, message, envelope, now, tx)
+                plan = plan_email(preferences, envelope.type, now, self.digest_hour)
+                if plan is not None and (audience.at_once or plan.digest_day is not None):
+                    await self.queue_email(recipient, plan, message, envelope, now, tx)
 
     async def queue_email(
         self,
         recipient: Document,
-        preferences: Preferences,
+        plan: EmailPlan,
         message: Message,
         envelope: Envelope,
         now: datetime,
         tx: Transaction,
     ) -> None:
-        plan = plan_email(preferences, envelope.type, now, self.digest_hour)
-        if plan is None:
-            return
         member_id = recipient["_id"]
         if plan.digest_day is None:
             await self.queue.enqueue(
