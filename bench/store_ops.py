@@ -81,7 +81,7 @@ def settle(url: str, idle: float, at_most: float = 120.0) -> Ops:
     return last
 
 
-def report(ops: Ops, per: int, what: str = "registration", most: int = 12) -> None:
+def report(ops: Ops, per: int, what: str = "registration", most: int = 25) -> None:
     """Prints the operations per `what` by kind, then the busiest collections."""
     if per <= 0:
         return

@@ -69,7 +69,10 @@ class Notifier:
             await self.queue_webhooks(payload, audience, envelope, tx)
 
     async def recipients(self, audience: Audience, tx: Transaction) -> list[Document]:
-        found = await self.store.audience(audience, tx.session)
+        members = [m for m in audience.member_ids if not m.startswith(OPERATOR_PREFIX)]
+        # an operator alone (network-wide news) is no recipient row: nothing to look up
+        wanted = audience.organization_ids or members
+        found = await self.store.audience(audience, tx.session) if wanted else []
         # Every registered organization has an admin here; none means its registration has
         # not arrived yet (another topic, no order between them): wait for it, don't drop.
         unheard = set(audience.organization_ids) - {r["organization_id"] for r in found}
