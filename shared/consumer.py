@@ -122,6 +122,7 @@ class EventConsumer:
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 500,
         max_partition_fetch_bytes: int = 16 * 1024,
+        session_timeout_ms: int = 10_000,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
@@ -132,6 +133,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._max_partition_fetch_bytes = max_partition_fetch_bytes
+        self._session_timeout_ms = session_timeout_ms
         self._park_limit = park_limit
         self._parked = outbox.database[PARKED]
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
@@ -183,6 +185,8 @@ class EventConsumer:
             # so an urgent topic's event mostly waits behind a few of a burst's, not a
             # megabyte (not always: RELIABILITY.md, finding 6)
             max_partition_fetch_bytes=self._max_partition_fetch_bytes,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._session_timeout_ms // 3,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
             listener=_JoinListener(self.joined),

@@ -79,6 +79,7 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         max_attempts=settings.consumer_max_attempts,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
         faults=faults,
     )

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
 
     kafka_metadata_max_age_ms: int = 10_000
+    # A consumer that stops heartbeating leaves its group after this long, and its partitions
+    # move to the others. The embedded broker also holds a new group's first join for half of
+    # it, so the tests, which start many stacks, set it lower.
+    kafka_session_timeout_ms: int = Field(10_000, ge=3_000)
     kafka_fetch_max_wait_ms: int = Field(500, ge=0)
     # What one fetch takes from one partition: small, so a consumer goes round its partitions
     # a few events at a time and a backlog on one topic does not hold up another.

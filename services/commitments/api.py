@@ -64,7 +64,15 @@ Use = Annotated[Tracker, Depends(get_tracker)]
 # Before /commitments/{commitment_id}, which would otherwise take "by-partnership" for an id.
 @router.get("/{kind}/by-partnership")
 async def records_of(
-    kind: Literal["commitments", "check-ins", "milestones", "contributions", "feedback"],
+    kind: Literal[
+        "commitments",
+        "check-ins",
+        "milestones",
+        "contributions",
+        "feedback",
+        "updates",
+        "community-responses",
+    ],
     ids: Ids,
     tracker: Use,
     uow: Uow,

@@ -8,6 +8,7 @@ from services.commitments.api import router
 from services.commitments.handlers import register_handlers
 from services.commitments.service import Scheduler, Tracker
 from services.commitments.store import INDEXES, MongoCommitmentsUnitOfWork
+from services.commitments.voice_api import voice_router
 from shared.service import build_app, build_runtime
 from shared.settings import Settings
 
@@ -23,7 +24,7 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.consumer.use_unit_of_work(unit_of_work)
     register_handlers(runtime.consumer, tracker)
     runtime.background.append(scheduler.run)
-    app = build_app(runtime, [router], INDEXES)
+    app = build_app(runtime, [router, voice_router], INDEXES)
     app.state.tracker = tracker
     app.state.scheduler = scheduler
     app.state.unit_of_work = unit_of_work

@@ -35,6 +35,7 @@ INDEXES: IndexSpec = {
         IndexModel([("network_id", ASCENDING), ("formed_at", ASCENDING)]),
         IndexModel([("network_ids", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("next_check_in_at", ASCENDING)]),
+        IndexModel([("need_id", ASCENDING)]),
     ],
     "commitments": [
         IndexModel([("partnership_id", ASCENDING)]),
@@ -109,6 +110,11 @@ class MongoPartnerships(Repository, PartnershipRepository):
         found: list[Document] = await cursor.sort("_id", ASCENDING).limit(limit).to_list()
         return found
 
+    async def taking_up(self, need_id: str) -> list[Document]:
+        cursor = self._partnerships.find({"need_id": need_id}, session=self._session)
+        found: list[Document] = await cursor.sort("formed_at", ASCENDING).to_list()
+        return found
+
     async def due_check_in(self, moment: datetime, limit: int) -> list[Document]:
         query = {"status": {"$in": ["forming", "active"]}, "next_check_in_at": {"$lte": moment}}
         cursor = self._partnerships.find(query, session=self._session)
@@ -133,6 +139,14 @@ class MongoRecords(Repository, RecordRepository):
         async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
             found[doc["partnership_id"]].append(doc)
         return found
+
+    async def get(self, kind: str, record_id: str) -> Document | None:
+        return await self._db[kind].find_one({"_id": record_id}, session=self._session)
+
+    async def set(self, kind: str, record_id: str, changes: Document) -> None:
+        await self._db[kind].update_one(
+            {"_id": record_id}, {"$set": changes}, session=self._writing
+        )
 
     async def commitment(self, commitment_id: str) -> Document | None:
         return await self._db["commitments"].find_one({"_id": commitment_id}, session=self._session)

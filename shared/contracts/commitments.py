@@ -47,6 +47,14 @@ class HealthWarningReason(StrEnum):
     AT_RISK = "at_risk"
 
 
+class UpdateKind(StrEnum):
+    """What a partner's update tells: progress made, a setback met, or a win."""
+
+    PROGRESS = "progress"
+    SETBACK = "setback"
+    WIN = "win"
+
+
 class ContributionKind(StrEnum):
     VOLUNTEER_HOURS = "volunteer_hours"
     MATERIALS = "materials"
@@ -157,6 +165,32 @@ class MilestoneReached(Payload):
     milestone_id: str
     title: str
     note: str = ""
+    update_id: str | None = None  # the win it was recorded from, when it was one
+
+
+class PartnershipUpdatePosted(Payload):
+    """A partner posted progress, a setback or a win to the partnership's updates log."""
+
+    partnership: PartnershipRef
+    update_id: str
+    kind: UpdateKind
+    text: str
+    organization_id: str | None = None  # none for the network's operator
+    member_id: str
+
+
+class CommunityResponseReceived(Payload):
+    """A resident answered a partnership's (or a need's) public community voice page. The
+    contact a resident may leave is not in the event (it would reach webhooks and every
+    subscriber): partners read it from the partnership's `communityResponses`."""
+
+    partnership: PartnershipRef | None = None  # none: a need no partnership takes up yet
+    network_id: str
+    need_id: str | None = None
+    response_id: str
+    rating: int
+    story: str = ""
+    has_contact: bool = False
 
 
 class ContributionLogged(Payload):
@@ -177,11 +211,22 @@ class FeedbackReceived(Payload):
     participants_reached: int = 0
 
 
+class HealthSource(Payload):
+    """One source a health part blends (the feedback part: `partners` and `community`)."""
+
+    name: str
+    score: float
+    weight: float
+    count: int
+    detail: str = ""
+
+
 class HealthPart(Payload):
     name: str
     score: float
     weight: float
     detail: str = ""
+    sources: list[HealthSource] = []
 
 
 class PartnershipHealthChanged(Payload):
@@ -297,6 +342,40 @@ class MilestoneView(Payload):
     note: str = ""
     reached_at: datetime
     created_at: datetime
+    update_id: str | None = None
+
+
+class PartnershipUpdateView(Payload):
+    id: str
+    partnership_id: str
+    kind: UpdateKind
+    text: str
+    organization_id: str | None = None
+    member_id: str
+    posted_at: datetime
+    milestone_id: str | None = None  # set once the win was recorded as a milestone
+    created_at: datetime
+
+
+class CommunityResponseView(Payload):
+    """A resident's answer as partners read it; `contact` is private to the partners (the
+    gateway shows it to their members only, never on a public page)."""
+
+    id: str
+    partnership_id: str | None = None
+    network_id: str
+    need_id: str | None = None
+    rating: int
+    story: str = ""
+    contact: str = ""
+    submitted_at: datetime
+    created_at: datetime
+
+
+class CommunityReceipt(Payload):
+    """What the public page learns after a response is kept: ids only, nothing of others."""
+
+    response_ids: list[str]
 
 
 class Contributed(Payload):
@@ -405,6 +484,8 @@ EVENTS: dict[str, type[Payload]] = {
     "checkin.recorded": CheckInRecorded,
     "checkin.due": CheckInDue,
     "milestone.reached": MilestoneReached,
+    "partnership.update_posted": PartnershipUpdatePosted,
+    "community.response_received": CommunityResponseReceived,
     "contribution.logged": ContributionLogged,
     "feedback.received": FeedbackReceived,
     "partnership.health_changed": PartnershipHealthChanged,

@@ -20,6 +20,7 @@ NOTIFIED = (
     "commitment.fulfilled",
     "commitment.made",
     "commitment.overdue",
+    "community.response_received",
     "contribution.logged",
     "feedback.received",
     "match.accepted",
@@ -34,6 +35,7 @@ NOTIFIED = (
     "partnership.formed",
     "partnership.health_changed",
     "partnership.health_warning",
+    "partnership.update_posted",
     "survey.imported",
 )
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {

@@ -445,3 +445,128 @@ def test_links_for_one_address_are_limited_and_the_page_says_the_same(
     eventually(lambda: sent() == 5, timeout=30)
     time.sleep(2)
     assert sent() == 5
+
+
+# --- the shared space and the community's voice (issue 25, item 8) -----------------------
+VOICES = """query($id: ID!) { partnership(id: $id) {
+  milestones(first: 50) { edges { node { title } } }
+  communityResponses(first: 50) { edges { node { rating story contact } } } } }"""
+
+
+def voices(lane: dict[str, Any], ident: str) -> list[dict[str, Any]]:
+    found = lane["operator"].data(VOICES, {"id": ident})["partnership"]["communityResponses"]
+    return [e["node"] for e in found["edges"]]
+
+
+def shot_as(page: Page, file_name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / file_name), full_page=True)
+
+
+def test_a_partner_posts_a_win_and_turns_it_into_a_milestone(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+    browser: Browser,
+    audit: Audit,
+) -> None:
+    url, box = base(app_stack), mailbox[0]
+    ident = any_partnership(lane)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    sign_in(page, url, OUTREACH, box, audit)
+    page.goto(f"{url}/app/partnerships/{ident}")
+    page.get_by_role("link", name="Post an update").click()
+    audit.check(page)
+    page.get_by_role("button", name="Continue").click()  # nothing chosen or written
+    expect(page.locator(".error-summary li")).to_have_count(2)
+    audit.check(page)
+    page.get_by_label("A win: something to celebrate").check()
+    page.get_by_label("What happened?").fill("Forty families came to the first dinner")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".banner")).to_contain_text("Your update has been posted")
+    win = page.locator("#updates-log li", has_text="Forty families came to the first dinner")
+    assert win.get_attribute("data-kind") == "WIN"
+    audit.check(page)
+
+    # the other partner hears of it in their inbox
+    funder = http_session(url, FUNDER, box)
+    eventually(lambda: "Forty families came" in funder.get("/app/inbox").text, timeout=30)
+
+    win.get_by_role("button", name="Record as a milestone").click()
+    expect(page.locator("#milestones li", has_text="Forty families came")).to_have_count(1)
+    expect(win).to_contain_text("Recorded as a milestone")
+    assert win.get_by_role("button").count() == 0  # once only
+    audit.check(page)
+    page.locator("#updates").scroll_into_view_if_needed()
+    if SHOTS:
+        page.locator("main").screenshot(path=str(Path(SHOTS) / "app-updates.png"))
+    titles = lane["operator"].data(VOICES, {"id": ident})["partnership"]["milestones"]
+    assert [e["node"]["title"] for e in titles["edges"]].count(
+        "Forty families came to the first dinner"
+    ) == 1
+    assert audit.found == []
+
+
+def test_a_resident_answers_the_community_voice_page_without_signing_in(
+    app_stack: Stack,
+    lane: dict[str, Any],
+    mailbox: tuple[Mailbox, int],
+    browser: Browser,
+    audit: Audit,
+) -> None:
+    url = base(app_stack)
+    ident = any_partnership(lane)
+    before = len(voices(lane, ident))
+    resident = browser.new_context(viewport={"width": 375, "height": 800}).new_page()  # a phone
+    resident.goto(f"{url}/app/voice/partnerships/{ident}")
+    expect(resident.locator("h1")).to_contain_text("going for you?")
+    assert resident.get_by_role("link", name="Sign out").count() == 0  # nobody signed in
+    audit.check(resident)
+    resident.get_by_role("button", name="Send your answer").click()
+    expect(resident.locator(".error-summary a[href='#field-rating']")).to_be_visible()
+    audit.check(resident)
+
+    resident.goto(f"{url}/app/voice/partnerships/{ident}")  # afresh, as a resident would
+    resident.get_by_label("4: well").check()
+    resident.get_by_label("Tell us what happened (optional)").fill(
+        "My kids loved the dinners; Thursdays are hard for us"
+    )
+    contact = resident.get_by_label("How can the partners reach you? (optional)")
+    contact.fill("rosa@example.org")
+    shot_as(resident, "community-voice.png")
+    # the honeypot is out of the keyboard's way: Tab goes from the contact to the button
+    contact.focus()
+    resident.keyboard.press("Tab")
+    assert resident.evaluate("document.activeElement.textContent") == "Send your answer"
+    resident.keyboard.press("Enter")
+    expect(resident.locator("h1")).to_have_text("Thank you")
+    audit.check(resident)
+
+    found = voices(lane, ident)
+    assert len(found) == before + 1
+    assert found[0]["rating"] == 4 and found[0]["contact"] is None  # the operator: no contact
+    # the partners read the contact on their page; the public page never shows it
+    partner = http_session(url, OUTREACH, mailbox[0])
+    assert "rosa@example.org" in partner.get(f"/app/partnerships/{ident}").text
+    public = httpx.get(f"{url}/app/voice/partnerships/{ident}", timeout=30).text
+    assert "rosa@example.org" not in public and "Thursdays are hard" not in public
+    assert audit.found == []
+
+
+def test_a_honeypot_filled_post_is_refused_and_writes_nothing(
+    app_stack: Stack, lane: dict[str, Any], browser: Browser, audit: Audit
+) -> None:
+    url = base(app_stack)
+    ident = any_partnership(lane)
+    before = voices(lane, ident)
+    robot = browser.new_context().new_page()
+    robot.goto(f"{url}/app/voice/partnerships/{ident}")
+    robot.get_by_label("5: very well").check()
+    robot.get_by_label("Tell us what happened (optional)").fill("Cheap pills here")
+    robot.locator("input[name='website']").fill("http://pills.example")  # what robots do
+    robot.get_by_role("button", name="Send your answer").click()
+    expect(robot.locator("h1")).to_have_text("We could not take your answer")
+    audit.check(robot)
+    time.sleep(1)
+    assert voices(lane, ident) == before
+    assert audit.found == []

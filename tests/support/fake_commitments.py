@@ -87,6 +87,10 @@ class FakePartnerships(FakeRepository, PartnershipRepository):
             and (not after or d["_id"] > after)
         ][:limit]
 
+    async def taking_up(self, need_id: str) -> list[Document]:
+        found = [d for d in self._all() if d.get("need_id") == need_id]
+        return sorted(found, key=lambda d: d["formed_at"])
+
     async def due_check_in(self, moment: datetime, limit: int) -> list[Document]:
         due = [
             d
@@ -116,6 +120,14 @@ class FakeRecords(FakeRepository, RecordRepository):
 
     async def of(self, kind: str, partnership_ids: list[str]) -> dict[str, list[Document]]:
         return grouped(self._of_kind(kind), partnership_ids)
+
+    async def get(self, kind: str, record_id: str) -> Document | None:
+        found = self._kinds[kind].get(record_id)
+        return None if found is None else copy.deepcopy(found)
+
+    async def set(self, kind: str, record_id: str, changes: Document) -> None:
+        self._uow.writing()
+        self._kinds[kind][record_id].update(copy.deepcopy(changes))
 
     async def commitment(self, commitment_id: str) -> Document | None:
         return self._get(commitment_id)

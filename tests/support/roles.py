@@ -258,6 +258,11 @@ CASES: dict[str, Case] = {
         lambda w: {"i": {"partnershipId": w.partnership(), "title": "Done"}},
         everyone_but_outsider(),
     ),
+    "postPartnershipUpdate": (
+        "mutation($i: PostPartnershipUpdateInput!) { postPartnershipUpdate(input: $i) { id } }",
+        lambda w: {"i": {"partnershipId": w.partnership(), "kind": "PROGRESS", "text": "On track"}},
+        everyone_but_outsider(),
+    ),
     "logContribution": (
         "mutation($i: LogContributionInput!) { logContribution(input: $i) { id } }",
         lambda w: {"i": {"partnershipId": w.partnership(), "organizationId": w.a,

@@ -29,7 +29,13 @@ def stack_settings(data_dir: Path, **overrides: Any) -> Settings:
         data_dir=data_dir,
         _env_file=None,  # type: ignore[call-arg]
         **ports,
-        **{"telemetry_exporter": "file", "outbox_poll_seconds": 0.2, **overrides},
+        **{
+            "telemetry_exporter": "file",
+            "outbox_poll_seconds": 0.2,
+            # a new group's first join waits half of it on the embedded broker: 3 s, not 5
+            "kafka_session_timeout_ms": 6_000,
+            **overrides,
+        },
     )
 
 

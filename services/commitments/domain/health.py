@@ -5,7 +5,10 @@ Health blends four named parts, each in [0, 1]:
   (cancelled ones are left out): the field report's "follow-through builds reliability";
 - check_in_regularity: the share of elapsed check-in periods (by cadence) with a check-in:
   "regular check-ins build trust", so a missed check-in counts against it;
-- feedback: the average rating mapped to [0, 1], nudged by its trend (recent against earlier);
+- feedback: two sources blended, `partners` (the partners' ratings: average mapped to [0, 1],
+  nudged by its trend, recent against earlier) and `community` (residents' ratings from the
+  public community voice pages, average mapped to [0, 1]), weighted by `FEEDBACK_SOURCES`;
+  a source with no rating yet is left out and the other takes the whole part;
 - engagement: participants reached and contributions logged, saturating so that the first
   few count most.
 A part with nothing to measure yet is left out and the others are re-weighted; with no part
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.contracts import HealthPart
+from shared.contracts import HealthPart, HealthSource
 
 WEIGHTS: dict[str, float] = {
     "follow_through": 0.35,
@@ -26,6 +29,11 @@ WEIGHTS: dict[str, float] = {
     "feedback": 0.25,
     "engagement": 0.15,
 }
+# The feedback part's sources. Partners see the work up close and rate it again and again;
+# residents are the people it is for, and their voice moves health visibly, but a handful of
+# anonymous answers should not outweigh the partners' own account (the field report: success
+# "blends numbers with people's experience").
+FEEDBACK_SOURCES: dict[str, float] = {"partners": 0.6, "community": 0.4}
 NEUTRAL = 0.5
 LATE_CREDIT = 0.5
 # Reliability is smoothed towards neutral by this many imaginary commitments, so one missed
@@ -58,6 +66,7 @@ class Record:
     participants_reached: int
     contributions: int
     now: datetime
+    community: Sequence[Rating] = ()  # residents' ratings from the community voice pages
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ def check_in_regularity(record: Record) -> tuple[float, str] | None:
     return len(held) / periods, f"{len(held)} of {periods} check-ins held"
 
 
-def feedback(ratings: Sequence[Rating]) -> tuple[float, str] | None:
+def partners_feedback(ratings: Sequence[Rating]) -> tuple[float, str] | None:
     if not ratings:
         return None
     ordered = [r.rating for r in sorted(ratings, key=lambda r: r.at)]
@@ -121,6 +130,50 @@ def feedback(ratings: Sequence[Rating]) -> tuple[float, str] | None:
     return score, f"average {average:.1f}/5 from {len(ordered)} ratings, {direction}"
 
 
+def community_feedback(ratings: Sequence[Rating]) -> tuple[float, str] | None:
+    if not ratings:
+        return None
+    average = sum(r.rating for r in ratings) / len(ratings)
+    noun = "response" if len(ratings) == 1 else "responses"
+    return (average - 1) / 4, f"average {average:.1f}/5 from {len(ratings)} {noun}"
+
+
+def feedback_sources(
+    ratings: Sequence[Rating], community: Sequence[Rating] = ()
+) -> list[HealthSource]:
+    measured = {
+        "partners": (partners_feedback(ratings), len(ratings)),
+        "community": (community_feedback(community), len(community)),
+    }
+    return [
+        HealthSource(
+            name=name,
+            score=round(value[0], 4),
+            weight=FEEDBACK_SOURCES[name],
+            count=count,
+            detail=value[1],
+        )
+        for name, (value, count) in measured.items()
+        if value is not None
+    ]
+
+
+def feedback(
+    ratings: Sequence[Rating], community: Sequence[Rating] = ()
+) -> tuple[float, str, list[HealthSource]] | None:
+    """The partners' and the community's ratings, each its own source, blended by
+    `FEEDBACK_SOURCES` (re-weighted over the sources that have a rating)."""
+    sources = feedback_sources(ratings, community)
+    if not sources:
+        return None
+    total = sum(s.weight for s in sources)
+    score = sum(s.score * s.weight for s in sources) / total
+    if len(sources) == 1 and sources[0].name == "partners":
+        return score, sources[0].detail, sources  # as before community voices existed
+    detail = "; ".join(f"{s.name} {s.detail}" for s in sources)
+    return score, detail, sources
+
+
 def engagement(participants: int, contributions: int) -> tuple[float, str] | None:
     if participants == 0 and contributions == 0:
         return None
@@ -129,14 +182,21 @@ def engagement(participants: int, contributions: int) -> tuple[float, str] | Non
 
 
 def health(record: Record) -> Health:
+    blended = feedback(record.ratings, record.community)
     measured = {
         "follow_through": follow_through(record.commitments),
         "check_in_regularity": check_in_regularity(record),
-        "feedback": feedback(record.ratings),
+        "feedback": blended[:2] if blended else None,
         "engagement": engagement(record.participants_reached, record.contributions),
     }
     parts = [
-        HealthPart(name=name, score=round(value[0], 4), weight=WEIGHTS[name], detail=value[1])
+        HealthPart(
+            name=name,
+            score=round(value[0], 4),
+            weight=WEIGHTS[name],
+            detail=value[1],
+            sources=blended[2] if name == "feedback" and blended else [],
+        )
         for name, value in measured.items()
         if value is not None
     ]

@@ -11,6 +11,7 @@ from shared.contracts.commitments import (
     CommitmentStatus,
     ContributionKind,
     PartnershipStatus,
+    UpdateKind,
 )
 from shared.contracts.text import TextInput
 from shared.zones import check_time_zone
@@ -109,6 +110,25 @@ class CheckInInput(Strict):
 class MilestoneInput(Strict):
     title: Title
     note: Note = ""
+    # a win from the updates log that this milestone records (once per win)
+    update_id: Id | None = None
+
+
+class UpdateInput(Strict):
+    """A partner's post to the updates log."""
+
+    kind: UpdateKind
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    organization_id: Id | None = None  # the poster's organization (none for the operator)
+
+
+class CommunityResponseInput(Strict):
+    """A resident's answer on a public community voice page: a rating, a story, and contact
+    details only if they want to be reached (private to the partners)."""
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    story: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
 class ContributionInput(Strict):

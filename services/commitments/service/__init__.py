@@ -1,7 +1,8 @@
 """Commitments' use cases, each a method taking its inputs and a `CommitmentsUnitOfWork`
 (service/unit_of_work.py), writing in one `async with uow:` and answering a typed result:
 partnerships (`partnerships`), the work recorded in them (`records`), what partners read
-(`reports`, `health`: health over time, `reads`);
+(`reports`, `health`: health over time, `reads`); the updates log and the community's
+voice (`voice`);
 `reminders` sends due-soon, overdue and check-in-due events on a schedule."""
 
 from __future__ import annotations

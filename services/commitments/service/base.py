@@ -43,6 +43,8 @@ RECORD_ID_PREFIX = {
     "milestones": "mil",
     "contributions": "con",
     "feedback": "fbk",
+    "updates": "upd",
+    "community_responses": "cvr",
 }
 
 
@@ -100,6 +102,7 @@ class UseCases:
         commitments = of(await uow.records.of("commitments", pid))
         check_ins = of(await uow.records.of("check_ins", pid))
         feedback = of(await uow.records.of("feedback", pid))
+        community = of(await uow.records.of("community_responses", pid))
         contributions = await uow.records.count("contributions", p["_id"])
         return scoring.Record(
             formed_at=p["formed_at"],
@@ -110,6 +113,7 @@ class UseCases:
             participants_reached=sum(x["participants_reached"] for x in feedback),
             contributions=contributions,
             now=now,
+            community=[scoring.Rating(x["submitted_at"], x["rating"]) for x in community],
         )
 
     async def refresh_health(
@@ -121,7 +125,10 @@ class UseCases:
         body = {
             "score": result.score,
             "label": result.label,
-            "parts": [x.model_dump() for x in result.parts],
+            # a part without sources is stored as it was before sources existed
+            "parts": [
+                x.model_dump(exclude=None if x.sources else {"sources"}) for x in result.parts
+            ],
         }
         if body == p["health"]:
             return

@@ -22,13 +22,14 @@ from services.commitments.domain.records import (
     commitment_event,
     ref,
 )
-from services.commitments.service.base import UseCases, view_as
+from services.commitments.service.base import view_as
 from services.commitments.service.unit_of_work import CommitmentsUnitOfWork
+from services.commitments.service.voice import Voice
 from shared import contracts as c
 from shared.errors import bad_input, not_found
 
 
-class Records(UseCases):
+class Records(Voice):
     async def make_commitment(
         self,
         partnership_id: str,
@@ -136,11 +137,16 @@ class Records(UseCases):
     async def reach_milestone(
         self, partnership_id: str, data: MilestoneInput, uow: CommitmentsUnitOfWork
     ) -> c.MilestoneView:
+        """`data.update_id`: a win of the updates log this milestone records (once)."""
         async with uow:
             p = await self._running(partnership_id, uow)
             now = self.clock.now()
+            if data.update_id is not None:
+                await self.win_to_record(p, data.update_id, uow)
             fields = {**data.model_dump(), "reached_at": now}
             doc = await self._add_record(p, "milestones", fields, uow, now)
+            if data.update_id is not None:
+                await uow.records.set("updates", data.update_id, {"milestone_id": doc["_id"]})
             await self._set(p, {}, uow)
             reached = c.MilestoneReached(
                 partnership=ref(p), milestone_id=doc["_id"], **data.model_dump()

@@ -12,7 +12,15 @@ from shared.mongo import Document
 from shared.unit_of_work import UnitOfWork
 
 # Everything recorded in a partnership lives in one of these, keyed by `partnership_id`.
-CHILDREN = ("commitments", "check_ins", "milestones", "contributions", "feedback")
+CHILDREN = (
+    "commitments",
+    "check_ins",
+    "milestones",
+    "contributions",
+    "feedback",
+    "updates",
+    "community_responses",
+)
 
 
 class ProfileRepository(abc.ABC):
@@ -54,6 +62,10 @@ class PartnershipRepository(abc.ABC):
     async def due_check_in(self, moment: datetime, limit: int) -> list[Document]:
         """Forming or active partnerships whose next check-in is due by `moment`."""
 
+    @abc.abstractmethod
+    async def taking_up(self, need_id: str) -> list[Document]:
+        """The partnerships that take up a community need (`need_id`), oldest first."""
+
 
 class RecordRepository(abc.ABC):
     """What a partnership records, by kind (`CHILDREN`); commitments are one kind."""
@@ -67,6 +79,12 @@ class RecordRepository(abc.ABC):
     @abc.abstractmethod
     async def of(self, kind: str, partnership_ids: list[str]) -> dict[str, list[Document]]:
         """Each partnership's records of a kind, oldest first."""
+
+    @abc.abstractmethod
+    async def get(self, kind: str, record_id: str) -> Document | None: ...
+
+    @abc.abstractmethod
+    async def set(self, kind: str, record_id: str, changes: Document) -> None: ...
 
     @abc.abstractmethod
     async def commitment(self, commitment_id: str) -> Document | None: ...

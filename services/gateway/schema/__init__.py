@@ -32,6 +32,7 @@ from services.gateway.schema import (
     node,
     notifications,
     preferences,
+    voice,
     webhooks,
 )
 from services.gateway.schema.errors import ContractErrors, log_unexpected
@@ -52,6 +53,7 @@ PARTS = (
     consent,
     notifications,
     preferences,
+    voice,
     webhooks,
     node,
 )

@@ -150,6 +150,11 @@ class ReachMilestoneInput:
     partnership_id: strawberry.ID
     title: str
     note: str = ""
+    update_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A WIN of the partnership's updates log this milestone records (once: "
+        "CONFLICT for a win already recorded; BAD_USER_INPUT for another kind of update).",
+    )
 
 
 @strawberry.input

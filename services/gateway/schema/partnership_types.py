@@ -22,6 +22,7 @@ from services.gateway.schema.enums import (
 from services.gateway.schema.health import HealthOverTime
 from services.gateway.schema.mapping import build, build_all
 from services.gateway.schema.relay import Connection, page_by_id
+from services.gateway.schema.voice_types import CommunityResponse, HealthSource, PartnershipUpdate
 from shared import contracts as c
 from shared.contracts.base import Payload
 from shared.contracts.commitments import REPORT_CSV_COLUMNS, contribution_totals
@@ -50,6 +51,10 @@ class HealthPart:
     score: float
     weight: float
     detail: str
+    sources: list[HealthSource] = strawberry.field(
+        default_factory=list,
+        description="What the part blends: the feedback part's `partners` and `community`.",
+    )
 
 
 @strawberry.type
@@ -93,6 +98,9 @@ class Milestone:
     title: str
     note: str
     reached_at: datetime
+    update_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The win of the updates log it records, if it was one."
+    )
 
 
 @strawberry.type
@@ -185,6 +193,8 @@ RECORD_VIEWS: dict[str, type[Payload]] = {
     "milestones": c.MilestoneView,
     "contributions": c.ContributionView,
     "feedback": c.FeedbackView,
+    "updates": c.PartnershipUpdateView,
+    "community-responses": c.CommunityResponseView,
 }
 
 
@@ -264,6 +274,29 @@ class Partnership(HealthOverTime):
     ) -> Connection[Feedback]:
         items = build_all(Feedback, await records(info, "feedback", self.id))
         return page_by_id(items, first, after)
+
+    @strawberry.field(
+        description="The updates log: progress, setbacks and wins the partners posted "
+        "(postPartnershipUpdate), newest first."
+    )
+    async def updates(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[PartnershipUpdate]:
+        items = build_all(PartnershipUpdate, await records(info, "updates", self.id))
+        return page_by_id(items[::-1], first, after)
+
+    @strawberry.field(
+        description="What residents said on its (or its need's) public community voice page, "
+        "newest first; `contact` only for the partners' members."
+    )
+    async def community_responses(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[CommunityResponse]:
+        caller = await info.context.caller()
+        partner = caller.organization_id in self.organization_ids
+        found = await records(info, "community-responses", self.id)
+        items = [build(CommunityResponse, r, contact=r.contact if partner else None) for r in found]
+        return page_by_id(items[::-1], first, after)
 
     @strawberry.field(
         description="The next slots where every partner is available, across their time zones."

@@ -22,6 +22,9 @@ PARTNERSHIP = """query AppPartnership($id: ID!) { partnership(id: $id) {
   contributions(first: 20) { edges { node {
     id organizationId kind quantity unit estimatedValue note } } }
   feedback(first: 20) { edges { node { id rating comment participantsReached submittedAt } } }
+  updates(first: 50) { edges { node {
+    id kind text organizationId postedAt milestoneId } } }
+  communityResponses(first: 20) { edges { node { id rating story contact submittedAt } } }
 } }"""
 PARTNERS = """query AppPartners($id: ID!) { partnership(id: $id) {
   id name organizations { id name } } }"""
@@ -72,3 +75,7 @@ UPDATE_PREFERENCES = """mutation AppUpdatePreferences($i: NotificationPreference
   updateNotificationPreferences(input: $i) { digest } }"""
 EXPORT = """query AppExport($n: ID!) { exportDirectory(networkId: $n) {
   fileName contentType dataUrl } }"""
+POST_UPDATE = """mutation AppPostUpdate($i: PostPartnershipUpdateInput!) {
+  postPartnershipUpdate(input: $i) { id } }"""
+UPDATES = """query AppUpdates($id: ID!) { partnership(id: $id) {
+  id updates(first: 100) { edges { node { id kind text milestoneId } } } } }"""

@@ -18,6 +18,8 @@ from services.gateway.web.member import edges, member_router
 from services.gateway.web.profile import profile_router
 from services.gateway.web.render import HERE, page
 from services.gateway.web.session import LinkLimits, session_router
+from services.gateway.web.updates import updates_router
+from services.gateway.web.voice import VoiceLimits, voice_router
 from services.gateway.web.workspace import Workspace
 
 DONE = {
@@ -88,5 +90,7 @@ def mount_workspace(
         member_router(ws),
         coordinator_router(ws),
         profile_router(ws),
+        updates_router(ws),
+        voice_router(clients, VoiceLimits.in_store(storage)),
     ):
         app.include_router(router)

@@ -253,6 +253,40 @@ def health_warning(e: c.PartnershipHealthWarning) -> tuple[Message, Audience]:
     )
 
 
+UPDATE_TITLES = {"progress": "Progress", "setback": "A setback", "win": "A win"}
+
+
+def update_posted(e: c.PartnershipUpdatePosted) -> tuple[Message, Audience]:
+    """The other partners (the poster's organization wrote it)."""
+    others = [o for o in e.partnership.organization_ids if o != e.organization_id]
+    return (
+        Message(f"{UPDATE_TITLES[e.kind.value]} in {e.partnership.name}", e.text),
+        _partnership(e.partnership, others),
+    )
+
+
+def community_response(e: c.CommunityResponseReceived) -> tuple[Message, Audience]:
+    """The partners of the partnership it counts for; a need's answer that no partnership
+    takes up yet goes to the network's coordinator. The contact itself is never in a message
+    (email and webhooks would carry it): partners read it in the partnership's page."""
+    story = f" “{e.story}”" if e.story else ""
+    contact = " They left contact details for the partners." if e.has_contact else ""
+    body = f"Rated {e.rating}/5.{story}{contact}"
+    if e.partnership is None:
+        return (
+            Message("A resident answered about a need", body),
+            Audience(
+                e.network_id,
+                e.need_id or e.response_id,
+                member_ids=[c.operator_member_id(e.network_id)],
+            ),
+        )
+    return (
+        Message(f"The community on {e.partnership.name}", body),
+        _partnership(e.partnership),
+    )
+
+
 def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
     return (
         Message(
@@ -319,4 +353,6 @@ TEMPLATES: dict[str, Renderer] = {
     "contribution.logged": contribution_logged,
     "partnership.health_changed": health_changed,
     "partnership.health_warning": health_warning,
+    "partnership.update_posted": update_posted,
+    "community.response_received": community_response,
 }
