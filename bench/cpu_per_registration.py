@@ -17,9 +17,13 @@ import asyncio
 import os
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
+from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from bench import store_ops
 from bench.pipeline import REGISTER, graphql, percentile, registration
@@ -72,6 +76,18 @@ async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]
     return latencies
 
 
+def messages_by_kind(stack: Stack) -> dict[str, int]:
+    """Inbox rows (one per member told) by event kind, in the whole stack."""
+    client: MongoClient[dict[str, Any]]
+    with MongoClient(stack.settings.mongo_url) as client:
+        inbox: Collection[dict[str, Any]]
+        inbox = client[stack.settings.database_name("notifications")]["inbox"]
+        rows: list[dict[str, Any]] = list(
+            inbox.aggregate([{"$group": {"_id": "$kind", "n": {"$sum": 1}}}])
+        )
+        return {row["_id"]: int(row["n"]) for row in rows}
+
+
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -83,6 +99,7 @@ def arguments() -> argparse.ArgumentParser:
 
 def run(stack: Stack, args: argparse.Namespace) -> None:
     url = stack.settings.mongo_url
+    told_before = messages_by_kind(stack)
     idle_before, idle_began = cpu_seconds(stack), time.perf_counter()
     idle_ops = store_ops.idle(url, args.idle_seconds)
     before, began = cpu_seconds(stack), time.perf_counter()
@@ -111,6 +128,9 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         print(f"  {name:<14} {seconds / done * 1000:5.1f} ms CPU per registration ({share:.0%})")
     print(f"  {'total':<14} {total / done * 1000:5.1f} ms CPU per registration")
     store_ops.report(ops_after - ops_before - idle_ops.over(elapsed), done)
+    told = Counter(messages_by_kind(stack)) - Counter(told_before)
+    kinds = ", ".join(f"{kind} {n / done:.1f}" for kind, n in sorted(told.items()))
+    print(f"  messages per registration (inbox rows): {told.total() / done:.1f} ({kinds})")
 
 
 def main() -> None:
