@@ -11,7 +11,7 @@ VENV := .venv
 # document store enough that a client's connection handshake was cancelled once.
 TEST_WORKERS ?= 2
 
-.PHONY: run test env lint unit integration bench schema clean
+.PHONY: run test test-faults env lint unit integration bench schema clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -39,6 +39,12 @@ test: lint
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) tests/unit
 	$(VENV)/bin/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile tests/integration
 
+# Processes and replicas killed, brokers restarted, stacks started on their own data
+# (tests/faults/): minutes of waiting for sessions to expire and work to recover. CI runs them
+# after `make test`; `make drills` is the long, measured version.
+test-faults: env
+	$(VENV)/bin/pytest -q --durations=10 -n $(TEST_WORKERS) --dist loadfile tests/faults
+
 unit: env
 	$(VENV)/bin/pytest -q tests/unit
 
@@ -60,7 +66,7 @@ demo: env
 screenshots: env
 	COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png \
 	COMMONWEAVE_PARTNERSHIP_SCREENSHOT=docs/dashboard-partnership.png \
-	$(VENV)/bin/pytest -q tests/integration/test_gateway_dashboard.py \
+	$(VENV)/bin/pytest -q tests/integration/gateway/test_dashboard.py \
 	  -k "operator or health_over_time"
 
 integration: env
@@ -80,3 +86,18 @@ drills: env
 # the graphs go to docs/soak-*.svg
 soak: env
 	$(VENV)/bin/python -m tests.drills.soak --minutes 60 --graphs docs
+
+# The catalogs (shared/locale): `make messages` extracts every message of the code and templates
+# into messages.pot and merges it into each language's messages.po (new ones untranslated: a
+# unit test fails until they are translated); `make language LANG=fr` starts a new catalog.
+.PHONY: messages language
+BABEL_EXTRACT := $(VENV)/bin/pybabel extract -F shared/locale/babel.cfg -k Text -k Plural:1,2 \
+	--no-location --omit-header -o shared/locale/messages.pot .
+messages: env
+	$(BABEL_EXTRACT)
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale \
+	  --no-fuzzy-matching --ignore-obsolete
+
+language: env
+	$(BABEL_EXTRACT)
+	$(VENV)/bin/pybabel init -i shared/locale/messages.pot -d shared/locale -l $(LANG)

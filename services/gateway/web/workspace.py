@@ -18,6 +18,7 @@ from services.gateway.web.forms import IDEMPOTENCY_FIELD, Field, FormState, pars
 from services.gateway.web.render import page, refused, see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused, forget_session
+from shared.i18n import Text
 
 ME = "query AppMe { me { memberId networkId organizationId role } }"
 Variables = Callable[[dict[str, Any]], Doc]
@@ -69,7 +70,7 @@ class Workspace:
 def form_page(
     request: Request,
     state: FormState,
-    title: str,
+    title: Text | str,
     back: str,
     status: int = 200,
     template: str = "form.html",
@@ -85,13 +86,15 @@ async def submit(
     document: str,
     variables: Variables,
     done: str,
-    title: str,
+    title: Text | str,
     back: str,
     template: str = "form.html",
+    beside: tuple[str, ...] = ("BAD_USER_INPUT", "CONFLICT"),
     **extra: Any,
 ) -> Response:
     """Runs the form's mutation once (its Idempotency-Key: a second submit answers the first
-    answer) and goes to `done`; or draws the form again with every error beside its field."""
+    answer) and goes to `done`; or draws the form again with every error beside its field
+    (errors of the codes `beside`; any other answers its plain page)."""
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_refused(request)
@@ -101,7 +104,7 @@ async def submit(
         outcome = await api.run(document, variables(state.values), key)
         if not outcome.errors:
             return see_other(done)
-        if outcome.code not in ("BAD_USER_INPUT", "CONFLICT"):
+        if outcome.code not in beside:
             return refused(request, outcome.code or "", outcome.errors[0].message)
         state.api_errors(outcome.errors)
     state.values = shown(state.values)

@@ -8,48 +8,52 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.notifications.store import DeliveryQueue
+from services.notifications.domain.templates import Message
+from services.notifications.service.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.contracts import SignInRequested
-from shared.events import Envelope, utcnow
-from shared.outbox import Transaction
+from shared.events import Envelope
+from shared.i18n import Catalogs, Text
 
 log = logging.getLogger(__name__)
 PATH = "/app/sign-in/"
 
 
-def sign_in_email(event: SignInRequested, link: str) -> tuple[str, str]:
+def sign_in_email(event: SignInRequested, link: str) -> Message:
+    """The email, to be drawn in the member's language."""
     where = event.network_name or "Commonweave"
-    greeting = f"Hello {event.name}," if event.name else "Hello,"
-    body = (
-        f"{greeting}\n\nSomeone (we hope you) asked to sign in to {where} on Commonweave.\n"
-        f"Open this link to sign in:\n\n{link}\n\n"
-        f"It works once, until {event.expires_at:%H:%M} UTC. "
-        "If you did not ask, ignore this email: nobody can sign in without the link.\n"
+    greeting = Text("Hello %(name)s,", name=event.name) if event.name else Text("Hello,")
+    body = Text(
+        "%(greeting)s\n\nSomeone (we hope you) asked to sign in to %(where)s on Commonweave.\n"
+        "Open this link to sign in:\n\n%(link)s\n\n"
+        "It works once, until %(until)s UTC. "
+        "If you did not ask, ignore this email: nobody can sign in without the link.\n",
+        greeting=greeting,
+        where=where,
+        link=link,
+        until=f"{event.expires_at:%H:%M}",
     )
-    return f"Your sign-in link for {where}", body
+    return Message(Text("Your sign-in link for %(where)s", where=where), body)
 
 
 @dataclass
 class SignInMailer:
-    queue: DeliveryQueue
     email_on: bool
     public_url: str  # where people open the gateway: the link's address
+    clock: Clock
 
-    async def __call__(self, event: SignInRequested, envelope: Envelope, tx: Transaction) -> None:
+    async def send(
+        self, event: SignInRequested, envelope: Envelope, uow: NotificationsUnitOfWork
+    ) -> None:
+        """The link emailed at once (in the consumer's unit of work), or logged with email
+        off."""
         link = f"{self.public_url.rstrip('/')}{PATH}{event.token}"
         if not self.email_on:
             log.warning("email is off: the sign-in link for %s is %s", event.email, link)
             return
-        subject, body = sign_in_email(event, link)
-        delivery = {
-            "_id": f"{envelope.id}:email",
-            "channel": "email",
-            "to": event.email,
-            "subject": subject,
-            "body": body,
-            "status": "pending",
-            "attempts": 0,
-            "next_at": utcnow(),
-            "held": False,
-        }
-        await self.queue.enqueue(delivery, tx.session)
+        chosen = (await uow.preferences.of([event.member_id])).get(event.member_id)
+        language = Catalogs.load().get(chosen.language if chosen else None)
+        message = sign_in_email(event, link).drawn(language)  # in the member's language
+        await uow.deliveries.add_email(
+            f"{envelope.id}:email", event.email, message, self.clock.now()
+        )
