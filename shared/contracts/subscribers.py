@@ -26,6 +26,7 @@ NOTIFIED = (
     "feedback.received",
     "match.accepted",
     "match.suggested",
+    "matches.suggested",
     "member.joined",
     "member.removed",
     "member.sign_in_requested",
