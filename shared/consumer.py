@@ -8,15 +8,21 @@
 - an event about something the service has not heard of yet (events of different topics
   have no order between them) is parked and retried with backoff until its prerequisite has
   arrived (`NotYetKnown`), never dropped;
-- a service is one Kafka consumer group over all its topics: one join at start-up, and its
-  replicas share the partitions. `joined` is set once the group has assigned partitions;
+- a service reads its topics in two lanes (shared/contracts/subscribers.py): its urgent topics
+  (early warnings, deadlines passed, a member's own actions) in the consumer group
+  `<service>.urgent`, the rest in `<service>`. Each lane is a FastStream subscriber of its own:
+  its own aiokafka consumer, fetch loop and handling task, so a backlog of bulk events (a
+  registration burst's match suggestions) never holds up an urgent one (RELIABILITY.md,
+  finding 6). Both lanes go through the same `process`: the same processed ids (named after
+  the service, whatever the lane), DLQ and parking. A lane's replicas share its partitions;
+  `joined` is set once every lane's group has assigned partitions;
 - a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
   the outbox relays what this group (or another) had not committed past, at new offsets:
   `follow_broker` then reads every assigned partition from the beginning, rather than going
   on from positions in the old log;
-- a fetch takes a few events per partition (`max_partition_fetch_bytes`), so the consumer
-  mostly goes round its partitions a few events at a time, and a backlog on one topic holds
-  up another less (not always: RELIABILITY.md, finding 6).
+- within a lane, a fetch takes a few events per partition (`max_partition_fetch_bytes`), so
+  the consumer mostly goes round its partitions a few events at a time (not always, which is
+  why urgent topics have a lane of their own).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
+from shared.contracts.subscribers import lane_group
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
@@ -102,14 +109,18 @@ class Delivery:
 
 
 class _JoinListener(ConsumerRebalanceListener):
-    def __init__(self, joined: asyncio.Event) -> None:
-        self._joined = joined
+    """Marks its lane joined at its group's first assignment, and `joined` once every lane is."""
+
+    def __init__(self, lane: str, pending: set[str], joined: asyncio.Event) -> None:
+        self._lane, self._pending, self._joined = lane, pending, joined
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._joined.set()
+        self._pending.discard(self._lane)
+        if not self._pending:
+            self._joined.set()
 
 
 class EventConsumer:
@@ -143,7 +154,7 @@ class EventConsumer:
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
-        self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
+        self._subscribers: list[Any] = []  # FastStream's, one per lane, once attached
         self._faults = faults  # tests only (settings.fault_injection)
         self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
 
@@ -162,39 +173,50 @@ class EventConsumer:
         """Registers the handler of a topic; `attach` then subscribes to them all at once."""
         self._routes[topic] = (model or EVENT_TYPES[topic], handler)
 
+    def lanes(self) -> dict[str, list[str]]:
+        """The registered topics by the consumer group of their lane, the service's own first."""
+        lanes: dict[str, list[str]] = {}
+        for topic in self._routes:
+            lanes.setdefault(lane_group(self.group, topic), []).append(topic)
+        return dict(sorted(lanes.items(), key=lambda lane: lane[0] != self.group))
+
     def attach(self) -> None:
-        """Subscribes the service's group to every registered topic (before the broker starts)."""
-        if not self._routes:
+        """Subscribes one consumer group per lane to its topics (before the broker starts)."""
+        lanes = self.lanes()
+        if not lanes:
             self.joined.set()
             return
+        pending = set(lanes)
+        for group, topics in lanes.items():
+            listener = _JoinListener(group, pending, self.joined)
+            self._subscribers.append(self._subscribe_lane(group, topics, listener))
+        self.metrics.observe_lag(lambda: [s.consumer for s in self._subscribers if s.consumer])
 
+    def _subscribe_lane(self, group: str, topics: list[str], listener: _JoinListener) -> Any:
         async def on_message(message: KafkaMessage) -> None:
             delivery = Delivery.of(message)
             self.metrics.received(delivery.topic)
             await self.process(delivery)
 
-        on_message.__name__ = f"{self.group}_events"
+        on_message.__name__ = f"{group.replace('.', '_')}_events"
         subscriber = self._broker.subscriber(
-            *self._routes,
-            group_id=self.group,
+            *topics,
+            group_id=group,
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             # aiokafka hands out one partition's fetched records until they are used up, then
-            # the next's: a small fetch per partition makes that a round of a few events each,
-            # so an urgent topic's event mostly waits behind a few of a burst's, not a
-            # megabyte (not always: RELIABILITY.md, finding 6)
+            # the next's: a small fetch per partition makes that a round of a few events each
             max_partition_fetch_bytes=self._max_partition_fetch_bytes,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._session_timeout_ms // 3,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
-            listener=_JoinListener(self.joined),
-            title=f"{self.group}:events",
+            listener=listener,
+            title=f"{group}:events",
         )
         subscriber(on_message)
-        self._subscriber = subscriber
-        self.metrics.observe_lag(lambda: [subscriber.consumer] if subscriber.consumer else [])
+        return subscriber
 
     async def follow_broker(
         self, cluster_id: Callable[[], Awaitable[str]], every: float = 3.0
@@ -206,7 +228,7 @@ class EventConsumer:
         refuses the old member, but a fetch from a stale position meanwhile would skip events
         the relays' replay put below it: every assigned partition is read from the beginning
         now. What was processed already is dropped by its recorded id."""
-        if self._subscriber is None:  # nothing consumed here
+        if not self._subscribers:  # nothing consumed here
             return
         known: str | None = None
         while True:
@@ -220,15 +242,18 @@ class EventConsumer:
             await asyncio.sleep(every)
 
     async def _rewind(self, why: str) -> None:
-        consumer = self._subscriber.consumer
-        assigned = consumer.assignment() if consumer is not None else set()
-        if assigned:
-            await consumer.seek_to_beginning(*assigned)
+        rewound = 0
+        for subscriber in self._subscribers:  # every lane's consumer
+            consumer = subscriber.consumer
+            assigned = consumer.assignment() if consumer is not None else set()
+            if assigned:
+                await consumer.seek_to_beginning(*assigned)
+            rewound += len(assigned)
         log.warning(
             "%s: the broker lost its log (%s); %d assigned partitions read from the beginning",
             self.group,
             why,
-            len(assigned),
+            rewound,
         )
 
     async def process(self, delivery: Delivery, parked: Document | None = None) -> None:

@@ -1,0 +1,67 @@
+"""A service's consumer reads its urgent topics in a lane of its own: a FastStream subscriber
+(its own aiokafka consumer, fetch loop and handling task) in the group `<service>.urgent`, so a
+backlog of bulk events cannot hold an early warning up (RELIABILITY.md, finding 6). The same
+`process` serves both lanes: processed ids, DLQ and parking are the consumer's, not a lane's."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from shared.broker import kafka_broker
+from shared.consumer import EventConsumer
+from shared.contracts import Payload
+from shared.events import Envelope
+from shared.outbox import Outbox
+from shared.settings import Settings
+
+
+class NoStore:
+    database = {"parked_events": None}
+
+
+async def handle(payload: Payload, envelope: Envelope, uow: Any) -> None:
+    return None
+
+
+def notifications_consumer(*topics: str) -> EventConsumer:
+    broker = kafka_broker(Settings(), "notifications", TracerProvider())
+    consumer = EventConsumer(broker, cast(Outbox, NoStore()), "notifications")
+    for topic in topics:
+        consumer.subscribe(topic, handle)
+    return consumer
+
+
+def test_urgent_topics_get_a_subscriber_and_group_of_their_own() -> None:
+    consumer = notifications_consumer(
+        "match.suggested", "partnership.health_warning", "organization.registered", "checkin.due"
+    )
+    consumer.attach()
+    lanes = {s.group_id: sorted(s.topic_names) for s in consumer._subscribers}
+    assert lanes == {
+        "notifications": ["match.suggested", "organization.registered"],
+        "notifications.urgent": ["checkin.due", "partnership.health_warning"],
+    }
+
+
+def test_a_consumer_of_bulk_topics_only_has_one_lane() -> None:
+    consumer = notifications_consumer("match.suggested")
+    consumer.attach()
+    assert [s.group_id for s in consumer._subscribers] == ["notifications"]
+
+
+async def test_joined_waits_for_every_lanes_group() -> None:
+    consumer = notifications_consumer("match.suggested", "partnership.health_warning")
+    consumer.attach()
+    bulk, urgent = (s._listener for s in consumer._subscribers)
+    await urgent.on_partitions_assigned(set())
+    assert not consumer.joined.is_set()  # the bulk lane's group has not joined yet
+    await bulk.on_partitions_assigned(set())  # a replica may be given no partition
+    assert consumer.joined.is_set()
+
+
+def test_a_consumer_without_topics_has_joined_at_once() -> None:
+    consumer = notifications_consumer()
+    consumer.attach()
+    assert consumer.joined.is_set() and consumer._subscribers == []
