@@ -15,7 +15,9 @@
   registration burst's match suggestions) never holds up an urgent one (RELIABILITY.md,
   finding 6). Both lanes go through the same `process`: the same processed ids (named after
   the service, whatever the lane), DLQ and parking. A lane's replicas share its partitions;
-  `joined` is set once every lane's group has assigned partitions;
+  `joined` is set once every lane's group has assigned partitions. A partition a lane's group
+  has never committed on starts where the other lane's group left it, if it did: a topic moved
+  between lanes is neither read again from the earliest nor skipped;
 - a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
   the outbox relays what this group (or another) had not committed past, at new offsets:
   `follow_broker` then reads every assigned partition from the beginning, rather than going
@@ -46,7 +48,7 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
-from shared.contracts.subscribers import lane_group
+from shared.contracts.subscribers import lane_group, lane_groups
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
@@ -108,16 +110,30 @@ class Delivery:
         return cls(raw.topic, message.body, dict(message.headers), raw.key)  # type: ignore[union-attr]
 
 
-class _JoinListener(ConsumerRebalanceListener):
-    """Marks its lane joined at its group's first assignment, and `joined` once every lane is."""
+# The offsets a group has committed on (topic, partition)s, -1 where none (BrokerAdmin's)
+Committed = Callable[[str, list[tuple[str, int]]], Awaitable[dict[tuple[str, int], int]]]
 
-    def __init__(self, lane: str, pending: set[str], joined: asyncio.Event) -> None:
+
+class _JoinListener(ConsumerRebalanceListener):
+    """At each assignment of its lane's group: the partitions it never committed on start where
+    the other lane left them (`take_over`); its lane is marked joined, and `joined` is set
+    once every lane is."""
+
+    def __init__(
+        self,
+        lane: str,
+        pending: set[str],
+        joined: asyncio.Event,
+        take_over: Callable[[set[TopicPartition]], Awaitable[None]],
+    ) -> None:
         self._lane, self._pending, self._joined = lane, pending, joined
+        self._take_over = take_over
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._take_over(assigned)
         self._pending.discard(self._lane)
         if not self._pending:
             self._joined.set()
@@ -180,17 +196,57 @@ class EventConsumer:
             lanes.setdefault(lane_group(self.group, topic), []).append(topic)
         return dict(sorted(lanes.items(), key=lambda lane: lane[0] != self.group))
 
-    def attach(self) -> None:
-        """Subscribes one consumer group per lane to its topics (before the broker starts)."""
+    def attach(self, committed: Committed | None = None) -> None:
+        """Subscribes one consumer group per lane to its topics (before the broker starts);
+        `committed` answers a group's committed offsets (for a lane's take-over)."""
         lanes = self.lanes()
         if not lanes:
             self.joined.set()
             return
         pending = set(lanes)
         for group, topics in lanes.items():
-            listener = _JoinListener(group, pending, self.joined)
-            self._subscribers.append(self._subscribe_lane(group, topics, listener))
+            lane: list[Any] = []  # its subscriber, once made: the listener seeks its consumer
+
+            async def take_over(
+                assigned: set[TopicPartition], group: str = group, lane: list[Any] = lane
+            ) -> None:
+                if committed is not None and assigned:
+                    await self._take_over(group, lane[0].consumer, assigned, committed)
+
+            listener = _JoinListener(group, pending, self.joined, take_over)
+            lane.append(self._subscribe_lane(group, topics, listener))
+            self._subscribers += lane
         self.metrics.observe_lag(lambda: [s.consumer for s in self._subscribers if s.consumer])
+
+    async def _take_over(
+        self, group: str, consumer: Any, assigned: set[TopicPartition], committed: Committed
+    ) -> None:
+        """A topic moved between lanes (shared/contracts/subscribers.py) has no committed offset
+        in its new lane's group, which would read it from the earliest: past the processed ids'
+        window, events handled long ago would be handled again. Each such partition starts
+        where the other lane's group committed, if it did; a failure to ask leaves the
+        earliest (the processed ids still drop the window's)."""
+        wanted = sorted((tp.topic, tp.partition) for tp in assigned)
+        try:
+            mine = await committed(group, wanted)
+            never = [where for where in wanted if mine.get(where, -1) < 0]
+            for other in lane_groups(self.group):
+                if other == group or not never:
+                    continue
+                theirs = await committed(other, never)
+                for (topic, partition), offset in sorted(theirs.items()):
+                    if offset >= 0:
+                        consumer.seek(TopicPartition(topic, partition), offset)
+                        log.info(
+                            "%s: %s[%d] starts at %d, where %s left it",
+                            group,
+                            topic,
+                            partition,
+                            offset,
+                            other,
+                        )
+        except Exception as exc:
+            log.warning("%s: the other lane's offsets not read (%r)", group, exc)
 
     def _subscribe_lane(self, group: str, topics: list[str], listener: _JoinListener) -> Any:
         async def on_message(message: KafkaMessage) -> None:

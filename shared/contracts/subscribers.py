@@ -67,6 +67,11 @@ def lane_group(service: str, topic: str) -> str:
     return f"{service}.{URGENT_LANE}" if topic in URGENT else service
 
 
+def lane_groups(service: str) -> tuple[str, str]:
+    """Both lanes' groups of a service, whether or not it reads urgent topics now."""
+    return service, f"{service}.{URGENT_LANE}"
+
+
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "matching": (
         *PROFILES,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from aiokafka import TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared.broker import kafka_broker
-from shared.consumer import EventConsumer
+from shared.consumer import Committed, EventConsumer
 from shared.contracts import Payload
 from shared.events import Envelope
 from shared.outbox import Outbox
@@ -65,3 +66,45 @@ def test_a_consumer_without_topics_has_joined_at_once() -> None:
     consumer = notifications_consumer()
     consumer.attach()
     assert consumer.joined.is_set() and consumer._subscribers == []
+
+
+class Seeks:
+    def __init__(self) -> None:
+        self.seeks: dict[tuple[str, int], int] = {}
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks[(partition.topic, partition.partition)] = offset
+
+
+def offsets(known: dict[str, dict[tuple[str, int], int]]) -> Committed:
+    async def committed(group: str, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        return {where: known.get(group, {}).get(where, -1) for where in wanted}
+
+    return committed
+
+
+async def test_a_topic_moved_to_the_urgent_lane_starts_where_the_bulk_lane_left_it() -> None:
+    consumer, seeks = notifications_consumer("match.suggested", "checkin.due"), Seeks()
+    committed = offsets(
+        {
+            # checkin.due was read by the bulk group before it became urgent; partition 1
+            # of it was never read by either group
+            "notifications": {("checkin.due", 0): 42, ("match.suggested", 0): 7},
+            "notifications.urgent": {("checkin.due", 2): 5},
+        }
+    )
+    assigned = {TopicPartition("checkin.due", p) for p in (0, 1, 2)}
+    await consumer._take_over("notifications.urgent", seeks, assigned, committed)
+    # partition 0 where the bulk group left it; 1 from the earliest; 2 from its own commit
+    assert seeks.seeks == {("checkin.due", 0): 42}
+
+
+async def test_a_lane_that_cannot_ask_for_offsets_still_joins() -> None:
+    consumer, seeks = notifications_consumer("match.suggested"), Seeks()
+
+    async def away(group: str, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        raise ConnectionError("broker away")
+
+    assigned = {TopicPartition("match.suggested", 0)}
+    await consumer._take_over("notifications", seeks, assigned, away)
+    assert seeks.seeks == {}
