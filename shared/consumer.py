@@ -48,7 +48,7 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
-from shared.contracts.subscribers import lane_group, lane_groups
+from shared.contracts.subscribers import URGENT, lane_group, lane_groups
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
@@ -153,6 +153,7 @@ class EventConsumer:
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
+        urgent: frozenset[str] = URGENT,  # the contract's; tests name topics of their own
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -173,6 +174,7 @@ class EventConsumer:
         self._subscribers: list[Any] = []  # FastStream's, one per lane, once attached
         self._faults = faults  # tests only (settings.fault_injection)
         self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
+        self._urgent = urgent
 
     def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
         """Handlers get a new unit of work of the service (its repositories) per event."""
@@ -193,7 +195,7 @@ class EventConsumer:
         """The registered topics by the consumer group of their lane, the service's own first."""
         lanes: dict[str, list[str]] = {}
         for topic in self._routes:
-            lanes.setdefault(lane_group(self.group, topic), []).append(topic)
+            lanes.setdefault(lane_group(self.group, topic, self._urgent), []).append(topic)
         return dict(sorted(lanes.items(), key=lambda lane: lane[0] != self.group))
 
     def attach(self, committed: Committed | None = None) -> None:
@@ -225,8 +227,11 @@ class EventConsumer:
         in its new lane's group, which would read it from the earliest: past the processed ids'
         window, events handled long ago would be handled again. Each such partition starts
         where the other lane's group committed, if it did; a failure to ask leaves the
-        earliest (the processed ids still drop the window's)."""
+        earliest (the processed ids still drop the window's). The partitions are paused
+        meanwhile: aiokafka's fetcher runs during this listener and would hand out records
+        from the earliest before the seek."""
         wanted = sorted((tp.topic, tp.partition) for tp in assigned)
+        consumer.pause(*assigned)
         try:
             mine = await committed(group, wanted)
             never = [where for where in wanted if mine.get(where, -1) < 0]
@@ -247,6 +252,8 @@ class EventConsumer:
                         )
         except Exception as exc:
             log.warning("%s: the other lane's offsets not read (%r)", group, exc)
+        finally:
+            consumer.resume(*assigned)
 
     def _subscribe_lane(self, group: str, topics: list[str], listener: _JoinListener) -> Any:
         async def on_message(message: KafkaMessage) -> None:

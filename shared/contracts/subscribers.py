@@ -62,9 +62,9 @@ URGENT = frozenset(
 URGENT_LANE = "urgent"
 
 
-def lane_group(service: str, topic: str) -> str:
+def lane_group(service: str, topic: str, urgent: frozenset[str] = URGENT) -> str:
     """The consumer group that reads `topic` for `service`: its urgent lane, or its own."""
-    return f"{service}.{URGENT_LANE}" if topic in URGENT else service
+    return f"{service}.{URGENT_LANE}" if topic in urgent else service
 
 
 def lane_groups(service: str) -> tuple[str, str]:

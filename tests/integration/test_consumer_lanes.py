@@ -9,11 +9,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from contextlib import suppress
+from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from opentelemetry.sdk.trace import TracerProvider
 from pymongo import MongoClient
 
 from deploy.stack import Stack
+from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
+from shared.consumer import EventConsumer
 from shared.contracts import (
     HealthPart,
     MatchParty,
@@ -22,7 +27,9 @@ from shared.contracts import (
     PartnershipRef,
     Payload,
 )
-from shared.events import Envelope
+from shared.events import Envelope, dlq_topic
+from shared.mongo import mongo_client
+from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED
 from tests.integration.test_consumer import inbox, registered_event
 from tests.support.events import produce
@@ -124,3 +131,71 @@ def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None
     assert warning_seconds < WARNING_WITHIN_SECONDS
     assert warning_seconds < burst_seconds / 3  # it did not wait for the burst
     assert handled_before < BURST / 2
+
+
+class Ping(Payload):
+    n: int
+
+
+async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left_it(
+    stack: Stack,
+) -> None:
+    """A topic declared urgent after its service's own group read part of it: the urgent
+    group has no committed offset there, and would read it from the earliest (events handled
+    long ago, past the processed ids' window, handled again). It starts where the service's
+    own group left it: a seek in the urgent lane's rebalance listener, on the real broker."""
+    settings = stack.settings
+    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(settings, [topic, dlq_topic(topic)])
+    for n in range(3):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    bulk = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=service,  # the service's own lane, before the topic was urgent
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await bulk.start()
+    try:
+        read = 0
+        while read < 3:
+            read += sum(len(rs) for rs in (await bulk.getmany(timeout_ms=1000)).values())
+        await bulk.commit()
+    finally:
+        await bulk.stop()
+    for n in (3, 4):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+
+    client = mongo_client(settings)
+    broker = kafka_broker(settings, service, TracerProvider())
+    admin = BrokerAdmin(settings)
+    outbox = Outbox(client, client[f"{settings.db_prefix}_{service}"], source="tests")
+    consumer = EventConsumer(
+        broker,
+        outbox,
+        service,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        urgent=frozenset({topic}),
+    )
+    seen: list[int] = []
+    two_seen = asyncio.Event()
+
+    async def handle(payload: Ping, envelope: Envelope, uow: Any) -> None:
+        seen.append(payload.n)
+        if len(seen) >= 2:
+            two_seen.set()
+
+    consumer.subscribe(topic, handle, Ping)
+    assert list(consumer.lanes()) == [f"{service}.urgent"]
+    consumer.attach(admin.committed)
+    await broker.start()
+    try:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(two_seen.wait(), 60)
+        await asyncio.sleep(2)  # time for anything older to come, were it read from the start
+    finally:
+        await broker.stop()
+        await admin.close()
+        await client.close()
+    assert seen == [3, 4]

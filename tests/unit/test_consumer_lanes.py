@@ -69,11 +69,22 @@ def test_a_consumer_without_topics_has_joined_at_once() -> None:
 
 
 class Seeks:
+    """The part of aiokafka's consumer a take-over uses: seeks, and pauses meanwhile."""
+
     def __init__(self) -> None:
         self.seeks: dict[tuple[str, int], int] = {}
+        self.paused: set[TopicPartition] = set()
+        self.seeks_while_paused = 0
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused |= set(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.paused -= set(partitions)
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.seeks[(partition.topic, partition.partition)] = offset
+        self.seeks_while_paused += partition in self.paused
 
 
 def offsets(known: dict[str, dict[tuple[str, int], int]]) -> Committed:
@@ -97,6 +108,8 @@ async def test_a_topic_moved_to_the_urgent_lane_starts_where_the_bulk_lane_left_
     await consumer._take_over("notifications.urgent", seeks, assigned, committed)
     # partition 0 where the bulk group left it; 1 from the earliest; 2 from its own commit
     assert seeks.seeks == {("checkin.due", 0): 42}
+    # paused until then, so nothing from the earliest is handed out first
+    assert seeks.seeks_while_paused == 1 and not seeks.paused
 
 
 async def test_a_lane_that_cannot_ask_for_offsets_still_joins() -> None:
@@ -107,4 +120,4 @@ async def test_a_lane_that_cannot_ask_for_offsets_still_joins() -> None:
 
     assigned = {TopicPartition("match.suggested", 0)}
     await consumer._take_over("notifications", seeks, assigned, away)
-    assert seeks.seeks == {}
+    assert seeks.seeks == {} and not seeks.paused
