@@ -11,7 +11,7 @@ VENV := .venv
 # document store enough that a client's connection handshake was cancelled once.
 TEST_WORKERS ?= 2
 
-.PHONY: run test env lint unit integration bench schema clean
+.PHONY: run test test-faults env lint unit integration bench schema clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -39,6 +39,12 @@ test: lint
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) tests/unit
 	$(VENV)/bin/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile tests/integration
 
+# Processes and replicas killed, brokers restarted, stacks started on their own data
+# (tests/faults/): minutes of waiting for sessions to expire and work to recover. CI runs them
+# after `make test`; `make drills` is the long, measured version.
+test-faults: env
+	$(VENV)/bin/pytest -q --durations=10 -n $(TEST_WORKERS) --dist loadfile tests/faults
+
 unit: env
 	$(VENV)/bin/pytest -q tests/unit
 
@@ -60,7 +66,7 @@ demo: env
 screenshots: env
 	COMMONWEAVE_DASHBOARD_SCREENSHOT=docs/dashboard.png \
 	COMMONWEAVE_PARTNERSHIP_SCREENSHOT=docs/dashboard-partnership.png \
-	$(VENV)/bin/pytest -q tests/integration/test_gateway_dashboard.py \
+	$(VENV)/bin/pytest -q tests/integration/gateway/test_dashboard.py \
 	  -k "operator or health_over_time"
 
 integration: env

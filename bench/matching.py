@@ -20,8 +20,10 @@ from pymongo import AsyncMongoClient
 
 from services.matching.domain.coalitions import coalitions
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.scoring import Weights, top_partners
+from services.matching.domain.scoring import top_partners
+from services.matching.service import weights_from
 from shared.contracts import AvailabilityWindow, NeedProfile, OrganizationProfile, Resource
+from shared.settings import Settings
 from tests.support.documents import document_store
 
 FOCUS = [f"focus {i}" for i in range(40)]
@@ -79,7 +81,7 @@ def dice(a: set[str], b: set[str]) -> float:
 
 
 def naive_top(profiles: list[OrganizationProfile], me: OrganizationProfile, k: int) -> list[str]:
-    w = Weights()
+    w = weights_from(Settings(_env_file=None))  # the defaults
     mine = tf(me.mission)
     my_needs, my_offers = {r.kind for r in me.needs}, {r.kind for r in me.offers}
     scored = []
@@ -200,7 +202,7 @@ def run(args: argparse.Namespace) -> None:
     memory = rss_mb() - before
 
     newcomers = [synthetic(args.organizations + i, rng) for i in range(args.queries)]
-    w = Weights()
+    w = weights_from(Settings(_env_file=None))  # the defaults
     fast: list[float] = []
     for p in newcomers:
         index.put(p)

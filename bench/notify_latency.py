@@ -25,7 +25,7 @@ from deploy.stack import Stack
 from shared import contracts as c
 from shared.events import Envelope, utcnow
 from shared.mongo import Document
-from tests.integration.test_slice import REGISTER, registration
+from tests.integration.platform.test_slice import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
 from tests.support.wait import eventually
 

@@ -1,7 +1,8 @@
 """`commonweave demo`: loads the field report's story (deploy/demo/) into a running stack
 through the GraphQL API, as a newcomer's first thing to look at: organizations of every kind,
 a neighborhood survey, accepted matches and two partnerships with a quarter of commitments,
-check-ins, milestones, contributions and feedback.
+check-ins, milestones, contributions, feedback, partners' updates (progress, a setback, wins)
+and a resident's answer on a community voice page (posted through that public page).
 
 The quarter is a real timeline: it ends at the network's first run (`DEMO_ANCHOR`) and each
 record is written on its own day, with the commitments service's clock set to that day
@@ -16,10 +17,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -58,7 +61,10 @@ WRITES = {
     "milestone": "mutation($i: ReachMilestoneInput!) { reachMilestone(input: $i) { id } }",
     "contribution": "mutation($i: LogContributionInput!) { logContribution(input: $i) { id } }",
     "feedback": "mutation($i: SubmitFeedbackInput!) { submitFeedback(input: $i) { id } }",
+    "post": """mutation($i: PostPartnershipUpdateInput!) {
+      postPartnershipUpdate(input: $i) { id } }""",
 }
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 class DemoError(Exception):
@@ -120,6 +126,30 @@ class Api:
             code = error.get("extensions", {}).get("code", "")
             raise DemoError(f"{key or 'query'}: {code} {error.get('message')}")
         return body["data"]
+
+
+def community_answer(gateway: str, partnership_id: str, answer: dict[str, Any], key: str) -> None:
+    """A resident's answer on the partnership's public community voice page, posted as a
+    browser posts it (the page's CSRF cookie and token; the form's key, so a second run of the
+    demo writes nothing new)."""
+    page = f"{gateway}/app/voice/partnerships/{partnership_id}"
+    try:
+        with httpx.Client(timeout=60) as browser:
+            found = CSRF.search(browser.get(page).text)
+            form = {
+                "csrf": found.group(1) if found else "",
+                "idempotency_key": f"commonweave-demo:{key}",
+                "rating": str(answer["rating"]),
+                "story": answer.get("story", ""),
+            }
+            posted = browser.post(page, data=form)
+    except httpx.HTTPError as exc:
+        raise DemoError(f"the community voice page did not answer ({exc})") from None
+    if posted.status_code == 429:  # the page's limit per address: a demo loaded many times
+        console.print("[yellow]![/] the community voice page takes no more answers from this "
+                      "address for a quarter hour; the resident's answer is left out")  # fmt: skip
+    elif posted.status_code != 303:
+        raise DemoError(f"{key}: the community voice page answered {posted.status_code}")
 
 
 def waited(find: Callable[[], T | None], seconds: float = 60.0) -> T | None:
@@ -319,6 +349,13 @@ def quarter_steps(
     for n, f in enumerate(plan["feedback"]):
         body = {"partnershipId": pid, **without(f, "by", "day")}
         write(f["day"], "feedback", n, {"i": body}, api.tokens[f["by"]])
+    for n, u in enumerate(plan.get("updates", [])):
+        body = {"partnershipId": pid, **without(u, "by", "day")}
+        write(u["day"], "post", n, {"i": body}, api.tokens[u["by"]])
+    gateway = api.url.removesuffix("/graphql")
+    for n, v in enumerate(plan.get("communityVoice", [])):
+        answer = partial(community_answer, gateway, pid, v, f"voice:{key}:{n}")
+        timeline.on(day(v["day"]), answer)
 
 
 def load(settings: Settings, env_file: Path, fresh: bool) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from inspect import signature
 from typing import Any, cast
 
 from deploy.asyncapi import PUBLISHERS
@@ -34,7 +35,7 @@ from shared.settings import SERVICES, ServiceName
 Manifest = dict[str, Any]
 USERS_NAMESPACE = "commonweave"  # the User Operator's watched namespace (kafka-cluster.yaml)
 # each consuming service's handlers, registered on a recorder instead of a consumer
-HANDLERS: dict[ServiceName, Callable[[EventConsumer, Any], None]] = {
+HANDLERS: dict[ServiceName, Callable[..., None]] = {
     "matching": matching_handlers,
     "commitments": commitments_handlers,
     "notifications": notifications_handlers,
@@ -66,7 +67,10 @@ def service_access() -> dict[ServiceName, Access]:
         groups: list[str] = []
         if register := HANDLERS.get(service):
             recorder = _Subscriptions()
-            register(cast(EventConsumer, recorder), None)  # the handlers are not called
+            # the handlers are not called: their use cases are not needed
+            register(
+                cast(EventConsumer, recorder), *[None] * (len(signature(register).parameters) - 1)
+            )
             consumes = sorted(set(recorder.topics))
             groups = sorted({lane_group(service, topic) for topic in consumes})
         elif service == "gateway":

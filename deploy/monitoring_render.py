@@ -5,7 +5,7 @@
   them), one row per concern, every panel filterable by service.
 
 `python -m deploy.monitoring_render` rewrites both; `--check` only says whether they are up to
-date (tests/unit/test_monitoring.py asserts they are).
+date (tests/unit/deploy/test_monitoring.py asserts they are).
 """
 
 from __future__ import annotations

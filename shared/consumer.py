@@ -53,7 +53,7 @@ from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
-from shared.outbox import Outbox, Transaction
+from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
 
 
 # A handler takes the event, its envelope and the unit of work it runs in: the service's own
-# (`use_unit_of_work`), or, for a service that has none yet, the older `Transaction`.
+# (`use_unit_of_work`), or a plain `MongoUnitOfWork` (the outbox and the duplicate guard only).
 Handler = Callable[[P, Envelope, Any], Awaitable[None]]
 
 
@@ -378,9 +378,8 @@ class EventConsumer:
             await uow.processed(f"{self.group}:{envelope.id}", topic)
             if self._faults is not None:
                 self._faults.check(envelope)
+            await handler(payload, envelope, uow)
             session = uow.open_session
-            legacy = self._unit_of_work is None
-            await handler(payload, envelope, Transaction(session, self._outbox) if legacy else uow)
             if envelope.subject in self._awaited:  # what parked events here wait for
                 await self._parked.update_many(
                     {"waiting_for": envelope.subject},

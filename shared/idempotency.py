@@ -117,15 +117,6 @@ def get_idempotency(
     return Idempotency(runtime.db[IDEMPOTENCY], key, f"{request.method} {request.url.path}")
 
 
-# A use case's `answered` callback: called inside its transaction with what it wrote, so the
-# answer for a key and the write exist together or not at all.
-Answered = Callable[[Session, Any], Awaitable[None]]
-
-
-async def no_answer(session: Session, result: Any) -> None:
-    """The `answered` of a use case called without an Idempotency-Key (events, tests)."""
-
-
 class WriteOnce:
     """A FastAPI dependency for write routes: runs a use case at most once per
     Idempotency-Key and answers what it wrote, shaped by `shape` and encoded as JSON, which is
@@ -154,16 +145,5 @@ class WriteOnce:
 
         async def work() -> Answer:
             return self._answer_of(await write())
-
-        return await self._idempotency.once(request, work)
-
-    async def __call__(self, request: Any, write: Callable[[Answered], Awaitable[Any]]) -> Answer:
-        """The older form, for use cases that still take an `answered` callback."""
-
-        async def remember(session: Session, result: Any) -> None:
-            await self._idempotency.remember(session, request, self._answer_of(result))
-
-        async def work() -> Answer:
-            return self._answer_of(await write(remember))
 
         return await self._idempotency.once(request, work)

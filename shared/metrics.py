@@ -10,7 +10,7 @@ group's (`shared.consumer_metrics`: messages consumed, lag, dead-lettered messag
 outbox's (`shared.outbox_metrics`: backlog, age of the oldest pending event), readiness
 (`shared.readiness_metrics`), the gateway's operations
 (`services.gateway.schema.operation_metrics`) and notifications' deliveries
-(`services.notifications.delivery_metrics`).
+(`services.notifications.service.delivery_metrics`).
 """
 
 from __future__ import annotations

@@ -16,9 +16,8 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -33,7 +32,7 @@ from shared.contracts import Payload
 from shared.contracts.subscribers import subscribers
 from shared.events import Envelope, utcnow
 from shared.logs import log_repeated
-from shared.mongo import Database, Document, IndexSpec, Session, transaction
+from shared.mongo import Database, Document, IndexSpec, Session
 from shared.outbox_metrics import OutboxBacklog
 
 log = logging.getLogger(__name__)
@@ -65,25 +64,6 @@ def outbox_indexes(replay_window: timedelta) -> IndexSpec:
     }
 
 
-@dataclass
-class Transaction:
-    """A unit of work: writes go through `session`; events through `publish`."""
-
-    session: Session
-    outbox: Outbox
-
-    async def publish(
-        self, event_type: str, subject: str, data: Payload, event_id: str | None = None
-    ) -> Envelope:
-        """`event_id`, when given, makes the publish idempotent: a second event with the same
-        id fails the transaction with DuplicateKeyError (the scheduler relies on this)."""
-        return await self.outbox.add(self.session, event_type, subject, data, event_id)
-
-    async def publish_many(self, events: list[tuple[str, str, Payload]]) -> list[Envelope]:
-        """Many events in one write (bulk imports), published in this order."""
-        return await self.outbox.add_many(self.session, events)
-
-
 class Outbox:
     def __init__(
         self,
@@ -97,14 +77,6 @@ class Outbox:
         self.source = source
         self.wakeup = asyncio.Event()
         self.backlog = OutboxBacklog()  # what the relay last saw pending (the outbox metrics)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """The older form of a unit of work, kept while use cases move to
-        `shared.unit_of_work`."""
-        async with transaction(self.client) as session:
-            yield Transaction(session, self)
-        self.wakeup.set()  # committed: let the relay publish now rather than at its next poll
 
     async def add(
         self,

@@ -15,24 +15,28 @@ from tests.support.stack import Client, create_network, stack_settings
 # on several workers (pytest-xdist, a module at a time), and a long module handed out last would
 # leave one worker running it alone. The order within a module stays as written.
 LONGEST_FIRST = (
-    "test_transactions.py",
-    "test_scale_out.py",
-    "test_process_kills.py",
-    "test_notifications_preferences.py",
-    "test_gateway_resilience.py",
-    "test_notifications_channels.py",
-    "test_outbox_fault.py",
-    "test_readiness.py",
-    "test_metrics.py",
-    "test_commitments_health_warning.py",
-    "test_commitments_quarter.py",
-    "test_stack_startup.py",
+    "faults/test_process_kills.py",
+    "faults/test_scale_out.py",
+    "faults/test_readiness.py",
+    "faults/test_transactions.py",
+    "faults/test_outbox_replay.py",
+    "integration/app/test_app_journeys.py",
+    "integration/platform/test_benches.py",
+    "integration/platform/test_health.py",
+    "integration/notifications/test_preferences.py",
+    "integration/platform/test_prometheus.py",
+    "integration/gateway/test_dashboard.py",
+    "integration/platform/test_metrics.py",
+    "integration/gateway/test_resilience.py",
+    "integration/notifications/test_channels.py",
+    "integration/platform/test_stack_startup.py",
 )
+TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import fields
 from typing import Any
 
 from services.matching.domain import introductions
@@ -43,9 +44,7 @@ REFRESHED = ("score", "components", "reasons", "updated_at")
 
 
 def weights_from(settings: Settings) -> Weights:
-    return Weights(
-        **{name: getattr(settings, f"match_weight_{name}") for name, _ in Weights().items()}
-    )
+    return Weights(**{f.name: getattr(settings, f"match_weight_{f.name}") for f in fields(Weights)})
 
 
 class Matcher:

@@ -91,6 +91,8 @@ class MatchView(Payload):
     answers: dict[str, PartyAnswer] = {}
     need_id: str | None = None
     created_at: datetime
+    introduced_by: str | None = None  # the operator's member id when an introduction
+    note: str = ""  # the operator's note of an introduction
 
 
 class CoalitionMember(Payload):

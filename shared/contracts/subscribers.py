@@ -3,7 +3,8 @@ relay counts an event delivered once every group here has committed past it, and
 after a broker lost its log only what some group has not (shared/outbox.py). A topic no group
 reads (`notification.created`: the gateway's feed reads it without a group, for news only)
 needs nothing sent again. A service subscribing to a topic must be named here:
-tests/unit/test_subscribers.py compares this with what every service's consumer subscribes to.
+tests/unit/shared/test_subscribers.py compares this with what every service's consumer
+subscribes to.
 
 A service reads its topics in two lanes, each a consumer group of its own (shared/consumer.py):
 the urgent topics below in `<service>.urgent`, the rest in `<service>`. Each lane has its own

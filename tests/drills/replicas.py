@@ -1,5 +1,5 @@
 """The drill "two replicas of every service at once": a second process of each service
-(gateway, intake, matching, commitments, notifications), as tests/integration/test_scale_out.py
+(gateway, intake, matching, commitments, notifications), as tests/faults/test_scale_out.py
 starts them: its own port, the stack's settings, its spans under a data directory of its own,
 supervised by the runner like the first. The topics have four partitions, so each consumer
 group splits them between its two members. The second gateway calls the second replicas of

@@ -1,12 +1,13 @@
 """Intake's unit of work over dicts: the repositories of services/intake/service/unit_of_work.py
-with the unique indexes and version checks of services/intake/store/, in memory."""
+with the unique indexes and version checks of services/intake/store/, in memory; the documents
+are built by the store's own functions."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
-from services.intake.domain.needs import area_key
 from services.intake.domain.profiles import normalized_name
 from services.intake.service.unit_of_work import (
     IntakeUnitOfWork,
@@ -15,9 +16,15 @@ from services.intake.service.unit_of_work import (
     NeedRepository,
     NetworkRepository,
     OrganizationRepository,
+    SessionRepository,
     StaleWrite,
     SurveyImportRepository,
 )
+from services.intake.store.needs import need_doc, survey_import_doc
+from services.intake.store.networks import link_doc, network_doc
+from services.intake.store.organizations import member_doc, organization_doc, token_doc
+from services.intake.store.sessions import SESSION, membership, operatorship, session_doc
+from services.intake.store.sessions import link_doc as link_doc_of_nonce
 from services.intake.tokens import token_hash
 from shared.contracts import MemberRef, NeedProfile, NetworkLink, OrganizationProfile
 from shared.errors import AppError, ErrorCode
@@ -33,8 +40,7 @@ class FakeNetworks(FakeRepository, NetworkRepository):
         return [d for d in self._all() if d["_id"] in ids]
 
     async def add(self, network_id: str, fields: Document, join_code: str, at: datetime) -> None:
-        doc = {"_id": network_id, **fields, "join_code": join_code, "created_at": at}
-        self._insert(doc, "join_code")
+        self._insert(network_doc(network_id, fields, join_code, at), "join_code")
 
     async def set_join_code(self, network_id: str, join_code: str) -> None:
         self._uow.writing()
@@ -61,16 +67,15 @@ class FakeOrganizations(FakeRepository, OrganizationRepository):
             None,
         )
 
-    def _add(self, profile: OrganizationProfile, **extra: Any) -> None:
-        doc = {"_id": profile.organization_id, **profile.model_dump(), **extra}
-        self._insert(doc, "network_id", "normalized_name")
-
     async def add(self, profile: OrganizationProfile, normalized: str) -> None:
-        self._add(profile, normalized_name=normalized)
+        doc = {**organization_doc(profile), "normalized_name": normalized}
+        self._insert(doc, "network_id", "normalized_name")
 
     async def add_imported(self, created: list[tuple[OrganizationProfile, str]]) -> None:
         for profile, hsds_id in created:
-            self._add(profile, normalized_name=normalized_name(profile.name), hsds_id=hsds_id)
+            self._insert(
+                organization_doc(profile, hsds_id=hsds_id), "network_id", "normalized_name"
+            )
 
     async def update(self, organization_id: str, version: int, changes: dict[str, Any]) -> None:
         self._uow.writing()
@@ -141,6 +146,10 @@ class FakeMembers(FakeRepository, MemberRepository):
             None,
         )
 
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        mine = [d for d in self._all() if d["organization_id"] == organization_id]
+        return sorted(mine, key=lambda d: str(d["name"]))
+
     async def add(
         self, member: MemberRef, network_id: str, organization_id: str, token: str | None
     ) -> None:
@@ -150,26 +159,15 @@ class FakeMembers(FakeRepository, MemberRepository):
 
     async def add_imported(self, members: list[tuple[MemberRef, str, str]]) -> None:
         for member, network_id, organization_id in members:
-            doc = {
-                "_id": member.member_id,
-                "network_id": network_id,
-                "organization_id": organization_id,
-                **member.model_dump(),
-            }
-            self._insert(doc, "network_id", "email")
+            self._insert(member_doc(member, network_id, organization_id), "network_id", "email")
 
     async def add_token(
         self, token: str, role: str, network_id: str, member_id: str, organization_id: str | None
     ) -> None:
         self._uow.writing()
-        self._tokens[token_hash(token)] = {
-            "_id": token_hash(token),
-            "role": role,
-            "network_id": network_id,
-            "member_id": member_id,
-            "organization_id": organization_id,
-            "revoked": False,
-        }
+        self._tokens[token_hash(token)] = token_doc(
+            token, role, network_id, member_id, organization_id
+        )
 
     async def token_holder(self, hashed: str) -> Document | None:
         found = self._tokens.get(hashed)
@@ -231,18 +229,14 @@ class FakeNeeds(FakeRepository, NeedRepository):
         reported_by: str = "",
     ) -> None:
         for need in created:
-            doc = {
-                "_id": need.need_id,
-                **need.model_dump(),
-                "area_key": area_key(need.area),
-                "reported_by": reported_by,
-            }
-            self._insert(doc, "network_id", "area_key", "focus_area")
+            self._insert(
+                need_doc(need, reported_by=reported_by), "network_id", "area_key", "focus_area"
+            )
         for need, version in updated:
             found = self._rows.get(need.need_id)
             if found is None or found["version"] != version:
                 raise StaleWrite("a need changed while it was being strengthened")
-            found.update(need.model_dump(), area_key=area_key(need.area))
+            found.update(need_doc(need))
 
 
 class FakeSurveyImports(FakeRepository, SurveyImportRepository):
@@ -252,15 +246,7 @@ class FakeSurveyImports(FakeRepository, SurveyImportRepository):
     async def add(
         self, network_id: str, sha256: str, survey_id: str, at: datetime, answer: Document
     ) -> None:
-        doc = {
-            "_id": f"{network_id}:{sha256}",
-            "survey_id": survey_id,
-            "network_id": network_id,
-            "sha256": sha256,
-            "imported_at": at,
-            "answer": answer,
-        }
-        self._insert(doc)
+        self._insert(survey_import_doc(network_id, sha256, survey_id, at, answer))
 
 
 class FakeLinks(FakeRepository, LinkRepository):
@@ -284,7 +270,7 @@ class FakeLinks(FakeRepository, LinkRepository):
 
     async def save(self, link: NetworkLink, pair: str, is_open: bool) -> None:
         self._uow.writing()
-        doc = {"_id": link.link_id, **link.model_dump()}
+        doc = link_doc(link)
         if link.version == 1:
             self._insert(doc)
         else:
@@ -293,6 +279,60 @@ class FakeLinks(FakeRepository, LinkRepository):
                 raise AppError(ErrorCode.CONFLICT, "the link changed meanwhile", field="linkId")
             self._rows[link.link_id] = doc
         self._pairs[pair] = {"_id": pair, "open_link_id": link.link_id if is_open else None}
+
+
+class FakeSessions(FakeRepository, SessionRepository):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow, "sign_in_links")
+        self._tables = uow.tables
+
+    def _rows_of(self, table: str) -> list[Document]:
+        return [copy.deepcopy(d) for _, d in sorted(self._tables[table].items())]
+
+    async def memberships(self, email: str) -> list[Document]:
+        email = email.lower()
+        members = [membership(m) for m in self._rows_of("members") if m["email"] == email]
+        networks = self._rows_of("networks")
+        return members + [operatorship(n) for n in networks if n["operator_email"] == email]
+
+    async def network_names(self, ids: list[str]) -> dict[str, str]:
+        return {n["_id"]: n["name"] for n in self._rows_of("networks") if n["_id"] in ids}
+
+    async def add_link(self, nonce: str, holder: Document, expires_at: datetime) -> None:
+        self._insert(link_doc_of_nonce(nonce, holder, expires_at))
+
+    async def use_link(self, nonce: str, now: datetime) -> Document | None:
+        self._uow.writing()
+        found = self._rows.get(token_hash(nonce))
+        if found is None or found["used_at"] is not None or found["expires_at"] <= now:
+            return None
+        found["used_at"] = now
+        return copy.deepcopy(found)
+
+    async def add_session(self, token: str, holder: Document, expires_at: datetime) -> None:
+        self._uow.writing()
+        doc = session_doc(token, holder, expires_at)
+        self._tables["tokens"][doc["_id"]] = doc
+
+    async def session(self, token: str) -> Document | None:
+        found = self._tables["tokens"].get(token_hash(token))
+        if found is None or found.get("kind") != SESSION or found["revoked"]:
+            return None
+        return copy.deepcopy(found)
+
+    async def end(self, member_id: str, session_id: str | None = None) -> int:
+        self._uow.writing()
+        ended = 0
+        for doc in self._tables["tokens"].values():
+            if (
+                doc["member_id"] == member_id
+                and doc.get("kind") == SESSION
+                and not doc["revoked"]
+                and session_id in (None, doc["_id"])
+            ):
+                doc["revoked"] = True
+                ended += 1
+        return ended
 
 
 class FakeIntakeUnitOfWork(FakeUnitOfWork, IntakeUnitOfWork):
@@ -306,6 +346,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork, IntakeUnitOfWork):
             "survey_imports",
             "network_links",
             "network_link_pairs",
+            "sign_in_links",
         )
         self.networks = FakeNetworks(self, "networks")
         self.organizations = FakeOrganizations(self, "organizations")
@@ -313,3 +354,4 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork, IntakeUnitOfWork):
         self.needs = FakeNeeds(self, "needs")
         self.surveys = FakeSurveyImports(self, "survey_imports")
         self.links = FakeLinks(self)
+        self.sessions = FakeSessions(self)

@@ -1,7 +1,7 @@
 """Fuzzing the gateway with hypothesis-graphql: what every answer to a generated document must
 be (a GraphQL response with the contract's error codes and a trace id: no 500, no INTERNAL,
 no stack trace), and `generate`, documents made in bulk. Used by
-tests/integration/test_gateway_fuzz.py and the fuzz drill."""
+tests/integration/gateway/test_fuzz.py and the fuzz drill."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 subscription that takes an id, called by network A's operator and org admin with network B's
 ids, answers NOT_FOUND (as for a missing id) and changes nothing in B. A new operation is in
 the matrix automatically; one whose ids cannot be made yet must be listed in PENDING. Run by
-tests/integration/test_gateway_isolation.py and by the drills."""
+tests/integration/gateway/test_isolation.py and by the drills."""
 
 from __future__ import annotations
 

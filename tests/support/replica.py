@@ -13,7 +13,7 @@ import sys
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Payload
-from shared.mongo import EVENT_RETRY_SECONDS, retry_transient
+from shared.mongo import EVENT_RETRY_SECONDS, retry_transient, transaction
 from shared.outbox import Outbox
 
 COUNTER = {"_id": "counter"}
@@ -24,19 +24,19 @@ class Incremented(Payload):
 
 
 async def increment(outbox: Outbox) -> None:
-    async with outbox.transaction() as tx:
+    async with transaction(outbox.client) as session:
         counters = outbox.database["counters"]
-        await counters.update_one(COUNTER, {"$inc": {"n": 1}}, upsert=True, session=tx.session)
-        await tx.publish("test.incremented", "counter", Incremented())
+        await counters.update_one(COUNTER, {"$inc": {"n": 1}}, upsert=True, session=session)
+        await outbox.add(session, "test.incremented", "counter", Incremented())
 
 
 async def main(url: str, database: str, mode: str, count: int) -> None:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
     outbox = Outbox(client, client[database], source="test/replica")
     if mode == "hold":
-        async with outbox.transaction() as tx:
+        async with transaction(outbox.client) as session:
             await outbox.database["counters"].update_one(
-                COUNTER, {"$inc": {"n": 1}}, upsert=True, session=tx.session
+                COUNTER, {"$inc": {"n": 1}}, upsert=True, session=session
             )
             print("holding", flush=True)
             await asyncio.sleep(3600)  # killed here, inside the transaction

@@ -1,7 +1,7 @@
 """The roles matrix: every mutation called by each role (the network's operator, an org
 admin, a plain member of that organization, and the admin of another organization of the
 same network that is not a party), allowed or refused as the contract says. Run by
-tests/integration/test_gateway_roles.py (which checks the table names every mutation of the
+tests/integration/gateway/test_roles.py (which checks the table names every mutation of the
 schema) and by the drills."""
 
 # ruff: noqa: E501 (the table reads best one operation to a few long lines)

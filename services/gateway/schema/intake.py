@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from services.gateway.auth import require_network
+from services.gateway.auth import require_member_of, require_network
 from services.gateway.schema.context import Info
 from services.gateway.schema.enums import ResourceKind, Role
 from services.gateway.schema.links import NetworkLink, linked_network_ids, links_of
@@ -91,6 +91,18 @@ class Organization:
     ) -> Connection[Partnership]:
         found = await partnerships_of(info, self.id)
         return page_by_id(found, first, after)
+
+    @strawberry.field(
+        description="Its members, by name: for its admins and its network's operator (null "
+        "with FORBIDDEN for anyone else; empty when read from a linked network)."
+    )
+    async def members(self, info: Info) -> list[Member] | None:
+        if self.across_link:
+            return []
+        caller = await info.context.caller()
+        require_member_of(caller, self.id, self.network_id, admin=True, operator_allowed=True)
+        found = await info.context.clients.intake.get(f"/organizations/{self.id}/members")
+        return [member_of(m) for m in Page[contracts.MemberRef].model_validate(found).items]
 
     @strawberry.field(
         description="Follow-through across its partnerships (0-1); null until a commitment closes."

@@ -45,6 +45,12 @@ class Match:
     parties: list[MatchParty]
     need_id: strawberry.ID | None
     created_at: datetime
+    introduced_by: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The network's coordinator (member id) who introduced the pair, or null "
+        "when matching suggested it.",
+    )
+    note: str = strawberry.field(default="", description="The coordinator's introduction note.")
 
     @strawberry.field(description="The matched organizations (the same as `parties`).")
     def organizations(self) -> list[MatchParty]:

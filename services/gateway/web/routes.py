@@ -15,6 +15,8 @@ from services.gateway.web import queries as q
 from services.gateway.web.api import ContextFor, Doc, WebApi
 from services.gateway.web.coordinator import coordinator_router
 from services.gateway.web.member import edges, member_router
+from services.gateway.web.network_links import links_router
+from services.gateway.web.network_people import people_router
 from services.gateway.web.profile import profile_router
 from services.gateway.web.render import HERE, page
 from services.gateway.web.session import LinkLimits, session_router
@@ -89,6 +91,8 @@ def mount_workspace(
         home_router(ws),
         member_router(ws),
         coordinator_router(ws),
+        links_router(ws),
+        people_router(ws),
         profile_router(ws),
         updates_router(ws),
         voice_router(clients, VoiceLimits.in_store(storage)),

@@ -88,10 +88,12 @@ async def submit(
     title: str,
     back: str,
     template: str = "form.html",
+    beside: tuple[str, ...] = ("BAD_USER_INPUT", "CONFLICT"),
     **extra: Any,
 ) -> Response:
     """Runs the form's mutation once (its Idempotency-Key: a second submit answers the first
-    answer) and goes to `done`; or draws the form again with every error beside its field."""
+    answer) and goes to `done`; or draws the form again with every error beside its field
+    (errors of the codes `beside`; any other answers its plain page)."""
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_refused(request)
@@ -101,7 +103,7 @@ async def submit(
         outcome = await api.run(document, variables(state.values), key)
         if not outcome.errors:
             return see_other(done)
-        if outcome.code not in ("BAD_USER_INPUT", "CONFLICT"):
+        if outcome.code not in beside:
             return refused(request, outcome.code or "", outcome.errors[0].message)
         state.api_errors(outcome.errors)
     state.values = shown(state.values)

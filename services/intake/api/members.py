@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 
 from services.intake import domain
 from services.intake.api.common import Service, Uow
-from shared.contracts.intake import AddedMember, MemberAnswer
+from shared.contracts.intake import AddedMember, MemberAnswer, MemberRef
+from shared.contracts.page import Page
 from shared.contracts.text import TextInput
 from shared.idempotency import WriteOnce
 
@@ -29,6 +30,11 @@ async def add_member(
     once: WriteOnce = Depends(),
 ) -> dict[str, Any]:
     return await once.run(body, uow, lambda: service.add_member(organization_id, body.input, uow))
+
+
+@router.get("/organizations/{organization_id}/members", response_model=Page[MemberRef])
+async def members(organization_id: str, service: Service, uow: Uow) -> Page[MemberRef]:
+    return Page(items=await service.members(organization_id, uow), has_next_page=False)
 
 
 class RemoveBody(TextInput):

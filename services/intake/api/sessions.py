@@ -3,23 +3,26 @@ link for a session token, end a session or all of a member's."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import EmailStr, Field
 
+from services.intake.api.common import Uow
 from services.intake.service.sessions import Sessions
-from services.intake.store.sessions import SessionStore
 from shared.contracts.sessions import Session, SessionsEnded, SignInLinks
 from shared.contracts.text import TextInput
+from shared.mongo import retry_transient
 from shared.service import Runtime, get_runtime
 
 router = APIRouter()
 
 
 def get_sessions(runtime: Runtime = Depends(get_runtime)) -> Sessions:
-    secret = runtime.settings.service_token.get_secret_value()
-    return Sessions(SessionStore(runtime.db), runtime.outbox, secret)
+    return Sessions(runtime.settings.service_token.get_secret_value())
+
+
+Use = Annotated[Sessions, Depends(get_sessions)]
 
 
 class LinkRequest(TextInput):
@@ -36,17 +39,15 @@ class EndRequest(TextInput):
 
 
 @router.post("/auth/sign-in-links", response_model=SignInLinks)
-async def request_links(
-    body: LinkRequest, sessions: Sessions = Depends(get_sessions)
-) -> dict[str, Any]:
-    return await sessions.request_links(body.email)
+async def request_links(body: LinkRequest, sessions: Use, uow: Uow) -> SignInLinks:
+    return await retry_transient(lambda: sessions.request_links(body.email, uow))
 
 
 @router.post("/auth/sign-in-links/redeem", response_model=Session)
-async def redeem(body: LinkToken, sessions: Sessions = Depends(get_sessions)) -> dict[str, Any]:
-    return await sessions.redeem(body.token)
+async def redeem(body: LinkToken, sessions: Use, uow: Uow) -> Session:
+    return await retry_transient(lambda: sessions.redeem(body.token, uow))
 
 
 @router.post("/auth/sessions/end", response_model=SessionsEnded)
-async def end(body: EndRequest, sessions: Sessions = Depends(get_sessions)) -> dict[str, Any]:
-    return await sessions.end(body.token, body.everywhere)
+async def end(body: EndRequest, sessions: Use, uow: Uow) -> SessionsEnded:
+    return await retry_transient(lambda: sessions.end(body.token, body.everywhere, uow))

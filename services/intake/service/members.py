@@ -76,6 +76,14 @@ class Members(UseCases):
             await uow.answer(answer)
         return answer
 
+    async def members(self, organization_id: str, uow: IntakeUnitOfWork) -> list[MemberRef]:
+        """The organization's members, by name (the gateway has checked who may read them)."""
+        if await uow.organizations.get(organization_id) is None:
+            raise not_found("organization", organization_id)
+        return [
+            MemberRef.model_validate(m) for m in await uow.members.of_organization(organization_id)
+        ]
+
     async def token_holder(self, token: str, uow: IntakeUnitOfWork) -> TokenHolder:
         """Who holds a bearer token; UNAUTHENTICATED when it is unknown or revoked."""
         found = await uow.members.token_holder(token_hash(token))

@@ -12,13 +12,12 @@ from datetime import timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from services.intake.store.sessions import SessionStore
+from services.intake.service.unit_of_work import IntakeUnitOfWork
 from services.intake.tokens import new_token
 from shared.contracts import SignInRequested
+from shared.contracts.sessions import Session, SessionsEnded, SignInLinks
 from shared.errors import AppError, ErrorCode
 from shared.events import utcnow
-from shared.mongo import Document
-from shared.outbox import Outbox
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
@@ -30,23 +29,21 @@ def refused() -> AppError:
 
 
 class Sessions:
-    def __init__(self, store: SessionStore, outbox: Outbox, secret: str) -> None:
-        self.store = store
-        self.outbox = outbox
+    def __init__(self, secret: str) -> None:
         self.signer = URLSafeTimedSerializer(secret, salt=SALT)
 
-    async def request_links(self, email: str) -> dict[str, int]:
+    async def request_links(self, email: str, uow: IntakeUnitOfWork) -> SignInLinks:
         """One link per membership of the email (none for an unknown email: the caller is
         told the same either way)."""
-        memberships = await self.store.memberships(email)
+        memberships = await uow.sessions.memberships(email)
         if not memberships:
-            return {"sent": 0}
-        names = await self.store.network_names([m["network_id"] for m in memberships])
+            return SignInLinks(sent=0)
+        names = await uow.sessions.network_names([m["network_id"] for m in memberships])
         expires_at = utcnow() + LINK_LIFETIME
-        async with self.outbox.transaction() as tx:
+        async with uow:
             for holder in memberships:
                 nonce = secrets.token_urlsafe(24)
-                await self.store.add_link(nonce, holder, expires_at, tx.session)
+                await uow.sessions.add_link(nonce, holder, expires_at)
                 event = SignInRequested(
                     **holder,
                     email=email.lower(),
@@ -54,10 +51,10 @@ class Sessions:
                     token=self.signer.dumps(nonce),
                     expires_at=expires_at,
                 )
-                await tx.publish("member.sign_in_requested", holder["member_id"], event)
-        return {"sent": len(memberships)}
+                await uow.publish(event, holder["member_id"])
+        return SignInLinks(sent=len(memberships))
 
-    async def redeem(self, token: str) -> Document:
+    async def redeem(self, token: str, uow: IntakeUnitOfWork) -> Session:
         """A new session for the link's holder; the link works once."""
         try:
             nonce = self.signer.loads(token, max_age=int(LINK_LIFETIME.total_seconds()))
@@ -66,29 +63,28 @@ class Sessions:
         now = utcnow()
         session_token = new_token("ses")
         expires_at = now + SESSION_LIFETIME
-        async with self.outbox.transaction() as tx:
-            holder = await self.store.use_link(str(nonce), now, tx.session)
+        async with uow:
+            holder = await uow.sessions.use_link(str(nonce), now)
             if holder is None:
                 raise refused()
-            if holder["role"] != "OPERATOR" and not await self.store.member_exists(
-                holder["member_id"], tx.session
-            ):
+            if holder["role"] != "OPERATOR" and await uow.members.get(holder["member_id"]) is None:
                 raise refused()  # removed since the link was sent
-            await self.store.add_session(session_token, holder, expires_at, tx.session)
-        return {
-            "token": session_token,
-            "expiresAt": expires_at,
-            "memberId": holder["member_id"],
-            "networkId": holder["network_id"],
-            "organizationId": holder.get("organization_id"),
-            "role": holder["role"],
-        }
+            await uow.sessions.add_session(session_token, holder, expires_at)
+        return Session(
+            token=session_token,
+            expires_at=expires_at,
+            member_id=holder["member_id"],
+            network_id=holder["network_id"],
+            organization_id=holder.get("organization_id"),
+            role=holder["role"],
+        )
 
-    async def end(self, token: str, everywhere: bool) -> dict[str, int]:
+    async def end(self, token: str, everywhere: bool, uow: IntakeUnitOfWork) -> SessionsEnded:
         """Ends this session, or with `everywhere` every session of its member (API tokens
         stay valid)."""
-        found = await self.store.session(token)
-        if found is None:
-            return {"ended": 0}
-        query = {"member_id": found["member_id"]} if everywhere else {"_id": found["_id"]}
-        return {"ended": await self.store.end_sessions(query)}
+        async with uow:
+            found = await uow.sessions.session(token)
+            if found is None:
+                return SessionsEnded(ended=0)
+            one = None if everywhere else found["_id"]
+            return SessionsEnded(ended=await uow.sessions.end(found["member_id"], one))

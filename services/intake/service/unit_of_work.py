@@ -116,6 +116,10 @@ class MemberRepository(abc.ABC):
     async def admins_in(self, organization_id: str) -> int: ...
 
     @abc.abstractmethod
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        """The organization's members, by name."""
+
+    @abc.abstractmethod
     async def remove(self, member: Document) -> None:
         """Deletes the member and revokes every token of theirs. Also touches the organization,
         so two removals racing in one organization collide (a write conflict, retried)
@@ -185,6 +189,37 @@ class LinkRepository(abc.ABC):
         both write the pair's record, so one of them collides and then sees the other's."""
 
 
+class SessionRepository(abc.ABC):
+    """Signing in to /app: one-time link nonces and session tokens (both stored hashed)."""
+
+    @abc.abstractmethod
+    async def memberships(self, email: str) -> list[Document]:
+        """Every member with this email (one per network at most) and every network whose
+        operator it is, as `{member_id, network_id, organization_id, role, name}`."""
+
+    @abc.abstractmethod
+    async def network_names(self, ids: list[str]) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    async def add_link(self, nonce: str, holder: Document, expires_at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def use_link(self, nonce: str, now: datetime) -> Document | None:
+        """The link's holder, marked used in the same step (a second use finds nothing)."""
+
+    @abc.abstractmethod
+    async def add_session(self, token: str, holder: Document, expires_at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def session(self, token: str) -> Document | None:
+        """The session of the token, unless it was ended."""
+
+    @abc.abstractmethod
+    async def end(self, member_id: str, session_id: str | None = None) -> int:
+        """Ends one session of the member (its id, from `session`), or with None every one
+        (never an API token); answers how many."""
+
+
 class IntakeUnitOfWork(UnitOfWork):
     networks: NetworkRepository
     organizations: OrganizationRepository
@@ -192,3 +227,4 @@ class IntakeUnitOfWork(UnitOfWork):
     needs: NeedRepository
     surveys: SurveyImportRepository
     links: LinkRepository
+    sessions: SessionRepository

@@ -9,6 +9,8 @@ from services.intake.service.unit_of_work import IntakeUnitOfWork, StaleWrite
 from services.intake.store.needs import MongoNeeds, MongoSurveyImports
 from services.intake.store.networks import MongoLinks, MongoNetworks
 from services.intake.store.organizations import MongoMembers, MongoOrganizations
+from services.intake.store.sessions import INDEXES as SESSION_INDEXES
+from services.intake.store.sessions import MongoSessions
 from shared.idempotency import IDEMPOTENCY_INDEXES
 from shared.mongo import IndexSpec
 from shared.outbox import Outbox
@@ -34,6 +36,7 @@ INDEXES: IndexSpec = {
         IndexModel([("proposer_network_id", ASCENDING)]),
         IndexModel([("recipient_network_id", ASCENDING)]),
     ],
+    **SESSION_INDEXES,
     **IDEMPOTENCY_INDEXES,
 }
 
@@ -47,6 +50,7 @@ class MongoIntakeUnitOfWork(MongoUnitOfWork, IntakeUnitOfWork):
         self.needs = MongoNeeds(self)
         self.surveys = MongoSurveyImports(self)
         self.links = MongoLinks(self)
+        self.sessions = MongoSessions(self)
 
 
 __all__ = ["INDEXES", "MongoIntakeUnitOfWork", "StaleWrite"]

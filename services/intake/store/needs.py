@@ -22,6 +22,20 @@ def need_doc(need: NeedProfile, **extra: Any) -> Document:
     return {"_id": need.need_id, **need.model_dump(), "area_key": area_key(need.area), **extra}
 
 
+def survey_import_doc(
+    network_id: str, sha256: str, survey_id: str, at: datetime, answer: Document
+) -> Document:
+    """One file imported into a network (its digest is the key), with its answer."""
+    return {
+        "_id": f"{network_id}:{sha256}",
+        "survey_id": survey_id,
+        "network_id": network_id,
+        "sha256": sha256,
+        "imported_at": at,
+        "answer": answer,
+    }
+
+
 class MongoNeeds(Repository, NeedRepository):
     async def get(self, need_id: str) -> Document | None:
         return await self._db["needs"].find_one({"_id": need_id}, session=self._session)
@@ -89,12 +103,5 @@ class MongoSurveyImports(Repository, SurveyImportRepository):
     async def add(
         self, network_id: str, sha256: str, survey_id: str, at: datetime, answer: Document
     ) -> None:
-        doc = {
-            "_id": f"{network_id}:{sha256}",
-            "survey_id": survey_id,
-            "network_id": network_id,
-            "sha256": sha256,
-            "imported_at": at,
-            "answer": answer,
-        }
+        doc = survey_import_doc(network_id, sha256, survey_id, at, answer)
         await self._db["survey_imports"].insert_one(doc, session=self._writing)

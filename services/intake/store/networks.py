@@ -13,6 +13,14 @@ from shared.mongo import Document
 from shared.unit_of_work import Repository
 
 
+def network_doc(network_id: str, fields: Document, join_code: str, at: datetime) -> Document:
+    return {"_id": network_id, **fields, "join_code": join_code, "created_at": at}
+
+
+def link_doc(link: NetworkLink) -> Document:
+    return {"_id": link.link_id, **link.model_dump()}
+
+
 class MongoNetworks(Repository, NetworkRepository):
     async def get(self, network_id: str) -> Document | None:
         return await self._db["networks"].find_one({"_id": network_id}, session=self._session)
@@ -23,7 +31,7 @@ class MongoNetworks(Repository, NetworkRepository):
         return found
 
     async def add(self, network_id: str, fields: Document, join_code: str, at: datetime) -> None:
-        doc = {"_id": network_id, **fields, "join_code": join_code, "created_at": at}
+        doc = network_doc(network_id, fields, join_code, at)
         await self._db["networks"].insert_one(doc, session=self._writing)
 
     async def set_join_code(self, network_id: str, join_code: str) -> None:
@@ -48,7 +56,7 @@ class MongoLinks(Repository, LinkRepository):
         return None if found is None else found.get("open_link_id")
 
     async def save(self, link: NetworkLink, pair: str, is_open: bool) -> None:
-        doc = {"_id": link.link_id, **link.model_dump()}
+        doc = link_doc(link)
         links = self._db["network_links"]
         if link.version == 1:
             await links.insert_one(doc, session=self._writing)

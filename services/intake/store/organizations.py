@@ -29,6 +29,29 @@ def organization_doc(profile: OrganizationProfile, **extra: Any) -> Document:
     }
 
 
+def member_doc(member: MemberRef, network_id: str, organization_id: str) -> Document:
+    return {
+        "_id": member.member_id,
+        "network_id": network_id,
+        "organization_id": organization_id,
+        **member.model_dump(),
+    }
+
+
+def token_doc(
+    token: str, role: str, network_id: str, member_id: str, organization_id: str | None
+) -> Document:
+    """A bearer token, stored hashed."""
+    return {
+        "_id": token_hash(token),
+        "role": role,
+        "network_id": network_id,
+        "member_id": member_id,
+        "organization_id": organization_id,
+        "revoked": False,
+    }
+
+
 class MongoOrganizations(Repository, OrganizationRepository):
     @property
     def _organizations(self) -> Collection:
@@ -130,35 +153,20 @@ class MongoMembers(Repository, MemberRepository):
     async def add(
         self, member: MemberRef, network_id: str, organization_id: str, token: str | None
     ) -> None:
-        doc = {
-            "_id": member.member_id,
-            "network_id": network_id,
-            "organization_id": organization_id,
-            **member.model_dump(),
-        }
+        doc = member_doc(member, network_id, organization_id)
         await self._db["members"].insert_one(doc, session=self._writing)
         if token is not None:
             await self.add_token(token, member.role, network_id, member.member_id, organization_id)
 
     async def add_imported(self, members: list[tuple[MemberRef, str, str]]) -> None:
-        docs = [
-            {"_id": m.member_id, "network_id": n, "organization_id": o, **m.model_dump()}
-            for m, n, o in members
-        ]
+        docs = [member_doc(m, n, o) for m, n, o in members]
         if docs:
             await self._db["members"].insert_many(docs, ordered=True, session=self._writing)
 
     async def add_token(
         self, token: str, role: str, network_id: str, member_id: str, organization_id: str | None
     ) -> None:
-        doc = {
-            "_id": token_hash(token),
-            "role": role,
-            "network_id": network_id,
-            "member_id": member_id,
-            "organization_id": organization_id,
-            "revoked": False,
-        }
+        doc = token_doc(token, role, network_id, member_id, organization_id)
         await self._db["tokens"].insert_one(doc, session=self._writing)
 
     async def token_holder(self, hashed: str) -> Document | None:
@@ -168,6 +176,13 @@ class MongoMembers(Repository, MemberRepository):
     async def admins_in(self, organization_id: str) -> int:
         query = {"organization_id": organization_id, "role": "ORG_ADMIN"}
         return await self._db["members"].count_documents(query, session=self._session)
+
+    async def of_organization(self, organization_id: str) -> list[Document]:
+        cursor = self._db["members"].find(
+            {"organization_id": organization_id}, session=self._session
+        )
+        found: list[Document] = await cursor.sort("name", ASCENDING).to_list()
+        return found
 
     async def remove(self, member: Document) -> None:
         session = self._writing

@@ -20,12 +20,15 @@ WORKDAY_HOURS = 8
 
 @dataclass(frozen=True)
 class Weights:
-    shared_goals: float = 0.30
-    complementarity: float = 0.30
-    reach: float = 0.10
-    schedule_fit: float = 0.10
-    reliability: float = 0.10
-    inclusivity: float = 0.10
+    """Of each score component (normalised by their sum). Their defaults are settings
+    (`match_weight_<name>`, shared/settings.py), written there only."""
+
+    shared_goals: float
+    complementarity: float
+    reach: float
+    schedule_fit: float
+    reliability: float
+    inclusivity: float
 
     def items(self) -> list[tuple[str, float]]:
         return [(f.name, float(getattr(self, f.name))) for f in fields(self)]

@@ -1,19 +1,38 @@
-"""What the route modules share: the use cases as FastAPI dependencies."""
+"""What the route modules share: the use cases (built once, in app.py) and the request's unit
+of work, as FastAPI dependencies."""
 
 from __future__ import annotations
 
-from fastapi import Depends
+from typing import Annotated
 
-from services.notifications.service import InboxService, WebhookService
-from services.notifications.store import NotificationStore, PreferenceStore
-from shared.service import Runtime, get_runtime
+from fastapi import Depends, Request
 
-
-def get_inbox(runtime: Runtime = Depends(get_runtime)) -> InboxService:
-    store, preferences = NotificationStore(runtime.db), PreferenceStore(runtime.db)
-    return InboxService(store, preferences, runtime.settings.digest_hour)
+from services.notifications.service import InboxService, WebhookLifecycle, WebhookService
+from services.notifications.store import MongoNotificationsUnitOfWork
 
 
-def get_webhooks(runtime: Runtime = Depends(get_runtime)) -> WebhookService:
-    allow_loopback = runtime.settings.webhook_allow_loopback
-    return WebhookService(NotificationStore(runtime.db), runtime.outbox, allow_loopback)
+def get_uow(request: Request) -> MongoNotificationsUnitOfWork:
+    """A request's unit of work (a write route's `WriteOnce` adds its Idempotency-Key)."""
+    uow: MongoNotificationsUnitOfWork = request.app.state.unit_of_work()
+    return uow
+
+
+def get_inbox(request: Request) -> InboxService:
+    inbox: InboxService = request.app.state.inbox
+    return inbox
+
+
+def get_webhooks(request: Request) -> WebhookService:
+    webhooks: WebhookService = request.app.state.webhooks
+    return webhooks
+
+
+def get_lifecycle(request: Request) -> WebhookLifecycle:
+    lifecycle: WebhookLifecycle = request.app.state.lifecycle
+    return lifecycle
+
+
+Uow = Annotated[MongoNotificationsUnitOfWork, Depends(get_uow)]
+Inbox = Annotated[InboxService, Depends(get_inbox)]
+Webhooks = Annotated[WebhookService, Depends(get_webhooks)]
+Lifecycle = Annotated[WebhookLifecycle, Depends(get_lifecycle)]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from services.notifications.api.common import get_inbox
-from services.notifications.service import InboxService
+from services.notifications.api.common import Inbox, Uow
 from shared.contracts.notifications import NotificationView
 from shared.contracts.page import DocPage, Page
 from shared.contracts.text import TextInput
+from shared.mongo import retry_transient
 
 router = APIRouter()
 
@@ -17,12 +17,13 @@ router = APIRouter()
 @router.get("/inbox/{member_id}", response_model=Page[NotificationView])
 async def inbox(
     member_id: str,
+    service: Inbox,
+    uow: Uow,
     unread_only: bool = False,
     first: int = Query(20, ge=1, le=100),
     after: str | None = None,
-    service: InboxService = Depends(get_inbox),
 ) -> DocPage:
-    return await service.inbox(member_id, unread_only, first, after)
+    return await service.inbox(member_id, unread_only, first, after, uow)
 
 
 class ReadBody(TextInput):
@@ -30,12 +31,10 @@ class ReadBody(TextInput):
 
 
 @router.post("/inbox/{member_id}/read")
-async def mark_read(
-    member_id: str, body: ReadBody, service: InboxService = Depends(get_inbox)
-) -> int:
-    return await service.mark_read(member_id, body.ids)
+async def mark_read(member_id: str, body: ReadBody, service: Inbox, uow: Uow) -> int:
+    return await retry_transient(lambda: service.mark_read(member_id, body.ids, uow))
 
 
 @router.get("/inbox/{member_id}/unread-count")
-async def unread_count(member_id: str, service: InboxService = Depends(get_inbox)) -> int:
-    return await service.unread_count(member_id)
+async def unread_count(member_id: str, service: Inbox, uow: Uow) -> int:
+    return await service.unread_count(member_id, uow)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from services.notifications.api.common import get_inbox
-from services.notifications.deliveries import DeliveryWorker
+from services.notifications.api.common import Inbox, Uow
 from services.notifications.domain.preferences import PreferencesPatch
-from services.notifications.service import InboxService
+from services.notifications.service import DeliveryWorker
 from shared.contracts.notifications import PreferencesView
 from shared.contracts.text import TextInput
 from shared.errors import bad_input
+from shared.mongo import retry_transient
 
 router = APIRouter()
 
@@ -23,17 +23,15 @@ class PreferencesBody(TextInput):
 
 
 @router.get("/preferences/{member_id}", response_model=PreferencesView)
-async def preferences_of(
-    member_id: str, service: InboxService = Depends(get_inbox)
-) -> dict[str, Any]:
-    return await service.preferences_of(member_id)
+async def preferences_of(member_id: str, service: Inbox, uow: Uow) -> dict[str, Any]:
+    return await service.preferences_of(member_id, uow)
 
 
 @router.post("/preferences/{member_id}", response_model=PreferencesView)
 async def update_preferences(
-    member_id: str, body: PreferencesBody, service: InboxService = Depends(get_inbox)
+    member_id: str, body: PreferencesBody, service: Inbox, uow: Uow
 ) -> dict[str, Any]:
-    return await service.update_preferences(member_id, body.input)
+    return await retry_transient(lambda: service.update_preferences(member_id, body.input, uow))
 
 
 @router.post("/deliveries/tick")

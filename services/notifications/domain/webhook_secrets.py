@@ -21,3 +21,25 @@ def previous_secret_expires_at(webhook: dict[str, Any], now: datetime) -> dateti
     """When the last rotated-out secret stops signing; None when none signs any more."""
     ends = [p["until"] for p in webhook.get("previous_secrets", []) if p["until"] > now]
     return max(ends) if ends else None
+
+
+PREVIOUS_SECRETS_KEPT = 5  # rotations in a row within one overlap: the oldest drop out
+
+
+def rotation(
+    webhook: dict[str, Any], secret: str, now: datetime, until: datetime
+) -> dict[str, Any]:
+    """The changes of a rotation: the new secret signs from now; the current one goes on
+    signing beside it until `until` (the overlap), and older ones still signing stop by then
+    too, so a rotation with no overlap leaves the new secret alone."""
+    previous = [
+        {"secret": p["secret"], "until": min(p["until"], until)}
+        for p in webhook.get("previous_secrets", [])
+        if p["until"] > now
+    ]
+    previous.append({"secret": webhook["secret"], "until": until})
+    return {
+        "secret": secret,
+        "previous_secrets": previous[-PREVIOUS_SECRETS_KEPT:],
+        "secret_rotated_at": now,
+    }

@@ -1,75 +1,71 @@
 """The event use case: keep recipients current, then fill inboxes and queue email (as each
 member's preferences say) and webhook deliveries for every user-facing event, all in the
-consumer's transaction (the unit of work), so exactly once per event, recipient and channel
-whatever the redelivery."""
+consumer's unit of work, so exactly once per event, recipient and channel whatever the
+redelivery."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.schedule import deliverable, plan_email
+from services.notifications.domain.standard_webhooks import cloudevent_json
 from services.notifications.domain.templates import TEMPLATES, Audience, Message
-from services.notifications.store import DeliveryQueue, NotificationStore, PreferenceStore
-from services.notifications.webhooks import cloudevent_json
+from services.notifications.service.notify import tell
+from services.notifications.service.unit_of_work import DigestEntry, NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.consumer import NotYetKnown
 from shared.contracts import (
     OPERATOR_PREFIX,
     MemberJoined,
     MemberRemoved,
-    NotificationCreated,
     OrganizationRegistered,
     Payload,
 )
 from shared.events import Envelope
 from shared.mongo import Document
-from shared.outbox import Transaction
-from shared.sortable_id import sortable_id
-
-Clock = Callable[[], datetime]
 
 
-async def keep_read_models(store: NotificationStore, payload: Payload, tx: Transaction) -> None:
+async def keep_recipients(payload: Payload, uow: NotificationsUnitOfWork) -> None:
+    """Members as intake announces them; one who joins later takes the organization's time
+    zone from a colleague."""
     if isinstance(payload, OrganizationRegistered):
         p = payload.profile
-        await store.save_recipient(
-            payload.admin, p.network_id, p.organization_id, tx.session, p.time_zone
-        )
+        await uow.recipients.save(payload.admin, p.network_id, p.organization_id, p.time_zone)
     elif isinstance(payload, MemberJoined):
-        await store.save_recipient(
-            payload.member, payload.network_id, payload.organization_id, tx.session
-        )
+        zone = await uow.recipients.time_zone_of(payload.organization_id)
+        await uow.recipients.save(payload.member, payload.network_id, payload.organization_id, zone)
     elif isinstance(payload, MemberRemoved):
-        await store.remove_recipient(payload.member.member_id, tx.session)
+        await uow.recipients.remove(payload.member.member_id)
 
 
 @dataclass
 class Notifier:
-    store: NotificationStore
-    queue: DeliveryQueue
-    preferences: PreferenceStore
     email_on: bool
     digest_hour: int
     clock: Clock
 
-    async def __call__(self, payload: Payload, envelope: Envelope, tx: Transaction) -> None:
-        await keep_read_models(self.store, payload, tx)
+    async def hear(
+        self, payload: Payload, envelope: Envelope, uow: NotificationsUnitOfWork
+    ) -> None:
+        """One event (in the consumer's unit of work): its audience told in the app, by email
+        and through their webhooks."""
+        await keep_recipients(payload, uow)
         audience: Audience | None = None
         if envelope.type in TEMPLATES:
             message, audience = TEMPLATES[envelope.type](payload)
-            await self.notify(message, audience, envelope, tx)
+            await self.notify(message, audience, envelope, uow)
         if envelope.type in OPERATOR_TEMPLATES:
             message, to_operator = OPERATOR_TEMPLATES[envelope.type](payload)
-            await self.notify(message, to_operator, envelope, tx)
+            await self.notify(message, to_operator, envelope, uow)
             audience = audience or to_operator  # network-wide webhooks hear of it too
         if audience is not None:
-            await self.queue_webhooks(payload, audience, envelope, tx)
+            await self.queue_webhooks(payload, audience, envelope, uow)
 
-    async def recipients(self, audience: Audience, tx: Transaction) -> list[Document]:
-        found = await self.store.audience(audience, tx.session)
+    async def recipients(self, audience: Audience, uow: NotificationsUnitOfWork) -> list[Document]:
+        found = await uow.recipients.audience(audience)
         # Every registered organization has an admin here; none means its registration has
         # not arrived yet (another topic, no order between them): wait for it, don't drop.
         unheard = set(audience.organization_ids) - {r["organization_id"] for r in found}
@@ -85,43 +81,27 @@ class Notifier:
         return found + [o for o in operators if o["_id"] not in known]
 
     async def notify(
-        self, message: Message, audience: Audience, envelope: Envelope, tx: Transaction
+        self, message: Message, audience: Audience, envelope: Envelope, uow: NotificationsUnitOfWork
     ) -> None:
-        now = self.clock()
-        recipients = await self.recipients(audience, tx)
-        created = [
-            NotificationCreated(
-                notification_id=sortable_id(),
-                network_id=audience.network_id,
-                member_id=recipient["_id"],
-                kind=envelope.type,
-                title=message.title,
-                body=message.body,
-                subject_id=audience.subject_id,
-                created_at=now,
-            )
-            for recipient in recipients
-        ]
-        # the inbox is mandatory; the unique (event, member, channel) index backs it up
-        rows = [
-            {
-                "_id": c.notification_id,
-                **c.model_dump(),
-                "event_id": envelope.id,
-                "channel": "inbox",
-                "read": False,
-            }
-            for c in created
-        ]
-        await self.store.add_to_inbox(rows, tx.session)
-        await tx.publish_many([("notification.created", c.member_id, c) for c in created])
+        now = self.clock.now()
+        recipients = await self.recipients(audience, uow)
+        await tell(
+            uow,
+            [r["_id"] for r in recipients],
+            message,
+            kind=envelope.type,
+            network_id=audience.network_id,
+            subject_id=audience.subject_id,
+            event_id=envelope.id,
+            at=now,
+        )
         if not self.email_on:
             return
-        chosen = await self.preferences.of([r["_id"] for r in recipients], tx.session)
+        chosen = await uow.preferences.of([r["_id"] for r in recipients])
         for recipient in recipients:
             if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
-                await self.queue_email(recipient, preferences, message, envelope, now, tx)
+                await self.queue_email(recipient, preferences, message, envelope, now, uow)
 
     async def queue_email(
         self,
@@ -130,68 +110,35 @@ class Notifier:
         message: Message,
         envelope: Envelope,
         now: datetime,
-        tx: Transaction,
+        uow: NotificationsUnitOfWork,
     ) -> None:
         plan = plan_email(preferences, envelope.type, now, self.digest_hour)
         if plan is None:
             return
-        member_id = recipient["_id"]
+        member_id, to = recipient["_id"], recipient["email"]
         if plan.digest_day is None:
-            await self.queue.enqueue(
-                {
-                    "_id": f"{envelope.id}:{member_id}:email",
-                    "channel": "email",
-                    "to": recipient["email"],
-                    "subject": message.title,
-                    "body": message.body,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_at": plan.send_at,
-                    "held": plan.held,
-                },
-                tx.session,
-            )
+            delivery_id = f"{envelope.id}:{member_id}:email"
+            await uow.deliveries.add_email(delivery_id, to, message, plan.send_at, plan.held)
             return
         digest_id = f"digest:{member_id}:{plan.digest_day.isoformat()}"
-        await self.queue.add_digest_item(
-            {
-                "_id": f"{envelope.id}:{member_id}:digest",
-                "member_id": member_id,
-                "kind": envelope.type,
-                "title": message.title,
-                "body": message.body,
-                "created_at": now,
-                "sent": False,
-            },
-            tx.session,
-        )
-        await self.queue.ensure_digest(
-            {
-                "_id": digest_id,
-                "channel": "digest",
-                "member_id": member_id,
-                "to": recipient["email"],
-                "status": "pending",
-                "attempts": 0,
-                "next_at": plan.send_at,
-            },
-            tx.session,
+        await uow.deliveries.add_to_digest(
+            DigestEntry(digest_id, member_id, to, plan.send_at),
+            f"{envelope.id}:{member_id}:digest",
+            message,
+            envelope.type,
+            now,
         )
 
     async def queue_webhooks(
-        self, payload: Payload, audience: Audience, envelope: Envelope, tx: Transaction
+        self,
+        payload: Payload,
+        audience: Audience,
+        envelope: Envelope,
+        uow: NotificationsUnitOfWork,
     ) -> None:
         body = cloudevent_json(envelope, payload.model_dump(mode="json")).decode()
-        for webhook in await self.store.webhooks_for(audience, envelope.type, tx.session):
-            await self.queue.enqueue(
-                {
-                    "_id": f"{envelope.id}:{webhook['_id']}:webhook",
-                    "channel": "webhook",
-                    "webhook_id": webhook["_id"],
-                    "body": body,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_at": self.clock(),
-                },
-                tx.session,
+        for webhook in await uow.webhooks.hearing(audience, envelope.type):
+            delivery_id = f"{envelope.id}:{webhook['_id']}:webhook"
+            await uow.deliveries.add_webhook_post(
+                delivery_id, webhook["_id"], body, self.clock.now()
             )

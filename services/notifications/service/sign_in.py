@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.notifications.store import DeliveryQueue
+from services.notifications.domain.templates import Message
+from services.notifications.service.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.contracts import SignInRequested
-from shared.events import Envelope, utcnow
-from shared.outbox import Transaction
+from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 PATH = "/app/sign-in/"
@@ -31,25 +32,20 @@ def sign_in_email(event: SignInRequested, link: str) -> tuple[str, str]:
 
 @dataclass
 class SignInMailer:
-    queue: DeliveryQueue
     email_on: bool
     public_url: str  # where people open the gateway: the link's address
+    clock: Clock
 
-    async def __call__(self, event: SignInRequested, envelope: Envelope, tx: Transaction) -> None:
+    async def send(
+        self, event: SignInRequested, envelope: Envelope, uow: NotificationsUnitOfWork
+    ) -> None:
+        """The link emailed at once (in the consumer's unit of work), or logged with email
+        off."""
         link = f"{self.public_url.rstrip('/')}{PATH}{event.token}"
         if not self.email_on:
             log.warning("email is off: the sign-in link for %s is %s", event.email, link)
             return
-        subject, body = sign_in_email(event, link)
-        delivery = {
-            "_id": f"{envelope.id}:email",
-            "channel": "email",
-            "to": event.email,
-            "subject": subject,
-            "body": body,
-            "status": "pending",
-            "attempts": 0,
-            "next_at": utcnow(),
-            "held": False,
-        }
-        await self.queue.enqueue(delivery, tx.session)
+        message = Message(*sign_in_email(event, link))
+        await uow.deliveries.add_email(
+            f"{envelope.id}:email", event.email, message, self.clock.now()
+        )

@@ -8,14 +8,14 @@ from typing import Any
 from pydantic import Field
 
 from services.notifications.domain import unknown_kinds
-from services.notifications.store import NotificationStore
-from services.notifications.webhooks import check_url, new_secret
+from services.notifications.domain.standard_webhooks import new_secret
+from services.notifications.service.egress import check_url
+from services.notifications.service.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.contracts.text import TextInput
 from shared.errors import bad_input, not_found
-from shared.events import new_id, utcnow
-from shared.idempotency import Answered, no_answer
+from shared.events import new_id
 from shared.mongo import Document
-from shared.outbox import Outbox
 
 Answer = dict[str, Any]
 
@@ -49,12 +49,11 @@ def delivery_view(attempt: Document) -> Answer:
 
 
 class WebhookService:
-    def __init__(self, store: NotificationStore, outbox: Outbox, allow_loopback: bool) -> None:
-        self.store = store
-        self.outbox = outbox
+    def __init__(self, allow_loopback: bool, clock: Clock) -> None:
         self.allow_loopback = allow_loopback  # local development: loopback and private hosts
+        self.clock = clock
 
-    async def register(self, data: WebhookInput, answered: Answered = no_answer) -> Answer:
+    async def register(self, data: WebhookInput, uow: NotificationsUnitOfWork) -> Answer:
         """A URL a webhook may reach and kinds something notifies of, or BAD_USER_INPUT.
         Answers the webhook with its secret."""
         await check_url(data.url, allow_loopback=self.allow_loopback)
@@ -67,20 +66,22 @@ class WebhookService:
             "secret": new_secret(),
             "failures": 0,
             "disabled": False,
-            "created_at": utcnow(),
+            "created_at": self.clock.now(),
         }
         answer = {**webhook_view(webhook), "secret": webhook["secret"]}
-        async with self.outbox.transaction() as tx:
-            await self.store.add_webhook(webhook, tx.session)
-            await answered(tx.session, answer)
+        async with uow:
+            await uow.webhooks.add(webhook)
+            await uow.answer(answer)
         return answer
 
-    async def webhook(self, webhook_id: str) -> Answer:
-        webhook = await self.store.webhook(webhook_id)
+    async def webhook(self, webhook_id: str, uow: NotificationsUnitOfWork) -> Answer:
+        webhook = await uow.webhooks.get(webhook_id)
         if webhook is None:
             raise not_found("webhook", webhook_id)
         return webhook_view(webhook)
 
-    async def deliveries(self, webhook_id: str, first: int) -> list[Answer]:
+    async def deliveries(
+        self, webhook_id: str, first: int, uow: NotificationsUnitOfWork
+    ) -> list[Answer]:
         """The latest attempts, newest first."""
-        return [delivery_view(e) for e in await self.store.webhook_deliveries(webhook_id, first)]
+        return [delivery_view(e) for e in await uow.attempts.latest(webhook_id, first)]

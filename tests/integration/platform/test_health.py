@@ -1,0 +1,199 @@
+"""Health that serves what it can, on one supervised stack whose data directory's free space
+is watched on a small tmpfs (shared/health.py, shared/disk.py, deploy/probes.py):
+
+- the broker paused: the gateway and intake stay ready, registrations are accepted, and every
+  welcome arrives once it is back;
+- the store paused: the gateway's probe answers within its short timeout, and the runner
+  restarts the jammed store with no person;
+- the disk below its high watermark: writes refused UNAVAILABLE, retryable, saying storage
+  is full, reads go on, and writes resume by themselves once space is freed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.stack import Stack
+from tests.support.audit import effects, missing
+from tests.support.organizations import REGISTER, registration
+from tests.support.stack import Client, codes, create_network, stack_settings
+from tests.support.wait import eventually
+
+DISK_SIZE = 16_000_000  # the tmpfs the watermarks watch
+HIGH_WATERMARK = 6_000_000  # free bytes below which writes are refused
+
+
+@pytest.fixture(scope="module")
+def disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
+    """A small tmpfs to fill; None where one cannot be mounted (not root, a container)."""
+    mount = tmp_path_factory.mktemp("disk")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE}", "tmpfs", str(mount)],
+        capture_output=True,
+    )
+    yield mount if done.returncode == 0 else None
+    if done.returncode == 0:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+class Supervisor:
+    """The runner's supervision loop in a thread, which a test can hold back (the runner would
+    restart a paused broker, and a test of what a paused broker does wants it paused)."""
+
+    def __init__(self, stack: Stack, lines: list[str]) -> None:
+        self.stack = stack
+        self.lines = lines  # what the runner reported
+        self.running = threading.Event()
+        self.running.set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if self.running.is_set():
+                self.stack.supervise()
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.fixture(scope="module")
+def supervised(disk: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]:
+    data_dir = tmp_path_factory.mktemp("health")
+    watched = {"disk_path": str(disk), "disk_high_watermark": str(HIGH_WATERMARK)} if disk else {}
+    settings = stack_settings(data_dir, health_failures=3, **watched)
+    lines: list[str] = []
+    with Stack(settings, report=lines.append) as stack:
+        supervisor = Supervisor(stack, lines)
+        yield supervisor
+        supervisor.close()
+
+
+def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
+    process = stack.components[name].process
+    assert process is not None
+    os.killpg(process.pid, sig)
+
+
+def ready(stack: Stack, service: str) -> httpx.Response:
+    return httpx.get(f"{stack.service_url(service)}/health/ready", timeout=30)  # type: ignore[arg-type]
+
+
+def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:
+    return operator.execute(
+        REGISTER,
+        {"input": registration(network_id, name, f"{name.replace(' ', '')}@x.org")},
+        headers={"Idempotency-Key": f"{network_id}-{name}"},
+    )
+
+
+def test_a_paused_broker_leaves_the_gateway_and_intake_ready_and_every_welcome_arrives(
+    supervised: Supervisor,
+) -> None:
+    stack = supervised.stack
+    network = create_network(stack, "Broker Pause Network")
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    supervised.running.clear()
+    signal_component(stack, "broker", signal.SIGSTOP)
+    try:
+        accepted = []
+        for i in range(5):
+            body = register(operator, network["networkId"], f"Paused Broker Org {i}")
+            assert not body.get("errors"), body
+            accepted.append(body["data"]["registerOrganization"]["organization"]["id"])
+        gateway, intake = ready(stack, "gateway"), ready(stack, "intake")
+        assert gateway.status_code == 200, gateway.json()
+        assert intake.status_code == 200, intake.json()
+        assert intake.json()["status"] == "degraded"
+        assert intake.json()["dependencies"]["mongo"] == "ok"
+        assert intake.json()["dependencies"]["kafka"].startswith("down")
+        assert gateway.json()["dependencies"]["intake"].startswith("degraded")
+    finally:
+        signal_component(stack, "broker", signal.SIGCONT)
+        supervised.running.set()
+    assert eventually(lambda: not missing(effects(stack, accepted), accepted), timeout=120)
+
+
+def test_a_paused_store_is_restarted_by_the_runner_and_probes_answer_at_once(
+    supervised: Supervisor,
+) -> None:
+    stack = supervised.stack
+    store = stack.components["mongo"]
+    restarts = len(store.restarts)
+    signal_component(stack, "mongo", signal.SIGSTOP)
+    paused_at = time.monotonic()
+    gateway = ready(stack, "gateway")
+    took = time.monotonic() - paused_at
+    # bounded by the health timeout (2 s, and 1.5 s more at the gateway), not 8 s or more
+    assert took < 5.0, took
+    assert gateway.status_code == 503, gateway.json()
+    assert all(v.startswith("down") for v in gateway.json()["dependencies"].values())
+
+    eventually(lambda: len(store.restarts) > restarts, timeout=60, interval=0.2)
+    restarted_in = time.monotonic() - paused_at
+    assert any("mongo failed its health check" in line for line in supervised.lines)
+    assert restarted_in < 30, restarted_in
+    assert not stack.components["broker"].restarts  # its check passes: it was never jammed
+
+    network = eventually(lambda: _network_or_none(stack), timeout=60, interval=1.0)
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    body = eventually(
+        lambda: (
+            (b := register(operator, network["networkId"], "After Store Jam")).get("data") and b
+        ),
+        timeout=60,
+        interval=1.0,
+    )
+    assert body["data"]["registerOrganization"]["organization"]["name"] == "After Store Jam"
+
+
+def _network_or_none(stack: Stack) -> dict[str, str] | None:
+    try:
+        return create_network(stack, "After The Jam")
+    except httpx.HTTPError:
+        return None
+
+
+def test_below_the_high_watermark_writes_are_refused_reads_go_on_and_writes_resume(
+    supervised: Supervisor, disk: Path | None
+) -> None:
+    if disk is None:
+        pytest.skip(
+            "no tmpfs could be mounted here; tests/unit/shared/test_disk.py drives the check"
+        )
+    stack = supervised.stack
+    network = create_network(stack, "Full Disk Network")
+    operator = Client(stack.graphql_url, network["operatorToken"])
+    fill = disk / "fill"
+    fill.write_bytes(b"\0" * (DISK_SIZE - HIGH_WATERMARK + 2_000_000))
+    try:
+        errors = eventually(
+            lambda: register(operator, network["networkId"], "Full Disk Org").get("errors"),
+            timeout=15,
+        )
+        assert codes(errors) == ["UNAVAILABLE"], errors
+        assert errors[0]["extensions"]["retryable"] is True
+        assert "storage is full" in errors[0]["message"]
+        assert operator.data("{ me { role } }") == {"me": {"role": "OPERATOR"}}  # reads go on
+        intake = ready(stack, "intake")
+        assert intake.status_code == 200
+        assert intake.json()["dependencies"]["storage"].startswith("full")
+    finally:
+        fill.unlink()
+    body = eventually(
+        lambda: (b := register(operator, network["networkId"], "Full Disk Org")).get("data") and b,
+        timeout=15,
+    )
+    assert body["data"]["registerOrganization"]["organization"]["name"] == "Full Disk Org"
