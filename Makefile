@@ -86,3 +86,18 @@ drills: env
 # the graphs go to docs/soak-*.svg
 soak: env
 	$(VENV)/bin/python -m tests.drills.soak --minutes 60 --graphs docs
+
+# The catalogs (shared/locale): `make messages` extracts every message of the code and templates
+# into messages.pot and merges it into each language's messages.po (new ones untranslated: a
+# unit test fails until they are translated); `make language LANG=fr` starts a new catalog.
+.PHONY: messages language
+BABEL_EXTRACT := $(VENV)/bin/pybabel extract -F shared/locale/babel.cfg -k Text -k Plural:1,2 \
+	--no-location --omit-header -o shared/locale/messages.pot .
+messages: env
+	$(BABEL_EXTRACT)
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale \
+	  --no-fuzzy-matching --ignore-obsolete
+
+language: env
+	$(BABEL_EXTRACT)
+	$(VENV)/bin/pybabel init -i shared/locale/messages.pot -d shared/locale -l $(LANG)

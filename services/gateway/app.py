@@ -36,6 +36,7 @@ from services.gateway.schema.errors import shape_errors
 from services.gateway.web.api import WebContext
 from services.gateway.web.routes import mount_workspace
 from shared.contracts.intake import MemberRemoved
+from shared.i18n import Catalogs
 from shared.prometheus import PrometheusScrape, install_metrics
 from shared.settings import Settings
 from shared.telemetry import current_trace_id, setup_telemetry, untraced_urls
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     if settings.gateway_graphiql:
         mount_graphiql_assets(app)
+    catalogs = Catalogs.load()
     mount_dashboard(  # GET /dashboard: the same schema, run in-process with the caller's token
         app,
         schema,
@@ -134,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
             request.client.host if request.client else "unknown",
             callers,
         ),
+        catalogs,
     )
     mount_workspace(  # /app: where members and coordinators act, with the same schema
         app,
@@ -149,6 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
         clients,
         storage,
         callers,
+        catalogs,
     )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))

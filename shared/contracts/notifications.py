@@ -61,6 +61,7 @@ class PreferencesView(CamelAnswer):
     time_zone: str
     digest: DigestMode
     digest_hour: int
+    language: str | None = None  # a catalog's code (shared/i18n.py); None: not chosen
 
 
 class WebhookView(CamelAnswer):

@@ -45,6 +45,8 @@ class Audit:
     found: list[tuple[str, str, str]] = field(default_factory=list)  # (url, rule, impact)
 
     def check(self, page: Page) -> None:
+        # a page still loading after a click would be checked half-drawn, or vanish mid-run
+        page.wait_for_load_state("load")
         result: Any = self.axe.run(page)
         self.pages += 1
         for violation in result.response["violations"]:

@@ -14,6 +14,8 @@ import pygal
 from pygal.style import Style
 
 from services.gateway.dashboard.panels import SEVERITIES, AreaRow, HealthOverTime, KindRow
+from services.gateway.web.words import word
+from shared.i18n import Decimal, Language, Plural, Text, english
 
 STYLE = Style(
     background="transparent",
@@ -39,9 +41,9 @@ BAR_STYLE = Style(
 # Health over time: the three bands (light, so the line and the points stand out), the health
 # line and its points, then the early warnings.
 BANDS = (
-    ("thriving (0.75 and up)", 1.0),
-    ("steady (0.5 to 0.75)", 0.75),
-    ("at risk (below 0.5)", 0.5),
+    (Text("thriving (0.75 and up)"), 1.0),
+    (Text("steady (0.5 to 0.75)"), 0.75),
+    (Text("at risk (below 0.5)"), 0.5),
 )
 HEALTH_STYLE = Style(
     background="white",
@@ -82,8 +84,9 @@ def _whole_numbers(top: float) -> list[int]:
     return list(range(0, -(-int(top) // step) * step + 1, step))
 
 
-def needs_chart(rows: Sequence[AreaRow], width: int = 900) -> str:
+def needs_chart(rows: Sequence[AreaRow], width: int = 900, language: Language | None = None) -> str:
     """Needs per area, stacked by severity."""
+    say = language or english()
     chart = pygal.HorizontalStackedBar(
         **_common(),
         width=width,
@@ -95,17 +98,23 @@ def needs_chart(rows: Sequence[AreaRow], width: int = 900) -> str:
     chart.x_labels = [r.area for r in rows]
     chart.y_labels = _whole_numbers(max((r.total for r in rows), default=0))
     for severity in SEVERITIES:
-        chart.add(f"severity {severity}", [r.by_severity[severity - 1] or None for r in rows])
+        chart.add(
+            say(Text("severity %(n)s", n=severity)),
+            [r.by_severity[severity - 1] or None for r in rows],
+        )
     svg: str = chart.render(is_unicode=True)
     return svg
 
 
-def contributions_chart(rows: Sequence[KindRow], width: int = 560) -> str:
+def contributions_chart(
+    rows: Sequence[KindRow], width: int = 560, language: Language | None = None
+) -> str:
     """The estimated value of what was contributed, per kind."""
+    say = language or english()
     options = {**_common(), "style": BAR_STYLE}
     chart = pygal.HorizontalBar(**options, width=width, height=220, show_legend=False)
-    chart.x_labels = [r.label for r in rows]
-    chart.add("estimated value", [r.estimated_value for r in rows])
+    chart.x_labels = [say(r.label) for r in rows]
+    chart.add(say(Text("estimated value")), [r.estimated_value for r in rows])
     svg: str = chart.render(is_unicode=True)
     return svg
 
@@ -127,10 +136,6 @@ def _sparkline(scores: tuple[float, ...], width: int, height: int) -> str:
         width=width, height=height, show_dots=len(scores) == 1, dots_size=3
     )
     return svg.decode() if isinstance(svg, bytes) else svg
-
-
-def day_label(moment: datetime) -> str:
-    return f"{moment:%b} {moment.day}"
 
 
 def date_ticks(start: datetime, end: datetime, most: int = 8) -> list[datetime]:
@@ -157,43 +162,86 @@ def date_ticks(start: datetime, end: datetime, most: int = 8) -> list[datetime]:
     return months[::every]
 
 
-def health_text(h: HealthOverTime) -> str:
+def health_text(h: HealthOverTime, language: Language | None = None) -> str:
     """The chart in words, for screen readers (the SVG's <desc>, the page's table caption)."""
+    say = language or english()
     first, last = h.points[0][0], h.until
     values = "; ".join(
-        f"{at.date().isoformat()} {score:.2f} {label}" for at, score, label in h.points
+        f"{at.date().isoformat()} {say(Decimal(score))} {say(word(label))}"
+        for at, score, label in h.points
     )
-    text = (
-        f"Health of {h.name} from {first.date().isoformat()} to {last.date().isoformat()} "
-        f"(0 to 1; thriving from 0.75, at risk below 0.5): {values}. "
-        f"Now {h.score:.2f}, {h.label}" + (f", {h.trend.lower()}" if h.trend else "") + "."
+    now = say(Decimal(h.score))
+    label = say(word(h.label)) + (f", {say(word(h.trend))}" if h.trend else "")
+    text = say(
+        Text(
+            "Health of %(name)s from %(first)s to %(last)s (0 to 1; thriving from 0.75, at risk "
+            "below 0.5): %(values)s. Now %(score)s, %(label)s.",
+            name=h.name,
+            first=first.date().isoformat(),
+            last=last.date().isoformat(),
+            values=values,
+            score=now,
+            label=label,
+        )
     )
     if h.warnings:
-        text += " Early warnings: " + "; ".join(
-            f"{at.date().isoformat()} at {score:.2f}: {summary}"
+        warned = "; ".join(
+            say(
+                Text(
+                    "%(date)s at %(score)s: %(summary)s",
+                    date=at.date().isoformat(),
+                    score=Decimal(score),
+                    summary=summary,
+                )
+            )
             for at, score, summary in h.warnings
         )
+        text += " " + say(Text("Early warnings: %(warnings)s", warnings=warned))
     return text
 
 
-def health_alt(h: HealthOverTime) -> str:
+def health_alt(h: HealthOverTime, language: Language | None = None) -> str:
     """A short text alternative, for a page that lists the values beside the chart."""
-    warned = f", {len(h.warnings)} early warning(s)" if h.warnings else ""
-    return (
-        f"Chart of health over time: {len(h.points)} point(s) from "
-        f"{h.points[0][0].date().isoformat()} to {h.until.date().isoformat()}, now "
-        f"{h.score:.2f} ({h.label}){warned}. The values are in the table below."
+    say = language or english()
+    warned = (
+        say(Plural(", %(num)s early warning", ", %(num)s early warnings", len(h.warnings)))
+        if h.warnings
+        else ""
+    )
+    return say(
+        Plural(
+            "Chart of health over time: %(num)s point from %(first)s to %(last)s, now %(score)s "
+            "(%(label)s)%(warned)s. The values are in the table below.",
+            "Chart of health over time: %(num)s points from %(first)s to %(last)s, now %(score)s "
+            "(%(label)s)%(warned)s. The values are in the table below.",
+            len(h.points),
+            first=h.points[0][0].date().isoformat(),
+            last=h.until.date().isoformat(),
+            score=Decimal(h.score),
+            label=word(h.label),
+            warned=warned,
+        )
     )
 
 
-def health_chart(h: HealthOverTime, width: int = 760, height: int = 340) -> str:
+def health_chart(
+    h: HealthOverTime, width: int = 760, height: int = 340, language: Language | None = None
+) -> str:
     """Health over time: a dated x axis, 0-1 up the side over the thriving, steady and at-risk
     bands, the score as it stood between its points (a step at each change), a dot per
     point, a red marker per early warning, and the score now labelled at the last point.
     The SVG carries its text alternative (`health_text`) as <title> and <desc>."""
     start = h.points[0][0]
     end = max(h.until, start + timedelta(days=1))  # a width even on the day it formed
-    title = f"{h.name}: health now {h.score:.2f}, {h.label}"
+    say = language or english()
+    title = say(
+        Text(
+            "%(name)s: health now %(score)s, %(label)s",
+            name=h.name,
+            score=Decimal(h.score),
+            label=word(h.label),
+        )
+    )
     chart = pygal.DateTimeLine(
         js=[],
         style=HEALTH_STYLE,
@@ -205,8 +253,8 @@ def health_chart(h: HealthOverTime, width: int = 760, height: int = 340) -> str:
         range=(0, 1),
         xrange=(start, end),
         y_labels=[0, 0.25, 0.5, 0.75, 1],
-        x_value_formatter=day_label,
-        value_formatter=lambda score: f"{score:.2f}",
+        x_value_formatter=lambda moment: say.day(moment, "MMMd"),
+        value_formatter=lambda score: say(Decimal(score)),
         x_label_rotation=0,
         show_x_guides=False,
         legend_at_bottom=True,
@@ -218,19 +266,20 @@ def health_chart(h: HealthOverTime, width: int = 760, height: int = 340) -> str:
     )
     chart.x_labels = date_ticks(start, end)
     for name, top in BANDS:
-        chart.add(name, [(start, top), (end, top)], fill=True, show_dots=False,
+        chart.add(say(name), [(start, top), (end, top)], fill=True, show_dots=False,
                   stroke_style={"width": 0})  # fmt: skip
     steps: list[object] = []
     for i, (at, score, _) in enumerate(h.points):
         if i:  # the score before held until this point: a corner, not a point of its own
             steps.append({"value": (at, h.points[i - 1][1]), "node": {"r": 0}})
         last = i == len(h.points) - 1
-        steps.append({"value": (at, score), "label": f"now {h.score:.2f}" if last else None})
+        now = say(Text("now %(score)s", score=Decimal(h.score)))
+        steps.append({"value": (at, score), "label": now if last else None})
     steps.append({"value": (end, h.points[-1][1]), "node": {"r": 0}})
-    chart.add("health", steps)
+    chart.add(say(Text("health")), steps)
     warned = [(at, score) for at, score, _ in h.warnings]
-    chart.add("early warning", warned, stroke=False, dots_size=7)
-    return _accessible(chart.render(is_unicode=True), title, health_text(h))
+    chart.add(say(Text("early warning")), warned, stroke=False, dots_size=7)
+    return _accessible(chart.render(is_unicode=True), title, health_text(h, say))
 
 
 def _accessible(svg: str, title: str, description: str) -> str:

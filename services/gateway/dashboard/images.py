@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard import COOKIE, charts, panels
 from services.gateway.dashboard.queries import DashboardError, InProcessApi
+from services.gateway.web.language import Pages
 
 PARTNERSHIP = """query DashboardPartnership($id: ID!) { partnership(id: $id) {
   id name health { score label } contributionTotals { kind unit quantity estimatedValue count }
@@ -31,7 +32,8 @@ SVG_HEADERS = {
 ContextFor = Callable[[str, Request], GatewayContext]
 
 
-def images_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRouter:
+def images_router(schema: strawberry.Schema, context_for: ContextFor, pages: Pages) -> APIRouter:
+    """The charts' words are in the reader's language (the page's: `pages.language`)."""
     router = APIRouter(prefix="/dashboard/partnerships", include_in_schema=False)
 
     async def partnership(request: Request, ident: str) -> dict[str, object] | Response:
@@ -55,13 +57,15 @@ def images_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRout
         found = await partnership(request, ident)
         if isinstance(found, Response):
             return found
-        return svg(charts.health_chart(panels.health_over_time(found, datetime.now(UTC))))
+        health = panels.health_over_time(found, datetime.now(UTC))
+        return svg(charts.health_chart(health, language=pages.language(request)))
 
     @router.get("/{ident}/contributions.svg")
     async def contributions(request: Request, ident: str) -> Response:
         found = await partnership(request, ident)
         if isinstance(found, Response):
             return found
-        return svg(charts.contributions_chart(panels.contributions_by_kind([found])))
+        kinds = panels.contributions_by_kind([found])
+        return svg(charts.contributions_chart(kinds, language=pages.language(request)))
 
     return router

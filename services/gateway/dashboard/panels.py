@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared.i18n import Text
+
 Doc = dict[str, Any]
 SEVERITIES = (1, 2, 3, 4, 5)
 DUE_SOON_DAYS = 14
 # The API's contribution kinds, named as a coordinator says them (the issue's "hours, goods,
 # space, funds": space and other in-kind help are SERVICES in the API).
 KIND_LABELS = {
-    "VOLUNTEER_HOURS": "Volunteer hours",
-    "MATERIALS": "Goods and materials",
-    "SERVICES": "Space and services",
-    "FUNDS": "Funds",
+    "VOLUNTEER_HOURS": Text("Volunteer hours"),
+    "MATERIALS": Text("Goods and materials"),
+    "SERVICES": Text("Space and services"),
+    "FUNDS": Text("Funds"),
 }
 WEAK_PART = 0.5  # a health part below this is shown beside its partnership, to watch
 
@@ -46,7 +48,7 @@ class DueRow:
 @dataclass(frozen=True)
 class KindRow:
     kind: str
-    label: str
+    label: Text
     count: int
     estimated_value: float
     quantities: tuple[tuple[str, float], ...]  # (unit, summed quantity), by unit

@@ -19,7 +19,6 @@ import strawberry
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from services.gateway.context import GatewayContext
 from services.gateway.dashboard import COOKIE, charts, panels
@@ -33,6 +32,10 @@ from services.gateway.dashboard.queries import (
     load,
 )
 from services.gateway.web import SESSION_COOKIE
+from services.gateway.web.language import Pages
+from shared.i18n import Catalogs, Language, Text
+
+SIGNED_OUT = Text("That token no longer works; sign in again.")
 
 HERE = Path(__file__).parent
 # a partnership the caller may not see: the same plain page whether it is missing or not theirs
@@ -48,7 +51,6 @@ HEADERS = {
     "Referrer-Policy": "same-origin",  # no-referrer would make the form's Origin "null"
     "X-Content-Type-Options": "nosniff",
 }
-templates = Jinja2Templates(directory=HERE / "templates")
 ContextFor = Callable[[str, Request], GatewayContext]
 
 
@@ -68,8 +70,9 @@ def status_of(error: DashboardError) -> int:
     return 429 if error.code == "LIMIT_EXCEEDED" else 503
 
 
-def view(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
-    """The template's values: the panels' figures and their charts."""
+def view(snapshot: Snapshot, now: datetime, language: Language) -> dict[str, Any]:
+    """The template's values: the panels' figures and their charts, in the reader's
+    language."""
     areas = panels.needs_by_area(snapshot.needs)
     overdue, soon = panels.commitments_due(snapshot.partnerships, now)
     kinds = panels.contributions_by_kind(snapshot.partnerships)
@@ -77,13 +80,15 @@ def view(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
     return {
         "s": snapshot,
         "areas": areas,
-        "needs_chart": charts.svg_data_url(charts.needs_chart(areas)) if areas else None,
+        "needs_chart": (
+            charts.svg_data_url(charts.needs_chart(areas, language=language)) if areas else None
+        ),
         "unmatched": panels.unmatched_needs(snapshot.needs, snapshot.partnerships),
         "overdue": overdue,
         "soon": soon,
         "due_days": panels.DUE_SOON_DAYS,
         "kinds": kinds,
-        "kinds_chart": charts.svg_data_url(charts.contributions_chart(kinds)),
+        "kinds_chart": charts.svg_data_url(charts.contributions_chart(kinds, language=language)),
         "health": health,
         "sparklines": {h.id: charts.svg_data_url(charts.sparkline(h.points)) for h in health},
         "severities": panels.SEVERITIES,
@@ -91,26 +96,27 @@ def view(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
     }
 
 
-def partnership_view(found: dict[str, Any], now: datetime) -> dict[str, Any]:
+def partnership_view(found: dict[str, Any], now: datetime, language: Language) -> dict[str, Any]:
     """The partnership page's values: its health over time as a chart and in words."""
     health = panels.health_over_time(found, now)
     return {
         "p": found,
         "h": health,
-        "chart": charts.svg_data_url(charts.health_chart(health)),
-        "alt": charts.health_alt(health),
+        "chart": charts.svg_data_url(charts.health_chart(health, language=language)),
+        "alt": charts.health_alt(health, language),
     }
 
 
-def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIRouter:
+def dashboard_router(schema: strawberry.Schema, context_for: ContextFor, pages: Pages) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        templates, _ = pages.for_request(request)
         response = templates.TemplateResponse(request, name, values, status_code=status)
         response.headers.update(HEADERS)
         return response
 
-    def sign_in_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
+    def sign_in_page(request: Request, error: Text | str = "", status: int = 200) -> HTMLResponse:
         response = page(request, "sign_in.html", status, error=error)
         if request.cookies.get(COOKIE):
             response.delete_cookie(COOKIE, path="/dashboard")
@@ -129,10 +135,11 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
             snapshot = await load(api(token, request))
         except DashboardError as error:
             if is_signed_out(error):
-                return sign_in_page(request, "That token no longer works; sign in again.", 401)
+                return sign_in_page(request, SIGNED_OUT, 401)
             return page(request, "unavailable.html", status_of(error), error=error)
         # drawing the charts takes a few milliseconds each: off the event loop
-        values = await asyncio.to_thread(view, snapshot, datetime.now(UTC))
+        language = pages.language(request)
+        values = await asyncio.to_thread(view, snapshot, datetime.now(UTC), language)
         return page(request, "dashboard.html", **values)
 
     @router.get("/partnerships/{ident}", response_class=HTMLResponse)
@@ -144,13 +151,14 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
             found = (await api(token, request).data(PARTNERSHIP, {"id": ident}))["partnership"]
         except DashboardError as error:
             if is_signed_out(error):
-                return sign_in_page(request, "That token no longer works; sign in again.", 401)
+                return sign_in_page(request, SIGNED_OUT, 401)
             if error.code in HIDDEN:
                 return page(request, "not_found.html", HIDDEN[error.code])
             return page(request, "unavailable.html", status_of(error), error=error)
         if not found:
             return page(request, "not_found.html", 404)
-        values = await asyncio.to_thread(partnership_view, found, datetime.now(UTC))
+        language = pages.language(request)
+        values = await asyncio.to_thread(partnership_view, found, datetime.now(UTC), language)
         return page(request, "partnership.html", **values)
 
     @router.post("/sign-in")
@@ -160,14 +168,19 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
         form = await request.form()
         token = str(form.get("token") or "").strip()
         if not token:
-            return sign_in_page(request, "Paste a token first.", 400)
+            return sign_in_page(request, Text("Paste a token first."), 400)
         try:
             me = (await api(token, request).data("{ me { memberId } }"))["me"]
         except DashboardError as error:
             status = 401 if is_signed_out(error) else status_of(error)
-            return page(request, "sign_in.html", status, error=f"Not signed in: {error}")
+            return page(
+                request,
+                "sign_in.html",
+                status,
+                error=Text("Not signed in: %(why)s", why=str(error)),
+            )
         if not me:
-            return sign_in_page(request, "Not signed in: unknown token.", 401)
+            return sign_in_page(request, Text("Not signed in: unknown token."), 401)
         response = RedirectResponse("/dashboard", status_code=303)
         response.set_cookie(
             COOKIE,
@@ -191,9 +204,13 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor) -> APIR
     return router
 
 
-def mount_dashboard(app: FastAPI, schema: strawberry.Schema, context_for: ContextFor) -> None:
-    """The pages, a partnership's chart images, and the stylesheet (served by the gateway
+def mount_dashboard(
+    app: FastAPI, schema: strawberry.Schema, context_for: ContextFor, catalogs: Catalogs
+) -> None:
+    """The pages in every language of `catalogs` (the one /app's switch chose, else the
+    browser's), a partnership's chart images, and the stylesheet (served by the gateway
     itself: no CDN)."""
+    pages = Pages.of(HERE / "templates", catalogs)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="dashboard-static")
-    app.include_router(dashboard_router(schema, context_for))
-    app.include_router(images_router(schema, context_for))
+    app.include_router(dashboard_router(schema, context_for, pages))
+    app.include_router(images_router(schema, context_for, pages))

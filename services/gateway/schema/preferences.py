@@ -37,6 +37,11 @@ class NotificationPreferences:
     time_zone: str
     digest: DigestMode
     digest_hour: int = strawberry.field(description="Local hour of the daily digest.")
+    language: str | None = strawberry.field(
+        default=None,
+        description="The language notifications and /app speak to the member in (`en`, `es`); "
+        "null: not chosen yet (English).",
+    )
 
 
 @strawberry.input
@@ -67,6 +72,9 @@ class NotificationPreferencesInput:
     digest: DigestMode | None = strawberry.UNSET
     digest_hour: int | None = strawberry.field(
         default=strawberry.UNSET, description="0-23; null: the service's configured hour."
+    )
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A language the product speaks: `en` or `es`."
     )
 
 

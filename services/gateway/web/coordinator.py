@@ -15,42 +15,50 @@ from services.gateway.web import queries as q
 from services.gateway.web.api import Doc, Refused, WebApi, not_found
 from services.gateway.web.forms import IDEMPOTENCY_FIELD, MAX_UPLOAD_BYTES, Field, FormState, parse
 from services.gateway.web.member import edges
-from services.gateway.web.render import page, refused, see_other
+from services.gateway.web.render import page, pages_of, refused, see_other
 from services.gateway.web.safety import HEADERS, csrf_ok
 from services.gateway.web.session import csrf_refused
 from services.gateway.web.workspace import Workspace, form_page, submit
+from shared.i18n import Text
 
-RESOURCES = tuple(
-    (kind, kind.capitalize())
-    for kind in (
-        "funding",
-        "volunteers",
-        "outreach",
-        "venue",
-        "expertise",
-        "materials",
-        "transport",
-        "counseling",
-        "mentoring",
-        "other",
-    )
+RESOURCES = (
+    ("funding", Text("Funding")),
+    ("volunteers", Text("Volunteers")),
+    ("outreach", Text("Outreach")),
+    ("venue", Text("Venue")),
+    ("expertise", Text("Expertise")),
+    ("materials", Text("Materials")),
+    ("transport", Text("Transport")),
+    ("counseling", Text("Counseling")),
+    ("mentoring", Text("Mentoring")),
+    ("other", Text("Other")),
 )
 NEED = [
-    Field("title", "What is the need?", missing="Enter the need"),
-    Field("focusArea", "Focus area", hint="For example, food security or youth mentoring"),
-    Field("area", "Where?", hint="A neighborhood, town or district", missing="Enter where it is"),
+    Field("title", Text("What is the need?"), missing=Text("Enter the need")),
+    Field(
+        "focusArea",
+        Text("Focus area"),
+        missing=Text("Enter the focus area"),
+        hint=Text("For example, food security or youth mentoring"),
+    ),
+    Field(
+        "area",
+        Text("Where?"),
+        hint=Text("A neighborhood, town or district"),
+        missing=Text("Enter where it is"),
+    ),
     Field(
         "severity",
-        "How severe is it?",
+        Text("How severe is it?"),
         "radios",
-        hint="1 is mild, 5 is severe",
+        hint=Text("1 is mild, 5 is severe"),
         options=tuple((str(n), str(n)) for n in range(1, 6)),
-        missing="Select how severe the need is",
+        missing=Text("Select how severe the need is"),
     ),
-    Field("description", "Describe it (optional)", "textarea", required=False),
+    Field("description", Text("Describe it (optional)"), "textarea", required=False),
     Field(
         "requiredResources",
-        "What would help? (optional)",
+        Text("What would help? (optional)"),
         "checkboxes",
         required=False,
         options=RESOURCES,
@@ -59,10 +67,12 @@ NEED = [
 SURVEY = [
     Field(
         "file",
-        "Upload the survey file",
+        Text("Upload the survey file"),
         "file",
-        hint="A CSV file with the columns area, concern and comment (optional: population, "
-        "age_group), up to 1 MB",
+        hint=Text(
+            "A CSV file with the columns area, concern and comment (optional: population, "
+            "age_group), up to 1 MB"
+        ),
         api="csv",
     ),
 ]
@@ -74,7 +84,7 @@ def coordinator_router(ws: Workspace) -> APIRouter:
     @router.get("/needs/new")
     async def new_need(request: Request) -> Response:
         async def draw(api: WebApi, me: Doc) -> Response:
-            return form_page(request, FormState(NEED), "Report a need", "/app")
+            return form_page(request, FormState(NEED), Text("Report a need"), "/app")
 
         return await ws.view(request, draw)
 
@@ -98,7 +108,7 @@ def coordinator_router(ws: Workspace) -> APIRouter:
                     }
                 },
                 "/app?done=need",
-                "Report a need",
+                Text("Report a need"),
                 "/app",
             )
 
@@ -139,7 +149,14 @@ def coordinator_router(ws: Workspace) -> APIRouter:
             except (ValueError, IndexError):
                 raise not_found() from None
             members = [m["organizationId"] for m in coalition["organizations"]]
-            note = f"Together you could meet this need: {found['title']} ({found['area']})."
+            # the coordinator's note, in the coordinator's language (stored as it is written)
+            note = pages_of(request).language(request)(
+                Text(
+                    "Together you could meet this need: %(title)s (%(area)s).",
+                    title=found["title"],
+                    area=found["area"],
+                )
+            )
             key = str(form.get(IDEMPOTENCY_FIELD) or "")
             for a, b in combinations(members, 2):
                 outcome = await api.run(
@@ -157,7 +174,11 @@ def coordinator_router(ws: Workspace) -> APIRouter:
     async def new_survey(request: Request) -> Response:
         async def draw(api: WebApi, me: Doc) -> Response:
             return form_page(
-                request, FormState(SURVEY), "Import a neighborhood survey", "/app", upload=True
+                request,
+                FormState(SURVEY),
+                Text("Import a neighborhood survey"),
+                "/app",
+                upload=True,
             )
 
         return await ws.view(request, draw)
@@ -169,13 +190,13 @@ def coordinator_router(ws: Workspace) -> APIRouter:
             if not csrf_ok(request, form):
                 return csrf_refused(request)
             state = parse(SURVEY, form)
-            title = "Import a neighborhood survey"
+            title = Text("Import a neighborhood survey")
             if not state.errors:
                 raw = await state.values["file"].read()
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    state.errors["file"] = "The selected file must be a CSV file in UTF-8"
+                    state.errors["file"] = Text("The selected file must be a CSV file in UTF-8")
                 else:
                     key = str(form.get(IDEMPOTENCY_FIELD) or "")
                     outcome = await api.run(
@@ -186,7 +207,7 @@ def coordinator_router(ws: Workspace) -> APIRouter:
                             request,
                             "survey_result.html",
                             result=outcome.data["importSurvey"],
-                            title="Survey imported",
+                            title=Text("Survey imported"),
                         )
                     if outcome.code not in ("BAD_USER_INPUT", "CONFLICT"):
                         return refused(request, outcome.code or "", outcome.errors[0].message)
@@ -205,7 +226,7 @@ def coordinator_router(ws: Workspace) -> APIRouter:
                 "network.html",
                 network=found["network"],
                 organizations=edges(found["organizations"]),
-                title="Your network",
+                title=Text("Your network"),
                 key=FormState([]).key,
                 done=request.query_params.get("done", ""),
             )

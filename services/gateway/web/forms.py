@@ -14,6 +14,7 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 
 from services.gateway.web.api import ApiError
+from shared.i18n import LowerFirst, Text
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 MAX_UPLOAD_BYTES = 1_000_000
@@ -21,16 +22,19 @@ MAX_UPLOAD_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Field:
+    """Labels, hints and errors are Text (drawn in the reader's language); an option's label
+    may be data (a partner's name: a str, shown as it is)."""
+
     name: str
-    label: str
+    label: Text | str
     kind: str = (
         "text"  # text, textarea, lines, number, integer, date, radios, checkboxes, select, file
     )
-    hint: str = ""
+    hint: Text | str | None = None
     required: bool = True
-    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    options: tuple[tuple[str, Text | str], ...] = ()  # (value, label)
     api: str = ""  # the input path whose errors belong here; `input.<name>` by default
-    missing: str = ""  # the error when it is left empty (a question's label reads badly)
+    missing: Text | str | None = None  # the error when left empty (a label reads badly)
 
     @property
     def path(self) -> str:
@@ -43,11 +47,11 @@ class FormState:
 
     fields: list[Field]
     values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    other_errors: list[str] = field(default_factory=list)
+    errors: dict[str, Text | str] = field(default_factory=dict)  # str: the API's words
+    other_errors: list[Text | str] = field(default_factory=list)
     key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
-    def summary(self) -> list[tuple[str, str]]:
+    def summary(self) -> list[tuple[str, Text | str]]:
         """(anchor, message) for the error summary, in the fields' order."""
         found = [
             (f"field-{f.name}", self.errors[f.name]) for f in self.fields if f.name in self.errors
@@ -71,9 +75,9 @@ def matches(path: str, error_field: str) -> bool:
     return error_field == path or error_field.startswith((f"{path}.", f"{path}["))
 
 
-def sentence(message: str) -> str:
+def sentence(message: str) -> Text | str:
     message = message.strip()
-    return (message[:1].upper() + message[1:]) if message else "Check this answer"
+    return (message[:1].upper() + message[1:]) if message else Text("Check this answer")
 
 
 def _number(text: str, whole: bool) -> int | float:
@@ -88,20 +92,28 @@ def parse(fields: list[Field], form: FormData) -> FormState:
             chosen = [str(v) for v in form.getlist(f.name)]
             state.values[f.name] = chosen
             if f.required and not chosen:
-                state.errors[f.name] = f.missing or f"Select at least one: {f.label.lower()}"
+                state.errors[f.name] = f.missing or Text(
+                    "Select at least one: %(label)s", label=LowerFirst(f.label)
+                )
             continue
         raw = form.get(f.name)
         if f.kind == "file":
             state.values[f.name] = raw if isinstance(raw, UploadFile) and raw.filename else None
             if f.required and state.values[f.name] is None:
-                state.errors[f.name] = f.missing or f"Select {f.label.lower()}"
+                state.errors[f.name] = f.missing or Text(
+                    "Select %(label)s", label=LowerFirst(f.label)
+                )
             continue
         text = raw.strip() if isinstance(raw, str) else ""
         state.values[f.name] = text
         if not text:
             if f.required:
-                verb = "Select" if f.kind in ("radios", "select") else "Enter"
-                state.errors[f.name] = f.missing or f"{verb} {f.label[:1].lower()}{f.label[1:]}"
+                label = LowerFirst(f.label)
+                state.errors[f.name] = f.missing or (
+                    Text("Select %(label)s", label=label)
+                    if f.kind in ("radios", "select")
+                    else Text("Enter %(label)s", label=label)
+                )
             continue
         try:
             if f.kind in ("number", "integer"):
@@ -111,13 +123,17 @@ def parse(fields: list[Field], form: FormData) -> FormState:
             elif f.kind == "lines":
                 state.values[f.name] = [line.strip() for line in text.splitlines() if line.strip()]
             elif f.options and text not in {v for v, _ in f.options}:
-                state.errors[f.name] = f"Select {f.label[:1].lower()}{f.label[1:]}"
+                state.errors[f.name] = Text("Select %(label)s", label=LowerFirst(f.label))
         except ValueError:
-            kind = "a whole number" if f.kind == "integer" else "a number"
-            if f.kind == "date":
-                kind = "a real date, like 2026-03-31"
-            state.errors[f.name] = f"{f.label} must be {kind}"
+            state.errors[f.name] = MALFORMED.get(f.kind, MALFORMED["number"]).using(label=f.label)
     return state
+
+
+MALFORMED = {
+    "integer": Text("%(label)s must be a whole number"),
+    "number": Text("%(label)s must be a number"),
+    "date": Text("%(label)s must be a real date, like 2026-03-31"),
+}
 
 
 def end_of_day(day: date) -> str:

@@ -16,58 +16,77 @@ from services.gateway.web.forms import Field, FormState, end_of_day, noon
 from services.gateway.web.render import page, see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused
+from services.gateway.web.words import DONE
 from services.gateway.web.workspace import Workspace, form_page, submit
+from shared.i18n import Text
 
 DECISION = Field(
     "decision",
-    "Do you want to work with them?",
+    Text("Do you want to work with them?"),
     "radios",
-    options=(("ACCEPT", "Yes, accept"), ("DECLINE", "No, decline")),
+    options=(("ACCEPT", Text("Yes, accept")), ("DECLINE", Text("No, decline"))),
     api="decision",
-    missing="Select yes if you want to work with them, or no",
+    missing=Text("Select yes if you want to work with them, or no"),
 )
-REASON = Field("reason", "Why? (optional)", "textarea", required=False, api="reason")
-NOTE = Field("note", "A note for your partners (optional)", "textarea", required=False, api="note")
+REASON = Field("reason", Text("Why? (optional)"), "textarea", required=False, api="reason")
+NOTE = Field(
+    "note", Text("A note for your partners (optional)"), "textarea", required=False, api="note"
+)
 CLOSE = Field(
     "status",
-    "How did it go?",
+    Text("How did it go?"),
     "radios",
-    options=(("DONE", "Kept: it was done"), ("MISSED", "Missed"), ("CANCELLED", "Cancelled")),
+    options=(
+        ("DONE", Text("Kept: it was done")),
+        ("MISSED", Text("Missed")),
+        ("CANCELLED", Text("Cancelled")),
+    ),
     api="status",
-    missing="Select how it went",
+    missing=Text("Select how it went"),
 )
 ANSWER = Field(
     "decision",
-    "Will your organization take this on?",
+    Text("Will your organization take this on?"),
     "radios",
-    options=(("ACCEPT", "Yes, accept"), ("DECLINE", "No, decline")),
-    missing="Select yes if your organization will take this on, or no",
+    options=(("ACCEPT", Text("Yes, accept")), ("DECLINE", Text("No, decline"))),
+    missing=Text("Select yes if your organization will take this on, or no"),
 )
 CHECK_IN = [
-    Field("heldAt", "Date of the check-in", "date", hint="For example, 2026-03-31"),
-    Field("attendees", "Who attended", "lines", hint="One name per line", required=False),
-    Field("updates", "Updates", "lines", hint="One per line", required=False),
-    Field("wins", "Wins", "lines", hint="One per line", required=False),
-    Field("blockers", "Blockers", "lines", hint="One per line", required=False),
+    Field(
+        "heldAt",
+        Text("Date of the check-in"),
+        "date",
+        hint=Text("For example, 2026-03-31"),
+        missing=Text("Enter the date of the check-in"),
+    ),
+    Field(
+        "attendees", Text("Who attended"), "lines", hint=Text("One name per line"), required=False
+    ),
+    Field("updates", Text("Updates"), "lines", hint=Text("One per line"), required=False),
+    Field("wins", Text("Wins"), "lines", hint=Text("One per line"), required=False),
+    Field("blockers", Text("Blockers"), "lines", hint=Text("One per line"), required=False),
 ]
-MILESTONE = [Field("title", "Milestone"), Field("note", "Note", "textarea", required=False)]
+MILESTONE = [
+    Field("title", Text("Milestone"), missing=Text("Enter the milestone")),
+    Field("note", Text("Note"), "textarea", required=False),
+]
 KINDS = (
-    ("VOLUNTEER_HOURS", "Volunteer hours"),
-    ("MATERIALS", "Goods and materials"),
-    ("SERVICES", "Space and services"),
-    ("FUNDS", "Funds"),
+    ("VOLUNTEER_HOURS", Text("Volunteer hours")),
+    ("MATERIALS", Text("Goods and materials")),
+    ("SERVICES", Text("Space and services")),
+    ("FUNDS", Text("Funds")),
 )
 FEEDBACK = [
     Field(
         "rating",
-        "How well is the partnership working?",
+        Text("How well is the partnership working?"),
         "radios",
-        hint="1 is poorly, 5 is very well",
+        hint=Text("1 is poorly, 5 is very well"),
         options=tuple((str(n), str(n)) for n in range(1, 6)),
-        missing="Select how well the partnership is working",
+        missing=Text("Select how well the partnership is working"),
     ),
-    Field("comment", "Comment", "textarea", required=False),
-    Field("participantsReached", "People reached", "integer", required=False),
+    Field("comment", Text("Comment"), "textarea", required=False),
+    Field("participantsReached", Text("People reached"), "integer", required=False),
 ]
 
 
@@ -78,18 +97,29 @@ def edges(connection: Doc | None) -> list[Doc]:
 def commitment_fields(partners: list[Doc], own: str | None) -> list[Field]:
     owners = tuple((p["id"], p["name"]) for p in partners)
     return [
-        Field("title", "What will be done?", missing="Enter what will be done"),
+        Field("title", Text("What will be done?"), missing=Text("Enter what will be done")),
         Field(
             "ownerOrganizationId",
-            "Who will do it?",
+            Text("Who will do it?"),
             "radios",
             options=owners,
-            hint="Another partner's commitment is a proposal until they accept it",
-            missing="Select who will do it",
+            hint=Text("Another partner's commitment is a proposal until they accept it"),
+            missing=Text("Select who will do it"),
         ),
-        Field("dueAt", "Due date", "date", hint="For example, 2026-03-31"),
-        Field("quantity", "How much (optional)", "number", required=False),
-        Field("unit", "Unit (optional)", hint="For example, hours or boxes", required=False),
+        Field(
+            "dueAt",
+            Text("Due date"),
+            "date",
+            hint=Text("For example, 2026-03-31"),
+            missing=Text("Enter the due date"),
+        ),
+        Field("quantity", Text("How much (optional)"), "number", required=False),
+        Field(
+            "unit",
+            Text("Unit (optional)"),
+            hint=Text("For example, hours or boxes"),
+            required=False,
+        ),
     ]
 
 
@@ -97,22 +127,32 @@ def contribution_fields(partners: list[Doc]) -> list[Field]:
     return [
         Field(
             "organizationId",
-            "Which organization contributed?",
+            Text("Which organization contributed?"),
             "radios",
             options=tuple((p["id"], p["name"]) for p in partners),
-            missing="Select which organization contributed",
+            missing=Text("Select which organization contributed"),
         ),
         Field(
             "kind",
-            "What kind of contribution?",
+            Text("What kind of contribution?"),
             "radios",
             options=KINDS,
-            missing="Select the kind of contribution",
+            missing=Text("Select the kind of contribution"),
         ),
-        Field("quantity", "How much?", "number", missing="Enter how much"),
-        Field("unit", "Unit", hint="For example, hours, boxes, dollars"),
-        Field("estimatedValue", "Estimated value in dollars (optional)", "number", required=False),
-        Field("note", "Note", "textarea", required=False),
+        Field("quantity", Text("How much?"), "number", missing=Text("Enter how much")),
+        Field(
+            "unit",
+            Text("Unit"),
+            hint=Text("For example, hours, boxes, dollars"),
+            missing=Text("Enter the unit"),
+        ),
+        Field(
+            "estimatedValue",
+            Text("Estimated value in dollars (optional)"),
+            "number",
+            required=False,
+        ),
+        Field("note", Text("Note"), "textarea", required=False),
     ]
 
 
@@ -136,7 +176,7 @@ def member_router(ws: Workspace) -> APIRouter:
                 "suggestion.html",
                 match=match,
                 form=state,
-                title="Do you want to work with them?",
+                title=Text("Do you want to work with them?"),
                 me_org=me["organizationId"],
             )
 
@@ -153,7 +193,7 @@ def member_router(ws: Workspace) -> APIRouter:
                 q.RESPOND,
                 lambda v: {"id": ident, "d": v["decision"], "r": v["reason"] or ""},
                 "/app?done=answered",
-                "Do you want to work with them?",
+                Text("Do you want to work with them?"),
                 "/app",
                 template="suggestion.html",
                 match=match,
@@ -177,14 +217,14 @@ def member_router(ws: Workspace) -> APIRouter:
                 names=names,
                 edges=edges,
                 title=found["name"],
-                done=request.query_params.get("done", ""),
+                done=DONE.get(request.query_params.get("done", ""), ""),
                 now=datetime.now(UTC).isoformat(),
             )
 
         return await ws.view(request, draw)
 
     def partnership_form(
-        path: str, title: str, document: str, fields_of: Any, variables: Any
+        path: str, title: Text, document: str, fields_of: Any, variables: Any
     ) -> None:
         async def show(request: Request, ident: str) -> Response:
             async def draw(api: WebApi, me: Doc) -> Response:
@@ -223,7 +263,7 @@ def member_router(ws: Workspace) -> APIRouter:
 
     partnership_form(
         "commitments",
-        "Make a commitment",
+        Text("Make a commitment"),
         q.MAKE_COMMITMENT,
         lambda partners, me: commitment_fields(partners, me.get("organizationId")),
         lambda ident, v: {
@@ -239,7 +279,7 @@ def member_router(ws: Workspace) -> APIRouter:
     )
     partnership_form(
         "check-ins",
-        "Log a check-in",
+        Text("Log a check-in"),
         q.CHECK_IN,
         lambda partners, me: CHECK_IN,
         lambda ident, v: {
@@ -252,14 +292,14 @@ def member_router(ws: Workspace) -> APIRouter:
     )
     partnership_form(
         "milestones",
-        "Record a milestone",
+        Text("Record a milestone"),
         q.MILESTONE,
         lambda partners, me: MILESTONE,
         lambda ident, v: {"i": {"partnershipId": ident, "title": v["title"], "note": v["note"]}},
     )
     partnership_form(
         "contributions",
-        "Log a contribution",
+        Text("Log a contribution"),
         q.CONTRIBUTION,
         lambda partners, me: contribution_fields(partners),
         lambda ident, v: {
@@ -276,7 +316,7 @@ def member_router(ws: Workspace) -> APIRouter:
     )
     partnership_form(
         "feedback",
-        "Give feedback",
+        Text("Give feedback"),
         q.FEEDBACK,
         lambda partners, me: FEEDBACK,
         lambda ident, v: {
@@ -302,9 +342,9 @@ def member_router(ws: Workspace) -> APIRouter:
             c = await commitment_of(api, ident)
             fields = [ANSWER, NOTE] if c["status"] == "PROPOSED" else [CLOSE, NOTE]
             title = (
-                "Will your organization take this on?"
+                Text("Will your organization take this on?")
                 if c["status"] == "PROPOSED"
-                else "How did this commitment go?"
+                else Text("How did this commitment go?")
             )
             return form_page(
                 request,
@@ -331,7 +371,7 @@ def member_router(ws: Workspace) -> APIRouter:
                 q.UPDATE_COMMITMENT,
                 lambda v: {"id": ident, "s": v["status"], "note": v["note"]},
                 f"{back}?done=closed",
-                "How did this commitment go?",
+                Text("How did this commitment go?"),
                 back,
                 caption=c["title"],
             )
@@ -350,7 +390,7 @@ def member_router(ws: Workspace) -> APIRouter:
             document,
             lambda v: {"id": c["id"], "note": v["note"]},
             f"{back}?done=answered",
-            "Will your organization take this on?",
+            Text("Will your organization take this on?"),
             back,
             caption=c["title"],
         )
@@ -360,7 +400,7 @@ def member_router(ws: Workspace) -> APIRouter:
     async def inbox(request: Request) -> Response:
         async def draw(api: WebApi, me: Doc) -> Response:
             found = edges((await api.read(q.INBOX))["notifications"])
-            return page(request, "inbox.html", notifications=found, title="Inbox")
+            return page(request, "inbox.html", notifications=found, title=Text("Inbox"))
 
         return await ws.view(request, draw)
 

@@ -14,32 +14,33 @@ from services.gateway.web.api import Doc, WebApi, not_found
 from services.gateway.web.forms import Field, FormState
 from services.gateway.web.render import page
 from services.gateway.web.workspace import Workspace, form_page, submit
+from shared.i18n import Text
 
 HERE = "/app/network/links"
 DONE = {
-    "proposed": "Your proposal has been sent to the other network's coordinator",
-    "accept": "The link is active: your organizations that opted in can now meet theirs",
-    "decline": "The proposal has been declined",
-    "end": "The link has ended; partnerships formed across it remain",
+    "proposed": Text("Your proposal has been sent to the other network's coordinator"),
+    "accept": Text("The link is active: your organizations that opted in can now meet theirs"),
+    "decline": Text("The proposal has been declined"),
+    "end": Text("The link has ended; partnerships formed across it remain"),
 }
 PROPOSE = [
     Field(
         "otherNetworkId",
-        "The other network's ID",
-        hint="Ask its coordinator: it is shown on their page of links",
+        Text("The other network's ID"),
+        hint=Text("Ask its coordinator: it is shown on their page of links"),
         api="otherNetworkId",
-        missing="Enter the other network's ID",
+        missing=Text("Enter the other network's ID"),
     ),
     Field(
         "note",
-        "A note for their coordinator (optional)",
+        Text("A note for their coordinator (optional)"),
         "textarea",
-        hint="What your networks could do together",
+        hint=Text("What your networks could do together"),
         required=False,
         api="note",
     ),
 ]
-TITLE = "Propose a link to another network"
+TITLE = Text("Propose a link to another network")
 
 
 async def links_page(
@@ -52,7 +53,7 @@ async def links_page(
         status,
         network=network,
         links=network["links"] or [],
-        title="Links with other networks",
+        title=Text("Links with other networks"),
         form=state,
         done=DONE.get(request.query_params.get("done", ""), ""),
     )

@@ -15,6 +15,7 @@ from services.gateway.web.forms import FormState
 from services.gateway.web.member import edges
 from services.gateway.web.render import page
 from services.gateway.web.workspace import Workspace
+from shared.i18n import Text
 
 
 def introductions_of(organizations: list[Doc]) -> list[Doc]:
@@ -78,7 +79,7 @@ def people_router(ws: Workspace) -> APIRouter:
                 request,
                 "introductions.html",
                 introductions=introductions_of(edges(found["organizations"])),
-                title="Introductions you made",
+                title=Text("Introductions you made"),
             )
 
         return await ws.view(request, draw)

@@ -14,38 +14,65 @@ from services.gateway.web import queries as q
 from services.gateway.web.api import Doc, WebApi, not_found
 from services.gateway.web.coordinator import RESOURCES
 from services.gateway.web.forms import Field, FormState
-from services.gateway.web.render import page
+from services.gateway.web.language import remember
+from services.gateway.web.render import page, pages_of
 from services.gateway.web.workspace import Workspace, form_page, submit
+from shared.i18n import Catalogs, Text
 
-YES_NO = (("yes", "Yes"), ("no", "No"))
+YES_NO = (("yes", Text("Yes")), ("no", Text("No")))
 PROFILE = [
-    Field("mission", "Mission", "textarea"),
-    Field("focusAreas", "Focus areas", "lines", hint="One per line", required=False),
-    Field("values", "Values", "lines", hint="One per line", required=False),
-    Field("offers", "What do you offer?", "checkboxes", required=False, options=RESOURCES),
-    Field("needs", "What do you need?", "checkboxes", required=False, options=RESOURCES),
-    Field("region", "Region", required=False),
-    Field("populationsServed", "Who do you serve?", "lines", hint="One per line", required=False),
-    Field("virtualReady", "Can you work with partners online?", "radios", options=YES_NO),
+    Field("mission", Text("Mission"), "textarea", missing=Text("Enter your mission")),
+    Field("focusAreas", Text("Focus areas"), "lines", hint=Text("One per line"), required=False),
+    Field("values", Text("Values"), "lines", hint=Text("One per line"), required=False),
+    Field("offers", Text("What do you offer?"), "checkboxes", required=False, options=RESOURCES),
+    Field("needs", Text("What do you need?"), "checkboxes", required=False, options=RESOURCES),
+    Field("region", Text("Region"), required=False),
     Field(
-        "openToOtherNetworks", "Open to partners from linked networks?", "radios", options=YES_NO
+        "populationsServed",
+        Text("Who do you serve?"),
+        "lines",
+        hint=Text("One per line"),
+        required=False,
+    ),
+    Field("virtualReady", Text("Can you work with partners online?"), "radios", options=YES_NO),
+    Field(
+        "openToOtherNetworks",
+        Text("Open to partners from linked networks?"),
+        "radios",
+        options=YES_NO,
     ),
 ]
 PREFERENCES = [
     Field(
         "defaultChannels",
-        "How should we tell you about things?",
+        Text("How should we tell you about things?"),
         "checkboxes",
-        options=(("INBOX", "In the inbox"), ("EMAIL", "By email")),
-        missing="Select at least one way to tell you",
+        options=(("INBOX", Text("In the inbox")), ("EMAIL", Text("By email"))),
+        missing=Text("Select at least one way to tell you"),
     ),
     Field(
         "digest",
-        "Do you want one email a day instead of each one?",
+        Text("Do you want one email a day instead of each one?"),
         "radios",
-        options=(("OFF", "No, send each email"), ("DAILY", "Yes, a daily digest")),
+        options=(("OFF", Text("No, send each email")), ("DAILY", Text("Yes, a daily digest"))),
+        missing=Text("Select whether you want a daily digest"),
     ),
 ]
+
+
+def preference_fields(catalogs: Catalogs) -> list[Field]:
+    """The choices, and the language we write in (each named in its own words)."""
+    spoken = tuple((code, catalogs.get(code).name) for code in catalogs.codes)
+    return [
+        *PREFERENCES,
+        Field(
+            "language",
+            Text("Which language should we write to you in?"),
+            "radios",
+            options=spoken,
+            missing=Text("Select a language"),
+        ),
+    ]
 
 
 def resources(chosen: list[str], existing: list[Doc]) -> list[Doc]:
@@ -103,7 +130,7 @@ def profile_router(ws: Workspace) -> APIRouter:
             return form_page(
                 request,
                 state,
-                "Change your organization's profile",
+                Text("Change your organization's profile"),
                 "/app/organization",
                 caption=org["name"],
             )
@@ -132,7 +159,7 @@ def profile_router(ws: Workspace) -> APIRouter:
                     },
                 },
                 "/app/organization?done=saved",
-                "Change your organization's profile",
+                Text("Change your organization's profile"),
                 "/app/organization",
                 caption=org["name"],
             )
@@ -143,30 +170,42 @@ def profile_router(ws: Workspace) -> APIRouter:
     async def preferences(request: Request) -> Response:
         async def draw(api: WebApi, me: Doc) -> Response:
             found = (await api.read(q.PREFERENCES))["notificationPreferences"] or {}
+            pages = pages_of(request)
             state = FormState(
-                PREFERENCES,
+                preference_fields(pages.catalogs),
                 values={
                     "defaultChannels": found.get("defaultChannels", ["INBOX", "EMAIL"]),
                     "digest": found.get("digest", "OFF"),
+                    "language": found.get("language") or pages.language(request).code,
                 },
             )
-            return form_page(request, state, "How should we tell you about things?", "/app")
+            return form_page(request, state, Text("How should we tell you about things?"), "/app")
 
         return await ws.view(request, draw)
 
     @router.post("/preferences")
     async def save_preferences(request: Request) -> Response:
         async def draw(api: WebApi, me: Doc) -> Response:
-            return await submit(
+            answer = await submit(
                 request,
                 api,
-                PREFERENCES,
+                preference_fields(pages_of(request).catalogs),
                 q.UPDATE_PREFERENCES,
-                lambda v: {"i": {"defaultChannels": v["defaultChannels"], "digest": v["digest"]}},
+                lambda v: {
+                    "i": {
+                        "defaultChannels": v["defaultChannels"],
+                        "digest": v["digest"],
+                        "language": v["language"],
+                    }
+                },
                 "/app?done=preferences",
-                "How should we tell you about things?",
+                Text("How should we tell you about things?"),
                 "/app",
             )
+            if answer.status_code == 303:  # saved: the pages speak it from now on too
+                chosen = str((await request.form()).get("language") or "")
+                remember(request, answer, chosen)
+            return answer
 
         return await ws.view(request, draw)
 

@@ -70,7 +70,9 @@ PROFILE = """query AppProfile($o: ID!) { organization(id: $o) {
   offers { kind description quantity unit } needs { kind description quantity unit } } }"""
 UPDATE_PROFILE = """mutation AppUpdateProfile($o: ID!, $i: UpdateOrganizationInput!) {
   updateOrganization(id: $o, input: $i) { id } }"""
-PREFERENCES = """query AppPreferences { notificationPreferences { defaultChannels digest } }"""
+PREFERENCES = (
+    """query AppPreferences { notificationPreferences { defaultChannels digest language } }"""
+)
 UPDATE_PREFERENCES = """mutation AppUpdatePreferences($i: NotificationPreferencesInput!) {
   updateNotificationPreferences(input: $i) { digest } }"""
 EXPORT = """query AppExport($n: ID!) { exportDirectory(networkId: $n) {

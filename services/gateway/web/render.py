@@ -1,5 +1,6 @@
-"""Drawing a page: the template with the CSRF token and the signed-in caller, sent with the
-strict headers (no script, nothing from another host, nothing cached)."""
+"""Drawing a page: the template in the reader's language (`language`) with the CSRF token and
+the signed-in caller, sent with the strict headers (no script, nothing from another host,
+nothing cached)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,33 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
-from starlette.templating import Jinja2Templates
 
+from services.gateway.web.language import Pages
 from services.gateway.web.safety import HEADERS, csrf_token, keep_csrf
+from shared.i18n import Text
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals["STATIC"] = "/app/static"
+STATIC = "/app/static"
 GONE = {
-    "FORBIDDEN": (403, "You cannot open this page"),
-    "NOT_FOUND": (404, "Page not found"),
+    "FORBIDDEN": (403, Text("You cannot open this page")),
+    "NOT_FOUND": (404, Text("Page not found")),
 }
 
 
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.web_pages  # set by mount_workspace
+    return pages
+
+
 def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    templates, _ = pages_of(request).for_request(request)
     values.setdefault("me", getattr(request.state, "me", None))
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = templates.TemplateResponse(
-        request, name, {**values, "csrf": csrf_token(request)}, status_code=status
+        request,
+        name,
+        {**values, "csrf": csrf_token(request), "here": here, "STATIC": STATIC},
+        status_code=status,
     )
     response.headers.update(HEADERS)
     keep_csrf(request, response)
@@ -38,7 +49,9 @@ def refused(request: Request, code: str, message: str = "") -> HTMLResponse:
         status, title = GONE[code]
         return page(request, "gone.html", status, title=title, code=code)
     status = 429 if code == "LIMIT_EXCEEDED" else 503
-    return page(request, "unavailable.html", status, title="Sorry, try again", message=message)
+    return page(
+        request, "unavailable.html", status, title=Text("Sorry, try again"), message=message
+    )
 
 
 def see_other(url: str) -> RedirectResponse:

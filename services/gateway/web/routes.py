@@ -14,29 +14,19 @@ from services.gateway.clients import ServiceClients
 from services.gateway.web import queries as q
 from services.gateway.web.api import ContextFor, Doc, WebApi
 from services.gateway.web.coordinator import coordinator_router
+from services.gateway.web.language import Pages
 from services.gateway.web.member import edges, member_router
 from services.gateway.web.network_links import links_router
 from services.gateway.web.network_people import people_router
 from services.gateway.web.profile import profile_router
 from services.gateway.web.render import HERE, page
 from services.gateway.web.session import LinkLimits, session_router
+from services.gateway.web.switch import language_router
 from services.gateway.web.updates import updates_router
 from services.gateway.web.voice import VoiceLimits, voice_router
+from services.gateway.web.words import DONE
 from services.gateway.web.workspace import Workspace
-
-DONE = {
-    "answered": "Your answer has been sent",
-    "need": "The need has been reported",
-    "commitments": "The commitment has been recorded",
-    "check-ins": "The check-in has been logged",
-    "milestones": "The milestone has been recorded",
-    "contributions": "The contribution has been logged",
-    "feedback": "Thank you for your feedback",
-    "closed": "The commitment has been closed",
-    "introduced": "The organizations have been introduced to each other",
-    "rotated": "The join code has been changed; the old one no longer works",
-    "preferences": "Your choices have been saved",
-}
+from shared.i18n import Catalogs, Text
 
 
 def home_router(ws: Workspace) -> APIRouter:
@@ -55,7 +45,11 @@ def home_router(ws: Workspace) -> APIRouter:
                 needs = edges((await api.read(q.NEEDS, {"n": me["networkId"]}))["needs"])
                 needs.sort(key=lambda n: (-n["severity"], n["title"]))
                 return page(
-                    request, "home_coordinator.html", needs=needs, title="Your network", **values
+                    request,
+                    "home_coordinator.html",
+                    needs=needs,
+                    title=Text("Your network"),
+                    **values,
                 )
             org = (await api.read(q.ORGANIZATION, {"o": me["organizationId"]}))["organization"]
             matches = edges(org["matches"])
@@ -81,10 +75,12 @@ def mount_workspace(
     clients: ServiceClients,
     storage: Storage,
     callers: CallerCache,
+    catalogs: Catalogs,
 ) -> None:
-    """The pages, and the stylesheet (served by the gateway: no CDN). `storage` is the shared
-    rate-limit store (sign-in links are counted there)."""
+    """The pages in every language of `catalogs`, and the stylesheet (served by the gateway:
+    no CDN). `storage` is the shared rate-limit store (sign-in links are counted there)."""
     ws = Workspace(schema, context_for)
+    app.state.web_pages = Pages.of(HERE / "templates", catalogs)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="app-static")
     for router in (
         session_router(clients, LinkLimits.in_store(storage), callers),
@@ -94,6 +90,7 @@ def mount_workspace(
         links_router(ws),
         people_router(ws),
         profile_router(ws),
+        language_router(ws),
         updates_router(ws),
         voice_router(clients, VoiceLimits.in_store(storage)),
     ):

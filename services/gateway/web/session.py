@@ -21,13 +21,23 @@ from services.gateway.clients import ServiceClients
 from services.gateway.limits import SharedRateLimiter
 from services.gateway.web import SESSION_COOKIE
 from services.gateway.web.forms import Field, FormState, parse
-from services.gateway.web.render import page, see_other
+from services.gateway.web.language import remember
+from services.gateway.web.render import page, pages_of, see_other
 from services.gateway.web.safety import csrf_ok
 from shared.contracts.intake import TokenHolder
 from shared.contracts.sessions import Session
 from shared.errors import AppError, ErrorCode
+from shared.i18n import Text
 
-EMAIL = [Field("email", "Email address", "email", hint="The address your network knows you by")]
+EMAIL = [
+    Field(
+        "email",
+        Text("Email address"),
+        "email",
+        hint=Text("The address your network knows you by"),
+        missing=Text("Enter your email address"),
+    )
+]
 emails = TypeAdapter(_EmailStr)
 
 
@@ -48,8 +58,23 @@ def forget_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
+async def member_language(clients: ServiceClients, member_id: str, spoken: str) -> str:
+    """The language a member signing in reads: their preference; a member who never chose
+    keeps the page's language, saved as the preference so their notifications speak it too.
+    Without an answer from notifications, the page's language."""
+    path = f"/preferences/{member_id}"
+    try:
+        chosen = (await clients.notifications.get(path)).get("language")
+        if chosen:
+            return str(chosen)
+        await clients.notifications.post(path, {"input": {"language": spoken}})
+    except AppError:
+        pass
+    return spoken
+
+
 def csrf_refused(request: Request) -> Response:
-    return page(request, "expired.html", 403, title="This form has expired")
+    return page(request, "expired.html", 403, title=Text("This form has expired"))
 
 
 @dataclass
@@ -76,7 +101,7 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
 
     @router.get("/sign-in")
     async def sign_in_form(request: Request) -> Response:
-        return page(request, "sign_in.html", form=FormState(EMAIL), title="Sign in")
+        return page(request, "sign_in.html", form=FormState(EMAIL), title=Text("Sign in"))
 
     @router.post("/sign-in")
     async def ask_for_link(request: Request) -> Response:
@@ -88,29 +113,29 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
             try:
                 emails.validate_python(state.values["email"])
             except ValidationError:
-                state.errors["email"] = (
+                state.errors["email"] = Text(
                     "Enter an email address in the correct format, like name@example.org"
                 )
         if state.errors:
-            return page(request, "sign_in.html", 400, form=state, title="Sign in")
+            return page(request, "sign_in.html", 400, form=state, title=Text("Sign in"))
         email = str(state.values["email"]).lower()
         host = request.client.host if request.client else "unknown"
         if not await limits.per_client.allow(f"sign-in-host:{host}"):
-            return page(request, "too_many.html", 429, title="Too many sign-in links")
+            return page(request, "too_many.html", 429, title=Text("Too many sign-in links"))
         try:
             if await limits.per_email.allow(f"sign-in-email:{email}"):
                 await clients.intake.post("/auth/sign-in-links", {"email": email})
         except AppError as error:
             if error.code is not ErrorCode.BAD_USER_INPUT:
-                return page(request, "unavailable.html", 503, title="Sorry, try again")
+                return page(request, "unavailable.html", 503, title=Text("Sorry, try again"))
         # the same answer for an unknown email: the page never says who is a member
         return page(
-            request, "link_sent.html", email=state.values["email"], title="Check your email"
+            request, "link_sent.html", email=state.values["email"], title=Text("Check your email")
         )
 
     @router.get("/sign-in/{token}")
     async def link(request: Request, token: str) -> Response:
-        return page(request, "use_link.html", token=token, title="Sign in to Commonweave")
+        return page(request, "use_link.html", token=token, title=Text("Sign in to Commonweave"))
 
     @router.post("/sign-in/link")
     async def use_link(request: Request) -> Response:
@@ -123,10 +148,15 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
             )
         except AppError as error:
             if error.code in (ErrorCode.UNAUTHENTICATED, ErrorCode.BAD_USER_INPUT):
-                return page(request, "link_used.html", 401, title="That sign-in link has expired")
-            return page(request, "unavailable.html", 503, title="Sorry, try again")
+                return page(
+                    request, "link_used.html", 401, title=Text("That sign-in link has expired")
+                )
+            return page(request, "unavailable.html", 503, title=Text("Sorry, try again"))
+        session = Session.model_validate(found)
         response = see_other("/app")
-        set_session(request, response, Session.model_validate(found))
+        set_session(request, response, session)
+        spoken = pages_of(request).language(request).code
+        remember(request, response, await member_language(clients, session.member_id, spoken))
         return response
 
     async def end(request: Request, everywhere: bool) -> Response:
@@ -142,13 +172,13 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
                 )
             except AppError as error:
                 if error.code is not ErrorCode.UNAUTHENTICATED:  # else: already ended
-                    return page(request, "unavailable.html", 503, title="Sorry, try again")
+                    return page(request, "unavailable.html", 503, title=Text("Sorry, try again"))
             else:
                 # this gateway forgets the member's resolved tokens at once (API tokens are
                 # resolved again, sessions are refused); other replicas' caches expire in
                 # seconds (COMMONWEAVE_GATEWAY_CALLER_CACHE_SECONDS)
                 callers.forget_member(TokenHolder.model_validate(holder).member_id)
-        response = page(request, "signed_out.html", title="You have signed out")
+        response = page(request, "signed_out.html", title=Text("You have signed out"))
         forget_session(response)
         return response
 

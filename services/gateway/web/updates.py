@@ -17,23 +17,30 @@ from services.gateway.web.render import see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused
 from services.gateway.web.workspace import Workspace, form_page, submit
+from shared.i18n import Text
 
 KINDS = (
-    ("PROGRESS", "Progress: something moved forward"),
-    ("SETBACK", "A setback: something got in the way"),
-    ("WIN", "A win: something to celebrate"),
+    ("PROGRESS", Text("Progress: something moved forward")),
+    ("SETBACK", Text("A setback: something got in the way")),
+    ("WIN", Text("A win: something to celebrate")),
 )
 UPDATE = [
-    Field("kind", "What kind of update is it?", "radios", options=KINDS, missing="Select the kind"),
+    Field(
+        "kind",
+        Text("What kind of update is it?"),
+        "radios",
+        options=KINDS,
+        missing=Text("Select the kind"),
+    ),
     Field(
         "text",
-        "What happened?",
+        Text("What happened?"),
         "textarea",
-        hint="Your partners see it at once and in their inbox",
-        missing="Enter what happened",
+        hint=Text("Your partners see it at once and in their inbox"),
+        missing=Text("Enter what happened"),
     ),
 ]
-TITLE = "Post an update"
+TITLE = Text("Post an update")
 MILESTONE_TITLE_LENGTH = 200  # a milestone's title; a longer win keeps its words in the note
 
 

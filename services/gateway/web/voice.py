@@ -37,40 +37,45 @@ from shared import contracts as c
 from shared.contracts.page import Batch
 from shared.errors import AppError, ErrorCode
 from shared.http import IDEMPOTENCY_HEADER
+from shared.i18n import Text
 
 # A field no person sees or reaches (off screen, hidden from assistive technology, out of
 # the tab order); form-filling robots fill every field they find.
 HONEYPOT = "website"
 RATINGS = (
-    ("5", "5: very well"),
-    ("4", "4: well"),
-    ("3", "3: neither well nor poorly"),
-    ("2", "2: poorly"),
-    ("1", "1: very poorly"),
+    ("5", Text("5: very well")),
+    ("4", Text("4: well")),
+    ("3", Text("3: neither well nor poorly")),
+    ("2", Text("2: poorly")),
+    ("1", Text("1: very poorly")),
 )
 FIELDS = [
     Field(
         "rating",
-        "How well is it working for you and your neighbours?",
+        Text("How well is it working for you and your neighbours?"),
         "radios",
         options=RATINGS,
         api="input.rating",
-        missing="Select how well it is working for you",
+        missing=Text("Select how well it is working for you"),
     ),
     Field(
         "story",
-        "Tell us what happened (optional)",
+        Text("Tell us what happened (optional)"),
         "textarea",
-        hint="What worked, what did not, what you would change. Do not include anyone's "
-        "private details.",
+        hint=Text(
+            "What worked, what did not, what you would change. Do not include anyone's "
+            "private details."
+        ),
         required=False,
         api="input.story",
     ),
     Field(
         "contact",
-        "How can the partners reach you? (optional)",
-        hint="An email address or phone number. Only the partner organizations see it; it is "
-        "never shown on this page or anywhere public.",
+        Text("How can the partners reach you? (optional)"),
+        hint=Text(
+            "An email address or phone number. Only the partner organizations see it; it is "
+            "never shown on this page or anywhere public."
+        ),
         required=False,
         api="input.contact",
     ),
@@ -98,7 +103,7 @@ class Subject:
     kind: str  # "partnership" or "need"
     ident: str
     title: str
-    lines: tuple[str, ...]
+    lines: tuple[Text | str, ...]
     network_id: str
 
 
@@ -127,13 +132,21 @@ def voice_router(clients: ServiceClients, limits: VoiceLimits) -> APIRouter:
             await clients.intake.get("/organizations/by-ids", {"ids": ids})
         )
         names = [o.name for o in found.items.values()]
-        lines = [f"Partners: {' and '.join(sorted(names))}"] if names else []
-        lines += [f"Goal: {goal}" for goal in p.goals[:3]]
+        partners = sorted(names)
+        lines: list[Text | str] = []
+        if len(partners) > 1:
+            together = Text(
+                "%(first)s and %(second)s", first=", ".join(partners[:-1]), second=partners[-1]
+            )
+            lines.append(Text("Partners: %(names)s", names=together))
+        elif partners:
+            lines.append(Text("Partners: %(names)s", names=partners[0]))
+        lines += [Text("Goal: %(goal)s", goal=goal) for goal in p.goals[:3]]
         return Subject("partnership", p.id, p.name, tuple(lines), p.network_id)
 
     async def need(ident: str) -> Subject:
         n = c.NeedProfile.model_validate(await clients.intake.get(f"/needs/{ident}"))
-        lines = (f"{n.focus_area.capitalize()} in {n.area}",)
+        lines = (Text("%(focus)s in %(area)s", focus=n.focus_area.capitalize(), area=n.area),)
         return Subject("need", n.need_id, n.title, lines, n.network_id)
 
     async def subject_of(kind: str, ident: str) -> Subject:
@@ -147,7 +160,7 @@ def voice_router(clients: ServiceClients, limits: VoiceLimits) -> APIRouter:
             form=state,
             subject=subject,
             honeypot=HONEYPOT,
-            title=f"How is “{subject.title}” going for you?",
+            title=Text("How is “%(title)s” going for you?", title=subject.title),
         )
 
     async def show(request: Request, kind: str, ident: str) -> Response:
@@ -163,7 +176,9 @@ def voice_router(clients: ServiceClients, limits: VoiceLimits) -> APIRouter:
             return csrf_refused(request)
         if filled_honeypot(form_data):
             # refused before anything is counted or written; the page says nothing of why
-            return page(request, "voice_refused.html", 400, title="We could not take your answer")
+            return page(
+                request, "voice_refused.html", 400, title=Text("We could not take your answer")
+            )
         try:
             subject = await subject_of(kind, ident)
         except AppError as error:
@@ -174,7 +189,7 @@ def voice_router(clients: ServiceClients, limits: VoiceLimits) -> APIRouter:
             return form(request, subject, state, 400)
         host = request.client.host if request.client else "unknown"
         if not await limits.per_client.allow(f"community-voice:{host}"):
-            return page(request, "voice_too_many.html", 429, title="Too many answers")
+            return page(request, "voice_too_many.html", 429, title=Text("Too many answers"))
         body: dict[str, Any] = {
             "input": {
                 "rating": int(state.values["rating"]),
@@ -200,7 +215,7 @@ def voice_router(clients: ServiceClients, limits: VoiceLimits) -> APIRouter:
             subject = await subject_of(kind, ident)
         except AppError as error:
             return refused(request, error.code.value)
-        return page(request, "voice_thanks.html", subject=subject, title="Thank you")
+        return page(request, "voice_thanks.html", subject=subject, title=Text("Thank you"))
 
     for kind in ("partnerships", "needs"):
         router.add_api_route(f"/{kind}/{{ident}}", _bound(show, kind), methods=["GET"])

@@ -18,6 +18,7 @@ from services.gateway.web.forms import IDEMPOTENCY_FIELD, Field, FormState, pars
 from services.gateway.web.render import page, refused, see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused, forget_session
+from shared.i18n import Text
 
 ME = "query AppMe { me { memberId networkId organizationId role } }"
 Variables = Callable[[dict[str, Any]], Doc]
@@ -69,7 +70,7 @@ class Workspace:
 def form_page(
     request: Request,
     state: FormState,
-    title: str,
+    title: Text | str,
     back: str,
     status: int = 200,
     template: str = "form.html",
@@ -85,7 +86,7 @@ async def submit(
     document: str,
     variables: Variables,
     done: str,
-    title: str,
+    title: Text | str,
     back: str,
     template: str = "form.html",
     beside: tuple[str, ...] = ("BAD_USER_INPUT", "CONFLICT"),

@@ -10,6 +10,7 @@ from typing import Any
 from services.notifications.domain.templates import Audience, Message
 from shared import contracts as c
 from shared.contracts import operator_member_id
+from shared.i18n import Text
 
 
 def _to_operator(network_id: str, subject_id: str) -> Audience:
@@ -18,9 +19,12 @@ def _to_operator(network_id: str, subject_id: str) -> Audience:
 
 def organization_registered(e: c.OrganizationRegistered) -> tuple[Message, Audience]:
     p = e.profile
-    areas = ", ".join(p.focus_areas) or "no focus areas yet"
+    areas = ", ".join(p.focus_areas) or Text("no focus areas yet")
     return (
-        Message(f"New organization: {p.name}", f"{p.name} joined the network ({areas})."),
+        Message(
+            Text("New organization: %(name)s", name=p.name),
+            Text("%(name)s joined the network (%(areas)s).", name=p.name, areas=areas),
+        ),
         _to_operator(p.network_id, p.organization_id),
     )
 
@@ -29,8 +33,13 @@ def need_reported(e: c.NeedReported) -> tuple[Message, Audience]:
     n = e.need
     return (
         Message(
-            f"Need reported: {n.title}",
-            f"{n.focus_area} in {n.area}, severity {n.severity}/5.",
+            Text("Need reported: %(title)s", title=n.title),
+            Text(
+                "%(focus)s in %(area)s, severity %(severity)s/5.",
+                focus=n.focus_area,
+                area=n.area,
+                severity=n.severity,
+            ),
         ),
         _to_operator(n.network_id, n.need_id),
     )
@@ -39,9 +48,15 @@ def need_reported(e: c.NeedReported) -> tuple[Message, Audience]:
 def survey_imported(e: c.SurveyImported) -> tuple[Message, Audience]:
     return (
         Message(
-            "Survey imported",
-            f"{e.rows_imported} rows imported, {e.rows_rejected} rejected: "
-            f"{e.needs_created} needs created, {e.needs_strengthened} strengthened.",
+            Text("Survey imported"),
+            Text(
+                "%(imported)s rows imported, %(rejected)s rejected: "
+                "%(created)s needs created, %(strengthened)s strengthened.",
+                imported=e.rows_imported,
+                rejected=e.rows_rejected,
+                created=e.needs_created,
+                strengthened=e.needs_strengthened,
+            ),
         ),
         _to_operator(e.network_id, e.survey_id),
     )

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from shared.contracts.notifications import DigestMode, NotificationChannel
 from shared.contracts.text import TextInput
+from shared.i18n import check_language
 from shared.zones import check_time_zone
 
 INBOX = NotificationChannel.INBOX
@@ -33,6 +34,7 @@ def with_inbox(channels: list[NotificationChannel]) -> list[NotificationChannel]
 
 
 TimeZone = Annotated[str, AfterValidator(check_time_zone)]
+LanguageCode = Annotated[str, AfterValidator(check_language)]
 TimeOfDay = Annotated[str, AfterValidator(check_hh_mm)]
 Channels = Annotated[list[NotificationChannel], Field(max_length=10), AfterValidator(with_inbox)]
 
@@ -87,6 +89,8 @@ class Preferences(Model):
     time_zone: TimeZone = "UTC"
     digest: DigestMode = DigestMode.OFF
     digest_hour: DigestHour | None = None  # None: the service's configured hour
+    # what the member reads notifications in (a catalog's code); None: not chosen, English
+    language: LanguageCode | None = None
 
     def channels_for(self, kind: str) -> list[NotificationChannel]:
         for entry in self.channels:
@@ -109,6 +113,7 @@ class PreferencesPatch(Model):
     time_zone: TimeZone | None = None
     digest: DigestMode | None = None
     digest_hour: DigestHour | None = None
+    language: LanguageCode | None = None
 
     def unknown_kind(self, known: set[str]) -> tuple[int, str] | None:
         for index, entry in enumerate(self.channels or []):

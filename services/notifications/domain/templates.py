@@ -1,5 +1,6 @@
 """Short, human messages per event kind, and who should get them. Pure: an event in, a message
-and an audience out. Kinds without a template are not subscribed to, so nothing crashes."""
+and an audience out. Kinds without a template are not subscribed to, so nothing crashes.
+A message is Text (shared/i18n.py): it is drawn in each recipient's language when it is sent."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import contracts as c
+from shared.i18n import Decimal, Language, Localizable, Plural, Sentences, Text, When
+
+CONTRIBUTION_KINDS = {
+    "VOLUNTEER_HOURS": Text("volunteer hours"),
+    "MATERIALS": Text("goods and materials"),
+    "SERVICES": Text("space and services"),
+    "FUNDS": Text("funds"),
+}
 
 
 @dataclass(frozen=True)
 class Message:
-    title: str
-    body: str
+    title: Localizable
+    body: Localizable
+
+    def drawn(self, language: Language) -> Message:
+        """The message as one reader reads it: plain strings in their language."""
+        return Message(language(self.title), language(self.body))
 
 
 @dataclass(frozen=True)
@@ -32,8 +45,11 @@ class Audience:
         return sorted({self.network_id, *self.network_ids})
 
 
-def _names(parties: list[c.MatchParty]) -> str:
-    return " and ".join(p.name for p in parties)
+def _names(parties: list[c.MatchParty]) -> Text | str:
+    names = [p.name for p in parties]
+    if len(names) < 2:
+        return "".join(names)
+    return Text("%(first)s and %(second)s", first=", ".join(names[:-1]), second=names[-1])
 
 
 def _partnership(p: c.PartnershipRef, organization_ids: list[str] | None = None) -> Audience:
@@ -42,12 +58,17 @@ def _partnership(p: c.PartnershipRef, organization_ids: list[str] | None = None)
 
 
 def welcome(e: c.OrganizationRegistered) -> tuple[Message, Audience]:
-    network = e.network_name or "your network"
+    network = e.network_name or Text("your network")
     return (
         Message(
-            f"Welcome to {network}, {e.profile.name}",
-            f"{e.admin.name}, {e.profile.name} is now part of {network}. "
-            "We will suggest partners whose goals and strengths fit yours.",
+            Text("Welcome to %(network)s, %(name)s", network=network, name=e.profile.name),
+            Text(
+                "%(admin)s, %(name)s is now part of %(network)s. "
+                "We will suggest partners whose goals and strengths fit yours.",
+                admin=e.admin.name,
+                name=e.profile.name,
+                network=network,
+            ),
         ),
         Audience(e.profile.network_id, e.profile.organization_id, member_ids=[e.admin.member_id]),
     )
@@ -56,7 +77,8 @@ def welcome(e: c.OrganizationRegistered) -> tuple[Message, Audience]:
 def member_joined(e: c.MemberJoined) -> tuple[Message, Audience]:
     return (
         Message(
-            f"Welcome, {e.member.name}", "You can now follow your organization's partnerships."
+            Text("Welcome, %(name)s", name=e.member.name),
+            Text("You can now follow your organization's partnerships."),
         ),
         Audience(e.network_id, e.organization_id, member_ids=[e.member.member_id]),
     )
@@ -66,17 +88,24 @@ def member_removed(e: c.MemberRemoved) -> tuple[Message, Audience]:
     # Sent after the member left the read model: the organization's remaining members hear it.
     return (
         Message(
-            f"{e.member.name} was removed",
-            f"{e.member.name} ({e.member.email}) no longer has access to your organization.",
+            Text("%(name)s was removed", name=e.member.name),
+            Text(
+                "%(name)s (%(email)s) no longer has access to your organization.",
+                name=e.member.name,
+                email=e.member.email,
+            ),
         ),
         Audience(e.network_id, e.organization_id, organization_ids=[e.organization_id]),
     )
 
 
 def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
-    reason = e.reasons[0] if e.reasons else "your goals and strengths fit"
+    reason = e.reasons[0] if e.reasons else Text("Your goals and strengths fit")
     return (
-        Message(f"New partner suggestion: {_names(e.parties)}", f"{reason}. Score {e.score:.2f}."),
+        Message(
+            Text("New partner suggestion: %(names)s", names=_names(e.parties)),
+            Text("%(reason)s. Score %(score)s.", reason=reason, score=Decimal(e.score)),
+        ),
         Audience(
             e.network_id,
             e.match_id,
@@ -88,7 +117,10 @@ def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
 
 def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
     return (
-        Message(f"{_names(e.parties)} agreed to partner", "Your partnership is being set up."),
+        Message(
+            Text("%(names)s agreed to partner", names=_names(e.parties)),
+            Text("Your partnership is being set up."),
+        ),
         Audience(
             e.network_id,
             e.match_id,
@@ -99,40 +131,60 @@ def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
 
 
 def partnership_formed(e: c.PartnershipFormed) -> tuple[Message, Audience]:
-    goals = "; ".join(e.goals) or "shared goals"
+    goals = "; ".join(e.goals) or Text("shared goals")
     return (
-        Message(f"Partnership formed: {e.partnership.name}", f"Goals: {goals}."),
+        Message(
+            Text("Partnership formed: %(name)s", name=e.partnership.name),
+            Text("Goals: %(goals)s.", goals=goals),
+        ),
         _partnership(e.partnership),
     )
 
 
 def commitment(kind: str) -> Callable[[c.CommitmentEvent], tuple[Message, Audience]]:
+    # (title, body) of each kind; the body names the commitment, its partnership and `due`
     phrases = {
-        "commitment.made": ("New commitment", "is due {due}"),
-        "commitment.fulfilled": ("Commitment kept", "was done — thank you"),
-        "commitment.due_soon": ("Due soon", "is due {due}"),
-        "commitment.overdue": ("Overdue", "was due {due} and is still open"),
-        "commitment.accepted": ("Commitment accepted", "was accepted by its owner; due {due}"),
-        "commitment.declined": ("Commitment declined", "was declined by its owner"),
+        "commitment.made": (
+            Text("New commitment: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) is due %(due)s UTC."),
+        ),
+        "commitment.fulfilled": (
+            Text("Commitment kept: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) was done — thank you."),
+        ),
+        "commitment.due_soon": (
+            Text("Due soon: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) is due %(due)s UTC."),
+        ),
+        "commitment.overdue": (
+            Text("Overdue: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) was due %(due)s UTC and is still open."),
+        ),
+        "commitment.accepted": (
+            Text("Commitment accepted: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) was accepted by its owner; due %(due)s UTC."),
+        ),
+        "commitment.declined": (
+            Text("Commitment declined: %(title)s"),
+            Text("“%(title)s” (%(partnership)s) was declined by its owner."),
+        ),
     }
-    title, phrase = phrases[kind]
+    proposed = (
+        Text("Proposed commitment: %(title)s"),
+        Text(
+            "“%(title)s” (%(partnership)s) is proposed, due %(due)s UTC: it counts once its "
+            "owner organization accepts it."
+        ),
+    )
 
     def render(e: c.CommitmentEvent) -> tuple[Message, Audience]:
-        due = e.due_at.strftime("%a %d %b %H:%M UTC")
+        title, body = phrases[kind]
         if kind == "commitment.made" and e.status == "proposed":
-            return (
-                Message(
-                    f"Proposed commitment: {e.title}",
-                    f"“{e.title}” ({e.partnership.name}) is proposed, due {due}: it counts once "
-                    "its owner organization accepts it.",
-                ),
-                _partnership(e.partnership),
-            )
+            title, body = proposed
+        named = {"title": e.title, "partnership": e.partnership.name}
+        due = When(e.due_at, "MMMEd")
         return (
-            Message(
-                f"{title}: {e.title}",
-                f"“{e.title}” ({e.partnership.name}) {phrase.format(due=due)}.",
-            ),
+            Message(title.using(**named), body.using(**named, due=due)),
             _partnership(e.partnership),
         )
 
@@ -142,17 +194,17 @@ def commitment(kind: str) -> Callable[[c.CommitmentEvent], tuple[Message, Audien
 def checkin_due(e: c.CheckInDue) -> tuple[Message, Audience]:
     return (
         Message(
-            f"Time for a check-in: {e.partnership.name}",
-            "Regular check-ins keep partners in step; record one when you meet.",
+            Text("Time for a check-in: %(name)s", name=e.partnership.name),
+            Text("Regular check-ins keep partners in step; record one when you meet."),
         ),
         _partnership(e.partnership),
     )
 
 
 def milestone_reached(e: c.MilestoneReached) -> tuple[Message, Audience]:
-    note = f" {e.note}" if e.note else ""
+    body = Sentences(f"{e.title}.", e.note, Text("Well done!"))
     return (
-        Message(f"🎉 {e.partnership.name} reached a milestone", f"{e.title}.{note} Well done!"),
+        Message(Text("🎉 %(name)s reached a milestone", name=e.partnership.name), body),
         _partnership(e.partnership),
     )
 
@@ -160,28 +212,39 @@ def milestone_reached(e: c.MilestoneReached) -> tuple[Message, Audience]:
 def feedback_received(e: c.FeedbackReceived) -> tuple[Message, Audience]:
     return (
         Message(
-            f"New feedback for {e.partnership.name}",
-            f"Rated {e.rating}/5" + (f": “{e.comment}”" if e.comment else "."),
+            Text("New feedback for %(name)s", name=e.partnership.name),
+            Text("Rated %(rating)s/5: “%(comment)s”", rating=e.rating, comment=e.comment)
+            if e.comment
+            else Text("Rated %(rating)s/5.", rating=e.rating),
         ),
         _partnership(e.partnership),
     )
 
 
 def checkin_recorded(e: c.CheckInRecorded) -> tuple[Message, Audience]:
-    wins = f" Wins: {'; '.join(e.wins)}." if e.wins else ""
-    blockers = f" Blockers: {'; '.join(e.blockers)}." if e.blockers else ""
+    wins = Text("Wins: %(wins)s.", wins="; ".join(e.wins)) if e.wins else ""
+    blockers = Text("Blockers: %(blockers)s.", blockers="; ".join(e.blockers)) if e.blockers else ""
     return (
-        Message(f"Check-in recorded: {e.partnership.name}", f"Partners met.{wins}{blockers}"),
+        Message(
+            Text("Check-in recorded: %(name)s", name=e.partnership.name),
+            Sentences(Text("Partners met."), wins, blockers),
+        ),
         _partnership(e.partnership),
     )
 
 
 def health_changed(e: c.PartnershipHealthChanged) -> tuple[Message, Audience]:
-    before = "" if e.previous_score is None else f" (was {e.previous_score:.2f})"
+    now = Decimal(e.score)
     return (
         Message(
-            f"Partnership health: {e.partnership.name}",
-            f"Health score is now {e.score:.2f}{before}.",
+            Text("Partnership health: %(name)s", name=e.partnership.name),
+            Text("Health score is now %(score)s.", score=now)
+            if e.previous_score is None
+            else Text(
+                "Health score is now %(score)s (was %(before)s).",
+                score=now,
+                before=Decimal(e.previous_score),
+            ),
         ),
         _partnership(e.partnership),
     )
@@ -193,7 +256,7 @@ def health_warning(e: c.PartnershipHealthWarning) -> tuple[Message, Audience]:
     p = e.partnership
     networks = sorted({p.network_id, *p.network_ids})
     return (
-        Message(f"Early warning: {p.name}", e.summary),
+        Message(Text("Early warning: %(name)s", name=p.name), e.summary),
         Audience(
             p.network_id,
             p.partnership_id,
@@ -204,14 +267,18 @@ def health_warning(e: c.PartnershipHealthWarning) -> tuple[Message, Audience]:
     )
 
 
-UPDATE_TITLES = {"progress": "Progress", "setback": "A setback", "win": "A win"}
+UPDATE_TITLES = {
+    "progress": Text("Progress in %(name)s"),
+    "setback": Text("A setback in %(name)s"),
+    "win": Text("A win in %(name)s"),
+}
 
 
 def update_posted(e: c.PartnershipUpdatePosted) -> tuple[Message, Audience]:
     """The other partners (the poster's organization wrote it)."""
     others = [o for o in e.partnership.organization_ids if o != e.organization_id]
     return (
-        Message(f"{UPDATE_TITLES[e.kind.value]} in {e.partnership.name}", e.text),
+        Message(UPDATE_TITLES[e.kind.value].using(name=e.partnership.name), e.text),
         _partnership(e.partnership, others),
     )
 
@@ -220,12 +287,14 @@ def community_response(e: c.CommunityResponseReceived) -> tuple[Message, Audienc
     """The partners of the partnership it counts for; a need's answer that no partnership
     takes up yet goes to the network's coordinator. The contact itself is never in a message
     (email and webhooks would carry it): partners read it in the partnership's page."""
-    story = f" “{e.story}”" if e.story else ""
-    contact = " They left contact details for the partners." if e.has_contact else ""
-    body = f"Rated {e.rating}/5.{story}{contact}"
+    body = Sentences(
+        Text("Rated %(rating)s/5.", rating=e.rating),
+        f"“{e.story}”" if e.story else "",
+        Text("They left contact details for the partners.") if e.has_contact else "",
+    )
     if e.partnership is None:
         return (
-            Message("A resident answered about a need", body),
+            Message(Text("A resident answered about a need"), body),
             Audience(
                 e.network_id,
                 e.need_id or e.response_id,
@@ -233,7 +302,7 @@ def community_response(e: c.CommunityResponseReceived) -> tuple[Message, Audienc
             ),
         )
     return (
-        Message(f"The community on {e.partnership.name}", body),
+        Message(Text("The community on %(name)s", name=e.partnership.name), body),
         _partnership(e.partnership),
     )
 
@@ -241,8 +310,13 @@ def community_response(e: c.CommunityResponseReceived) -> tuple[Message, Audienc
 def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
     return (
         Message(
-            f"Contribution to {e.partnership.name}",
-            f"{e.quantity:g} {e.unit} of {e.kind.lower().replace('_', ' ')} logged.",
+            Text("Contribution to %(name)s", name=e.partnership.name),
+            Text(
+                "%(quantity)s %(unit)s of %(kind)s logged.",
+                quantity=e.quantity,
+                unit=e.unit,
+                kind=CONTRIBUTION_KINDS.get(e.kind, e.kind.lower().replace("_", " ")),
+            ),
         ),
         _partnership(e.partnership),
     )
@@ -251,17 +325,28 @@ def contribution_logged(e: c.ContributionLogged) -> tuple[Message, Audience]:
 def webhook_disabled(url: str, reason: str) -> Message:
     """To the members of the organization whose webhook kept failing."""
     return Message(
-        "A webhook was disabled",
-        f"{url} failed repeatedly ({reason}) and was disabled. Once the receiver answers "
-        "again, an admin can enable it (enableWebhook); webhookDeliveries shows each attempt.",
+        Text("A webhook was disabled"),
+        Text(
+            "%(url)s failed repeatedly (%(reason)s) and was disabled. Once the receiver answers "
+            "again, an admin can enable it (enableWebhook); webhookDeliveries shows each attempt.",
+            url=url,
+            reason=reason,
+        ),
     )
 
 
 def digest(items: list[Message]) -> Message:
-    """One email for a day's notifications of a digest member, oldest first."""
-    count = f"{len(items)} update" + ("s" if len(items) != 1 else "")
+    """One email for a day's notifications of a digest member, oldest first (the items as
+    they were drawn for the member)."""
     lines = [f"• {item.title}\n  {item.body}" for item in items]
-    return Message(f"Your Commonweave digest: {count}", "\n\n".join(lines))
+    return Message(
+        Plural(
+            "Your Commonweave digest: %(num)s update",
+            "Your Commonweave digest: %(num)s updates",
+            len(items),
+        ),
+        "\n\n".join(lines),
+    )
 
 
 # Each renderer takes the payload model of its own kind (see shared.contracts.EVENT_TYPES).

@@ -28,6 +28,7 @@ from services.notifications.service.notify import tell
 from services.notifications.service.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.events import utcnow
+from shared.i18n import Catalogs
 from shared.logs import log_repeated
 from shared.mongo import Document, retry_transient
 from shared.settings import Settings
@@ -133,12 +134,14 @@ class DeliveryWorker:
     async def _send_digest(
         self, delivery: Document, now: datetime, uow: NotificationsUnitOfWork
     ) -> None:
-        items = await uow.deliveries.unsent_digest_items(delivery["member_id"], now)
+        member_id = delivery["member_id"]
+        items = await uow.deliveries.unsent_digest_items(member_id, now)
         if not items:
             raise Skipped
-        await self._send_email(
-            delivery["to"], digest([Message(item["title"], item["body"]) for item in items])
-        )
+        chosen = (await uow.preferences.of([member_id])).get(member_id)  # its own words' language
+        language = Catalogs.load().get(chosen.language if chosen else None)
+        items_drawn = [Message(item["title"], item["body"]) for item in items]
+        await self._send_email(delivery["to"], digest(items_drawn).drawn(language))
         ids = [item["_id"] for item in items]
         await self._write(uow, lambda: uow.deliveries.mark_digest_items_sent(ids, delivery["_id"]))
 
@@ -147,7 +150,7 @@ class DeliveryWorker:
         email = EmailMessage()
         email["From"] = s.smtp_from
         email["To"] = to
-        email["Subject"] = message.title
+        email["Subject"] = str(message.title)  # drawn in the reader's language already
         email.set_content(message.body)
         try:
             await aiosmtplib.send(

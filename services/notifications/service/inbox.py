@@ -36,6 +36,7 @@ def preferences_view(p: Preferences, default_digest_hour: int) -> Answer:
         "timeZone": p.time_zone,
         "digest": p.digest,
         "digestHour": default_digest_hour if p.digest_hour is None else p.digest_hour,
+        "language": p.language,
     }
 
 

@@ -25,6 +25,7 @@ from shared.contracts import (
     Payload,
 )
 from shared.events import Envelope
+from shared.i18n import Catalogs
 from shared.mongo import Document
 
 
@@ -101,7 +102,8 @@ class Notifier:
         for recipient in recipients:
             if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
-                await self.queue_email(recipient, preferences, message, envelope, now, uow)
+                mine = message.drawn(Catalogs.load().get(preferences.language))
+                await self.queue_email(recipient, preferences, mine, envelope, now, uow)
 
     async def queue_email(
         self,

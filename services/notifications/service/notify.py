@@ -1,15 +1,18 @@
 """The one way a member is told something in the app: a `notification.created` per recipient,
-its inbox row (built from that event by the store) and the event itself, in one unit of work.
-The event use case (`notifier.py`) and the delivery worker (a webhook it disabled) both come
+its inbox row (built from that event by the store) and the event itself, in one unit of work,
+each drawn in the recipient's language (their `language` preference; English if none). The
+event use case (`notifier.py`) and the delivery worker (a webhook it disabled) both come
 here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.templates import Message
 from services.notifications.service.unit_of_work import NotificationsUnitOfWork
 from shared.contracts import NotificationCreated
+from shared.i18n import Catalogs
 from shared.sortable_id import sortable_id
 
 
@@ -23,17 +26,19 @@ async def tell(
     subject_id: str,
     event_id: str,
     at: datetime,
+    catalogs: Catalogs | None = None,
 ) -> list[NotificationCreated]:
     """Inbox rows and their events; `event_id` is what they come from (one row per event,
     member and channel, whatever the redelivery)."""
+    drawn = await in_their_languages(uow, member_ids, message, catalogs or Catalogs.load())
     created = [
         NotificationCreated(
             notification_id=sortable_id(),
             network_id=network_id,
             member_id=member_id,
             kind=kind,
-            title=message.title,
-            body=message.body,
+            title=str(drawn[member_id].title),
+            body=str(drawn[member_id].body),
             subject_id=subject_id,
             created_at=at,
         )
@@ -42,3 +47,13 @@ async def tell(
     await uow.inbox.add(created, event_id)
     await uow.publish_many([(c, c.member_id) for c in created])
     return created
+
+
+async def in_their_languages(
+    uow: NotificationsUnitOfWork, member_ids: list[str], message: Message, catalogs: Catalogs
+) -> dict[str, Message]:
+    """The message as each member reads it, drawn once per language among them."""
+    chosen = await uow.preferences.of(member_ids)
+    language = {m: chosen.get(m, Preferences()).language for m in member_ids}
+    drawn = {code: message.drawn(catalogs.get(code)) for code in set(language.values())}
+    return {m: drawn[language[m]] for m in member_ids}

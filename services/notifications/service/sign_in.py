@@ -13,21 +13,27 @@ from services.notifications.service.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.contracts import SignInRequested
 from shared.events import Envelope
+from shared.i18n import Catalogs, Text
 
 log = logging.getLogger(__name__)
 PATH = "/app/sign-in/"
 
 
-def sign_in_email(event: SignInRequested, link: str) -> tuple[str, str]:
+def sign_in_email(event: SignInRequested, link: str) -> Message:
+    """The email, to be drawn in the member's language."""
     where = event.network_name or "Commonweave"
-    greeting = f"Hello {event.name}," if event.name else "Hello,"
-    body = (
-        f"{greeting}\n\nSomeone (we hope you) asked to sign in to {where} on Commonweave.\n"
-        f"Open this link to sign in:\n\n{link}\n\n"
-        f"It works once, until {event.expires_at:%H:%M} UTC. "
-        "If you did not ask, ignore this email: nobody can sign in without the link.\n"
+    greeting = Text("Hello %(name)s,", name=event.name) if event.name else Text("Hello,")
+    body = Text(
+        "%(greeting)s\n\nSomeone (we hope you) asked to sign in to %(where)s on Commonweave.\n"
+        "Open this link to sign in:\n\n%(link)s\n\n"
+        "It works once, until %(until)s UTC. "
+        "If you did not ask, ignore this email: nobody can sign in without the link.\n",
+        greeting=greeting,
+        where=where,
+        link=link,
+        until=f"{event.expires_at:%H:%M}",
     )
-    return f"Your sign-in link for {where}", body
+    return Message(Text("Your sign-in link for %(where)s", where=where), body)
 
 
 @dataclass
@@ -45,7 +51,9 @@ class SignInMailer:
         if not self.email_on:
             log.warning("email is off: the sign-in link for %s is %s", event.email, link)
             return
-        message = Message(*sign_in_email(event, link))
+        chosen = (await uow.preferences.of([event.member_id])).get(event.member_id)
+        language = Catalogs.load().get(chosen.language if chosen else None)
+        message = sign_in_email(event, link).drawn(language)  # in the member's language
         await uow.deliveries.add_email(
             f"{envelope.id}:email", event.email, message, self.clock.now()
         )

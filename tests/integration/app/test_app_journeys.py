@@ -159,6 +159,7 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
 
     # the suggestion, its reasons and score parts; an answer without a choice is refused
     outreach.locator("#suggestions a").first.click()
+    outreach.wait_for_url("**/app/suggestions/**")
     assert outreach.locator("#components tbody tr").count() >= 3
     audit.check(outreach)
     outreach.get_by_role("button", name="Send answer").click()
@@ -173,6 +174,7 @@ def test_two_admins_sign_in_by_link_form_a_partnership_and_keep_a_commitment(
 
     sign_in(funder, url, FUNDER, box, audit)
     funder.locator("#suggestions a").first.click()
+    funder.wait_for_url("**/app/suggestions/**")
     audit.check(funder)
     funder.get_by_label("Yes, accept").check()
     funder.get_by_role("button", name="Send answer").click()

@@ -9,6 +9,9 @@ from xml.etree import ElementTree
 
 from services.gateway.dashboard import charts, panels
 from services.gateway.dashboard.charts import SVG
+from shared.i18n import Catalogs, english
+
+SPANISH = Catalogs.load().get("es")
 
 OTHER_HOST = re.compile(r'(?:href|src)="(?:https?:)?//')
 
@@ -34,7 +37,9 @@ def test_needs_chart_has_a_bar_series_per_severity_and_a_label_per_area() -> Non
 def test_contributions_chart_names_every_kind() -> None:
     svg = charts.contributions_chart(panels.contributions_by_kind([]))
     assert is_self_contained_svg(svg)
-    assert all(label in svg for label in panels.KIND_LABELS.values())
+    assert all(english()(label) in svg for label in panels.KIND_LABELS.values())
+    spanish = charts.contributions_chart(panels.contributions_by_kind([]), language=SPANISH)
+    assert "Horas de voluntariado" in spanish and "valor estimado" in spanish
 
 
 def test_a_sparkline_draws_one_point_or_a_line() -> None:
@@ -124,7 +129,11 @@ def test_a_partnership_formed_today_is_a_point_on_a_days_width() -> None:
     new = panels.HealthOverTime("New", 0.5, "new", None, ((FORMED, 0.5, "new"),), (), FORMED)
     svg = charts.health_chart(new)
     assert is_self_contained_svg(svg) and "now 0.50" in svg
-    assert "1 point(s) from 2026-09-07 to 2026-09-07, now 0.50 (new)" in charts.health_alt(new)
+    assert "1 point from 2026-09-07 to 2026-09-07, now 0.50 (new)" in charts.health_alt(new)
+    assert "1 punto del 2026-09-07 al 2026-09-07, ahora 0,50 (nueva)" in charts.health_alt(
+        new, SPANISH
+    )
+    assert "ahora 0,50" in charts.health_chart(new, language=SPANISH)
 
 
 def test_date_ticks_are_few_and_on_round_days() -> None:

@@ -11,8 +11,10 @@ from graphql import parse, validate
 from starlette.requests import Request
 
 from services.gateway.dashboard import images, queries
-from services.gateway.dashboard.routes import templates, view
+from services.gateway.dashboard.routes import HERE, view
 from services.gateway.schema import build_schema
+from services.gateway.web.language import Pages
+from shared.i18n import Catalogs
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,11 @@ def test_the_page_escapes_what_organizations_wrote() -> None:
         needs=[{"id": "need_1", "title": "<script>x()</script>", "area": "West", "severity": 3}],
     )
     request = Request({"type": "http", "method": "GET", "path": "/dashboard", "headers": []})
-    html = templates.get_template("dashboard.html").render(
-        request=request, **view(snapshot, datetime(2026, 3, 1, tzinfo=UTC))
+    pages = Pages.of(HERE / "templates", Catalogs.load())
+    english_language = Catalogs.load().get("en")
+    english = pages.templates["en"]
+    html = english.get_template("dashboard.html").render(
+        request=request, **view(snapshot, datetime(2026, 3, 1, tzinfo=UTC), english_language)
     )
     assert "<script>" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
     assert "&lt;b&gt;Lane&lt;/b&gt;" in html

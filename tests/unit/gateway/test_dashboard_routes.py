@@ -60,11 +60,15 @@ def test_the_partnership_reports_chart_urls_are_the_image_routes() -> None:
     from fastapi.routing import APIRoute
 
     from services.gateway.dashboard.images import images_router
+    from services.gateway.dashboard.routes import HERE
     from services.gateway.schema import build_schema
     from services.gateway.schema.partnership_types import PartnershipReport
+    from services.gateway.web.language import Pages
+    from shared.i18n import Catalogs
 
     report = PartnershipReport(partnership_id=strawberry.ID("p1"))
-    router = images_router(build_schema(), lambda token, request: None)  # type: ignore[arg-type,return-value]
+    pages = Pages.of(HERE / "templates", Catalogs.load())
+    router = images_router(build_schema(), lambda token, request: None, pages)  # type: ignore[arg-type,return-value]
     routes = [route for route in router.routes if isinstance(route, APIRoute)]
     paths = {route.path.replace("{ident}", "p1") for route in routes}
     assert {report.health_chart_url(), report.contributions_chart_url()} <= paths

@@ -9,22 +9,33 @@ from starlette.datastructures import FormData
 
 from services.gateway.web.api import ApiError
 from services.gateway.web.forms import Field, FormState, end_of_day, parse, shown
+from shared.i18n import Catalogs, Language, Text
 
 FIELDS = [
-    Field("title", "What will be done?", missing="Enter what will be done"),
-    Field("dueAt", "Due date", "date"),
-    Field("quantity", "How much", "number", required=False),
-    Field("who", "Who", "radios", options=(("a", "A"), ("b", "B"))),
-    Field("wins", "Wins", "lines", required=False),
+    Field("title", Text("What will be done?"), missing=Text("Enter what will be done")),
+    Field("dueAt", Text("Due date"), "date"),
+    Field("quantity", Text("Quantity"), "number", required=False),
+    Field("who", Text("Who"), "radios", options=(("a", "A"), ("b", "B"))),
+    Field("wins", Text("Wins"), "lines", required=False),
 ]
+ENGLISH, SPANISH = Catalogs.load().get("en"), Catalogs.load().get("es")
+
+
+def drawn(errors: dict[str, Text | str], language: Language = ENGLISH) -> dict[str, str]:
+    return {name: language(error) for name, error in errors.items()}
 
 
 def test_empty_required_fields_get_their_own_message_and_optional_ones_none() -> None:
     state = parse(FIELDS, FormData([("title", "  "), ("quantity", "")]))
-    assert state.errors == {
+    assert drawn(state.errors) == {
         "title": "Enter what will be done",
         "dueAt": "Enter due date",
         "who": "Select who",
+    }
+    assert drawn(state.errors, SPANISH) == {
+        "title": "Escriba qué se hará",
+        "dueAt": "Complete este dato: fecha límite",
+        "who": "Seleccione una opción: quién",
     }
     assert [anchor for anchor, _ in state.summary()] == ["field-title", "field-dueAt", "field-who"]
 
@@ -48,11 +59,15 @@ def test_values_are_typed_and_malformed_ones_named() -> None:
         FIELDS,
         FormData([("title", "x"), ("dueAt", "30/04/2031"), ("quantity", "lots"), ("who", "z")]),
     )
-    assert bad.errors == {
+    assert drawn(bad.errors) == {
         "dueAt": "Due date must be a real date, like 2026-03-31",
-        "quantity": "How much must be a number",
+        "quantity": "Quantity must be a number",
         "who": "Select who",
     }
+    assert drawn(bad.errors, SPANISH)["dueAt"] == (
+        "Fecha límite: escriba una fecha válida, como 2026-03-31"
+    )
+    assert drawn(bad.errors, SPANISH)["quantity"] == "Cantidad: escriba un número"
 
 
 def test_api_errors_go_beside_the_field_their_path_names_else_above_the_form() -> None:

@@ -13,6 +13,7 @@ from services.notifications.domain.preferences import Preferences, PreferencesPa
 from services.notifications.domain.templates import Message, digest
 from shared import contracts as c
 from shared.errors import field_path
+from shared.i18n import Catalogs
 
 
 class Body(BaseModel):
@@ -87,13 +88,16 @@ def test_network_wide_events_go_to_the_operator_inbox() -> None:
         )
     )
     message, audience = OPERATOR_TEMPLATES["need.reported"](need)
+    message = message.drawn(Catalogs.load().get("en"))
     assert message.title == "Need reported: Winter coats"
     assert audience.member_ids == [operator_member_id("net_1")] == ["operator:net_1"]
     assert audience.organization_ids == []
 
 
 def test_a_digest_lists_every_item() -> None:
-    email = digest([Message("First", "one"), Message("Second", "two")])
+    email = digest([Message("First", "one"), Message("Second", "two")]).drawn(
+        Catalogs.load().get("en")
+    )
     assert email.title == "Your Commonweave digest: 2 updates"
     assert email.body.index("First") < email.body.index("Second")
     assert "one" in email.body and "two" in email.body

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifications.domain.templates import TEMPLATES
+from services.notifications.domain.templates import TEMPLATES, Audience, Message
 from shared import contracts as c
+from shared.i18n import Catalogs
+
+ENGLISH = Catalogs.load().get("en")
+
+
+def in_english(rendered: tuple[Message, Audience]) -> tuple[Message, Audience]:
+    message, audience = rendered
+    return message.drawn(ENGLISH), audience
+
 
 PARTNERSHIP = c.PartnershipRef(
     partnership_id="prt_1",
@@ -19,7 +28,7 @@ def test_a_milestone_is_celebrated_with_every_partner() -> None:
     event = c.MilestoneReached(
         partnership=PARTNERSHIP, milestone_id="ms_1", title="First recycling drive done"
     )
-    message, audience = TEMPLATES["milestone.reached"](event)
+    message, audience = in_english(TEMPLATES["milestone.reached"](event))
     assert "GreenLeaf + Northside School reached a milestone" in message.title
     assert "First recycling drive done" in message.body
     assert audience.organization_ids == ["org_green", "org_school"]
@@ -35,9 +44,9 @@ def test_an_overdue_commitment_names_what_and_when() -> None:
         due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
         status="OPEN",
     )
-    message, _ = TEMPLATES["commitment.overdue"](event)
+    message, _ = in_english(TEMPLATES["commitment.overdue"](event))
     assert message.title == "Overdue: Print 200 flyers"
-    assert "Tue 01 Dec 17:00 UTC" in message.body
+    assert "Tue, Dec 1 17:00 UTC" in message.body
 
 
 def test_a_match_suggestion_goes_to_both_parties_with_its_first_reason() -> None:
@@ -51,7 +60,7 @@ def test_a_match_suggestion_goes_to_both_parties_with_its_first_reason() -> None
         ],
         reasons=["GreenLeaf offers outreach, which you need"],
     )
-    message, audience = TEMPLATES["match.suggested"](event)
+    message, audience = in_english(TEMPLATES["match.suggested"](event))
     assert message.title == "New partner suggestion: GreenLeaf and Fund for Kids"
     assert message.body.startswith("GreenLeaf offers outreach, which you need.")
     assert audience.organization_ids == ["org_a", "org_b"]
@@ -69,11 +78,11 @@ def test_check_ins_and_health_changes_reach_every_partner() -> None:
         wins=["40 families served"],
         blockers=["no van on Fridays"],
     )
-    message, audience = TEMPLATES["checkin.recorded"](checkin)
+    message, audience = in_english(TEMPLATES["checkin.recorded"](checkin))
     assert "40 families served" in message.body and "no van on Fridays" in message.body
     assert audience.organization_ids == ["org_green", "org_school"]
     health = c.PartnershipHealthChanged(partnership=PARTNERSHIP, score=0.62, previous_score=0.8)
-    message, audience = TEMPLATES["partnership.health_changed"](health)
+    message, audience = in_english(TEMPLATES["partnership.health_changed"](health))
     assert message.body == "Health score is now 0.62 (was 0.80)."
     assert audience.organization_ids == ["org_green", "org_school"]
 
@@ -93,7 +102,7 @@ def test_an_early_warning_names_the_part_that_fell_to_every_partner_and_the_oper
         summary="Health fell two check-in periods in a row (0.80 → 0.60). Check-in regularity "
         "fell from 1.00 to 0.50: 2 of 4 check-ins held.",
     )
-    message, audience = TEMPLATES["partnership.health_warning"](warning)
+    message, audience = in_english(TEMPLATES["partnership.health_warning"](warning))
     assert message.title == f"Early warning: {PARTNERSHIP.name}"
     assert "2 of 4 check-ins held" in message.body
     assert audience.organization_ids == ["org_green", "org_school"]
@@ -109,10 +118,10 @@ def test_a_proposed_commitment_says_it_waits_for_its_owner() -> None:
         due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
         status="proposed",
     )
-    message, _ = TEMPLATES["commitment.made"](made)
+    message, _ = in_english(TEMPLATES["commitment.made"](made))
     assert message.title == "Proposed commitment: Lend the gym"
     assert "accepts" in message.body
-    message, _ = TEMPLATES["commitment.accepted"](made)
+    message, _ = in_english(TEMPLATES["commitment.accepted"](made))
     assert message.title == "Commitment accepted: Lend the gym"
 
 
@@ -121,7 +130,7 @@ def test_a_removed_member_is_announced_to_the_rest_of_the_organization() -> None
     event = c.MemberRemoved(
         network_id="net_1", organization_id="org_tools", member=member, removed_by="mem_admin"
     )
-    message, audience = TEMPLATES["member.removed"](event)
+    message, audience = in_english(TEMPLATES["member.removed"](event))
     assert message.title == "Flo was removed"
     assert "flo@tools.org" in message.body
     assert audience.organization_ids == ["org_tools"] and audience.member_ids == []

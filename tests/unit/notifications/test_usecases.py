@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from services.notifications.domain.preferences import PreferencesPatch, QuietHours
 from services.notifications.service import (
@@ -330,3 +331,46 @@ async def test_with_email_off_the_sign_in_link_is_logged(
             await mailer.send(SIGN_IN, SIGN_IN_ENVELOPE, service.uow)
     assert service.deliveries() == {}
     assert "http://127.0.0.1:8000/app/sign-in/signed.token" in caplog.text
+
+
+async def test_each_member_reads_the_notification_in_their_own_language(
+    service: Notifications,
+) -> None:
+    """One event, two partners: the one who chose Spanish gets the Spanish template in the inbox
+    and in the email; the other, English."""
+    await service.register("org_a", "mem_a", email="a@example.org")
+    await service.register("org_b", "mem_b", email="b@example.org")
+    chosen = await service.inbox.update_preferences(
+        "mem_a", PreferencesPatch(language="es"), service.uow
+    )
+    assert chosen["language"] == "es"
+    envelope = Envelope(source="test", type="match.suggested", subject="mat_1")
+    await service.hear("mat_1", suggestion("org_a", "org_b"), envelope)
+    assert "Nueva sugerencia de socios: Org org_a y Org org_b" in await service.titles("mem_a")
+    assert "New partner suggestion: Org org_a and Org org_b" in await service.titles("mem_b")
+    emails = {d["to"]: d for key, d in service.deliveries().items() if key.startswith(envelope.id)}
+    spanish = emails["a@example.org"]
+    assert spanish["subject"] == "Nueva sugerencia de socios: Org org_a y Org org_b"
+    assert spanish["body"] == "Sus objetivos y fortalezas encajan. Puntuación: 0,80."
+    assert emails["b@example.org"]["body"] == "Your goals and strengths fit. Score 0.80."
+
+
+async def test_a_member_who_reads_spanish_gets_the_sign_in_link_in_spanish(
+    service: Notifications,
+) -> None:
+    await service.inbox.update_preferences("mem_1", PreferencesPatch(language="es"), service.uow)
+    mailer = SignInMailer(True, "https://cw.example.org", service.clock)
+    async with service.uow:
+        await mailer.send(SIGN_IN, SIGN_IN_ENVELOPE, service.uow)
+    [delivery] = service.deliveries().values()
+    assert delivery["subject"] == "Su enlace para iniciar sesión en Lane Network"
+    assert str(delivery["body"]).startswith("Hola, Ann:")
+    assert "https://cw.example.org/app/sign-in/signed.token" in str(delivery["body"])
+    assert "12:15 UTC" in str(delivery["body"])
+
+
+def test_a_language_the_product_does_not_speak_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError) as refused:
+        PreferencesPatch.model_validate({"language": "xx"})
+    assert refused.value.errors()[0]["loc"] == ("language",)
+    assert "is not a language Commonweave speaks (en, es)" in str(refused.value)

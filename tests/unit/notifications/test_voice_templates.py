@@ -7,6 +7,9 @@ from __future__ import annotations
 from services.notifications.domain import NOTIFIED_KINDS
 from services.notifications.domain.templates import TEMPLATES
 from shared import contracts as c
+from shared.i18n import Catalogs, english
+
+SPANISH = Catalogs.load().get("es")
 
 REF = c.PartnershipRef(
     partnership_id="ptn_1",
@@ -26,6 +29,7 @@ def test_an_update_goes_to_the_other_partners() -> None:
         member_id="mem_a",
     )
     message, audience = TEMPLATES["partnership.update_posted"](posted)
+    message = message.drawn(english())
     assert (message.title, message.body) == ("A setback in Oak & Elm", "The hall is booked")
     assert audience.organization_ids == ["org_b"] and audience.subject_id == "ptn_1"
 
@@ -40,9 +44,11 @@ def test_a_residents_answer_goes_to_the_partners_or_the_coordinator_and_never_it
         has_contact=True,
     )
     message, audience = TEMPLATES["community.response_received"](received)
+    assert message.drawn(SPANISH).title == "La comunidad sobre Oak & Elm"
+    message = message.drawn(english())
     assert message.title == "The community on Oak & Elm"
-    assert message.body.startswith("Rated 2/5. “The bus does not stop there”")
-    assert "contact details" in message.body
+    assert str(message.body).startswith("Rated 2/5. “The bus does not stop there”")
+    assert "contact details" in str(message.body)
     assert audience.organization_ids == ["org_a", "org_b"] and not audience.member_ids
     for_need = received.model_copy(update={"partnership": None, "need_id": "need_1"})
     message, audience = TEMPLATES["community.response_received"](for_need)
