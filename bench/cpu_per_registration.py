@@ -1,8 +1,10 @@
 """Where a registration's time goes: 8 clients register organizations through GraphQL in a
 closed loop (each sends the next as soon as the last is answered) against an embedded stack
 of its own; the CPU seconds of every process are read from /proc before and after, and
-divided by the registrations answered. The stack's idle CPU (its polling, measured for a few
-seconds before the load, in the same run) is taken off, and the load is followed by the time
+divided by the registrations answered, and so are the document store's own operation counters
+(`serverStatus` opcounters and `top`'s per collection, bench/store_ops.py). The stack's idle
+CPU and operations (its polling, measured for a few seconds before the load, in the same run)
+are taken off, and the load is followed by the time
 the consumers take to work off what it queued (until the CPU is back to idle), so the figure
 is the work one registration causes whatever the throughput. The baseline is the same run's total.
 
@@ -15,10 +17,15 @@ import asyncio
 import os
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
+from pymongo import MongoClient
+from pymongo.collection import Collection
 
+from bench import store_ops
 from bench.pipeline import REGISTER, graphql, percentile, registration
 from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
@@ -69,6 +76,18 @@ async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]
     return latencies
 
 
+def messages_by_kind(stack: Stack) -> dict[str, int]:
+    """Inbox rows (one per member told) by event kind, in the whole stack."""
+    client: MongoClient[dict[str, Any]]
+    with MongoClient(stack.settings.mongo_url) as client:
+        inbox: Collection[dict[str, Any]]
+        inbox = client[stack.settings.database_name("notifications")]["inbox"]
+        rows: list[dict[str, Any]] = list(
+            inbox.aggregate([{"$group": {"_id": "$kind", "n": {"$sum": 1}}}])
+        )
+        return {row["_id"]: int(row["n"]) for row in rows}
+
+
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -79,15 +98,19 @@ def arguments() -> argparse.ArgumentParser:
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:
+    url = stack.settings.mongo_url
+    told_before = messages_by_kind(stack)
     idle_before, idle_began = cpu_seconds(stack), time.perf_counter()
-    time.sleep(args.idle_seconds)
+    idle_ops = store_ops.idle(url, args.idle_seconds)
     before, began = cpu_seconds(stack), time.perf_counter()
+    ops_before = store_ops.read(url)
     idle_elapsed = began - idle_began
     idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
     latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
     load_elapsed = time.perf_counter() - began
     drain(stack, sum(idle.values()), args.drain_seconds)  # the fan-out still queued
     elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
+    ops_after = store_ops.read(url)
     done = len(latencies)
     print(
         f"{done} registrations in {load_elapsed:.1f}s = {done / load_elapsed:.1f}/s with "
@@ -104,6 +127,10 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         share = seconds / total
         print(f"  {name:<14} {seconds / done * 1000:5.1f} ms CPU per registration ({share:.0%})")
     print(f"  {'total':<14} {total / done * 1000:5.1f} ms CPU per registration")
+    store_ops.report(ops_after - ops_before - idle_ops.over(elapsed), done)
+    told = Counter(messages_by_kind(stack)) - Counter(told_before)
+    kinds = ", ".join(f"{kind} {n / done:.1f}" for kind, n in sorted(told.items()))
+    print(f"  messages per registration (inbox rows): {told.total() / done:.1f} ({kinds})")
 
 
 def main() -> None:

@@ -1,8 +1,15 @@
 """Load on the gateway over loopback: requests per second and latency percentiles of a typical
 nested query (caller, network, an organization's profile, the inbox page), with concurrent
-httpx clients against an embedded stack of its own.
+httpx clients against an embedded stack of its own; then the same query, clients and
+concurrency against bare strawberry (`bench._bare_schema`: the same query shape from
+in-memory dicts holding the gateway's own answer, FastAPI and uvicorn as the gateway), and
+the ratio of their mean times per request: the gateway's own overhead (auth, DataLoaders over
+internal HTTP, tracing, admission, the services behind it).
 
-    python -m bench.gateway_load [--seconds 15] [--concurrency 32]
+    python -m bench.gateway_load [--seconds 15] [--concurrency 32] [--profile docs/profiles]
+
+With `--profile DIR`, py-spy records the gateway and the document store while the gateway is
+under load (bench._spy).
 
 The load generator shares the machine with the gateway and the services it calls, so the
 numbers are a floor for the gateway, not a ceiling."""
@@ -19,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bench import _bare_schema, _spy
 from deploy.stack import Stack
 from tests.support.stack import Client, create_network, stack_settings
 
@@ -105,6 +113,7 @@ async def load(
         "requests": len(ordered),
         "failures": sum(failures),
         "rps": len(ordered) / elapsed,
+        "mean_ms": 1000 * statistics.fmean(ordered),
         "p50_ms": 1000 * statistics.median(ordered),
         "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
     }
@@ -115,26 +124,56 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warm-up-seconds", type=float, default=2.0)
+    parser.add_argument("--profile", type=Path, help="py-spy flame graphs into this folder")
     return parser
+
+
+def answer(url: str, token: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        url,
+        json={"query": QUERY, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"the gateway refused the bench query: {body['errors']}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def report(name: str, args: argparse.Namespace, result: dict[str, float]) -> None:
+    print(
+        f"{name}, typical nested query, {args.concurrency} concurrent clients, "
+        f"{args.seconds:.0f}s: {result['rps']:.0f} req/s, mean {result['mean_ms']:.1f} ms, "
+        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
+        f"({result['requests']:.0f} ok, {result['failures']:.0f} failed)"
+    )
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:
     token, variables = prepare(stack)
-    result = asyncio.run(
-        load(
-            stack.graphql_url,
-            token,
-            variables,
-            args.seconds,
-            args.concurrency,
-            args.warm_up_seconds,
+
+    def measure(url: str) -> dict[str, float]:
+        return asyncio.run(
+            load(url, token, variables, args.seconds, args.concurrency, args.warm_up_seconds)
         )
-    )
+
+    with _spy.spying(stack, ["gateway", "mongo"], args.profile, "gateway-load"):
+        gateway = measure(stack.graphql_url)
+    report("gateway", args, gateway)
+    data = answer(stack.graphql_url, token, variables)
+    with _bare_schema.serving(data, variables["network"]) as bare_url:
+        if answer(bare_url, token, variables) != data:
+            raise RuntimeError("bare strawberry answers the query differently from the gateway")
+        bare = measure(bare_url)
+    report("bare strawberry", args, bare)
     print(
-        f"typical nested query, {args.concurrency} concurrent clients, {args.seconds:.0f}s: "
-        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms ({result['requests']:.0f} ok, "
-        f"{result['failures']:.0f} failed)"
+        f"gateway: {gateway['mean_ms'] / bare['mean_ms']:.2f}x the time of bare strawberry "
+        f"per request (mean; p50 {gateway['p50_ms'] / bare['p50_ms']:.2f}x, "
+        f"p99 {gateway['p99_ms'] / bare['p99_ms']:.2f}x; bare serves "
+        f"{bare['rps'] / gateway['rps']:.2f}x the requests per second)"
     )
 
 

@@ -1,10 +1,13 @@
 """Survey import at scale: a 50,000-row synthetic neighborhood survey (200 areas, concerns
 from the vocabulary and outside it, demographic columns, 1 % bad rows) imported through
-GraphQL (gateway -> intake -> nx-27017, one transaction) against an embedded stack of its own;
-then the same file again (answered from the first import), then a second file that
-strengthens the needs the first one created.
+GraphQL (gateway -> intake -> the document store, one transaction) against an embedded
+stack of its own; then the same file again (answered from the first import), then a second
+file that strengthens the needs the first one created.
 
-    python -m bench.intake_import [--rows 50000]"""
+    python -m bench.intake_import [--rows 50000] [--profile docs/profiles]
+
+With `--profile DIR`, py-spy records intake and the document store during the imports
+(bench._spy)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import _spy
 from deploy.stack import Stack
 from tests.support.stack import Client, create_network, stack_settings
 
@@ -52,6 +56,7 @@ def timed_import(client: Client, network_id: str, csv: str) -> tuple[float, dict
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--profile", type=Path, help="py-spy flame graphs into this folder")
     return parser
 
 
@@ -60,9 +65,10 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     second_file = synthetic_survey(args.rows, seed=2)
     network = create_network(stack, name="Bench Network")
     operator = Client(stack.graphql_url, network["operatorToken"])
-    first, answer = timed_import(operator, network["networkId"], first_file)
-    again, repeated = timed_import(operator, network["networkId"], first_file)
-    second, strengthened = timed_import(operator, network["networkId"], second_file)
+    with _spy.spying(stack, ["intake", "mongo"], args.profile, "survey-import"):
+        first, answer = timed_import(operator, network["networkId"], first_file)
+        again, repeated = timed_import(operator, network["networkId"], first_file)
+        second, strengthened = timed_import(operator, network["networkId"], second_file)
     intake_log = stack.settings.data_dir / "logs" / "intake.log"
     progress = [line for line in intake_log.read_text().splitlines() if "survey import" in line]
     size_mb = len(first_file.encode()) / 1e6

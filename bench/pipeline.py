@@ -7,6 +7,8 @@
    whether or not earlier ones have answered): answered per second, latency p50/p99, and the
    welcome in the admin's inbox after the response (the inbox row's `created_at`, stamped in
    the consumer's transaction, minus the moment the response arrived);
+   and the store operations per registration, from the store's own counters once the
+   consumers have worked off the fan-out (bench/store_ops.py; the idle rate taken off);
 4. a write-heavy partnership mix at the same rate: check-ins, commitments, contributions.
 
     python -m bench.pipeline [--rate 50] [--seconds 60] [--partnerships 10]"""
@@ -32,6 +34,7 @@ from pymongo import AsyncMongoClient, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from bench import store_ops
 from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
 
@@ -235,6 +238,9 @@ def arguments() -> argparse.ArgumentParser:
 def run(stack: Stack, args: argparse.Namespace) -> None:
     ceiling = asyncio.run(insert_ceiling(stack.settings.mongo_url))
     print(f"store ceiling: {ceiling:.0f} plain PyMongo inserts/s (8 at once)")
+    url = stack.settings.mongo_url
+    idle = store_ops.idle(url)
+    before, began = store_ops.read(url), time.perf_counter()
     load = asyncio.run(registrations(stack, args.rate, args.seconds))
     load.report(f"registrations at {args.rate:.0f}/s", ceiling)
     delays = welcome_delays(stack, load.answered_at)
@@ -243,6 +249,9 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
         f"({len(delays)} welcomes)"
     )
+    after = store_ops.settle(url, idle.rate)
+    spent = after - before - idle.over(time.perf_counter() - began)
+    store_ops.report(spent, len(load.answered_at))
     mix = asyncio.run(partnership_mix(stack, args.rate, args.seconds, args.partnerships))
     mix.report(f"partnership writes at {args.rate:.0f}/s", ceiling)
 

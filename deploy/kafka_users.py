@@ -7,7 +7,7 @@ gateway's event feed), the dead-letter topics of those, and its consumer group.
 |---|---|
 | Write, Describe | topics it publishes; the DLQ of each topic it consumes (its consumer writes) |
 | Read, Describe | topics it consumes |
-| Read | its consumer group (named after the service, `shared.consumer`) |
+| Read | its groups, one per lane: `<service>`, and `<service>.urgent` for urgent topics |
 
 The gateway reads its feed without a group (every replica sees every event), so it has none.
 One more user, `operator`, is the DLQ tool's (`commonweave dlq`, deploy/dlq): Read and Describe
@@ -28,6 +28,7 @@ from services.gateway.feed import NOTIFICATION_TOPIC, PARTNERSHIP_TOPICS
 from services.matching.handlers import register_handlers as matching_handlers
 from services.notifications.handlers import register_handlers as notifications_handlers
 from shared.consumer import EventConsumer
+from shared.contracts.subscribers import lane_group
 from shared.events import dlq_topic
 from shared.settings import SERVICES, ServiceName
 
@@ -55,7 +56,7 @@ class _Subscriptions:
 class Access:
     produces: list[str] = field(default_factory=list)
     consumes: list[str] = field(default_factory=list)
-    group: str | None = None
+    groups: list[str] = field(default_factory=list)  # one per lane; none: reads without
 
 
 def service_access() -> dict[ServiceName, Access]:
@@ -63,17 +64,18 @@ def service_access() -> dict[ServiceName, Access]:
     for service in SERVICES:
         produces = sorted(t for t, publisher in PUBLISHERS.items() if publisher == service)
         consumes: list[str] = []
-        group: str | None = None
+        groups: list[str] = []
         if register := HANDLERS.get(service):
             recorder = _Subscriptions()
             # the handlers are not called: their use cases are not needed
             register(
                 cast(EventConsumer, recorder), *[None] * (len(signature(register).parameters) - 1)
             )
-            consumes, group = sorted(set(recorder.topics)), service
+            consumes = sorted(set(recorder.topics))
+            groups = sorted({lane_group(service, topic) for topic in consumes})
         elif service == "gateway":
             consumes = sorted({NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS})
-        access[service] = Access(produces, consumes, group)
+        access[service] = Access(produces, consumes, groups)
     return access
 
 
@@ -99,9 +101,9 @@ def user_manifests() -> list[Manifest]:
     for name, access in service_access().items():
         acls = [_acl("topic", t, ["Write", "Describe"]) for t in access.produces]
         acls += [_acl("topic", t, ["Read", "Describe"]) for t in access.consumes]
-        if access.group is not None:
+        if access.groups:
             acls += [_acl("topic", dlq_topic(t), ["Write", "Describe"]) for t in access.consumes]
-            acls.append(_acl("group", access.group, ["Read"]))
+            acls += [_acl("group", group, ["Read"]) for group in access.groups]
         acls_of[name] = acls
     acls_of[OPERATOR] = operator_acls()
     for service, acls in acls_of.items():

@@ -8,15 +8,23 @@
 - an event about something the service has not heard of yet (events of different topics
   have no order between them) is parked and retried with backoff until its prerequisite has
   arrived (`NotYetKnown`), never dropped;
-- a service is one Kafka consumer group over all its topics: one join at start-up, and its
-  replicas share the partitions. `joined` is set once the group has assigned partitions;
+- a service reads its topics in two lanes (shared/contracts/subscribers.py): its urgent topics
+  (early warnings, deadlines passed, a member's own actions) in the consumer group
+  `<service>.urgent`, the rest in `<service>`. Each lane is a FastStream subscriber of its own:
+  its own aiokafka consumer, fetch loop and handling task, so a backlog of bulk events (a
+  registration burst's match suggestions) never holds up an urgent one (RELIABILITY.md,
+  finding 6). Both lanes go through the same `process`: the same processed ids (named after
+  the service, whatever the lane), DLQ and parking. A lane's replicas share its partitions;
+  `joined` is set once every lane's group has assigned partitions. A partition a lane's group
+  has never committed on starts where the other lane's group left it, if it did: a topic moved
+  between lanes is neither read again from the earliest nor skipped;
 - a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
   the outbox relays what this group (or another) had not committed past, at new offsets:
   `follow_broker` then reads every assigned partition from the beginning, rather than going
   on from positions in the old log;
-- a fetch takes a few events per partition (`max_partition_fetch_bytes`), so the consumer
-  mostly goes round its partitions a few events at a time, and a backlog on one topic holds
-  up another less (not always: RELIABILITY.md, finding 6).
+- within a lane, a fetch takes a few events per partition (`max_partition_fetch_bytes`), so
+  the consumer mostly goes round its partitions a few events at a time (not always, which is
+  why urgent topics have a lane of their own).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.contracts import EVENT_TYPES, Payload
+from shared.contracts.subscribers import URGENT, lane_group, lane_groups
 from shared.events import Envelope, dlq_topic, utcnow
 from shared.faults import Faults
 from shared.logs import log_repeated
@@ -101,15 +110,33 @@ class Delivery:
         return cls(raw.topic, message.body, dict(message.headers), raw.key)  # type: ignore[union-attr]
 
 
+# The offsets a group has committed on (topic, partition)s, -1 where none (BrokerAdmin's)
+Committed = Callable[[str, list[tuple[str, int]]], Awaitable[dict[tuple[str, int], int]]]
+
+
 class _JoinListener(ConsumerRebalanceListener):
-    def __init__(self, joined: asyncio.Event) -> None:
-        self._joined = joined
+    """At each assignment of its lane's group: the partitions it never committed on start where
+    the other lane left them (`take_over`); its lane is marked joined, and `joined` is set
+    once every lane is."""
+
+    def __init__(
+        self,
+        lane: str,
+        pending: set[str],
+        joined: asyncio.Event,
+        take_over: Callable[[set[TopicPartition]], Awaitable[None]],
+    ) -> None:
+        self._lane, self._pending, self._joined = lane, pending, joined
+        self._take_over = take_over
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._joined.set()
+        await self._take_over(assigned)
+        self._pending.discard(self._lane)
+        if not self._pending:
+            self._joined.set()
 
 
 class EventConsumer:
@@ -126,6 +153,7 @@ class EventConsumer:
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
+        urgent: frozenset[str] = URGENT,  # the contract's; tests name topics of their own
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -143,9 +171,10 @@ class EventConsumer:
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
-        self._subscriber: Any = None  # FastStream's, once attached: its aiokafka consumer
+        self._subscribers: list[Any] = []  # FastStream's, one per lane, once attached
         self._faults = faults  # tests only (settings.fault_injection)
         self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
+        self._urgent = urgent
 
     def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
         """Handlers get a new unit of work of the service (its repositories) per event."""
@@ -162,39 +191,95 @@ class EventConsumer:
         """Registers the handler of a topic; `attach` then subscribes to them all at once."""
         self._routes[topic] = (model or EVENT_TYPES[topic], handler)
 
-    def attach(self) -> None:
-        """Subscribes the service's group to every registered topic (before the broker starts)."""
-        if not self._routes:
+    def lanes(self) -> dict[str, list[str]]:
+        """The registered topics by the consumer group of their lane, the service's own first."""
+        lanes: dict[str, list[str]] = {}
+        for topic in self._routes:
+            lanes.setdefault(lane_group(self.group, topic, self._urgent), []).append(topic)
+        return dict(sorted(lanes.items(), key=lambda lane: lane[0] != self.group))
+
+    def attach(self, committed: Committed | None = None) -> None:
+        """Subscribes one consumer group per lane to its topics (before the broker starts);
+        `committed` answers a group's committed offsets (for a lane's take-over)."""
+        lanes = self.lanes()
+        if not lanes:
             self.joined.set()
             return
+        pending = set(lanes)
+        for group, topics in lanes.items():
+            lane: list[Any] = []  # its subscriber, once made: the listener seeks its consumer
 
+            async def take_over(
+                assigned: set[TopicPartition], group: str = group, lane: list[Any] = lane
+            ) -> None:
+                if committed is not None and assigned:
+                    await self._take_over(group, lane[0].consumer, assigned, committed)
+
+            listener = _JoinListener(group, pending, self.joined, take_over)
+            lane.append(self._subscribe_lane(group, topics, listener))
+            self._subscribers += lane
+        self.metrics.observe_lag(lambda: [s.consumer for s in self._subscribers if s.consumer])
+
+    async def _take_over(
+        self, group: str, consumer: Any, assigned: set[TopicPartition], committed: Committed
+    ) -> None:
+        """A topic moved between lanes (shared/contracts/subscribers.py) has no committed offset
+        in its new lane's group, which would read it from the earliest: past the processed ids'
+        window, events handled long ago would be handled again. Each such partition starts
+        where the other lane's group committed, if it did; a failure to ask leaves the
+        earliest (the processed ids still drop the window's). The partitions are paused
+        meanwhile: aiokafka's fetcher runs during this listener and would hand out records
+        from the earliest before the seek."""
+        wanted = sorted((tp.topic, tp.partition) for tp in assigned)
+        consumer.pause(*assigned)
+        try:
+            mine = await committed(group, wanted)
+            never = [where for where in wanted if mine.get(where, -1) < 0]
+            for other in lane_groups(self.group):
+                if other == group or not never:
+                    continue
+                theirs = await committed(other, never)
+                for (topic, partition), offset in sorted(theirs.items()):
+                    if offset >= 0:
+                        consumer.seek(TopicPartition(topic, partition), offset)
+                        log.info(
+                            "%s: %s[%d] starts at %d, where %s left it",
+                            group,
+                            topic,
+                            partition,
+                            offset,
+                            other,
+                        )
+        except Exception as exc:
+            log.warning("%s: the other lane's offsets not read (%r)", group, exc)
+        finally:
+            consumer.resume(*assigned)
+
+    def _subscribe_lane(self, group: str, topics: list[str], listener: _JoinListener) -> Any:
         async def on_message(message: KafkaMessage) -> None:
             delivery = Delivery.of(message)
             self.metrics.received(delivery.topic)
             await self.process(delivery)
 
-        on_message.__name__ = f"{self.group}_events"
+        on_message.__name__ = f"{group.replace('.', '_')}_events"
         subscriber = self._broker.subscriber(
-            *self._routes,
-            group_id=self.group,
+            *topics,
+            group_id=group,
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             # aiokafka hands out one partition's fetched records until they are used up, then
-            # the next's: a small fetch per partition makes that a round of a few events each,
-            # so an urgent topic's event mostly waits behind a few of a burst's, not a
-            # megabyte (not always: RELIABILITY.md, finding 6)
+            # the next's: a small fetch per partition makes that a round of a few events each
             max_partition_fetch_bytes=self._max_partition_fetch_bytes,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._session_timeout_ms // 3,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
-            listener=_JoinListener(self.joined),
-            title=f"{self.group}:events",
+            listener=listener,
+            title=f"{group}:events",
         )
         subscriber(on_message)
-        self._subscriber = subscriber
-        self.metrics.observe_lag(lambda: [subscriber.consumer] if subscriber.consumer else [])
+        return subscriber
 
     async def follow_broker(
         self, cluster_id: Callable[[], Awaitable[str]], every: float = 3.0
@@ -206,7 +291,7 @@ class EventConsumer:
         refuses the old member, but a fetch from a stale position meanwhile would skip events
         the relays' replay put below it: every assigned partition is read from the beginning
         now. What was processed already is dropped by its recorded id."""
-        if self._subscriber is None:  # nothing consumed here
+        if not self._subscribers:  # nothing consumed here
             return
         known: str | None = None
         while True:
@@ -220,15 +305,18 @@ class EventConsumer:
             await asyncio.sleep(every)
 
     async def _rewind(self, why: str) -> None:
-        consumer = self._subscriber.consumer
-        assigned = consumer.assignment() if consumer is not None else set()
-        if assigned:
-            await consumer.seek_to_beginning(*assigned)
+        rewound = 0
+        for subscriber in self._subscribers:  # every lane's consumer
+            consumer = subscriber.consumer
+            assigned = consumer.assignment() if consumer is not None else set()
+            if assigned:
+                await consumer.seek_to_beginning(*assigned)
+            rewound += len(assigned)
         log.warning(
             "%s: the broker lost its log (%s); %d assigned partitions read from the beginning",
             self.group,
             why,
-            len(assigned),
+            rewound,
         )
 
     async def process(self, delivery: Delivery, parked: Document | None = None) -> None:

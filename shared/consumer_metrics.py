@@ -1,4 +1,5 @@
-"""The consumer group's metrics (one group per service, `shared.consumer`):
+"""A service's consumer metrics, each labelled with the consumer group of the topic's lane
+(`<service>` or `<service>.urgent`, shared/contracts/subscribers.py):
 
 - `messaging.client.consumed.messages`: messages delivered to the group's handler;
 - `commonweave.messaging.consumer.lag`: per topic, how far the group is behind the end of the
@@ -26,6 +27,7 @@ from opentelemetry.semconv._incubating.metrics.messaging_metrics import (
 )
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 
+from shared.contracts.subscribers import lane_group
 from shared.metrics import meter
 
 log = logging.getLogger(__name__)
@@ -73,12 +75,11 @@ def consumer_lag(
 
 
 class ConsumerMetrics:
-    """The metrics of one consumer group (one per service)."""
+    """The metrics of a service's consumer groups (its lanes); `group` is the service's."""
 
     def __init__(self, group: str, meter_: Meter | None = None) -> None:
         self.group = group
         self._meter = meter_ or meter()
-        self._attributes = {MESSAGING_SYSTEM: "kafka", MESSAGING_CONSUMER_GROUP_NAME: group}
         self._consumed = self._meter.create_counter(
             MESSAGING_CLIENT_CONSUMED_MESSAGES,
             unit="{message}",
@@ -90,28 +91,37 @@ class ConsumerMetrics:
             description="Messages sent to the dead-letter topic, by source topic and reason.",
         )
 
+    def _attributes(self, topic: str) -> dict[str, str]:
+        return {
+            MESSAGING_SYSTEM: "kafka",
+            MESSAGING_CONSUMER_GROUP_NAME: lane_group(self.group, topic),
+        }
+
     def received(self, topic: str) -> None:
         """One message delivered: counted, and its process span (FastStream's, current while
         the handler runs) names the consumer group, which only the consumer knows."""
-        trace.get_current_span().set_attribute(MESSAGING_CONSUMER_GROUP_NAME, self.group)
+        trace.get_current_span().set_attribute(
+            MESSAGING_CONSUMER_GROUP_NAME, lane_group(self.group, topic)
+        )
         self._consumed.add(
             1,
             {
-                **self._attributes,
+                **self._attributes(topic),
                 MESSAGING_DESTINATION_NAME: topic,
                 MESSAGING_OPERATION_NAME: "process",
             },
         )
 
     def dead_lettered(self, topic: str, reason: str, error: BaseException | None = None) -> None:
-        attributes = {**self._attributes, MESSAGING_DESTINATION_NAME: topic, DLQ_REASON: reason}
+        attributes = {**self._attributes(topic), MESSAGING_DESTINATION_NAME: topic}
+        attributes[DLQ_REASON] = reason
         if error is not None:
             attributes[ERROR_TYPE] = type(error).__name__
         self._dead_lettered.add(1, attributes)
 
     def observe_lag(self, clients: Callable[[], Iterable[KafkaClient]]) -> None:
-        """Registers the lag gauge; `clients` answers the group's Kafka clients of this
-        process when the metric is collected (none before the broker starts)."""
+        """Registers the lag gauge; `clients` answers the Kafka clients of this process (one
+        per lane) when the metric is collected (none before the broker starts)."""
 
         def observe(_: CallbackOptions) -> Iterable[Observation]:
             try:
@@ -123,7 +133,7 @@ class ConsumerMetrics:
                 log.debug("%s: consumer lag not read (%r)", self.group, exc)
                 return []
             return [
-                Observation(lag, {**self._attributes, MESSAGING_DESTINATION_NAME: topic})
+                Observation(lag, {**self._attributes(topic), MESSAGING_DESTINATION_NAME: topic})
                 for topic, lag in sorted(lags.items())
             ]
 

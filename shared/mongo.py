@@ -87,16 +87,19 @@ async def ensure_indexes(db: Database, indexes: IndexSpec) -> None:
 async def save_newest(collection: Collection, key: str, body: Document, session: Session) -> bool:
     """Keeps the newest version of a document another service owns (a read model fed by its
     events): `body`, with its `version`, replaces an older one or is inserted; an older event
-    arriving late changes nothing. Answers whether it was written."""
+    arriving late changes nothing; fields the read model added itself stay. Answers whether it
+    was written. One upsert whatever the case (an update pipeline decides by the stored
+    version): a filter on the version would need a second look and a third write to tell an
+    unknown document from a newer one, and a failed insert would abort the transaction."""
+    newer = {"$lt": [{"$ifNull": ["$version", -1]}, body["version"]]}
+    merged = {"$mergeObjects": ["$$ROOT", {"$literal": body}]}
     result = await collection.update_one(
-        {"_id": key, "version": {"$lt": body["version"]}}, {"$set": body}, session=session
+        {"_id": key},
+        [{"$replaceWith": {"$cond": [newer, merged, "$$ROOT"]}}],
+        upsert=True,
+        session=session,
     )
-    if result.matched_count:
-        return True
-    if await collection.find_one({"_id": key}, {"_id": 1}, session=session):
-        return False
-    await collection.insert_one({"_id": key, **body}, session=session)
-    return True
+    return result.upserted_id is not None or result.modified_count > 0
 
 
 def has_label(exc: BaseException, label: str) -> bool:

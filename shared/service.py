@@ -111,9 +111,9 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
             {**outbox_indexes(window), **consumer_indexes(2 * window), **indexes},
         )
         await ensure_topics(runtime.settings, runtime.consumer.topics_with_dlq())
-        runtime.consumer.attach()
-        await runtime.broker.start()
         admin = BrokerAdmin(runtime.settings)
+        runtime.consumer.attach(admin.committed)
+        await runtime.broker.start()
         relay = OutboxRelay(
             runtime.outbox,
             runtime.broker,

@@ -10,7 +10,7 @@ import time
 from dataclasses import fields
 from typing import Any
 
-from services.matching.domain import introductions
+from services.matching.domain import announcements, introductions
 from services.matching.domain import matches as docs
 from services.matching.domain.coalitions import Coalition, coalition_reasons, coalitions
 from services.matching.domain.index import ProfileIndex
@@ -130,7 +130,18 @@ class Matcher:
             )
             for s in found
         ]
-        await self.suggest(suggestions, organization_id, uow)
+        new = await self.store(suggestions, uow)
+        if not new:
+            return
+        # one event for the organization, however many partners: notifications sends its
+        # members one message, and tells a partner at once only if this one ranks high for it
+        scores = await uow.matches.open_scores(
+            announcements.partners_of(organization_id, new), besides=[m["_id"] for m in new]
+        )
+        event = announcements.suggestions_made(
+            organization_id, self.index.names[row], network_id, new, scores
+        )
+        await uow.publish(event, organization_id)
 
     def _names(self, *organization_ids: str) -> dict[str, str]:
         return {o: self.index.names[self.index.rows[o]] for o in organization_ids}
@@ -147,18 +158,17 @@ class Matcher:
         if best is None:
             return
         reasons = {o: coalition_reasons(self.index, need, best, o) for o in ids}
-        await self.suggest(
-            [docs.coalition_match(need, best, reasons, self.clock.now())], ids[0], uow
-        )
+        new = await self.store([docs.coalition_match(need, best, reasons, self.clock.now())], uow)
+        await uow.publish_many([(self._suggested(m, ids[0]), m["_id"]) for m in new])
 
-    async def suggest(
-        self, matches: list[dict[str, Any]], reader: str, uow: MatchingUnitOfWork
-    ) -> None:
-        """Stores suggestions and announces each once; a pair or coalition already suggested
-        gets fresh scores, and one already answered is left alone. A few writes for the
-        whole list, however long: one registration suggests up to ten partners."""
+    async def store(
+        self, matches: list[dict[str, Any]], uow: MatchingUnitOfWork
+    ) -> list[dict[str, Any]]:
+        """Stores suggestions and answers the new ones (to be announced once); a pair or
+        coalition already suggested gets fresh scores, and one already answered is left alone.
+        A few writes for the whole list, however long: one registration suggests up to ten."""
         if not matches:
-            return
+            return []
         existing = await uow.matches.of_pairs([m["pair_key"] for m in matches])
         suggested = {k: m for k, m in existing.items() if m["status"] == MatchStatus.SUGGESTED}
         fresh = {
@@ -171,7 +181,7 @@ class Matcher:
         await uow.matches.refresh(fresh)
         new = [m for m in matches if m["pair_key"] not in existing]
         await uow.matches.add(new)
-        await uow.publish_many([(self._suggested(m, reader), m["_id"]) for m in new])
+        return new
 
     @staticmethod
     def _suggested(match: dict[str, Any], reader: str) -> MatchSuggested:

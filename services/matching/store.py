@@ -122,6 +122,24 @@ class MongoMatches(Repository, MatchRepository):
         cursor = self._matches.find(query, session=self._session)
         return [o async for m in cursor for o in m["organization_ids"] if o != organization_id]
 
+    async def open_scores(
+        self, organization_ids: list[str], besides: list[str]
+    ) -> dict[str, list[float]]:
+        query = {
+            "organization_ids": {"$in": organization_ids},
+            "status": "SUGGESTED",
+            "_id": {"$nin": besides},
+        }
+        fields = {"_id": 0, "organization_ids": 1, "score": 1}
+        # a popular partner has many: one batch rather than a getMore per hundred
+        cursor = self._matches.find(query, fields, session=self._session, batch_size=10_000)
+        found: dict[str, list[float]] = {o: [] for o in organization_ids}
+        async for match in cursor:
+            for o in match["organization_ids"]:
+                if o in found:
+                    found[o].append(match["score"])
+        return found
+
     async def open_for_need(self, need_id: str) -> list[Document]:
         query = {"need_id": need_id, "status": "SUGGESTED"}
         found: list[Document] = await self._matches.find(query, session=self._session).to_list()

@@ -77,6 +77,13 @@ class MatchRepository(abc.ABC):
         """Partners of declined pairs (declining a coalition for a need bans no pair)."""
 
     @abc.abstractmethod
+    async def open_scores(
+        self, organization_ids: list[str], besides: list[str]
+    ) -> dict[str, list[float]]:
+        """The scores of each organization's open (SUGGESTED) matches but the `besides` ids,
+        from one query."""
+
+    @abc.abstractmethod
     async def open_for_need(self, need_id: str) -> list[Document]:
         """The need's unanswered coalition suggestions."""
 

@@ -42,6 +42,31 @@ class MatchSuggested(Payload):
     network_ids: list[str] = []
 
 
+class SuggestedPartner(Payload):
+    """One new partner in `MatchesSuggested` (its pair is a match of its own, `match_id`)."""
+
+    match_id: str
+    organization_id: str
+    name: str
+    network_id: str
+    score: float
+    reasons: list[str] = []  # what the organization reads about this partner, most telling first
+    partner_reasons: list[str] = []  # what this partner reads about the organization
+    # where the organization now stands among this partner's open suggestions, best first
+    # (1 = its best; a tie goes to the suggestions it already had)
+    partner_rank: int
+
+
+class MatchesSuggested(Payload):
+    """The partners newly suggested to one organization when its profile arrived or changed:
+    one event for all of them, however many (each pair is also stored as its own match)."""
+
+    organization_id: str
+    name: str
+    network_id: str
+    suggestions: list[SuggestedPartner]
+
+
 class MatchAccepted(Payload):
     """Carries what commitments needs to form the partnership without calling back."""
 
@@ -118,6 +143,7 @@ class Coalitions(Payload):
 
 EVENTS: dict[str, type[Payload]] = {
     "match.suggested": MatchSuggested,
+    "matches.suggested": MatchesSuggested,
     "match.accepted": MatchAccepted,
     "match.declined": MatchDeclined,
 }

@@ -109,6 +109,20 @@ class FakeMatches(FakeRepository, MatchRepository):
             if o != organization_id
         ]
 
+    async def open_scores(
+        self, organization_ids: list[str], besides: list[str]
+    ) -> dict[str, list[float]]:
+        return {
+            o: [
+                d["score"]
+                for d in self._all()
+                if o in d["organization_ids"]
+                and d["status"] == "SUGGESTED"
+                and d["_id"] not in besides
+            ]
+            for o in organization_ids
+        }
+
     async def open_for_need(self, need_id: str) -> list[Document]:
         return [
             d for d in self._all() if d.get("need_id") == need_id and d["status"] == "SUGGESTED"

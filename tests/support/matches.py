@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from deploy.stack import Stack
 from tests.support.events import first_found
 from tests.support.stack import Client
@@ -35,3 +37,14 @@ async def accepted_events(stack: Stack, match_id: str) -> list[dict[str, Any]]:
         return payload if payload["match_id"] == match_id else None
 
     return await first_found(stack.settings.kafka_bootstrap, "match.accepted", of_match)
+
+
+def matching_version(stack: Stack, organization_id: str) -> int:
+    """The version of an organization's profile in matching's read model (0 before any)."""
+    response = httpx.get(
+        f"{stack.service_url('matching')}/profiles/{organization_id}",
+        headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
+        timeout=10,
+    )
+    version: int = response.json()["version"] if response.status_code == 200 else 0
+    return version

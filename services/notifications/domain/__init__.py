@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
-from services.notifications.domain.templates import TEMPLATES
+from services.notifications.domain.templates import MANY, TEMPLATES
 
 # Every kind a member can be told of, and a webhook or a preference can name.
-NOTIFIED_KINDS = sorted(set(TEMPLATES) | set(OPERATOR_TEMPLATES))
+NOTIFIED_KINDS = sorted(set(TEMPLATES) | set(MANY) | set(OPERATOR_TEMPLATES))
 
 
 def unknown_kinds(kinds: list[str]) -> list[str]:

@@ -39,6 +39,9 @@ class Audience:
     member_ids: list[str] = field(default_factory=list)
     # more networks its organizations may be in: a match or partnership across a link
     network_ids: list[str] = field(default_factory=list)
+    # False: no inbox entry and no single email, only a line in the daily digest of the
+    # members who take one (news that can wait, such as a lower-ranked partner suggestion)
+    at_once: bool = True
 
     @property
     def networks(self) -> list[str]:
@@ -113,6 +116,63 @@ def match_suggested(e: c.MatchSuggested) -> tuple[Message, Audience]:
             network_ids=e.network_ids,
         ),
     )
+
+
+# An organization hears at once of a newcomer suggested to it only when the newcomer is among
+# its best this many open suggestions; otherwise it waits in its matches list and digest.
+TOLD_AT_ONCE = 3
+
+
+def _first(reasons: list[str]) -> Text | str:
+    return reasons[0] if reasons else Text("Your goals and strengths fit")
+
+
+def matches_suggested(e: c.MatchesSuggested) -> list[tuple[Message, Audience]]:
+    """One message for the organization listing its new partners, each with its first reason;
+    one for each partner: at once if the organization entered its top 3, else for the digest."""
+    # names and reasons are data (matching writes the reasons), one line each
+    lines = "\n".join(
+        f"• {p.name}: {p.reasons[0]}." if p.reasons else f"• {p.name}" for p in e.suggestions
+    )
+    networks = sorted({p.network_id for p in e.suggestions} - {e.network_id})
+    out = [
+        (
+            Message(
+                Plural(
+                    "%(num)s partner suggestion for %(name)s",
+                    "%(num)s partner suggestions for %(name)s",
+                    len(e.suggestions),
+                    name=e.name,
+                ),
+                Text("%(partners)s\nAccept or decline each in your matches.", partners=lines),
+            ),
+            Audience(e.network_id, e.organization_id, [e.organization_id], network_ids=networks),
+        )
+    ]
+    for p in e.suggestions:
+        at_once = p.partner_rank <= TOLD_AT_ONCE
+        score = Text(
+            "%(reason)s. Score %(score)s.", reason=_first(p.partner_reasons), score=Decimal(p.score)
+        )
+        ranked = Text(
+            "%(name)s is now among your top %(top)s suggestions.", name=e.name, top=TOLD_AT_ONCE
+        )
+        out.append(
+            (
+                Message(
+                    Text("New partner suggestion: %(names)s", names=e.name),
+                    Sentences(score, ranked) if at_once else score,
+                ),
+                Audience(
+                    p.network_id,
+                    p.match_id,
+                    [p.organization_id],
+                    network_ids=[e.network_id],
+                    at_once=at_once,
+                ),
+            )
+        )
+    return out
 
 
 def match_accepted(e: c.MatchAccepted) -> tuple[Message, Audience]:
@@ -347,6 +407,19 @@ def digest(items: list[Message]) -> Message:
         ),
         "\n\n".join(lines),
     )
+
+
+# Kinds that tell several audiences different things: a message for each.
+MANY: dict[str, Callable[[Any], list[tuple[Message, Audience]]]] = {
+    "matches.suggested": matches_suggested,
+}
+
+
+def messages(kind: str, payload: Any) -> list[tuple[Message, Audience]]:
+    """Every message an event of `kind` sends, each with its audience (none if not notified)."""
+    if kind in MANY:
+        return MANY[kind](payload)
+    return [TEMPLATES[kind](payload)] if kind in TEMPLATES else []
 
 
 # Each renderer takes the payload model of its own kind (see shared.contracts.EVENT_TYPES).

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from services.notifications.domain.operators import OPERATOR_TEMPLATES
 from services.notifications.domain.preferences import Preferences
-from services.notifications.domain.schedule import deliverable, plan_email
+from services.notifications.domain.schedule import EmailPlan, deliverable, plan_email
 from services.notifications.domain.standard_webhooks import cloudevent_json
-from services.notifications.domain.templates import TEMPLATES, Audience, Message
+from services.notifications.domain.templates import Audience, Message, messages
 from services.notifications.service.notify import tell
 from services.notifications.service.unit_of_work import DigestEntry, NotificationsUnitOfWork
 from shared.clock import Clock
@@ -55,9 +55,9 @@ class Notifier:
         and through their webhooks."""
         await keep_recipients(payload, uow)
         audience: Audience | None = None
-        if envelope.type in TEMPLATES:
-            message, audience = TEMPLATES[envelope.type](payload)
-            await self.notify(message, audience, envelope, uow)
+        for message, to in messages(envelope.type, payload):
+            await self.notify(message, to, envelope, uow)
+            audience = audience or to  # webhooks: of the organizations the event is about
         if envelope.type in OPERATOR_TEMPLATES:
             message, to_operator = OPERATOR_TEMPLATES[envelope.type](payload)
             await self.notify(message, to_operator, envelope, uow)
@@ -66,7 +66,10 @@ class Notifier:
             await self.queue_webhooks(payload, audience, envelope, uow)
 
     async def recipients(self, audience: Audience, uow: NotificationsUnitOfWork) -> list[Document]:
-        found = await uow.recipients.audience(audience)
+        members = [m for m in audience.member_ids if not m.startswith(OPERATOR_PREFIX)]
+        # an operator alone (network-wide news) is no recipient row: nothing to look up
+        wanted = audience.organization_ids or members
+        found = await uow.recipients.audience(audience) if wanted else []
         # Every registered organization has an admin here; none means its registration has
         # not arrived yet (another topic, no order between them): wait for it, don't drop.
         unheard = set(audience.organization_ids) - {r["organization_id"] for r in found}
@@ -84,39 +87,41 @@ class Notifier:
     async def notify(
         self, message: Message, audience: Audience, envelope: Envelope, uow: NotificationsUnitOfWork
     ) -> None:
+        if not (audience.at_once or self.email_on):
+            return  # for the digest only, and there is no email
         now = self.clock.now()
         recipients = await self.recipients(audience, uow)
-        await tell(
-            uow,
-            [r["_id"] for r in recipients],
-            message,
-            kind=envelope.type,
-            network_id=audience.network_id,
-            subject_id=audience.subject_id,
-            event_id=envelope.id,
-            at=now,
-        )
+        if audience.at_once:  # else no inbox entry: it waits for the digest
+            await tell(
+                uow,
+                [r["_id"] for r in recipients],
+                message,
+                kind=envelope.type,
+                network_id=audience.network_id,
+                subject_id=audience.subject_id,
+                event_id=envelope.id,
+                at=now,
+            )
         if not self.email_on:
             return
         chosen = await uow.preferences.of([r["_id"] for r in recipients])
         for recipient in recipients:
             if deliverable(recipient.get("email")):
                 preferences = chosen.get(recipient["_id"], Preferences())
-                mine = message.drawn(Catalogs.load().get(preferences.language))
-                await self.queue_email(recipient, preferences, mine, envelope, now, uow)
+                plan = plan_email(preferences, envelope.type, now, self.digest_hour)
+                if plan is not None and (audience.at_once or plan.digest_day is not None):
+                    mine = message.drawn(Catalogs.load().get(preferences.language))
+                    await self.queue_email(recipient, plan, mine, envelope, now, uow)
 
     async def queue_email(
         self,
         recipient: Document,
-        preferences: Preferences,
+        plan: EmailPlan,
         message: Message,
         envelope: Envelope,
         now: datetime,
         uow: NotificationsUnitOfWork,
     ) -> None:
-        plan = plan_email(preferences, envelope.type, now, self.digest_hour)
-        if plan is None:
-            return
         member_id, to = recipient["_id"], recipient["email"]
         if plan.digest_day is None:
             delivery_id = f"{envelope.id}:{member_id}:email"

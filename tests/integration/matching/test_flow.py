@@ -4,10 +4,8 @@ checked (FORBIDDEN, CONFLICT, NOT_FOUND across networks)."""
 
 from __future__ import annotations
 
-import httpx
-
 from deploy.stack import Stack
-from tests.support.matches import RESPOND, accepted_events, matches_of
+from tests.support.matches import RESPOND, accepted_events, matches_of, matching_version
 from tests.support.organizations import outreach_and_funder, register_profile
 from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
@@ -16,17 +14,6 @@ UPDATE = """
 mutation U($id: ID!, $input: UpdateOrganizationInput!) {
   updateOrganization(id: $id, input: $input) { id } }
 """
-
-
-def matching_version(stack: Stack, organization_id: str) -> int:
-    """The version of an organization's profile in matching's read model (0 before any)."""
-    response = httpx.get(
-        f"{stack.service_url('matching')}/profiles/{organization_id}",
-        headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
-        timeout=10,
-    )
-    version: int = response.json()["version"] if response.status_code == 200 else 0
-    return version
 
 
 async def test_complementary_organizations_match_and_both_accept(stack: Stack) -> None:

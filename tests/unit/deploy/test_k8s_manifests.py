@@ -19,6 +19,7 @@ from deploy.asyncapi import PUBLISHERS
 from deploy.k8s_render import K8S, Manifest, render, topic_manifests
 from deploy.kafka_users import OPERATOR, service_access, user_manifests
 from shared.contracts import EVENT_TYPES
+from shared.contracts.subscribers import consumer_groups, lane_group
 from shared.events import dlq_topic
 from shared.settings import SERVICES, Settings
 
@@ -322,12 +323,14 @@ def test_each_service_may_write_what_it_publishes_and_read_what_it_consumes_only
         reads = {n for kind, n, op in grants if kind == "topic" and op == "Read"}
         described = {n for kind, n, op in grants if kind == "topic" and op == "Describe"}
         mine = access[name]
-        dlqs = {dlq_topic(t) for t in mine.consumes} if mine.group else set()
+        dlqs = {dlq_topic(t) for t in mine.consumes} if mine.groups else set()
         assert writes == set(mine.produces) | dlqs
         assert reads == set(mine.consumes)
         assert described == writes | reads
         groups = {n for kind, n, _ in grants if kind == "group"}
-        assert groups == ({name} if mine.group else set())
+        # one group per lane: the service's, and its urgent lane's if it reads an urgent topic
+        lanes = {lane_group(name, topic) for topic in mine.consumes} if mine.groups else set()
+        assert groups == lanes == set(mine.groups)
         assert {op for _, _, op in grants} <= {"Read", "Write", "Describe"}  # no Create, no All
     # every event type has exactly one writer, and the publisher is the AsyncAPI document's
     for topic, publisher in PUBLISHERS.items():
@@ -341,7 +344,8 @@ def test_each_service_may_write_what_it_publishes_and_read_what_it_consumes_only
         for op in ops
     }
     assert "organization.registered" in access["matching"].consumes  # the handlers were read
-    assert access["matching"].group == "matching" and access["gateway"].group is None
+    assert access["matching"].groups == ["matching"] and access["gateway"].groups == []
+    assert access["notifications"].groups == ["notifications", "notifications.urgent"]
 
 
 @overlays
@@ -399,15 +403,18 @@ def test_consumers_scale_on_their_groups_lag(overlay: str) -> None:
     for name, obj in scaled.items():
         assert obj["spec"]["scaleTargetRef"]["name"] == name
         assert "replicas" not in deployments[name]["spec"]  # KEDA's HPA owns it
-        [trigger] = obj["spec"]["triggers"]
-        assert trigger["type"] == "kafka"
-        assert trigger["metadata"]["consumerGroup"] == name  # the group id is the service name
-        assert trigger["metadata"]["sasl"] == "scram_sha512"
-        assert (
-            trigger["metadata"]["bootstrapServers"]
-            == config(overlay)["COMMONWEAVE_KAFKA_BOOTSTRAP"]
-        )
-        auth = auths[trigger["authenticationRef"]["name"]]["spec"]
+        triggers = obj["spec"]["triggers"]
+        # a trigger per lane's group: the service's name, and `<service>.urgent` if it has one
+        assert [t["metadata"]["consumerGroup"] for t in triggers] == consumer_groups(name)
+        for trigger in triggers:
+            assert trigger["type"] == "kafka"
+            assert trigger["metadata"]["sasl"] == "scram_sha512"
+            assert (
+                trigger["metadata"]["bootstrapServers"]
+                == config(overlay)["COMMONWEAVE_KAFKA_BOOTSTRAP"]
+            )
+            assert trigger["authenticationRef"] == triggers[0]["authenticationRef"]
+        auth = auths[triggers[0]["authenticationRef"]["name"]]["spec"]
         [username] = auth["env"]
         assert (username["name"], username["containerName"]) == ("COMMONWEAVE_KAFKA_USERNAME", name)
         for ref in auth["secretTargetRef"]:

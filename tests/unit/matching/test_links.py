@@ -116,8 +116,10 @@ async def test_an_accepted_link_suggests_across_it_and_an_ended_one_withdraws_th
     assert matching_uow.events == []
     await take_in(matcher, matching_uow, link(LinkStatus.ACTIVE, 2))
     [suggested] = matching_uow.events
-    assert suggested.type == "match.suggested"
-    match = await matcher.match(suggested.subject, matching_uow)
+    assert suggested.type == "matches.suggested"
+    [partner] = suggested.data["suggestions"]
+    match = await matcher.match(partner["match_id"], matching_uow)
+    assert partner["network_id"] != suggested.data["network_id"]  # the partner's, across
     assert match["network_ids"] == ["net_lane", "net_marion"]
     await take_in(matcher, matching_uow, link(LinkStatus.ACTIVE, 2))  # redelivered: nothing new
     assert len(matching_uow.events) == 1
@@ -135,7 +137,7 @@ async def test_an_answered_suggestion_stays_when_the_link_ends(
     matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
     await take_in(matcher, matching_uow, TUTORS, MENTORS, link(LinkStatus.ACTIVE, 2))
-    match_id = (matching_uow.events)[0].subject
+    match_id = (matching_uow.events)[0].data["suggestions"][0]["match_id"]
     await matcher.respond(match_id, "org_tutors", MatchDecision.ACCEPT, "", matching_uow)
     await matcher.respond(match_id, "org_mentors", MatchDecision.ACCEPT, "", matching_uow)
     await take_in(matcher, matching_uow, link(LinkStatus.ENDED, 3))

@@ -50,10 +50,13 @@ async def test_profiles_in_their_events_units_of_work_suggest_a_pair_once(
         async with uow:
             await matcher.on_profile(p, uow)
     [suggested] = await outbox_events(database)
-    assert suggested.type == "match.suggested"
+    assert (suggested.type, suggested.subject) == ("matches.suggested", "org_b")
     uow = MongoMatchingUnitOfWork(outbox)
     [match] = await matcher.matches_of("org_a", 10, uow)
-    assert match["_id"] == suggested.subject
+    assert match["_id"] == suggested.data["suggestions"][0]["match_id"]
+    scores = await uow.matches.open_scores(["org_a", "org_c"], besides=[])
+    assert scores == {"org_a": [match["score"]], "org_c": []}
+    assert await uow.matches.open_scores(["org_a"], besides=[match["_id"]]) == {"org_a": []}
     with pytest.raises((BulkWriteError, DuplicateKeyError)):  # the pair key is unique
         async with uow:
             await uow.matches.add([{**match, "_id": "mat_twin"}])

@@ -46,8 +46,10 @@ async def test_complementary_organizations_are_suggested_once_and_accepted_by_bo
         matcher, matching_uow, OUTREACH, FUNDER, OUTREACH.model_copy(update={"version": 2})
     )
     [suggested] = matching_uow.events
-    assert suggested.type == "match.suggested"
-    match_id = suggested.subject
+    assert (suggested.type, suggested.subject) == ("matches.suggested", "org_b")
+    [partner] = suggested.data["suggestions"]
+    assert (partner["organization_id"], partner["partner_rank"]) == ("org_a", 1)
+    match_id = partner["match_id"]
     with pytest.raises(AppError) as stranger:
         await matcher.respond(match_id, "org_x", MatchDecision.ACCEPT, "", matching_uow)
     assert stranger.value.code is ErrorCode.FORBIDDEN
@@ -63,7 +65,7 @@ async def test_archiving_withdraws_the_open_suggestions(
     matcher: Matcher, matching_uow: FakeMatchingUnitOfWork
 ) -> None:
     await take_in(matcher, matching_uow, OUTREACH, FUNDER)
-    match_id = (matching_uow.events)[0].subject
+    match_id = (matching_uow.events)[0].data["suggestions"][0]["match_id"]
     await take_in(matcher, matching_uow, FUNDER.model_copy(update={"version": 2, "archived": True}))
     with pytest.raises(AppError) as gone:
         await matcher.match(match_id, matching_uow)
@@ -122,12 +124,13 @@ async def test_introducing_a_pair_already_suggested_puts_the_note_first(
 ) -> None:
     await take_in(matcher, matching_uow, OUTREACH, FUNDER)
     [suggested] = matching_uow.events
+    [partner] = suggested.data["suggestions"]  # to org_b, the second to arrive
     made = await matcher.introduce(
         "net_1", ["org_b", "org_a"], "Talk", "operator:net_1", {}, matching_uow
     )
-    assert made.id == suggested.subject
+    assert made.id == partner["match_id"]
     assert made.reasons["org_a"][0].endswith("Talk")
-    assert made.reasons["org_b"][1:] == suggested.data["reasons"]  # org_b's, as announced
+    assert made.reasons["org_b"][1:] == partner["reasons"]  # org_b's, as announced
     again = await matcher.introduce(
         "net_1", ["org_a", "org_b"], "Talk now", "operator:net_1", {}, matching_uow
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifications.domain.templates import TEMPLATES, Audience, Message
+from services.notifications.domain.templates import MANY, TEMPLATES, Audience, Message, messages
 from shared import contracts as c
 from shared.i18n import Catalogs
 
@@ -66,8 +66,64 @@ def test_a_match_suggestion_goes_to_both_parties_with_its_first_reason() -> None
     assert audience.organization_ids == ["org_a", "org_b"]
 
 
+def suggestions_for_newcomer(*ranks: int) -> c.MatchesSuggested:
+    return c.MatchesSuggested(
+        organization_id="org_new",
+        name="GreenLeaf",
+        network_id="net_1",
+        suggestions=[
+            c.SuggestedPartner(
+                match_id=f"match_{i}",
+                organization_id=f"org_{i}",
+                name=f"Partner {i}",
+                network_id="net_1",
+                score=0.9 - i / 10,
+                reasons=[f"Partner {i} offers meals, which you need", "Both are based in Lane"],
+                partner_reasons=["GreenLeaf offers outreach, which you need"],
+                partner_rank=rank,
+            )
+            for i, rank in enumerate(ranks)
+        ],
+    )
+
+
+def drawn(event: c.MatchesSuggested) -> list[tuple[Message, Audience]]:
+    return [in_english(one) for one in messages("matches.suggested", event)]
+
+
+def test_a_newcomer_hears_of_all_its_partners_in_one_message_with_each_first_reason() -> None:
+    [(message, audience), *_] = drawn(suggestions_for_newcomer(1, 5))
+    assert message.title == "2 partner suggestions for GreenLeaf"
+    assert message.body.splitlines() == [
+        "• Partner 0: Partner 0 offers meals, which you need.",
+        "• Partner 1: Partner 1 offers meals, which you need.",
+        "Accept or decline each in your matches.",
+    ]
+    assert (audience.organization_ids, audience.subject_id) == (["org_new"], "org_new")
+    assert audience.at_once
+    [(one, _)] = drawn(suggestions_for_newcomer(9))[:1]
+    assert one.title == "1 partner suggestion for GreenLeaf"
+
+
+def test_a_partner_is_told_at_once_only_when_the_newcomer_enters_its_top_3() -> None:
+    _, *partners = drawn(suggestions_for_newcomer(1, 3, 4, 10))
+    assert [(a.organization_ids, a.subject_id, a.at_once) for _, a in partners] == [
+        (["org_0"], "match_0", True),
+        (["org_1"], "match_1", True),
+        (["org_2"], "match_2", False),  # waits for its digest and its matches list
+        (["org_3"], "match_3", False),
+    ]
+    told, waits = partners[0][0], partners[2][0]
+    assert told.title == waits.title == "New partner suggestion: GreenLeaf"
+    assert told.body == (
+        "GreenLeaf offers outreach, which you need. Score 0.90. "
+        "GreenLeaf is now among your top 3 suggestions."
+    )
+    assert waits.body == "GreenLeaf offers outreach, which you need. Score 0.70."
+
+
 def test_every_template_kind_is_a_known_event_type() -> None:
-    assert set(TEMPLATES) <= set(c.EVENT_TYPES)
+    assert set(TEMPLATES) | set(MANY) <= set(c.EVENT_TYPES)
 
 
 def test_check_ins_and_health_changes_reach_every_partner() -> None:

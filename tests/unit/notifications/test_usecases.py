@@ -25,6 +25,7 @@ from shared.clock import Clock
 from shared.consumer import NotYetKnown
 from shared.contracts import (
     CheckInDue,
+    MatchesSuggested,
     MatchParty,
     MatchSuggested,
     MemberJoined,
@@ -35,6 +36,7 @@ from shared.contracts import (
     PartnershipRef,
     Payload,
     SignInRequested,
+    SuggestedPartner,
     event_type_of,
     operator_member_id,
 )
@@ -124,6 +126,50 @@ async def test_a_missed_check_in_becomes_a_notification_for_each_partner(
     assert sorted(e.subject for e in told) == ["mem_a", "mem_b", "mem_c"]
     assert {(e.data["kind"], e.data["subject_id"]) for e in told} == {("checkin.due", "ptn_1")}
     assert (await service.titles("mem_c"))[0] == "Time for a check-in: Lane"
+
+
+def newcomer_suggested(**ranks: int) -> MatchesSuggested:
+    partners = [
+        SuggestedPartner(
+            match_id=f"mat_{org}",
+            organization_id=org,
+            name=f"Org {org}",
+            network_id="net_1",
+            score=0.8,
+            reasons=[f"Org {org} offers meals, which you need"],
+            partner_reasons=["Org org_new offers outreach, which you need"],
+            partner_rank=rank,
+        )
+        for org, rank in ranks.items()
+    ]
+    return MatchesSuggested(
+        organization_id="org_new", name="Org org_new", network_id="net_1", suggestions=partners
+    )
+
+
+async def test_a_newcomer_gets_one_message_and_a_partner_hears_at_once_only_from_its_top_3(
+    service: Notifications,
+) -> None:
+    await service.register("org_new", "mem_new", email="new@example.org")
+    for org in ("org_a", "org_b", "org_c"):
+        await service.register(org, f"mem_{org[-1]}", email=f"{org}@example.org")
+    # b takes the daily digest, c single emails
+    await service.inbox.update_preferences("mem_b", PreferencesPatch(digest="DAILY"), service.uow)
+    before = len(service.uow.events)
+    envelope = Envelope(source="test", type="matches.suggested", subject="org_new")
+    await service.hear("org_new", newcomer_suggested(org_a=2, org_b=4, org_c=9), envelope)
+    assert (await service.titles("mem_new"))[0] == "3 partner suggestions for Org org_new"
+    assert (await service.titles("mem_a"))[0] == "New partner suggestion: Org org_new"
+    assert await service.titles("mem_b") == ["Welcome to Lane, Org org_b"]
+    assert await service.titles("mem_c") == ["Welcome to Lane, Org org_c"]
+    assert sorted(e.subject for e in service.uow.events[before:]) == ["mem_a", "mem_new"]
+    # the suggestion waits for b's digest; c, without one, finds it in its matches list
+    items = [i for k, i in service.uow.tables["digest_items"].items() if envelope.id in k]
+    assert [(i["member_id"], i["title"]) for i in items] == [
+        ("mem_b", "New partner suggestion: Org org_new")
+    ]
+    emails = {d["to"] for k, d in service.deliveries().items() if envelope.id in k}
+    assert emails == {"new@example.org", "org_a@example.org"}
 
 
 async def test_an_event_about_an_organization_not_heard_of_yet_waits_and_writes_nothing(

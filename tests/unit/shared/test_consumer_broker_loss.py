@@ -29,12 +29,13 @@ class Consumer:
         return True
 
 
-async def follow(answers: list[str | None]) -> Consumer:
-    """Runs `follow_broker` over the cluster ids in `answers` (None: the broker is away)."""
+async def follow(answers: list[str | None], lanes: int = 1) -> list[Consumer]:
+    """Runs `follow_broker` over the cluster ids in `answers` (None: the broker is away), with
+    one Kafka consumer per lane."""
     outbox = SimpleNamespace(database={PARKED: None})
     events = EventConsumer(cast(Any, None), cast(Any, outbox), "matching")
-    consumer = Consumer()
-    events._subscriber = SimpleNamespace(consumer=consumer)
+    consumers = [Consumer() for _ in range(lanes)]
+    events._subscribers = [SimpleNamespace(consumer=consumer) for consumer in consumers]
     asked = asyncio.Event()
     left = list(answers)
 
@@ -50,16 +51,21 @@ async def follow(answers: list[str | None]) -> Consumer:
     following = asyncio.create_task(events.follow_broker(cluster_id, every=0))
     await asyncio.wait_for(asked.wait(), 5)
     following.cancel()
-    return consumer
+    return consumers
 
 
 async def test_a_new_cluster_id_reads_every_assigned_partition_from_the_beginning() -> None:
-    consumer = await follow(["old", "old", None, None, "new", "new"])
+    [consumer] = await follow(["old", "old", None, None, "new", "new"])
     assert consumer.seeks == [ASSIGNED]
 
 
+async def test_a_new_cluster_id_rewinds_every_lane() -> None:
+    bulk, urgent = await follow(["old", "new"], lanes=2)
+    assert bulk.seeks == urgent.seeks == [ASSIGNED]
+
+
 async def test_the_same_broker_back_after_an_outage_is_left_alone() -> None:
-    consumer = await follow(["same", None, None, "same", "same"])
+    [consumer] = await follow(["same", None, None, "same", "same"])
     assert consumer.seeks == []
 
 

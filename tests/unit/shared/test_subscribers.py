@@ -9,7 +9,13 @@ from importlib import import_module
 import pytest
 
 from shared.contracts import EVENT_TYPES
-from shared.contracts.subscribers import SUBSCRIPTIONS, subscribers
+from shared.contracts.subscribers import (
+    SUBSCRIPTIONS,
+    URGENT,
+    consumer_groups,
+    lane_group,
+    subscribers,
+)
 from shared.settings import Settings
 
 CONSUMING = ("intake", "matching", "commitments", "notifications")
@@ -29,3 +35,30 @@ def test_every_topic_has_its_readers_and_notifications_created_none() -> None:
     assert set(readers) == set(EVENT_TYPES)
     assert readers["notification.created"] == frozenset()  # the gateway's feed: no group
     assert readers["organization.registered"] == {"matching", "commitments", "notifications"}
+
+
+def test_urgent_topics_are_read_by_each_services_urgent_lane() -> None:
+    readers = subscribers()
+    assert not URGENT - set(EVENT_TYPES)
+    assert all(readers[topic] for topic in URGENT)  # an urgent topic someone reads
+    assert readers["partnership.health_warning"] == {"notifications.urgent"}
+    assert readers["match.accepted"] == {"commitments.urgent", "notifications.urgent"}
+    # the bulk of a registration burst stays in the services' own groups
+    assert readers["match.suggested"] == {"notifications"}
+    assert lane_group("matching", "need.reported") == "matching"
+    assert consumer_groups("notifications") == ["notifications", "notifications.urgent"]
+    assert consumer_groups("matching") == ["matching"]
+    assert consumer_groups("intake") == []
+
+
+@pytest.mark.parametrize("service", CONSUMING)
+def test_each_consumer_reads_its_urgent_topics_in_a_lane_of_their_own(service: str) -> None:
+    create_app = import_module(f"services.{service}.app").create_app
+    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+    lanes = app.state.runtime.consumer.lanes()
+    mine = set(SUBSCRIPTIONS.get(service, ()))
+    expected = {service: mine - URGENT, f"{service}.urgent": mine & URGENT}
+    assert {group: set(topics) for group, topics in lanes.items()} == {
+        group: topics for group, topics in expected.items() if topics
+    }
+    assert list(lanes) == consumer_groups(service)  # the service's own lane first

@@ -1,0 +1,201 @@
+"""Urgent events first, on the real stack: a burst of bulk events (match suggestions) queued in
+notifications does not hold up an early warning published after it. The warning is read in
+the consumer's urgent lane (its own group, fetch and handling: shared/consumer.py), so it
+reaches the inbox within seconds while most of the burst is still waiting (RELIABILITY.md,
+finding 6). With one lane it waited behind up to the whole burst."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from contextlib import suppress
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from opentelemetry.sdk.trace import TracerProvider
+from pymongo import MongoClient
+
+from deploy.stack import Stack
+from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
+from shared.consumer import EventConsumer
+from shared.contracts import (
+    HealthPart,
+    MatchParty,
+    MatchSuggested,
+    PartnershipHealthWarning,
+    PartnershipRef,
+    Payload,
+)
+from shared.events import Envelope, dlq_topic
+from shared.mongo import mongo_client
+from shared.outbox import Outbox
+from shared.unit_of_work import PROCESSED
+from tests.integration.platform.test_consumer import inbox, registered_event
+from tests.support.events import produce
+from tests.support.wait import eventually
+
+BURST = 500
+WARNING_WITHIN_SECONDS = 5.0
+
+
+async def produce_many(bootstrap: str, topic: str, events: list[tuple[str, Payload]]) -> list[str]:
+    """Sends every event at once with one producer (a burst, as a relay sends a backlog);
+    answers their event ids."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        ids, sent = [], []
+        for subject, payload in events:
+            envelope = Envelope(source="tests", type=topic, subject=subject)
+            ids.append(envelope.id)
+            headers = [(k, v.encode()) for k, v in envelope.to_headers().items()]
+            body = payload.model_dump_json().encode()
+            sent.append(await producer.send(topic, body, key=subject.encode(), headers=headers))
+        await asyncio.gather(*sent)
+        return ids
+    finally:
+        await producer.stop()
+
+
+def early_warning(network_id: str, organization_ids: list[str]) -> PartnershipHealthWarning:
+    return PartnershipHealthWarning(
+        partnership=PartnershipRef(
+            partnership_id=f"par_{uuid.uuid4().hex[:8]}",
+            network_id=network_id,
+            name="Lanes Partnership",
+            organization_ids=organization_ids,
+        ),
+        reason="at_risk",
+        crossing="at_risk:1",
+        score=0.3,
+        previous_score=0.6,
+        part=HealthPart(name="check_in_regularity", score=0.2, weight=0.25),
+        part_previous_score=0.9,
+        summary="Health crossed into at risk (0.60 → 0.30).",
+    )
+
+
+def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None:
+    network_id = f"net_lanes_{uuid.uuid4().hex[:6]}"
+    first, second = registered_event(network_id), registered_event(network_id)
+    for event in (first, second):
+        subject = event.profile.organization_id
+        asyncio.run(
+            produce(stack.settings.kafka_bootstrap, "organization.registered", subject, event)
+        )
+    for event in (first, second):  # notifications knows both organizations' admins
+        eventually(lambda e=event: inbox(stack, e.admin.member_id), timeout=60)
+    parties = [
+        MatchParty(organization_id=e.profile.organization_id, name=e.profile.name)
+        for e in (first, second)
+    ]
+    suggestions: list[tuple[str, Payload]] = []
+    for _ in range(BURST):
+        match_id = f"mat_{uuid.uuid4().hex[:10]}"
+        suggestion = MatchSuggested(
+            match_id=match_id, network_id=network_id, parties=parties, score=0.7
+        )
+        suggestions.append((match_id, suggestion))
+    burst_ids = asyncio.run(
+        produce_many(stack.settings.kafka_bootstrap, "match.suggested", suggestions)
+    )
+    warning = early_warning(network_id, [p.organization_id for p in parties])
+    subject = warning.partnership.partnership_id
+    asyncio.run(
+        produce(stack.settings.kafka_bootstrap, "partnership.health_warning", subject, warning)
+    )
+    published = time.monotonic()
+
+    with MongoClient(stack.settings.mongo_url) as mongo:
+        database = mongo[stack.settings.database_name("notifications")]
+        keys = [f"notifications:{event_id}" for event_id in burst_ids]
+
+        def handled() -> int:
+            return database[PROCESSED].count_documents({"_id": {"$in": keys}})
+
+        def warned() -> bool:
+            query = {"subject_id": subject, "member_id": first.admin.member_id}
+            return database["inbox"].find_one(query) is not None
+
+        eventually(warned, timeout=120, interval=0.1)
+        warning_seconds = time.monotonic() - published
+        handled_before = handled()
+        eventually(lambda: handled() == BURST, timeout=600, interval=0.5)
+        burst_seconds = time.monotonic() - published
+
+    print(
+        f"early warning in the inbox after {warning_seconds:.2f} s, with {handled_before} of "
+        f"{BURST} suggestions handled; the whole burst took {burst_seconds:.1f} s"
+    )
+    assert warning_seconds < WARNING_WITHIN_SECONDS
+    assert warning_seconds < burst_seconds / 3  # it did not wait for the burst
+    assert handled_before < BURST / 2
+
+
+class Ping(Payload):
+    n: int
+
+
+async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left_it(
+    stack: Stack,
+) -> None:
+    """A topic declared urgent after its service's own group read part of it: the urgent
+    group has no committed offset there, and would read it from the earliest (events handled
+    long ago, past the processed ids' window, handled again). It starts where the service's
+    own group left it: a seek in the urgent lane's rebalance listener, on the real broker."""
+    settings = stack.settings
+    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(settings, [topic, dlq_topic(topic)])
+    for n in range(3):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    bulk = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=service,  # the service's own lane, before the topic was urgent
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await bulk.start()
+    try:
+        read = 0
+        while read < 3:
+            read += sum(len(rs) for rs in (await bulk.getmany(timeout_ms=1000)).values())
+        await bulk.commit()
+    finally:
+        await bulk.stop()
+    for n in (3, 4):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+
+    client = mongo_client(settings)
+    broker = kafka_broker(settings, service, TracerProvider())
+    admin = BrokerAdmin(settings)
+    outbox = Outbox(client, client[f"{settings.db_prefix}_{service}"], source="tests")
+    consumer = EventConsumer(
+        broker,
+        outbox,
+        service,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        urgent=frozenset({topic}),
+    )
+    seen: list[int] = []
+    two_seen = asyncio.Event()
+
+    async def handle(payload: Ping, envelope: Envelope, uow: Any) -> None:
+        seen.append(payload.n)
+        if len(seen) >= 2:
+            two_seen.set()
+
+    consumer.subscribe(topic, handle, Ping)
+    assert list(consumer.lanes()) == [f"{service}.urgent"]
+    consumer.attach(admin.committed)
+    await broker.start()
+    try:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(two_seen.wait(), 60)
+        await asyncio.sleep(2)  # time for anything older to come, were it read from the start
+    finally:
+        await broker.stop()
+        await admin.close()
+        await client.close()
+    assert seen == [3, 4]
