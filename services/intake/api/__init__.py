@@ -1,6 +1,7 @@
 """Intake's internal HTTP routes, called by the gateway and the CLI. Thin: parse, call one
-use case of `services/intake/service/` (reads go to the store), answer. Write routes honour
-an `Idempotency-Key` header through `WriteOnce` (shared/idempotency.py)."""
+use case or read of `services/intake/service/` with the request's unit of work, answer (no
+route touches the store). Write routes honour an `Idempotency-Key` header through `WriteOnce`
+(shared/idempotency.py)."""
 
 from __future__ import annotations
 
