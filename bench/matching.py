@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,7 @@ async def mongo_load_seconds(profiles: list[OrganizationProfile]) -> tuple[float
         started = time.perf_counter()
         found = await collection.find({}).to_list()
         fetched = time.perf_counter() - started
-        index = ProfileIndex()
+        index = ProfileIndex.week_of(datetime.now(UTC).date())
         index.put_many([OrganizationProfile.model_validate(d) for d in found])
         index.mission.compact()
         elapsed = time.perf_counter() - started
@@ -195,7 +196,7 @@ def run(args: argparse.Namespace) -> None:
     profiles = [synthetic(i, rng) for i in range(args.organizations)]
     before = rss_mb()
     started = time.perf_counter()
-    index = ProfileIndex()
+    index = ProfileIndex.week_of(datetime.now(UTC).date())
     index.put_many(profiles)
     index.mission.compact()
     build_s = time.perf_counter() - started

@@ -53,7 +53,7 @@ class Matcher:
         self.weights = weights_from(settings)
         self.limit = settings.match_suggestions_per_organization
         self.min_score = settings.match_min_score
-        self.index = ProfileIndex()
+        self.index = ProfileIndex.week_of(clock.now().date())
         self.ready = asyncio.Event()
 
     async def load(self, uow: MatchingUnitOfWork) -> None:

@@ -5,6 +5,7 @@ health need the neighborhood survey reported."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.matching.domain.index import ProfileIndex
@@ -203,8 +204,12 @@ MENTAL_HEALTH_NEED = NeedProfile(
 )  # fmt: skip
 
 
+# the reference week of the indexes the tests build (a fixed one: the same hours every run)
+MONDAY = date(2025, 1, 6)
+
+
 def field_report_index() -> ProfileIndex:
     """A matching index holding every organization above."""
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many(ORGANIZATIONS)
     return index

@@ -22,7 +22,8 @@ SETS = ("focus", "values", "offers", "needs", "populations")
 
 @dataclass
 class ProfileIndex:
-    monday: date = field(default_factory=this_monday)
+    # the reference week the UTC hours are counted in (time zones' offsets that week)
+    monday: date
     ids: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
@@ -53,6 +54,11 @@ class ProfileIndex:
             self.vocab[name] = kinds if name in ("offers", "needs") else Vocabulary()
             self.sets[name] = BitMatrix()
         self._grow(1024)
+
+    @classmethod
+    def week_of(cls, today: date) -> ProfileIndex:
+        """An empty index whose reference week is `today`'s (the service's clock's day)."""
+        return cls(this_monday(today))
 
     def _grow(self, rows: int) -> None:
         if rows <= self.capacity:

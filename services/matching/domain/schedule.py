@@ -14,9 +14,9 @@ from shared.weekly import DAYS, day_index, window_minutes
 HOURS_PER_WEEK = 168
 
 
-def this_monday(today: date | None = None) -> date:
-    day = today or datetime.now(UTC).date()
-    return day - timedelta(days=day.weekday())
+def this_monday(today: date) -> date:
+    """The Monday of `today`'s week; the caller passes the day from its service's clock."""
+    return today - timedelta(days=today.weekday())
 
 
 def utc_hours(windows: Iterable[AvailabilityWindow], time_zone: str, monday: date) -> list[int]:

@@ -18,7 +18,7 @@ from services.matching.domain.coalitions import (
 )
 from services.matching.domain.index import ProfileIndex
 from shared.contracts.matching import MatchDecision, MatchStatus
-from tests.support.field_report import MENTAL_HEALTH_NEED, field_report_index, org
+from tests.support.field_report import MENTAL_HEALTH_NEED, MONDAY, field_report_index, org
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 NEED = MENTAL_HEALTH_NEED.model_copy(
@@ -74,7 +74,7 @@ def test_a_coalition_that_covers_everything_ranks_above_any_that_leaves_a_kind_o
     # The hub brings counseling and a venue and fits the need well; outreach comes only from
     # the library, which fits it poorly. Without the library the hub alone scores higher than
     # the whole cover, yet it leaves outreach uncovered: it must come after every whole cover.
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many(
         [
             org("hub", "Eastside Wellness Hub", focus_areas=["mental health"],

@@ -5,7 +5,7 @@ unanswered suggestions across it and keeps the answered ones."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.matching.domain.index import ProfileIndex
@@ -19,6 +19,7 @@ from shared.settings import Settings
 from tests.support.fake_matching import FakeMatchingUnitOfWork
 
 WEIGHTS = weights_from(Settings(_env_file=None))  # the defaults
+MONDAY = date(2025, 1, 6)  # the indexes' reference week (a fixed one: the same hours)
 
 EVENING = [AvailabilityWindow(day="tue", start="17:00", end="21:00")]  # local time
 
@@ -55,7 +56,7 @@ def partners(index: ProfileIndex, organization_id: str) -> list[str]:
 
 
 def test_linked_networks_match_only_opted_in_virtual_organizations_while_linked() -> None:
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     closed = MENTORS.model_copy(update={"organization_id": "org_closed", "name": "Closed"})
     closed = closed.model_copy(update={"open_to_other_networks": False})
     local = MENTORS.model_copy(update={"organization_id": "org_local", "name": "Local"})
@@ -73,7 +74,7 @@ def test_linked_networks_match_only_opted_in_virtual_organizations_while_linked(
 
 
 def test_reasons_name_the_other_region_and_the_weekly_hours_shared_across_time_zones() -> None:
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many([TUTORS, MENTORS])
     index.link("net_lane", "net_marion")
     [found] = top_partners(index, "org_tutors", WEIGHTS, limit=10)

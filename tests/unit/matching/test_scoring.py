@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from services.matching.domain import matches as docs
 from services.matching.domain.index import ProfileIndex
-from services.matching.domain.schedule import describe_overlap, utc_hours
+from services.matching.domain.schedule import describe_overlap, this_monday, utc_hours
 from services.matching.domain.scoring import top_partners
-from services.matching.service import weights_from
+from services.matching.service import Matcher, weights_from
+from shared.clock import Clock
 from shared.contracts import AvailabilityWindow
 from shared.contracts.matching import MatchDecision, MatchStatus
 from shared.errors import AppError, ErrorCode
@@ -38,8 +39,27 @@ def test_evening_hours_overlap_across_time_zones() -> None:
     )
 
 
+def test_the_reference_week_starts_on_the_monday_of_the_day_given() -> None:
+    assert this_monday(date(2025, 1, 12)) == MONDAY  # a Sunday
+    assert this_monday(MONDAY) == MONDAY
+
+
+def test_the_matchers_index_counts_hours_in_the_week_of_the_services_clock() -> None:
+    # the US went to summer time on 9 March 2025: New York is UTC-4 that week, UTC-5 in January
+    clock = Clock()
+    clock.set(datetime(2025, 3, 12, 9, tzinfo=UTC))
+    index = Matcher(Settings(_env_file=None), clock).index
+    assert index.monday == date(2025, 3, 10)
+    row = index.put(org("nyc", "Harlem Tutors", time_zone="America/New_York"))
+    assert index.offset[row] == -4.0
+    winter = ProfileIndex(MONDAY)
+    assert (
+        winter.offset[winter.put(org("nyc", "Harlem Tutors", time_zone="America/New_York"))] == -5.0
+    )
+
+
 def test_scores_are_in_range_and_declined_partners_are_left_out() -> None:
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many(ORGANIZATIONS)
     found = top_partners(index, "org_outreach", WEIGHTS, limit=20)
     assert all(0 <= s.score <= 1 for s in found)
@@ -49,7 +69,7 @@ def test_scores_are_in_range_and_declined_partners_are_left_out() -> None:
 
 
 def test_reliability_moves_a_partner_up() -> None:
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many(
         [
             org("a", "A", focus_areas=["x"]),
@@ -64,7 +84,7 @@ def test_reliability_moves_a_partner_up() -> None:
 
 
 def test_archived_organizations_are_not_suggested() -> None:
-    index = ProfileIndex()
+    index = ProfileIndex(MONDAY)
     index.put_many(ORGANIZATIONS)
     index.put(ORGANIZATIONS[1].model_copy(update={"archived": True}))
     assert "org_funder" not in {
