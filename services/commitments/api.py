@@ -14,7 +14,8 @@ from pydantic import AwareDatetime
 
 from services.commitments.domain.report import report_csv
 from services.commitments.service import Scheduler, Tracker
-from services.commitments.store import CHILDREN, MongoCommitmentsUnitOfWork
+from services.commitments.service.unit_of_work import CHILDREN
+from services.commitments.store import MongoCommitmentsUnitOfWork
 from shared import contracts as c
 from shared.contracts.page import Batch, Page
 from shared.contracts.requests import commitments as rq
