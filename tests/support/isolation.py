@@ -54,6 +54,7 @@ KINDS = (
     "need",
     "webhook",
     "milestone",
+    "update",
     "contribution",
     "checkin",
     "feedback",
@@ -205,6 +206,10 @@ def make_network_b(stack: Stack) -> dict[str, Any]:
         {"i": {"partnershipId": ids["partnership"], "ownerOrganizationId": partner,
                "title": "Lend the hall", "dueAt": due}},
     )["makeCommitment"]["id"]  # fmt: skip
+    ids["update"] = admin.data(
+        "mutation($i: PostPartnershipUpdateInput!) { postPartnershipUpdate(input: $i) { id } }",
+        {"i": {"partnershipId": ids["partnership"], "kind": "PROGRESS", "text": "Hall booked"}},
+    )["postPartnershipUpdate"]["id"]
 
     def kinds() -> set[str]:
         edges = admin.data("{ notifications(first: 50) { edges { node { kind } } } }")
