@@ -13,7 +13,7 @@ from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.schedule import EmailPlan, deliverable, plan_email
 from services.notifications.domain.standard_webhooks import cloudevent_json
 from services.notifications.domain.templates import Audience, Message, messages
-from services.notifications.service.notify import tell
+from services.notifications.service.notify import Telling, tell_all
 from services.notifications.service.unit_of_work import DigestEntry, NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import NotYetKnown
@@ -54,16 +54,14 @@ class Notifier:
         """One event (in the consumer's unit of work): its audience told in the app, by email
         and through their webhooks."""
         await keep_recipients(payload, uow)
-        audience: Audience | None = None
-        for message, to in messages(envelope.type, payload):
-            await self.notify(message, to, envelope, uow)
-            audience = audience or to  # webhooks: of the organizations the event is about
+        told = list(messages(envelope.type, payload))
         if envelope.type in OPERATOR_TEMPLATES:
-            message, to_operator = OPERATOR_TEMPLATES[envelope.type](payload)
-            await self.notify(message, to_operator, envelope, uow)
-            audience = audience or to_operator  # network-wide webhooks hear of it too
-        if audience is not None:
-            await self.queue_webhooks(payload, audience, envelope, uow)
+            told.append(OPERATOR_TEMPLATES[envelope.type](payload))
+        await self.notify(told, envelope, uow)
+        # webhooks: of the organizations the event is about; network-wide news (the
+        # operator's message alone) reaches network-wide webhooks too
+        if told:
+            await self.queue_webhooks(payload, told[0][1], envelope, uow)
 
     async def recipients(self, audience: Audience, uow: NotificationsUnitOfWork) -> list[Document]:
         members = [m for m in audience.member_ids if not m.startswith(OPERATOR_PREFIX)]
@@ -85,33 +83,37 @@ class Notifier:
         return found + [o for o in operators if o["_id"] not in known]
 
     async def notify(
-        self, message: Message, audience: Audience, envelope: Envelope, uow: NotificationsUnitOfWork
+        self,
+        told: list[tuple[Message, Audience]],
+        envelope: Envelope,
+        uow: NotificationsUnitOfWork,
     ) -> None:
-        if not (audience.at_once or self.email_on):
-            return  # for the digest only, and there is no email
+        """Every message of the event: their recipients' preferences read once, their inbox
+        rows and `notification.created` events written once, whatever the number of
+        messages."""
+        # digest-only news without email reaches no one
+        wanted = [(m, to) for m, to in told if to.at_once or self.email_on]
         now = self.clock.now()
-        recipients = await self.recipients(audience, uow)
-        if audience.at_once:  # else no inbox entry: it waits for the digest
-            await tell(
-                uow,
-                [r["_id"] for r in recipients],
-                message,
-                kind=envelope.type,
-                network_id=audience.network_id,
-                subject_id=audience.subject_id,
-                event_id=envelope.id,
-                at=now,
-            )
+        reached = [(m, to, await self.recipients(to, uow)) for m, to in wanted]
+        everyone = list(dict.fromkeys(r["_id"] for _, _, found in reached for r in found))
+        chosen = await uow.preferences.of(everyone) if everyone else {}
+        tellings = [
+            Telling([r["_id"] for r in found], m, to.network_id, to.subject_id)
+            for m, to, found in reached
+            if to.at_once  # else no inbox entry: it waits for the digest
+        ]
+        if tellings:
+            await tell_all(uow, tellings, chosen, kind=envelope.type, event_id=envelope.id, at=now)
         if not self.email_on:
             return
-        chosen = await uow.preferences.of([r["_id"] for r in recipients])
-        for recipient in recipients:
-            if deliverable(recipient.get("email")):
-                preferences = chosen.get(recipient["_id"], Preferences())
-                plan = plan_email(preferences, envelope.type, now, self.digest_hour)
-                if plan is not None and (audience.at_once or plan.digest_day is not None):
-                    mine = message.drawn(Catalogs.load().get(preferences.language))
-                    await self.queue_email(recipient, plan, mine, envelope, now, uow)
+        for message, audience, recipients in reached:
+            for recipient in recipients:
+                if deliverable(recipient.get("email")):
+                    preferences = chosen.get(recipient["_id"], Preferences())
+                    plan = plan_email(preferences, envelope.type, now, self.digest_hour)
+                    if plan is not None and (audience.at_once or plan.digest_day is not None):
+                        mine = message.drawn(Catalogs.load().get(preferences.language))
+                        await self.queue_email(recipient, plan, mine, envelope, now, uow)
 
     async def queue_email(
         self,

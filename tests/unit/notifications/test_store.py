@@ -1,6 +1,7 @@
 """Notifications' repositories and unit of work against a real document store: an event's
 inbox rows and their `notification.created` commit together, and a second write of one
-event's rows is refused by the unique index with nothing written; a webhook registered with an
+event's rows is refused by the unique index with nothing written, and an event of two messages
+writes its inbox and outbox once each (the store's own counters); a webhook registered with an
 Idempotency-Key is written once; what the repositories read back (inbox pages, the delivery
 log, the queue) is in the order the fake keeps (test_notifications_usecases.py tests the use
 cases over the fake)."""
@@ -160,3 +161,19 @@ async def test_the_queue_hands_out_due_deliveries_once_and_one_digest_a_day(
     async with uow:
         await uow.deliveries.mark_digest_items_sent(["i0", "i1"], digest.digest_id)
     assert await uow.deliveries.unsent_digest_items("mem_a", NOW) == []
+
+
+async def test_an_event_of_two_messages_writes_its_inbox_and_outbox_once_each(
+    uow: MongoNotificationsUnitOfWork, mongo: AsyncMongoClient[Document], clock: Clock
+) -> None:
+    """A registration tells its admin and the network's operator: one inbox insert and one
+    outbox insert for both (and the admin's email), counted by the store itself."""
+    notifier = Notifier(email_on=True, digest_hour=8, clock=clock)
+    envelope = Envelope(source="test", type="organization.registered", subject="org_a")
+    before = (await mongo.admin.command("serverStatus"))["opcounters"]
+    await hear(notifier, uow, registered("org_a", "mem_a"), envelope)
+    after = (await mongo.admin.command("serverStatus"))["opcounters"]
+    spent = {k: after[k] - before[k] for k in ("insert", "query", "update")}
+    # inserts: the inbox rows, their events, the welcome email; queries: the admin's
+    # recipient row, both members' preferences, the webhooks; the update: the recipient saved
+    assert spent == {"insert": 3, "query": 3, "update": 1}

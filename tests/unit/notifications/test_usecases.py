@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -420,3 +421,28 @@ def test_a_language_the_product_does_not_speak_is_refused_by_name() -> None:
         PreferencesPatch.model_validate({"language": "xx"})
     assert refused.value.errors()[0]["loc"] == ("language",)
     assert "is not a language Commonweave speaks (en, es)" in str(refused.value)
+
+
+async def test_an_event_of_many_messages_reads_preferences_once_and_writes_once(
+    service: Notifications, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registration tells the admin and the operator (two messages): one preference read,
+    one inbox write and one outbox write for both, not one of each per message."""
+    calls: list[str] = []
+
+    def counted(name: str, method: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return await method(*args, **kwargs)
+
+        return wrapper
+
+    uow = service.uow
+    monkeypatch.setattr(uow.preferences, "of", counted("preferences", uow.preferences.of))
+    monkeypatch.setattr(uow.inbox, "add", counted("inbox", uow.inbox.add))
+    monkeypatch.setattr(uow, "_append", counted("outbox", uow._append))
+    await service.register("org_a", "mem_a", email="a@example.org")
+    assert sorted(calls) == ["inbox", "outbox", "preferences"]
+    assert await service.titles("mem_a") == ["Welcome to Lane, Org org_a"]
+    assert await service.titles(operator_member_id("net_1")) == ["New organization: Org org_a"]
+    assert len(service.uow.events) == 2 and len(service.deliveries()) == 1
