@@ -4,33 +4,24 @@ so nothing is fitted or downloaded). Rows can change one at a time: changed rows
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 
 FEATURES = 2**18
 Terms = tuple[NDArray[np.int32], NDArray[np.float32]]  # term ids, counts
 
 
-@cache
-def _vectorizer() -> HashingVectorizer:
-    # Imported on first use: scikit-learn takes seconds to import, and the service is ready
-    # (and its group joined) before the first mission text needs it.
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        n_features=FEATURES, alternate_sign=False, norm=None, stop_words="english"
-    )
+# Imported and built when the service starts, not on first use: scikit-learn takes seconds to
+# import, and a first request (a need's coalitions) would wait for it past its deadline.
+_VECTORIZER = HashingVectorizer(
+    n_features=FEATURES, alternate_sign=False, norm=None, stop_words="english"
+)
 
 
 def terms_of(texts: list[str]) -> list[Terms]:
-    matrix = _vectorizer().transform(texts).tocsr()
+    matrix = _VECTORIZER.transform(texts).tocsr()
     return [
         (
             matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]].astype(np.int32),

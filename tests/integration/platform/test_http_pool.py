@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -27,6 +28,14 @@ from shared.http import ServiceClient
 
 POOL = 10
 CALLS = 300
+
+
+class Ok(BaseModel):
+    ok: bool
+
+
+class Slept(BaseModel):
+    slept: bool
 
 
 async def _sleep(request: Request) -> JSONResponse:
@@ -82,18 +91,18 @@ async def _still_serves(client: ServiceClient) -> None:
     """Forty calls, twenty at a time, on a pool of ten, within the client's timeout."""
     try:
         results = await asyncio.wait_for(
-            asyncio.gather(*(client.get("/ok") for _ in range(40))), timeout=5
+            asyncio.gather(*(client.get("/ok", Ok) for _ in range(40))), timeout=5
         )
     except (TimeoutError, AppError) as exc:
         pytest.fail(f"the pool did not recover: {exc!r}, {client._http._transport!r}")
-    assert results == [{"ok": True}] * 40
+    assert results == [Ok(ok=True)] * 40
 
 
 async def _cancel_in_flight_then_waiting(client: ServiceClient) -> None:
     """A wave of 100 calls on a pool of ten: ten hold a connection (the server sleeps), ninety
     wait for one. The callers go away: first the ten in flight, then, a loop turn or two
     later, the ninety waiting (as when a gateway's clients disconnect one after another)."""
-    tasks = [asyncio.create_task(client.get("/sleep", {"s": 5})) for _ in range(100)]
+    tasks = [asyncio.create_task(client.get("/sleep", Slept, {"s": 5})) for _ in range(100)]
     await asyncio.sleep(0.2)
     for task in tasks[:POOL]:
         task.cancel()
@@ -125,7 +134,7 @@ async def test_calls_succeed_after_hundreds_of_deadlines(server_url: str) -> Non
     async def with_deadline() -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
-                client.get("/sleep", {"s": random.uniform(0.0, 0.05)}),
+                client.get("/sleep", Slept, {"s": random.uniform(0.0, 0.05)}),
                 timeout=random.uniform(0.001, 0.1),
             )
 
