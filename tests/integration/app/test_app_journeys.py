@@ -14,16 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
-from tests.support.app import Audit, chromium, hidden, http_session, sign_in
+from tests.support.app import Audit, hidden, http_session, sign_in
 from tests.support.links import PROPOSE
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
 from tests.support.organizations import ADD_MEMBER, outreach_and_funder, register_admin
-from tests.support.stack import Client, free_port, stack_settings
+from tests.support.stack import Client
 from tests.support.wait import eventually
 
 COORDINATOR = "coordinator@lane.example.org"
@@ -34,37 +33,6 @@ PARTNERSHIP = """query($id: ID!) { partnership(id: $id) {
   commitments(first: 50) { edges { node { title status } } }
   checkIns(first: 20) { edges { node { id } } }
   milestones(first: 20) { edges { node { title } } } } }"""
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
-def app_stack(
-    tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox, int]
-) -> Iterator[Stack]:
-    settings = stack_settings(
-        tmp_path_factory.mktemp("app"),
-        smtp_host="127.0.0.1",
-        smtp_port=mailbox[1],
-        email_poll_seconds=0.2,
-    )
-    with Stack(settings, report=lambda line: None) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -11,21 +11,19 @@ docs/app-es-inbox.png."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
-from tests.support.app import Audit, chromium, hidden, link_in
+from tests.support.app import Audit, hidden, link_in
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
 from tests.support.organizations import outreach_and_funder
-from tests.support.stack import Client, free_port, stack_settings
+from tests.support.stack import Client
 from tests.support.wait import eventually
 
 OUTREACH = "admin@neighbors-united.example.org"
@@ -34,49 +32,18 @@ SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox, int]
-) -> Iterator[Stack]:
-    settings = stack_settings(
-        tmp_path_factory.mktemp("languages"),
-        smtp_host="127.0.0.1",
-        smtp_port=mailbox[1],
-        email_poll_seconds=0.2,
-    )
-    with Stack(settings, report=lambda line: None) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def lane(stack: Stack) -> dict[str, Any]:
+def lane(app_stack: Stack) -> dict[str, Any]:
     """A network with two organizations matching suggests to each other."""
     response = httpx.post(
-        f"{stack.service_url('intake')}/networks",
+        f"{app_stack.service_url('intake')}/networks",
         json={"name": "Lane Network", "region": "Lane County",
               "time_zone": "America/Los_Angeles", "operator_email": "coord@lane.example.org"},
-        headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
+        headers={"X-Service-Token": app_stack.settings.service_token.get_secret_value()},
         timeout=10,
     )  # fmt: skip
     response.raise_for_status()
     created: dict[str, str] = response.json()
-    operator = Client(stack.graphql_url).as_(created["operatorToken"])
+    operator = Client(app_stack.graphql_url).as_(created["operatorToken"])
     outreach, funder = outreach_and_funder(operator, created["networkId"])
     eventually(lambda: matches_of(operator, outreach["organization"]["id"]), timeout=60)
     return {
@@ -84,7 +51,7 @@ def lane(stack: Stack) -> dict[str, Any]:
         "operator": operator,
         "outreach": outreach["organization"]["id"],
         "funder": funder["organization"]["id"],
-        "funder_admin": Client(stack.graphql_url).as_(funder["adminToken"]),
+        "funder_admin": Client(app_stack.graphql_url).as_(funder["adminToken"]),
     }
 
 
@@ -100,9 +67,9 @@ def lang_of(page: Page) -> str:
 
 
 def test_a_spanish_reader_signs_in_in_spanish_and_hears_in_spanish_after(
-    stack: Stack, lane: dict[str, Any], mailbox: tuple[Mailbox, int], browser: Browser
+    app_stack: Stack, lane: dict[str, Any], mailbox: tuple[Mailbox, int], browser: Browser
 ) -> None:
-    base, box, audit = stack.settings.url_of("gateway"), mailbox[0], Audit()
+    base, box, audit = app_stack.settings.url_of("gateway"), mailbox[0], Audit()
     page = spanish_page(browser)
     page.goto(f"{base}/app")  # not signed in: the sign-in page, in Spanish
     assert lang_of(page) == "es"
@@ -208,9 +175,9 @@ def test_the_language_preference_through_graphql_names_a_bad_language(
 
 
 def test_before_sign_in_the_chosen_language_is_remembered_over_the_browsers(
-    stack: Stack, browser: Browser
+    app_stack: Stack, browser: Browser
 ) -> None:
-    base = stack.settings.url_of("gateway")
+    base = app_stack.settings.url_of("gateway")
     page = spanish_page(browser)
     page.goto(f"{base}/app/sign-in")
     expect(page.locator("h1")).to_have_text("Iniciar sesión en Commonweave")
