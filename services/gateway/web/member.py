@@ -159,12 +159,6 @@ def contribution_fields(partners: list[Doc]) -> list[Field]:
 def member_router(ws: Workspace) -> APIRouter:
     router = APIRouter(prefix="/app", include_in_schema=False)
 
-    async def partnership_of(api: WebApi, ident: str) -> Doc:
-        found = (await api.read(q.PARTNERS, {"id": ident}))["partnership"]
-        if not found:
-            raise not_found()
-        return dict(found)
-
     # --- suggestions -------------------------------------------------------------------
     @router.get("/suggestions/{ident}")
     async def suggestion(request: Request, ident: str) -> Response:
@@ -425,5 +419,13 @@ def member_router(ws: Workspace) -> APIRouter:
 async def match_of(api: WebApi, ident: str) -> Doc:
     found = (await api.read(q.MATCH, {"id": ident}))["node"]
     if not found or "score" not in found:
+        raise not_found()
+    return dict(found)
+
+
+async def partnership_of(api: WebApi, ident: str) -> Doc:
+    """The partnership as the caller may see it; a plain not-found page otherwise."""
+    found = (await api.read(q.PARTNERS, {"id": ident}))["partnership"]
+    if not found:
         raise not_found()
     return dict(found)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from services.gateway.web import queries as q
 from services.gateway.web.api import Doc, Refused, WebApi, not_found
 from services.gateway.web.forms import Field, FormState
-from services.gateway.web.member import edges
+from services.gateway.web.member import edges, partnership_of
 from services.gateway.web.render import see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused
@@ -55,12 +55,6 @@ def milestone_of(update: Doc) -> Doc:
 
 def updates_router(ws: Workspace) -> APIRouter:
     router = APIRouter(prefix="/app", include_in_schema=False)
-
-    async def partnership_of(api: WebApi, ident: str) -> Doc:
-        found = (await api.read(q.PARTNERS, {"id": ident}))["partnership"]
-        if not found:
-            raise not_found()
-        return dict(found)
 
     @router.get("/partnerships/{ident}/updates")
     async def show(request: Request, ident: str) -> Response:
