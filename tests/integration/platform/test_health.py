@@ -147,14 +147,14 @@ def test_a_paused_store_is_restarted_by_the_runner_and_probes_answer_at_once(
     assert restarted_in < 30, restarted_in
     assert not stack.components["broker"].restarts  # its check passes: it was never jammed
 
-    network = eventually(lambda: _network_or_none(stack), timeout=60, interval=1.0)
+    network = eventually(lambda: _network_or_none(stack), timeout=60, interval=0.25)
     operator = Client(stack.graphql_url, network["operatorToken"])
     body = eventually(
         lambda: (
             (b := register(operator, network["networkId"], "After Store Jam")).get("data") and b
         ),
         timeout=60,
-        interval=1.0,
+        interval=0.25,
     )
     assert body["data"]["registerOrganization"]["organization"]["name"] == "After Store Jam"
 
