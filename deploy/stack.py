@@ -245,7 +245,9 @@ class Stack:
     def _launch(self, component: Component) -> None:
         if component.log is None:
             s = self.settings
-            component.log = LogFile(component.log_path, s.log_max_bytes, s.log_backups)
+            component.log = LogFile(
+                component.log_path, s.log_max_bytes, s.log_backups, report=self.report
+            )
         env = {**os.environ, **settings_env(self.settings), **component.env}
         env["PYTHONUNBUFFERED"] = "1"
         argv = component.argv
