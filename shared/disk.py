@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # POST routes that only read: a token's resolution (every authenticated call makes one)
 READ_ONLY_POSTS = {"/auth/resolve"}
+
+
+def may_write(method: str, path: str) -> bool:
+    """Whether a request to a service may change what it stores."""
+    return method in WRITES and path not in READ_ONLY_POSTS
 _BYTES = TypeAdapter(ByteSize)
 
 
@@ -172,7 +177,7 @@ def refuse_writes_when_full(
     async def middleware(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method in WRITES and request.url.path not in READ_ONLY_POSTS:
+        if may_write(request.method, request.url.path):
             state = disk.state()
             if state.full and not (answered is not None and await answered(request)):
                 error = state.refusal()

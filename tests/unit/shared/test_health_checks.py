@@ -215,6 +215,10 @@ def failing_app(error: Exception) -> FastAPI:
     async def write() -> None:
         raise error
 
+    @app.post("/auth/resolve")  # a POST that only reads
+    async def resolve() -> None:
+        raise error
+
     return app
 
 
@@ -231,6 +235,7 @@ async def answer(app: FastAPI, method: str, path: str) -> httpx.Response:
         (ServerSelectionTimeoutError("no server"), "POST", "/write", "UNAVAILABLE"),
         (OperationFailure("No space left on device", code=1), "POST", "/write", "UNAVAILABLE"),
         (NetworkTimeout("timed out"), "POST", "/write", "INTERNAL"),
+        (AutoReconnect("connection reset"), "POST", "/auth/resolve", "UNAVAILABLE"),
     ],
 )
 async def test_store_errors_become_unavailable_and_retryable_when_nothing_was_written(
