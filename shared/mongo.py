@@ -50,11 +50,7 @@ EVENT_RETRY_SECONDS = 120.0
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
     # tz_aware so datetimes read back carry UTC, matching what the services write.
     return AsyncMongoClient(
-        settings.mongo_url,
-        tz_aware=True,
-        serverSelectionTimeoutMS=5000,
-        maxPoolSize=settings.mongo_max_pool_size,
-        **mongo_security(settings),
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, **mongo_security(settings)
     )
 
 

@@ -29,11 +29,6 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
-    # Connections a service keeps to the store at most (PyMongo's maxPoolSize, 100 by default):
-    # the embedded store serves each connection with a thread of one Python process, and past
-    # a few dozen threads they convoy on its locks; beyond the pool, requests wait their turn
-    # in the client (RELIABILITY.md, "The soak").
-    mongo_max_pool_size: int = Field(10, ge=1)
     # Connection security (shared/kafka_security.py, shared/mongo.py). Plaintext by default, as
     # the embedded stack runs; production (deploy/k8s/overlays/production) sets SASL_SSL with
     # SCRAM-SHA-512 to Kafka and TLS with credentials to MongoDB. A CA file verifies the
