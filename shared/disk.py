@@ -40,6 +40,8 @@ READ_ONLY_POSTS = {"/auth/resolve"}
 def may_write(method: str, path: str) -> bool:
     """Whether a request to a service may change what it stores."""
     return method in WRITES and path not in READ_ONLY_POSTS
+
+
 _BYTES = TypeAdapter(ByteSize)
 
 
