@@ -32,6 +32,7 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         "read model load from SecantusDB",
     ),
     "restart": (["--history", "4", "--seconds", "1", "--clients", "2"], "sent again"),
+    "retryable_writes": (["--writes", "1000"], "a retryable write costs"),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 
