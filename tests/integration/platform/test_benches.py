@@ -41,6 +41,7 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         ["--history", "2", "--seconds", "1", "--clients", "2", "--settle-seconds", "0"],
         "sent again",
     ),
+    "retryable_writes": (["--writes", "1000"], "a retryable write costs"),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 
