@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.domain import NeedInput, NetworkInput, OrganizationInput
 from services.intake.service import IntakeService
 from services.intake.store import INDEXES, MongoIntakeUnitOfWork
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.contracts import OrganizationArchived, OrganizationProfile
 from shared.contracts.intake import (
     CreatedNetwork,
@@ -41,7 +41,7 @@ async def outbox(mongo: AsyncMongoClient[Document], database: Database) -> Outbo
 
 @pytest.fixture
 def intake() -> IntakeService:
-    return IntakeService(Clock())
+    return IntakeService(Clock(), WallClock())
 
 
 @pytest.fixture
