@@ -7,9 +7,9 @@ from services.intake import domain
 from services.intake.service.base import UseCases, archived
 from services.intake.service.unit_of_work import IntakeUnitOfWork
 from services.intake.tokens import new_token, token_hash
+from shared.clock import Clock
 from shared.contracts import MemberJoined, MemberRef, MemberRemoved
 from shared.contracts.intake import AddedMember, MemberAnswer, TokenHolder
-from shared.clock import Clock
 from shared.errors import AppError, ErrorCode, not_found
 from shared.mongo import Document
 

@@ -14,9 +14,9 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from services.intake.service.unit_of_work import IntakeUnitOfWork
 from services.intake.tokens import new_token
+from shared.clock import Clock
 from shared.contracts import SignInRequested
 from shared.contracts.sessions import Session, SessionsEnded, SignInLinks
-from shared.clock import Clock
 from shared.errors import AppError, ErrorCode
 
 LINK_LIFETIME = timedelta(minutes=15)
