@@ -159,6 +159,12 @@ class Stack:
     disk_level: str = "ok"
 
     def __post_init__(self) -> None:
+        # SecantusDB keeps a record of every retryable write for 30 minutes (up to 10,000) and
+        # on each new one scans them all, and sorts them once the cap is reached, under the
+        # lock every transaction statement takes: a write went from 0.74 ms to 10 ms after
+        # 10,000 (RELIABILITY.md, "The soak"), and the stack fell behind within minutes. The
+        # services' writes outside transactions are idempotent, or retried by their loops.
+        self.settings = self.settings.model_copy(update={"mongo_retry_writes": False})
         self.disk = DiskWatch.of(self.settings)
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
@@ -245,7 +251,9 @@ class Stack:
     def _launch(self, component: Component) -> None:
         if component.log is None:
             s = self.settings
-            component.log = LogFile(component.log_path, s.log_max_bytes, s.log_backups)
+            component.log = LogFile(
+                component.log_path, s.log_max_bytes, s.log_backups, report=self.report
+            )
         env = {**os.environ, **settings_env(self.settings), **component.env}
         env["PYTHONUNBUFFERED"] = "1"
         argv = component.argv
