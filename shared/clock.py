@@ -69,3 +69,17 @@ class Clock:
             except (PyMongoError, KeyError) as exc:  # keep the last anchor, or the wall clock
                 log.warning("could not read the document store's clock (%s)", exc)
             await asyncio.sleep(every)
+
+
+class WallClock(Clock):
+    """Real time, which neither `PUT /clock` nor the store's clock moves: for what a party
+    outside judges by its own clock (a webhook receiver checking a signature's timestamp, a
+    browser expiring a cookie) and for security lifetimes (sign-in links, sessions), which
+    must run out in real time even while tests move the service's clock a quarter ahead.
+    A test passes a `Clock` it sets instead."""
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    def set(self, moment: datetime | None) -> None:
+        raise TypeError("a wall clock follows real time; pass a Clock to set one")

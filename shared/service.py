@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 
 from shared import deadline
 from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.consumer import EventConsumer, consumer_indexes
 from shared.contracts.operations import ClockSet
 from shared.contracts.requests.operations import SetClock
@@ -60,6 +60,8 @@ class Runtime:
     tracer_provider: TracerProvider
     scrape: PrometheusScrape
     clock: Clock = field(default_factory=Clock)
+    # security expiries and what other parties check with their own clocks (shared/clock.py)
+    wall_clock: Clock = field(default_factory=WallClock)
     faults: Faults | None = None  # settings.fault_injection: tests make handlers fail
     background: list[BackgroundTask] = field(default_factory=list)
 

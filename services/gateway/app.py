@@ -35,6 +35,7 @@ from services.gateway.schema import build_schema
 from services.gateway.schema.errors import shape_errors
 from services.gateway.web.api import WebContext
 from services.gateway.web.routes import mount_workspace
+from shared.clock import WallClock
 from shared.contracts.intake import MemberRemoved
 from shared.i18n import Catalogs
 from shared.prometheus import PrometheusScrape, install_metrics
@@ -85,7 +86,9 @@ def create_app(settings: Settings) -> FastAPI:
     scrape = PrometheusScrape()
     provider = setup_telemetry("gateway", settings, [scrape.reader])
     clients = ServiceClients.from_settings(settings)
-    feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS))
+    # The gateway has no settable clock: its pages, cookies and feed run on real time.
+    wall_clock = WallClock()
+    feed = EventFeed(settings, (*EventFeed.DEFAULT_TOPICS, *REVOKING_TOPICS), wall_clock)
     callers = CallerCache(settings.gateway_caller_cache_seconds)
 
     async def get_context(connection: HTTPConnection) -> GatewayContext:
@@ -137,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
             callers,
         ),
         catalogs,
+        wall_clock,
     )
     mount_workspace(  # /app: where members and coordinators act, with the same schema
         app,
@@ -153,6 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
         storage,
         callers,
         catalogs,
+        wall_clock,
     )
     install_metrics(app, scrape)  # GET /metrics, and the readiness probe's answers
     app.add_middleware(BodyLimit, **BodyLimit.options(settings))

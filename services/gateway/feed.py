@@ -21,8 +21,9 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from shared.broker import ensure_topics
+from shared.clock import Clock, WallClock
 from shared.contracts import EVENT_TYPES, Payload, commitments
-from shared.events import Envelope, utcnow
+from shared.events import Envelope
 from shared.kafka_security import kafka_client_options
 from shared.settings import Settings
 
@@ -58,13 +59,20 @@ class _Listener:
 class EventFeed:
     DEFAULT_TOPICS = (NOTIFICATION_TOPIC, *PARTNERSHIP_TOPICS)
 
-    def __init__(self, settings: Settings, topics: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topics: tuple[str, ...] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self._settings = settings
+        # compared with the events' times, which their producers stamp in real time
+        self._clock = clock or WallClock()
         self.topics = topics or self.DEFAULT_TOPICS
         self._listeners: set[_Listener] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
-        self._started_at = utcnow()
+        self._started_at = self._clock.now()
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     def _is_news(self, envelope: Envelope) -> bool:
@@ -76,7 +84,7 @@ class EventFeed:
         return True
 
     async def start(self) -> None:
-        self._started_at = utcnow()
+        self._started_at = self._clock.now()
         await ensure_topics(self._settings, list(self.topics))
         self._consumer = AIOKafkaConsumer(
             *self.topics,

@@ -31,7 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     mailer = SignInMailer(email_on, settings.public_url_of_gateway(), clock)
     runtime.consumer.use_unit_of_work(unit_of_work)
     register_handlers(runtime.consumer, notifier, mailer)
-    worker = DeliveryWorker(unit_of_work, settings, clock)
+    worker = DeliveryWorker(unit_of_work, settings, clock, wall_clock=runtime.wall_clock)
     runtime.background.append(worker.run)
     app = build_app(runtime, [router], INDEXES)
     app.state.unit_of_work = unit_of_work

@@ -223,19 +223,16 @@ class FakeNeeds(FakeRepository, NeedRepository):
         ][: first + 1]
 
     async def save(
-        self,
-        created: list[NeedProfile],
-        updated: list[tuple[NeedProfile, int]],
-        reported_by: str = "",
+        self, created: list[NeedProfile], updated: list[NeedProfile], reported_by: str = ""
     ) -> None:
         for need in created:
             self._insert(
                 need_doc(need, reported_by=reported_by), "network_id", "area_key", "focus_area"
             )
-        for need, version in updated:
+        for need in updated:
             found = self._rows.get(need.need_id)
-            if found is None or found["version"] != version:
-                raise StaleWrite("a need changed while it was being strengthened")
+            if found is None:
+                raise StaleWrite("a need read in this transaction is gone")
             found.update(need_doc(need))
 
 

@@ -7,7 +7,6 @@ that caller (another network's id: 404, as NOT_FOUND)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import strawberry
 from fastapi import APIRouter, Request
@@ -17,6 +16,7 @@ from services.gateway.context import GatewayContext, bearer_token
 from services.gateway.dashboard import COOKIE, charts, panels
 from services.gateway.dashboard.queries import DashboardError, InProcessApi
 from services.gateway.web.language import Pages
+from shared.clock import Clock
 
 PARTNERSHIP = """query DashboardPartnership($id: ID!) { partnership(id: $id) {
   id name health { score label } contributionTotals { kind unit quantity estimatedValue count }
@@ -32,7 +32,9 @@ SVG_HEADERS = {
 ContextFor = Callable[[str, Request], GatewayContext]
 
 
-def images_router(schema: strawberry.Schema, context_for: ContextFor, pages: Pages) -> APIRouter:
+def images_router(
+    schema: strawberry.Schema, context_for: ContextFor, pages: Pages, clock: Clock
+) -> APIRouter:
     """The charts' words are in the reader's language (the page's: `pages.language`)."""
     router = APIRouter(prefix="/dashboard/partnerships", include_in_schema=False)
 
@@ -57,7 +59,7 @@ def images_router(schema: strawberry.Schema, context_for: ContextFor, pages: Pag
         found = await partnership(request, ident)
         if isinstance(found, Response):
             return found
-        health = panels.health_over_time(found, datetime.now(UTC))
+        health = panels.health_over_time(found, clock.now())
         return svg(charts.health_chart(health, language=pages.language(request)))
 
     @router.get("/{ident}/contributions.svg")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from services.gateway.dashboard.queries import (
 )
 from services.gateway.web import SESSION_COOKIE
 from services.gateway.web.language import Pages
+from shared.clock import Clock
 from shared.i18n import Catalogs, Language, Text
 
 SIGNED_OUT = Text("That token no longer works; sign in again.")
@@ -107,7 +108,9 @@ def partnership_view(found: dict[str, Any], now: datetime, language: Language) -
     }
 
 
-def dashboard_router(schema: strawberry.Schema, context_for: ContextFor, pages: Pages) -> APIRouter:
+def dashboard_router(
+    schema: strawberry.Schema, context_for: ContextFor, pages: Pages, clock: Clock
+) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -139,7 +142,7 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor, pages: 
             return page(request, "unavailable.html", status_of(error), error=error)
         # drawing the charts takes a few milliseconds each: off the event loop
         language = pages.language(request)
-        values = await asyncio.to_thread(view, snapshot, datetime.now(UTC), language)
+        values = await asyncio.to_thread(view, snapshot, clock.now(), language)
         return page(request, "dashboard.html", **values)
 
     @router.get("/partnerships/{ident}", response_class=HTMLResponse)
@@ -158,7 +161,7 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor, pages: 
         if not found:
             return page(request, "not_found.html", 404)
         language = pages.language(request)
-        values = await asyncio.to_thread(partnership_view, found, datetime.now(UTC), language)
+        values = await asyncio.to_thread(partnership_view, found, clock.now(), language)
         return page(request, "partnership.html", **values)
 
     @router.post("/sign-in")
@@ -205,12 +208,16 @@ def dashboard_router(schema: strawberry.Schema, context_for: ContextFor, pages: 
 
 
 def mount_dashboard(
-    app: FastAPI, schema: strawberry.Schema, context_for: ContextFor, catalogs: Catalogs
+    app: FastAPI,
+    schema: strawberry.Schema,
+    context_for: ContextFor,
+    catalogs: Catalogs,
+    clock: Clock,
 ) -> None:
     """The pages in every language of `catalogs` (the one /app's switch chose, else the
     browser's), a partnership's chart images, and the stylesheet (served by the gateway
     itself: no CDN)."""
     pages = Pages.of(HERE / "templates", catalogs)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="dashboard-static")
-    app.include_router(dashboard_router(schema, context_for, pages))
-    app.include_router(images_router(schema, context_for, pages))
+    app.include_router(dashboard_router(schema, context_for, pages, clock))
+    app.include_router(images_router(schema, context_for, pages, clock))

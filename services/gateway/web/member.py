@@ -4,7 +4,6 @@ contributions, feedback) and its inbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -212,7 +211,7 @@ def member_router(ws: Workspace) -> APIRouter:
                 edges=edges,
                 title=found["name"],
                 done=DONE.get(request.query_params.get("done", ""), ""),
-                now=datetime.now(UTC).isoformat(),
+                now=ws.clock.now().isoformat(),
             )
 
         return await ws.view(request, draw)

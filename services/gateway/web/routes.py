@@ -26,6 +26,7 @@ from services.gateway.web.updates import updates_router
 from services.gateway.web.voice import VoiceLimits, voice_router
 from services.gateway.web.words import DONE
 from services.gateway.web.workspace import Workspace
+from shared.clock import Clock
 from shared.i18n import Catalogs, Text
 
 
@@ -76,14 +77,15 @@ def mount_workspace(
     storage: Storage,
     callers: CallerCache,
     catalogs: Catalogs,
+    clock: Clock,
 ) -> None:
     """The pages in every language of `catalogs`, and the stylesheet (served by the gateway:
     no CDN). `storage` is the shared rate-limit store (sign-in links are counted there)."""
-    ws = Workspace(schema, context_for)
+    ws = Workspace(schema, context_for, clock)
     app.state.web_pages = Pages.of(HERE / "templates", catalogs)
     app.mount("/app/static", StaticFiles(directory=HERE / "static"), name="app-static")
     for router in (
-        session_router(clients, LinkLimits.in_store(storage), callers),
+        session_router(clients, LinkLimits.in_store(storage), callers, clock),
         home_router(ws),
         member_router(ws),
         coordinator_router(ws),

@@ -8,7 +8,6 @@ Signing out ends the session at intake; "everywhere" ends every session of the m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from limits.storage import Storage
@@ -24,6 +23,7 @@ from services.gateway.web.forms import Field, FormState, parse
 from services.gateway.web.language import remember
 from services.gateway.web.render import page, pages_of, see_other
 from services.gateway.web.safety import csrf_ok
+from shared.clock import Clock
 from shared.contracts.requests.notifications import UpdatePreferences
 from shared.contracts.sessions import Session
 from shared.errors import AppError, ErrorCode
@@ -42,8 +42,9 @@ EMAIL = [
 emails = TypeAdapter(_EmailStr)
 
 
-def set_session(request: Request, response: Response, session: Session) -> None:
-    seconds = int((session.expires_at - datetime.now(UTC)).total_seconds())
+def set_session(request: Request, response: Response, session: Session, clock: Clock) -> None:
+    # the browser expires the cookie by its own (real) clock: `clock` is the wall clock
+    seconds = int((session.expires_at - clock.now()).total_seconds())
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -98,7 +99,9 @@ class LinkLimits:
         )
 
 
-def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerCache) -> APIRouter:
+def session_router(
+    clients: ServiceClients, limits: LinkLimits, callers: CallerCache, clock: Clock
+) -> APIRouter:
     router = APIRouter(prefix="/app", include_in_schema=False)
 
     @router.get("/sign-in")
@@ -154,7 +157,7 @@ def session_router(clients: ServiceClients, limits: LinkLimits, callers: CallerC
             return page(request, "unavailable.html", 503, title=Text("Sorry, try again"))
         session = found
         response = see_other("/app")
-        set_session(request, response, session)
+        set_session(request, response, session, clock)
         spoken = pages_of(request).language(request).code
         remember(request, response, await member_language(clients, session.member_id, spoken))
         return response

@@ -18,6 +18,7 @@ from services.gateway.web.forms import IDEMPOTENCY_FIELD, Field, FormState, pars
 from services.gateway.web.render import page, refused, see_other
 from services.gateway.web.safety import csrf_ok
 from services.gateway.web.session import csrf_refused, forget_session
+from shared.clock import Clock
 from shared.i18n import Text
 
 ME = "query AppMe { me { memberId networkId organizationId role } }"
@@ -33,6 +34,7 @@ class NotSignedIn(Exception):
 class Workspace:
     schema: strawberry.Schema
     context_for: ContextFor
+    clock: Clock  # what the pages show as now: real time (the gateway has no settable clock)
 
     async def api(self, request: Request) -> WebApi:
         """The caller's API; NotSignedIn without a session that still works."""

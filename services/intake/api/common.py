@@ -13,7 +13,7 @@ from shared.service import Runtime, get_runtime
 
 
 def get_service(runtime: Runtime = Depends(get_runtime)) -> IntakeService:
-    return IntakeService(runtime.clock)
+    return IntakeService(runtime.clock, runtime.wall_clock)
 
 
 def get_uow(runtime: Runtime = Depends(get_runtime)) -> MongoIntakeUnitOfWork:

@@ -18,7 +18,7 @@ router = APIRouter()
 
 
 def get_sessions(runtime: Runtime = Depends(get_runtime)) -> Sessions:
-    return Sessions(runtime.settings.service_token.get_secret_value())
+    return Sessions(runtime.settings.service_token.get_secret_value(), runtime.wall_clock)
 
 
 Use = Annotated[Sessions, Depends(get_sessions)]

@@ -33,6 +33,7 @@ DATA_URL_PREFIX = "data:"
 class SurveyRow:
     row: int
     area: str
+    area_key: str
     focus_area: str
     comment: str
     populations: tuple[str, ...] = ()
@@ -94,15 +95,16 @@ def parse_survey(
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise bad_input("csv", f"missing required column(s): {', '.join(missing)}")
+    checker = RowChecker(header)
     try:
         for index, values in enumerate(reader):
             if index >= MAX_ROWS:
                 raise bad_input("csv", f"too many rows: at most {MAX_ROWS:,} per file")
             if progress is not None and index and index % every == 0:
                 progress(index)
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():
                 continue  # blank lines are not rows
-            checked = check_row(index + 2, header, values)
+            checked = checker.check(index + 2, values)
             if isinstance(checked, RejectedRow):
                 parsed.rejected.append(checked)
             else:
@@ -116,28 +118,56 @@ def normalize_column(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def check_row(row: int, header: list[str], values: list[str]) -> SurveyRow | RejectedRow:
-    """One data row (`row` as the spreadsheet numbers it) or why it is rejected."""
-    if len(values) != len(header):
-        return RejectedRow(row, "csv", f"{len(values)} values but {len(header)} columns")
-    cells = {name: value.strip() for name, value in zip(header, values, strict=True)}
-    for name, limit in (("area", MAX_AREA), ("concern", MAX_CONCERN)):
-        if not cells[name]:
+class RowChecker:
+    """Checks the data rows of one file: the columns are found once, and each distinct area
+    and concern is normalized once (a survey repeats a few hundred of them many thousand
+    times)."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.columns = len(header)
+        self.area, self.concern, self.comment = (header.index(c) for c in REQUIRED_COLUMNS)
+        self.populations = [
+            (header.index(column), template)
+            for column, template in POPULATION_COLUMNS.items()
+            if column in header
+        ]
+        self.area_keys: dict[str, str] = {}
+        self.focus: dict[str, str] = {}
+
+    def check(self, row: int, values: list[str]) -> SurveyRow | RejectedRow:
+        """One data row (`row` as the spreadsheet numbers it) or why it is rejected."""
+        if len(values) != self.columns:
+            return RejectedRow(row, "csv", f"{len(values)} values but {self.columns} columns")
+        area, concern = values[self.area].strip(), values[self.concern].strip()
+        if not area or not concern or len(area) > MAX_AREA or len(concern) > MAX_CONCERN:
+            return too_short_or_long(row, area, concern)
+        comment = values[self.comment].strip()
+        if len(comment) > MAX_COMMENT:
+            return RejectedRow(row, "comment", f"comment is longer than {MAX_COMMENT} characters")
+        if (key := self.area_keys.get(area)) is None:
+            key = self.area_keys[area] = area_key(area)
+        if (focus := self.focus.get(concern)) is None:
+            focus = self.focus[concern] = need_focus(concern)
+        if not key or not focus:
+            bad = "area" if not key else "concern"
+            return RejectedRow(row, bad, f"{bad} has no letters or digits")
+        populations = tuple(
+            [
+                template.format(cell)
+                for column, template in self.populations
+                if (cell := values[column].strip())
+            ]
+        )
+        return SurveyRow(row, area, key, focus, comment, populations)
+
+
+def too_short_or_long(row: int, area: str, concern: str) -> RejectedRow:
+    for name, value, limit in (("area", area, MAX_AREA), ("concern", concern, MAX_CONCERN)):
+        if not value:
             return RejectedRow(row, name, f"{name} is empty")
-        if len(cells[name]) > limit:
+        if len(value) > limit:
             return RejectedRow(row, name, f"{name} is longer than {limit} characters")
-    if len(cells["comment"]) > MAX_COMMENT:
-        return RejectedRow(row, "comment", f"comment is longer than {MAX_COMMENT} characters")
-    focus = need_focus(cells["concern"])
-    if not area_key(cells["area"]) or not focus:
-        bad = "area" if not area_key(cells["area"]) else "concern"
-        return RejectedRow(row, bad, f"{bad} has no letters or digits")
-    populations = tuple(
-        template.format(cells[column])
-        for column, template in POPULATION_COLUMNS.items()
-        if cells.get(column)
-    )
-    return SurveyRow(row, cells["area"], focus, cells["comment"], populations)
+    raise AssertionError("area and concern were both fine")
 
 
 def severity_for(responses: int) -> int:
@@ -149,7 +179,7 @@ def need_reports(rows: list[SurveyRow]) -> list[NeedReport]:
     """Rows grouped by (area, focus area), in the order each group first appears."""
     groups: dict[tuple[str, str], list[SurveyRow]] = {}
     for row in rows:
-        groups.setdefault((area_key(row.area), row.focus_area), []).append(row)
+        groups.setdefault((row.area_key, row.focus_area), []).append(row)
     reports = []
     for group in groups.values():
         first = group[0]

@@ -19,7 +19,8 @@ from services.intake.service.surveys import Surveys
 
 
 class IntakeService(Networks, Links, Organizations, Members, Needs, Surveys, Directory):
-    """Every use case of intake, on one clock."""
+    """Every use case of intake, on the service's clock (and the wall clock for security
+    lifetimes)."""
 
 
 __all__ = ["IntakeService"]

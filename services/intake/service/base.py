@@ -1,4 +1,4 @@
-"""What every use case of intake shares: its clock, reading a network or an organization that
+"""What every use case of intake shares: its clocks, reading a network or an organization that
 must exist, and the refusals more than one area gives."""
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ def archived(organization_id: str) -> AppError:
 
 
 class UseCases:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, wall_clock: Clock) -> None:
+        """`clock` stamps what intake records (tests may set it); `wall_clock` judges security
+        lifetimes (sessions), which run out in real time whatever the tests set."""
         self.clock = clock
+        self.wall_clock = wall_clock
 
 
 async def network_of(uow: IntakeUnitOfWork, network_id: str) -> Document:

@@ -7,10 +7,10 @@ from services.intake import domain
 from services.intake.service.base import UseCases, archived
 from services.intake.service.unit_of_work import IntakeUnitOfWork
 from services.intake.tokens import new_token, token_hash
+from shared.clock import Clock
 from shared.contracts import MemberJoined, MemberRef, MemberRemoved
 from shared.contracts.intake import AddedMember, MemberAnswer, TokenHolder
 from shared.errors import AppError, ErrorCode, not_found
-from shared.events import utcnow
 from shared.mongo import Document
 
 
@@ -22,11 +22,11 @@ def email_taken() -> AppError:
     )
 
 
-def session_ended(token: Document) -> bool:
+def session_ended(token: Document, wall_clock: Clock) -> bool:
     """A session token (from a sign-in link) past its end, by the wall clock as its lifetime
     is (services/intake/service/sessions.py); API tokens do not expire."""
     ends = token.get("expires_at")
-    return ends is not None and ends <= utcnow()
+    return ends is not None and ends <= wall_clock.now()
 
 
 class Members(UseCases):
@@ -87,7 +87,7 @@ class Members(UseCases):
     async def token_holder(self, token: str, uow: IntakeUnitOfWork) -> TokenHolder:
         """Who holds a bearer token; UNAUTHENTICATED when it is unknown or revoked."""
         found = await uow.members.token_holder(token_hash(token))
-        if found is None or session_ended(found):
+        if found is None or session_ended(found, self.wall_clock):
             raise AppError(ErrorCode.UNAUTHENTICATED, "unknown or revoked token")
         return TokenHolder(
             member_id=found["member_id"],

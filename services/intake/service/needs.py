@@ -17,7 +17,7 @@ class Needs(UseCases):
         self, data: domain.NeedInput, reported_by: str, uow: IntakeUnitOfWork
     ) -> NeedAnswer:
         """A new need, or a known need for the same (area, focus area) strengthened. A
-        concurrent report of the same need that won (StaleWrite, or a unique-index refusal):
+        concurrent report of the same need that created it first (a unique-index refusal):
         it runs again, and then it strengthens."""
         return await again_if_raced(lambda: self._report_need(data, reported_by, uow))
 
@@ -26,15 +26,15 @@ class Needs(UseCases):
     ) -> NeedAnswer:
         report = domain.report_of(data)
         await network_of(uow, data.network_id)
-        existing = (await uow.needs.by_keys(data.network_id, [report.key])).get(report.key)
-        async with uow:
+        async with uow:  # read in the transaction: a concurrent change is a write conflict
+            existing = (await uow.needs.by_keys(data.network_id, [report.key])).get(report.key)
             if existing is None:
                 need = domain.new_need(data.network_id, report, self.clock.now())
                 await uow.needs.save([need], [], reported_by=reported_by)
                 await uow.publish(NeedReported(need=need), need.need_id)
             else:
                 need = domain.strengthened(NeedProfile(**existing), report)
-                await uow.needs.save([], [(need, existing["version"])])
+                await uow.needs.save([], [need])
                 await uow.publish(NeedUpdated(need=need), need.need_id)
             answer = NeedAnswer(need=need, strengthened=existing is not None)
             await uow.answer(answer)

@@ -1,23 +1,23 @@
 """Signing in to /app by a one-time link. `request_links` records a nonce per membership of
 the email and announces the signed link (notifications emails it); `redeem` checks the
 signature and age (itsdangerous), uses the nonce once, and makes a session token that
-resolves like any bearer token until it expires or is ended. Lifetimes are wall-clock time
-(not the service's settable clock): the signature's age and the stored `expires_at` must
-both hold."""
+resolves like any bearer token until it expires or is ended. Lifetimes run on the injected
+wall clock (real time, not the service's settable clock, which tests move a quarter ahead):
+the signature's age and the stored `expires_at` must both hold."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from services.intake.service.unit_of_work import IntakeUnitOfWork
 from services.intake.tokens import new_token
+from shared.clock import Clock
 from shared.contracts import SignInRequested
 from shared.contracts.sessions import Session, SessionsEnded, SignInLinks
 from shared.errors import AppError, ErrorCode
-from shared.events import utcnow
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
@@ -28,9 +28,21 @@ def refused() -> AppError:
     return AppError(ErrorCode.UNAUTHENTICATED, "this sign-in link has expired or was already used")
 
 
+def signer_on(clock: Clock) -> type[TimestampSigner]:
+    """itsdangerous's timestamp signer, telling (and judging) a signature's age by `clock`
+    rather than by `time.time()`."""
+
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock.now().timestamp())
+
+    return ClockedSigner
+
+
 class Sessions:
-    def __init__(self, secret: str) -> None:
-        self.signer = URLSafeTimedSerializer(secret, salt=SALT)
+    def __init__(self, secret: str, wall_clock: Clock) -> None:
+        self.wall_clock = wall_clock
+        self.signer = URLSafeTimedSerializer(secret, salt=SALT, signer=signer_on(wall_clock))
 
     async def request_links(self, email: str, uow: IntakeUnitOfWork) -> SignInLinks:
         """One link per membership of the email (none for an unknown email: the caller is
@@ -39,7 +51,7 @@ class Sessions:
         if not memberships:
             return SignInLinks(sent=0)
         names = await uow.sessions.network_names([m["network_id"] for m in memberships])
-        expires_at = utcnow() + LINK_LIFETIME
+        expires_at = self.wall_clock.now() + LINK_LIFETIME
         async with uow:
             for holder in memberships:
                 nonce = secrets.token_urlsafe(24)
@@ -60,7 +72,7 @@ class Sessions:
             nonce = self.signer.loads(token, max_age=int(LINK_LIFETIME.total_seconds()))
         except BadData:
             raise refused() from None
-        now = utcnow()
+        now = self.wall_clock.now()
         session_token = new_token("ses")
         expires_at = now + SESSION_LIFETIME
         async with uow:

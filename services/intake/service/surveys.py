@@ -1,6 +1,6 @@
 """Neighborhood survey imports: every row validated first; the good ones, grouped by (area,
-focus area), create or strengthen needs in one bulk write with their events. The same file
-again (same SHA-256) changes nothing and answers the first answer."""
+focus area), create or strengthen needs in one bulk write with their events in one outbox
+insert. The same file again (same SHA-256) changes nothing and answers the first answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from services.intake.service.base import (
     again_if_raced,
     network_of,
 )
-from services.intake.service.unit_of_work import IntakeUnitOfWork, StaleWrite
+from services.intake.service.unit_of_work import IntakeUnitOfWork
 from shared.contracts import NeedProfile, NeedReported, NeedUpdated, Payload, SurveyImported
 from shared.contracts.intake import RejectedRow, SurveyImport
 from shared.events import new_id
@@ -52,15 +52,13 @@ class Surveys(UseCases):
     async def import_survey(
         self, network_id: str, parsed: domain.ParsedSurvey, uow: IntakeUnitOfWork
     ) -> SurveyImport:
-        """Good rows grouped by (area, focus area) create or strengthen needs in one bulk
-        write with their events, run again when a need changed meanwhile. The same file again
-        changes nothing and answers the first answer, also when a concurrent import of it
-        committed first."""
+        """Good rows grouped by (area, focus area) create or strengthen needs in one
+        transaction: one read of the needs already known, one bulk write of the needs, one
+        outbox insert of their events. The same file again changes nothing and answers the
+        first answer, also when a concurrent import of it committed first."""
         started = time.monotonic()
         try:
-            answer = await again_if_raced(
-                lambda: self._import_survey(network_id, parsed, uow), (StaleWrite,)
-            )
+            answer = await again_if_raced(lambda: self._import_survey(network_id, parsed, uow))
         except DuplicateKeyError:
             if (first := await self.first_import(network_id, parsed.sha256, uow)) is None:
                 raise
@@ -75,47 +73,52 @@ class Surveys(UseCases):
     async def _import_survey(
         self, network_id: str, parsed: domain.ParsedSurvey, uow: IntakeUnitOfWork
     ) -> SurveyImport:
-        if (first := await self.first_import(network_id, parsed.sha256, uow)) is not None:
-            return first
         reports = domain.need_reports(parsed.rows)
-        known = await uow.needs.by_keys(network_id, [r.key for r in reports])
         now = self.clock.now()
-        created: list[NeedProfile] = []
-        updated: list[tuple[NeedProfile, int]] = []
-        for report in reports:
-            existing = known.get(report.key)
-            if existing is None:
-                created.append(domain.new_need(network_id, report, now))
-            else:
-                updated.append(
-                    (domain.strengthened(NeedProfile(**existing), report), existing["version"])
-                )
-        answer = SurveyImport(
-            survey_id=new_id("srv"),
-            needs_created=len(created),
-            needs_strengthened=len(updated),
-            rows_imported=len(parsed.rows),
-            rows_rejected=len(parsed.rejected),
-            rejected_rows=[
-                RejectedRow(row=r.row, field=r.field, message=r.message)
-                for r in parsed.rejected[:MAX_REJECTED_LISTED]
-            ],
-        )
-        imported = SurveyImported(
-            network_id=network_id,
-            survey_id=answer.survey_id,
-            rows_imported=len(parsed.rows),
-            rows_rejected=len(parsed.rejected),
-            needs_created=len(created),
-            needs_strengthened=len(updated),
-        )
-        events: list[tuple[Payload, str]] = [(NeedReported(need=n), n.need_id) for n in created]
-        events += [(NeedUpdated(need=n), n.need_id) for n, _ in updated]
-        events.append((imported, answer.survey_id))
-        async with uow:
+        async with uow:  # every read in the transaction: a concurrent change is a conflict
+            if (first := await self.first_import(network_id, parsed.sha256, uow)) is not None:
+                return first
+            known = await uow.needs.by_keys(network_id, [r.key for r in reports])
+            created: list[NeedProfile] = []
+            updated: list[NeedProfile] = []
+            for report in reports:
+                existing = known.get(report.key)
+                if existing is None:
+                    created.append(domain.new_need(network_id, report, now))
+                else:
+                    updated.append(domain.strengthened(NeedProfile(**existing), report))
+            answer = survey_answer(parsed, len(created), len(updated))
+            events: list[tuple[Payload, str]] = [(NeedReported(need=n), n.need_id) for n in created]
+            events += [(NeedUpdated(need=n), n.need_id) for n in updated]
+            events.append((imported_event(network_id, answer), answer.survey_id))
             await uow.needs.save(created, updated, reported_by=f"survey:{answer.survey_id}")
             await uow.publish_many(events)
             stored = answer.model_dump(mode="json")
             await uow.surveys.add(network_id, parsed.sha256, answer.survey_id, now, stored)
             await uow.answer(answer)
         return answer
+
+
+def survey_answer(parsed: domain.ParsedSurvey, created: int, strengthened: int) -> SurveyImport:
+    return SurveyImport(
+        survey_id=new_id("srv"),
+        needs_created=created,
+        needs_strengthened=strengthened,
+        rows_imported=len(parsed.rows),
+        rows_rejected=len(parsed.rejected),
+        rejected_rows=[
+            RejectedRow(row=r.row, field=r.field, message=r.message)
+            for r in parsed.rejected[:MAX_REJECTED_LISTED]
+        ],
+    )
+
+
+def imported_event(network_id: str, answer: SurveyImport) -> SurveyImported:
+    return SurveyImported(
+        network_id=network_id,
+        survey_id=answer.survey_id,
+        rows_imported=answer.rows_imported,
+        rows_rejected=answer.rows_rejected,
+        needs_created=answer.needs_created,
+        needs_strengthened=answer.needs_strengthened,
+    )

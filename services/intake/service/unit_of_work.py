@@ -149,14 +149,11 @@ class NeedRepository(abc.ABC):
 
     @abc.abstractmethod
     async def save(
-        self,
-        created: list[NeedProfile],
-        updated: list[tuple[NeedProfile, int]],
-        reported_by: str = "",
+        self, created: list[NeedProfile], updated: list[NeedProfile], reported_by: str = ""
     ) -> None:
-        """New needs (`reported_by` whom) and strengthened ones, each replacing the version it
-        was read at; StaleWrite when another writer changed one meanwhile. A need is unique
-        by (network, area key, focus area)."""
+        """New needs (`reported_by` whom) and strengthened ones (read in this unit of work) in
+        one write. A need is unique by (network, area key, focus area): a concurrent report
+        that created one first fails this with DuplicateKeyError."""
 
 
 class SurveyImportRepository(abc.ABC):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake.domain.needs import area_key
 from services.intake.service.unit_of_work import (
@@ -16,6 +17,8 @@ from services.intake.service.unit_of_work import (
 from shared.contracts import NeedProfile
 from shared.mongo import Document
 from shared.unit_of_work import Repository
+
+DUPLICATE_KEY = 11000
 
 
 def need_doc(need: NeedProfile, **extra: Any) -> Document:
@@ -75,24 +78,28 @@ class MongoNeeds(Repository, NeedRepository):
         return found
 
     async def save(
-        self,
-        created: list[NeedProfile],
-        updated: list[tuple[NeedProfile, int]],
-        reported_by: str = "",
+        self, created: list[NeedProfile], updated: list[NeedProfile], reported_by: str = ""
     ) -> None:
-        """In one bulk write (the transaction aborts on StaleWrite)."""
+        """One unordered bulk write: the driver sends the new needs as one insert (the store
+        inserts them as a batch) and the strengthened ones as one update command. No version
+        filter: the unit of work read them in this transaction, whose snapshot makes a
+        concurrent change a write conflict (the whole transaction runs again)."""
         ops: list[InsertOne[Document] | UpdateOne] = [
             InsertOne(need_doc(need, reported_by=reported_by)) for need in created
         ]
-        ops += [
-            UpdateOne({"_id": need.need_id, "version": version}, {"$set": need_doc(need)})
-            for need, version in updated
-        ]
+        ops += [UpdateOne({"_id": need.need_id}, {"$set": need_doc(need)}) for need in updated]
         if not ops:
             return
-        result = await self._db["needs"].bulk_write(ops, ordered=True, session=self._writing)
+        try:
+            result = await self._db["needs"].bulk_write(ops, ordered=False, session=self._writing)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if errors and all(e.get("code") == DUPLICATE_KEY for e in errors):
+                # a concurrent report created one of the new needs first: a race to run again
+                raise DuplicateKeyError(errors[0].get("errmsg", ""), DUPLICATE_KEY) from exc
+            raise
         if result.matched_count != len(updated):
-            raise StaleWrite("a need changed while it was being strengthened")
+            raise StaleWrite("a need read in this transaction is gone")
 
 
 class MongoSurveyImports(Repository, SurveyImportRepository):

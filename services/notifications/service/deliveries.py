@@ -26,8 +26,7 @@ from services.notifications.service.delivery_metrics import FAILED, SENT, SKIPPE
 from services.notifications.service.egress import Resolver, system_resolver, webhook_client
 from services.notifications.service.notify import tell
 from services.notifications.service.unit_of_work import NotificationsUnitOfWork
-from shared.clock import Clock
-from shared.events import utcnow
+from shared.clock import Clock, WallClock
 from shared.i18n import Catalogs
 from shared.logs import log_repeated
 from shared.mongo import Document, retry_transient
@@ -67,8 +66,11 @@ class DeliveryWorker:
         clock: Clock,
         resolve: Resolver = system_resolver,
         metrics: DeliveryMetrics | None = None,
+        wall_clock: Clock | None = None,
     ) -> None:
         self._metrics = metrics or DeliveryMetrics()
+        # Signature timestamps: receivers compare them with their own clocks (real time).
+        self._wall_clock = wall_clock or WallClock()
         self._unit_of_work = unit_of_work
         self._settings = settings
         self._clock = clock
@@ -174,10 +176,11 @@ class DeliveryWorker:
         body = delivery["body"].encode()
         # the delivery's id stays the same across retries, so receivers can drop repeats; the
         # timestamp is the real time of this attempt (receivers reject old ones)
+        signed_at = self._wall_clock.now()
         headers = {
             "content-type": "application/cloudevents+json",
             # during a secret rotation's overlap, signed with the old secret too
-            **signed_headers(signing_secrets(webhook, now), delivery["_id"], body, utcnow()),
+            **signed_headers(signing_secrets(webhook, now), delivery["_id"], body, signed_at),
         }
         status, error = None, None
         try:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 
 from services.gateway.dashboard.queries import DashboardError
 from services.gateway.dashboard.routes import HEADERS, HERE, same_origin, status_of
+from shared.clock import WallClock
 
 
 def post(**headers: str) -> Request:
@@ -68,7 +69,7 @@ def test_the_partnership_reports_chart_urls_are_the_image_routes() -> None:
 
     report = PartnershipReport(partnership_id=strawberry.ID("p1"))
     pages = Pages.of(HERE / "templates", Catalogs.load())
-    router = images_router(build_schema(), lambda token, request: None, pages)  # type: ignore[arg-type,return-value]
+    router = images_router(build_schema(), lambda token, request: None, pages, WallClock())  # type: ignore[arg-type,return-value]
     routes = [route for route in router.routes if isinstance(route, APIRoute)]
     paths = {route.path.replace("{ident}", "p1") for route in routes}
     assert {report.health_chart_url(), report.contributions_chart_url()} <= paths

@@ -11,7 +11,7 @@ import pytest
 
 from services.intake.domain import NetworkInput, OrganizationInput
 from services.intake.service import IntakeService
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.contracts.intake import DirectoryImport
 from tests.support.fake_intake import FakeIntakeUnitOfWork
 from tests.support.hsds import data_url, sample_files, sample_zip, unzip_data_url, zipped
@@ -24,7 +24,7 @@ def uow() -> FakeIntakeUnitOfWork:
 
 @pytest.fixture
 def intake() -> IntakeService:
-    return IntakeService(Clock())
+    return IntakeService(Clock(), WallClock())
 
 
 async def new_network(

@@ -12,7 +12,7 @@ import pytest
 from services.intake.domain import NetworkInput, OrganizationInput, OrganizationUpdate
 from services.intake.domain import links as rules
 from services.intake.service import IntakeService
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.contracts.links import LinkStatus, NetworkLink
 from shared.errors import AppError, ErrorCode
 from tests.support.fake_intake import FakeIntakeUnitOfWork
@@ -89,7 +89,7 @@ def uow() -> FakeIntakeUnitOfWork:
 
 @pytest.fixture
 def intake() -> IntakeService:
-    return IntakeService(Clock())
+    return IntakeService(Clock(), WallClock())
 
 
 async def network(intake: IntakeService, uow: FakeIntakeUnitOfWork, name: str) -> str:

@@ -13,17 +13,24 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.domain import NetworkInput, OrganizationInput
+from services.intake.domain import NeedInput, NetworkInput, OrganizationInput
 from services.intake.service import IntakeService
 from services.intake.store import INDEXES, MongoIntakeUnitOfWork
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.contracts import OrganizationArchived, OrganizationProfile
-from shared.contracts.intake import CreatedNetwork, RegisteredOrganization
+from shared.contracts.intake import (
+    CreatedNetwork,
+    NeedAnswer,
+    RegisteredOrganization,
+    SurveyImport,
+)
 from shared.errors import AppError
 from shared.idempotency import IDEMPOTENCY, Idempotency, WriteOnce
 from shared.mongo import Database, Document, Session, ensure_indexes, retry_transient
 from shared.outbox import Outbox
 from tests.support.documents import outbox_events
+
+HEADER = "area,concern,comment\n"
 
 
 @pytest.fixture
@@ -34,7 +41,7 @@ async def outbox(mongo: AsyncMongoClient[Document], database: Database) -> Outbo
 
 @pytest.fixture
 def intake() -> IntakeService:
-    return IntakeService(Clock())
+    return IntakeService(Clock(), WallClock())
 
 
 @pytest.fixture
@@ -120,3 +127,72 @@ async def test_a_write_outside_its_unit_of_work_is_refused_and_events_keep_their
             await uow.publish(profile, "org_1")  # a profile is no event's contract
     assert envelope.type == "organization.archived"
     assert await types(database) == ["organization.registered", "organization.archived"]
+
+
+def need_report(network_id: str, responses: int) -> NeedInput:
+    return NeedInput.model_validate(
+        {
+            "network_id": network_id,
+            "title": "Teens",
+            "focus_area": "mental health",
+            "area": "Eastside",
+            "severity": 2,
+            "evidence": {"source": "nurse", "responses": responses},
+        }
+    )
+
+
+async def test_reports_of_one_need_racing_each_strengthen_it(
+    intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
+) -> None:
+    """Each reads the need in its transaction: the one that loses the race conflicts, runs
+    again on what won, and its evidence adds up too (nothing is lost, nothing duplicated)."""
+
+    def report(responses: int) -> Awaitable[NeedAnswer]:
+        uow = MongoIntakeUnitOfWork(outbox)
+        data = need_report(network.network_id, responses)
+        return retry_transient(lambda: intake.report_need(data, "mem_1", uow))
+
+    await asyncio.gather(report(1), report(2), report(4))
+    [stored] = await database["needs"].find().to_list()
+    assert stored["version"] == 3 and stored["evidence"] == [{"source": "nurse", "responses": 7}]
+    assert await types(database) == ["need.reported", "need.updated", "need.updated"]
+
+
+async def test_surveys_racing_over_the_same_needs_both_count(
+    intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
+) -> None:
+    net = network.network_id
+    rows = "".join(f"Area {i},{c},x\n" for i in range(20) for c in ("housing", "parks"))
+    await intake.import_survey(
+        net, await intake.parse_survey(net, HEADER + rows, 10_000, MongoIntakeUnitOfWork(outbox)),
+        MongoIntakeUnitOfWork(outbox),
+    )  # fmt: skip
+
+    async def again(comment: str) -> SurveyImport:
+        uow = MongoIntakeUnitOfWork(outbox)
+        parsed = await intake.parse_survey(net, HEADER + rows.replace("x", comment), 10_000, uow)
+        return await retry_transient(lambda: intake.import_survey(net, parsed, uow))
+
+    answers = await asyncio.gather(again("y"), again("z"))
+    assert [a.needs_strengthened for a in answers] == [40, 40]
+    needs = await database["needs"].find().to_list()
+    assert len(needs) == 40
+    assert {(n["version"], n["evidence"][0]["responses"]) for n in needs} == {(3, 3)}
+    assert (await types(database)).count("need.updated") == 80
+
+
+async def test_a_survey_whose_write_fails_leaves_nothing(
+    intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
+) -> None:
+    async def lost(session: Session, answer: Any) -> None:
+        raise RuntimeError("the answer could not be stored")
+
+    uow = MongoIntakeUnitOfWork(outbox)
+    uow.remember = lost
+    parsed = await intake.parse_survey(network.network_id, HEADER + "North,food,x\n", 10, uow)
+    with pytest.raises(RuntimeError):
+        await intake.import_survey(network.network_id, parsed, uow)
+    for collection in ("needs", "survey_imports"):
+        assert await database[collection].count_documents({}) == 0
+    assert await outbox_events(database) == []

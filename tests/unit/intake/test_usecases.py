@@ -16,7 +16,7 @@ from services.intake.domain import (
     OrganizationUpdate,
 )
 from services.intake.service import IntakeService
-from shared.clock import Clock
+from shared.clock import Clock, WallClock
 from shared.contracts.intake import CreatedNetwork, RegisteredOrganization
 from shared.errors import AppError, ErrorCode
 from tests.support.fake_intake import FakeIntakeUnitOfWork
@@ -32,7 +32,7 @@ SURVEY = (
 
 @pytest.fixture
 def intake() -> IntakeService:
-    return IntakeService(Clock())
+    return IntakeService(Clock(), WallClock())
 
 
 @pytest.fixture
