@@ -5,7 +5,7 @@ where validating 100,000 documents one model at a time took longer than the rest
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ class ProfileColumns:
         )
 
     @classmethod
-    def of_documents(cls, documents: list[Document]) -> ProfileColumns:
+    def of_documents(cls, documents: Sequence[Document]) -> ProfileColumns:
         """The read model's documents (written from validated profiles) without a model per
         document: the first is validated as a profile (the shape), the columns are read
         with the contract's defaults, and a document that does not fit them is named by
@@ -94,8 +94,7 @@ class ProfileColumns:
         return columns
 
     @classmethod
-    def _read(cls, documents: list[Document]) -> ProfileColumns:
-        d: Document
+    def _read(cls, documents: Sequence[Document]) -> ProfileColumns:
         return cls(
             ids=[d["organization_id"] for d in documents],
             networks=[d["network_id"] for d in documents],
@@ -133,4 +132,3 @@ class ProfileColumns:
             raise TypeError("a flag is not true or false")
         if not all(v is None or type(v) in (int, float) for v in self.reliability):
             raise TypeError("a reliability is not a number")
-

@@ -127,8 +127,9 @@ class MissionIndex:
         compacted = self.matrix.shape[0]
         if among is None:
             done = min(compacted, rows)
+            within = self.matrix if done == compacted else self.matrix[:done]
             if done:
-                out[:done] = self.matrix @ dense if done == compacted else self.matrix[:done] @ dense
+                out[:done] = within @ dense
         elif done := int(np.searchsorted(among, compacted)):
             out[:done] = self.matrix[among[:done]] @ dense
         if self.pending:
