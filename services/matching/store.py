@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
-from services.matching.domain.columns import FIELDS
 from services.matching.unit_of_work import (
     LinkRepository,
     MatchingUnitOfWork,
@@ -56,9 +55,10 @@ class MongoProfiles(Repository, ProfileRepository):
         return {p["_id"]: p async for p in cursor}
 
     async def for_index(self) -> list[Document]:
-        projection = {"_id": 0, **dict.fromkeys(FIELDS, 1)}
-        # large batches: a start-up reads every profile, and each batch is a round trip
-        cursor = self._profiles.find({}, projection, session=self._session, batch_size=LOAD_BATCH)
+        # whole documents: SecantusDB's projection (Python, a deep copy per document) took
+        # twice the server's CPU of the fields it saved (BENCHMARKS.md); large batches: a
+        # start-up reads every profile, and each batch is a round trip
+        cursor = self._profiles.find({}, session=self._session, batch_size=LOAD_BATCH)
         found: list[Document] = await cursor.to_list()
         return found
 

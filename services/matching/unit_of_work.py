@@ -29,7 +29,7 @@ class ProfileRepository(abc.ABC):
 
     @abc.abstractmethod
     async def for_index(self) -> list[Document]:
-        """Every profile, with only the fields the index reads (`columns.FIELDS`)."""
+        """Every profile, as the index loads them at start-up."""
 
     @abc.abstractmethod
     async def open_across(self, network_ids: list[str]) -> list[str]:

@@ -7,7 +7,6 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services.matching.domain.columns import FIELDS
 from services.matching.unit_of_work import (
     LinkRepository,
     MatchingUnitOfWork,
@@ -48,16 +47,7 @@ class FakeProfiles(FakeNewest, ProfileRepository):
         return {d["_id"]: d for d in self._all() if d["_id"] in ids}
 
     async def for_index(self) -> list[Document]:
-        """The store's projection: the listed fields, and of resources only the kind."""
-        kept = {f.split(".")[0] for f in FIELDS}
-        return [
-            {
-                k: [{"kind": r["kind"]} for r in v] if k in ("offers", "needs") else v
-                for k, v in d.items()
-                if k in kept
-            }
-            for d in self._all()
-        ]
+        return self._all()
 
     async def open_across(self, network_ids: list[str]) -> list[str]:
         return [

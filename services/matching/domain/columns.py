@@ -14,14 +14,6 @@ from shared.contracts import OrganizationProfile
 Window = tuple[str, str, str]  # day, start, end
 Document = Mapping[str, Any]
 
-# the profile's fields the index reads (a projection for the read model's query); `version`
-# too, so one document can be validated as a whole profile
-FIELDS = (
-    "organization_id", "network_id", "version", "name", "mission", "focus_areas", "free_tags",
-    "values", "offers.kind", "needs.kind", "region", "time_zone", "availability",
-    "populations_served", "virtual_ready", "open_to_other_networks", "archived", "reliability",
-)  # fmt: skip
-
 
 @dataclass
 class ProfileColumns:
@@ -80,17 +72,17 @@ class ProfileColumns:
     def of_documents(cls, documents: Sequence[Document]) -> ProfileColumns:
         """The read model's documents (written from validated profiles) without a model per
         document: the first is validated as a profile (the shape), the columns are read
-        with the contract's defaults, and a document that does not fit them is named by
-        validating every one (pydantic's `ValidationError`)."""
+        with the contract's defaults and their types checked column by column. When one
+        does not fit, every document is validated as before: pydantic's `ValidationError`
+        names the field, or its coercions (a "yes" for true) are taken."""
         if documents:
             OrganizationProfile.model_validate(documents[0])
         try:
             columns = cls._read(documents)
             columns.check()
-        except (KeyError, TypeError, AttributeError, ValueError) as error:
-            for d in documents:
-                OrganizationProfile.model_validate(d)  # raises, naming the document's field
-            raise ValueError(f"a profile document does not fit the index: {error!r}") from error
+        except (KeyError, TypeError, AttributeError):
+            columns = cls.of_profiles([OrganizationProfile.model_validate(d) for d in documents])
+            columns.reliability = [d.get("reliability") for d in documents]
         return columns
 
     @classmethod
