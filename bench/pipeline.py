@@ -232,14 +232,18 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--partnerships", type=int, default=10)
+    # the store's ceiling, its idle rate and the wait for it to settle: smaller in a smoke run
+    parser.add_argument("--ceiling-inserts", type=int, default=3000)
+    parser.add_argument("--idle-seconds", type=float, default=3.0)
+    parser.add_argument("--drain-seconds", type=float, default=120.0)
     return parser
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:
-    ceiling = asyncio.run(insert_ceiling(stack.settings.mongo_url))
+    ceiling = asyncio.run(insert_ceiling(stack.settings.mongo_url, args.ceiling_inserts))
     print(f"store ceiling: {ceiling:.0f} plain PyMongo inserts/s (8 at once)")
     url = stack.settings.mongo_url
-    idle = store_ops.idle(url)
+    idle = store_ops.idle(url, args.idle_seconds)
     before, began = store_ops.read(url), time.perf_counter()
     load = asyncio.run(registrations(stack, args.rate, args.seconds))
     load.report(f"registrations at {args.rate:.0f}/s", ceiling)
@@ -249,7 +253,7 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
         f"({len(delays)} welcomes)"
     )
-    after = store_ops.settle(url, idle.rate)
+    after = store_ops.settle(url, idle.rate, args.drain_seconds)
     spent = after - before - idle.over(time.perf_counter() - began)
     store_ops.report(spent, len(load.answered_at))
     mix = asyncio.run(partnership_mix(stack, args.rate, args.seconds, args.partnerships))

@@ -128,7 +128,7 @@ def caught_up(settings: Settings, timeout: float = 1800.0) -> float:
                 )
             if pending == 0 and behind <= 0:
                 return time.monotonic() - began
-            time.sleep(2.0)
+            time.sleep(0.5)
     raise TimeoutError("the consumers did not catch up")
 
 
@@ -149,6 +149,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--history", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=16)
+    # how long the caught-up stack runs on before its clean stop: the relays' next look at
+    # the consumers' positions; a smoke run need not wait for it
+    parser.add_argument("--settle-seconds", type=float, default=5.0)
     return parser
 
 
@@ -172,7 +175,7 @@ def run(args: argparse.Namespace) -> None:
             build_history(stack, args.history, args.clients)
             print(f"history: {args.history} registrations in {time.monotonic() - began:.0f}s")
             print(f"consumers caught up {caught_up(settings):.0f}s later", flush=True)
-            time.sleep(5.0)  # the relays' next look at the consumers' positions
+            time.sleep(args.settle_seconds)
         began = time.monotonic()
         with Stack(settings, report=lambda line: None) as stack:
             print(f'restarted on the same data: "up" in {time.monotonic() - began:.1f}s')

@@ -33,6 +33,7 @@ async def store_answers(host: str, port: int, database: str, within: float) -> N
         host,
         port,
         directConnection=True,
+        retryWrites=False,  # one probe, one attempt (and no retryable-write record: stack.py)
         serverSelectionTimeoutMS=int(within * 1000),
         connectTimeoutMS=int(within * 1000),
     )

@@ -159,6 +159,12 @@ class Stack:
     disk_level: str = "ok"
 
     def __post_init__(self) -> None:
+        # SecantusDB keeps a record of every retryable write for 30 minutes (up to 10,000) and
+        # on each new one scans them all, and sorts them once the cap is reached, under the
+        # lock every transaction statement takes: a write went from 0.74 ms to 10 ms after
+        # 10,000 (RELIABILITY.md, "The soak"), and the stack fell behind within minutes. The
+        # services' writes outside transactions are idempotent, or retried by their loops.
+        self.settings = self.settings.model_copy(update={"mongo_retry_writes": False})
         self.disk = DiskWatch.of(self.settings)
         data = self.settings.data_dir.resolve()
         logs = data / "logs"
@@ -232,20 +238,38 @@ class Stack:
         began = time.monotonic()
         for name in names:
             self._launch(self.components[name])
-        for name in names:
-            component = self.components[name]
-            self._wait_ready(component)
-            if name == "broker":
-                self.provision_topics()
-            self.report(
-                f"{name:<14} ready on {component.host}:{component.port} "
-                f"({time.monotonic() - began:.1f}s)  log: {component.log_path}"
-            )
+        # All of them watched at once: one that exits during start-up is named at once, not
+        # after those before it in the list are ready.
+        waiting = list(names)
+        deadline = began + self.start_timeout
+        while waiting:
+            for name in list(waiting):
+                component = self.components[name]
+                if not self._started(component):
+                    continue
+                waiting.remove(name)
+                if name == "broker":
+                    self.provision_topics()
+                self.report(
+                    f"{name:<14} ready on {component.host}:{component.port} "
+                    f"({time.monotonic() - began:.1f}s)  log: {component.log_path}"
+                )
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                component = self.components[waiting[0]]
+                raise StackError(
+                    f"{component.name} did not become ready within {self.start_timeout:.0f}s; "
+                    f"see {component.log_path}"
+                )
+            time.sleep(0.1)
 
     def _launch(self, component: Component) -> None:
         if component.log is None:
             s = self.settings
-            component.log = LogFile(component.log_path, s.log_max_bytes, s.log_backups)
+            component.log = LogFile(
+                component.log_path, s.log_max_bytes, s.log_backups, report=self.report
+            )
         env = {**os.environ, **settings_env(self.settings), **component.env}
         env["PYTHONUNBUFFERED"] = "1"
         argv = component.argv
@@ -265,22 +289,15 @@ class Stack:
         assert component.process.stdout is not None
         component.log.follow(component.process.stdout)  # rotated by size (deploy/logfiles.py)
 
-    def _wait_ready(self, component: Component) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            assert component.process is not None
-            if component.process.poll() is not None:
-                raise StackError(
-                    f"{component.name} exited with code {component.process.returncode} "
-                    f"during start-up; see {component.log_path}"
-                )
-            if self._is_ready(component):
-                return
-            time.sleep(0.1)
-        raise StackError(
-            f"{component.name} did not become ready within {self.start_timeout:.0f}s; "
-            f"see {component.log_path}"
-        )
+    def _started(self, component: Component) -> bool:
+        """Whether the component is ready; a StackError if it exited instead."""
+        assert component.process is not None
+        if component.process.poll() is not None:
+            raise StackError(
+                f"{component.name} exited with code {component.process.returncode} "
+                f"during start-up; see {component.log_path}"
+            )
+        return self._is_ready(component)
 
     def _is_ready(self, component: Component) -> bool:
         if component.health_url is None:
@@ -391,21 +408,32 @@ class Stack:
             self.report(str(error))
 
     def stop_component(self, name: str, timeout: float = 10.0) -> None:
-        component = self.components[name]
-        process = component.process
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
+        self.stop_components([name], timeout)
+
+    def stop_components(self, names: list[str], timeout: float = 10.0) -> None:
+        """SIGTERM to all of them at once, then SIGKILL to any still there after `timeout`."""
+        stopping = []
+        for name in names:
+            process = self.components[name].process
+            if process is None or process.poll() is not None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+                stopping.append(process)
+        deadline = time.monotonic() + timeout
+        for process in stopping:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
     def stop(self) -> None:
-        for name in reversed(list(self.components)):
+        # The services (and replicas) together, then the servers they were using, one by one.
+        servers = ("mongo", "broker")
+        self.stop_components([n for n in reversed(self.components) if n not in servers])
+        for name in servers:
             self.stop_component(name)
         for component in self.components.values():
             if component.log is not None:

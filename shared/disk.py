@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # POST routes that only read: a token's resolution (every authenticated call makes one)
 READ_ONLY_POSTS = {"/auth/resolve"}
+
+
+def may_write(method: str, path: str) -> bool:
+    """Whether a request to a service may change what it stores."""
+    return method in WRITES and path not in READ_ONLY_POSTS
+
+
 _BYTES = TypeAdapter(ByteSize)
 
 
@@ -162,17 +169,19 @@ class DiskWatch:
 
 
 def refuse_writes_when_full(
-    disk: DiskWatch,
+    disk: DiskWatch, answered: Callable[[Request], Awaitable[bool]] | None = None
 ) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     """An HTTP middleware (`app.middleware("http")(...)`): writes refused while the disk is
-    full, everything else passed on."""
+    full, everything else passed on. A retry of a write that already happened (`answered`:
+    its Idempotency-Key has a first answer) is passed on too: it writes nothing, and its
+    client learns that it was written instead of giving up on a refusal."""
 
     async def middleware(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method in WRITES and request.url.path not in READ_ONLY_POSTS:
+        if may_write(request.method, request.url.path):
             state = disk.state()
-            if state.full:
+            if state.full and not (answered is not None and await answered(request)):
                 error = state.refusal()
                 return JSONResponse(error.to_body(), status_code=error.http_status)
         return await call_next(request)

@@ -23,6 +23,7 @@ from tenacity import (
 )
 
 from shared.deadline import DEADLINE_HEADER, budget_ms
+from shared.disk import may_write
 from shared.errors import STORE_UNAVAILABLE, AppError, ErrorCode, field_path, retry_later
 from shared.mongo import write_not_applied
 
@@ -90,7 +91,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # A store failure that wrote nothing (or a read) is UNAVAILABLE and retryable, not
         # INTERNAL: the caller's retry with the same Idempotency-Key is safe.
         assert isinstance(exc, PyMongoError)
-        if request.method not in ("GET", "HEAD") and not write_not_applied(exc):
+        if may_write(request.method, request.url.path) and not write_not_applied(exc):
             log.error("%s %s: the store failed", request.method, request.url.path, exc_info=exc)
             error = AppError(ErrorCode.INTERNAL, "the store failed; the outcome is unknown")
         else:

@@ -45,11 +45,15 @@ def fingerprint(request: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def answer_id(route: str, key: str | None) -> str:
+    return hashlib.sha256(f"{route}\n{key}".encode()).hexdigest()
+
+
 class Idempotency:
     def __init__(self, collection: AsyncCollection[Document], key: str | None, route: str) -> None:
         self._collection = collection
         self.key = key or None
-        self._id = hashlib.sha256(f"{route}\n{key}".encode()).hexdigest()
+        self._id = answer_id(route, key)
         secret = hashlib.sha256(f"answer\n{route}\n{key}".encode()).digest()
         self._cipher = Fernet(base64.urlsafe_b64encode(secret))
 
@@ -106,6 +110,22 @@ class Idempotency:
 
 class ConcurrentWrite(AppError):
     """A unique index refused the write: a concurrent request wrote the same thing first."""
+
+
+def answered_before(
+    collection: AsyncCollection[Document],
+) -> Callable[[Request], Awaitable[bool]]:
+    """Whether a write request's Idempotency-Key already has a first answer (a retry of a
+    write that happened): the full-disk refusal lets such a retry through to its answer."""
+
+    async def answered(request: Request) -> bool:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if not key:
+            return False
+        route = f"{request.method} {request.url.path}"
+        return await collection.find_one({"_id": answer_id(route, key)}, {"_id": 1}) is not None
+
+    return answered
 
 
 def get_idempotency(

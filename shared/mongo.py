@@ -50,7 +50,11 @@ EVENT_RETRY_SECONDS = 120.0
 def mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
     # tz_aware so datetimes read back carry UTC, matching what the services write.
     return AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, **mongo_security(settings)
+        settings.mongo_url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        retryWrites=settings.mongo_retry_writes,
+        **mongo_security(settings),
     )
 
 

@@ -147,7 +147,10 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
     app.state.runtime = runtime
     install_error_handlers(app)
     disk = DiskWatch.of(runtime.settings)
-    app.middleware("http")(refuse_writes_when_full(disk))  # reads go on when storage is full
+    # reads, and retries of writes that already happened, go on when storage is full
+    from shared.idempotency import IDEMPOTENCY, answered_before  # it depends on this module
+
+    app.middleware("http")(refuse_writes_when_full(disk, answered_before(runtime.db[IDEMPOTENCY])))
     readiness = Readiness(
         runtime.name,
         runtime.db,

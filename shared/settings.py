@@ -29,6 +29,10 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # PyMongo's retryable writes (a write outside a transaction sent again once after a network
+    # error). The runner turns them off for its embedded store, where they cost more with
+    # every write (deploy/stack.py).
+    mongo_retry_writes: bool = True
     # Connection security (shared/kafka_security.py, shared/mongo.py). Plaintext by default, as
     # the embedded stack runs; production (deploy/k8s/overlays/production) sets SASL_SSL with
     # SCRAM-SHA-512 to Kafka and TLS with credentials to MongoDB. A CA file verifies the

@@ -1,5 +1,5 @@
 """Fixtures: one embedded stack (real broker, real document store, five real service
-processes on free ports) shared by the integration tests of a session."""
+processes on free ports) and a real SMTP server shared by the integration tests of a session."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploy.stack import Stack
+from tests.support.notifications import MailServer
 from tests.support.stack import Client, create_network, stack_settings
 
 # The longest modules (most start stacks of their own) go first: `make test` runs the suite
@@ -24,29 +25,51 @@ LONGEST_FIRST = (
     "integration/platform/test_benches.py",
     "integration/platform/test_health.py",
     "integration/notifications/test_preferences.py",
-    "integration/platform/test_prometheus.py",
     "integration/gateway/test_dashboard.py",
     "integration/platform/test_metrics.py",
     "integration/gateway/test_resilience.py",
     "integration/notifications/test_channels.py",
     "integration/platform/test_stack_startup.py",
 )
+# Last of all: it stops the session stack's broker and starts it again (a new, empty broker),
+# and the modules that came after it on a worker were slow to hear of events.
+LAST = ("integration/platform/test_prometheus.py",)
 TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rest = len(LONGEST_FIRST)  # the rank of every module in neither list: the middle
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))
+    rank |= {name: rest + 1 + position for position, name in enumerate(LAST)}
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), rest))
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def mail() -> Iterator[MailServer]:
+    """The session stack's SMTP server (a test that stops it starts it again)."""
+    server = MailServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     # Tests set the commitments clock and run its scheduler themselves (PUT /clock, POST
-    # /scheduler/tick); its own loop waits an hour, so it never races them.
+    # /scheduler/tick); its own loop waits an hour, so it never races them. Email and webhooks
+    # are retried within a second or two and a webhook is disabled after two failures, so
+    # the notification tests see both happen quickly.
     settings = stack_settings(
         data_dir,
         webhook_allow_loopback=True,
+        webhook_max_failures=2,
+        smtp_host="127.0.0.1",
+        smtp_port=mail.port,
+        email_poll_seconds=0.2,
+        email_max_backoff_seconds=1.0,
         clock_control=True,
         fault_injection=True,  # PUT /faults: a test makes a handler fail (shared.faults)
         scheduler_interval_seconds=3600,

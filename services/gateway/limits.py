@@ -125,6 +125,7 @@ def rate_limit_storage(settings: Settings) -> Storage:
         timeoutMS=STORE_TIMEOUT_MS,
         serverSelectionTimeoutMS=STORE_TIMEOUT_MS,
         connectTimeoutMS=STORE_TIMEOUT_MS,
+        retryWrites=settings.mongo_retry_writes,  # off on the embedded store: deploy/stack.py
     )
 
 

@@ -24,7 +24,7 @@ import time
 
 from rich.table import Table
 
-from tests.drills import clock, faults, fuzzing, overload, replicas, security, soak
+from tests.drills import clock, faults, fuzzing, overload, replicas, resources, security, soak
 from tests.drills.harness import DrillRun, Options, console, fault_drill
 
 DRILLS: dict[str, DrillRun] = {
@@ -56,11 +56,15 @@ DRILLS: dict[str, DrillRun] = {
     "gateway-open-files-scarce": fault_drill(faults.scarce_file_descriptors("gateway")),
     "intake-open-files-scarce": fault_drill(faults.scarce_file_descriptors("intake")),
     "matching-memory-capped": fault_drill(faults.scarce_memory("matching")),
+    # no headroom: notifications' next allocation of a new arena fails under the load
+    "notifications-memory-capped": fault_drill(faults.scarce_memory("notifications", 0)),
     **clock.DRILLS,
+    **resources.DRILLS,
     "soak-5min": soak.soak_drill,
 }
 COLUMNS = ["sent", "accepted", "effects", "lost", "duplicated", "told-failed-but-written"]
-COLUMNS += ["recovery s", "breaches", "clock faults"]
+COLUMNS += ["recovery s", "breaches", "clock faults", "urgent s"]
+URGENT_WITHIN_SECONDS = 5.0  # an early warning behind a burst (issue 26, item 5)
 
 
 def main() -> int:
@@ -119,6 +123,8 @@ def main() -> int:
             str(row.get(c, "0")) not in ("0", "-")
             for c in ("lost", "duplicated", "told-failed-but-written", "breaches", "clock faults")
         )
+        urgent = str(row.get("urgent s", "-"))
+        bad |= urgent == "never" or (urgent != "-" and float(urgent) > URGENT_WITHIN_SECONDS)
         failed |= bad
         table.add_row(name, *values, style="red" if bad else None)
     console.print(table)

@@ -4,6 +4,8 @@ audit of every request once the stack has settled."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -11,13 +13,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 from rich.console import Console
 
 from deploy.stack import Stack, host_port
@@ -93,52 +96,86 @@ def supervised_stack(
     *,
     proxy: bool = False,
     prepare: Prepare | None = None,
+    volume_mb: int | None = None,
     **overrides: Any,
 ) -> Iterator[Drill]:
     """A stack of its own under the runner's supervision (as `make run` does); with `proxy`,
     the broker listens on a port of its own and the services reach it through the proxy;
-    `prepare` adds to it before it starts."""
+    `prepare` adds to it before it starts; with `volume_mb`, its data directory is a volume of
+    that size of its own (a tmpfs), for drills that fill it."""
     with tempfile.TemporaryDirectory(prefix=f"drill-{name}-") as temporary:
         data_dir = (
             Path(tempfile.mkdtemp(prefix=f"drill-{name}-")) if options.keep else Path(temporary)
         )
         if options.keep:
             console.print(f"  [dim]{name}: data and logs in {data_dir}[/]")
-        settings = stack_settings(data_dir, **overrides)
-        front = None
-        listener = None
-        if proxy:
-            listener = f"127.0.0.1:{free_port()}"
-            front = Proxy(
-                host_port(settings.kafka_bootstrap, 9092), host_port(listener, 9092)
-            ).start()
-        try:
-            stack = Stack(settings, report=lambda line: None, broker_listener=listener)
-            gateways = [stack.graphql_url, *(prepare(stack) if prepare else [])]
-            with stack:
-                drill = Drill(name, stack, options, front, gateways=gateways)
-                stop = threading.Event()
+        with ExitStack() as volume:
+            if volume_mb is not None:
+                volume.enter_context(tmpfs(data_dir, volume_mb))
+                if options.keep:  # the volume goes with the drill: its logs stay beside it
+                    kept = data_dir.with_name(f"{data_dir.name}-logs")
+                    volume.callback(shutil.copytree, data_dir / "logs", kept, dirs_exist_ok=True)
+                    console.print(f"  [dim]{name}: its logs will be kept in {kept}[/]")
+            yield from _supervised(name, options, data_dir, proxy, prepare, overrides)
 
-                def supervise() -> None:
-                    while not stop.is_set():
-                        try:
-                            stack.supervise()
-                        except Exception as error:  # a crash loop: the drill shows it as lost
-                            console.print(f"[red]{name}: {error}[/]")
-                            drill.note(f"supervision gave up: {error}")
-                            return
-                        time.sleep(0.2)
 
-                supervisor = threading.Thread(target=supervise, daemon=True)
-                supervisor.start()
-                try:
-                    yield drill
-                finally:
-                    stop.set()
-                    supervisor.join()
-        finally:
-            if front is not None:
-                front.stop()
+@contextmanager
+def tmpfs(path: Path, size_mb: int) -> Iterator[None]:
+    """A tmpfs of `size_mb` mounted on `path` (root only: `mount`); unmounted afterwards."""
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        raise RuntimeError(f"a {size_mb} MB tmpfs could not be mounted: {mounted.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _supervised(
+    name: str,
+    options: Options,
+    data_dir: Path,
+    proxy: bool,
+    prepare: Prepare | None,
+    overrides: dict[str, Any],
+) -> Iterator[Drill]:
+    settings = stack_settings(data_dir, **overrides)
+    front = None
+    listener = None
+    if proxy:
+        listener = f"127.0.0.1:{free_port()}"
+        front = Proxy(host_port(settings.kafka_bootstrap, 9092), host_port(listener, 9092)).start()
+    try:
+        stack = Stack(settings, report=lambda line: None, broker_listener=listener)
+        gateways = [stack.graphql_url, *(prepare(stack) if prepare else [])]
+        with stack:
+            drill = Drill(name, stack, options, front, gateways=gateways)
+            stop = threading.Event()
+
+            def supervise() -> None:
+                while not stop.is_set():
+                    try:
+                        stack.supervise()
+                    except Exception as error:  # a crash loop: the drill shows it as lost
+                        console.print(f"[red]{name}: {error}[/]")
+                        drill.note(f"supervision gave up: {error}")
+                        return
+                    time.sleep(0.2)
+
+            supervisor = threading.Thread(target=supervise, daemon=True)
+            supervisor.start()
+            try:
+                yield drill
+            finally:
+                stop.set()
+                supervisor.join()
+    finally:
+        if front is not None:
+            front.stop()
 
 
 def registration(network_id: str, i: int) -> dict[str, Any]:
@@ -232,8 +269,18 @@ def audit(drill: Drill, outcome: Outcome) -> Row:
     began = time.monotonic()
     deadline = began + drill.options.settle
     fewest = len(ids) + 1
+    unreadable = False  # the store answered errors (it may still be recovering)
     while True:
-        found = effects(stack, ids)
+        try:
+            found = effects(stack, ids)
+        except PyMongoError as error:  # the store is still recovering: not an answer yet
+            if time.monotonic() > began + drill.options.settle_cap:
+                raise
+            if not unreadable:
+                drill.note(f"the audit's first read failed ({error!r:.120}); reading again")
+            unreadable = True
+            time.sleep(2.0)
+            continue
         lost = set(missing(found, ids))
         if len(lost) < fewest:  # still catching up: a backlog is not a loss
             fewest = len(lost)
@@ -277,9 +324,13 @@ def audit(drill: Drill, outcome: Outcome) -> Row:
     }
 
 
-def fault_drill(fault: Fault | None, *, proxy: bool = False, **overrides: Any) -> DrillRun:
+def fault_drill(
+    fault: Fault | None, *, proxy: bool = False, volume_mb: int | None = None, **overrides: Any
+) -> DrillRun:
     def run(name: str, options: Options) -> tuple[Row, list[str]]:
-        with supervised_stack(name, options, proxy=proxy, **overrides) as drill:
+        with supervised_stack(
+            name, options, proxy=proxy, volume_mb=volume_mb, **overrides
+        ) as drill:
             outcome = load(drill, fault)
             return audit(drill, outcome), drill.notes
 

@@ -5,6 +5,11 @@ third of capacity on a supervised stack for a long while, sampled every 30 s:
 - p50 and p99 of every operation over the interval;
 - the consumer groups' lag (committed offsets against the end of each partition).
 
+Newcomers register in regional networks of 60 organizations with eight kinds of mission (a
+new network opens when the last is full): one network of thousands of identical
+organizations is not what the field does, and it measures matching's growth with a network's
+size instead (BENCHMARKS.md, issue 24).
+
 It passes when memory grows at most 10 % after the warm-up (the first sixth), the
 registrations' p99 drifts at most 20 % (the last third against the first third after the
 warm-up), the lag returns to 0 once the load stops, and the audit finds every accepted
@@ -58,6 +63,17 @@ READ = (
 )
 MATCHES = """query($o: ID!) { matches(organizationId: $o) { edges { node { id status } } } }"""
 ANSWER = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id } }"""
+NETWORK_SIZE = 60  # organizations a regional network reaches before the next one opens
+MISSIONS = [
+    "After-school tutoring and meals",
+    "Food pantry and community garden for families",
+    "Adult literacy classes and job readiness coaching",
+    "Youth mentoring through sports and the arts",
+    "Mental health counseling for teenagers and their parents",
+    "Affordable housing repairs by volunteer crews",
+    "Digital skills workshops for seniors",
+    "Small business grants and mentoring for new founders",
+]
 # operation -> share of the mix
 MIX = {"register": 0.3, "read": 0.25, "need": 0.08, "commitment": 0.1, "check-in": 0.1}
 MIX |= {"contribution": 0.07, "feedback": 0.05, "match": 0.05}
@@ -176,6 +192,7 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
             FORM, {"i": {"name": f"Soak {first}", "organizationIds": [first, second]}}
         )
         partnerships.append((formed["formPartnership"]["id"], first, admin))
+    regions = Regions(stack, network, outcome)
     operations, weights = list(MIX), list(MIX.values())
     began = time.monotonic()
     count = int(soak.rate * soak.seconds)
@@ -183,11 +200,12 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
 
     def one(i: int, operation: str) -> None:
         if operation == "register":
-            body = registration(network["networkId"], i)
+            region, its_operator = regions.for_newcomer()
+            body = registration(region, i) | {"mission": MISSIONS[i % len(MISSIONS)]}
             outcome.sent += 1
-            key = f"{network['networkId']}-{i}"
+            key = f"{region}-{i}"
             answer = soak.timed(
-                operation, began, lambda: send_as_a_client_should(operator, body, key)
+                operation, began, lambda: send_as_a_client_should(its_operator, body, key)
             )
             if answer.get("data"):
                 organization = answer["data"]["registerOrganization"]["organization"]
@@ -226,6 +244,32 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
         threads.append(thread)
     for thread in threads:
         thread.join()
+
+
+class Regions:
+    """Where newcomers register: regional networks of `NETWORK_SIZE` organizations each, a new
+    one opened when the last is full, as networks grow in the field (tens to a few hundred
+    organizations a region), not one network of thousands."""
+
+    def __init__(self, stack: Stack, first: dict[str, str], outcome: Outcome) -> None:
+        self._stack = stack
+        self._outcome = outcome
+        self._current = self._operated(first)
+        self._members = 0
+        self._lock = threading.Lock()
+
+    def _operated(self, network: dict[str, str]) -> tuple[str, Client]:
+        return network["networkId"], Client(self._stack.graphql_url, network["operatorToken"])
+
+    def for_newcomer(self) -> tuple[str, Client]:
+        """The network a newcomer joins, and its operator (who registers it)."""
+        with self._lock:
+            if self._members >= NETWORK_SIZE:
+                self._current = self._operated(create_network(self._stack))
+                self._outcome.network_ids.append(self._current[0])
+                self._members = 0
+            self._members += 1
+            return self._current
 
 
 def write_input(operation: str, i: int, pid: str, org: str, network_id: str) -> dict[str, Any]:

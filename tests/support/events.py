@@ -3,6 +3,7 @@ reading back what the services published."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -11,7 +12,12 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from deploy.stack import Stack
-from shared.contracts import Payload
+from shared.contracts import (
+    HealthPart,
+    PartnershipHealthWarning,
+    PartnershipRef,
+    Payload,
+)
 from shared.events import Envelope
 
 T = TypeVar("T")
@@ -108,3 +114,40 @@ def assert_cloud_event(
     assert headers["ce_source"] == source
     assert headers["ce_id"] and headers["ce_time"]
     assert "traceparent" in headers
+
+
+async def produce_many(bootstrap: str, topic: str, events: list[tuple[str, Payload]]) -> list[str]:
+    """Sends every event at once with one producer (a burst, as a relay sends a backlog);
+    answers their event ids."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        ids, sent = [], []
+        for subject, payload in events:
+            envelope = Envelope(source="tests", type=topic, subject=subject)
+            ids.append(envelope.id)
+            headers = [(k, v.encode()) for k, v in envelope.to_headers().items()]
+            body = payload.model_dump_json().encode()
+            sent.append(await producer.send(topic, body, key=subject.encode(), headers=headers))
+        await asyncio.gather(*sent)
+        return ids
+    finally:
+        await producer.stop()
+
+
+def early_warning(network_id: str, organization_ids: list[str]) -> PartnershipHealthWarning:
+    return PartnershipHealthWarning(
+        partnership=PartnershipRef(
+            partnership_id=f"par_{uuid.uuid4().hex[:8]}",
+            network_id=network_id,
+            name="Lanes Partnership",
+            organization_ids=organization_ids,
+        ),
+        reason="at_risk",
+        crossing="at_risk:1",
+        score=0.3,
+        previous_score=0.6,
+        part=HealthPart(name="check_in_regularity", score=0.2, weight=0.25),
+        part_previous_score=0.9,
+        summary="Health crossed into at risk (0.60 → 0.30).",
+    )

@@ -1,5 +1,5 @@
-"""Notifications as members see them: the inbox through the gateway, a real SMTP mailbox
-(aiosmtpd's handler), and two partner organizations whose admins have been welcomed."""
+"""Notifications as members see them: the inbox through the gateway, a real SMTP server and
+its mailbox (aiosmtpd), and two partner organizations whose admins have been welcomed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
+from aiosmtpd.controller import Controller
+
 from deploy.stack import Stack
 from shared import contracts as c
 from tests.support.organizations import REGISTER, registration
-from tests.support.stack import Client, create_network
+from tests.support.stack import Client, create_network, free_port
 from tests.support.wait import eventually
 
 INBOX = (
@@ -31,6 +33,31 @@ class Mailbox:
 
     def subjects_to(self, address: str) -> list[str]:
         return [str(m["Subject"]) for m in self.messages if m["To"] == address]
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a port of its own that a test can stop and start again
+    (email waits while it is down); every message lands in `mailbox`. A test shares it with
+    the others of its session: it reads only what was sent to its own addresses."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self._controller: Controller | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        if self._controller is None:
+            self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
 
 def kinds(client: Client) -> list[str]:

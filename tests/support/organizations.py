@@ -62,14 +62,15 @@ def register_outreach(
 
 
 def register_profile(
-    operator: Client, network_id: str, name: str, **profile: Any
+    operator: Client, network_id: str, name: str, domain: str = "example.org", **profile: Any
 ) -> dict[str, Any]:
-    """An organization in Lane County, free on Tuesday evenings, with `profile`'s fields."""
+    """An organization in Lane County, free on Tuesday evenings, with `profile`'s fields; its
+    admin is admin@<name>.<domain>."""
     slug = name.lower().replace(" ", "-")
     body = {
         "networkId": network_id,
         "name": name,
-        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.example.org"},
+        "admin": {"name": f"{name} Admin", "email": f"admin@{slug}.{domain}"},
         "region": "Lane County",
         "timeZone": "America/Los_Angeles",
         "availability": EVENINGS,
@@ -78,15 +79,19 @@ def register_profile(
     return _registered(operator, body)
 
 
-def outreach_and_funder(operator: Client, network_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Two organizations matching suggests to each other: each needs what the other offers."""
+def outreach_and_funder(
+    operator: Client, network_id: str, domain: str = "example.org"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two organizations matching suggests to each other: each needs what the other offers.
+    Their admins' addresses end in `domain`: a test that signs them in by email gives one of
+    its own (a link goes to every membership of an address on the stack)."""
     funder = register_profile(
-        operator, network_id, "Lane Community Foundation",
+        operator, network_id, "Lane Community Foundation", domain,
         mission="Grants for community health and family wellbeing",
         focusAreas=["community health"], offers=[{"kind": "FUNDING"}], needs=[{"kind": "OUTREACH"}],
     )  # fmt: skip
     outreach = register_profile(
-        operator, network_id, "Neighbors United",
+        operator, network_id, "Neighbors United", domain,
         mission="Door-to-door outreach connecting families with community health resources",
         focusAreas=["community health"], offers=[{"kind": "OUTREACH"}], needs=[{"kind": "FUNDING"}],
     )  # fmt: skip

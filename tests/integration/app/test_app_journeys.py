@@ -26,8 +26,9 @@ from tests.support.stack import Client
 from tests.support.wait import eventually
 
 COORDINATOR = "coordinator@lane.example.org"
-OUTREACH = "admin@neighbors-united.example.org"
-FUNDER = "admin@lane-community-foundation.example.org"
+DOMAIN = "journeys.example.org"  # the partners' admins' (other modules register them too)
+OUTREACH = f"admin@neighbors-united.{DOMAIN}"
+FUNDER = f"admin@lane-community-foundation.{DOMAIN}"
 SHOTS = os.environ.get("COMMONWEAVE_APP_SCREENSHOTS")
 PARTNERSHIP = """query($id: ID!) { partnership(id: $id) {
   commitments(first: 50) { edges { node { title status } } }
@@ -65,7 +66,7 @@ def lane(app_stack: Stack) -> dict[str, Any]:
     each other (each needs what the other offers)."""
     created = new_network(app_stack, "Lane Network", COORDINATOR)
     operator = Client(app_stack.graphql_url).as_(created["operatorToken"])
-    outreach, funder = outreach_and_funder(operator, created["networkId"])
+    outreach, funder = outreach_and_funder(operator, created["networkId"], DOMAIN)
     outreach_id = outreach["organization"]["id"]
     operator.data(
         "mutation($i: ReportNeedInput!) { reportNeed(input: $i) { need { id } } }",

@@ -26,7 +26,8 @@ from tests.support.organizations import outreach_and_funder
 from tests.support.stack import Client
 from tests.support.wait import eventually
 
-OUTREACH = "admin@neighbors-united.example.org"
+DOMAIN = "languages.example.org"  # the partners' admins' (other modules register them too)
+OUTREACH = f"admin@neighbors-united.{DOMAIN}"
 SHOTS = os.environ.get("COMMONWEAVE_APP_SCREENSHOTS")
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
@@ -44,7 +45,7 @@ def lane(app_stack: Stack) -> dict[str, Any]:
     response.raise_for_status()
     created: dict[str, str] = response.json()
     operator = Client(app_stack.graphql_url).as_(created["operatorToken"])
-    outreach, funder = outreach_and_funder(operator, created["networkId"])
+    outreach, funder = outreach_and_funder(operator, created["networkId"], DOMAIN)
     eventually(lambda: matches_of(operator, outreach["organization"]["id"]), timeout=60)
     return {
         **created,

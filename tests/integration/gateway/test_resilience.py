@@ -1,4 +1,4 @@
-"""The gateway on a stack of its own (services are stopped here, and the limits are tight):
+"""A gateway of its own with tight limits, beside the session's (a service is stopped here):
 partial results when a service is down, a subscription over graphql-transport-ws receiving a
 notification caused by another client's mutation, the rate limit and a deep query."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -17,38 +17,76 @@ from gql.transport.websockets import WebsocketsTransport
 
 from deploy.stack import Stack
 from tests.support.organizations import register
-from tests.support.stack import Client, codes, create_network, stack_settings
+from tests.support.stack import Client, codes, create_network, free_port
 
 RATE_BURST = 20
+TIGHT = "gateway-tight"  # its component's name in the session's runner
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """A gateway of this module's own over the session's services."""
+
+    url: str
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
 
 
 @pytest.fixture(scope="module")
-def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("gateway-stack")
-    settings = stack_settings(
-        data_dir, gateway_max_depth=2, gateway_rate_burst=RATE_BURST, gateway_rate_per_second=1.0
+def gateway(stack: Stack) -> Iterator[Gateway]:
+    """A second gateway process with tight limits beside the session's, supervised by the same
+    runner (the services it calls are the session's: this module stops one of them)."""
+    port = free_port()
+    url = f"http://{stack.settings.host}:{port}"
+    first = stack.components["gateway"]
+    stack.components[TIGHT] = replace(
+        first,
+        name=TIGHT,
+        port=port,
+        log_path=first.log_path.with_name(f"{TIGHT}.log"),
+        health_url=f"{url}/health/ready",
+        env={
+            "COMMONWEAVE_GATEWAY_PORT": str(port),
+            "COMMONWEAVE_DATA_DIR": str(stack.settings.data_dir.resolve() / TIGHT),  # its spans
+            "COMMONWEAVE_GATEWAY_MAX_DEPTH": "2",
+            "COMMONWEAVE_GATEWAY_RATE_BURST": str(RATE_BURST),
+            "COMMONWEAVE_GATEWAY_RATE_PER_SECOND": "1.0",
+        },
+        process=None,
+        restarts=[],
+        log=None,
     )
-    with Stack(settings, report=lambda line: None) as running:
-        yield running
+    try:
+        stack.start_component(TIGHT)
+        yield Gateway(url)
+    finally:
+        stack.stop_component(TIGHT)
+        component = stack.components.pop(TIGHT)
+        if component.log is not None:
+            component.log.close()
 
 
 @pytest.fixture
-def own_network(own_stack: Stack) -> dict[str, str]:
-    return create_network(own_stack)
+def own_network(stack: Stack) -> dict[str, str]:
+    return create_network(stack)
 
 
-def ws_url(stack: Stack) -> str:
-    return stack.graphql_url.replace("http://", "ws://")
+def ws_url(gateway: Gateway) -> str:
+    return gateway.graphql_url.replace("http://", "ws://")
 
 
-async def gateway_health(stack: Stack) -> httpx.Response:
+async def gateway_health(gateway: Gateway) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10) as http:
-        return await http.get(f"{stack.service_url('gateway')}/health")
+        return await http.get(f"{gateway.url}/health")
 
 
-async def first_notification(stack: Stack, token: str, started: asyncio.Event) -> dict[str, Any]:
+async def first_notification(
+    gateway: Gateway, token: str, started: asyncio.Event
+) -> dict[str, Any]:
     transport = WebsocketsTransport(
-        url=ws_url(stack),
+        url=ws_url(gateway),
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
         init_payload={"Authorization": f"Bearer {token}"},
     )
@@ -63,17 +101,17 @@ async def first_notification(stack: Stack, token: str, started: asyncio.Event) -
 
 
 async def test_a_service_down_nulls_its_fields_and_a_subscription_sees_it_return(
-    own_stack: Stack, own_network: dict[str, str]
+    stack: Stack, gateway: Gateway, own_network: dict[str, str]
 ) -> None:
-    operator = Client(own_stack.graphql_url, own_network["operatorToken"])
-    await asyncio.to_thread(own_stack.stop_component, "notifications")
+    operator = Client(gateway.graphql_url, own_network["operatorToken"])
+    await asyncio.to_thread(stack.stop_component, "notifications")
     try:
         body = await asyncio.to_thread(operator.execute, "{ me { role } unreadNotificationCount }")
         assert body["data"] == {"me": {"role": "OPERATOR"}, "unreadNotificationCount": None}
         assert codes(body["errors"]) == ["UNAVAILABLE"]
         assert body["errors"][0]["path"] == ["unreadNotificationCount"]
         # still ready: the other services serve their operations
-        health = await gateway_health(own_stack)
+        health = await gateway_health(gateway)
         assert health.status_code == 200
         assert health.json()["status"] == "degraded"
         assert health.json()["dependencies"]["notifications"].startswith("down")
@@ -82,23 +120,23 @@ async def test_a_service_down_nulls_its_fields_and_a_subscription_sees_it_return
         # welcome notification waits in Kafka until the notifications service is back.
         org = await asyncio.to_thread(register, operator, own_network["networkId"], "WS Pantry")
         started = asyncio.Event()
-        receiving = asyncio.create_task(first_notification(own_stack, org["adminToken"], started))
+        receiving = asyncio.create_task(first_notification(gateway, org["adminToken"], started))
         await asyncio.wait_for(started.wait(), 30)
         await asyncio.sleep(0)  # let the subscribe message go out before the service returns
     finally:
-        await asyncio.to_thread(own_stack.start_component, "notifications")
+        await asyncio.to_thread(stack.start_component, "notifications")
 
     received = await asyncio.wait_for(receiving, 60)
     notification = received["notificationReceived"]
     assert notification["subjectId"] == org["organization"]["id"]
     assert notification["kind"]
-    health = await gateway_health(own_stack)
+    health = await gateway_health(gateway)
     assert health.status_code == 200, health.json()
 
 
-async def test_a_subscription_without_a_token_is_refused(own_stack: Stack) -> None:
+async def test_a_subscription_without_a_token_is_refused(gateway: Gateway) -> None:
     transport = WebsocketsTransport(
-        url=ws_url(own_stack), subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
+        url=ws_url(gateway), subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
     )
     async with GqlClient(transport=transport) as session:
         with pytest.raises(Exception) as raised:
@@ -107,15 +145,15 @@ async def test_a_subscription_without_a_token_is_refused(own_stack: Stack) -> No
     assert "UNAUTHENTICATED" in str(raised.value) or "Bearer" in str(raised.value)
 
 
-def test_a_deep_query_is_refused(own_stack: Stack, own_network: dict[str, str]) -> None:
-    operator = Client(own_stack.graphql_url, own_network["operatorToken"])
+def test_a_deep_query_is_refused(gateway: Gateway, own_network: dict[str, str]) -> None:
+    operator = Client(gateway.graphql_url, own_network["operatorToken"])
     errors = operator.errors("{ notifications { edges { node { id } } } }")
     assert codes(errors) == ["LIMIT_EXCEEDED"]
 
 
-def test_the_rate_limit_is_per_token(own_stack: Stack) -> None:
-    hasty = Client(own_stack.graphql_url, create_network(own_stack)["operatorToken"])
-    calm = Client(own_stack.graphql_url, create_network(own_stack)["operatorToken"])
+def test_the_rate_limit_is_per_token(stack: Stack, gateway: Gateway) -> None:
+    hasty = Client(gateway.graphql_url, create_network(stack)["operatorToken"])
+    calm = Client(gateway.graphql_url, create_network(stack)["operatorToken"])
     with httpx.Client(timeout=30) as http:
         answers = [
             http.post(

@@ -4,72 +4,43 @@ server is down arrives once it is back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from aiosmtpd.controller import Controller
-
 from deploy.stack import Stack
 from shared import contracts as c
 from tests.support.events import produce
-from tests.support.notifications import Mailbox, kinds, two_partners
+from tests.support.notifications import MailServer, kinds, two_partners
 from tests.support.receiver import Receiver
-from tests.support.stack import free_port, stack_settings
 from tests.support.wait import eventually
 
 
-@pytest.fixture(scope="module")
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def mail_stack(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("mail")
-    settings = stack_settings(
-        data_dir,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        email_poll_seconds=0.2,
-        email_max_backoff_seconds=1.0,
-        webhook_allow_loopback=True,
-        webhook_max_failures=2,
-    )
-    with Stack(settings, report=lambda line: None) as running:
-        yield running
-
-
 async def test_email_waits_for_the_mail_server_and_every_event_notifies_once(
-    mail_stack: Stack, smtp_port: int
+    stack: Stack, mail: MailServer
 ) -> None:
-    mailbox = Mailbox()
-    partnership, admins = two_partners(mail_stack)  # the mail server is still down here
-    milestone = c.MilestoneReached(
-        partnership=partnership, milestone_id="ms_1", title="First recycling drive done"
-    )
-    bootstrap = mail_stack.settings.kafka_bootstrap
-    sent = await produce(bootstrap, "milestone.reached", partnership.partnership_id, milestone)
-    await produce(
-        bootstrap, "milestone.reached", partnership.partnership_id, milestone, event_id=sent.id
-    )
-    for client, _ in admins:
-        eventually(lambda cl=client: "milestone.reached" in kinds(cl), timeout=45)
-    assert mailbox.messages == []
-
-    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    mailbox = mail.mailbox
+    mail.stop()
     try:
-        for _, email in admins:
-            eventually(
-                lambda e=email: all(
-                    any(part in s for s in mailbox.subjects_to(e))
-                    for part in ("reached a milestone", "Welcome to")
-                ),
-                timeout=30,
-            )
+        partnership, admins = two_partners(stack)  # the mail server is down here
+        milestone = c.MilestoneReached(
+            partnership=partnership, milestone_id="ms_1", title="First recycling drive done"
+        )
+        bootstrap = stack.settings.kafka_bootstrap
+        sent = await produce(bootstrap, "milestone.reached", partnership.partnership_id, milestone)
+        await produce(
+            bootstrap, "milestone.reached", partnership.partnership_id, milestone, event_id=sent.id
+        )
+        for client, _ in admins:
+            eventually(lambda cl=client: "milestone.reached" in kinds(cl), timeout=45)
+        assert not any(mailbox.subjects_to(email) for _, email in admins)
     finally:
-        controller.stop()
+        mail.start()
+
+    for _, email in admins:
+        eventually(
+            lambda e=email: all(
+                any(part in s for s in mailbox.subjects_to(e))
+                for part in ("reached a milestone", "Welcome to")
+            ),
+            timeout=30,
+        )
 
     for client, email in admins:
         assert kinds(client).count("milestone.reached") == 1
@@ -82,8 +53,8 @@ async def test_email_waits_for_the_mail_server_and_every_event_notifies_once(
         assert sum("reached a milestone" in s for s in subjects) == 1, subjects
 
 
-def test_marking_read_clears_exactly_those_notifications(mail_stack: Stack) -> None:
-    _, admins = two_partners(mail_stack)
+def test_marking_read_clears_exactly_those_notifications(stack: Stack) -> None:
+    _, admins = two_partners(stack)
     client = admins[0][0]
     unread = "{ notifications(unreadOnly: true) { edges { node { id } } } }"
 
@@ -106,8 +77,8 @@ mutation($input: RegisterWebhookInput!) {
 DELIVERIES = "query($id: ID!) { webhookDeliveries(webhookId: $id) { ok statusCode error } }"
 
 
-async def test_a_webhook_receives_the_signed_cloudevent(mail_stack: Stack) -> None:
-    partnership, admins = two_partners(mail_stack)
+async def test_a_webhook_receives_the_signed_cloudevent(stack: Stack) -> None:
+    partnership, admins = two_partners(stack)
     admin = admins[0][0]
     receiver = Receiver()
     try:
@@ -124,7 +95,7 @@ async def test_a_webhook_receives_the_signed_cloudevent(mail_stack: Stack) -> No
         receiver.secret = registered["secret"]
         milestone = c.MilestoneReached(partnership=partnership, milestone_id="m", title="Kickoff")
         await produce(
-            mail_stack.settings.kafka_bootstrap,
+            stack.settings.kafka_bootstrap,
             "milestone.reached",
             partnership.partnership_id,
             milestone,
@@ -142,8 +113,8 @@ async def test_a_webhook_receives_the_signed_cloudevent(mail_stack: Stack) -> No
         receiver.close()
 
 
-async def test_a_failing_webhook_is_disabled_and_its_owner_told(mail_stack: Stack) -> None:
-    partnership, admins = two_partners(mail_stack)
+async def test_a_failing_webhook_is_disabled_and_its_owner_told(stack: Stack) -> None:
+    partnership, admins = two_partners(stack)
     admin = admins[0][0]
     receiver = Receiver(status=500)
     try:
@@ -154,7 +125,7 @@ async def test_a_failing_webhook_is_disabled_and_its_owner_told(mail_stack: Stac
         webhook_id = registered["registerWebhook"]["webhook"]["id"]
         milestone = c.MilestoneReached(partnership=partnership, milestone_id="m", title="Kickoff")
         await produce(
-            mail_stack.settings.kafka_bootstrap,
+            stack.settings.kafka_bootstrap,
             "milestone.reached",
             partnership.partnership_id,
             milestone,
@@ -167,8 +138,8 @@ async def test_a_failing_webhook_is_disabled_and_its_owner_told(mail_stack: Stac
         receiver.close()
 
 
-def test_webhook_urls_that_must_not_be_called_are_refused(mail_stack: Stack) -> None:
-    partnership, admins = two_partners(mail_stack)
+def test_webhook_urls_that_must_not_be_called_are_refused(stack: Stack) -> None:
+    partnership, admins = two_partners(stack)
     for url in ("ftp://example.org/x", "http://169.254.169.254/latest/meta-data"):
         errors = admins[0][0].errors(
             REGISTER_WEBHOOK,

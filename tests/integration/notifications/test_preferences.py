@@ -6,21 +6,18 @@ once, across a restart of the service) and the operator's inbox."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from deploy.stack import Stack
 from shared import contracts as c
 from tests.support.events import produce
-from tests.support.notifications import Mailbox, kinds, two_partners
+from tests.support.notifications import Mailbox, MailServer, kinds, two_partners
 from tests.support.organizations import REGISTER, registration
-from tests.support.stack import Client, create_network, free_port, stack_settings
+from tests.support.stack import Client, create_network
 from tests.support.wait import eventually
 
 PREFERENCES = """
@@ -35,29 +32,10 @@ mutation($input: NotificationPreferencesInput!) {
 }"""
 
 
-@pytest.fixture(scope="module")
-def mailbox() -> Mailbox:
-    return Mailbox()
-
-
-@pytest.fixture(scope="module")
-def pref_stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Stack]:
-    smtp_port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    data_dir: Path = tmp_path_factory.mktemp("preferences")
-    settings = stack_settings(
-        data_dir,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        email_poll_seconds=0.2,
-        email_max_backoff_seconds=1.0,
-    )
-    try:
-        with Stack(settings, report=lambda line: None) as running:
-            yield running
-    finally:
-        controller.stop()
+@pytest.fixture
+def mailbox(mail: MailServer) -> Mailbox:
+    """The session's mailbox; each test reads the messages to its own addresses only."""
+    return mail.mailbox
 
 
 def tick(stack: Stack, now: datetime) -> int:
@@ -102,8 +80,8 @@ def field_of(client: Client, variables: dict[str, Any]) -> tuple[str, str]:
     return error["extensions"]["code"], error["extensions"].get("field", "")
 
 
-def test_preferences_are_read_updated_and_validated(pref_stack: Stack) -> None:
-    admin, _, _ = one_organization(pref_stack)
+def test_preferences_are_read_updated_and_validated(stack: Stack) -> None:
+    admin, _, _ = one_organization(stack)
     defaults = admin.data(PREFERENCES)["notificationPreferences"]
     assert defaults == {
         "channels": [],
@@ -153,27 +131,25 @@ def test_preferences_are_read_updated_and_validated(pref_stack: Stack) -> None:
 
 
 async def test_email_switched_off_for_a_kind_reaches_the_inbox_only(
-    pref_stack: Stack, mailbox: Mailbox
+    stack: Stack, mailbox: Mailbox
 ) -> None:
-    partnership, admins = two_partners(pref_stack)
+    partnership, admins = two_partners(stack)
     (quiet_client, quiet_email), (_, loud_email) = admins
     quiet_client.data(
         UPDATE, {"input": {"channels": [{"kind": "milestone.reached", "channels": ["INBOX"]}]}}
     )
-    await milestone(pref_stack, partnership, "Garden planted")
+    await milestone(stack, partnership, "Garden planted")
     eventually(
         lambda: any("reached a milestone" in s for s in mailbox.subjects_to(loud_email)),
         timeout=30,
     )
     eventually(lambda: "milestone.reached" in kinds(quiet_client), timeout=30)
-    tick(pref_stack, datetime.now(UTC) + timedelta(days=2))
+    tick(stack, datetime.now(UTC) + timedelta(days=2))
     assert not any("reached a milestone" in s for s in mailbox.subjects_to(quiet_email))
 
 
-async def test_email_in_quiet_hours_is_held_then_sent_once(
-    pref_stack: Stack, mailbox: Mailbox
-) -> None:
-    admin, email, partnership = one_organization(pref_stack)
+async def test_email_in_quiet_hours_is_held_then_sent_once(stack: Stack, mailbox: Mailbox) -> None:
+    admin, email, partnership = one_organization(stack)
     now = datetime.now(UTC)
     start, end = now - timedelta(hours=1), now + timedelta(hours=2)
     admin.data(
@@ -186,7 +162,7 @@ async def test_email_in_quiet_hours_is_held_then_sent_once(
         },
     )
     event = c.MilestoneReached(partnership=partnership, milestone_id="ms_q", title="Quiet win")
-    bootstrap = pref_stack.settings.kafka_bootstrap
+    bootstrap = stack.settings.kafka_bootstrap
     sent = await produce(bootstrap, "milestone.reached", partnership.partnership_id, event)
     # the same event again (a redelivery): still one notification, one email
     await produce(
@@ -197,26 +173,26 @@ async def test_email_in_quiet_hours_is_held_then_sent_once(
     def milestone_emails() -> int:
         return sum("reached a milestone" in s for s in mailbox.subjects_to(email))
 
-    tick(pref_stack, datetime.now(UTC))  # still quiet
-    tick(pref_stack, end - timedelta(minutes=2))
+    tick(stack, datetime.now(UTC))  # still quiet
+    tick(stack, end - timedelta(minutes=2))
     assert milestone_emails() == 0
-    tick(pref_stack, end + timedelta(minutes=1))
+    tick(stack, end + timedelta(minutes=1))
     eventually(milestone_emails, timeout=10)
-    tick(pref_stack, end + timedelta(hours=1))
+    tick(stack, end + timedelta(hours=1))
     assert milestone_emails() == 1
     assert kinds(admin).count("milestone.reached") == 1
 
 
 async def test_digest_members_get_one_email_a_day_listing_every_item(
-    pref_stack: Stack, mailbox: Mailbox
+    stack: Stack, mailbox: Mailbox
 ) -> None:
-    admin, email, partnership = one_organization(pref_stack)
+    admin, email, partnership = one_organization(stack)
     now = datetime.now(UTC)
     hour = (now + timedelta(hours=12)).hour  # far from now: every item joins the same digest
     admin.data(UPDATE, {"input": {"timeZone": "UTC", "digest": "DAILY", "digestHour": hour}})
     titles = ["Drive one", "Drive two", "Drive three"]
     for title in titles:
-        await milestone(pref_stack, partnership, title)
+        await milestone(stack, partnership, title)
     eventually(lambda: kinds(admin).count("milestone.reached") == 3, timeout=30)
     assert not any("reached a milestone" in s for s in mailbox.subjects_to(email))
 
@@ -227,25 +203,25 @@ async def test_digest_members_get_one_email_a_day_listing_every_item(
             if m["To"] == email and str(m["Subject"]).startswith("Your Commonweave digest")
         ]
 
-    tick(pref_stack, now + timedelta(hours=11))  # before the digest hour: nothing yet
+    tick(stack, now + timedelta(hours=11))  # before the digest hour: nothing yet
     assert digests() == []
     at = now + timedelta(hours=13)
-    tick(pref_stack, at)
+    tick(stack, at)
     body = eventually(digests, timeout=10)[0]
     assert all(title in body for title in titles), body
     # a restarted service (and its worker) does not send the day's digest again
-    pref_stack.stop_component("notifications")
-    pref_stack.start_component("notifications")
-    tick(pref_stack, at)
-    tick(pref_stack, at + timedelta(days=2))
+    stack.stop_component("notifications")
+    stack.start_component("notifications")
+    tick(stack, at)
+    tick(stack, at + timedelta(days=2))
     assert len(digests()) == 1
     assert not any("reached a milestone" in s for s in mailbox.subjects_to(email))
 
 
-async def test_the_operator_hears_of_network_wide_events(pref_stack: Stack) -> None:
-    network = create_network(pref_stack)
+async def test_the_operator_hears_of_network_wide_events(stack: Stack) -> None:
+    network = create_network(stack)
     network_id = network["networkId"]
-    operator = Client(pref_stack.graphql_url, network["operatorToken"])
+    operator = Client(stack.graphql_url, network["operatorToken"])
     operator.data(REGISTER, {"input": registration(network_id, "Pantry", "p@pantry.org")})
     need = c.NeedReported(
         need=c.NeedProfile(
@@ -266,7 +242,7 @@ async def test_the_operator_hears_of_network_wide_events(pref_stack: Stack) -> N
         needs_created=3,
         needs_strengthened=2,
     )
-    bootstrap = pref_stack.settings.kafka_bootstrap
+    bootstrap = stack.settings.kafka_bootstrap
     sent = await produce(bootstrap, "need.reported", need.need.need_id, need)
     await produce(bootstrap, "need.reported", need.need.need_id, need, event_id=sent.id)
     await produce(bootstrap, "survey.imported", survey.survey_id, survey)

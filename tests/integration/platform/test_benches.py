@@ -24,14 +24,24 @@ TINY: dict[str, tuple[list[str], str]] = {
     ),
     "intake_import": (["--rows", "50"], "first import"),
     "notify_latency": (["--events", "3", "--rate", "10"], "reached the inbox"),
-    "pipeline": (["--rate", "5", "--seconds", "1", "--partnerships", "1"], "welcome in the inbox"),
+    "pipeline": (
+        [
+            *("--rate", "5", "--seconds", "1", "--partnerships", "1"),
+            *("--ceiling-inserts", "80", "--idle-seconds", "0.5", "--drain-seconds", "5"),
+        ],
+        "welcome in the inbox",
+    ),
 }
 WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
     "matching": (
         ["--organizations", "300", "--queries", "5", "--naive-queries", "2"],
         "read model load from SecantusDB",
     ),
-    "restart": (["--history", "4", "--seconds", "1", "--clients", "2"], "sent again"),
+    "restart": (
+        ["--history", "2", "--seconds", "1", "--clients", "2", "--settle-seconds", "0"],
+        "sent again",
+    ),
+    "retryable_writes": (["--writes", "1000"], "a retryable write costs"),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 

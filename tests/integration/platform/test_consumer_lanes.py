@@ -12,7 +12,7 @@ import uuid
 from contextlib import suppress
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import MongoClient
 
@@ -20,11 +20,8 @@ from deploy.stack import Stack
 from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.consumer import EventConsumer
 from shared.contracts import (
-    HealthPart,
     MatchParty,
     MatchSuggested,
-    PartnershipHealthWarning,
-    PartnershipRef,
     Payload,
 )
 from shared.events import Envelope, dlq_topic
@@ -32,48 +29,11 @@ from shared.mongo import mongo_client
 from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED
 from tests.integration.platform.test_consumer import inbox, registered_event
-from tests.support.events import produce
+from tests.support.events import early_warning, produce, produce_many
 from tests.support.wait import eventually
 
 BURST = 500
 WARNING_WITHIN_SECONDS = 5.0
-
-
-async def produce_many(bootstrap: str, topic: str, events: list[tuple[str, Payload]]) -> list[str]:
-    """Sends every event at once with one producer (a burst, as a relay sends a backlog);
-    answers their event ids."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    await producer.start()
-    try:
-        ids, sent = [], []
-        for subject, payload in events:
-            envelope = Envelope(source="tests", type=topic, subject=subject)
-            ids.append(envelope.id)
-            headers = [(k, v.encode()) for k, v in envelope.to_headers().items()]
-            body = payload.model_dump_json().encode()
-            sent.append(await producer.send(topic, body, key=subject.encode(), headers=headers))
-        await asyncio.gather(*sent)
-        return ids
-    finally:
-        await producer.stop()
-
-
-def early_warning(network_id: str, organization_ids: list[str]) -> PartnershipHealthWarning:
-    return PartnershipHealthWarning(
-        partnership=PartnershipRef(
-            partnership_id=f"par_{uuid.uuid4().hex[:8]}",
-            network_id=network_id,
-            name="Lanes Partnership",
-            organization_ids=organization_ids,
-        ),
-        reason="at_risk",
-        crossing="at_risk:1",
-        score=0.3,
-        previous_score=0.6,
-        part=HealthPart(name="check_in_regularity", score=0.2, weight=0.25),
-        part_previous_score=0.9,
-        summary="Health crossed into at risk (0.60 → 0.30).",
-    )
 
 
 def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.requests import Request
 
 from shared.disk import DiskWatch, Watermark, refuse_writes_when_full
 from shared.settings import Settings
@@ -92,6 +93,31 @@ async def test_writes_resume_by_themselves_once_space_is_back(tmp_path: Path) ->
     assert (await call(app, "POST", "/things")).status_code == 503
     watch.high = Watermark(free_bytes=0)  # as if space were freed: nothing is reset by hand
     assert (await call(app, "POST", "/things")).json() == {"written": "ok"}
+
+
+async def test_a_retry_of_a_write_that_happened_gets_its_answer_while_storage_is_full(
+    tmp_path: Path,
+) -> None:
+    answered_keys = {"key-written"}
+
+    async def answered(request: Request) -> bool:
+        return request.headers.get("Idempotency-Key") in answered_keys
+
+    app = FastAPI()
+    app.middleware("http")(
+        refuse_writes_when_full(watch_above_free_space(tmp_path, 10**9), answered)
+    )
+
+    @app.post("/things")
+    async def write() -> dict[str, str]:
+        return {"answered": "from the first write"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+        retry = await http.post("/things", headers={"Idempotency-Key": "key-written"})
+        new = await http.post("/things", headers={"Idempotency-Key": "key-new"})
+    assert retry.json() == {"answered": "from the first write"}
+    assert new.status_code == 503 and new.json()["error"]["message"].startswith("storage is full")
 
 
 def test_settings_watch_the_data_directory_unless_told_another_path(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ that rotate by size (`deploy.logfiles`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import os
@@ -214,6 +215,10 @@ def failing_app(error: Exception) -> FastAPI:
     async def write() -> None:
         raise error
 
+    @app.post("/auth/resolve")  # a POST that only reads
+    async def resolve() -> None:
+        raise error
+
     return app
 
 
@@ -230,6 +235,7 @@ async def answer(app: FastAPI, method: str, path: str) -> httpx.Response:
         (ServerSelectionTimeoutError("no server"), "POST", "/write", "UNAVAILABLE"),
         (OperationFailure("No space left on device", code=1), "POST", "/write", "UNAVAILABLE"),
         (NetworkTimeout("timed out"), "POST", "/write", "INTERNAL"),
+        (AutoReconnect("connection reset"), "POST", "/auth/resolve", "UNAVAILABLE"),
     ],
 )
 async def test_store_errors_become_unavailable_and_retryable_when_nothing_was_written(
@@ -319,6 +325,33 @@ def test_log_files_rotate_by_size_and_keep_a_bounded_number(tmp_path: Path) -> N
     ]
     assert all(p.stat().st_size <= 10_000 for p in tmp_path.iterdir())
     assert path.read_text().splitlines()[-1].startswith("line 0999")
+
+
+def test_a_log_file_on_a_full_disk_drops_lines_and_says_so_once(tmp_path: Path) -> None:
+    said: list[str] = []
+    path = tmp_path / "intake.log"
+    log = LogFile(path, max_bytes=10_000, backups=2, report=said.append)
+    log.write("before")
+    writable = log._handler.stream
+    full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115  (every write: ENOSPC)
+    log._handler.stream = full
+    for i in range(50):
+        log.write(f"lost {i}")
+    log._handler.stream = writable
+    with contextlib.suppress(OSError):  # its buffer cannot be flushed either
+        full.close()
+    log.write("after")
+    log.close()
+    assert said == [
+        "intake.log: cannot write ([Errno 28] No space left on device); dropping its lines "
+        "until it can",
+        "intake.log: writing again; 50 lines were dropped",
+    ]
+    assert path.read_text().splitlines() == [
+        "before",
+        "[runner] 50 lines dropped: the disk was full",
+        "after",
+    ]
 
 
 async def test_a_gateway_is_not_ready_while_starting_nor_when_no_service_answers() -> None:
