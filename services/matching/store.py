@@ -19,6 +19,7 @@ from shared.mongo import Collection, Document, IndexSpec, save_newest
 from shared.outbox import Outbox
 from shared.unit_of_work import MongoUnitOfWork, Repository
 
+LOAD_BATCH = 20_000  # profiles per batch when the index loads (each batch at most 16 MB)
 INDEXES: IndexSpec = {
     "profiles": [IndexModel([("network_id", ASCENDING)])],
     "needs": [IndexModel([("network_id", ASCENDING)])],
@@ -53,8 +54,12 @@ class MongoProfiles(Repository, ProfileRepository):
         cursor = self._profiles.find({"_id": {"$in": ids}}, session=self._session)
         return {p["_id"]: p async for p in cursor}
 
-    async def all(self) -> list[Document]:
-        found: list[Document] = await self._profiles.find({}, session=self._session).to_list()
+    async def for_index(self) -> list[Document]:
+        # whole documents: SecantusDB's projection (Python, a deep copy per document) took
+        # twice the server's CPU of the fields it saved (BENCHMARKS.md); large batches: a
+        # start-up reads every profile, and each batch is a round trip
+        cursor = self._profiles.find({}, session=self._session, batch_size=LOAD_BATCH)
+        found: list[Document] = await cursor.to_list()
         return found
 
     async def open_across(self, network_ids: list[str]) -> list[str]:

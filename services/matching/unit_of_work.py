@@ -28,7 +28,8 @@ class ProfileRepository(abc.ABC):
     async def by_ids(self, ids: list[str]) -> dict[str, Document]: ...
 
     @abc.abstractmethod
-    async def all(self) -> list[Document]: ...
+    async def for_index(self) -> list[Document]:
+        """Every profile, as the index loads them at start-up."""
 
     @abc.abstractmethod
     async def open_across(self, network_ids: list[str]) -> list[str]:

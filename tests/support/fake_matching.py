@@ -46,7 +46,7 @@ class FakeProfiles(FakeNewest, ProfileRepository):
     async def by_ids(self, ids: list[str]) -> dict[str, Document]:
         return {d["_id"]: d for d in self._all() if d["_id"] in ids}
 
-    async def all(self) -> list[Document]:
+    async def for_index(self) -> list[Document]:
         return self._all()
 
     async def open_across(self, network_ids: list[str]) -> list[str]:

@@ -12,9 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from services.matching.domain.bits import BitMatrix, Vocabulary, label
+from services.matching.domain.columns import ProfileColumns, Window
 from services.matching.domain.mission import MissionIndex
 from services.matching.domain.schedule import this_monday, utc_hours, utc_offset_hours
-from shared.contracts import OrganizationProfile
+from shared.contracts import AvailabilityWindow, OrganizationProfile
 
 NEUTRAL_RELIABILITY = 0.5
 SETS = ("focus", "values", "offers", "needs", "populations")
@@ -90,44 +91,76 @@ class ProfileIndex:
         return self.put_many([profile])[0]
 
     def put_many(self, profiles: list[OrganizationProfile]) -> list[int]:
-        """Adds or replaces profiles; missions are vectorised in one batch."""
+        """Adds or replaces profiles."""
+        return self.put_columns(ProfileColumns.of_profiles(profiles))
+
+    def put_columns(self, columns: ProfileColumns) -> list[int]:
+        """Adds or replaces profiles, column by column: each set's bits in one scatter,
+        missions vectorised in one batch. A batch naming one organization twice is taken
+        one profile at a time (the last one wins, as with one `put` after another)."""
+        if len(set(columns.ids)) < len(columns):
+            return [self.put_columns(one)[0] for one in _each(columns)]
         rows: list[int] = []
-        for p in profiles:
-            row = self.rows.get(p.organization_id)
+        for organization_id in columns.ids:
+            row = self.rows.get(organization_id)
             if row is None:
-                row = self.rows[p.organization_id] = len(self.ids)
-                self.ids.append(p.organization_id)
-                self.names.append(p.name)
-                self.time_zones.append(p.time_zone)
-                self._grow(row + 1)
-            self.names[row], self.time_zones[row] = p.name, p.time_zone
-            for name, values in self.labels_of(p).items():
-                self.sets[name].set(row, [self.vocab[name].id_of(v) for v in values])
-            self.hours.set(row, utc_hours(p.availability, p.time_zone, self.monday))
-            self.network[row] = self.networks.id_of(p.network_id)
-            self.region[row] = self.regions.id_of(p.region) if label(p.region) else -1
-            self.offset[row] = utc_offset_hours(p.time_zone, self.monday)
-            self.virtual[row] = p.virtual_ready
-            self.open[row] = p.open_to_other_networks
-            self.active[row] = not p.archived
+                row = self.rows[organization_id] = len(self.ids)
+                self.ids.append(organization_id)
+                self.names.append("")
+                self.time_zones.append("")
             rows.append(row)
+        if not rows:
+            return rows
+        self._grow(max(rows) + 1)
+        at = np.array(rows, dtype=np.int64)
+        for row, name, zone in zip(rows, columns.names, columns.time_zones, strict=True):
+            self.names[row], self.time_zones[row] = name, zone
+        for name, ids in self._label_ids(columns).items():
+            self.sets[name].set_many(at, ids)
+        self.hours.set_many(at, self._utc_hours(columns))
+        offsets = {z: utc_offset_hours(z, self.monday) for z in set(columns.time_zones)}
+        regions = {r: self.regions.id_of(r) if label(r) else -1 for r in set(columns.regions)}
+        self.network[at] = [self.networks.id_of(n) for n in columns.networks]
+        self.region[at] = [regions[r] for r in columns.regions]
+        self.offset[at] = [offsets[z] for z in columns.time_zones]
+        self.virtual[at] = columns.virtual
+        self.open[at] = columns.open
+        self.active[at] = [not archived for archived in columns.archived]
+        for row, value in zip(rows, columns.reliability, strict=True):
+            if value is not None:
+                self.reliability[row] = min(max(value, 0.0), 1.0)
+                self.reliability_known[row] = True
         # a bulk load fills contiguous rows: vectorise those missions in one batch
-        if rows and rows == list(range(rows[0], rows[0] + len(rows))):
-            self.mission.set_many(rows[0], [p.mission for p in profiles])
+        if rows == list(range(rows[0], rows[0] + len(rows))):
+            self.mission.set_many(rows[0], columns.missions)
         else:
-            for row, p in zip(rows, profiles, strict=True):
-                self.mission.set(row, p.mission)
+            for row, mission in zip(rows, columns.missions, strict=True):
+                self.mission.set(row, mission)
         return rows
 
-    @staticmethod
-    def labels_of(p: OrganizationProfile) -> dict[str, list[str]]:
-        return {
-            "focus": p.focus_areas + p.free_tags,
-            "values": p.values,
-            "offers": [r.kind for r in p.offers],
-            "needs": [r.kind for r in p.needs],
-            "populations": p.populations_served,
-        }
+    def _label_ids(self, columns: ProfileColumns) -> dict[str, list[list[int]]]:
+        """Each set's label ids, profile by profile: a new label gets the next id in the
+        order profiles list them (offers and needs share one vocabulary, and a reason lists
+        labels in id order)."""
+        labels = columns.labels()
+        found: dict[str, list[list[int]]] = {name: [] for name in SETS}
+        for i in range(len(columns)):
+            for name in SETS:
+                id_of = self.vocab[name].id_of
+                found[name].append([id_of(v) for v in labels[name][i]])
+        return found
+
+    def _utc_hours(self, columns: ProfileColumns) -> list[list[int]]:
+        """Each profile's UTC hours, computed once per distinct (windows, time zone)."""
+        known: dict[tuple[tuple[Window, ...], str], list[int]] = {}
+        out: list[list[int]] = []
+        for windows, zone in zip(columns.availability, columns.time_zones, strict=True):
+            hours = known.get((windows, zone))
+            if hours is None:
+                listed = [AvailabilityWindow(day=d, start=s, end=e) for d, s, e in windows]
+                hours = known[(windows, zone)] = utc_hours(listed, zone, self.monday)
+            out.append(hours)
+        return out
 
     def link(self, network_id: str, other_network_id: str) -> None:
         """An active link: opted-in, virtual-ready organizations of the two may be matched."""
@@ -162,3 +195,12 @@ class ProfileIndex:
     def labels(self, name: str, row: int) -> list[str]:
         vocab = self.vocab[name]
         return [vocab.labels[i] for i in self.sets[name].row(row)]
+
+
+def _each(columns: ProfileColumns) -> list[ProfileColumns]:
+    """A batch as batches of one profile each, in order."""
+    fields = vars(columns)
+    return [
+        ProfileColumns(**{name: [values[i]] for name, values in fields.items()})
+        for i in range(len(columns))
+    ]

@@ -4,34 +4,20 @@ components, and the plain sentences that explain a pair."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from services.matching.domain.bits import from_words
+from services.matching.domain.bounds import bounds, shortlist
 from services.matching.domain.index import ProfileIndex
 from services.matching.domain.schedule import describe_overlap
+from services.matching.domain.weights import FULL_SCHEDULE_HOURS, WORKDAY_HOURS, Weights
 
 Vector = NDArray[np.float32]
-FULL_SCHEDULE_HOURS = 4  # this many shared hours a week is a perfect schedule fit
-WORKDAY_HOURS = 8
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Of each score component (normalised by their sum). Their defaults are settings
-    (`match_weight_<name>`, shared/settings.py), written there only."""
-
-    shared_goals: float
-    complementarity: float
-    reach: float
-    schedule_fit: float
-    reliability: float
-    inclusivity: float
-
-    def items(self) -> list[tuple[str, float]]:
-        return [(f.name, float(getattr(self, f.name))) for f in fields(self)]
+Rows = NDArray[np.int64] | None  # some rows, ascending; None: every row
 
 
 @dataclass(frozen=True)
@@ -56,43 +42,55 @@ def _ratio(top: NDArray[Any], bottom: NDArray[Any]) -> Vector:
     return out
 
 
-def _dice(index: ProfileIndex, name: str, row: int, n: int) -> Vector:
+def _dice(index: ProfileIndex, name: str, row: int, n: int, among: Rows) -> Vector:
     sets = index.sets[name]
-    common = sets.common(sets.data[row], n)
-    return _ratio(2 * common, sets.sizes[:n] + sets.sizes[row])
+    common = sets.common(sets.data[row], n, among)
+    sizes = sets.sizes[:n] if among is None else sets.sizes[among]
+    return _ratio(2 * common, sizes + sets.sizes[row])
 
 
-def components(index: ProfileIndex, row: int) -> dict[str, Vector]:
-    """Each component of `row` paired with every row, in [0, 1]; symmetric in the pair."""
+def components(
+    index: ProfileIndex, row: int, among: Rows = None, mission: Vector | None = None
+) -> dict[str, Vector]:
+    """Each component of `row` paired with every row, or with the rows `among` only (in
+    that order: a pair's numbers are the same either way), in [0, 1]; symmetric in the pair.
+    `mission`: the missions' cosines to assume rather than compute (ones, for a bound)."""
     n = len(index)
+    m = n if among is None else len(among)
+
+    def at(column: NDArray[Any]) -> NDArray[Any]:
+        return column[:n] if among is None else column[among]
+
     offers, needs, hours = index.sets["offers"], index.sets["needs"], index.hours
-    mission = index.mission.similarity(index.mission.query_row(row), n)
+    if mission is None:
+        mission = index.mission.similarity(index.mission.query_row(row), n, among)
     shared = (
-        0.45 * _dice(index, "focus", row, n)
-        + 0.20 * _dice(index, "values", row, n)
+        0.45 * _dice(index, "focus", row, n, among)
+        + 0.20 * _dice(index, "values", row, n, among)
         + 0.35 * np.clip(mission, 0, 1)
     )
-    they_give = _ratio(offers.common(needs.data[row], n), np.full(n, needs.sizes[row]))
-    we_give = _ratio(needs.common(offers.data[row], n), needs.sizes[:n])
-    sides = (needs.sizes[:n] > 0).astype(np.float32) + float(needs.sizes[row] > 0)
+    they_give = _ratio(offers.common(needs.data[row], n, among), np.full(m, needs.sizes[row]))
+    we_give = _ratio(needs.common(offers.data[row], n, among), at(needs.sizes))
+    sides = (at(needs.sizes) > 0).astype(np.float32) + float(needs.sizes[row] > 0)
     complementarity = _ratio(they_give + we_give, sides)
-    apart = np.abs(index.offset[:n] - index.offset[row])
+    apart = np.abs(at(index.offset) - index.offset[row])
     apart = np.minimum(apart, 24 - apart)
-    same_region = (index.region[:n] == index.region[row]) & (index.region[row] >= 0)
-    both_virtual = index.virtual[:n] & index.virtual[row]
+    region = at(index.region)
+    same_region = (region == index.region[row]) & (index.region[row] >= 0)
+    both_virtual = at(index.virtual) & index.virtual[row]
     tz_overlap = np.clip((WORKDAY_HOURS - apart) / WORKDAY_HOURS, 0, 1)
     reach = np.where(same_region, 1.0, np.where(both_virtual, tz_overlap, 0.0))
-    shared_hours = hours.common(hours.data[row], n)
-    unknown = (hours.sizes[:n] == 0) | (hours.sizes[row] == 0)
+    shared_hours = hours.common(hours.data[row], n, among)
+    unknown = (at(hours.sizes) == 0) | (hours.sizes[row] == 0)
     schedule = np.where(unknown, 0.5, np.minimum(shared_hours / FULL_SCHEDULE_HOURS, 1.0))
-    reliability = (index.reliability[:n] + index.reliability[row]) / 2
+    reliability = (at(index.reliability) + index.reliability[row]) / 2
     return {
         "shared_goals": shared.astype(np.float32),
         "complementarity": complementarity,
         "reach": reach.astype(np.float32),
         "schedule_fit": schedule.astype(np.float32),
         "reliability": reliability.astype(np.float32),
-        "inclusivity": _dice(index, "populations", row, n),
+        "inclusivity": _dice(index, "populations", row, n, among),
     }
 
 
@@ -119,6 +117,17 @@ def candidates(index: ProfileIndex, row: int, exclude: Iterable[str] = ()) -> ND
     return mask
 
 
+def best(rows: NDArray[np.int64], scores: Vector, k: int) -> NDArray[np.int64]:
+    """The positions of the `k` best scores, best first; among equal scores the older row
+    (the lower number) first, so a shortlist and every row give the same answer."""
+    if len(scores) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        at = np.flatnonzero(scores >= kth)
+    else:
+        at = np.arange(len(scores))
+    return at[np.lexsort((rows[at], -scores[at]))[:k]]
+
+
 def top_partners(
     index: ProfileIndex,
     organization_id: str,
@@ -127,28 +136,61 @@ def top_partners(
     exclude: Iterable[str] = (),
     min_score: float = 0.0,
 ) -> list[Suggestion]:
-    """The best `limit` partners for one organization, best first, each explained."""
+    """The best `limit` partners for one organization, best first, each explained. Only a
+    shortlist is scored exactly (`bounds.shortlist`); the answer is that of scoring every
+    row."""
     row = index.row_of(organization_id)
     if row is None or not index.active[row]:
         return []
-    parts = components(index, row)
-    scores = np.where(candidates(index, row, exclude), total(parts, weights), -1.0)
-    k = min(limit, len(scores))
+    mask = candidates(index, row, exclude)
+    k = min(limit, int(np.count_nonzero(mask)))
     if k <= 0:
         return []
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
+    rows, parts = _shortlisted(index, row, weights, mask, k)
+    scores = total(parts, weights)
     return [
-        suggestion(index, row, int(other), parts, weights)
-        for other in best
-        if scores[other] >= max(min_score, 0.0)
+        suggestion(index, row, int(rows[at]), {name: v[at] for name, v in parts.items()}, weights)
+        for at in best(rows, scores, k)
+        if scores[at] >= max(min_score, 0.0)
     ]
 
 
+def _shortlisted(
+    index: ProfileIndex, row: int, weights: Weights, mask: NDArray[np.bool_], k: int
+) -> tuple[NDArray[np.int64], dict[str, Vector]]:
+    """The candidates that may be among the `k` best, and their components: all of them
+    unless bounds apply (no negative weight: a bound takes each component at its most)."""
+    if any(w < 0 for _, w in weights.items()):
+        every = np.flatnonzero(mask)
+        return every, components(index, row, among=every)
+    scored: dict[int, tuple[NDArray[np.int64], dict[str, Vector]]] = {}
+
+    def exact(rows: NDArray[np.int64]) -> Vector:
+        parts = components(index, row, among=rows)
+        scored[id(rows)] = (rows, parts)
+        return total(parts, weights)
+
+    rows = shortlist(mask, k, lambda: bounds(index, row, weights), exact)
+    # most often the shortlist is the rows scored first: their components are known
+    known = scored.get(id(rows))
+    return known if known is not None else (rows, components(index, row, among=rows))
+
+
+def pair(index: ProfileIndex, row: int, other: int, weights: Weights) -> Suggestion:
+    """One pair, scored and explained as `top_partners` would."""
+    parts = components(index, row, among=np.array([other], dtype=np.int64))
+    return suggestion(index, row, other, {name: v[0] for name, v in parts.items()}, weights)
+
+
 def suggestion(
-    index: ProfileIndex, row: int, other: int, parts: dict[str, Vector], weights: Weights
+    index: ProfileIndex,
+    row: int,
+    other: int,
+    parts: dict[str, np.floating[Any]],
+    weights: Weights,
 ) -> Suggestion:
-    comps = [Component(name, round(float(parts[name][other]), 4), w) for name, w in weights.items()]
+    """`parts`: the pair's components."""
+    comps = [Component(name, round(float(parts[name]), 4), w) for name, w in weights.items()]
     weight_sum = sum(c.weight for c in comps) or 1.0
     score = round(sum(c.score * c.weight for c in comps) / weight_sum, 4)
     mine, theirs = index.ids[row], index.ids[other]
@@ -178,17 +220,16 @@ def reasons(index: ProfileIndex, reader: int, other: int) -> list[str]:
     if focus := common("focus"):
         # focus codes from intake's vocabulary read as words: mental_health -> mental health
         out.append(f"Both work on {join([f.replace('_', ' ') for f in focus])}")
-    gives = [k for k in index.labels("offers", other) if k in set(index.labels("needs", reader))]
-    if gives:
+    needed, offered = set(index.labels("needs", reader)), set(index.labels("offers", reader))
+    if gives := [k for k in index.labels("offers", other) if k in needed]:
         out.append(f"{name} offers {join(gives)}, which you need")
-    takes = [k for k in index.labels("needs", other) if k in set(index.labels("offers", reader))]
-    if takes:
+    if takes := [k for k in index.labels("needs", other) if k in offered]:
         out.append(f"You offer {join(takes)}, which {name} needs")
     if values := common("values"):
         out.append(f"You share the values {join(values)}")
     if populations := common("populations"):
         out.append(f"Both serve {join(populations)}")
-    shared_hours = set(index.hours.row(reader)) & set(index.hours.row(other))
+    shared_hours = from_words(index.hours.data[reader] & index.hours.data[other])
     region = index.region[reader]
     if index.network[reader] != index.network[other]:
         out.append(across_networks(index, other, len(shared_hours)))
