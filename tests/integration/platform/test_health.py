@@ -10,6 +10,7 @@ is watched on a small tmpfs (shared/health.py, shared/disk.py, deploy/probes.py)
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -180,8 +181,13 @@ def test_below_the_high_watermark_writes_are_refused_reads_go_on_and_writes_resu
     fill = disk / "fill"
     fill.write_bytes(b"\0" * (DISK_SIZE - HIGH_WATERMARK + 2_000_000))
     try:
+        # a new registration each time (the watch reads the free space at most once a second,
+        # so the first may still be written; a retry of it would get its answer, not a refusal)
+        attempts = itertools.count()
         errors = eventually(
-            lambda: register(operator, network["networkId"], "Full Disk Org").get("errors"),
+            lambda: register(operator, network["networkId"], f"Refused {next(attempts)}").get(
+                "errors"
+            ),
             timeout=15,
         )
         assert codes(errors) == ["UNAVAILABLE"], errors
