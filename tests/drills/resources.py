@@ -147,8 +147,9 @@ def store_stopped_counting_logs(seconds: float) -> Fault:
     return fault
 
 
-def registered_pair(stack: Stack) -> list[MatchParty]:
-    """Two organizations registered through the gateway, once notifications knows them."""
+def registered_pair(stack: Stack) -> tuple[str, list[MatchParty]]:
+    """Two organizations registered through the gateway in a network of their own, once
+    notifications knows them: the network's id and the two as match parties."""
     network = create_network(stack)
     operator = Client(stack.graphql_url, network["operatorToken"])
     ids: dict[str, str] = {}
@@ -161,14 +162,14 @@ def registered_pair(stack: Stack) -> list[MatchParty]:
         if time.monotonic() > give_up:
             raise RuntimeError("the pair's welcomes did not arrive within 2 minutes")
         time.sleep(0.5)
-    return [MatchParty(organization_id=o, name=n) for n, o in ids.items()]
+    parties = [MatchParty(organization_id=o, name=n) for n, o in ids.items()]
+    return network["networkId"], parties
 
 
 def burst_then_warning(measured: dict[str, float]) -> Fault:
     def fault(drill: Drill) -> None:
         stack = drill.stack
-        parties = registered_pair(stack)
-        network_id = f"net_fair_{uuid.uuid4().hex[:6]}"
+        network_id, parties = registered_pair(stack)
         suggestions: list[tuple[str, Payload]] = []
         for _ in range(BURST):
             match_id = f"mat_{uuid.uuid4().hex[:10]}"
