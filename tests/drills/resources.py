@@ -17,14 +17,13 @@ import asyncio
 import shutil
 import signal
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
 
 from deploy.stack import Stack
-from shared.contracts import MatchParty, MatchSuggested, Payload
+from shared.contracts import MatchParty
 from shared.unit_of_work import PROCESSED
 from tests.drills.faults import signal_component
 from tests.drills.harness import (
@@ -41,7 +40,7 @@ from tests.drills.harness import (
     supervised_stack,
 )
 from tests.support.audit import effects, missing
-from tests.support.events import early_warning, produce, produce_many
+from tests.support.events import early_warning, produce, produce_many, suggestions
 from tests.support.stack import Client, create_network
 
 VOLUME_MB = 400
@@ -170,15 +169,9 @@ def burst_then_warning(measured: dict[str, float]) -> Fault:
     def fault(drill: Drill) -> None:
         stack = drill.stack
         network_id, parties = registered_pair(stack)
-        suggestions: list[tuple[str, Payload]] = []
-        for _ in range(BURST):
-            match_id = f"mat_{uuid.uuid4().hex[:10]}"
-            suggestion = MatchSuggested(
-                match_id=match_id, network_id=network_id, parties=parties, score=0.7
-            )
-            suggestions.append((match_id, suggestion))
         bootstrap = stack.settings.kafka_bootstrap
-        burst = asyncio.run(produce_many(bootstrap, "match.suggested", suggestions))
+        queued = suggestions(network_id, parties, BURST)
+        burst = asyncio.run(produce_many(bootstrap, "match.suggested", queued))
         warning = early_warning(network_id, [p.organization_id for p in parties])
         subject = warning.partnership.partnership_id
         asyncio.run(produce(bootstrap, "partnership.health_warning", subject, warning))

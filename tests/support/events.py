@@ -14,6 +14,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from deploy.stack import Stack
 from shared.contracts import (
     HealthPart,
+    MatchParty,
+    MatchSuggested,
     PartnershipHealthWarning,
     PartnershipRef,
     Payload,
@@ -151,3 +153,22 @@ def early_warning(network_id: str, organization_ids: list[str]) -> PartnershipHe
         part_previous_score=0.9,
         summary="Health crossed into at risk (0.60 → 0.30).",
     )
+
+
+def suggestions(
+    network_id: str, parties: list[MatchParty], count: int
+) -> list[tuple[str, Payload]]:
+    """`count` match suggestions between the same parties (a burst of bulk events), keyed by
+    their match ids, for `produce_many`."""
+    burst: list[tuple[str, Payload]] = []
+    for _ in range(count):
+        match_id = f"mat_{uuid.uuid4().hex[:10]}"
+        burst.append(
+            (
+                match_id,
+                MatchSuggested(
+                    match_id=match_id, network_id=network_id, parties=parties, score=0.7
+                ),
+            )
+        )
+    return burst

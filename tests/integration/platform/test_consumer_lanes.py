@@ -21,7 +21,6 @@ from shared.broker import BrokerAdmin, ensure_topics, kafka_broker
 from shared.consumer import EventConsumer
 from shared.contracts import (
     MatchParty,
-    MatchSuggested,
     Payload,
 )
 from shared.events import Envelope, dlq_topic
@@ -29,7 +28,7 @@ from shared.mongo import mongo_client
 from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED
 from tests.integration.platform.test_consumer import inbox, registered_event
-from tests.support.events import early_warning, produce, produce_many
+from tests.support.events import early_warning, produce, produce_many, suggestions
 from tests.support.wait import eventually
 
 BURST = 500
@@ -50,16 +49,8 @@ def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None
         MatchParty(organization_id=e.profile.organization_id, name=e.profile.name)
         for e in (first, second)
     ]
-    suggestions: list[tuple[str, Payload]] = []
-    for _ in range(BURST):
-        match_id = f"mat_{uuid.uuid4().hex[:10]}"
-        suggestion = MatchSuggested(
-            match_id=match_id, network_id=network_id, parties=parties, score=0.7
-        )
-        suggestions.append((match_id, suggestion))
-    burst_ids = asyncio.run(
-        produce_many(stack.settings.kafka_bootstrap, "match.suggested", suggestions)
-    )
+    burst = suggestions(network_id, parties, BURST)
+    burst_ids = asyncio.run(produce_many(stack.settings.kafka_bootstrap, "match.suggested", burst))
     warning = early_warning(network_id, [p.organization_id for p in parties])
     subject = warning.partnership.partnership_id
     asyncio.run(
