@@ -81,14 +81,21 @@ async def test_a_registration_commits_its_documents_event_and_answer_together(
     assert holder.organization_id == org_id
 
 
-async def test_an_answer_that_cannot_be_kept_undoes_the_write(
-    intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
-) -> None:
+def unit_of_work_losing_its_answer(outbox: Outbox) -> MongoIntakeUnitOfWork:
+    """A unit of work whose idempotent answer cannot be stored: its write must be undone."""
+
     async def lost(session: Session, answer: Any) -> None:
         raise RuntimeError("the answer could not be stored")
 
     uow = MongoIntakeUnitOfWork(outbox)
     uow.remember = lost
+    return uow
+
+
+async def test_an_answer_that_cannot_be_kept_undoes_the_write(
+    intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
+) -> None:
+    uow = unit_of_work_losing_its_answer(outbox)
     with pytest.raises(RuntimeError):
         await intake.register_organization(organization(network.network_id), True, None, uow)
     assert await database["organizations"].count_documents({}) == 0
@@ -185,11 +192,7 @@ async def test_surveys_racing_over_the_same_needs_both_count(
 async def test_a_survey_whose_write_fails_leaves_nothing(
     intake: IntakeService, outbox: Outbox, network: CreatedNetwork, database: Database
 ) -> None:
-    async def lost(session: Session, answer: Any) -> None:
-        raise RuntimeError("the answer could not be stored")
-
-    uow = MongoIntakeUnitOfWork(outbox)
-    uow.remember = lost
+    uow = unit_of_work_losing_its_answer(outbox)
     parsed = await intake.parse_survey(network.network_id, HEADER + "North,food,x\n", 10, uow)
     with pytest.raises(RuntimeError):
         await intake.import_survey(network.network_id, parsed, uow)
