@@ -5,9 +5,10 @@ third of capacity on a supervised stack for a long while, sampled every 30 s:
 - p50 and p99 of every operation over the interval;
 - the consumer groups' lag (committed offsets against the end of each partition).
 
-Partnership writes go to a partnership formed every 200 operations (about 140 in the hour),
-not all to the first two. Newcomers register in regional networks of 60 organizations with eight kinds of mission (a
-new network opens when the last is full): one network of thousands of identical
+Partnership writes go to a partnership formed every 200 operations (about 140 in the hour), not
+all to the first two. Newcomers register in regional networks of 60 organizations with eight
+kinds of mission (a new network opens when the last is full): one network of thousands of
+identical
 organizations is not what the field does, and it measures matching's growth with a network's
 size instead (BENCHMARKS.md, issue 24).
 
