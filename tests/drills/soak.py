@@ -8,9 +8,8 @@ third of capacity on a supervised stack for a long while, sampled every 30 s:
 Partnership writes go to a partnership formed every 200 operations (about 140 in the hour), not
 all to the first two. Newcomers register in regional networks of 60 organizations with eight
 kinds of mission (a new network opens when the last is full): one network of thousands of
-identical
-organizations is not what the field does, and it measures matching's growth with a network's
-size instead (BENCHMARKS.md, issue 24).
+identical organizations is not what the field does, and it measures matching's growth with a
+network's size instead (BENCHMARKS.md, issue 24).
 
 It passes when memory grows at most 10 % after the warm-up (the first sixth), the
 registrations' p99 drifts at most 20 % (the last third against the first third after the
