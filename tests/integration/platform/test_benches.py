@@ -37,11 +37,16 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         ["--organizations", "300", "--queries", "5", "--naive-queries", "2"],
         "read model load from SecantusDB",
     ),
+    "or_queries": (["--documents", "400", "--steps", "2", "--queries", "2"], "of the $or"),
     "restart": (
         ["--history", "2", "--seconds", "1", "--clients", "2", "--settle-seconds", "0"],
         "sent again",
     ),
     "retryable_writes": (["--writes", "1000"], "a retryable write costs"),
+    "store_transactions": (
+        ["--clients", "1", "--processes", "2", "--seconds", "0.5"],
+        "the transactions per second",
+    ),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 
