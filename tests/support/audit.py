@@ -10,22 +10,27 @@ from deploy.stack import Stack
 # per accepted registration: a welcome and an operator note, and one profile each in
 # matching and commitments
 EXPECTED = {"welcome+note": 2, "matching": 1, "commitments": 1}
+AUDIT_CHUNK = 200
 
 
 def effects(stack: Stack, organization_ids: list[str]) -> dict[str, dict[str, int]]:
-    """How many times each organization shows up downstream, per place."""
+    """How many times each organization shows up downstream, per place. Asked in chunks: the
+    embedded store tests each document against an `$in` list one item at a time, and an hour's
+    soak audits thousands of organizations."""
     settings = stack.settings
     places: dict[str, dict[str, int]] = {place: {} for place in EXPECTED}
     with MongoClient(settings.mongo_url) as mongo:
         inbox = mongo[settings.database_name("notifications")]["inbox"]
-        query = {"kind": "organization.registered", "subject_id": {"$in": organization_ids}}
-        for row in inbox.find(query, {"subject_id": 1}):
-            counts = places["welcome+note"]
-            counts[row["subject_id"]] = counts.get(row["subject_id"], 0) + 1
-        for service in ("matching", "commitments"):
-            profiles = mongo[settings.database_name(service)]["profiles"]
-            for doc in profiles.find({"_id": {"$in": organization_ids}}, {"_id": 1}):
-                places[service][doc["_id"]] = places[service].get(doc["_id"], 0) + 1
+        for start in range(0, len(organization_ids), AUDIT_CHUNK):
+            chunk = organization_ids[start : start + AUDIT_CHUNK]
+            query = {"kind": "organization.registered", "subject_id": {"$in": chunk}}
+            for row in inbox.find(query, {"subject_id": 1}):
+                counts = places["welcome+note"]
+                counts[row["subject_id"]] = counts.get(row["subject_id"], 0) + 1
+            for service in ("matching", "commitments"):
+                profiles = mongo[settings.database_name(service)]["profiles"]
+                for doc in profiles.find({"_id": {"$in": chunk}}, {"_id": 1}):
+                    places[service][doc["_id"]] = places[service].get(doc["_id"], 0) + 1
     return places
 
 
