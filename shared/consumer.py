@@ -339,10 +339,10 @@ class EventConsumer:
             log.info("%s: event %s twice in a batch; once", self.group, parsed.envelope.id)
         if not batch:
             return
-        uow = self._new_unit_of_work()
         try:
-            handled, before = await retry_transient(
-                lambda: handle_batch(self._batch_work, uow, batch), EVENT_RETRY_SECONDS
+            handled, before = await retry_transient(  # each try in a new unit of work
+                lambda: handle_batch(self._batch_work, self._new_unit_of_work(), batch),
+                EVENT_RETRY_SECONDS,
             )
         except Exception as exc:
             log.info(
