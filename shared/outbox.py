@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any, Protocol
@@ -70,11 +70,17 @@ class Outbox:
         client: AsyncMongoClient[Document],
         db: Database,
         source: str,
+        now_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         self.client = client
         self.database = db
         self.events = db[OUTBOX]
         self.source = source
+        # The relay sends pending events in `seq` order, which keeps an aggregate's events in
+        # the order they were written only while `seq` never goes back: the wall clock can
+        # (stepped back 10 minutes, an event written after another would be sent before it).
+        self._now_ns = now_ns
+        self._last_seq: int | None = None  # the highest given, once read from the pending
         self.wakeup = asyncio.Event()
         self.backlog = OutboxBacklog()  # what the relay last saw pending (the outbox metrics)
 
@@ -107,7 +113,7 @@ class Outbox:
             Envelope(source=self.source, type=t, subject=s, **({"id": i} if i else {}))
             for (t, s, _), i in zip(events, ids, strict=True)
         ]
-        first_seq = time.time_ns()
+        first_seq = await self._next_seq(session, len(events))
         docs = [
             {
                 "_id": envelope.id,
@@ -128,6 +134,19 @@ class Outbox:
         else:
             await self.events.insert_many(docs, ordered=True, session=session)
         return envelopes
+
+    async def _next_seq(self, session: Session, count: int) -> int:
+        """The first of `count` ordering keys: the wall clock in nanoseconds, but always past
+        the last given here and, the first time, past every pending event (those a process
+        before this one wrote, perhaps while its clock was ahead)."""
+        if self._last_seq is None:
+            newest = await self.events.find_one(
+                {"sent_at": None}, {"seq": 1}, sort=[("seq", -1)], session=session
+            )
+            self._last_seq = max(self._last_seq or 0, int(newest["seq"]) if newest else 0)
+        first = max(self._now_ns(), self._last_seq + 1)
+        self._last_seq = first + count - 1
+        return first
 
     async def pending(self, limit: int) -> list[Document]:
         # Polling is bookkeeping, not a user action: no trace per poll.
