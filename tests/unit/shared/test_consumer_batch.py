@@ -135,6 +135,9 @@ async def published(database: Database) -> list[Document]:
 async def test_a_batch_is_one_transaction_of_a_few_commands_however_many_events(
     setup: Setup,
 ) -> None:
+    # the outbox reads its newest pending event once per process: in this first batch
+    await setup.consumer.process_batch(deliveries(["org_a", "org_b"]))
+    setup.handled.clear()
     batch = deliveries([f"org_{n}" for n in range(20)])
     setup.commands.names.clear()
     await setup.consumer.process_batch(batch)
@@ -145,8 +148,8 @@ async def test_a_batch_is_one_transaction_of_a_few_commands_however_many_events(
         "insert": 2,  # the processed ids, then the outbox's twenty events
         "commitTransaction": 1,
     }
-    assert await setup.database[PROCESSED].count_documents({}) == 21  # with the warm-up's
-    events = await published(setup.database)
+    assert await setup.database[PROCESSED].count_documents({}) == 23  # with the warm-ups'
+    events = (await published(setup.database))[2:]
     assert [e["_id"] for e in events] == [f"out_{d.headers['ce_id']}" for d in batch]  # in order
 
 
