@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import AsyncMongoClient, monitoring
+from pymongo.errors import DuplicateKeyError
 
 from shared.consumer import PARKED, EventConsumer, NotYetKnown
 from shared.consumer_batch import first_of_each
@@ -28,7 +29,7 @@ from shared.contracts import MatchDeclined, Payload
 from shared.events import Envelope, utcnow
 from shared.mongo import Database, Document
 from shared.outbox import OUTBOX, Outbox
-from shared.unit_of_work import PROCESSED, UnitOfWork
+from shared.unit_of_work import PROCESSED, MongoUnitOfWork, UnitOfWork
 
 TOPIC = "ping.sent"
 
@@ -274,3 +275,22 @@ def test_an_event_twice_in_a_batch_is_kept_once_in_its_first_place() -> None:
     kept, repeats = first_of_each(batch, "notifications")
     assert [p.envelope.id for p in kept] == ["a", "b", "c"]
     assert [p.envelope.id for p in repeats] == ["a", "b"]
+
+
+async def test_held_publishes_that_fail_at_the_commit_leave_nothing_written(
+    mongo: AsyncMongoClient[Document], database: Database
+) -> None:
+    """A held publish whose event id is taken fails the unit of work at its end: the
+    transaction is aborted, so the write beside it is not there either."""
+    uow = MongoUnitOfWork(Outbox(mongo, database, "test"))
+    declined = MatchDeclined(match_id="mat_1", network_id="net_1", parties=[], declined_by="o")
+    async with uow:
+        await uow.publish(declined, "mat_1", "ev_taken")
+    uow.hold_publishes()
+    with pytest.raises(DuplicateKeyError):
+        async with uow:
+            await database["effects"].insert_one({"_id": "e"}, session=uow.open_session)
+            envelope = await uow.publish(declined, "mat_1", "ev_taken")
+            assert envelope.id == "ev_taken"  # answered at once, written at the end
+    assert await database["effects"].count_documents({}) == 0
+    assert await database[OUTBOX].count_documents({}) == 1
