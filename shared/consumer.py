@@ -27,9 +27,9 @@
   why urgent topics have a lane of their own);
 - a lane takes what the broker has in batches (FastStream's batch subscriber over aiokafka's
   `getmany`: at most `batch_max_records` events, waiting at most `batch_timeout_ms` when none
-  is there) and handles a batch in one transaction (shared/consumer_batch.py); a batch that
-  fails is handled again one event at a time, each as described above. The lane commits its
-  offsets once the batch is handled, never before its transaction committed;
+  is there) and handles a batch in one transaction (shared/consumer_batch.py); a batch whose
+  handler fails is split there, that event handled alone as described above. The lane
+  commits its offsets once the batch is handled, never before its transactions committed;
 - the parked events' loop sleeps until the earliest of them is due, or until an event one of
   them waits for is handled here.
 """
@@ -53,6 +53,7 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.consumer_batch import (
     BatchWork,
+    HandlerFailed,
     current_tracer,
     event_span,
     first_of_each,
@@ -321,7 +322,7 @@ class EventConsumer:
 
     async def process_batch(self, deliveries: Sequence[Delivery]) -> None:
         """A lane's batch: the unparseable to the DLQ, the rest in one transaction
-        (shared/consumer_batch.py) or, if that fails, one at a time on the per-event path."""
+        (shared/consumer_batch.py), split where it fails."""
         if len(deliveries) == 1:  # alone, it takes the per-event path (no batch to save on)
             with self._span(deliveries[0]):
                 await self.process(deliveries[0])
@@ -337,13 +338,37 @@ class EventConsumer:
         batch, repeats = first_of_each(batch, self.group)
         for parsed in repeats:
             log.info("%s: event %s twice in a batch; once", self.group, parsed.envelope.id)
-        if not batch:
+        await self._handle_batch(batch)
+
+    async def _handle_batch(self, batch: list[Parsed]) -> None:
+        """The events in one transaction. When a handler fails (NotYetKnown included), nothing
+        was written: the events before it go again as a batch, it goes alone on the per-event
+        path (retried, parked or sent to the DLQ as ever), then the events after it as a
+        batch, in that order. Any other failure: each event alone."""
+        if len(batch) <= 1:
+            for parsed in batch:
+                with self._span(parsed.delivery):
+                    await self._attempt(parsed, None)
             return
         try:
             handled, before = await retry_transient(  # each try in a new unit of work
                 lambda: handle_batch(self._batch_work, self._new_unit_of_work(), batch),
                 EVENT_RETRY_SECONDS,
             )
+        except HandlerFailed as failed:
+            at = next(k for k, parsed in enumerate(batch) if parsed is failed.parsed)
+            log.info(
+                "%s: %s %s failed in a batch of %d (%r); it alone, the rest again",
+                self.group,
+                failed.parsed.delivery.topic,
+                failed.parsed.envelope.id,
+                len(batch),
+                failed.__cause__,
+            )
+            await self._handle_batch(batch[:at])
+            await self._handle_batch([batch[at]])
+            await self._handle_batch(batch[at + 1 :])
+            return
         except Exception as exc:
             log.info(
                 "%s: a batch of %d events failed (%r); handled one at a time",
@@ -352,8 +377,7 @@ class EventConsumer:
                 exc,
             )
             for parsed in batch:
-                with self._span(parsed.delivery):
-                    await self._attempt(parsed, None)
+                await self._handle_batch([parsed])
             return
         for parsed in before:
             log.info("%s: event %s already processed; skipped", self.group, parsed.envelope.id)

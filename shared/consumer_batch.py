@@ -12,11 +12,13 @@ work, so a burst costs a transaction per batch, not per event:
 - events parked here that wait for a subject of the batch are released in the same commit
   (one update over the `waiting_for` index).
 
-When the batch's transaction fails for any reason but a transient one (a handler raised,
-`NotYetKnown` included; a transient failure runs the whole batch again first), it is aborted
-and nothing of it was written: the consumer then handles its events one at a time on the
-per-event path (retry, park, DLQ), so a poison event fails only itself. The Kafka offsets
-are committed after this returns, never before the transaction did."""
+When the batch's transaction fails for any reason but a transient one (a transient failure
+runs the whole batch again first), it is aborted and nothing of it was written. If a handler
+raised (`NotYetKnown` included: `HandlerFailed` names its event), the consumer handles the
+events before it again as a batch, that event alone on the per-event path (retried, parked or
+sent to the DLQ, as ever), then the events after it as a batch; on any other failure, each
+event alone. So a poison event fails only itself. The Kafka offsets are committed after the
+batch is handled, never before its transactions did."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from shared.consumer_parking import ParkingLot
 from shared.events import Envelope
 from shared.faults import Faults
 from shared.kafka_telemetry import KafkaSpanAttributes
+from shared.mongo import is_transient
 from shared.unit_of_work import MongoUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,14 @@ def event_span(
             logger.info("Processed", extra=fields)
 
 
+class HandlerFailed(Exception):
+    """The handler of one event of a batch raised (its error is the `__cause__`)."""
+
+    def __init__(self, parsed: Parsed) -> None:
+        super().__init__(f"{parsed.delivery.topic} {parsed.envelope.id}")
+        self.parsed = parsed
+
+
 @dataclass
 class BatchWork:
     """What handling a batch needs of its consumer."""
@@ -130,9 +141,14 @@ async def handle_batch(
         fresh = [p for p, (key, _) in zip(batch, keys, strict=True) if key not in before]
         for parsed in fresh:
             with event_span(work.tracer, parsed.delivery, work.group, work.logger):
-                if work.faults is not None:
-                    work.faults.check(parsed.envelope)
-                await parsed.handler(parsed.payload, parsed.envelope, uow)
+                try:
+                    if work.faults is not None:
+                        work.faults.check(parsed.envelope)
+                    await parsed.handler(parsed.payload, parsed.envelope, uow)
+                except Exception as exc:
+                    if is_transient(exc):  # a conflict: the whole batch again
+                        raise
+                    raise HandlerFailed(parsed) from exc
         await work.lot.release({p.envelope.subject for p in fresh}, uow.open_session)
     return fresh, [p for p, (key, _) in zip(batch, keys, strict=True) if key in before]
 

@@ -194,23 +194,29 @@ async def test_a_redelivered_batch_has_no_second_effect(setup: Setup) -> None:
 
 
 async def test_a_failing_event_goes_to_the_dlq_alone_and_the_rest_land(setup: Setup) -> None:
-    batch = deliveries(["org_1", "org_failing", "org_3"])
+    """The batch is split where its handler failed: the five before it in one transaction,
+    it alone (tried twice, then the DLQ), the four after it in another."""
+    batch = deliveries([*(f"org_{n}" for n in range(5)), "org_failing", "org_6", "org_7"])
+    batch += deliveries(["org_8", "org_9"])
     poison = Delivery(TOPIC, b'{"n": "not a number"}', batch[0].headers | {"ce_id": "ev_p"}, None)
-    await setup.consumer.process_batch([*batch, poison])
+    failing = batch[5].headers["ce_id"]
+    setup.commands.names.clear()
+    await setup.consumer.process_batch([*batch[:3], poison, *batch[3:]])
 
-    # the first ran in the batch's transaction, which the second aborted, then again alone
-    assert setup.handled == [0, 0, 2]
+    # the first five ran in the batch's transaction, which the sixth aborted, then again
+    assert setup.handled == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 6, 7, 0, 1]
+    assert setup.commands.names["commitTransaction"] == 2
     dead = {
         (topic, headers["ce_id"]): headers["dlq_reason"] for topic, _, headers in setup.broker.sent
     }
-    assert set(dead) == {(f"{TOPIC}.dlq", batch[1].headers["ce_id"]), (f"{TOPIC}.dlq", "ev_p")}
+    assert set(dead) == {(f"{TOPIC}.dlq", failing), (f"{TOPIC}.dlq", "ev_p")}
     assert dead[(f"{TOPIC}.dlq", "ev_p")].startswith("unparseable event")
-    assert "failed after 2 attempts" in dead[(f"{TOPIC}.dlq", batch[1].headers["ce_id"])]
+    assert "failed after 2 attempts" in dead[(f"{TOPIC}.dlq", failing)]
     ids = [e["_id"] for e in await published(setup.database)]
-    assert ids == [f"out_{batch[0].headers['ce_id']}", f"out_{batch[2].headers['ce_id']}"]
+    assert ids == [f"out_{d.headers['ce_id']}" for d in batch if d.headers["ce_id"] != failing]
     keys = {f"notifications:{d.headers['ce_id']}" for d in batch}
     recorded = await setup.database[PROCESSED].count_documents({"_id": {"$in": sorted(keys)}})
-    assert recorded == 2  # the failing one's id is not recorded: nothing of it was written
+    assert recorded == 9  # the failing one's id is not recorded: nothing of it was written
 
 
 async def test_an_event_not_known_yet_is_parked_and_the_rest_handled(setup: Setup) -> None:
