@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -122,20 +122,19 @@ def find_broker_binary() -> str:
         ) from exc
 
 
-def find_document_store_binary() -> str:
-    beside_python = Path(sys.executable).parent / "secantusd-py"
-    found = str(beside_python) if beside_python.exists() else shutil.which("secantusd-py")
-    if not found:
+def document_store_command(
+    storage: str, host: str, port: int, server: list[str] | None = None
+) -> list[str]:
+    """How to start SecantusDB storing at `storage` (a directory, or ":memory:"): its own
+    server with the correction of deploy/embedded_store.py, unless `server` names another
+    (a bench comparing the two)."""
+    if importlib.util.find_spec("secantus") is None:
         raise StackError(
-            "the secantusd-py binary was not found; run `make env` (it installs the "
-            "`embedded` dependency group, with secantusdb)"
+            "SecantusDB is not installed; run `make env` (it installs the `embedded` "
+            "dependency group, with secantusdb)"
         )
-    return found
-
-
-def document_store_command(storage: str, host: str, port: int) -> list[str]:
-    """How to start SecantusDB storing at `storage` (a directory, or ":memory:")."""
-    command = [find_document_store_binary(), "--storage-path", storage]
+    server = server or [sys.executable, "-m", "deploy.embedded_store"]
+    command = [*server, "--storage-path", storage]
     command += ["--host", host, "--port", str(port), "--log-level", "WARNING"]
     if storage != ":memory:":
         # An fsync of the log per commit: MongoDB's journaled writes. Without it a killed

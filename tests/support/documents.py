@@ -21,12 +21,16 @@ from tests.support.stack import free_port
 
 @contextmanager
 def document_store(
-    storage: str = ":memory:", start_timeout: float = 30.0, pids: list[int] | None = None
+    storage: str = ":memory:",
+    start_timeout: float = 30.0,
+    pids: list[int] | None = None,
+    server: list[str] | None = None,
 ) -> Iterator[str]:
     """A SecantusDB server on a free port, storing in memory (or in the directory named);
-    yields its URL (and appends its process id to `pids`, for a test that pauses it)."""
+    yields its URL (and appends its process id to `pids`, for a test that pauses it).
+    `server`: another command than the stack's (deploy.stack.document_store_command)."""
     port = free_port()
-    command = document_store_command(storage, "127.0.0.1", port)
+    command = document_store_command(storage, "127.0.0.1", port, server)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if pids is not None:
         pids.append(process.pid)
@@ -35,13 +39,13 @@ def document_store(
         while True:
             if process.poll() is not None:
                 error = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"secantusd-py exited at start-up: {error}")
+                raise RuntimeError(f"the document store exited at start-up: {error}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("secantusd-py did not listen in time") from None
+                    raise RuntimeError("the document store did not listen in time") from None
                 time.sleep(0.05)
         yield f"mongodb://127.0.0.1:{port}"
     finally:

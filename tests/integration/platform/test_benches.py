@@ -42,6 +42,10 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         "sent again",
     ),
     "retryable_writes": (["--writes", "1000"], "a retryable write costs"),
+    "store_transactions": (
+        ["--clients", "1", "--processes", "2", "--seconds", "0.5"],
+        "the transactions per second",
+    ),
     "traces_cli": (["--megabytes", "0.05", "--runs", "1"], "one trace by prefix"),
 }
 
