@@ -3,20 +3,18 @@ while the bench's own load runs, one flame graph per process (BENCHMARKS.md's pr
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.stack import Stack
+from deploy.stack_dump import py_spy as find_py_spy
 
 
 def py_spy() -> str:
-    beside_python = Path(sys.executable).parent / "py-spy"
-    found = str(beside_python) if beside_python.exists() else shutil.which("py-spy")
+    found = find_py_spy()
     if found is None:
         raise RuntimeError("py-spy was not found; run `make env` (it is in the dev group)")
     return found

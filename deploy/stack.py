@@ -27,6 +27,7 @@ import httpx
 
 from deploy.logfiles import LogFile
 from deploy.probes import Probe, broker_answers, run_probes, service_answers, store_answers
+from deploy.stack_dump import dump_stacks
 from shared.broker import ensure_topics
 from shared.contracts import EVENT_TYPES
 from shared.disk import DiskWatch, mb
@@ -350,11 +351,13 @@ class Stack:
             component.failed_checks += 1
             if component.failed_checks < self.settings.health_failures:
                 continue
+            assert component.process is not None
+            dumped = dump_stacks(component.process.pid, name, component.log_path.parent)
+            stacks = f"  its threads' stacks: {dumped}" if dumped else ""
             self.report(
                 f"{name} failed its health check {component.failed_checks} times in a row "
-                f"({result}); restarting it  log: {component.log_path}"
+                f"({result}); restarting it  log: {component.log_path}{stacks}"
             )
-            assert component.process is not None
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(component.process.pid, signal.SIGKILL)  # a paused one dies too
             component.process.wait()

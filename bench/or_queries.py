@@ -1,0 +1,107 @@
+"""A query with a top-level `$or` on the embedded store against the same query as one indexed
+query per branch (`shared.mongo.find_any`), as the collection grows.
+
+SecantusDB scans every document for a query with a top-level `$or`, even when a field beside
+it, or every branch, has an index; MongoDB runs each branch on its index. The bench fills a
+collection shaped like notifications' recipients (an index on `organization_id`) in steps and
+times notifications' audience lookup both ways at each size: milliseconds per query and the
+ratio.
+
+    python -m bench.or_queries [--documents 20000] [--steps 4] [--queries 20]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient
+
+from shared.mongo import Collection, Document, find_any
+from tests.support.documents import document_store
+
+NETWORK = 120  # recipients per network
+BRANCHES: list[Document] = [
+    {"organization_id": {"$in": ["org_300", "org_301"]}},
+    {"_id": {"$in": ["mem_7"]}},
+]
+COMMON: Document = {"network_id": {"$in": ["net_5", "net_0"]}}
+
+
+async def per_query_ms(queries: int, run: Any) -> float:
+    began = time.perf_counter()
+    for _ in range(queries):
+        await run()
+    return (time.perf_counter() - began) * 1000 / queries
+
+
+async def measure(
+    url: str, documents: int, steps: int, queries: int
+) -> list[tuple[int, float, float]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(url)
+    try:
+        recipients: Collection = client["bench"]["recipients"]
+        await recipients.create_index([("organization_id", ASCENDING)])
+        rows, written = [], 0
+        for step in range(1, steps + 1):
+            upto = documents * step // steps
+            await recipients.insert_many(
+                [
+                    {
+                        "_id": f"mem_{i}",
+                        "network_id": f"net_{i // NETWORK}",
+                        "organization_id": f"org_{i // 2}",
+                    }
+                    for i in range(written, upto)
+                ]
+            )
+            written = upto
+
+            async def with_or() -> None:
+                await recipients.find({**COMMON, "$or": BRANCHES}).to_list()
+
+            async def per_branch() -> None:
+                await find_any(recipients, BRANCHES, COMMON)
+
+            rows.append(
+                (
+                    upto,
+                    await per_query_ms(queries, with_or),
+                    await per_query_ms(queries, per_branch),
+                )
+            )
+        return rows
+    finally:
+        await client.close()
+
+
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--documents", type=int, default=20_000)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--queries", type=int, default=20)
+    return parser
+
+
+def run(options: argparse.Namespace) -> None:
+    with document_store() as url:  # in memory: the scan, not the disk
+        rows = asyncio.run(measure(url, options.documents, options.steps, options.queries))
+    print(f"{'documents':>10} {'$or (ms)':>10} {'a query per branch (ms)':>24} {'ratio':>7}")
+    for documents, with_or, per_branch in rows:
+        print(
+            f"{documents:>10,} {with_or:>10.2f} {per_branch:>24.2f} {with_or / per_branch:>6.0f}x"
+        )
+    documents, with_or, per_branch = rows[-1]
+    print(
+        f"at {documents:,} documents a query per branch takes "
+        f"1/{with_or / per_branch:.0f} of the $or"
+    )
+
+
+def main() -> None:
+    run(arguments().parse_args())
+
+
+if __name__ == "__main__":
+    main()
