@@ -10,6 +10,11 @@ VENV := .venv
 # in a fresh clone, 11 min in one process). Three were faster (6 min 28 s) but starved the
 # document store enough that a client's connection handshake was cancelled once.
 TEST_WORKERS ?= 2
+# A module at a time, in the order tests/conftest.py sorts them (longest first, the broker
+# restart last): xdist otherwise hands out the modules with the most tests first, which put
+# the roles matrix and the needs first, the broker restart seventh and the longest one-test
+# modules last.
+BY_MODULE := --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-faults env lint unit integration bench schema clean
 
@@ -37,13 +42,13 @@ lint: env
 # store was starved enough that its client's connection was cancelled mid-operation.
 test: lint
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) tests/unit
-	$(VENV)/bin/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile tests/integration
+	$(VENV)/bin/pytest -q --durations=15 -n $(TEST_WORKERS) $(BY_MODULE) tests/integration
 
 # Processes and replicas killed, brokers restarted, stacks started on their own data
 # (tests/faults/): minutes of waiting for sessions to expire and work to recover. CI runs them
 # after `make test`; `make drills` is the long, measured version.
 test-faults: env
-	$(VENV)/bin/pytest -q --durations=10 -n $(TEST_WORKERS) --dist loadfile tests/faults
+	$(VENV)/bin/pytest -q --durations=10 -n $(TEST_WORKERS) $(BY_MODULE) tests/faults
 
 unit: env
 	$(VENV)/bin/pytest -q tests/unit

@@ -12,23 +12,30 @@ from deploy.stack import Stack
 from tests.support.notifications import MailServer
 from tests.support.stack import Client, create_network, stack_settings
 
-# The longest modules (most start stacks of their own) go first: `make test` runs the suite
-# on several workers (pytest-xdist, a module at a time), and a long module handed out last would
-# leave one worker running it alone. The order within a module stays as written.
+# The longest modules go first: `make test` runs the suite on several workers (pytest-xdist, a
+# module at a time, in this order: the Makefile's BY_MODULE), and a long module handed out last
+# would leave one worker running it alone. The order within a module stays as written.
 LONGEST_FIRST = (
     "faults/test_process_kills.py",
     "faults/test_scale_out.py",
     "faults/test_readiness.py",
     "faults/test_transactions.py",
     "faults/test_outbox_replay.py",
-    "integration/app/test_app_journeys.py",
     "integration/platform/test_benches.py",
+    "integration/app/test_app_journeys.py",
     "integration/platform/test_health.py",
+    "integration/platform/test_consumer_lanes.py",
+    "integration/commitments/test_health_warning.py",
+    "integration/gateway/test_roles.py",
     "integration/notifications/test_preferences.py",
     "integration/gateway/test_dashboard.py",
     "integration/platform/test_metrics.py",
+    "integration/commitments/test_quarter.py",
+    "integration/gateway/test_batching.py",
     "integration/gateway/test_resilience.py",
     "integration/notifications/test_channels.py",
+    "integration/platform/test_readme.py",
+    "integration/notifications/test_webhook_lifecycle.py",
     "integration/platform/test_stack_startup.py",
 )
 # Last of all: it stops the session stack's broker and starts it again (a new, empty broker),

@@ -50,15 +50,19 @@ async def produce(
     return envelope
 
 
-async def read_all(bootstrap: str, topics: list[str], quiet_seconds: float = 3.0) -> list[Any]:
-    """Every record on `topics` so far, read with a plain aiokafka consumer (a fresh group,
-    from the earliest offset) until nothing new arrives for `quiet_seconds`."""
-    consumer = AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
+def reader(bootstrap: str, topics: list[str]) -> AIOKafkaConsumer:
+    """A consumer of every partition of `topics` from the earliest offset, in no consumer
+    group: a new group's first join waits on the embedded broker (seconds, for each read),
+    and a test's reader commits nothing."""
+    return AIOKafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
     )
+
+
+async def read_all(bootstrap: str, topics: list[str], quiet_seconds: float = 3.0) -> list[Any]:
+    """Every record on `topics` so far, read with a plain aiokafka consumer (`reader`) until
+    nothing new arrives for `quiet_seconds`."""
+    consumer = reader(bootstrap, topics)
     await consumer.start()
     records: list[Any] = []
     try:
@@ -74,15 +78,10 @@ async def read_all(bootstrap: str, topics: list[str], quiet_seconds: float = 3.0
 
 
 async def first_found(bootstrap: str, topic: str, pick: Callable[[Any], T | None]) -> list[T]:
-    """What `pick` makes of the records on `topic` (None: not wanted), read with a fresh
-    consumer from the earliest offset: the first poll that finds any answers them; [] after
-    30 polls of up to a second each."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
+    """What `pick` makes of the records on `topic` (None: not wanted), read with a plain
+    aiokafka consumer (`reader`): the first poll that finds any answers them; [] after 30
+    polls of up to a second each."""
+    consumer = reader(bootstrap, [topic])
     await consumer.start()
     try:
         for _ in range(30):

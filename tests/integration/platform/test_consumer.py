@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 from deploy.stack import Stack
 from shared.contracts import (
@@ -18,7 +17,7 @@ from shared.contracts import (
     OrganizationProfile,
     OrganizationRegistered,
 )
-from tests.support.events import produce
+from tests.support.events import produce, reader
 from tests.support.wait import eventually
 
 
@@ -46,12 +45,7 @@ def inbox(stack: Stack, member_id: str) -> list[dict[str, Any]]:
 
 
 async def dlq_messages(stack: Stack, topic: str, marker: bytes) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.settings.kafka_bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
+    consumer = reader(stack.settings.kafka_bootstrap, [topic])
     await consumer.start()
     try:
         found = []

@@ -63,7 +63,8 @@ async def test_the_store_check_writes_and_reads_back_in_a_scratch_collection(
 @pytest.fixture
 def paused_store() -> Iterator[tuple[str, int]]:
     """A document store of its own, stopped with SIGSTOP: it accepts connections (the kernel
-    does) and answers nothing."""
+    does) and answers nothing. Killed afterwards, not woken: woken, it did not stop within the
+    10 s `document_store` gives a clean stop (a 10 s teardown); it stores in memory."""
     pids: list[int] = []
     with document_store(pids=pids) as url:
         host, port = url.removeprefix("mongodb://").split(":")
@@ -71,7 +72,7 @@ def paused_store() -> Iterator[tuple[str, int]]:
         try:
             yield host, int(port)
         finally:
-            os.kill(pids[0], signal.SIGCONT)
+            os.kill(pids[0], signal.SIGKILL)
 
 
 def test_a_paused_store_fails_the_checks_within_their_timeout(
