@@ -1,6 +1,7 @@
 """The embedded stack's document store: SecantusDB's own server (`secantusd-py`), started with
-one correction to how it reaps idle transactions.
+two corrections, each of a whole-store stall that grew with the data.
 
+**Idle transactions.**
 SecantusDB looks for transactions idle past their lifetime (60 s) before every statement,
 commit and abort, under the lock that every transaction statement takes, and it takes each
 transaction's own lock to look: a lock held while one of that transaction's statements runs.
@@ -12,18 +13,29 @@ the soak's consumers fell from 300 events a minute to 35 and never caught up (RE
 "The soak"). A transaction whose lock is held is running a statement, so it is not idle:
 the reaper here skips it instead of waiting for it, and looks at most once a second.
 
+**Expired documents.** Every 60 s SecantusDB's TTL sweep decoded every document of every
+collection with a TTL index (processed event ids, the outboxes, idempotency keys: hundreds of
+thousands after an hour) under the storage's lock, which every operation takes: the soak saw
+every operation stall for 1-2 s once a minute, longer as the data grew. Here the sweep deletes
+by the TTL index's own range (`{field: {$lt: cutoff}}`), SecantusDB's ordinary `deleteMany`:
+only the expired documents are read.
+
     python -m deploy.embedded_store --storage-path DIR --host H --port P  (secantusd-py's flags)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from secantus import cli
+from secantus.storage import Storage
 from secantus.transactions import TransactionRegistry, TxnState
 
 REAP_EVERY_SECONDS = 1.0
+SECANTUS_PRUNE_TTL = Storage.prune_ttl  # its own sweep, kept for the comparison in tests
 
 
 def reap_idle_transactions(registry: Any) -> int:
@@ -48,8 +60,46 @@ def reap_idle_transactions(registry: Any) -> int:
     return reaped
 
 
+def ttl_filters(storage: Any, db: str, coll: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """What each TTL index of the collection expires, as SecantusDB's own sweep decides it
+    (a single-field index on a field other than `_id`, its partial filter kept)."""
+    filters: list[dict[str, Any]] = []
+    for _name, key_spec, options in storage._iter_indexes(db, coll):
+        ttl = options.get("expireAfterSeconds")
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl != ttl or ttl < 0:
+            continue
+        if len(key_spec) != 1:
+            continue
+        field, direction = next(iter(key_spec.items()))
+        if not isinstance(field, str) or field == "_id":
+            continue
+        if isinstance(direction, bool) or not isinstance(direction, int | float):
+            continue
+        try:
+            cutoff = now - dt.timedelta(seconds=float(ttl))
+        except OverflowError:
+            continue
+        expired: dict[str, Any] = {field: {"$lt": cutoff}}
+        partial = options.get("partialFilterExpression")
+        if isinstance(partial, Mapping) and partial:
+            expired = {"$and": [expired, dict(partial)]}
+        filters.append(expired)
+    return filters
+
+
+def prune_expired(storage: Any, db: str, coll: str, *, now: dt.datetime | None = None) -> int:
+    """`Storage.prune_ttl` by the TTL index's range instead of a walk of the collection."""
+    when = now or dt.datetime.now(dt.UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return sum(
+        int(storage.delete_matching(db, coll, expired))
+        for expired in ttl_filters(storage, db, coll, when)
+    )
+
+
 def install() -> None:
     TransactionRegistry._prune_locked = reap_idle_transactions
+    Storage.prune_ttl = prune_expired
 
 
 def main() -> int:

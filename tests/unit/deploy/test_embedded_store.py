@@ -3,14 +3,21 @@ transaction that is running a statement, and still aborts those idle past their 
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from secantus.storage import Storage
 from secantus.transactions import TransactionRegistry, TxnState
 
-from deploy.embedded_store import install, reap_idle_transactions
+from deploy.embedded_store import (
+    SECANTUS_PRUNE_TTL,
+    install,
+    prune_expired,
+    reap_idle_transactions,
+)
 
 LIFETIME = 60.0
 
@@ -86,3 +93,44 @@ def test_a_transaction_idle_past_its_lifetime_is_still_aborted() -> None:
     now.at += 2.0
     assert reap_idle_transactions(transactions) == 1  # busy was idle past its lifetime too
     assert busy.state is TxnState.ABORTED
+
+
+def stored(storage: Storage, db: str, coll: str) -> set[str]:
+    return {doc["_id"] for doc in storage.find_matching(db, coll, {})}
+
+
+def test_the_ttl_sweep_deletes_what_secantusdbs_own_deletes() -> None:
+    """Expired documents by a TTL index's range, a partial TTL index's filter kept, compound
+    and `_id` indexes ignored: the same as SecantusDB's own walk of every document."""
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    old, fresh = now - dt.timedelta(hours=2), now - dt.timedelta(minutes=5)
+    docs = [
+        {"_id": "old", "at": old},
+        {"_id": "fresh", "at": fresh},
+        {"_id": "no date", "at": "yesterday"},
+        {"_id": "no field"},
+        {"_id": "old, kept by the partial filter", "sent": old, "kind": "audit"},
+        {"_id": "old, in the partial index", "sent": old, "kind": "mail"},
+        {"_id": "old dates in an array", "at": [old, fresh]},
+    ]
+    left = {}
+    for sweep in (SECANTUS_PRUNE_TTL, prune_expired):
+        storage = Storage(":memory:", ttl_sweep_seconds=0)
+        try:
+            storage.insert("db", "things", [dict(doc) for doc in docs])
+            storage.create_index("db", "things", "at_1", {"at": 1}, {"expireAfterSeconds": 3600})
+            partial = {"expireAfterSeconds": 60, "partialFilterExpression": {"kind": "mail"}}
+            storage.create_index("db", "things", "sent_1", {"sent": 1}, partial)
+            storage.create_index("db", "things", "at_sent", {"at": 1, "sent": 1}, {})
+            sweep(storage, "db", "things", now=now)
+            left[sweep] = stored(storage, "db", "things")
+        finally:
+            storage.close()
+    assert prune_expired is not SECANTUS_PRUNE_TTL
+    assert left[prune_expired] == left[SECANTUS_PRUNE_TTL]
+    assert left[prune_expired] == {
+        "fresh",
+        "no date",
+        "no field",
+        "old, kept by the partial filter",
+    }
