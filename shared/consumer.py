@@ -24,16 +24,21 @@
   on from positions in the old log;
 - within a lane, a fetch takes a few events per partition (`max_partition_fetch_bytes`), so
   the consumer mostly goes round its partitions a few events at a time (not always, which is
-  why urgent topics have a lane of their own).
+  why urgent topics have a lane of their own);
+- a lane takes what the broker has in batches (FastStream's batch subscriber over aiokafka's
+  `getmany`: at most `batch_max_records` events, waiting at most `batch_timeout_ms` when none
+  is there) and handles a batch in one transaction (shared/consumer_batch.py); a batch whose
+  handler fails is split there, that event handled alone as described above. The lane
+  commits its offsets once the batch is handled, never before its transactions committed;
+- the parked events' loop sleeps until the earliest of them is due, or until an event one of
+  them waits for is handled here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -42,33 +47,42 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
-from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
 from pymongo import ASCENDING, IndexModel
 
+from shared.consumer_batch import (
+    BatchWork,
+    HandlerFailed,
+    current_tracer,
+    event_span,
+    first_of_each,
+    handle_batch,
+)
+from shared.consumer_delivery import Delivery, Parsed
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
+from shared.consumer_parking import PARKED, NotYetKnown, ParkingLot
 from shared.contracts import EVENT_TYPES, Payload
 from shared.contracts.subscribers import URGENT, lane_group, lane_groups
-from shared.events import Envelope, dlq_topic, utcnow
+from shared.events import Envelope, dlq_topic
 from shared.faults import Faults
-from shared.logs import log_repeated
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
 from shared.outbox import Outbox
 from shared.unit_of_work import PROCESSED, AlreadyProcessed, MongoUnitOfWork
 
 log = logging.getLogger(__name__)
 
-PARKED = "parked_events"
 P = TypeVar("P", bound=Payload)
 
 
 def consumer_indexes(keep_processed: timedelta) -> IndexSpec:
     """Processed ids are kept at least as long as an event can come again (the outbox's
-    replay window), then expire; parked events are found by when they are due."""
+    replay window), then expire; parked events are found by when they are due, and by what
+    they wait for (released when it arrives)."""
     seconds = int(keep_processed.total_seconds())
     return {
         PROCESSED: [IndexModel([("at", ASCENDING)], expireAfterSeconds=seconds)],
-        PARKED: [IndexModel([("next_at", ASCENDING)])],
+        PARKED: [IndexModel([("next_at", ASCENDING)]), IndexModel([("waiting_for", ASCENDING)])],
     }
 
 
@@ -81,33 +95,6 @@ async def _undecoded(message: StreamMessage[Any]) -> bytes:
     """FastStream would parse JSON before the handler runs, and a poison body would then fail
     outside our DLQ logic; `process` parses and validates the body itself."""
     return message.body
-
-
-class NotYetKnown(Exception):
-    """Raised by a handler when the event is about something this service has not heard of
-    yet: the event is parked and tried again later (the transaction wrote nothing).
-    `waiting_for` names what it waits for as the subjects of the events that bring it (an
-    organization's id: `organization.registered`); the event is then tried again as soon as
-    one of those is handled, not only when its backoff runs out."""
-
-    def __init__(self, message: str, waiting_for: Iterable[str] = ()) -> None:
-        super().__init__(message)
-        self.waiting_for = sorted(set(waiting_for))
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message as it came from Kafka (or back from the parking lot)."""
-
-    topic: str
-    body: bytes
-    headers: dict[str, str]
-    key: bytes | None
-
-    @classmethod
-    def of(cls, message: KafkaMessage) -> Delivery:
-        raw = message.raw_message
-        return cls(raw.topic, message.body, dict(message.headers), raw.key)  # type: ignore[union-attr]
 
 
 # The offsets a group has committed on (topic, partition)s, -1 where none (BrokerAdmin's)
@@ -150,10 +137,13 @@ class EventConsumer:
         fetch_max_wait_ms: int = 500,
         max_partition_fetch_bytes: int = 16 * 1024,
         session_timeout_ms: int = 10_000,
+        batch_max_records: int = 50,
+        batch_timeout_ms: int = 100,
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
         urgent: frozenset[str] = URGENT,  # the contract's; tests name topics of their own
+        tracer_provider: TracerProvider | None = None,  # the global one if not given
     ) -> None:
         self._broker = broker
         self._outbox = outbox
@@ -162,12 +152,10 @@ class EventConsumer:
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._max_partition_fetch_bytes = max_partition_fetch_bytes
         self._session_timeout_ms = session_timeout_ms
-        self._park_limit = park_limit
-        self._parked = outbox.database[PARKED]
+        self._batch_max_records = batch_max_records
+        self._batch_timeout_ms = batch_timeout_ms
+        self.parking = ParkingLot(outbox.database[PARKED], group, park_limit)
         self._routes: dict[str, tuple[type[Payload], Handler[Any]]] = {}
-        # subjects that events parked by this process wait for, and the wake-up when one came
-        self._awaited: set[str] = set()
-        self._parked_due = asyncio.Event()
         # Set when the group has joined (or there is nothing to consume): part of readiness.
         self.joined = asyncio.Event()
         self.metrics = consumer_metrics or ConsumerMetrics(group)
@@ -175,6 +163,13 @@ class EventConsumer:
         self._faults = faults  # tests only (settings.fault_injection)
         self._unit_of_work: Callable[[], MongoUnitOfWork] | None = None
         self._urgent = urgent
+        self._batch_work = BatchWork(
+            group,
+            current_tracer(tracer_provider),
+            logging.getLogger(f"{group}.kafka"),  # the broker's (shared/broker.py)
+            self.parking,
+            faults,
+        )
 
     def use_unit_of_work(self, unit_of_work: Callable[[], MongoUnitOfWork]) -> None:
         """Handlers get a new unit of work of the service (its repositories) per event."""
@@ -256,15 +251,21 @@ class EventConsumer:
             consumer.resume(*assigned)
 
     def _subscribe_lane(self, group: str, topics: list[str], listener: _JoinListener) -> Any:
-        async def on_message(message: KafkaMessage) -> None:
-            delivery = Delivery.of(message)
-            self.metrics.received(delivery.topic)
-            await self.process(delivery)
+        async def on_batch(message: KafkaMessage) -> None:
+            records: Sequence[Any] = message.raw_message  # a batch: a tuple of records
+            deliveries = [Delivery.of_record(record) for record in records]
+            for delivery in deliveries:
+                self.metrics.received(delivery.topic)
+            await self.process_batch(deliveries)
 
-        on_message.__name__ = f"{group.replace('.', '_')}_events"
+        on_batch.__name__ = f"{group.replace('.', '_')}_events"
         subscriber = self._broker.subscriber(
             *topics,
             group_id=group,
+            # what the broker has, bounded: a batch is one transaction (shared/consumer_batch.py)
+            batch=True,
+            max_records=self._batch_max_records,
+            batch_timeout_ms=self._batch_timeout_ms,
             auto_offset_reset="earliest",
             # how long an idle fetch waits for data: latency versus idle polling (BENCHMARKS)
             fetch_max_wait_ms=self._fetch_max_wait_ms,
@@ -278,7 +279,7 @@ class EventConsumer:
             listener=listener,
             title=f"{group}:events",
         )
-        subscriber(on_message)
+        subscriber(on_batch)
         return subscriber
 
     async def follow_broker(
@@ -319,16 +320,109 @@ class EventConsumer:
             rewound,
         )
 
-    async def process(self, delivery: Delivery, parked: Document | None = None) -> None:
+    async def process_batch(self, deliveries: Sequence[Delivery]) -> None:
+        """A lane's batch: the unparseable to the DLQ, the rest in one transaction
+        (shared/consumer_batch.py), split where it fails."""
+        if len(deliveries) == 1:  # alone, it takes the per-event path (no batch to save on)
+            with self._span(deliveries[0]):
+                await self.process(deliveries[0])
+            return
+        batch: list[Parsed] = []
+        for delivery in deliveries:
+            found = self._read(delivery)
+            if isinstance(found, Parsed):
+                batch.append(found)
+            else:
+                with self._span(delivery):
+                    await self._unparseable(delivery, found, None)
+        batch, repeats = first_of_each(batch, self.group)
+        for parsed in repeats:
+            log.info("%s: event %s twice in a batch; once", self.group, parsed.envelope.id)
+        await self._handle_batch(batch)
+
+    async def _handle_batch(self, batch: list[Parsed]) -> None:
+        """The events in one transaction. When a handler fails (NotYetKnown included), nothing
+        was written: the events before it go again as a batch, it goes alone on the per-event
+        path (retried, parked or sent to the DLQ as ever), then the events after it as a
+        batch, in that order. Any other failure: each event alone."""
+        if len(batch) <= 1:
+            for parsed in batch:
+                with self._span(parsed.delivery):
+                    await self._attempt(parsed, None)
+            return
+        try:
+            handled, before = await retry_transient(  # each try in a new unit of work
+                lambda: handle_batch(self._batch_work, self._new_unit_of_work(), batch),
+                EVENT_RETRY_SECONDS,
+            )
+        except HandlerFailed as failed:
+            at = next(k for k, parsed in enumerate(batch) if parsed is failed.parsed)
+            log.info(
+                "%s: %s %s failed in a batch of %d (%r); it alone, the rest again",
+                self.group,
+                failed.parsed.delivery.topic,
+                failed.parsed.envelope.id,
+                len(batch),
+                failed.__cause__,
+            )
+            await self._handle_batch(batch[:at])
+            await self._handle_batch([batch[at]])
+            await self._handle_batch(batch[at + 1 :])
+            return
+        except Exception as exc:
+            log.info(
+                "%s: a batch of %d events failed (%r); handled one at a time",
+                self.group,
+                len(batch),
+                exc,
+            )
+            for parsed in batch:
+                await self._handle_batch([parsed])
+            return
+        for parsed in before:
+            log.info("%s: event %s already processed; skipped", self.group, parsed.envelope.id)
+        self.parking.arrived(parsed.envelope.subject for parsed in handled)
+
+    def _span(self, delivery: Delivery) -> Any:
+        work = self._batch_work
+        return event_span(work.tracer, delivery, work.group, work.logger)
+
+    def _new_unit_of_work(self) -> MongoUnitOfWork:
+        return self._unit_of_work() if self._unit_of_work else MongoUnitOfWork(self._outbox)
+
+    def _read(self, delivery: Delivery) -> Parsed | ValueError:
+        """The event, or why its envelope or body cannot be read (pydantic's ValidationError
+        is a ValueError)."""
         model, handler = self._routes[delivery.topic]
         try:
             envelope = Envelope.from_headers(delivery.headers)
             payload = model.model_validate_json(delivery.body)
         except (ValueError, ValidationError) as exc:
-            await self._dead_letter(delivery, f"unparseable event: {exc}", parked)
-            self.metrics.dead_lettered(delivery.topic, UNPARSEABLE, exc)
-            return
+            return exc
+        return Parsed(delivery, payload, envelope, handler)
 
+    async def _unparseable(
+        self, delivery: Delivery, error: ValueError, parked: Document | None
+    ) -> None:
+        await self._dead_letter(delivery, f"unparseable event: {error}", parked)
+        self.metrics.dead_lettered(delivery.topic, UNPARSEABLE, error)
+
+    async def process(self, delivery: Delivery, parked: Document | None = None) -> None:
+        """One event on its own: parsed, then handled in its own transaction, retried, parked
+        or sent to the DLQ."""
+        found = self._read(delivery)
+        if isinstance(found, Parsed):
+            await self._attempt(found, parked)
+        else:
+            await self._unparseable(delivery, found, parked)
+
+    async def _attempt(self, parsed: Parsed, parked: Document | None) -> None:
+        delivery, payload, envelope, handler = (
+            parsed.delivery,
+            parsed.payload,
+            parsed.envelope,
+            parsed.handler,
+        )
         last_error: Exception | None = None
         for attempt in range(1, self._max_attempts + 1):
             try:
@@ -336,17 +430,18 @@ class EventConsumer:
                     lambda: self._handle(delivery.topic, payload, envelope, handler, parked),
                     EVENT_RETRY_SECONDS,
                 )
-                if envelope.subject in self._awaited:  # committed: try them now
-                    self._awaited.discard(envelope.subject)
-                    self._parked_due.set()
+                self.parking.arrived([envelope.subject])
                 return
             except AlreadyProcessed:
                 log.info("%s: event %s already processed; skipped", self.group, envelope.id)
                 if parked is not None:
-                    await self._parked.delete_one({"_id": parked["_id"]})
+                    await self.parking.unpark(parked)
                 return
             except NotYetKnown as exc:
-                await self._park(delivery, envelope, exc, parked)
+                expired = await self.parking.park(delivery, envelope, exc, parked)
+                if expired is not None:
+                    await self._dead_letter(delivery, expired, parked)
+                    self.metrics.dead_lettered(delivery.topic, EXPIRED)
                 return
             except Exception as exc:
                 last_error = exc
@@ -372,82 +467,21 @@ class EventConsumer:
         handler: Handler[P],
         parked: Document | None,
     ) -> None:
-        uow = self._unit_of_work() if self._unit_of_work else MongoUnitOfWork(self._outbox)
+        uow = self._new_unit_of_work()
         async with uow:
             # the duplicate guard: the id is recorded with the work, or neither is
             await uow.processed(f"{self.group}:{envelope.id}", topic)
             if self._faults is not None:
                 self._faults.check(envelope)
             await handler(payload, envelope, uow)
-            session = uow.open_session
-            if envelope.subject in self._awaited:  # what parked events here wait for
-                await self._parked.update_many(
-                    {"waiting_for": envelope.subject},
-                    {"$set": {"next_at": utcnow()}},
-                    session=session,
-                )
+            await self.parking.release([envelope.subject], uow.open_session)
             if parked is not None:  # handled: out of the parking lot in the same commit
-                await self._parked.delete_one({"_id": parked["_id"]}, session=session)
+                await self.parking.unpark(parked, uow.open_session)
 
-    async def _park(
-        self, delivery: Delivery, envelope: Envelope, waits: NotYetKnown, parked: Document | None
-    ) -> None:
-        now, reason = utcnow(), str(waits)
-        attempts = (parked or {}).get("attempts", 0) + 1
-        first_at = (parked or {}).get("first_at", now)
-        if now - first_at > self._park_limit:
-            await self._dead_letter(
-                delivery, f"still waiting after {attempts} tries: {reason}", parked
-            )
-            self.metrics.dead_lettered(delivery.topic, EXPIRED)
-            return
-        # Waiting for named subjects, it is woken when one arrives: the timer is the fallback
-        # (another replica handled it), and runs slower, sparing the store repeated tries.
-        first_wait = 2.0 if waits.waiting_for else 0.25
-        wait = min(60.0, first_wait * 2 ** min(attempts, 10))
-        log.info(
-            "%s: %s %s parked (%s); next try in %.1fs",
-            self.group,
-            delivery.topic,
-            envelope.id,
-            reason,
-            wait,
-        )
-        await self._parked.update_one(
-            {"_id": f"{self.group}:{envelope.id}"},
-            {
-                "$set": {
-                    "topic": delivery.topic,
-                    "body": delivery.body,
-                    "headers": delivery.headers,
-                    "key": delivery.key,
-                    "reason": reason,
-                    "attempts": attempts,
-                    "first_at": first_at,
-                    "next_at": now + timedelta(seconds=wait),
-                    "waiting_for": waits.waiting_for,
-                }
-            },
-            upsert=True,
-        )
-        self._awaited.update(waits.waiting_for)
-
-    async def retry_parked(self, poll_seconds: float = 0.25) -> None:
+    async def retry_parked(self, longest_wait: float = 5.0) -> None:
         """Tries parked events again when they are due, or at once when what they wait for has
-        just been handled here (a background task of the service)."""
-        while True:
-            self._parked_due.clear()
-            try:
-                with suppress_instrumentation():  # polling is bookkeeping, not a user action
-                    due = self._parked.find({"next_at": {"$lte": utcnow()}}).sort("next_at", 1)
-                    found = await due.limit(100).to_list()
-                for doc in found:
-                    delivery = Delivery(doc["topic"], doc["body"], doc["headers"], doc["key"])
-                    await self.process(delivery, doc)
-            except Exception:
-                log_repeated(log, "%s: retrying parked events failed; trying again", self.group)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._parked_due.wait(), poll_seconds)
+        just been handled here (a background task of the service: shared/consumer_parking.py)."""
+        await self.parking.run(self.process, longest_wait)
 
     async def _dead_letter(self, delivery: Delivery, reason: str, parked: Document | None) -> None:
         topic = delivery.topic
@@ -462,4 +496,4 @@ class EventConsumer:
             delivery.body, topic=dlq_topic(topic), key=delivery.key, headers=headers
         )
         if parked is not None:
-            await self._parked.delete_one({"_id": parked["_id"]})
+            await self.parking.unpark(parked)

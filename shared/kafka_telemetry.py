@@ -106,8 +106,9 @@ class KafkaSpanAttributes(KafkaTelemetrySettingsProvider):
 def _attributes_provider(
     msg: ConsumerRecord[Any, Any] | Sequence[ConsumerRecord[Any, Any]] | None,
 ) -> KafkaSpanAttributes | BatchKafkaTelemetrySettingsProvider:
-    """As FastStream's own factory, with the single-message provider above (no subscriber here
-    consumes in batches)."""
+    """As FastStream's own factory, with the single-message provider above. The consumer's
+    lanes take batches: FastStream's span of a batch links its messages, and each event gets
+    its own process span, in its own trace, from the consumer (shared/consumer_batch.py)."""
     if isinstance(msg, Sequence):
         return BatchKafkaTelemetrySettingsProvider()
     return KafkaSpanAttributes()

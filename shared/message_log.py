@@ -40,6 +40,8 @@ class _MessageLog(BaseMiddleware):
     async def consume_scope(self, call_next: AsyncFunc, msg: StreamMessage[Any]) -> Any:
         fields: dict[str, Any] = self.context.get_local("log_context", {})
         stamp_span_ids(fields)
+        if isinstance(msg.raw_message, tuple):  # a batch: the consumer writes each event's
+            return await call_next(msg)  # lines, inside its span (shared/consumer_batch.py)
         self.logger.info("Received", extra=fields)
         try:
             return await call_next(msg)

@@ -99,11 +99,15 @@ class Outbox:
         session: Session,
         events: list[tuple[str, str, Payload]],
         event_ids: list[str | None] | None = None,
+        traces: Sequence[dict[str, str]] | None = None,
     ) -> list[Envelope]:
+        """`traces`, when given, is each event's trace context (events a batch's handlers
+        published); otherwise the current one."""
         if not events:
             return []
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes later, inside this trace
+        carriers = traces or [carrier] * len(events)
         ids = event_ids or [None] * len(events)
         envelopes = [
             Envelope(source=self.source, type=t, subject=s, **({"id": i} if i else {}))
@@ -118,10 +122,12 @@ class Outbox:
                 "key": envelope.subject,
                 "headers": envelope.to_headers(),
                 "body": data.model_dump_json(),
-                "trace": carrier,
+                "trace": trace,
                 "sent_at": None,
             }
-            for i, (envelope, (_, _, data)) in enumerate(zip(envelopes, events, strict=True))
+            for i, (envelope, (_, _, data), trace) in enumerate(
+                zip(envelopes, events, carriers, strict=True)
+            )
         ]
         if len(docs) == 1:
             await self.events.insert_one(docs[0], session=session)

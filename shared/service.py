@@ -83,8 +83,11 @@ def build_runtime(name: ServiceName, settings: Settings) -> Runtime:
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         session_timeout_ms=settings.kafka_session_timeout_ms,
+        batch_max_records=settings.consumer_batch_max_records,
+        batch_timeout_ms=settings.consumer_batch_timeout_ms,
         park_limit=timedelta(seconds=settings.consumer_park_limit_seconds),
         faults=faults,
+        tracer_provider=provider,
     )
     return Runtime(
         name, settings, client, db, broker, outbox, consumer, provider, scrape, faults=faults

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # events), so that the consumers keep time for the events of people waiting now.
     outbox_replay_per_second: float = Field(25.0, gt=0)
     consumer_max_attempts: int = 5
+    # A consumer lane handles what the broker has in batches, one transaction each: at most
+    # this many events, and an idle lane waits this long for one (shared/consumer_batch.py).
+    consumer_batch_max_records: int = Field(50, ge=1)
+    consumer_batch_timeout_ms: int = Field(100, ge=1)
     # how long an event about something not yet known waits for it before the DLQ
     consumer_park_limit_seconds: float = Field(24 * 3600, gt=0)
     log_level: str = "INFO"

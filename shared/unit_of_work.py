@@ -3,8 +3,12 @@ case. `async with uow:` opens a session and its transaction; the service's repos
 off the unit of work (`uow.organizations`, ...) and read and write through that session;
 `uow.publish(event)` puts an event in the outbox in the same transaction, on the topic of its
 contract class; `uow.answer(result)` keeps an Idempotency-Key's answer with the write; and
-`uow.processed(key)` records a consumed event, once. Leaving the block commits it all, or, on
-an error, none of it.
+`uow.processed(key)` records a consumed event, once (`processed_many`: a batch of them, in one
+read and one insert). Leaving the block commits it all, or, on an error, none of it.
+
+A consumer handling a batch of events in one transaction (shared/consumer_batch.py) asks the
+unit of work to hold its publishes (`hold_publishes`): they go to the outbox in one insert just
+before the commit, each with the trace of the event whose handler published it.
 
 A transaction that collides with a concurrent one (TransientTransactionError) is run again
 whole, reads included, by whoever runs the use case: `WriteOnce` for a route,
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+from opentelemetry import propagate
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import Payload, event_type_of
@@ -71,6 +77,11 @@ class UnitOfWork:
         """Records an event as processed under `key`; AlreadyProcessed if it was."""
         raise NotImplementedError
 
+    async def processed_many(self, keys: Sequence[tuple[str, str]]) -> set[str]:
+        """Records many events (each a key and its topic, keys distinct) as processed, and
+        answers the keys that were processed before (those are not recorded again)."""
+        raise NotImplementedError
+
     async def _begin(self) -> None:
         raise NotImplementedError
 
@@ -88,6 +99,15 @@ class UnitOfWork:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A publish held until the commit: the event, its id, and the trace it was made in."""
+
+    event: tuple[str, str, Payload]
+    event_id: str
+    trace: dict[str, str]
+
+
 class MongoUnitOfWork(UnitOfWork):
     """A MongoDB session and transaction, the service's outbox and processed-events ids."""
 
@@ -97,6 +117,11 @@ class MongoUnitOfWork(UnitOfWork):
         self.remember = remember
         self._stack: AsyncExitStack | None = None
         self._session: Session | None = None
+        self._held: list[_Held] | None = None  # publishes held until the commit, if asked
+
+    def hold_publishes(self) -> None:
+        """From now on, publishes go to the outbox in one insert just before the commit."""
+        self._held = []
 
     @property
     def session(self) -> Session | None:
@@ -121,6 +146,17 @@ class MongoUnitOfWork(UnitOfWork):
         except DuplicateKeyError as exc:
             raise AlreadyProcessed(key) from exc
 
+    async def processed_many(self, keys: Sequence[tuple[str, str]]) -> set[str]:
+        processed = self.database[PROCESSED]
+        ids = [key for key, _ in keys]
+        found = processed.find({"_id": {"$in": ids}}, {"_id": 1}, session=self.open_session)
+        before = {doc["_id"] for doc in await found.to_list()}
+        now = utcnow()
+        new = [{"_id": key, "topic": topic, "at": now} for key, topic in keys if key not in before]
+        if new:  # a key recorded meanwhile by another transaction fails it: DuplicateKeyError
+            await processed.insert_many(new, session=self.open_session)
+        return before
+
     async def _begin(self) -> None:
         if self._stack is not None:
             raise RuntimeError("this unit of work is open already")
@@ -134,8 +170,21 @@ class MongoUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stack, self._stack, self._session = self._stack, None, None
-        assert stack is not None
+        stack, session, held = self._stack, self._session, self._held
+        self._stack, self._session = None, None
+        self._held = [] if held is not None else None  # a retry of the work holds them again
+        assert stack is not None and session is not None
+        if exc_type is None and held:
+            try:
+                await self.outbox.add_many(
+                    session,
+                    [h.event for h in held],
+                    [h.event_id for h in held],
+                    traces=[h.trace for h in held],
+                )
+            except BaseException as error:  # the transaction is aborted, and the error told
+                await stack.__aexit__(type(error), error, error.__traceback__)
+                raise
         await stack.__aexit__(exc_type, exc, tb)
         if exc_type is None:  # committed: let the relay publish now rather than at its next poll
             self.outbox.wakeup.set()
@@ -143,7 +192,21 @@ class MongoUnitOfWork(UnitOfWork):
     async def _append(
         self, events: list[tuple[str, str, Payload]], event_ids: list[str | None] | None
     ) -> list[Envelope]:
-        return await self.outbox.add_many(self.open_session, events, event_ids)
+        if self._held is None:
+            return await self.outbox.add_many(self.open_session, events, event_ids)
+        _ = self.open_session  # a publish happens inside `async with uow:` only
+        trace: dict[str, str] = {}
+        propagate.inject(trace)  # the relay publishes later, inside the handled event's trace
+        ids = event_ids or [None] * len(events)
+        envelopes = [
+            Envelope(source=self.outbox.source, type=t, subject=s, **({"id": i} if i else {}))
+            for (t, s, _), i in zip(events, ids, strict=True)
+        ]
+        self._held += [
+            _Held(event, envelope.id, trace)
+            for event, envelope in zip(events, envelopes, strict=True)
+        ]
+        return envelopes
 
 
 class Repository:

@@ -5,6 +5,7 @@ are kept as the real outbox and idempotency collection would keep them, in memor
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -72,6 +73,12 @@ class FakeUnitOfWork(UnitOfWork):
         if key in self.processed_keys:
             raise AlreadyProcessed(key)
         self.processed_keys.add(key)
+
+    async def processed_many(self, keys: Sequence[tuple[str, str]]) -> set[str]:
+        self.writing()
+        before = {key for key, _ in keys if key in self.processed_keys}
+        self.processed_keys.update(key for key, _ in keys)
+        return before
 
     async def _begin(self) -> None:
         if self.is_open:

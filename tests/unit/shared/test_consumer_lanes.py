@@ -46,6 +46,22 @@ def test_urgent_topics_get_a_subscriber_and_group_of_their_own() -> None:
     }
 
 
+def test_each_lane_takes_batches_bounded_in_count_and_wait() -> None:
+    broker = kafka_broker(Settings(), "notifications", TracerProvider())
+    consumer = EventConsumer(
+        broker,
+        cast(Outbox, NoStore()),
+        "notifications",
+        batch_max_records=7,
+        batch_timeout_ms=30,
+    )
+    consumer.subscribe("match.suggested", handle)
+    consumer.subscribe("partnership.health_warning", handle)
+    consumer.attach()
+    bounds = [(s.max_records, s.batch_timeout_ms) for s in consumer._subscribers]
+    assert bounds == [(7, 30), (7, 30)]
+
+
 def test_a_consumer_of_bulk_topics_only_has_one_lane() -> None:
     consumer = notifications_consumer("match.suggested")
     consumer.attach()

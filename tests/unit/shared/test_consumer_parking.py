@@ -51,7 +51,7 @@ async def test_a_parked_event_is_tried_again_when_what_it_waits_for_arrives(
     assert parked["waiting_for"] == ["org_new"]
     assert (parked["next_at"] - utcnow()).total_seconds() > 3  # the timer alone: seconds away
 
-    retrying = asyncio.create_task(events.retry_parked(poll_seconds=30))
+    retrying = asyncio.create_task(events.retry_parked(longest_wait=30))
     try:
         await asyncio.sleep(0.2)  # the loop has looked once and now waits (30 s)
         assert notified == []
