@@ -421,12 +421,15 @@ def run_soak(
             if soak.settling[-1].lag == 0:
                 break
             time.sleep(5)
-        row = audit(drill, outcome)
+        # The verdict and the graphs before the audit, which reads every accepted
+        # registration's effects and can take minutes after an hour: an hour's samples are
+        # not lost to an audit that is stopped.
         checks, failed = verdict(soak)
         for check, figure in checks.items():
             drill.note(f"{check}: {figure}{'  FAILED' if check in failed else ''}")
         if graphs_to is not None:
             drill.note("graphs: " + ", ".join(str(p) for p in graphs(soak, graphs_to)))
+        row = audit(drill, outcome)
         return row, drill.notes, failed
 
 
