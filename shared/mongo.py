@@ -106,43 +106,6 @@ async def save_newest(collection: Collection, key: str, body: Document, session:
     return result.upserted_id is not None or result.modified_count > 0
 
 
-Sort = list[tuple[str, int]]
-
-
-async def find_any(
-    collection: Collection,
-    branches: Sequence[Document],
-    common: Document | None = None,
-    *,
-    session: Session | None = None,
-    sort: Sort | None = None,
-    limit: int = 0,
-) -> list[Document]:
-    """What `{"$or": branches, **common}` finds, as one query per branch, each on its own
-    index. SecantusDB, the embedded store, scans the whole collection for any query with a
-    top-level `$or`, even beside an indexed field: 400-900 ms at 20,000 documents against
-    under 1 ms per branch (MongoDB itself runs each branch on its index). Documents found by
-    two branches come once; `sort` and `limit` apply to the whole, as they would to the `$or`."""
-    found: dict[Any, Document] = {}
-    for branch in branches:
-        cursor = collection.find({**(common or {}), **branch}, session=session)
-        if sort:
-            cursor = cursor.sort(sort)
-        if limit:
-            cursor = cursor.limit(limit)
-        for doc in await cursor.to_list():
-            found.setdefault(doc["_id"], doc)
-    merged = list(found.values())
-    for field, direction in reversed(sort or []):  # stable: the first key decides last
-        merged.sort(key=lambda doc: _sortable(doc.get(field)), reverse=direction < 0)
-    return merged[:limit] if limit else merged
-
-
-def _sortable(value: Any) -> tuple[bool, Any]:
-    """Missing and null first, as MongoDB sorts them ascending."""
-    return (value is not None, value)
-
-
 def has_label(exc: BaseException, label: str) -> bool:
     return isinstance(exc, PyMongoError) and exc.has_error_label(label)
 

@@ -25,7 +25,7 @@ from services.commitments.service.unit_of_work import (
 )
 from shared.contracts import OrganizationProfile
 from shared.idempotency import IDEMPOTENCY_INDEXES
-from shared.mongo import Collection, Document, IndexSpec, find_any, save_newest
+from shared.mongo import Collection, Document, IndexSpec, save_newest
 from shared.outbox import Outbox
 from shared.unit_of_work import MongoUnitOfWork, Repository
 
@@ -101,19 +101,14 @@ class MongoPartnerships(Repository, PartnershipRepository):
     async def in_network(
         self, network_id: str, status: str | None, after: str | None, limit: int
     ) -> list[Document]:
-        query: dict[str, Any] = {}
+        query: dict[str, Any] = {"$or": [{"network_id": network_id}, {"network_ids": network_id}]}
         if status:
             query["status"] = status
         if after:
             query["_id"] = {"$gt": after}
-        return await find_any(
-            self._partnerships,
-            [{"network_id": network_id}, {"network_ids": network_id}],
-            query,
-            session=self._session,
-            sort=[("_id", ASCENDING)],
-            limit=limit,
-        )
+        cursor = self._partnerships.find(query, session=self._session)
+        found: list[Document] = await cursor.sort("_id", ASCENDING).limit(limit).to_list()
+        return found
 
     async def taking_up(self, need_id: str) -> list[Document]:
         cursor = self._partnerships.find({"need_id": need_id}, session=self._session)

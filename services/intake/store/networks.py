@@ -9,7 +9,7 @@ from pymongo import ASCENDING
 from services.intake.service.unit_of_work import LinkRepository, NetworkRepository
 from shared.contracts import NetworkLink
 from shared.errors import AppError, ErrorCode
-from shared.mongo import Document, find_any
+from shared.mongo import Document
 from shared.unit_of_work import Repository
 
 
@@ -46,13 +46,10 @@ class MongoLinks(Repository, LinkRepository):
         return None if found is None else NetworkLink(**found)
 
     async def of_network(self, network_id: str) -> list[NetworkLink]:
-        found = await find_any(
-            self._db["network_links"],
-            [{"proposer_network_id": network_id}, {"recipient_network_id": network_id}],
-            session=self._session,
-            sort=[("proposed_at", -1), ("_id", ASCENDING)],
-        )
-        return [NetworkLink(**doc) for doc in found]
+        query = {"$or": [{"proposer_network_id": network_id}, {"recipient_network_id": network_id}]}
+        cursor = self._db["network_links"].find(query, session=self._session)
+        ordered = cursor.sort([("proposed_at", -1), ("_id", ASCENDING)])
+        return [NetworkLink(**doc) async for doc in ordered]
 
     async def open_of_pair(self, pair: str) -> str | None:
         found = await self._db["network_link_pairs"].find_one({"_id": pair}, session=self._session)

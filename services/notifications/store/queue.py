@@ -11,7 +11,7 @@ from pymongo import ASCENDING, IndexModel
 
 from services.notifications.domain.templates import Message
 from services.notifications.service.unit_of_work import DeliveryRepository, DigestEntry
-from shared.mongo import Collection, Document, IndexSpec, find_any
+from shared.mongo import Collection, Document, IndexSpec
 from shared.unit_of_work import Repository
 
 QUEUE_INDEXES: IndexSpec = {
@@ -61,12 +61,14 @@ def digest_item_doc(
     }
 
 
-def due_branches(now: datetime) -> list[Document]:
-    return [
-        {"status": "pending", "next_at": {"$lte": now}},
-        # a claim whose worker died before it finished
-        {"status": "sending", "lease_until": {"$lte": now}},
-    ]
+def due_query(now: datetime) -> Document:
+    return {
+        "$or": [
+            {"status": "pending", "next_at": {"$lte": now}},
+            # a claim whose worker died before it finished
+            {"status": "sending", "lease_until": {"$lte": now}},
+        ]
+    }
 
 
 CLAIM_FIELDS = ("_id", "status", "next_at", "lease_until")
@@ -121,13 +123,9 @@ class MongoDeliveries(Repository, DeliveryRepository):
         )
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
-        return await find_any(
-            self._deliveries,
-            due_branches(now),
-            session=self._session,
-            sort=[("next_at", ASCENDING)],
-            limit=limit,
-        )
+        cursor = self._deliveries.find(due_query(now), session=self._session)
+        found: list[Document] = await cursor.sort("next_at", ASCENDING).limit(limit).to_list()
+        return found
 
     async def claim(self, delivery: Document, now: datetime, lease: timedelta) -> bool:
         # compare-and-set on what was seen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.notifications.domain.templates import Audience
 from services.notifications.service.unit_of_work import RecipientRepository
 from shared.contracts import MemberRef
-from shared.mongo import Collection, Document, find_any
+from shared.mongo import Collection, Document
 from shared.unit_of_work import Repository
 
 
@@ -21,14 +21,14 @@ def recipient_doc(
     }
 
 
-def audience_branches(audience: Audience) -> list[Document]:
-    """Members of the audience's organizations, or named: each on its own index."""
-    branches: list[Document] = []
-    if audience.organization_ids:
-        branches.append({"organization_id": {"$in": audience.organization_ids}})
-    if audience.member_ids:
-        branches.append({"_id": {"$in": audience.member_ids}})
-    return branches
+def audience_query(audience: Audience) -> Document:
+    return {
+        "network_id": {"$in": audience.networks},
+        "$or": [
+            {"organization_id": {"$in": audience.organization_ids}},
+            {"_id": {"$in": audience.member_ids}},
+        ],
+    }
 
 
 class MongoRecipients(Repository, RecipientRepository):
@@ -58,12 +58,9 @@ class MongoRecipients(Repository, RecipientRepository):
         return colleague["time_zone"] if colleague else None
 
     async def audience(self, audience: Audience) -> list[Document]:
-        return await find_any(
-            self._recipients,
-            audience_branches(audience),
-            {"network_id": {"$in": audience.networks}},
-            session=self._session,
-        )
+        cursor = self._recipients.find(audience_query(audience), session=self._session)
+        found: list[Document] = await cursor.to_list()
+        return found
 
     async def of_organization(self, network_id: str, organization_id: str | None) -> list[Document]:
         query = {"organization_id": organization_id, "network_id": network_id}

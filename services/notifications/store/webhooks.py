@@ -20,19 +20,13 @@ def owner_query(network_id: str, organization_id: str | None) -> Document:
     return query
 
 
-def hearing_query(audience: Audience) -> Document:
-    """The audience's webhooks; which of them take the event's kind is decided after the read
-    (`hears`): a query with `$or` would scan every webhook on the embedded store."""
+def hearing_query(audience: Audience, kind: str) -> Document:
     return {
         "network_id": {"$in": audience.networks},
         "disabled": False,
         "organization_id": {"$in": [None, *audience.organization_ids]},
+        "$or": [{"event_types": []}, {"event_types": kind}],
     }
-
-
-def hears(webhook: Document, kind: str) -> bool:
-    """A webhook with no event types takes every kind."""
-    return not webhook["event_types"] or kind in webhook["event_types"]
 
 
 def attempt_doc(
@@ -67,8 +61,9 @@ class MongoWebhooks(Repository, WebhookRepository):
         return found
 
     async def hearing(self, audience: Audience, kind: str) -> list[Document]:
-        cursor = self._webhooks.find(hearing_query(audience), session=self._session)
-        return [webhook for webhook in await cursor.to_list() if hears(webhook, kind)]
+        cursor = self._webhooks.find(hearing_query(audience, kind), session=self._session)
+        found: list[Document] = await cursor.to_list()
+        return found
 
     async def delete(self, webhook_id: str) -> None:
         await self._webhooks.delete_one({"_id": webhook_id}, session=self._writing)

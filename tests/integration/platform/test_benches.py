@@ -37,7 +37,7 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
         ["--organizations", "300", "--queries", "5", "--naive-queries", "2"],
         "read model load from SecantusDB",
     ),
-    "or_queries": (["--documents", "400", "--steps", "2", "--queries", "2"], "of the $or"),
+    "or_queries": (["--documents", "400", "--steps", "2", "--queries", "2"], "of the time"),
     "restart": (
         ["--history", "2", "--seconds", "1", "--clients", "2", "--settle-seconds", "0"],
         "sent again",

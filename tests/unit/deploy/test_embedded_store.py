@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from secantus.storage import Storage
 from secantus.transactions import TransactionRegistry, TxnState
 
 from deploy.embedded_store import (
+    SECANTUS_INDEX_ID_KEYS,
     SECANTUS_PRUNE_TTL,
+    index_id_keys,
     install,
     prune_expired,
     reap_idle_transactions,
@@ -134,3 +137,44 @@ def test_the_ttl_sweep_deletes_what_secantusdbs_own_deletes() -> None:
         "no field",
         "old, kept by the partial filter",
     }
+
+
+def test_an_or_query_finds_from_its_branches_indexes_what_a_scan_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage = Storage(":memory:", ttl_sweep_seconds=0)
+    try:
+        storage.insert(
+            "db",
+            "recipients",
+            [
+                {"_id": f"mem_{i}", "network_id": f"net_{i // 10}", "org": f"org_{i // 2}"}
+                for i in range(200)
+            ],
+        )
+        storage.create_index("db", "recipients", "org_1", {"org": 1}, {})
+        queries = [
+            {
+                "network_id": {"$in": ["net_3"]},
+                "$or": [{"org": {"$in": ["org_15"]}}, {"_id": "mem_7"}],
+            },
+            {"$or": [{"org": "org_1"}, {"_id": {"$in": ["mem_2", "mem_3", "mem_150"]}}]},
+            {"$or": [{"org": "org_1"}, {"network_id": "net_9"}]},  # a branch without an index
+            {"$or": [{"org": "org_1"}, {"org": "org_1"}]},  # a document found twice
+        ]
+        install()
+        planned = [SECANTUS_INDEX_ID_KEYS, index_id_keys]
+        assert index_id_keys(storage, "db", "recipients", queries[0]) is not None
+        assert index_id_keys(storage, "db", "recipients", queries[2]) is None  # a scan, as before
+        found = {}
+        for planner in planned:
+            monkeypatch.setattr(Storage, "_try_index_id_keys", planner)
+            found[planner] = [
+                sorted(doc["_id"] for doc in storage.find_matching("db", "recipients", query))
+                for query in queries
+            ]
+        assert found[index_id_keys] == found[SECANTUS_INDEX_ID_KEYS]
+        assert found[index_id_keys][0] == ["mem_30", "mem_31"]
+        assert found[index_id_keys][3] == ["mem_2", "mem_3"]
+    finally:
+        storage.close()
