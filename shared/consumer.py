@@ -59,7 +59,7 @@ from shared.consumer_batch import (
     first_of_each,
     handle_batch,
 )
-from shared.consumer_delivery import Delivery, Parsed
+from shared.consumer_delivery import Delivery, Parsed, processed_key
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.consumer_parking import PARKED, NotYetKnown, ParkingLot
 from shared.contracts import EVENT_TYPES, Payload
@@ -470,7 +470,7 @@ class EventConsumer:
         uow = self._new_unit_of_work()
         async with uow:
             # the duplicate guard: the id is recorded with the work, or neither is
-            await uow.processed(f"{self.group}:{envelope.id}", topic)
+            await uow.processed(processed_key(self.group, envelope), topic)
             if self._faults is not None:
                 self._faults.check(envelope)
             await handler(payload, envelope, uow)

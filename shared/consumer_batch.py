@@ -34,19 +34,14 @@ from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
 )
 from opentelemetry.trace import SpanKind, Tracer
 
-from shared.consumer_delivery import Delivery, Parsed
+from shared.consumer_delivery import Delivery, Parsed, processed_key
 from shared.consumer_parking import ParkingLot
-from shared.events import Envelope
 from shared.faults import Faults
 from shared.kafka_telemetry import KafkaSpanAttributes
 from shared.mongo import is_transient
 from shared.unit_of_work import MongoUnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-def processed_key(group: str, envelope: Envelope) -> str:
-    return f"{group}:{envelope.id}"
 
 
 def first_of_each(batch: list[Parsed], group: str) -> tuple[list[Parsed], list[Parsed]]:

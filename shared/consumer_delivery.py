@@ -10,6 +10,11 @@ from shared.contracts import Payload
 from shared.events import Envelope
 
 
+def processed_key(group: str, envelope: Envelope) -> str:
+    """An event's key in a consumer group: its processed id, and its place in the parking lot."""
+    return f"{group}:{envelope.id}"
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One message as it came from Kafka (or back from the parking lot, with no position)."""

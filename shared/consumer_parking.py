@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
-from shared.consumer_delivery import Delivery
+from shared.consumer_delivery import Delivery, processed_key
 from shared.events import Envelope, utcnow
 from shared.logs import log_repeated
 from shared.mongo import Collection, Document, Session
@@ -80,7 +80,7 @@ class ParkingLot:
             wait,
         )
         await self.collection.update_one(
-            {"_id": f"{self._group}:{envelope.id}"},
+            {"_id": processed_key(self._group, envelope)},
             {
                 "$set": {
                     "topic": delivery.topic,
