@@ -431,10 +431,13 @@ class OutboxRelay:
         if not await self._lease.hold():
             self._outbox.backlog.forget()  # another replica's relay reports it
             return 0
+        # The outbox first: while the broker cannot be asked who it is, the backlog metric
+        # still counts what waits (an outage is when operators need it most).
+        fresh = await self._outbox.pending(limit)
         if time.monotonic() - self._broker_checked_at > self._broker_check_seconds:
             await self.replay_if_broker_lost()
             self._broker_checked_at = time.monotonic()
-        events = await self._with_replay(await self._outbox.pending(limit), limit)
+        events = await self._with_replay(fresh, limit)
         acks = await self._publish_pipelined(events)
         if len(acks) < len(events):  # Kafka refused one: it, alone and with retries, then the rest
             acks.append(await self._publish(events[len(acks)]))

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaConnectionError
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
@@ -263,6 +264,29 @@ async def test_the_outbox_gauges_report_what_the_relay_saw_pending(
     [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
     [age] = recorded.points(outbox_metrics.OUTBOX_OLDEST_AGE)
     assert (backlog.value, age.value) == (0, 0.0)
+
+
+class UnreachableAdmin(FakeAdmin):
+    async def cluster_id(self) -> str:
+        raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]")
+
+
+async def test_the_backlog_counts_what_waits_while_the_broker_cannot_be_reached(
+    recorded: Metrics, mongo: AsyncMongoClient[Document], database: Database
+) -> None:
+    """The relay asks the broker who it is before it publishes; when it cannot, the gauges
+    still show the events waiting (the outage is when operators look at them)."""
+    outbox = Outbox(mongo, database, source="commonweave/test")
+    outbox_metrics.observe_outbox(outbox.backlog, recorded.meter)
+    async with transaction(outbox.client) as session:
+        await outbox.add_many(session, [(TOPIC, f"org_{n}", Ping(n=n)) for n in range(2)])
+    broker = FakeBroker()
+    relay = OutboxRelay(outbox, cast(Any, broker), UnreachableAdmin(), 0.1, timedelta(minutes=5))
+    with pytest.raises(KafkaConnectionError):
+        await relay.publish_pending()
+    assert broker.sent == []
+    [backlog] = recorded.points(outbox_metrics.OUTBOX_BACKLOG)
+    assert backlog.value == 2
 
 
 async def test_a_full_batch_counts_the_whole_backlog(
