@@ -123,6 +123,9 @@ def find_broker_binary() -> str:
         ) from exc
 
 
+STORE_CACHE = "1G"  # WiredTiger's cache in the embedded store (SecantusDB's default, stated)
+
+
 def document_store_command(
     storage: str, host: str, port: int, server: list[str] | None = None
 ) -> list[str]:
@@ -135,7 +138,7 @@ def document_store_command(
             "dependency group, with secantusdb)"
         )
     server = server or [sys.executable, "-m", "deploy.embedded_store"]
-    command = [*server, "--storage-path", storage]
+    command = [*server, "--storage-path", storage, "--cache-size", STORE_CACHE]
     command += ["--host", host, "--port", str(port), "--log-level", "WARNING"]
     if storage != ":memory:":
         # An fsync of the log per commit: MongoDB's journaled writes. Without it a killed

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from deploy.stack import SERVICES, Stack
+from deploy.stack import SERVICES, STORE_CACHE, Stack
 from tests.drills.harness import (
     Drill,
     Options,
@@ -64,6 +65,13 @@ READ = (
 )
 MATCHES = """query($o: ID!) { matches(organizationId: $o) { edges { node { id status } } } }"""
 ANSWER = """mutation($m: ID!) { respondToMatch(matchId: $m, decision: ACCEPT) { id } }"""
+# The embedded stand-ins' memory is reported, not judged by the 10 % rule: it is bounded (or
+# not) by the stand-in, where production's Kafka and MongoDB bound it by configuration.
+STAND_INS = {
+    "broker": "Tansu keeps every message in memory and has no retention and no DeleteRecords"
+    " (Kafka's retention bounds this in production)",
+    "mongo": f"WiredTiger's cache fills up to its bound, {STORE_CACHE} (the store's --cache-size)",
+}
 PARTNERSHIP_EVERY = 200  # operations between two partnerships formed
 NETWORK_SIZE = 60  # organizations a regional network reaches before the next one opens
 MISSIONS = [
@@ -329,7 +337,8 @@ def verdict(soak: Soak) -> tuple[dict[str, str], list[str]]:
         for name in first.rss_mb
         if name in last.rss_mb and first.rss_mb[name] > 0
     }
-    worst = max(growth.items(), key=lambda item: item[1], default=("-", 0.0))
+    ours = {name: g for name, g in growth.items() if name not in STAND_INS}
+    worst = max(ours.items(), key=lambda item: item[1], default=("-", 0.0))
     third = max(1, len(samples) // 3)
 
     def p99_of(part: list[Sample]) -> float:
@@ -339,7 +348,12 @@ def verdict(soak: Soak) -> tuple[dict[str, str], list[str]]:
     drift = (late - early) / early if early else 0.0
     lags = [s.lag for s in soak.samples + soak.settling]
     checks = {
-        "memory": f"{worst[0]} +{worst[1]:.0%} (≤ 10 %)",
+        "memory": f"{worst[0]} +{worst[1]:.0%} (≤ 10 %; the most any service grew)",
+        **{
+            f"{name}'s memory": f"{last.rss_mb[name]:.0f} MB, {growth[name]:+.0%}: {why}"
+            for name, why in STAND_INS.items()
+            if name in growth
+        },
         "p99 drift": f"{early:.0f} → {late:.0f} ms ({drift:+.0%}, ≤ 20 %)",
         "lag at the end": f"{lags[-1] if lags else '-'} (max {max(lags, default=0)})",
         "data directory": f"{samples[0].data_mb:.0f} → {samples[-1].data_mb:.0f} MB",
@@ -407,7 +421,9 @@ def run_soak(
                 console.print(
                     f"  [dim]{name} {last.at / 60:4.1f} min: lag {last.lag}, data "
                     f"{last.data_mb:.0f} MB, register p99 "
-                    f"{last.latency_ms['register'][1]:.0f} ms[/]"
+                    f"{last.latency_ms['register'][1]:.0f} ms, RSS "
+                    + " ".join(f"{n} {mb:.0f}" for n, mb in last.rss_mb.items())
+                    + "[/]"
                 )
 
         watcher = threading.Thread(target=sampler, daemon=True)
@@ -429,6 +445,8 @@ def run_soak(
             drill.note(f"{check}: {figure}{'  FAILED' if check in failed else ''}")
         if graphs_to is not None:
             drill.note("graphs: " + ", ".join(str(p) for p in graphs(soak, graphs_to)))
+            kept = graphs_to / "soak-samples.json"  # to judge or draw the hour again
+            kept.write_text(json.dumps([asdict(s) for s in soak.samples + soak.settling]))
         row = audit(drill, outcome)
         return row, drill.notes, failed
 
