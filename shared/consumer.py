@@ -63,7 +63,7 @@ from shared.consumer_delivery import Delivery, Parsed, processed_key
 from shared.consumer_metrics import EXPIRED, FAILED, UNPARSEABLE, ConsumerMetrics
 from shared.consumer_parking import PARKED, NotYetKnown, ParkingLot
 from shared.contracts import EVENT_TYPES, Payload
-from shared.contracts.subscribers import URGENT, lane_group, lane_groups
+from shared.contracts.subscribers import lane_group, lane_groups
 from shared.events import Envelope, dlq_topic
 from shared.faults import Faults
 from shared.mongo import EVENT_RETRY_SECONDS, Document, IndexSpec, retry_transient
@@ -142,7 +142,7 @@ class EventConsumer:
         park_limit: timedelta = timedelta(hours=24),
         consumer_metrics: ConsumerMetrics | None = None,
         faults: Faults | None = None,
-        urgent: frozenset[str] = URGENT,  # the contract's; tests name topics of their own
+        urgent: frozenset[str] | None = None,  # the contract's; tests name topics of their own
         tracer_provider: TracerProvider | None = None,  # the global one if not given
     ) -> None:
         self._broker = broker

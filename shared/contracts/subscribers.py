@@ -61,11 +61,23 @@ URGENT = frozenset(
         "match.accepted",  # an introduction accepted: the partnership forms, both are told
     }
 )
+# Urgent for one reader only. A newcomer's welcome is what the registering admin waits for in
+# their inbox: one message a registration, in notifications' urgent lane. The registration's
+# fan-out stays bulk: the profiles in matching and commitments, and the suggestions they set
+# off (`matches.suggested`, `match.suggested`), ten and more a registration.
+URGENT_FOR: dict[str, frozenset[str]] = {"notifications": frozenset({"organization.registered"})}
 URGENT_LANE = "urgent"
 
 
-def lane_group(service: str, topic: str, urgent: frozenset[str] = URGENT) -> str:
-    """The consumer group that reads `topic` for `service`: its urgent lane, or its own."""
+def urgent_topics(service: str) -> frozenset[str]:
+    """The topics `service` reads in its urgent lane (if it reads them)."""
+    return URGENT | URGENT_FOR.get(service, frozenset())
+
+
+def lane_group(service: str, topic: str, urgent: frozenset[str] | None = None) -> str:
+    """The consumer group that reads `topic` for `service`: its urgent lane, or its own.
+    `urgent`: other urgent topics than the contract's (tests)."""
+    urgent = urgent_topics(service) if urgent is None else urgent
     return f"{service}.{URGENT_LANE}" if topic in urgent else service
 
 

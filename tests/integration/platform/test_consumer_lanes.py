@@ -1,8 +1,8 @@
 """Urgent events first, on the real stack: a burst of bulk events (match suggestions) queued in
-notifications does not hold up an early warning published after it. The warning is read in
-the consumer's urgent lane (its own group, fetch and handling: shared/consumer.py), so it
-reaches the inbox within seconds while most of the burst is still waiting (RELIABILITY.md,
-finding 6). With one lane it waited behind up to the whole burst."""
+notifications does not hold up an early warning, or a newcomer's welcome, published after it.
+Both are read in the consumer's urgent lane (its own group, fetch and handling:
+shared/consumer.py), so they reach the inbox within seconds while most of the burst is still
+waiting (RELIABILITY.md, finding 6). With one lane they waited behind up to the whole burst."""
 
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None
         produce(stack.settings.kafka_bootstrap, "partnership.health_warning", subject, warning)
     )
     published = time.monotonic()
+    newcomer = registered_event(network_id)  # its welcome: urgent for notifications too
+    newcomer_id = newcomer.profile.organization_id
+    asyncio.run(
+        produce(stack.settings.kafka_bootstrap, "organization.registered", newcomer_id, newcomer)
+    )
 
     with MongoClient(stack.settings.mongo_url) as mongo:
         database = mongo[stack.settings.database_name("notifications")]
@@ -72,16 +77,22 @@ def test_an_early_warning_overtakes_a_burst_of_suggestions(stack: Stack) -> None
         eventually(warned, timeout=120, interval=0.1)
         warning_seconds = time.monotonic() - published
         handled_before = handled()
+        eventually(lambda: inbox(stack, newcomer.admin.member_id), timeout=120, interval=0.1)
+        welcome_seconds = time.monotonic() - published
+        handled_before_welcome = handled()
         eventually(lambda: handled() == BURST, timeout=600, interval=0.5)
         burst_seconds = time.monotonic() - published
 
     print(
         f"early warning in the inbox after {warning_seconds:.2f} s, with {handled_before} of "
-        f"{BURST} suggestions handled; the whole burst took {burst_seconds:.1f} s"
+        f"{BURST} suggestions handled; a newcomer's welcome after {welcome_seconds:.2f} s, "
+        f"with {handled_before_welcome}; the whole burst took {burst_seconds:.1f} s"
     )
     assert warning_seconds < WARNING_WITHIN_SECONDS
     assert warning_seconds < burst_seconds / 3  # it did not wait for the burst
     assert handled_before < BURST / 2
+    assert welcome_seconds < WARNING_WITHIN_SECONDS
+    assert handled_before_welcome < BURST / 2
 
 
 class Ping(Payload):

@@ -36,13 +36,22 @@ def notifications_consumer(*topics: str) -> EventConsumer:
 
 def test_urgent_topics_get_a_subscriber_and_group_of_their_own() -> None:
     consumer = notifications_consumer(
-        "match.suggested", "partnership.health_warning", "organization.registered", "checkin.due"
+        "match.suggested",
+        "partnership.health_warning",
+        "organization.registered",
+        "need.reported",
+        "checkin.due",
     )
     consumer.attach()
     lanes = {s.group_id: sorted(s.topic_names) for s in consumer._subscribers}
     assert lanes == {
-        "notifications": ["match.suggested", "organization.registered"],
-        "notifications.urgent": ["checkin.due", "partnership.health_warning"],
+        "notifications": ["match.suggested", "need.reported"],
+        # the welcome: urgent for notifications only (matching reads registrations in bulk)
+        "notifications.urgent": [
+            "checkin.due",
+            "organization.registered",
+            "partnership.health_warning",
+        ],
     }
 
 

@@ -15,6 +15,7 @@ from shared.contracts.subscribers import (
     consumer_groups,
     lane_group,
     subscribers,
+    urgent_topics,
 )
 from shared.settings import Settings
 
@@ -34,7 +35,12 @@ def test_every_topic_has_its_readers_and_notifications_created_none() -> None:
     readers = subscribers()
     assert set(readers) == set(EVENT_TYPES)
     assert readers["notification.created"] == frozenset()  # the gateway's feed: no group
-    assert readers["organization.registered"] == {"matching", "commitments", "notifications"}
+    # the welcome is urgent for notifications; the profiles are bulk for the others
+    assert readers["organization.registered"] == {
+        "matching",
+        "commitments",
+        "notifications.urgent",
+    }
 
 
 def test_urgent_topics_are_read_by_each_services_urgent_lane() -> None:
@@ -57,7 +63,8 @@ def test_each_consumer_reads_its_urgent_topics_in_a_lane_of_their_own(service: s
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
     lanes = app.state.runtime.consumer.lanes()
     mine = set(SUBSCRIPTIONS.get(service, ()))
-    expected = {service: mine - URGENT, f"{service}.urgent": mine & URGENT}
+    urgent = urgent_topics(service)
+    expected = {service: mine - urgent, f"{service}.urgent": mine & urgent}
     assert {group: set(topics) for group, topics in lanes.items()} == {
         group: topics for group, topics in expected.items() if topics
     }
