@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     # The runner's log files (.data/logs/*.log) rotate at this size, this many kept beside
     log_max_bytes: int = Field(20_000_000, ge=10_000)
     log_backups: int = Field(3, ge=1)
+    # The span files (.data/traces/<service>.jsonl) rotate at this size, this many kept beside
+    trace_file_max_bytes: int = Field(50_000_000, ge=10_000)
+    trace_file_backups: int = Field(1, ge=0)
 
     # Health (shared/health.py): a readiness probe's store round trip and broker check each
     # answer within health_timeout_seconds; the runner checks every component every

@@ -33,19 +33,46 @@ from shared.settings import Settings
 
 
 class JsonlSpanExporter(SpanExporter):
-    """Appends finished spans to `<dir>/<service>.jsonl`, the source of `commonweave traces`."""
+    """Appends finished spans to `<dir>/<service>.jsonl`, the source of `commonweave traces`.
+    The file rotates at `max_bytes`, `backups` older ones kept as `<service>.1.jsonl` … (still
+    read by `commonweave traces`): an hour's soak wrote 400 MB of spans, and nothing else
+    bounded them."""
 
-    def __init__(self, directory: Path, service: str) -> None:
+    def __init__(self, directory: Path, service: str, max_bytes: int = 0, backups: int = 1) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self._path = directory / f"{service}.jsonl"
         self._service = service
+        self._max_bytes = max_bytes  # 0: never rotates
+        self._backups = backups
         self._lock = threading.Lock()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         lines = [json.dumps(self._to_line(span), default=_as_text) for span in spans]
-        with self._lock, self._path.open("a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+        text = "\n".join(lines) + "\n"
+        with self._lock:
+            if self._max_bytes and self._size() + len(text) > self._max_bytes:
+                self._rotate()
+            with self._path.open("a", encoding="utf-8") as out:
+                out.write(text)
         return SpanExportResult.SUCCESS
+
+    def _size(self) -> int:
+        try:
+            return self._path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _rotate(self) -> None:
+        """`<service>.jsonl` becomes `<service>.1.jsonl`, `.1` becomes `.2` …, the oldest
+        dropped (with no backups kept, the file starts again empty)."""
+        older = [self._path.with_suffix(f".{n}.jsonl") for n in range(1, self._backups + 1)]
+        for source, target in zip(
+            reversed([self._path, *older[:-1]]), reversed(older), strict=True
+        ):
+            if source.exists():
+                source.replace(target)
+        if not self._backups:
+            self._path.unlink(missing_ok=True)
 
     def _to_line(self, span: ReadableSpan) -> dict[str, object]:
         context = span.get_span_context()
@@ -125,7 +152,9 @@ def setup_telemetry(
     provider.add_span_processor(CreateSpans())  # FastStream's create spans say so
     exporter: SpanExporter | None = None
     if settings.telemetry_exporter == "file":
-        exporter = JsonlSpanExporter(settings.trace_dir, service)
+        exporter = JsonlSpanExporter(
+            settings.trace_dir, service, settings.trace_file_max_bytes, settings.trace_file_backups
+        )
     elif settings.telemetry_exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

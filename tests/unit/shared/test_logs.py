@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
-from deploy.traces import LogLine, Span, key_attributes, scan_logs
+from deploy.traces import LogLine, Span, key_attributes, load_spans, scan_logs
 from shared.broker import kafka_broker
 from shared.logs import JsonFormatter, log_handler
 from shared.settings import Settings
@@ -124,6 +124,26 @@ def test_span_files_keep_kafka_keys_as_text_and_errors(tmp_path: Path) -> None:
     assert second["status_message"] == "handler failed"
     assert key_attributes(Span.model_validate(first)) == [("org", "org_1")]
     assert key_attributes(Span.model_validate(second)) == [("error", "ValueError: no such need")]
+
+
+def test_the_span_file_rotates_at_its_size_and_commonweave_traces_still_reads_both(
+    tmp_path: Path,
+) -> None:
+    provider = TracerProvider()
+    tracer = provider.get_tracer("test")
+    spans = []
+    for n in range(40):
+        with tracer.start_as_current_span(f"span {n}") as span:
+            span.set_attribute("padding", "x" * 200)
+        spans.append(span)
+    exporter = JsonlSpanExporter(tmp_path, "matching", max_bytes=4_000, backups=1)
+    for span in spans:
+        exporter.export([span])  # type: ignore[list-item]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matching.1.jsonl", "matching.jsonl"]
+    assert all(p.stat().st_size <= 4_000 for p in tmp_path.iterdir())
+    kept = {span.name for span in load_spans(tmp_path)}
+    assert "span 39" in kept and "span 0" not in kept  # the newest kept, the oldest dropped
+    assert len(kept) == len(set(kept)) and 10 < len(kept) < 40
 
 
 @pytest.fixture
