@@ -5,7 +5,8 @@ divided by the registrations answered, and so are the document store's own opera
 (`serverStatus` opcounters and `top`'s per collection, bench/store_ops.py). The stack's idle
 CPU and operations (its polling, measured for a few seconds before the load, in the same run)
 are taken off, and the load is followed by the time
-the consumers take to work off what it queued (until the CPU is back to idle), so the figure
+the consumers take to work off what it queued (until the CPU is back to idle and the inbox
+has stopped growing), so the figure
 is the work one registration causes whatever the throughput. The baseline is the same run's total.
 
     python -m bench.cpu_per_registration [--seconds 20] [--clients 8]"""
@@ -32,18 +33,29 @@ from tests.support.stack import create_network, stack_settings
 
 IDLE_SECONDS = 6.0
 DRAIN_SECONDS = 120.0
+QUIET_SECONDS = 12.0  # no new inbox row for this long: the fan-out is worked off
 
 
-def drain(stack: Stack, idle_rate: float, at_most: float) -> None:
-    """Waits until the stack is back to its idle CPU rate (the consumers have worked off what
-    the load queued), at most `at_most` seconds."""
+def drain(stack: Stack, idle_rate: float, at_most: float, quiet: float = QUIET_SECONDS) -> None:
+    """Waits until the consumers have worked off what the load queued, at most `at_most`
+    seconds: the stack is back to its idle CPU rate, and no inbox row has been added for
+    `quiet` seconds (matching's suggestions come in steps, after a pause: a drain that ended
+    at the first idle second left some of their work out of the figure)."""
     last, began = sum(cpu_seconds(stack).values()), time.perf_counter()
+    rows, changed = inbox_rows(stack), began
     while time.perf_counter() - began < at_most:
         time.sleep(1.0)
-        now = sum(cpu_seconds(stack).values())
-        if now - last < idle_rate * 1.5 + 0.05:
+        now, count = sum(cpu_seconds(stack).values()), inbox_rows(stack)
+        if count != rows:
+            rows, changed = count, time.perf_counter()
+        idle = now - last < idle_rate * 1.5 + 0.05
+        if idle and time.perf_counter() - changed >= quiet:
             return
         last = now
+
+
+def inbox_rows(stack: Stack) -> int:
+    return sum(messages_by_kind(stack).values())
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:
@@ -94,6 +106,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS)
     parser.add_argument("--drain-seconds", type=float, default=DRAIN_SECONDS)
+    parser.add_argument("--quiet-seconds", type=float, default=QUIET_SECONDS)
     return parser
 
 
@@ -108,7 +121,7 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
     latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
     load_elapsed = time.perf_counter() - began
-    drain(stack, sum(idle.values()), args.drain_seconds)  # the fan-out still queued
+    drain(stack, sum(idle.values()), args.drain_seconds, args.quiet_seconds)  # the fan-out
     elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
     ops_after = store_ops.read(url)
     done = len(latencies)

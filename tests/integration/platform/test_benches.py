@@ -15,7 +15,10 @@ BENCH = Path(__file__).resolve().parents[3] / "bench"
 # module -> (tiny arguments, a phrase its figures print)
 TINY: dict[str, tuple[list[str], str]] = {
     "cpu_per_registration": (
-        ["--seconds", "1", "--clients", "2", "--idle-seconds", "0.5", "--drain-seconds", "5"],
+        [
+            *("--seconds", "1", "--clients", "2", "--idle-seconds", "0.5"),
+            *("--drain-seconds", "5", "--quiet-seconds", "1"),
+        ],
         "store operations per registration",  # printed after the CPU figures
     ),
     "gateway_load": (
