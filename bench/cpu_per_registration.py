@@ -26,13 +26,14 @@ import httpx
 from pymongo import MongoClient
 from pymongo.collection import Collection
 
-from bench import store_ops
+from bench import _spy, store_ops
 from bench.pipeline import REGISTER, graphql, percentile, registration
 from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
 
 IDLE_SECONDS = 6.0
 DRAIN_SECONDS = 120.0
+PROFILED = ["mongo", "intake", "gateway"]  # the front door's share of a registration
 QUIET_SECONDS = 12.0  # no new inbox row for this long: the fan-out is worked off
 
 
@@ -107,6 +108,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS)
     parser.add_argument("--drain-seconds", type=float, default=DRAIN_SECONDS)
     parser.add_argument("--quiet-seconds", type=float, default=QUIET_SECONDS)
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy of the store, intake and gateway into this folder"
+    )
     return parser
 
 
@@ -119,7 +123,8 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     ops_before = store_ops.read(url)
     idle_elapsed = began - idle_began
     idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
-    latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
+    with _spy.spying(stack, PROFILED, args.profile, "registration", raw=True):
+        latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
     load_elapsed = time.perf_counter() - began
     drain(stack, sum(idle.values()), args.drain_seconds, args.quiet_seconds)  # the fan-out
     elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
@@ -144,6 +149,11 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     told = Counter(messages_by_kind(stack)) - Counter(told_before)
     kinds = ", ".join(f"{kind} {n / done:.1f}" for kind, n in sorted(told.items()))
     print(f"  messages per registration (inbox rows): {told.total() / done:.1f} ({kinds})")
+    if args.profile is not None:
+        for name in PROFILED:
+            print(f"  where {name}'s time went under the load (on the stack / on top):")
+            for frame, inclusive, own in _spy.top_frames(args.profile / f"registration-{name}.txt"):
+                print(f"    {inclusive:4.0%} {own:4.0%}  {frame}")
 
 
 def main() -> None:
