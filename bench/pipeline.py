@@ -34,10 +34,11 @@ from pymongo import AsyncMongoClient, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from bench import store_ops
+from bench import _spy, store_ops
 from deploy.stack import Stack
 from tests.support.stack import create_network, stack_settings
 
+PROFILED = ["mongo", "notifications", "intake"]  # the welcome's path
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { adminToken organization { id } } }"""
 FORM = """mutation($i: FormPartnershipInput!) { formPartnership(input: $i) { id } }"""
@@ -236,6 +237,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--ceiling-inserts", type=int, default=3000)
     parser.add_argument("--idle-seconds", type=float, default=3.0)
     parser.add_argument("--drain-seconds", type=float, default=120.0)
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy of the store and notifications into this folder"
+    )
     return parser
 
 
@@ -245,9 +249,10 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     url = stack.settings.mongo_url
     idle = store_ops.idle(url, args.idle_seconds)
     before, began = store_ops.read(url), time.perf_counter()
-    load = asyncio.run(registrations(stack, args.rate, args.seconds))
-    load.report(f"registrations at {args.rate:.0f}/s", ceiling)
-    delays = welcome_delays(stack, load.answered_at)
+    with _spy.spying(stack, PROFILED, args.profile, "pipeline", raw=True):
+        load = asyncio.run(registrations(stack, args.rate, args.seconds))
+        load.report(f"registrations at {args.rate:.0f}/s", ceiling)
+        delays = welcome_delays(stack, load.answered_at)
     print(
         f"welcome in the inbox after the response: p50 {percentile(delays, 50):.0f} ms, "
         f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
@@ -258,6 +263,11 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     store_ops.report(spent, len(load.answered_at))
     mix = asyncio.run(partnership_mix(stack, args.rate, args.seconds, args.partnerships))
     mix.report(f"partnership writes at {args.rate:.0f}/s", ceiling)
+    if args.profile is not None:
+        for name in PROFILED:
+            print(f"  where {name}'s time went under the registrations (on the stack / on top):")
+            for frame, inclusive, own in _spy.top_frames(args.profile / f"pipeline-{name}.txt"):
+                print(f"    {inclusive:4.0%} {own:4.0%}  {frame}")
 
 
 def main() -> None:
