@@ -6,7 +6,8 @@ third of capacity on a supervised stack for a long while, sampled every 30 s:
 - the consumer groups' lag (committed offsets against the end of each partition).
 
 Partnership writes go to a partnership formed every 200 operations (about 140 in the hour), not
-all to the first two. Newcomers register in regional networks of 60 organizations with eight
+all to the first two; its two organizations join the newcomers' region, and the reads and needs
+go to a partnership's region. Newcomers register in regional networks of 60 organizations with eight
 kinds of mission (a new network opens when the last is full): one network of thousands of
 identical organizations is not what the field does, and it measures matching's growth with a
 network's size instead (BENCHMARKS.md, issue 24).
@@ -189,17 +190,19 @@ def sample(soak: Soak, began: float, since: float) -> Sample:
 def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
     """The mix in an open loop at `rate` operations a second, each in a thread of its own."""
     stack, rng = soak.drill.stack, random.Random(11)
-    operator = Client(stack.graphql_url, network["operatorToken"])
     admins: list[tuple[str, Client]] = []  # (organization id, its admin)
-    partnerships: list[tuple[str, str, Client]] = []  # (partnership id, organization, admin)
+    partnerships: list[Partnership] = []
+    regions = Regions(stack, network, outcome)
 
     def form_partnership(n: int) -> None:
-        """Two organizations registered and a partnership of theirs formed: partnership writes
-        spread over more of them as the hour goes on, as in a growing network, rather than
-        thousands of check-ins on one partnership."""
+        """Two organizations registered in the newcomers' region and a partnership of theirs
+        formed: partnership writes spread over more of them as the hour goes on, rather than
+        thousands of check-ins on one partnership, and no network outgrows the regions' size
+        (the hour at 02:46 grew its first network to about 290, and the reads of it drifted)."""
+        region, operator = regions.for_newcomers(2)
         pair = []
         for i in (2 * n, 2 * n + 1):
-            body = registration(network["networkId"], 1_000_000 + i)
+            body = registration(region, 1_000_000 + i)
             data = operator.data(
                 "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) "
                 "{ adminToken organization { id } } }",
@@ -211,11 +214,12 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
             FORM, {"i": {"name": f"Soak {first}", "organizationIds": [first, second]}}
         )
         admins.extend(pair)
-        partnerships.append((formed["formPartnership"]["id"], first, admin))
+        partnerships.append(
+            Partnership(formed["formPartnership"]["id"], first, admin, region, operator)
+        )
 
     for n in range(2):
         form_partnership(n)
-    regions = Regions(stack, network, outcome)
     operations, weights = list(MIX), list(MIX.values())
     began = time.monotonic()
     count = int(soak.rate * soak.seconds)
@@ -241,11 +245,11 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
             else:
                 outcome.refused.add(body["name"])
             return
-        pid, org, admin = rng.choice(partnerships)
-        if operation == "read":
-            soak.timed(
-                operation, began, lambda: operator.execute(READ, {"n": network["networkId"]})
-            )
+        chosen = rng.choice(partnerships)
+        pid, org, admin = chosen.partnership_id, chosen.organization_id, chosen.admin
+        region, operator = chosen.network_id, chosen.operator
+        if operation == "read":  # the first page of a regional network
+            soak.timed(operation, began, lambda: operator.execute(READ, {"n": region}))
         elif operation == "match":
             org_id, member = rng.choice(admins)
 
@@ -258,7 +262,7 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
 
             soak.timed(operation, began, answer_one)
         else:
-            variables = write_input(operation, i, pid, org, network["networkId"])
+            variables = write_input(operation, i, pid, org, region)
             client = operator if operation == "need" else admin
             soak.timed(
                 operation, began, lambda: client.execute(WRITES[operation], {"i": variables})
@@ -291,13 +295,29 @@ class Regions:
 
     def for_newcomer(self) -> tuple[str, Client]:
         """The network a newcomer joins, and its operator (who registers it)."""
+        return self.for_newcomers(1)
+
+    def for_newcomers(self, count: int) -> tuple[str, Client]:
+        """The network `count` newcomers join together, and its operator."""
         with self._lock:
-            if self._members >= NETWORK_SIZE:
+            if self._members + count > NETWORK_SIZE:
                 self._current = self._operated(create_network(self._stack))
                 self._outcome.network_ids.append(self._current[0])
                 self._members = 0
-            self._members += 1
+            self._members += count
             return self._current
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """One the mix writes to: its id, one partner and that partner's admin, and the regional
+    network with its operator (who reads it and reports its needs)."""
+
+    partnership_id: str
+    organization_id: str
+    admin: Client
+    network_id: str
+    operator: Client
 
 
 def write_input(operation: str, i: int, pid: str, org: str, network_id: str) -> dict[str, Any]:
