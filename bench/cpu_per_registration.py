@@ -37,7 +37,7 @@ PROFILED = ["mongo", "intake", "gateway"]  # the front door's share of a registr
 QUIET_SECONDS = 12.0  # no new inbox row for this long: the fan-out is worked off
 
 
-def drain(stack: Stack, idle_rate: float, at_most: float, quiet: float = QUIET_SECONDS) -> None:
+def drain(stack: Stack, idle_rate: float, at_most: float, quiet: float = QUIET_SECONDS) -> float:
     """Waits until the consumers have worked off what the load queued, at most `at_most`
     seconds: the stack is back to its idle CPU rate, and no inbox row has been added for
     `quiet` seconds (matching's suggestions come in steps, after a pause: a drain that ended
@@ -51,8 +51,9 @@ def drain(stack: Stack, idle_rate: float, at_most: float, quiet: float = QUIET_S
             rows, changed = count, time.perf_counter()
         idle = now - last < idle_rate * 1.5 + 0.05
         if idle and time.perf_counter() - changed >= quiet:
-            return
+            break
         last = now
+    return time.perf_counter() - began
 
 
 def inbox_rows(stack: Stack) -> int:
@@ -126,7 +127,7 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     with _spy.spying(stack, PROFILED, args.profile, "registration", raw=True):
         latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
     load_elapsed = time.perf_counter() - began
-    drain(stack, sum(idle.values()), args.drain_seconds, args.quiet_seconds)  # the fan-out
+    drained = drain(stack, sum(idle.values()), args.drain_seconds, args.quiet_seconds)
     elapsed, after = time.perf_counter() - began, cpu_seconds(stack)
     ops_after = store_ops.read(url)
     done = len(latencies)
@@ -139,7 +140,11 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         name: max(0.0, after[name] - before.get(name, 0.0) - idle.get(name, 0.0) * elapsed)
         for name in after
     }
-    print(f"  idle: {sum(idle.values()) * 100:.0f}% of a core, taken off below")
+    print(
+        f"  the fan-out worked off {drained:.0f}s after the load (the last inbox row, then "
+        f"{args.quiet_seconds:.0f}s quiet); idle: {sum(idle.values()) * 100:.0f}% of a core, "
+        "taken off below"
+    )
     total = sum(spent.values())
     for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         share = seconds / total
