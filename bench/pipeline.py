@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import json
 import random
 import statistics
 import tempfile
@@ -155,6 +157,43 @@ async def registrations(stack: Stack, rate: float, seconds: float) -> Load:
     return load
 
 
+WELCOME_STEPS = (
+    "intake's response -> its relay publishes",
+    "published -> notifications starts handling",
+    "notifications handles it",
+)
+
+
+def first_span(trace: list[dict[str, Any]], service: str, name: str) -> dict[str, Any] | None:
+    found = [s for s in trace if s["service"] == service and s["name"] == name]
+    return min(found, key=lambda s: int(s["start"])) if found else None
+
+
+def welcome_path(trace_dir: Path) -> dict[str, list[float]]:
+    """Milliseconds of each step from intake's response to notifications' handling of the
+    registration's event, per traced registration, from the stack's span files."""
+    wanted = ("POST /organizations", "organization.registered")
+    spans: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(trace_dir.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                if any(name in line for name in wanted):
+                    with contextlib.suppress(ValueError):
+                        span = json.loads(line)
+                        spans.setdefault(span["trace_id"], []).append(span)
+    steps: dict[str, list[float]] = {step: [] for step in WELCOME_STEPS}
+    for trace in spans.values():
+        answered = first_span(trace, "intake", "POST /organizations")
+        published = first_span(trace, "intake", "organization.registered publish")
+        handled = first_span(trace, "notifications", "organization.registered process")
+        if answered and published and handled:
+            ends = [answered["end"], published["start"], published["end"], handled["start"]]
+            steps[WELCOME_STEPS[0]].append((ends[1] - ends[0]) / 1e6)
+            steps[WELCOME_STEPS[1]].append((ends[3] - ends[2]) / 1e6)
+            steps[WELCOME_STEPS[2]].append((handled["end"] - handled["start"]) / 1e6)
+    return steps
+
+
 def welcome_delays(stack: Stack, answered_at: dict[str, float], wait: float = 30.0) -> list[float]:
     """Milliseconds from each registration's response to its welcome's inbox row."""
     mongo: MongoClient[dict[str, Any]]
@@ -258,6 +297,13 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
         f"p99 {percentile(delays, 99):.0f} ms, max {max(delays, default=0):.0f} ms "
         f"({len(delays)} welcomes)"
     )
+    path = welcome_path(stack.settings.trace_dir)
+    print(f"  where the welcome's time went ({len(path[WELCOME_STEPS[0]])} traced):")
+    for step, delays in path.items():
+        print(
+            f"    {step:<44} p50 {percentile(delays, 50):7.0f} ms, "
+            f"p99 {percentile(delays, 99):7.0f} ms"
+        )
     after = store_ops.settle(url, idle.rate, args.drain_seconds)
     spent = after - before - idle.over(time.perf_counter() - began)
     store_ops.report(spent, len(load.answered_at))
