@@ -1,5 +1,5 @@
 """The embedded stack's document store: SecantusDB's own server (`secantusd-py`), started with
-two corrections, each of a whole-store stall that grew with the data.
+corrections of whole-store stalls that grew with the data, and of a lock taken per command.
 
 **Idle transactions.**
 SecantusDB looks for transactions idle past their lifetime (60 s) before every statement,
@@ -27,6 +27,10 @@ every operation stall for 1-2 s once a minute, longer as the data grew. Here the
 by the TTL index's own range (`{field: {$lt: cutoff}}`), SecantusDB's ordinary `deleteMany`:
 only the expired documents are read.
 
+**The profiling level.** Every command reads its database's profiling level from a table,
+under the storage lock: a tenth of the store's threads' time waited for that lock there under
+load. Here it is kept once read and forgotten when `profile` sets it.
+
     python -m deploy.embedded_store --storage-path DIR --host H --port P  (secantusd-py's flags)
 """
 
@@ -44,6 +48,8 @@ from secantus.transactions import TransactionRegistry, TxnState
 REAP_EVERY_SECONDS = 1.0
 SECANTUS_PRUNE_TTL = Storage.prune_ttl  # its own sweep, kept for the comparison in tests
 SECANTUS_INDEX_ID_KEYS = Storage._try_index_id_keys  # its planner, without `$or`
+SECANTUS_GET_PROFILE = Storage.get_profile  # read from its table, under the storage lock
+SECANTUS_SET_PROFILE = Storage.set_profile
 
 
 def reap_idle_transactions(registry: Any) -> int:
@@ -129,10 +135,31 @@ def index_id_keys(
     return list(union)
 
 
+def profile_of(storage: Any, db: str) -> dict[str, Any]:
+    """`Storage.get_profile`, kept per database once read. Every command reads its database's
+    profiling level, under the storage lock every write holds: 10 % of the store's threads'
+    samples waited there under a 16-client load (BENCHMARKS.md, round six). Only `set_profile`
+    changes it; a miss reads and keeps it under that lock, so a change cannot be overtaken."""
+    kept: dict[str, dict[str, Any]] = storage.__dict__.setdefault("_kept_profiles", {})
+    found = kept.get(db)
+    if found is None:
+        with storage._lock:
+            found = kept[db] = SECANTUS_GET_PROFILE(storage, db)
+    return dict(found)
+
+
+def set_profile(storage: Any, db: str, **settings: Any) -> None:
+    with storage._lock:  # re-entrant: SecantusDB's own takes it too
+        SECANTUS_SET_PROFILE(storage, db, **settings)
+        storage.__dict__.setdefault("_kept_profiles", {}).pop(db, None)
+
+
 def install() -> None:
     TransactionRegistry._prune_locked = reap_idle_transactions
     Storage.prune_ttl = prune_expired
     Storage._try_index_id_keys = index_id_keys
+    Storage.get_profile = profile_of
+    Storage.set_profile = set_profile
 
 
 def main() -> int:

@@ -1,5 +1,7 @@
-"""The embedded store's reaper of idle transactions (deploy/embedded_store.py) never waits on a
-transaction that is running a statement, and still aborts those idle past their lifetime."""
+"""The embedded store's corrections (deploy/embedded_store.py): the reaper of idle transactions
+never waits on a transaction that is running a statement and still aborts those idle past their
+lifetime; the TTL sweep and `$or` queries answer as SecantusDB's own; the profiling level is
+kept once read and a change is seen at once."""
 
 from __future__ import annotations
 
@@ -13,13 +15,16 @@ import pytest
 from secantus.storage import Storage
 from secantus.transactions import TransactionRegistry, TxnState
 
+from deploy import embedded_store
 from deploy.embedded_store import (
     SECANTUS_INDEX_ID_KEYS,
     SECANTUS_PRUNE_TTL,
     index_id_keys,
     install,
+    profile_of,
     prune_expired,
     reap_idle_transactions,
+    set_profile,
 )
 
 LIFETIME = 60.0
@@ -176,5 +181,30 @@ def test_an_or_query_finds_from_its_branches_indexes_what_a_scan_finds(
         assert found[index_id_keys] == found[SECANTUS_INDEX_ID_KEYS]
         assert found[index_id_keys][0] == ["mem_30", "mem_31"]
         assert found[index_id_keys][3] == ["mem_2", "mem_3"]
+    finally:
+        storage.close()
+
+
+def test_the_profiling_level_is_read_once_and_a_change_is_seen_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+    secantus_get_profile = embedded_store.SECANTUS_GET_PROFILE
+
+    def counted(storage: Storage, db: str) -> dict[str, Any]:
+        reads.append(db)
+        return secantus_get_profile(storage, db)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(embedded_store, "SECANTUS_GET_PROFILE", counted)
+    storage = Storage(":memory:", ttl_sweep_seconds=0)
+    try:
+        assert profile_of(storage, "db") == {"level": 0, "slowms": 100, "sampleRate": 1.0}
+        profile_of(storage, "db")["level"] = 2  # a caller's copy, not what is kept
+        assert profile_of(storage, "db")["level"] == 0
+        assert reads == ["db"]  # read once, then kept
+        set_profile(storage, "db", level=1, slowms=5)
+        assert profile_of(storage, "db") == {"level": 1, "slowms": 5, "sampleRate": 1.0}
+        assert profile_of(storage, "other")["level"] == 0
+        assert reads == ["db", "db", "other"]
     finally:
         storage.close()

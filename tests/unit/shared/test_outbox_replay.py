@@ -16,12 +16,13 @@ from typing import Any, cast
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Payload
+from shared.contracts.subscribers import subscribers
 from shared.mongo import Database, Document, ensure_indexes, transaction
 from shared.outbox import Outbox, OutboxRelay, outbox_indexes
 
 REGISTERED = "organization.registered"  # read by matching, commitments and notifications
 CREATED = "notification.created"  # read by no group
-READERS = ("matching", "commitments", "notifications")
+READERS = tuple(sorted(subscribers()[REGISTERED]))  # its groups: notifications' urgent lane
 
 
 class Ping(Payload):
