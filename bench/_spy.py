@@ -29,10 +29,12 @@ def spying(
     prefix: str,
     rate: int = 50,
     raw: bool = False,
+    gil: bool = False,
 ) -> Iterator[None]:
     """`py-spy record` of each component into `folder/prefix-component.svg` for the block
-    (with `raw`, its collapsed stacks into `.txt` instead, for `top_frames`); nothing when
-    `folder` is None. A low rate: the machine is small and shared."""
+    (with `raw`, its collapsed stacks into `.txt` instead, for `top_frames`; with `gil`, only
+    the thread holding the GIL, what a process spends its CPU on, not its waiting threads);
+    nothing when `folder` is None. A low rate: the machine is small and shared."""
     if folder is None:
         yield
         return
@@ -45,6 +47,7 @@ def spying(
         kind, suffix = ("raw", "txt") if raw else ("flamegraph", "svg")
         out = folder / f"{prefix}-{name}.{suffix}"
         command = [py_spy(), "record", "--rate", str(rate), "--format", kind, "-o", str(out)]
+        command += ["--gil"] if gil else []
         spies.append(subprocess.Popen([*command, "--pid", str(process.pid)]))
     try:
         yield

@@ -29,6 +29,7 @@ from pymongo.collection import Collection
 from bench import _spy, store_ops
 from bench.pipeline import REGISTER, graphql, percentile, registration
 from deploy.stack import Stack
+from tests.support.organizations import MISSIONS
 from tests.support.stack import create_network, stack_settings
 
 IDLE_SECONDS = 6.0
@@ -71,8 +72,29 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     return found
 
 
-async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]:
-    net = create_network(stack, name="CPU Network")
+class Networks:
+    """Where the loop's newcomers register: one network for all (`size` 0: identical
+    organizations, the bench's first shape), or regional networks of `size` with eight kinds
+    of mission, as the soak does (tests/drills/soak.py)."""
+
+    def __init__(self, stack: Stack, size: int) -> None:
+        self._stack, self._size, self._members = stack, size, 0
+        self._current = create_network(stack, name="CPU Network")
+
+    def for_newcomer(self, i: int) -> tuple[dict[str, str], dict[str, Any]]:
+        if self._size and self._members >= self._size:
+            self._current, self._members = create_network(self._stack, name="CPU Region"), 0
+        self._members += 1
+        body = registration(self._current["networkId"], i)
+        if self._size:
+            body |= {"mission": MISSIONS[i % len(MISSIONS)]}
+        return self._current, body
+
+
+async def closed_loop(
+    stack: Stack, seconds: float, clients: int, network_size: int = 0
+) -> list[float]:
+    networks = Networks(stack, network_size)
     latencies: list[float] = []
     end = time.perf_counter() + seconds
     async with httpx.AsyncClient(timeout=60) as http:
@@ -81,7 +103,8 @@ async def closed_loop(stack: Stack, seconds: float, clients: int) -> list[float]
             i = 0
             while time.perf_counter() < end:
                 sent = time.perf_counter()
-                variables = {"i": registration(net["networkId"], k * 100_000 + i)}
+                net, body = networks.for_newcomer(k * 100_000 + i)
+                variables = {"i": body}
                 await graphql(http, stack.graphql_url, net["operatorToken"], REGISTER, variables)
                 latencies.append((time.perf_counter() - sent) * 1000)
                 i += 1
@@ -112,6 +135,12 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", type=Path, help="py-spy of the store, intake and gateway into this folder"
     )
+    parser.add_argument(
+        "--network-size",
+        type=int,
+        default=0,
+        help="regional networks of this many, eight kinds of mission (0: one network, all alike)",
+    )
     return parser
 
 
@@ -125,7 +154,7 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     idle_elapsed = began - idle_began
     idle = {n: (before[n] - idle_before.get(n, 0.0)) / idle_elapsed for n in before}
     with _spy.spying(stack, PROFILED, args.profile, "registration", raw=True):
-        latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients))
+        latencies = asyncio.run(closed_loop(stack, args.seconds, args.clients, args.network_size))
     load_elapsed = time.perf_counter() - began
     drained = drain(stack, sum(idle.values()), args.drain_seconds, args.quiet_seconds)
     elapsed, after = time.perf_counter() - began, cpu_seconds(stack)

@@ -51,6 +51,7 @@ from tests.drills.harness import (
     send_as_a_client_should,
     supervised_stack,
 )
+from tests.support.organizations import MISSIONS
 from tests.support.stack import Client, create_network
 
 SAMPLE_SECONDS = 30.0
@@ -78,16 +79,6 @@ STAND_INS = {
 }
 PARTNERSHIP_EVERY = 200  # operations between two partnerships formed
 NETWORK_SIZE = 60  # organizations a regional network reaches before the next one opens
-MISSIONS = [
-    "After-school tutoring and meals",
-    "Food pantry and community garden for families",
-    "Adult literacy classes and job readiness coaching",
-    "Youth mentoring through sports and the arts",
-    "Mental health counseling for teenagers and their parents",
-    "Affordable housing repairs by volunteer crews",
-    "Digital skills workshops for seniors",
-    "Small business grants and mentoring for new founders",
-]
 # operation -> share of the mix
 MIX = {"register": 0.3, "read": 0.25, "need": 0.08, "commitment": 0.1, "check-in": 0.1}
 MIX |= {"contribution": 0.07, "feedback": 0.05, "match": 0.05}

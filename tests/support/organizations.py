@@ -101,3 +101,16 @@ def outreach_and_funder(
 def _registered(operator: Client, body: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = operator.data(REGISTER, {"input": body})["registerOrganization"]
     return result
+
+
+# Eight kinds of mission, for newcomers that differ as a region's do (the soak, the CPU bench)
+MISSIONS = [
+    "After-school tutoring and meals",
+    "Food pantry and community garden for families",
+    "Adult literacy classes and job readiness coaching",
+    "Youth mentoring through sports and the arts",
+    "Mental health counseling for teenagers and their parents",
+    "Affordable housing repairs by volunteer crews",
+    "Digital skills workshops for seniors",
+    "Small business grants and mentoring for new founders",
+]
