@@ -40,6 +40,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.stack import Stack, _die_with_parent, settings_env
+from shared.contracts.subscribers import lane_group
 from shared.settings import ServiceName
 from tests.support.audit import duplicated, effects, missing
 from tests.support.organizations import REGISTER, registration
@@ -337,7 +338,8 @@ def test_under_load_each_replica_handles_its_share_and_each_effect_lands_once(
         )
         assert not handled["first"] & handled["second"], "a message was processed twice"
         for r in REPLICAS:  # each on its own partitions only
-            mine = {p for t, p in current(scaled.replicas[service][r], service) if t == REGISTERED}
+            lane = lane_group(service, REGISTERED)  # notifications reads it in its urgent lane
+            mine = {p for t, p in current(scaled.replicas[service][r], lane) if t == REGISTERED}
             assert set(on[r]) <= mine, (r, on[r], mine)
         # Keys spread over four partitions, two per replica: each gets about half.
         assert min(len(h) for h in handled.values()) >= count // 6, handled

@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from deploy.stack import Stack
+from shared.contracts.subscribers import lane_group
 from tests.support.events import produce
 from tests.support.stack import stack_settings
 from tests.support.wait import eventually
@@ -133,19 +134,22 @@ def test_a_poison_message_is_counted_consumed_and_dead_lettered_with_its_reason(
         timeout=60,
     )
     assert dead.value >= 1
-    assert dead.attributes["messaging.consumer.group.name"] == "notifications"
+    # the group of the topic's lane: notifications reads registrations in its urgent lane
+    assert dead.attributes["messaging.consumer.group.name"] == "notifications.urgent"
     assert dead.attributes["commonweave.dlq.reason"] == "unparseable"
     assert dead.attributes["error.type"] == "ValidationError"
     consumed = received.latest("notifications", "messaging.client.consumed.messages", on_topic)
     assert consumed is not None and consumed.value >= 1
 
-    # Both groups reading the topic have fetched it, so each reports its lag: none once read.
-    for group in ("matching", "notifications"):
+    # Both services reading the topic have fetched it, so each reports its lag, under the
+    # group of the topic's lane: none once read.
+    for service in ("matching", "notifications"):
 
-        def lag(group: str = group) -> Point | None:
-            return received.latest(group, "commonweave.messaging.consumer.lag", on_topic)
+        def lag(service: str = service) -> Point | None:
+            return received.latest(service, "commonweave.messaging.consumer.lag", on_topic)
 
         reported = eventually(lag, timeout=30)
+        group = lane_group(service, topic)
         assert reported.attributes["messaging.consumer.group.name"] == group
         assert reported.attributes["messaging.system"] == "kafka"
         eventually(lambda lag=lag: (point := lag()) is not None and point.value == 0, timeout=30)
