@@ -29,7 +29,7 @@ from pymongo.collection import Collection
 from bench import _spy, store_ops
 from bench.pipeline import REGISTER, graphql, percentile, registration
 from deploy.stack import Stack
-from tests.support.organizations import MISSIONS
+from tests.support.organizations import MISSIONS, Regions
 from tests.support.stack import create_network, stack_settings
 
 IDLE_SECONDS = 6.0
@@ -72,29 +72,12 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     return found
 
 
-class Networks:
-    """Where the loop's newcomers register: one network for all (`size` 0: identical
-    organizations, the bench's first shape), or regional networks of `size` with eight kinds
-    of mission, as the soak does (tests/drills/soak.py)."""
-
-    def __init__(self, stack: Stack, size: int) -> None:
-        self._stack, self._size, self._members = stack, size, 0
-        self._current = create_network(stack, name="CPU Network")
-
-    def for_newcomer(self, i: int) -> tuple[dict[str, str], dict[str, Any]]:
-        if self._size and self._members >= self._size:
-            self._current, self._members = create_network(self._stack, name="CPU Region"), 0
-        self._members += 1
-        body = registration(self._current["networkId"], i)
-        if self._size:
-            body |= {"mission": MISSIONS[i % len(MISSIONS)]}
-        return self._current, body
-
-
 async def closed_loop(
     stack: Stack, seconds: float, clients: int, network_size: int = 0
 ) -> list[float]:
-    networks = Networks(stack, network_size)
+    # network_size 0: one network, all alike (the bench's first shape); else regional
+    # networks of that size with eight kinds of mission, as the soak registers them
+    regions = Regions(stack, create_network(stack, name="CPU Network"), network_size)
     latencies: list[float] = []
     end = time.perf_counter() + seconds
     async with httpx.AsyncClient(timeout=60) as http:
@@ -103,7 +86,10 @@ async def closed_loop(
             i = 0
             while time.perf_counter() < end:
                 sent = time.perf_counter()
-                net, body = networks.for_newcomer(k * 100_000 + i)
+                net, n = regions.for_newcomers(), k * 100_000 + i
+                body = registration(net["networkId"], n)
+                if network_size:
+                    body |= {"mission": MISSIONS[n % len(MISSIONS)]}
                 variables = {"i": body}
                 await graphql(http, stack.graphql_url, net["operatorToken"], REGISTER, variables)
                 latencies.append((time.perf_counter() - sent) * 1000)

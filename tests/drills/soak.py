@@ -51,7 +51,7 @@ from tests.drills.harness import (
     send_as_a_client_should,
     supervised_stack,
 )
-from tests.support.organizations import MISSIONS
+from tests.support.organizations import MISSIONS, Regions
 from tests.support.stack import Client, create_network
 
 SAMPLE_SECONDS = 30.0
@@ -183,14 +183,21 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
     stack, rng = soak.drill.stack, random.Random(11)
     admins: list[tuple[str, Client]] = []  # (organization id, its admin)
     partnerships: list[Partnership] = []
-    regions = Regions(stack, network, outcome)
+    regions = Regions(
+        stack, network, NETWORK_SIZE, lambda opened: outcome.network_ids.append(opened["networkId"])
+    )
+
+    def region_of(count: int) -> tuple[str, Client]:
+        """The network `count` newcomers join, and its operator (who registers them)."""
+        joined = regions.for_newcomers(count)
+        return joined["networkId"], Client(stack.graphql_url, joined["operatorToken"])
 
     def form_partnership(n: int) -> None:
         """Two organizations registered in the newcomers' region and a partnership of theirs
         formed: partnership writes spread over more of them as the hour goes on, rather than
         thousands of check-ins on one partnership, and no network outgrows the regions' size
         (the hour at 02:46 grew its first network to about 290, and the reads of it drifted)."""
-        region, operator = regions.for_newcomers(2)
+        region, operator = region_of(2)
         pair = []
         for i in (2 * n, 2 * n + 1):
             body = registration(region, 1_000_000 + i)
@@ -223,7 +230,7 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
             except Exception as error:  # the mix goes on with the partnerships it has
                 console.print(f"  [yellow]partnership not formed: {error}[/]")
         if operation == "register":
-            region, its_operator = regions.for_newcomer()
+            region, its_operator = region_of(1)
             body = registration(region, i) | {"mission": MISSIONS[i % len(MISSIONS)]}
             outcome.sent += 1
             key = f"{region}-{i}"
@@ -267,36 +274,6 @@ def run_mix(soak: Soak, outcome: Outcome, network: dict[str, str]) -> None:
         threads.append(thread)
     for thread in threads:
         thread.join()
-
-
-class Regions:
-    """Where newcomers register: regional networks of `NETWORK_SIZE` organizations each, a new
-    one opened when the last is full, as networks grow in the field (tens to a few hundred
-    organizations a region), not one network of thousands."""
-
-    def __init__(self, stack: Stack, first: dict[str, str], outcome: Outcome) -> None:
-        self._stack = stack
-        self._outcome = outcome
-        self._current = self._operated(first)
-        self._members = 0
-        self._lock = threading.Lock()
-
-    def _operated(self, network: dict[str, str]) -> tuple[str, Client]:
-        return network["networkId"], Client(self._stack.graphql_url, network["operatorToken"])
-
-    def for_newcomer(self) -> tuple[str, Client]:
-        """The network a newcomer joins, and its operator (who registers it)."""
-        return self.for_newcomers(1)
-
-    def for_newcomers(self, count: int) -> tuple[str, Client]:
-        """The network `count` newcomers join together, and its operator."""
-        with self._lock:
-            if self._members + count > NETWORK_SIZE:
-                self._current = self._operated(create_network(self._stack))
-                self._outcome.network_ids.append(self._current[0])
-                self._members = 0
-            self._members += count
-            return self._current
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ codes are `codes` in tests/support/stack.py; an organization's matches, tests/su
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from tests.support.stack import Client
+from tests.support.stack import Client, create_network
 
 REGISTER = """
 mutation Register($input: RegisterOrganizationInput!) {
@@ -114,3 +116,30 @@ MISSIONS = [
     "Digital skills workshops for seniors",
     "Small business grants and mentoring for new founders",
 ]
+
+
+class Regions:
+    """Where newcomers register: regional networks of `size` organizations each, a new one
+    opened when the last is full, as networks grow in the field (tens to a few hundred
+    organizations a region), not one network of thousands. `size` 0: the first network for
+    all. Safe to share between threads (the soak's)."""
+
+    def __init__(
+        self,
+        stack: Any,
+        first: dict[str, str],
+        size: int,
+        opened: Callable[[dict[str, str]], None] = lambda network: None,
+    ) -> None:
+        self._stack, self._size, self._opened = stack, size, opened
+        self._current, self._members = first, 0
+        self._lock = threading.Lock()
+
+    def for_newcomers(self, count: int = 1) -> dict[str, str]:
+        """The network `count` newcomers join together (`networkId`, `operatorToken`, …)."""
+        with self._lock:
+            if self._size and self._members + count > self._size:
+                self._current, self._members = create_network(self._stack), 0
+                self._opened(self._current)
+            self._members += count
+            return self._current
