@@ -247,7 +247,10 @@ class ServiceClient:
             # clock control is off) or a proxy's page.
             code = ErrorCode.NOT_FOUND if response.status_code == 404 else ErrorCode.INTERNAL
             raise AppError(
-                code, f"{method} {path}: HTTP {response.status_code} from {self.service}"
+                code,
+                f"{method} {path}: HTTP {response.status_code} from {self.service}",
+                # a body that says why (a readiness answer's dependencies) goes along
+                details={"body": body} if isinstance(body, dict) else None,
             )
         if not response.content:
             return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from shared.clients import CommitmentsClient, IntakeClient, MatchingClient, NotificationsClient
 from shared.clients.once import service_http
 from shared.contracts.operations import ReadinessView
+from shared.errors import AppError
 from shared.http import ServiceClient
 from shared.settings import Settings
 
@@ -74,11 +75,14 @@ class ServiceClients:
                 )
             except TimeoutError:
                 return f"down: no answer within {self.health_timeout:g}s"
+            except AppError as exc:
+                # a 503 from /health/ready carries the readiness body: say which dependency
+                unready = ReadinessView.model_validate(exc.details.get("body") or {})
+                return f"down: {exc}{_failing(unready) if unready.dependencies else ''}"
             except Exception as exc:
                 return f"down: {exc}"
             if body.status != "ok":
-                failing = {k: v for k, v in body.dependencies.items() if v != "ok"}
-                return f"degraded: {failing}"
+                return f"degraded:{_failing(body)}"
             return "ok"
 
         results = await asyncio.gather(*(check(c) for c in self.all))
@@ -87,3 +91,7 @@ class ServiceClients:
     async def aclose(self) -> None:
         for client in self.all:
             await client.aclose()
+
+
+def _failing(readiness: ReadinessView) -> str:
+    return f" { ({k: v for k, v in readiness.dependencies.items() if v != 'ok'}) }"

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -35,22 +36,25 @@ def lone_gateway(
     the watch would once they answer. With it, a replica beside a running stack's."""
     app = create_app(settings)
     app.state.clients.ready = services_ready
+    with served(app, free_port(), lifespan=lifespan) as url:
+        yield url
+
+
+@contextmanager
+def served(app: Any, port: int, *, lifespan: bool = False) -> Iterator[str]:
+    """`app` (ASGI) over real HTTP on 127.0.0.1:`port`, in a thread of this process."""
     config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=free_port(),
-        lifespan="on" if lifespan else "off",
-        log_level="warning",
+        app, host="127.0.0.1", port=port, lifespan="on" if lifespan else "off", log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)

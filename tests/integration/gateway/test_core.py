@@ -93,9 +93,15 @@ def test_repeated_reads_in_one_request_are_deduplicated(
 
 
 def test_health_reports_each_dependency(stack: Stack) -> None:
-    response = httpx.get(f"{stack.service_url('gateway')}/health", timeout=10)
-    body = response.json()
-    assert response.status_code == 200, body
+    def healthy() -> dict[str, Any] | None:
+        response = httpx.get(f"{stack.service_url('gateway')}/health", timeout=10)
+        body: dict[str, Any] = response.json()
+        assert set(body["dependencies"]) == {"intake", "matching", "commitments", "notifications"}
+        return body if response.status_code == 200 else None
+
+    # Readiness is a live answer: on a loaded machine one store round trip can miss its 2 s
+    # (an orchestrator acts on two misses in a row), so the stack must be healthy again soon.
+    body = eventually(healthy, 30, interval=1)
     assert body["dependencies"] == {
         "intake": "ok",
         "matching": "ok",

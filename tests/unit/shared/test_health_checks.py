@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from pymongo import AsyncMongoClient
 from pymongo.errors import (
     AutoReconnect,
@@ -48,6 +49,7 @@ from shared.logs import Repeats, log_repeated
 from shared.mongo import Database, Document, write_not_applied
 from shared.settings import Settings
 from tests.support.documents import document_store
+from tests.support.gateway import served
 from tests.support.stack import free_port
 from tests.support.wait import eventually
 
@@ -368,3 +370,27 @@ async def test_a_gateway_is_not_ready_while_starting_nor_when_no_service_answers
         assert all(v.startswith("down") for v in body["dependencies"].values())
     finally:
         await clients.aclose()
+
+
+async def test_the_gateway_says_which_dependency_keeps_a_service_unready() -> None:
+    ports = {f"{s}_port": free_port() for s in ("intake", "matching", "commitments")}
+    settings = Settings(_env_file=None, notifications_port=free_port(), **ports)  # type: ignore[arg-type]
+    unready = FastAPI()
+
+    @unready.get("/health/ready")
+    def ready() -> JSONResponse:
+        found = {"mongo": "down: no answer within 2s", "kafka": "ok"}
+        body = {"service": "intake", "status": "unavailable", "dependencies": found}
+        return JSONResponse(body, status_code=503)
+
+    clients = ServiceClients.from_settings(settings)
+    clients.ready = True
+    try:
+        with served(unready, settings.intake_port):
+            status, body = await gateway_readiness(clients)
+    finally:
+        await clients.aclose()
+    assert status == 503
+    intake = body["dependencies"]["intake"]
+    assert intake.startswith("down: GET /health/ready: HTTP 503 from intake"), intake
+    assert "'mongo': 'down: no answer within 2s'" in intake and "kafka" not in intake
