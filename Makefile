@@ -23,12 +23,17 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 # The dev group (tests, linters) by default, and the embedded servers of `make run` and the
-# tests (the production image installs neither: deploy/Dockerfile).
+# tests (the production image installs neither: deploy/Dockerfile). Bytecode is compiled here,
+# the libraries' at install and the project's own each time (only what changed): where Python
+# runs with PYTHONDONTWRITEBYTECODE set (this CI image; many containers) it never writes it,
+# and every process compiled every module it imported, each start, the tests' stacks
+# included: matching and the gateway took 7.6 s of CPU to import, 2.7 s with bytecode.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet --python $(PYTHON) --group embedded
+	$(UV) sync --frozen --quiet --python $(PYTHON) --group embedded --compile-bytecode
 	touch $@
 
 env: $(VENV)/.synced
+	$(VENV)/bin/python -m compileall -q -j 0 services shared deploy bench tests
 
 run: env
 	$(VENV)/bin/commonweave run

@@ -19,6 +19,7 @@ LONGEST_FIRST = (
     "faults/test_process_kills.py",
     "faults/test_scale_out.py",
     "faults/test_readiness.py",
+    "faults/test_restart_bench.py",
     "faults/test_transactions.py",
     "faults/test_outbox_replay.py",
     "integration/platform/test_benches.py",

@@ -32,6 +32,10 @@ def stack_settings(data_dir: Path, **overrides: Any) -> Settings:
         **{
             "telemetry_exporter": "file",
             "outbox_poll_seconds": 0.2,
+            # the embedded broker answers an empty fetch only when its wait is over, so each
+            # hop of an event waited 250 ms on average at the default 500 ms (BENCHMARKS.md,
+            # "notification latency"); idle polling costs a little more CPU
+            "kafka_fetch_max_wait_ms": 100,
             # a new group's first join waits half of it on the embedded broker: 3 s, not 5
             "kafka_session_timeout_ms": 6_000,
             **overrides,
