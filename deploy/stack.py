@@ -424,12 +424,17 @@ class Stack:
                 continue
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-                stopping.append(process)
+                stopping.append((name, process))
         deadline = time.monotonic() + timeout
-        for process in stopping:
+        for name, process in stopping:
             try:
                 process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                dumped = dump_stacks(process.pid, name, self.components[name].log_path.parent)
+                stacks = f"  its threads' stacks: {dumped}" if dumped else ""
+                self.report(
+                    f"{name} did not stop within {timeout:g}s of SIGTERM; killing it{stacks}"
+                )
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

@@ -142,9 +142,13 @@ def build_app(runtime: Runtime, routers: Sequence[APIRouter], indexes: IndexSpec
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # The consumers' graceful stop (a handler in flight gets its few seconds) beside the
+            # tasks' own ends (the relay's last look at the positions, 2 s at most), not after
+            # them: one after the other they outlasted the runner's 10 s before SIGKILL.
+            await asyncio.gather(
+                asyncio.gather(*tasks, return_exceptions=True), runtime.broker.stop()
+            )
             await admin.close()
-            await runtime.broker.stop()
             await runtime.client.close()
             runtime.tracer_provider.shutdown()
 

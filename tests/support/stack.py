@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +15,44 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from deploy.stack import Stack
 from shared.settings import SERVICES, Settings
 
+FIRST_PORT = 10_000
+_given: set[int] = set()  # never handed out twice by this process
+
+
+def _test_ports() -> range:
+    """The ports this process picks from: below the kernel's ephemeral range, since a port
+    the kernel once called free there can become an outgoing connection's source port before
+    the server binds it (CI lost matching's port that way); a slice of its own per xdist
+    worker, so two workers never pick the same one."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        ephemeral = int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32_768
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    size = max(0, ephemeral - FIRST_PORT) // workers
+    return range(FIRST_PORT + index * size, FIRST_PORT + (index + 1) * size)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    ports = _test_ports()
+    for _ in range(500 if len(ports) >= 100 else 0):
+        port = random.choice(ports)
+        if port in _given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
         return port
+    with socket.socket() as sock:  # no room below the ephemeral range here: the kernel's pick
+        sock.bind(("127.0.0.1", 0))
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def stack_settings(data_dir: Path, **overrides: Any) -> Settings:
