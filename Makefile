@@ -5,10 +5,10 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
-# pytest-xdist workers of `make test`, a test module at a time: the integration tests mostly
-# wait for events to cross services, so two workers keep two cores busy (7 min 30 s of pytest
-# in a fresh clone, 11 min in one process). Three were faster (6 min 28 s) but starved the
-# document store enough that a client's connection handshake was cancelled once.
+# pytest-xdist workers of `make test`, a test module at a time: two keep two cores 75-100 %
+# busy (the integration tests in 4 min 45 s - 5 min 31 s in a fresh clone). Three were slower
+# (5 min 37 s against 4 min 49 s, measured before bytecode), and once starved the
+# document store enough that a client's connection handshake was cancelled (BENCHMARKS.md).
 TEST_WORKERS ?= 2
 # A module at a time, in the order tests/conftest.py sorts them (longest first, the broker
 # restart last): xdist otherwise hands out the modules with the most tests first, which put
