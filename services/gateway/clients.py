@@ -94,4 +94,5 @@ class ServiceClients:
 
 
 def _failing(readiness: ReadinessView) -> str:
-    return f" { ({k: v for k, v in readiness.dependencies.items() if v != 'ok'}) }"
+    failing = {name: state for name, state in readiness.dependencies.items() if state != "ok"}
+    return f" {failing}"
