@@ -9,9 +9,11 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 # module -> (tiny arguments, a phrase its figures print)
-TINY: dict[str, tuple[list[str], str]] = {
+Tiny = dict[str, tuple[list[str], str]]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+TINY: Tiny = {
     "cpu_per_registration": (
         [
             *("--seconds", "1", "--clients", "2", "--idle-seconds", "0.5"),
@@ -33,7 +35,7 @@ TINY: dict[str, tuple[list[str], str]] = {
         "welcome in the inbox",
     ),
 }
-WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
+WITHOUT_STACK: Tiny = {
     "matching": (
         ["--organizations", "300", "--queries", "5", "--naive-queries", "2"],
         "read model load from SecantusDB",
@@ -49,7 +51,7 @@ WITHOUT_STACK: dict[str, tuple[list[str], str]] = {
 
 
 # stacks of its own, started and stopped again on their data: a fault drill in small
-ON_ITS_OWN_DATA: dict[str, tuple[list[str], str]] = {
+ON_ITS_OWN_DATA: Tiny = {
     "restart": (
         ["--history", "2", "--seconds", "1", "--clients", "2", "--settle-seconds", "0"],
         "sent again",
@@ -62,7 +64,7 @@ def every_bench_module() -> set[str]:
     return {p.stem for p in BENCH.glob("*.py") if not p.stem.startswith("_")}
 
 
-def run_tiny(name: str, table: dict[str, tuple[list[str], str]], *before: Any) -> str:
+def run_tiny(name: str, table: Tiny, *before: Any) -> str:
     """Runs the bench `name` with its tiny arguments (after `before`, e.g. a stack); the phrase
     its figures must print."""
     module = importlib.import_module(f"bench.{name}")

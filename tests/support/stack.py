@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import socket
@@ -19,6 +20,7 @@ FIRST_PORT = 10_000
 _given: set[int] = set()  # never handed out twice by this process
 
 
+@functools.cache
 def _test_ports() -> range:
     """The ports this process picks from: below the kernel's ephemeral range, since a port
     the kernel once called free there can become an outgoing connection's source port before
@@ -38,17 +40,17 @@ def _test_ports() -> range:
 
 def free_port() -> int:
     ports = _test_ports()
-    for _ in range(500 if len(ports) >= 100 else 0):
-        port = random.choice(ports)
-        if port in _given:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
+    if len(ports) >= 500:
+        for port in random.sample(ports, 500):
+            if port in _given:
                 continue
-        _given.add(port)
-        return port
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _given.add(port)
+            return port
     with socket.socket() as sock:  # no room below the ephemeral range here: the kernel's pick
         sock.bind(("127.0.0.1", 0))
         chosen: int = sock.getsockname()[1]
