@@ -19,9 +19,24 @@ from shared.message_log import MessageLog
 from shared.settings import Settings
 
 
+class LanesBroker(KafkaBroker):
+    """FastStream's Kafka broker, its subscribers started together: aiokafka's consumer start
+    waits until its group has assigned it partitions (3 s on the embedded broker, which delays
+    a new group's first join), and FastStream starts them one after the other, so a service
+    with two lanes took 6 s to join instead of 3 (commitments and notifications: a stack
+    ready in 9.8 s, 7.4 s with this)."""
+
+    async def start(self) -> None:
+        await self.connect()
+        await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
+        for publisher in self.publishers:
+            await publisher.start()
+        self.running = True
+
+
 def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> KafkaBroker:
     logger = logging.getLogger(f"{service}.kafka")
-    return KafkaBroker(
+    return LanesBroker(
         settings.kafka_bootstrap,
         security=kafka_security(settings),
         acks="all",

@@ -1,7 +1,7 @@
 """The embedded store's corrections (deploy/embedded_store.py): the reaper of idle transactions
 never waits on a transaction that is running a statement and still aborts those idle past their
 lifetime; the TTL sweep and `$or` queries answer as SecantusDB's own; the profiling level is
-kept once read and a change is seen at once."""
+kept once read and a change is seen at once; a stop wakes the thread accepting connections."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from secantus.server import SecantusDBServer
 from secantus.storage import Storage
 from secantus.transactions import TransactionRegistry, TxnState
 
@@ -25,6 +26,7 @@ from deploy.embedded_store import (
     prune_expired,
     reap_idle_transactions,
     set_profile,
+    stop,
 )
 
 LIFETIME = 60.0
@@ -208,3 +210,14 @@ def test_the_profiling_level_is_read_once_and_a_change_is_seen_at_once(
         assert reads == ["db", "db", "other"]
     finally:
         storage.close()
+
+
+def test_a_stop_wakes_the_thread_blocked_accepting_connections() -> None:
+    server = SecantusDBServer(port=0, storage_path=":memory:", replica_set_name=None)
+    server.start()
+    accepting = server._thread
+    assert accepting is not None and accepting.is_alive()
+    stop(server)
+    # SecantusDB's own stop closed the socket, which leaves accept() blocked on Linux: it
+    # waited 2 s for the thread and returned with it still alive
+    assert not accepting.is_alive()

@@ -1,12 +1,16 @@
 """A service's consumer reads its urgent topics in a lane of its own: a FastStream subscriber
 (its own aiokafka consumer, fetch loop and handling task) in the group `<service>.urgent`, so a
 backlog of bulk events cannot hold an early warning up (RELIABILITY.md, finding 6). The same
-`process` serves both lanes: processed ids, DLQ and parking are the consumer's, not a lane's."""
+`process` serves both lanes: processed ids, DLQ and parking are the consumer's, not a lane's.
+The lanes' groups join at start-up together (shared/broker.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Any, cast
 
+import pytest
 from aiokafka import TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -146,3 +150,32 @@ async def test_a_lane_that_cannot_ask_for_offsets_still_joins() -> None:
     assigned = {TopicPartition("match.suggested", 0)}
     await consumer._take_over("notifications", seeks, assigned, away)
     assert seeks.seeks == {} and not seeks.paused
+
+
+async def test_the_lanes_groups_join_together_not_one_after_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broker = kafka_broker(Settings(), "notifications", TracerProvider())
+    consumer = EventConsumer(broker, cast(Outbox, NoStore()), "notifications")
+    for topic in ("match.suggested", "organization.registered"):
+        consumer.subscribe(topic, handle)
+    consumer.attach()
+    both_starting = asyncio.Event()
+    starting: list[str] = []
+
+    async def join(group: str) -> None:
+        # a subscriber's start returns once its group has assigned it partitions
+        starting.append(group)
+        if len(starting) == 2:
+            both_starting.set()
+        await asyncio.wait_for(both_starting.wait(), timeout=2)
+
+    async def connected() -> None:
+        return None
+
+    monkeypatch.setattr(broker, "connect", connected)
+    for subscriber in broker.subscribers:
+        monkeypatch.setattr(subscriber, "start", functools.partial(join, subscriber.group_id))
+    await broker.start()  # one after the other: the first waits for the second, and times out
+    assert sorted(starting) == ["notifications", "notifications.urgent"]
+    assert broker.running
