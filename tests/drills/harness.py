@@ -27,6 +27,7 @@ from deploy.stack import Stack, host_port
 from tests.drills.proxy import Proxy
 from tests.support.audit import EXPECTED, duplicated, effects, missing
 from tests.support.stack import Client, create_network, free_port, stack_settings
+from tests.support.supervision import supervised
 
 REGISTER = """mutation($i: RegisterOrganizationInput!) {
   registerOrganization(input: $i) { organization { id name } } }"""
@@ -154,25 +155,13 @@ def _supervised(
         gateways = [stack.graphql_url, *(prepare(stack) if prepare else [])]
         with stack:
             drill = Drill(name, stack, options, front, gateways=gateways)
-            stop = threading.Event()
 
-            def supervise() -> None:
-                while not stop.is_set():
-                    try:
-                        stack.supervise()
-                    except Exception as error:  # a crash loop: the drill shows it as lost
-                        console.print(f"[red]{name}: {error}[/]")
-                        drill.note(f"supervision gave up: {error}")
-                        return
-                    time.sleep(0.2)
+            def gave_up(error: Exception) -> None:  # a crash loop: the drill shows it as lost
+                console.print(f"[red]{name}: {error}[/]")
+                drill.note(f"supervision gave up: {error}")
 
-            supervisor = threading.Thread(target=supervise, daemon=True)
-            supervisor.start()
-            try:
+            with supervised(stack, on_error=gave_up):
                 yield drill
-            finally:
-                stop.set()
-                supervisor.join()
     finally:
         if front is not None:
             front.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from deploy.stack import Stack
 from tests.support.audit import duplicated, effects, missing
 from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, stack_settings
+from tests.support.supervision import supervised
 from tests.support.wait import eventually
 
 CONSUMERS = ("matching", "commitments", "notifications")
@@ -29,23 +29,12 @@ CONSUMERS = ("matching", "commitments", "notifications")
 REWOUND = "assigned partitions read from the beginning"
 
 
-@pytest.fixture(scope="module")
-def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="module", name="supervised")
+def supervised_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("kills")
     lines: list[str] = []
-    with Stack(stack_settings(data_dir), report=lines.append) as running:
-        stop = threading.Event()
-
-        def supervise() -> None:
-            while not stop.is_set():
-                running.supervise()
-                time.sleep(0.2)
-
-        supervisor = threading.Thread(target=supervise, daemon=True)
-        supervisor.start()
+    with Stack(stack_settings(data_dir), report=lines.append) as running, supervised(running):
         yield running
-        stop.set()
-        supervisor.join()
 
 
 def register_under(stack: Stack, kill: str, count: int = 40) -> list[str]:

@@ -14,7 +14,6 @@ import itertools
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from deploy.stack import Stack
 from tests.support.audit import effects, missing
 from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, codes, create_network, stack_settings
+from tests.support.supervision import Supervisor, supervised
 from tests.support.wait import eventually
 
 DISK_SIZE = 16_000_000  # the tmpfs the watermarks watch
@@ -46,40 +46,21 @@ def disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-class Supervisor:
-    """The runner's supervision loop in a thread, which a test can hold back (the runner would
-    restart a paused broker, and a test of what a paused broker does wants it paused)."""
-
-    def __init__(self, stack: Stack, lines: list[str]) -> None:
-        self.stack = stack
-        self.lines = lines  # what the runner reported
-        self.running = threading.Event()
-        self.running.set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.running.is_set():
-                self.stack.supervise()
-            time.sleep(0.2)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @pytest.fixture(scope="module")
-def supervised(disk: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]:
+def reported() -> list[str]:
+    """What the runner reported."""
+    return []
+
+
+@pytest.fixture(scope="module", name="supervised")
+def supervised_stack(
+    disk: Path | None, reported: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Supervisor]:
     data_dir = tmp_path_factory.mktemp("health")
     watched = {"disk_path": str(disk), "disk_high_watermark": str(HIGH_WATERMARK)} if disk else {}
-    settings = stack_settings(data_dir, health_failures=3, **watched)
-    lines: list[str] = []
-    with Stack(settings, report=lines.append) as stack:
-        supervisor = Supervisor(stack, lines)
+    settings = stack_settings(data_dir, health_failures=3, health_interval_seconds=1.0, **watched)
+    with Stack(settings, report=reported.append) as stack, supervised(stack) as supervisor:
         yield supervisor
-        supervisor.close()
 
 
 def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
@@ -128,7 +109,7 @@ def test_a_paused_broker_leaves_the_gateway_and_intake_ready_and_every_welcome_a
 
 
 def test_a_paused_store_is_restarted_by_the_runner_and_probes_answer_at_once(
-    supervised: Supervisor,
+    supervised: Supervisor, reported: list[str]
 ) -> None:
     stack = supervised.stack
     store = stack.components["mongo"]
@@ -144,7 +125,7 @@ def test_a_paused_store_is_restarted_by_the_runner_and_probes_answer_at_once(
 
     eventually(lambda: len(store.restarts) > restarts, timeout=60, interval=0.2)
     restarted_in = time.monotonic() - paused_at
-    assert any("mongo failed its health check" in line for line in supervised.lines)
+    assert any("mongo failed its health check" in line for line in reported)
     assert restarted_in < 30, restarted_in
     assert not stack.components["broker"].restarts  # its check passes: it was never jammed
 
