@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from deploy import yaml_files
+
 MONITORING = Path(__file__).parent / "monitoring"
 RULES = MONITORING / "rules.yml"
 PROMETHEUS_RULE = MONITORING / "prometheusrule.yaml"
@@ -54,7 +56,7 @@ def _blocks(value: Any) -> Any:
 
 
 def prometheus_rule(rules_text: str) -> str:
-    groups = yaml.safe_load(rules_text)["groups"]
+    groups = yaml_files.load(rules_text)["groups"]
     resource = {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",

@@ -9,8 +9,8 @@ import re
 import shutil
 
 import pytest
-import yaml
 
+from deploy import yaml_files
 from deploy.monitoring_render import DASHBOARD, RULES
 
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left"}
@@ -38,7 +38,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def rule_expressions() -> list[str]:
-    groups = yaml.safe_load(RULES.read_text())["groups"]
+    groups = yaml_files.load(RULES.read_text())["groups"]
     return [rule["expr"] for group in groups for rule in group["rules"]]
 
 

@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from deploy import yaml_files
 from shared.settings import SERVICES, Settings
 
 ROOT = Path(__file__).parents[3]
-COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE: dict[str, Any] = yaml_files.load((ROOT / "docker-compose.yml").read_text())
 SERVICES_OF_COMPOSE: dict[str, Any] = COMPOSE["services"]
 
 

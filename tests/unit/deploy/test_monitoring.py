@@ -11,8 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from deploy import yaml_files
 from deploy.k8s_render import K8S, render
 from deploy.monitoring_render import MONITORING, RULES, dashboard, rendered
 from shared.settings import SERVICES, Settings
@@ -26,7 +25,7 @@ from tests.support.monitoring import (
 ROOT = Path(__file__).parents[3]
 OPERATIONS = ROOT / "docs" / "operations.md"
 RUNBOOK = "docs/operations.md#"
-GROUPS: list[dict[str, Any]] = yaml.safe_load(RULES.read_text())["groups"]
+GROUPS: list[dict[str, Any]] = yaml_files.load(RULES.read_text())["groups"]
 ALERTS = {rule["alert"]: rule for group in GROUPS for rule in group["rules"]}
 
 
@@ -48,7 +47,7 @@ def test_every_alert_passes_its_promtool_unit_tests() -> None:
 
 
 def test_every_alert_has_a_unit_test() -> None:
-    tests = yaml.safe_load((MONITORING / "rules-test.yml").read_text())["tests"]
+    tests = yaml_files.load((MONITORING / "rules-test.yml").read_text())["tests"]
     tested = {case["alertname"] for test in tests for case in test["alert_rule_test"]}
     assert tested == set(ALERTS)
 
@@ -57,11 +56,11 @@ def test_compose_prometheus_config_is_valid_and_scrapes_every_service() -> None:
     config = MONITORING / "prometheus.yml"
     checked = promtool("check", "config", str(config))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    [job] = yaml.safe_load(config.read_text())["scrape_configs"]
+    [job] = yaml_files.load(config.read_text())["scrape_configs"]
     [targets] = job["static_configs"]
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert set(targets["targets"]) == {f"{name}:{settings.port_of(name)}" for name in SERVICES}
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    compose = yaml_files.load((ROOT / "docker-compose.yml").read_text())["services"]
     mounted = {m.split(":")[0] for m in compose["prometheus"]["volumes"]}
     assert mounted == {"./deploy/monitoring/prometheus.yml", "./deploy/monitoring/rules.yml"}
 
@@ -95,7 +94,7 @@ def test_every_runbook_section_says_what_it_means_how_to_check_and_what_to_do() 
 def test_the_prometheus_rule_and_dashboard_are_what_the_generator_writes() -> None:
     for path, text in rendered().items():
         assert path.read_text() == text, "run: python -m deploy.monitoring_render"
-    prometheus_rule = yaml.safe_load((MONITORING / "prometheusrule.yaml").read_text())
+    prometheus_rule = yaml_files.load((MONITORING / "prometheusrule.yaml").read_text())
     assert prometheus_rule["apiVersion"] == "monitoring.coreos.com/v1"
     assert prometheus_rule["spec"]["groups"] == GROUPS
 
@@ -117,13 +116,13 @@ def test_metric_names_are_read_out_of_promql() -> None:
 
 
 def test_the_pods_are_scraped_where_they_serve_metrics() -> None:
-    monitoring = yaml.safe_load((MONITORING / "kustomization.yaml").read_text())
+    monitoring = yaml_files.load((MONITORING / "kustomization.yaml").read_text())
     for entry in monitoring["resources"] + monitoring["configMapGenerator"][0]["files"]:
         assert (MONITORING / entry).exists(), entry
-    [endpoint] = yaml.safe_load((MONITORING / "podmonitor.yaml").read_text())["spec"][
+    [endpoint] = yaml_files.load((MONITORING / "podmonitor.yaml").read_text())["spec"][
         "podMetricsEndpoints"
     ]
-    selector = yaml.safe_load((MONITORING / "podmonitor.yaml").read_text())["spec"]["selector"]
+    selector = yaml_files.load((MONITORING / "podmonitor.yaml").read_text())["spec"]["selector"]
     objects = render(K8S / "overlays" / "production")
     deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
     assert set(deployments) == set(SERVICES)
