@@ -58,7 +58,7 @@ def supervised_stack(
 ) -> Iterator[Supervisor]:
     data_dir = tmp_path_factory.mktemp("health")
     watched = {"disk_path": str(disk), "disk_high_watermark": str(HIGH_WATERMARK)} if disk else {}
-    settings = stack_settings(data_dir, health_failures=3, health_interval_seconds=1.0, **watched)
+    settings = stack_settings(data_dir, health_failures=2, health_interval_seconds=1.0, **watched)
     with Stack(settings, report=reported.append) as stack, supervised(stack) as supervisor:
         yield supervisor
 
