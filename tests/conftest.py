@@ -86,6 +86,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterato
         clock_control=True,
         fault_injection=True,  # PUT /faults: a test makes a handler fail (shared.faults)
         scheduler_interval_seconds=3600,
+        # The embedded broker delays a new group's first join by half of this, and a restarted
+        # service's groups wait for its old members to expire (it keeps them after their
+        # LeaveGroup): the tests that restart a service here rejoined in 11 s at 6 s, in 3 s at
+        # 3 s (heartbeats each second: shared/consumer.py). Not for the fault tests' stacks:
+        # under their load a consumer catching up missed its heartbeats for 3 s (RELIABILITY.md).
+        kafka_session_timeout_ms=3_000,
     )
     with Stack(settings, report=lambda line: None) as running:
         yield running
