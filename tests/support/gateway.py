@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from services.gateway.app import create_app
+from shared.service import SERVER_OPTIONS
 from shared.settings import Settings
 from tests.support.stack import free_port
 
@@ -44,7 +45,12 @@ def lone_gateway(
 def served(app: Any, port: int, *, lifespan: bool = False) -> Iterator[str]:
     """`app` (ASGI) over real HTTP on 127.0.0.1:`port`, in a thread of this process."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on" if lifespan else "off", log_level="warning"
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on" if lifespan else "off",
+        log_level="warning",
+        **SERVER_OPTIONS,  # as the services serve (shared/service.py)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
