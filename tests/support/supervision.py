@@ -5,7 +5,7 @@ The stack is stopped before that thread ends. A process the stack starts dies wi
 that started it (`PR_SET_PDEATHSIG`, deploy/stack.py, follows the starting thread, not its
 process), so a component this thread restarted was killed the moment it ended, and the services
 still running then waited out their store client's server selection (5 s) to stop: a
-test_health teardown took 9.7 s."""
+health tests' teardown took 9.7 s."""
 
 from __future__ import annotations
 

@@ -1,6 +1,11 @@
-"""Health that serves what it can, on one supervised stack whose data directory's free space
-is watched on a small tmpfs (shared/health.py, shared/disk.py, deploy/probes.py):
+"""Health and metrics on one supervised stack of this module's own, whose data directory's free
+space is watched on a small tmpfs (shared/health.py, shared/disk.py, deploy/probes.py) and
+whose services export their metrics over OTLP to a local receiver (tests/support/otlp.py), as
+they would to the compose collector. Metrics first, while nothing is broken:
 
+- a poison message shows up as a consumed message and a dead-lettered one with its reason;
+  every consumer group reports its lag per topic, every service's relay its outbox backlog and
+  oldest pending age;
 - the broker paused: the gateway and intake stay ready, registrations are accepted, and every
   welcome arrives once it is back;
 - the store paused: the gateway's probe answers within its short timeout, and the runner
@@ -10,6 +15,7 @@ is watched on a small tmpfs (shared/health.py, shared/disk.py, deploy/probes.py)
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -23,8 +29,11 @@ import httpx
 import pytest
 
 from deploy.stack import Stack
+from shared.contracts.subscribers import lane_group
 from tests.support.audit import effects, missing
+from tests.support.events import produce
 from tests.support.organizations import REGISTER, registration
+from tests.support.otlp import Point, Receiver, otlp_receiver
 from tests.support.stack import Client, codes, create_network, stack_settings
 from tests.support.supervision import Supervisor, supervised
 from tests.support.wait import eventually
@@ -52,15 +61,40 @@ def reported() -> list[str]:
     return []
 
 
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    with otlp_receiver() as running:
+        yield running
+
+
 @pytest.fixture(scope="module", name="supervised")
 def supervised_stack(
-    disk: Path | None, reported: list[str], tmp_path_factory: pytest.TempPathFactory
+    disk: Path | None,
+    reported: list[str],
+    receiver: tuple[Receiver, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch_module: pytest.MonkeyPatch,
 ) -> Iterator[Supervisor]:
-    data_dir = tmp_path_factory.mktemp("health")
+    data_dir = tmp_path_factory.mktemp("operations")
     watched = {"disk_path": str(disk), "disk_high_watermark": str(HIGH_WATERMARK)} if disk else {}
-    settings = stack_settings(data_dir, health_failures=2, health_interval_seconds=1.0, **watched)
+    settings = stack_settings(
+        data_dir,
+        health_failures=2,
+        health_interval_seconds=1.0,
+        telemetry_exporter="otlp",
+        otlp_endpoint=receiver[1],
+        **watched,
+    )
+    # the children's metric export interval, in ms (read at their start)
+    monkeypatch_module.setenv("OTEL_METRIC_EXPORT_INTERVAL", "500")
     with Stack(settings, report=reported.append) as stack, supervised(stack) as supervisor:
         yield supervisor
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
@@ -79,6 +113,53 @@ def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:
         {"input": registration(network_id, name, f"{name.replace(' ', '')}@x.org")},
         headers={"Idempotency-Key": f"{network_id}-{name}"},
     )
+
+
+def test_a_poison_message_is_counted_consumed_and_dead_lettered_with_its_reason(
+    supervised: Supervisor, receiver: tuple[Receiver, str]
+) -> None:
+    stack, (received, _) = supervised.stack, receiver
+    topic = "organization.registered"
+    on_topic = {"messaging.destination.name": topic}
+    asyncio.run(produce(stack.settings.kafka_bootstrap, topic, "org_poison", b"not json"))
+    dead = eventually(
+        lambda: received.latest("notifications", "commonweave.messaging.dlq.messages", on_topic),
+        timeout=60,
+    )
+    assert dead.value >= 1
+    # the group of the topic's lane: notifications reads registrations in its urgent lane
+    assert dead.attributes["messaging.consumer.group.name"] == "notifications.urgent"
+    assert dead.attributes["commonweave.dlq.reason"] == "unparseable"
+    assert dead.attributes["error.type"] == "ValidationError"
+    consumed = received.latest("notifications", "messaging.client.consumed.messages", on_topic)
+    assert consumed is not None and consumed.value >= 1
+
+    # Both services reading the topic have fetched it, so each reports its lag, under the
+    # group of the topic's lane: none once read.
+    for service in ("matching", "notifications"):
+
+        def lag(service: str = service) -> Point | None:
+            return received.latest(service, "commonweave.messaging.consumer.lag", on_topic)
+
+        reported = eventually(lag, timeout=30)
+        group = lane_group(service, topic)
+        assert reported.attributes["messaging.consumer.group.name"] == group
+        assert reported.attributes["messaging.system"] == "kafka"
+        eventually(lambda lag=lag: (point := lag()) is not None and point.value == 0, timeout=30)
+
+
+def test_every_services_relay_reports_its_outbox(
+    supervised: Supervisor, receiver: tuple[Receiver, str]
+) -> None:
+    received, _ = receiver
+    for service in ("intake", "matching", "commitments", "notifications"):
+        backlog = eventually(
+            lambda s=service: received.latest(s, "commonweave.outbox.backlog"),
+            timeout=30,
+        )
+        assert backlog.value >= 0
+        age = received.latest(service, "commonweave.outbox.oldest_pending.age")
+        assert age is not None and age.value >= 0
 
 
 def test_a_paused_broker_leaves_the_gateway_and_intake_ready_and_every_welcome_arrives(
