@@ -4,7 +4,7 @@ thread beside a test, which the test can hold back.
 The stack is stopped before that thread ends. A process the stack starts dies with the thread
 that started it (`PR_SET_PDEATHSIG`, deploy/stack.py, follows the starting thread, not its
 process), so a component this thread restarted was killed the moment it ended, and the services
-still running then waited out their store client's server selection (5 s) to stop: a
+still running then waited out their store client's server selection (5 s) to stop: the
 health tests' teardown took 9.7 s."""
 
 from __future__ import annotations
