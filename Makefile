@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 # pytest-xdist workers of `make test`, a test module at a time: two keep two cores 75-100 %
-# busy (the integration tests in 4 min 45 s - 5 min 31 s in a fresh clone). Three were slower
+# busy (the integration tests in 3 min 34 s - 4 min 4 s in a fresh clone). Three were slower
 # (5 min 37 s against 4 min 49 s, measured before bytecode), and once starved the
 # document store enough that a client's connection handshake was cancelled (BENCHMARKS.md).
 TEST_WORKERS ?= 2
