@@ -47,8 +47,8 @@ def kafka_broker(settings: Settings, service: str, provider: TracerProvider) -> 
         logger=logger,
         log_level=logging.DEBUG,
         # On SIGTERM, a handler in flight has this long to finish, then it is cancelled (its
-        # event not committed, so it comes again). Each subscriber waits in turn, and
-        # notifications has two lanes: well below the runner's 10 s before SIGKILL, so a
+        # event not committed, so it comes again). The lanes stop together (FastStream stops
+        # every subscriber in one task group): well below the runner's 10 s before SIGKILL, so a
         # handler retrying against a full disk no longer holds the stop up until the kill
         # (matching and notifications did, in the health tests). A handler takes milliseconds.
         graceful_timeout=3.0,
