@@ -21,10 +21,11 @@ from shared.settings import Settings
 
 class LanesBroker(KafkaBroker):
     """FastStream's Kafka broker, its subscribers started together: aiokafka's consumer start
-    waits until its group has assigned it partitions (3 s on the embedded broker, which delays
-    a new group's first join), and FastStream starts them one after the other, so a service
-    with two lanes took 6 s to join instead of 3 (commitments and notifications: a stack
-    ready in 9.8 s, 7.4 s with this)."""
+    waits until its group has assigned it partitions, which a broker delays for a new group
+    (Kafka's `group.initial.rebalance.delay.ms`, 3 s by default; the embedded broker alike),
+    and FastStream starts them one after the other, so a service with two lanes took 6 s to
+    join instead of 3 (commitments and notifications: a stack ready in 9.8 s, 7.4 s with
+    this)."""
 
     async def start(self) -> None:
         await self.connect()
