@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pymongo
+from pymongo import ReturnDocument
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import CallbackOptions, Observation
 
@@ -50,9 +51,14 @@ async def store_round_trip(db: Database, within: float) -> None:
     seconds; raises when the store cannot do that (an error, a timeout, a wrong answer)."""
     nonce, key = uuid.uuid4().hex, probe_id()
     with suppress_instrumentation(), pymongo.timeout(within):
-        scratch = db[SCRATCH]
-        await scratch.replace_one({"_id": key}, {"nonce": nonce, "at": utcnow()}, upsert=True)
-        found: Document | None = await scratch.find_one({"_id": key})
+        # One atomic write-and-read: a replace then a separate find would read a concurrent
+        # probe's nonce (the gateway and the runner can ask one process at once).
+        found: Document | None = await db[SCRATCH].find_one_and_replace(
+            {"_id": key},
+            {"nonce": nonce, "at": utcnow()},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
     if found is None or found.get("nonce") != nonce:
         raise RuntimeError(f"the store did not read back its own write ({found!r})")
 

@@ -62,6 +62,15 @@ async def test_the_store_check_writes_and_reads_back_in_a_scratch_collection(
     assert await database[SCRATCH].count_documents({}) == 1  # rewritten, not grown
 
 
+async def test_probes_that_overlap_each_read_back_their_own_write(database: Database) -> None:
+    # The gateway's /health and the runner's poll can reach one process's /health/ready at
+    # once; the later write must not make the earlier probe report a store that lies.
+    results = await asyncio.gather(
+        *(check(store_round_trip(database, 2.0), 2.0) for _ in range(20))
+    )
+    assert set(results) == {"ok"}, results
+
+
 @pytest.fixture
 def paused_store() -> Iterator[tuple[str, int]]:
     """A document store of its own, stopped with SIGSTOP: it accepts connections (the kernel
