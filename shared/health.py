@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pymongo
-from pymongo import ReturnDocument
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import CallbackOptions, Observation
+from pymongo import ReturnDocument
 
 from shared.disk import DiskWatch
 from shared.events import utcnow

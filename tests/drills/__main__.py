@@ -33,6 +33,10 @@ DRILLS: dict[str, DrillRun] = {
     **{f"{s}-kill": fault_drill(faults.kill(s)) for s in ("matching", "commitments")},
     "notifications-kill": fault_drill(faults.kill("notifications")),
     "broker-kill": fault_drill(faults.kill("broker")),
+    # the session stack's 3 s sessions (tests/conftest.py): a rejoin as quick as theirs
+    "broker-kill-then-rebalance": fault_drill(
+        faults.broker_lost_then_rebalanced, kafka_session_timeout_ms=3_000
+    ),
     "store-kill": fault_drill(faults.kill("mongo")),
     "killed-in-transaction-then-store-restart": fault_drill(
         faults.killed_in_transaction_then_store_restart

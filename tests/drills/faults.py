@@ -255,3 +255,50 @@ def jammed(name: str, seconds: float) -> Fault:
         drill.restored_at = time.monotonic()
 
     return fault
+
+
+def broker_lost_then_rebalanced(drill: Drill) -> None:
+    """The broker killed (the runner starts a new one: an empty log); once notifications has
+    read its partitions from the beginning again (`follow_broker`), each of its lanes' groups
+    rebalances: a member joins, holds its share for a few seconds and leaves. Its partitions
+    come back from the new broker's committed offsets; no welcome may be lost."""
+    from aiokafka import AIOKafkaConsumer
+
+    from shared.contracts.subscribers import SUBSCRIPTIONS, lane_group
+
+    stack = drill.stack
+    log_path = stack.components["notifications"].log_path
+    seen = log_path.read_text(errors="replace").count("the broker lost its log")
+    signal_component(stack, "broker", signal.SIGKILL)
+    began = time.monotonic()
+    while log_path.read_text(errors="replace").count("the broker lost its log") == seen:
+        if time.monotonic() - began > 60:
+            drill.note("notifications did not notice the new broker within 60 s")
+            return
+        time.sleep(0.2)
+    drill.note(f"notifications rewound {time.monotonic() - began:.1f} s after the kill")
+    lanes: dict[str, list[str]] = {}
+    for topic in SUBSCRIPTIONS["notifications"]:
+        lanes.setdefault(lane_group("notifications", topic), []).append(topic)
+
+    async def join_and_leave(group: str, topics: list[str]) -> None:
+        member = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=stack.settings.kafka_bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            session_timeout_ms=stack.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=stack.settings.kafka_session_timeout_ms // 3,
+        )
+        await member.start()
+        try:
+            await asyncio.sleep(5)  # joined: the group rebalanced once; leaving, once more
+        finally:
+            await member.stop()
+
+    async def rebalance_every_lane() -> None:
+        await asyncio.gather(*(join_and_leave(g, t) for g, t in lanes.items()))
+
+    asyncio.run(rebalance_every_lane())
+    drill.restored_at = time.monotonic()
+    drill.note(f"rebalanced {', '.join(sorted(lanes))}")
