@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import MongoClient
 
@@ -26,6 +28,7 @@ from shared.contracts import (
 from shared.events import Envelope, dlq_topic
 from shared.mongo import mongo_client
 from shared.outbox import Outbox
+from shared.settings import Settings
 from shared.unit_of_work import PROCESSED
 from tests.integration.platform.test_consumer import inbox, registered_event
 from tests.support.events import early_warning, produce, produce_many, suggestions
@@ -129,6 +132,63 @@ async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left
     for n in (3, 4):
         await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
 
+    async with consuming(settings, service, topic, urgent=True, wanted=2) as (consumer, seen):
+        assert list(consumer.lanes()) == [f"{service}.urgent"]
+        with suppress(TimeoutError):
+            await asyncio.wait_for(seen.arrived.wait(), 60)
+        await asyncio.sleep(2)  # time for anything older to come, were it read from the start
+    assert seen.n == [3, 4]
+
+
+async def test_a_committed_position_past_the_logs_end_is_read_from_the_beginning(
+    stack: Stack,
+) -> None:
+    """A group's committed offset past its partition's end (committed against a log the
+    broker has since lost): Kafka would answer the fetch OFFSET_OUT_OF_RANGE and the consumer
+    reset; the embedded broker answers nothing. The consumer notices within a round of
+    `follow_broker` and reads the partition from the beginning, so events published after it
+    are handled, not waited past."""
+    settings = stack.settings
+    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(settings, [topic, dlq_topic(topic)])
+    for n in range(3):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    stale = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=service, enable_auto_commit=False
+    )
+    await stale.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in stale.partitions_for_topic(topic) or ()]
+        stale.assign(partitions)
+        await stale.commit(dict.fromkeys(partitions, 1_000))
+    finally:
+        await stale.stop()
+    async with consuming(settings, service, topic, urgent=False, wanted=5, follow=True) as (
+        _,
+        seen,
+    ):
+        for n in (3, 4):
+            await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+        with suppress(TimeoutError):
+            await asyncio.wait_for(seen.arrived.wait(), 30)
+    assert sorted(seen.n) == [0, 1, 2, 3, 4]
+
+
+@dataclass
+class Seen:
+    """The `n` of each Ping handled; `arrived` is set once `wanted` were."""
+
+    wanted: int
+    n: list[int] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def consuming(
+    settings: Settings, service: str, topic: str, urgent: bool, wanted: int, follow: bool = False
+) -> AsyncIterator[tuple[EventConsumer, Seen]]:
+    """An `EventConsumer` of `service` reading `topic` on the real broker, and the Pings it
+    handled; `follow`: with `follow_broker` running (a round each half second)."""
     client = mongo_client(settings)
     broker = kafka_broker(settings, service, TracerProvider())
     admin = BrokerAdmin(settings)
@@ -138,26 +198,26 @@ async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left
         outbox,
         service,
         session_timeout_ms=settings.kafka_session_timeout_ms,
-        urgent=frozenset({topic}),
+        urgent=frozenset({topic} if urgent else ()),
     )
-    seen: list[int] = []
-    two_seen = asyncio.Event()
+    seen = Seen(wanted)
 
     async def handle(payload: Ping, envelope: Envelope, uow: Any) -> None:
-        seen.append(payload.n)
-        if len(seen) >= 2:
-            two_seen.set()
+        seen.n.append(payload.n)
+        if len(seen.n) >= seen.wanted:
+            seen.arrived.set()
 
     consumer.subscribe(topic, handle, Ping)
-    assert list(consumer.lanes()) == [f"{service}.urgent"]
     consumer.attach(admin.committed)
     await broker.start()
+    following = (
+        asyncio.create_task(consumer.follow_broker(admin.cluster_id, 0.5)) if follow else None
+    )
     try:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(two_seen.wait(), 60)
-        await asyncio.sleep(2)  # time for anything older to come, were it read from the start
+        yield consumer, seen
     finally:
+        if following is not None:
+            following.cancel()
         await broker.stop()
         await admin.close()
         await client.close()
-    assert seen == [3, 4]
