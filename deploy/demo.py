@@ -37,7 +37,7 @@ from shared.clients.once import call_once
 from shared.contracts.intake import CreatedNetwork
 from shared.contracts.requests.intake import NetworkInput
 from shared.errors import AppError, ErrorCode
-from shared.http import ServiceClient, validated
+from shared.http import ServiceClient, tls_context, validated
 from shared.settings import Settings
 
 DATA = Path(__file__).with_name("demo")
@@ -118,7 +118,11 @@ class Api:
             headers["idempotency-key"] = f"commonweave-demo:{key}"
         try:
             response = httpx.post(
-                self.url, json={"query": query, "variables": variables}, headers=headers, timeout=60
+                self.url,
+                json={"query": query, "variables": variables},
+                headers=headers,
+                timeout=60,
+                verify=tls_context(),
             )
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -136,7 +140,7 @@ def community_answer(gateway: str, partnership_id: str, answer: dict[str, Any], 
     demo writes nothing new)."""
     page = f"{gateway}/app/voice/partnerships/{partnership_id}"
     try:
-        with httpx.Client(timeout=60) as browser:
+        with httpx.Client(timeout=60, verify=tls_context()) as browser:
             found = CSRF.search(browser.get(page).text)
             form = {
                 "csrf": found.group(1) if found else "",

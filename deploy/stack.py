@@ -33,6 +33,7 @@ from shared.contracts import EVENT_TYPES
 from shared.disk import DiskWatch, mb
 from shared.events import dlq_topic
 from shared.health import STARTED
+from shared.http import tls_context
 from shared.settings import SERVICES, ServiceName, Settings
 
 PR_SET_PDEATHSIG = 1
@@ -306,7 +307,7 @@ class Stack:
         if component.health_url is None:
             return port_is_open(component.host, component.port)
         try:
-            response = httpx.get(component.health_url, timeout=5.0)
+            response = httpx.get(component.health_url, timeout=5.0, verify=tls_context())
             # ready, and started: store, broker and consumer group all there (a service is
             # ready, degraded, without them; "up" means the whole stack works)
             dependencies = response.json().get("dependencies", {})

@@ -21,6 +21,7 @@ from pymongo import MongoClient
 from deploy.stack import Stack
 from shared.settings import SERVICES
 from tests.drills.harness import Drill, Fault
+from tests.support import http
 
 
 def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
@@ -213,7 +214,7 @@ def scarce_memory(name: str, headroom_mb: int = 4) -> Fault:
 def ready_status(stack: Stack, service: str) -> int:
     try:
         url = f"{stack.settings.url_of(service)}/health/ready"  # type: ignore[arg-type]
-        return httpx.get(url, timeout=10).status_code
+        return http.get(url, timeout=10).status_code
     except httpx.HTTPError:
         return 0
 

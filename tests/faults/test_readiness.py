@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.gateway import lone_gateway, lone_settings
 from tests.support.notifications import INBOX
 from tests.support.organizations import REGISTER, registration
@@ -18,13 +17,13 @@ from tests.support.wait import eventually
 
 def test_a_starting_stack_answers_unavailable_and_not_ready(tmp_path: Path) -> None:
     with lone_gateway(lone_settings(tmp_path)) as url:
-        body = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}).json()
+        body = http.post(f"{url}/graphql", json={"query": "{ __typename }"}).json()
         [error] = body["errors"]
         assert error["extensions"]["code"] == "UNAVAILABLE"
         assert error["extensions"]["retryable"] is True
         assert "starting" in error["message"]
-        assert httpx.get(f"{url}/health/ready").status_code == 503
-        assert httpx.get(f"{url}/health/live").status_code == 200
+        assert http.get(f"{url}/health/ready").status_code == 503
+        assert http.get(f"{url}/health/live").status_code == 200
 
 
 def test_the_first_request_after_up_has_its_whole_effect(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from deploy.stack import Stack, _die_with_parent, settings_env
 from shared.contracts.subscribers import lane_group
 from shared.settings import ServiceName
+from tests.support import http
 from tests.support.audit import duplicated, effects, missing
 from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client, create_network, free_port, stack_settings
@@ -112,7 +113,7 @@ def launch_replica(stack: Stack, service: ServiceName, data_dir: Path) -> tuple[
 def ready(url: str) -> bool:
     try:
         # started, not only ready: its consumer group joined too (shared/health.py)
-        response = httpx.get(f"{url}/health/ready", timeout=5)
+        response = http.get(f"{url}/health/ready", timeout=5)
         return response.status_code == 200 and response.json()["status"] == "ok"
     except (httpx.HTTPError, ValueError):
         return False

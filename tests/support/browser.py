@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.sync.client import connect
+
+from tests.support import http
 
 OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
@@ -62,7 +63,7 @@ class Browser:
             line = self.process.stderr.readline()
             found = re.search(r"DevTools listening on ws://([\d.:]+)/", line)
             if found:
-                targets = httpx.get(f"http://{found.group(1)}/json/list", timeout=10).json()
+                targets = http.get(f"http://{found.group(1)}/json/list", timeout=10).json()
                 page = next(t for t in targets if t["type"] == "page")
                 url: str = page["webSocketDebuggerUrl"]
                 return url

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.events import first_found
 from tests.support.stack import Client
 
@@ -41,7 +40,7 @@ async def accepted_events(stack: Stack, match_id: str) -> list[dict[str, Any]]:
 
 def matching_version(stack: Stack, organization_id: str) -> int:
     """The version of an organization's profile in matching's read model (0 before any)."""
-    response = httpx.get(
+    response = http.get(
         f"{stack.service_url('matching')}/profiles/{organization_id}",
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
         timeout=10,

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.stack import Client
 
 PARTNERSHIP = """
@@ -28,7 +27,7 @@ CHECK_IN = """mutation($i: RecordCheckInInput!) { recordCheckIn(input: $i) { id 
 
 def service_call(stack: Stack, method: str, url: str, body: Any = None) -> Any:
     token = stack.settings.service_token.get_secret_value()
-    response = httpx.request(method, url, json=body, headers={"X-Service-Token": token}, timeout=30)
+    response = http.request(method, url, json=body, headers={"X-Service-Token": token}, timeout=30)
     response.raise_for_status()
     return response.json()
 

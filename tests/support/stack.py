@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from deploy.stack import Stack
 from shared.settings import SERVICES, Settings
+from tests.support import http
 
 FIRST_PORT = 10_000
 _given: set[int] = set()  # never handed out twice by this process
@@ -102,7 +102,7 @@ class Client:
         # A client from outside: no trace context of the test process (which may have
         # instrumented httpx for an in-process gateway) leaks into the stack's traces.
         with suppress_instrumentation():
-            response = httpx.post(
+            response = http.post(
                 self.url,
                 json={"query": query, "variables": variables or {}},
                 headers=all_headers,
@@ -142,7 +142,7 @@ def codes(errors: list[dict[str, Any]]) -> list[str]:
 def create_network(
     stack: Stack, name: str = "Lane Network", time_zone: str = "America/Los_Angeles"
 ) -> dict[str, str]:
-    response = httpx.post(
+    response = http.post(
         f"{stack.service_url('intake')}/networks",
         json={"name": name, "region": "Lane County", "time_zone": time_zone},
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},

@@ -16,6 +16,7 @@ import httpcore
 import httpx
 
 from shared.errors import bad_input
+from shared.http import tls_context
 
 METADATA_HOSTS = {"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"}
 
@@ -161,9 +162,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     connections: each delivery resolves and is checked anew."""
 
     def __init__(self, *, allow_loopback: bool, resolve: Resolver = system_resolver) -> None:
-        super().__init__()
+        super().__init__(verify=tls_context())
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls_context(),
             max_keepalive_connections=0,
             network_backend=GuardedBackend(allow_loopback=allow_loopback, resolve=resolve),
         )

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.app import Audit, hidden, http_session, sign_in
 from tests.support.links import PROPOSE
 from tests.support.matches import matches_of
@@ -44,7 +45,7 @@ def audit() -> Iterator[Audit]:
 
 
 def new_network(stack: Stack, name: str, operator_email: str) -> dict[str, str]:
-    response = httpx.post(
+    response = http.post(
         f"{stack.service_url('intake')}/networks",
         json={
             "name": name,
@@ -522,7 +523,7 @@ def test_a_resident_answers_the_community_voice_page_without_signing_in(
     # the partners read the contact on their page; the public page never shows it
     partner = http_session(url, OUTREACH, mailbox[0])
     assert "rosa@example.org" in partner.get(f"/app/partnerships/{ident}").text
-    public = httpx.get(f"{url}/app/voice/partnerships/{ident}", timeout=30).text
+    public = http.get(f"{url}/app/voice/partnerships/{ident}", timeout=30).text
     assert "rosa@example.org" not in public and "Thursdays are hard" not in public
     assert audit.found == []
 

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.app import Audit, hidden, link_in
 from tests.support.matches import matches_of
 from tests.support.notifications import Mailbox
@@ -35,7 +36,7 @@ SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 @pytest.fixture(scope="module")
 def lane(app_stack: Stack) -> dict[str, Any]:
     """A network with two organizations matching suggests to each other."""
-    response = httpx.post(
+    response = http.post(
         f"{app_stack.service_url('intake')}/networks",
         json={"name": "Lane Network", "region": "Lane County",
               "time_zone": "America/Los_Angeles", "operator_email": "coord@lane.example.org"},

@@ -17,6 +17,7 @@ from gql import gql
 
 from deploy.stack import Stack
 from tests.integration.commitments.test_live import websocket
+from tests.support import http
 from tests.support.app import hidden
 from tests.support.organizations import register
 from tests.support.partnerships import form
@@ -123,7 +124,7 @@ def test_a_residents_answer_reaches_the_partners_and_health_as_the_community_sou
     operator, pantry, school, pid, _ = partners(stack, "Voice")
     url = stack.settings.url_of("gateway")
     path = f"/app/voice/partnerships/{pid}"
-    public = httpx.get(f"{url}{path}", timeout=30)
+    public = http.get(f"{url}{path}", timeout=30)
     assert "Voice Meals" in public.text and "Voice Pantry" in public.text
     assert 'name="website"' in public.text and "Content-Security-Policy" in public.headers
 
@@ -149,7 +150,7 @@ def test_a_residents_answer_reaches_the_partners_and_health_as_the_community_sou
     assert response["contact"] == "555-0101" and response["rating"] == 2
     seen_by_operator = operator.data(VOICE, {"p": pid})["partnership"]
     assert seen_by_operator["communityResponses"]["edges"][0]["node"]["contact"] is None
-    again = httpx.get(f"{url}{path}", timeout=30).text
+    again = http.get(f"{url}{path}", timeout=30).text
     assert "555-0101" not in again and "bus does not stop" not in again
 
     # the partners' feedback blends with the residents' (0.6 and 0.4)
@@ -174,7 +175,7 @@ def test_a_honeypot_post_or_a_flood_writes_nothing_and_a_needs_answer_reaches_th
     )["reportNeed"]["need"]["id"]  # fmt: skip
     url = stack.settings.url_of("gateway")
     path = f"/app/voice/needs/{need}"
-    assert "Broken streetlights" in httpx.get(f"{url}{path}", timeout=30).text
+    assert "Broken streetlights" in http.get(f"{url}{path}", timeout=30).text
 
     robot = answer(url, path, rating="1", story="Buy cheap pills", website="http://spam.example")
     assert robot.status_code == 400 and "could not take your answer" in robot.text
@@ -189,4 +190,4 @@ def test_a_honeypot_post_or_a_flood_writes_nothing_and_a_needs_answer_reaches_th
     bodies = " ".join(n["body"] for n in told())
     assert "Buy cheap pills" not in bodies
     assert len(re.findall(r"Answer \d", bodies)) == accepted
-    assert httpx.get(f"{url}/app/voice/needs/nope", timeout=30).status_code == 404
+    assert http.get(f"{url}/app/voice/needs/nope", timeout=30).status_code == 404

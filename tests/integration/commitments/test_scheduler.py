@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from deploy.stack import Stack, settings_env
+from tests.support import http
 from tests.support.events import read_all
 from tests.support.organizations import register
 from tests.support.partnerships import COMMIT, form, set_clock, tick
@@ -51,7 +52,7 @@ def start_replica(stack: Stack, log_path: Path) -> tuple[subprocess.Popen[bytes]
 
     def healthy() -> bool:
         try:
-            response = httpx.get(f"{url}/health", timeout=5)  # its consumer group joined too
+            response = http.get(f"{url}/health", timeout=5)  # its consumer group joined too
             return response.status_code == 200 and response.json()["status"] == "ok"
         except (httpx.HTTPError, ValueError):
             return False

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.organizations import register
 from tests.support.stack import Client, codes, create_network
 from tests.support.wait import eventually
@@ -94,7 +93,7 @@ def test_repeated_reads_in_one_request_are_deduplicated(
 
 def test_health_reports_each_dependency(stack: Stack) -> None:
     def healthy() -> dict[str, Any] | None:
-        response = httpx.get(f"{stack.service_url('gateway')}/health", timeout=10)
+        response = http.get(f"{stack.service_url('gateway')}/health", timeout=10)
         body: dict[str, Any] = response.json()
         assert set(body["dependencies"]) == {"intake", "matching", "commitments", "notifications"}
         return body if response.status_code == 200 else None

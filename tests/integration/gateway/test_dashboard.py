@@ -22,6 +22,7 @@ import pytest
 from deploy.demo import load
 from deploy.stack import Stack
 from services.gateway.dashboard.queries import LINKS
+from tests.support import http
 from tests.support.browser import Browser, chromium_path
 from tests.support.partnerships import COMMIT, set_clock
 from tests.support.stack import Client, create_network
@@ -282,25 +283,25 @@ def test_the_other_networks_operator_sees_only_its_own(
 
 def test_sign_in_refuses_bad_tokens_and_other_origins(stack: Stack, demo: dict[str, str]) -> None:
     url = dashboard_url(stack)
-    bad = httpx.post(f"{url}/sign-in", data={"token": "not-a-token"}, timeout=30)
+    bad = http.post(f"{url}/sign-in", data={"token": "not-a-token"}, timeout=30)
     assert bad.status_code == 401 and "set-cookie" not in bad.headers
     assert "Not signed in" in bad.text
-    elsewhere = httpx.post(
+    elsewhere = http.post(
         f"{url}/sign-in",
         data={"token": demo["OPERATOR_TOKEN"]},
         headers={"origin": "https://evil.example"},
         timeout=30,
     )
     assert elsewhere.status_code == 403 and "set-cookie" not in elsewhere.headers
-    good = httpx.post(f"{url}/sign-in", data={"token": demo["OPERATOR_TOKEN"]}, timeout=30)
+    good = http.post(f"{url}/sign-in", data={"token": demo["OPERATOR_TOKEN"]}, timeout=30)
     assert good.status_code == 303
     cookie = good.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/dashboard" in cookie
-    page = httpx.get(url, cookies=good.cookies, timeout=30)
+    page = http.get(url, cookies=good.cookies, timeout=30)
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none'
     assert page.headers["cache-control"] == "no-store" and "<script" not in page.text
     # the cookie opens the dashboard only: GraphQL takes the Authorization header
-    graphql = httpx.post(
+    graphql = http.post(
         f"{stack.settings.url_of('gateway')}/graphql",
         json={"query": "{ me { role } }"},
         cookies=good.cookies,
@@ -324,7 +325,7 @@ def test_a_partnerships_charts_are_images_for_its_parties_only(
 
     def get(ident: str, chart: str, token: str | None) -> httpx.Response:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        return httpx.get(f"{base}/{ident}/{chart}.svg", headers=headers, timeout=30)
+        return http.get(f"{base}/{ident}/{chart}.svg", headers=headers, timeout=30)
 
     for chart in ("health", "contributions"):
         answer = get(demo["PARTNERSHIP_ID"], chart, demo["ADMIN_TOKEN"])
@@ -378,7 +379,7 @@ def test_a_partnerships_page_charts_its_health_over_time_for_its_parties_only(
     if target := os.environ.get("COMMONWEAVE_PARTNERSHIP_SCREENSHOT"):
         browser.screenshot(Path(target))
     # the image for any client carries its values as text
-    svg = httpx.get(
+    svg = http.get(
         f"{dashboard_url(stack)}/partnerships/{ident}/health.svg",
         headers={"authorization": f"Bearer {demo['ADMIN_TOKEN']}"},
         timeout=30,

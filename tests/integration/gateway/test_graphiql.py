@@ -13,10 +13,10 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.browser import chromium_path
 from tests.support.gateway import lone_gateway, lone_settings
 from tests.support.stack import Client
@@ -50,7 +50,7 @@ def headless(chromium: str, *args: str) -> str:
 
 
 def test_graphiql_renders_offline(chromium: str, gateway_url: str, tmp_path: Path) -> None:
-    page = httpx.get(f"{gateway_url}/graphql", headers={"accept": "text/html"})
+    page = http.get(f"{gateway_url}/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200 and "graphiql.min.js" in page.text
     dom = headless(chromium, "--dump-dom", f"{gateway_url}/graphql")
     assert 'class="graphiql-container' in dom, dom[:2000]
@@ -68,7 +68,7 @@ def test_graphiql_renders_offline(chromium: str, gateway_url: str, tmp_path: Pat
 def test_the_starter_query_returns_data(
     stack: Stack, operator: Client, network: dict[str, str]
 ) -> None:
-    page = httpx.get(stack.graphql_url, headers={"accept": "text/html"}, timeout=10)
+    page = http.get(stack.graphql_url, headers={"accept": "text/html"}, timeout=10)
     found = re.search(r"const STARTER = (.*);\n", page.text)
     assert found, page.text[:2000]
     starter = json.loads(found.group(1).replace("<\\/", "</"))

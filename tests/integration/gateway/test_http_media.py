@@ -10,6 +10,7 @@ import httpx
 
 from deploy.stack import Stack
 from services.gateway.media import GRAPHQL_RESPONSE
+from tests.support import http
 
 INVALID = "{ nope }"
 
@@ -20,7 +21,7 @@ def post(stack: Stack, query: str, accept: str | None, token: str | None = None)
         headers["accept"] = accept
     if token:
         headers["authorization"] = f"Bearer {token}"
-    return httpx.post(stack.graphql_url, json={"query": query}, headers=headers, timeout=30)
+    return http.post(stack.graphql_url, json={"query": query}, headers=headers, timeout=30)
 
 
 def body(response: httpx.Response) -> dict[str, Any]:

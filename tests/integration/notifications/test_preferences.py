@@ -9,11 +9,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from deploy.stack import Stack
 from shared import contracts as c
+from tests.support import http
 from tests.support.events import produce
 from tests.support.notifications import Mailbox, MailServer, kinds, two_partners
 from tests.support.organizations import REGISTER, registration
@@ -40,7 +40,7 @@ def mailbox(mail: MailServer) -> Mailbox:
 
 def tick(stack: Stack, now: datetime) -> int:
     """One pass of the delivery worker at `now`."""
-    response = httpx.post(
+    response = http.post(
         f"{stack.service_url('notifications')}/deliveries/tick",
         params={"now": now.isoformat()},
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},

@@ -7,8 +7,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import httpx
-
 from deploy.stack import Stack
 from shared.contracts import (
     MatchParty,
@@ -17,6 +15,7 @@ from shared.contracts import (
     OrganizationProfile,
     OrganizationRegistered,
 )
+from tests.support import http
 from tests.support.events import produce, reader
 from tests.support.wait import eventually
 
@@ -35,7 +34,7 @@ def registered_event(network_id: str) -> OrganizationRegistered:
 
 
 def inbox(stack: Stack, member_id: str) -> list[dict[str, Any]]:
-    response = httpx.get(
+    response = http.get(
         f"{stack.service_url('notifications')}/inbox/{member_id}",
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
     )

@@ -14,12 +14,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 from typer.testing import CliRunner
 
 from deploy.cli import app
 from deploy.stack import Stack, settings_env
 from shared.contracts import MemberRef, OrganizationProfile, OrganizationRegistered
+from tests.support import http
 from tests.support.events import produce
 from tests.support.wait import eventually
 
@@ -47,7 +47,7 @@ def cli(stack: Stack, *args: str) -> Any:
 
 
 def set_failing(stack: Stack, subjects: list[str]) -> None:
-    response = httpx.put(
+    response = http.put(
         f"{stack.service_url('notifications')}/faults",
         json={"failing_subjects": subjects},
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
@@ -56,7 +56,7 @@ def set_failing(stack: Stack, subjects: list[str]) -> None:
 
 
 def inbox(stack: Stack, member_id: str) -> list[dict[str, Any]]:
-    response = httpx.get(
+    response = http.get(
         f"{stack.service_url('notifications')}/inbox/{member_id}",
         headers={"X-Service-Token": stack.settings.service_token.get_secret_value()},
     )

@@ -30,6 +30,7 @@ import pytest
 
 from deploy.stack import Stack
 from shared.contracts.subscribers import lane_group
+from tests.support import http
 from tests.support.audit import effects, missing
 from tests.support.events import produce
 from tests.support.organizations import REGISTER, registration
@@ -104,7 +105,7 @@ def signal_component(stack: Stack, name: str, sig: signal.Signals) -> None:
 
 
 def ready(stack: Stack, service: str) -> httpx.Response:
-    return httpx.get(f"{stack.service_url(service)}/health/ready", timeout=30)  # type: ignore[arg-type]
+    return http.get(f"{stack.service_url(service)}/health/ready", timeout=30)  # type: ignore[arg-type]
 
 
 def register(operator: Client, network_id: str, name: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from prometheus_client.samples import Sample
 from deploy.stack import Stack
 from shared import contracts as c
 from shared.settings import SERVICES, ServiceName
+from tests.support import http
 from tests.support.events import produce
 from tests.support.monitoring import monitored_names
 from tests.support.notifications import two_partners
@@ -154,7 +155,7 @@ def test_every_service_serves_its_metrics_under_its_own_name(stack: Stack) -> No
 
 
 def test_a_request_through_a_proxy_finds_no_metrics_on_the_gateway(stack: Stack) -> None:
-    response = httpx.get(
+    response = http.get(
         f"{stack.settings.url_of('gateway')}/metrics", headers={"x-forwarded-for": "203.0.113.7"}
     )
     assert response.status_code == 404

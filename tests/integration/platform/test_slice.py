@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from deploy.stack import Stack
+from tests.support import http
 from tests.support.notifications import INBOX
 from tests.support.organizations import REGISTER, registration
 from tests.support.stack import Client
@@ -146,7 +145,7 @@ def test_matching_read_model_holds_the_profile(
     headers = {"X-Service-Token": stack.settings.service_token.get_secret_value()}
 
     def profile() -> dict[str, Any] | None:
-        response = httpx.get(f"{stack.service_url('matching')}/profiles/{org_id}", headers=headers)
+        response = http.get(f"{stack.service_url('matching')}/profiles/{org_id}", headers=headers)
         return response.json() if response.status_code == 200 else None
 
     found = eventually(profile)
