@@ -43,16 +43,12 @@ LONGEST_FIRST = (
     "integration/notifications/test_webhook_lifecycle.py",
     "integration/platform/test_stack_startup.py",
 )
-# Last of all: it stops the session stack's broker and starts it again (a new, empty broker),
-# and the modules that came after it on a worker were slow to hear of events.
-LAST = ("integration/platform/test_prometheus.py",)
 TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rest = len(LONGEST_FIRST)  # the rank of every module in neither list: the middle
+    rest = len(LONGEST_FIRST)  # the rank of every other module: after them
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
-    rank |= {name: rest + 1 + position for position, name in enumerate(LAST)}
     items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), rest))
 
 

@@ -6,8 +6,9 @@ they would to the compose collector. Metrics first, while nothing is broken:
 - a poison message shows up as a consumed message and a dead-lettered one with its reason;
   every consumer group reports its lag per topic, every service's relay its outbox backlog and
   oldest pending age;
-- the broker paused: the gateway and intake stay ready, registrations are accepted, and every
-  welcome arrives once it is back;
+- the broker paused: the gateway and intake stay ready, registrations are accepted, intake's
+  outbox backlog and its oldest pending age grow in its Prometheus scrape, and every welcome
+  arrives (the backlog back to 0) once it is back;
 - the store paused: the gateway's probe answers within its short timeout, and the runner
   restarts the jammed store with no person;
 - the disk below its high watermark: writes refused UNAVAILABLE, retryable, saying storage
@@ -35,6 +36,7 @@ from tests.support.audit import effects, missing
 from tests.support.events import produce
 from tests.support.organizations import REGISTER, registration
 from tests.support.otlp import Point, Receiver, otlp_receiver
+from tests.support.scrape import AGE, BACKLOG, scrape, scrape_until, total
 from tests.support.stack import Client, codes, create_network, stack_settings
 from tests.support.supervision import Supervisor, supervised
 from tests.support.wait import eventually
@@ -184,10 +186,21 @@ def test_a_paused_broker_leaves_the_gateway_and_intake_ready_and_every_welcome_a
         assert intake.json()["dependencies"]["mongo"] == "ok"
         assert intake.json()["dependencies"]["kafka"].startswith("down")
         assert gateway.json()["dependencies"]["intake"].startswith("degraded")
+        # The relay retries the first event it read and reads no further while Kafka is away,
+        # so its backlog is what it saw then (at least that event); the age keeps growing.
+        first = scrape_until(
+            stack, "intake", lambda s: total(s, BACKLOG) >= 1 and total(s, AGE) > 1, 30
+        )
+        time.sleep(1.5)
+        assert total(scrape(stack, "intake"), AGE) > total(first, AGE)  # still waiting, older
     finally:
         signal_component(stack, "broker", signal.SIGCONT)
         supervised.running.set()
     assert eventually(lambda: not missing(effects(stack, accepted), accepted), timeout=120)
+    eventually(
+        lambda: (s := scrape(stack, "intake")) and total(s, BACKLOG) == 0 and total(s, AGE) == 0,
+        timeout=90,
+    )
 
 
 def test_a_paused_store_is_restarted_by_the_runner_and_probes_answer_at_once(

@@ -1,35 +1,30 @@
 """`/metrics` of a real stack, scraped over HTTP and parsed with prometheus-client's parser as
 Prometheus would: every service answers with its name on its series; a burst of poison
 messages shows the consumer lag rise and drain and the DLQ counter count each one; a webhook
-that keeps failing counts its failures and its disabling; the outbox's backlog and age grow
-while the broker is down and fall once it is back; and every metric the alert rules and the
-dashboard query is in a scrape. On the session's stack: the counters are read as what this
-module added to them."""
+that keeps failing counts its failures and its disabling; and every metric the alert rules and
+the dashboard query is in a scrape. On the session's stack: the counters are read as what this
+module added to them. (The outbox's backlog and age while the broker is away: test_operations,
+on a stack of its own.)"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.samples import Sample
 
 from deploy.stack import Stack
 from shared import contracts as c
-from shared.settings import SERVICES, ServiceName
+from shared.settings import SERVICES
 from tests.support import http
 from tests.support.events import produce
 from tests.support.monitoring import monitored_names
 from tests.support.notifications import two_partners
-from tests.support.organizations import REGISTER, registration
 from tests.support.receiver import Receiver
-from tests.support.stack import Client, create_network
-from tests.support.wait import eventually
+from tests.support.scrape import Scrape, scrape, scrape_until, total
 
 pytestmark = pytest.mark.integration
 
@@ -39,44 +34,7 @@ DLQ = "commonweave_messaging_dlq_messages_total"
 LAG = "commonweave_messaging_consumer_lag"
 DELIVERIES = "commonweave_notifications_deliveries_total"
 DISABLED = "commonweave_notifications_webhooks_disabled_total"
-BACKLOG = "commonweave_outbox_backlog"
-AGE = "commonweave_outbox_oldest_pending_age_seconds"
 READY = "commonweave_service_ready"
-
-
-Scrape = dict[str, list[Sample]]
-
-
-def scrape(stack: Stack, service: ServiceName, client: httpx.Client | None = None) -> Scrape:
-    response = (client or httpx).get(f"{stack.service_url(service)}/metrics", timeout=10)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    samples: Scrape = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append(sample)
-    return samples
-
-
-def scrape_until(
-    stack: Stack, service: ServiceName, condition: Callable[[Scrape], bool], timeout: float
-) -> Scrape:
-    """The first scrape of the service that meets the condition."""
-
-    def met() -> Scrape | None:
-        samples = scrape(stack, service)
-        return samples if condition(samples) else None
-
-    return eventually(met, timeout)
-
-
-def total(samples: Scrape, name: str, **labels: str) -> float:
-    """The sum of the samples of `name` with these labels (0 if there are none)."""
-    return sum(
-        s.value
-        for s in samples.get(name, [])
-        if all(s.labels.get(key) == value for key, value in labels.items())
-    )
 
 
 @dataclass(frozen=True)
@@ -198,34 +156,3 @@ def test_every_metric_the_alerts_and_the_dashboard_use_is_in_a_scrape(
 ) -> None:
     scraped = {name for service in SERVICES for name in scrape(stack, service)}
     assert monitored_names() - scraped == set()
-
-
-def test_the_outbox_backlog_and_its_age_grow_while_kafka_is_down(stack: Stack) -> None:
-    """Last in the module: it stops the broker (and starts it again)."""
-    network = create_network(stack, name="Outage Network")
-    operator = Client(stack.graphql_url, network["operatorToken"])
-    eventually(lambda: AGE in (s := scrape(stack, "intake")) and total(s, AGE) == 0)
-    stack.stop_component("broker")
-    try:
-        for i in range(3):
-            operator.data(
-                REGISTER,
-                {"input": registration(network["networkId"], f"Outage {i}", f"o{i}@x.org")},
-            )
-
-        # The relay retries the first event it read and reads no further while Kafka is down,
-        # so the backlog is what it saw then (at least that event); the age keeps growing.
-        first = scrape_until(
-            stack, "intake", lambda s: total(s, BACKLOG) >= 1 and total(s, AGE) > 1, 30
-        )
-        time.sleep(1.5)
-        assert total(scrape(stack, "intake"), AGE) > total(first, AGE)  # still waiting, older
-    finally:
-        stack.start_component("broker")
-    eventually(
-        lambda: (s := scrape(stack, "intake")) and total(s, BACKLOG) == 0 and total(s, AGE) == 0,
-        timeout=90,
-    )
-    # the session's stack goes on for the modules after this one: every consumer is back
-    services = [stack.components[name] for name in SERVICES]
-    eventually(lambda: all(stack._is_ready(service) for service in services), timeout=60)
