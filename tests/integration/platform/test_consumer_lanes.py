@@ -110,10 +110,7 @@ async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left
     long ago, past the processed ids' window, handled again). It starts where the service's
     own group left it: a seek in the urgent lane's rebalance listener, on the real broker."""
     settings = stack.settings
-    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(settings, [topic, dlq_topic(topic)])
-    for n in range(3):
-        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    service, topic = await probe_topic(settings)
     bulk = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -149,10 +146,7 @@ async def test_a_committed_position_past_the_logs_end_is_read_from_the_beginning
     `follow_broker` and reads the partition from the beginning, so events published after it
     are handled, not waited past."""
     settings = stack.settings
-    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(settings, [topic, dlq_topic(topic)])
-    for n in range(3):
-        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    service, topic = await probe_topic(settings)
     stale = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, group_id=service, enable_auto_commit=False
     )
@@ -172,6 +166,15 @@ async def test_a_committed_position_past_the_logs_end_is_read_from_the_beginning
         with suppress(TimeoutError):
             await asyncio.wait_for(seen.arrived.wait(), 30)
     assert sorted(seen.n) == [0, 1, 2, 3, 4]
+
+
+async def probe_topic(settings: Settings) -> tuple[str, str]:
+    """A probe service's name and a new topic of its own holding Pings 0, 1 and 2."""
+    service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(settings, [topic, dlq_topic(topic)])
+    for n in range(3):
+        await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
+    return service, topic
 
 
 @dataclass
