@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -76,11 +77,18 @@ async def ensure_topics(settings: Settings, topics: list[str]) -> None:
         await admin.close()
 
 
+# A hung broker (paused, or its packets dropped) answers nothing until aiokafka's request
+# timeout, 40 s: the outbox relay asks between reading the outbox and publishing, so its
+# loop, and the backlog gauges it refreshes, stood still that long (RELIABILITY.md).
+QUESTION_SECONDS = 5.0
+
+
 class BrokerAdmin:
     """What the outbox relay and the consumer ask of the broker besides publishing, over one
     admin client kept open (both ask for the cluster id every few seconds; a client per
-    question cost a connection and a metadata round trip each time). Any failure drops the
-    client, and the next question opens a new one."""
+    question cost a connection and a metadata round trip each time). A question is answered
+    within `QUESTION_SECONDS` or raises. Any failure drops the client, and the next question
+    opens a new one."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -91,7 +99,12 @@ class BrokerAdmin:
         async with self._opening:
             if self._client is None:
                 client = AIOKafkaAdminClient(**kafka_client_options(self.settings))
-                await client.start()
+                try:
+                    await client.start()
+                except BaseException:  # a timeout's cancellation too: no half-open client left
+                    with suppress(Exception):
+                        await client.close()
+                    raise
                 self._client = client
             return self._client
 
@@ -109,9 +122,12 @@ class BrokerAdmin:
             raise
 
     async def cluster_id(self) -> str:
-        try:
+        async def ask() -> str:
             found: str = (await (await self._admin()).describe_cluster())["cluster_id"]
             return found
+
+        try:
+            return await asyncio.wait_for(ask(), QUESTION_SECONDS)
         except BaseException:
             await self._drop()
             raise
@@ -124,10 +140,13 @@ class BrokerAdmin:
         One OffsetFetch, naming the partitions (the embedded broker cannot answer the
         form that asks for all of a group's)."""
         wanted = [TopicPartition(topic, partition) for topic, partition in partitions]
+
+        async def ask() -> dict[TopicPartition, Any]:
+            admin = await self._admin()
+            return await admin.list_consumer_group_offsets(group, partitions=wanted)
+
         try:
-            found = await (await self._admin()).list_consumer_group_offsets(
-                group, partitions=wanted
-            )
+            found = await asyncio.wait_for(ask(), QUESTION_SECONDS)
         except BaseException:
             await self._drop()
             raise

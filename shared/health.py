@@ -24,7 +24,6 @@ from typing import Any
 import pymongo
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import CallbackOptions, Observation
-from pymongo import ReturnDocument
 
 from shared.disk import DiskWatch
 from shared.events import utcnow
@@ -48,17 +47,27 @@ def probe_id() -> str:
 
 async def store_round_trip(db: Database, within: float) -> None:
     """Writes a fresh nonce into the scratch collection and reads it back, within `within`
-    seconds; raises when the store cannot do that (an error, a timeout, a wrong answer)."""
+    seconds; raises when the store cannot do that (an error, a timeout, a wrong answer).
+    Checks that overlap in one process (the gateway's `/health` and the runner's poll can ask
+    at once) share one round trip: two would race on the process's one scratch document, and
+    the first could read the second's nonce and report a store that lies."""
+    loop, key = asyncio.get_running_loop(), (id(db.client), db.name)
+    shared = _in_flight.get(key)
+    if shared is None or shared.done() or shared.get_loop() is not loop:
+        shared = loop.create_task(_round_trip(db, within))
+        _in_flight[key] = shared
+    await asyncio.shield(shared)  # one asker's timeout does not cancel the others' check
+
+
+_in_flight: dict[tuple[int, str], asyncio.Task[None]] = {}
+
+
+async def _round_trip(db: Database, within: float) -> None:
     nonce, key = uuid.uuid4().hex, probe_id()
     with suppress_instrumentation(), pymongo.timeout(within):
-        # One atomic write-and-read: a replace then a separate find would read a concurrent
-        # probe's nonce (the gateway and the runner can ask one process at once).
-        found: Document | None = await db[SCRATCH].find_one_and_replace(
-            {"_id": key},
-            {"nonce": nonce, "at": utcnow()},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        scratch = db[SCRATCH]
+        await scratch.replace_one({"_id": key}, {"nonce": nonce, "at": utcnow()}, upsert=True)
+        found: Document | None = await scratch.find_one({"_id": key})
     if found is None or found.get("nonce") != nonce:
         raise RuntimeError(f"the store did not read back its own write ({found!r})")
 

@@ -1,21 +1,26 @@
 """Fixtures for the unit tests: a real document store in memory (started once, only when a
-test asks for it: the store and transaction tests), a fresh database per test, no broker; and
-matching's use cases over its fake unit of work."""
+test asks for it: the store and transaction tests), a fresh database per test, the embedded
+broker on a free port for the tests that pause it; and matching's use cases over its fake
+unit of work."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from pymongo import AsyncMongoClient
 
+from deploy.stack import find_broker_binary, port_is_open
 from services.matching.service import Matcher
 from shared.clock import Clock
 from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.support.documents import document_store
 from tests.support.fake_matching import FakeMatchingUnitOfWork
+from tests.support.stack import free_port
+from tests.support.wait import eventually
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +54,21 @@ async def matcher(matching_uow: FakeMatchingUnitOfWork) -> Matcher:
     found = Matcher(Settings(_env_file=None), Clock())
     await found.load(matching_uow)
     return found
+
+
+@pytest.fixture
+def broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The embedded broker (Tansu) on a free port."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [find_broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        eventually(lambda: port_is_open("127.0.0.1", port), timeout=30)
+        yield process, port
+    finally:
+        process.kill()
+        process.wait()

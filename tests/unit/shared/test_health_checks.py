@@ -40,7 +40,6 @@ from deploy.probes import (
     service_answers,
     store_answers,
 )
-from deploy.stack import find_broker_binary, port_is_open
 from services.gateway.clients import ServiceClients
 from services.gateway.readiness import gateway_readiness
 from shared.health import SCRATCH, check, store_round_trip
@@ -69,6 +68,16 @@ async def test_probes_that_overlap_each_read_back_their_own_write(database: Data
         *(check(store_round_trip(database, 2.0), 2.0) for _ in range(20))
     )
     assert set(results) == {"ok"}, results
+
+
+async def test_an_asker_that_gives_up_leaves_the_shared_check_to_the_others(
+    database: Database,
+) -> None:
+    impatient = asyncio.wait_for(store_round_trip(database, 2.0), 0.000_1)
+    patient = check(store_round_trip(database, 2.0), 2.0)
+    gave_up, answered = await asyncio.gather(impatient, patient, return_exceptions=True)
+    assert isinstance(gave_up, TimeoutError)
+    assert answered == "ok"
 
 
 @pytest.fixture
@@ -111,24 +120,6 @@ def test_a_paused_store_fails_the_checks_within_their_timeout(
     found = run_probes(probes, 1.0)
     assert found is not None and found["mongo"].startswith("down"), found
     assert time.monotonic() - began < 2.5
-
-
-@pytest.fixture
-def broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """The embedded broker (Tansu) on a free port."""
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [find_broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        eventually(lambda: port_is_open("127.0.0.1", port), timeout=30)
-        yield process, port
-    finally:
-        process.kill()
-        process.wait()
 
 
 def test_the_broker_probe_is_a_metadata_round_trip(
