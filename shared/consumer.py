@@ -21,8 +21,7 @@
 - a broker that lost its log (a new cluster id: the embedded one, restarted) gets again from
   the outbox relays what this group (or another) had not committed past, at new offsets:
   `follow_broker` then reads every assigned partition from the beginning, rather than going
-  on from positions in the old log; and a partition whose position is past its end, as
-  Kafka's OFFSET_OUT_OF_RANGE would (the embedded broker answers that fetch with nothing);
+  on from positions in the old log;
 - within a lane, a fetch takes a few events per partition (`max_partition_fetch_bytes`), so
   the consumer mostly goes round its partitions a few events at a time (not always, which is
   why urgent topics have a lane of their own);
@@ -38,14 +37,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -294,8 +291,7 @@ class EventConsumer:
         them from the new broker's committed offsets (none: the earliest) once the broker
         refuses the old member, but a fetch from a stale position meanwhile would skip events
         the relays' replay put below it: every assigned partition is read from the beginning
-        now. What was processed already is dropped by its recorded id. Each round also reads
-        from the beginning a partition whose position is past its end (`_rewind_past_the_end`)."""
+        now. What was processed already is dropped by its recorded id."""
         if not self._subscribers:  # nothing consumed here
             return
         known: str | None = None
@@ -307,37 +303,7 @@ class EventConsumer:
                 known = current
             except Exception as exc:  # the broker is away: asked again, `known` kept
                 log.debug("%s: cluster id not known (%r)", self.group, exc)
-            await self._rewind_past_the_end()
             await asyncio.sleep(every)
-
-    async def _rewind_past_the_end(self) -> None:
-        """A position past its partition's end (the high watermark of the last fetch) belongs
-        to another log. Kafka answers a fetch there with OFFSET_OUT_OF_RANGE and the consumer
-        resets to the earliest; the embedded broker answers nothing, and the consumer would
-        wait there while new events land below it. Such a partition is read from the
-        beginning (RELIABILITY.md, "welcomes lost after the broker lost its log")."""
-        for subscriber in self._subscribers:
-            consumer = subscriber.consumer
-            if consumer is None:
-                continue
-            stranded = []
-            for partition in consumer.assignment():
-                end = consumer.highwater(partition)
-                if end is None:  # not fetched yet
-                    continue
-                # a position being reset, a partition revoked meanwhile: the next round
-                with contextlib.suppress(TimeoutError, IllegalStateError):
-                    if await asyncio.wait_for(consumer.position(partition), 0.5) > end:
-                        stranded.append(partition)
-            if not stranded:
-                continue
-            with contextlib.suppress(IllegalStateError):  # revoked meanwhile: its new owner's
-                await consumer.seek_to_beginning(*stranded)
-                log.warning(
-                    "%s: positions past the end of %s read from the beginning",
-                    self.group,
-                    ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(stranded)),
-                )
 
     async def _rewind(self, why: str) -> None:
         rewound = 0

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import MongoClient
 
@@ -137,37 +137,6 @@ async def test_a_topic_moved_to_the_urgent_lane_goes_on_where_the_bulk_lane_left
     assert seen.n == [3, 4]
 
 
-async def test_a_committed_position_past_the_logs_end_is_read_from_the_beginning(
-    stack: Stack,
-) -> None:
-    """A group's committed offset past its partition's end (committed against a log the
-    broker has since lost): Kafka would answer the fetch OFFSET_OUT_OF_RANGE and the consumer
-    reset; the embedded broker answers nothing. The consumer notices within a round of
-    `follow_broker` and reads the partition from the beginning, so events published after it
-    are handled, not waited past."""
-    settings = stack.settings
-    service, topic = await probe_topic(settings)
-    stale = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=service, enable_auto_commit=False
-    )
-    await stale.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in stale.partitions_for_topic(topic) or ()]
-        stale.assign(partitions)
-        await stale.commit(dict.fromkeys(partitions, 1_000))
-    finally:
-        await stale.stop()
-    async with consuming(settings, service, topic, urgent=False, wanted=5, follow=True) as (
-        _,
-        seen,
-    ):
-        for n in (3, 4):
-            await produce(settings.kafka_bootstrap, topic, "org_probe", Ping(n=n))
-        with suppress(TimeoutError):
-            await asyncio.wait_for(seen.arrived.wait(), 30)
-    assert sorted(seen.n) == [0, 1, 2, 3, 4]
-
-
 async def probe_topic(settings: Settings) -> tuple[str, str]:
     """A probe service's name and a new topic of its own holding Pings 0, 1 and 2."""
     service, topic = f"probe{uuid.uuid4().hex[:6]}", f"lanes.probe.{uuid.uuid4().hex[:6]}"
@@ -188,10 +157,10 @@ class Seen:
 
 @asynccontextmanager
 async def consuming(
-    settings: Settings, service: str, topic: str, urgent: bool, wanted: int, follow: bool = False
+    settings: Settings, service: str, topic: str, urgent: bool, wanted: int
 ) -> AsyncIterator[tuple[EventConsumer, Seen]]:
     """An `EventConsumer` of `service` reading `topic` on the real broker, and the Pings it
-    handled; `follow`: with `follow_broker` running (a round each half second)."""
+    handled."""
     client = mongo_client(settings)
     broker = kafka_broker(settings, service, TracerProvider())
     admin = BrokerAdmin(settings)
@@ -213,14 +182,9 @@ async def consuming(
     consumer.subscribe(topic, handle, Ping)
     consumer.attach(admin.committed)
     await broker.start()
-    following = (
-        asyncio.create_task(consumer.follow_broker(admin.cluster_id, 0.5)) if follow else None
-    )
     try:
         yield consumer, seen
     finally:
-        if following is not None:
-            following.cancel()
         await broker.stop()
         await admin.close()
         await client.close()

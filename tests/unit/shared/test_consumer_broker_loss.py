@@ -1,8 +1,6 @@
 """A broker that lost its log (a new cluster id): the consumer reads every partition it is
 assigned from the beginning again, once, rather than going on from positions in the old log;
-a broker that does not answer for a while is not taken for a new one. A position past its
-partition's end is read from the beginning too (tests/integration/platform/test_consumer_lanes.py
-drives it on the real broker)."""
+a broker that does not answer for a while is not taken for a new one."""
 
 from __future__ import annotations
 
@@ -20,32 +18,23 @@ ASSIGNED = {TopicPartition("organization.registered", 0), TopicPartition("match.
 class Consumer:
     """What `follow_broker` uses of aiokafka's consumer."""
 
-    def __init__(self, positions: dict[TopicPartition, tuple[int, int | None]] | None = None):
+    def __init__(self) -> None:
         self.seeks: list[set[TopicPartition]] = []
-        self.positions = positions or {}  # partition -> (position, high watermark)
 
     def assignment(self) -> set[TopicPartition]:
         return ASSIGNED
-
-    def highwater(self, partition: TopicPartition) -> int | None:
-        return self.positions.get(partition, (0, None))[1]
-
-    async def position(self, partition: TopicPartition) -> int:
-        return self.positions[partition][0]
 
     async def seek_to_beginning(self, *partitions: TopicPartition) -> bool:
         self.seeks.append(set(partitions))
         return True
 
 
-async def follow(
-    answers: list[str | None], lanes: int = 1, consumers: list[Consumer] | None = None
-) -> list[Consumer]:
+async def follow(answers: list[str | None], lanes: int = 1) -> list[Consumer]:
     """Runs `follow_broker` over the cluster ids in `answers` (None: the broker is away), with
     one Kafka consumer per lane."""
     outbox = SimpleNamespace(database={PARKED: None})
     events = EventConsumer(cast(Any, None), cast(Any, outbox), "matching")
-    consumers = consumers or [Consumer() for _ in range(lanes)]
+    consumers = [Consumer() for _ in range(lanes)]
     events._subscribers = [SimpleNamespace(consumer=consumer) for consumer in consumers]
     asked = asyncio.Event()
     left = list(answers)
@@ -88,17 +77,3 @@ async def test_a_consumer_without_topics_does_not_ask() -> None:
         raise AssertionError("asked")
 
     await asyncio.wait_for(events.follow_broker(cluster_id), 1)
-
-
-async def test_a_position_past_its_partitions_end_is_read_from_the_beginning() -> None:
-    registered, suggested = sorted(ASSIGNED)
-    consumer = Consumer({registered: (500, 20), suggested: (10, 10)})  # 10 of 10: at the end
-    await follow(["same"], consumers=[consumer])
-    assert consumer.seeks == [{registered}]
-
-
-async def test_a_partition_not_fetched_yet_is_left_alone() -> None:
-    registered, suggested = sorted(ASSIGNED)
-    consumer = Consumer({registered: (500, None), suggested: (3, 10)})
-    await follow(["same"], consumers=[consumer])
-    assert consumer.seeks == []
